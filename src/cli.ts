@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+/**
+ * The whole user-facing surface on one page: usage, examples, flags → frozen Options → run().
+ * Exit codes are decided here: 0 when the trace ends by --duration, --max-events, Ctrl-C or a closed
+ * stdout; 1 on any error (as kubectl), including objects left behind on the cluster.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { buildOptions, DEFAULT_IMAGE, UsageError, type RawArgs } from './cli/options.js';
+import { closestFlag } from './cli/suggest.js';
+import { stderrLog } from './log.js';
+import { UserError } from './errors.js';
+import { run, type Totals } from './run.js';
+import { OUTPUT_FORMATS } from './output/index.js';
+import { VERSION } from './version.js';
+
+const NAME = process.argv[1]?.includes('oc-trace_exec') ? 'oc trace-exec' : 'kubectl trace-exec';
+
+const EXAMPLES: [string, string][] = [
+  [`${NAME} node/worker-1`, 'Show every exec on worker-1 live, with namespace / pod / container'],
+  [`${NAME} node/worker-1 -n payments -o json -d 60s > execs.jsonl`, 'Record one namespace for a minute as JSON lines'],
+  [`${NAME} node/worker-1 -o summary -d 5m`, 'Which pods ran what, counted over five minutes'],
+  [`${NAME} node/worker-1 -o wide --max-events 20`, 'The first 20 execs, with node, uid, return value and container id'],
+  [`${NAME} --local -d 10s`, 'Trace this machine directly (no cluster): on a node or a CI runner, as root'],
+];
+
+export async function main(argv: string[]): Promise<number> {
+  const write = (t: string): void => void process.stderr.write(t);
+  let verbose = argv.includes('-v') || argv.includes('--verbose');
+  const log = stderrLog(write, verbose);
+
+  let raw: RawArgs & { help?: boolean; version?: boolean };
+  try {
+    const parser = yargs(argv)
+      .scriptName(NAME)
+      .usage(
+        `Trace every exec on a node and show which namespace / pod / container ran it.\n\n` +
+          `Runs a short-lived privileged debug pod on the node, streams bpftrace's exec events back\n` +
+          `through the exec API, joins them with the node's pods, and deletes the pod when done.\n\n` +
+          `Usage:\n  ${NAME} node/NAME [flags]\n  ${NAME} --local [flags]`,
+      )
+      .example(EXAMPLES)
+      .command('$0 [targets..]', false)
+      .positional('targets', { type: 'string', array: true, describe: 'node/NAME' })
+      .option('namespace', { alias: 'n', type: 'string', array: true, describe: 'Only execs of pods in these namespaces (repeatable, or a,b). Default: every exec on the node, host processes included' })
+      .option('output', { alias: 'o', type: 'string', describe: `Output format: ${OUTPUT_FORMATS.join(' | ')}`, default: 'table' })
+      .option('duration', { alias: 'd', type: 'string', describe: 'Stop after this long (30s, 2m, 1m30s; a bare number is seconds). Default: until Ctrl-C' })
+      .option('max-events', { type: 'number', describe: 'Stop after this many printed execs' })
+      .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' })
+      .option('context', { type: 'string', describe: 'The kubeconfig context to use' })
+      .option('request-timeout', { type: 'string', describe: 'How long to wait for each API request (e.g. 10s). Default: no limit' })
+      .option('image', { type: 'string', describe: `Debug pod image, must contain bpftrace (default ${DEFAULT_IMAGE})` })
+      .option('debug-namespace', { type: 'string', describe: 'Create the debug pod in this existing namespace instead of a temporary one' })
+      .option('timeout', { type: 'string', describe: 'How long to wait for the debug pod to be Running', default: '2m' })
+      .option('local', { type: 'boolean', describe: 'Trace this machine directly, without a cluster (needs root and bpftrace)' })
+      .option('verbose', { alias: 'v', type: 'boolean', describe: 'Say more on stderr, and show stack traces of unexpected errors' })
+      .version(`trace-exec ${VERSION} (default image ${DEFAULT_IMAGE})`)
+      .help('help')
+      .alias('help', 'h')
+      .strict()
+      .wrap(Math.min(110, process.stderr.columns ?? 100))
+      .exitProcess(false)
+      .fail((msg, err) => {
+        throw err ?? new UsageError(msg);
+      });
+    raw = (await parser.parse()) as unknown as typeof raw;
+    if (argv.some((a) => a === '--help' || a === '-h' || a === '--version')) return 0;
+  } catch (e) {
+    const msg = (e as Error).message;
+    const unknown = /Unknown arguments?: (.*)/.exec(msg);
+    if (unknown) {
+      const flag = unknown[1]!.split(',')[0]!.trim();
+      const near = closestFlag(flag);
+      log.error(`unknown flag --${flag}${near ? `; did you mean --${near}?` : ''} (see ${NAME} --help)`);
+    } else {
+      log.error(`${msg} (see ${NAME} --help)`);
+    }
+    return 1;
+  }
+
+  let opts;
+  try {
+    opts = buildOptions({ ...raw, targets: (raw.targets ?? []).map(String) });
+  } catch (e) {
+    if (e instanceof UsageError) {
+      log.error(e.message);
+      return 1;
+    }
+    throw e;
+  }
+  verbose = opts.verbose;
+
+  // Signals and a closed stdout end the trace; cleanup always runs. A second Ctrl-C does not skip it.
+  let interrupt!: (why: string) => void;
+  const interrupted = new Promise<string>((r) => (interrupt = r));
+  let signals = 0;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (signals++ === 0) interrupt(sig);
+      else log.progress('stopping: removing the debug pod first, please wait');
+    });
+  }
+  let stdoutOpen = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    stdoutOpen = false;
+    interrupt(e.code === 'EPIPE' ? 'stdout closed' : `stdout failed: ${e.message}`);
+  });
+  const out = (line: string): void => {
+    if (stdoutOpen) process.stdout.write(line + '\n');
+  };
+
+  try {
+    const result = await run(opts, {
+      out,
+      log,
+      width: process.stdout.isTTY ? (process.stdout.columns ?? 120) : null,
+      interrupted,
+    });
+    reportTotals(result.totals, opts.output === 'json', write, result.reason);
+    return result.cleanedUp ? 0 : 1;
+  } catch (e) {
+    if (e instanceof UserError) {
+      log.error(e.message);
+      if (e.hint) write(`  hint: ${e.hint}\n`);
+      return 1;
+    }
+    log.error(`unexpected: ${(e as Error)?.message ?? e}`);
+    write(`  please report this at the project's issue tracker with: trace-exec ${VERSION}, node ${process.version}${verbose ? '' : ' (run again with -v for a stack trace)'}\n`);
+    if (verbose) write(`${(e as Error)?.stack}\n`);
+    return 1;
+  }
+}
+
+function reportTotals(t: Totals, json: boolean, write: (s: string) => void, reason: string): void {
+  write(
+    `trace-exec: stopped (${reason}): ${t.shown} execs shown of ${t.events} traced, ${t.lost} lost, ` +
+      `${t.unattributed} unattributed, ${t.incomplete} incomplete, ${t.malformed} malformed lines\n`,
+  );
+  if (json) write(JSON.stringify({ kind: 'trace-exec.totals', reason, ...t }) + '\n');
+}
+
+main(hideBin(process.argv)).then(
+  (code) => {
+    process.exitCode = code;
+    // Open handles (watch sockets) must not keep a finished run alive.
+    setTimeout(() => process.exit(code), 200).unref();
+  },
+  (e: unknown) => {
+    process.stderr.write(`trace-exec: error: ${(e as Error)?.stack ?? e}\n`);
+    process.exit(1);
+  },
+);

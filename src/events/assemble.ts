@@ -1,0 +1,204 @@
+/**
+ * Records → ExecEvents. One exec arrives as E, F, A×argc and X records (see bpf/trace-exec.bt.tmpl);
+ * X may come first, since the task can change CPU during exec and each CPU has its own buffer. Records
+ * are joined by (tid, enter time); an exec whose records do not all come within holdMs is emitted with
+ * what arrived (retval null, argsTruncated when arguments are missing), never dropped.
+ */
+import type { ExecEvent } from './types.js';
+import type { TraceRecord } from './records.js';
+
+export interface AssemblerOptions {
+  /** The program's string buffer size: a string of strlen - 1 bytes may have been cut. */
+  strlen: number;
+  /** How many path components (leaf first) the program prints per cgroup before it stops climbing. */
+  levels: number;
+  /** How long to wait for an exec's missing records before emitting what came. */
+  holdMs?: number;
+  /** Upper bound on remembered cgroup paths (one per cgroup seen; a node has a few thousand). */
+  maxCgroups?: number;
+}
+
+export interface AssemblerStats {
+  events: number;
+  /** Events emitted after holdMs with records missing (the exit record, or arguments). */
+  incomplete: number;
+  /** Exit records whose exec never entered while we traced (started before the tracer). */
+  orphanExits: number;
+  lost: number;
+  malformed: number;
+}
+
+interface Pending {
+  tid: number;
+  e: Extract<TraceRecord, { kind: 'E' }>;
+  filename: string | null;
+  args: (string | undefined)[];
+  argsSeen: number;
+  x: Extract<TraceRecord, { kind: 'X' }> | null;
+  since: number;
+}
+
+type Exit = Extract<TraceRecord, { kind: 'X' }>;
+
+export class ExecAssembler {
+  readonly stats: AssemblerStats = { events: 0, incomplete: 0, orphanExits: 0, lost: 0, malformed: 0 };
+  private readonly holdMs: number;
+  private readonly maxCgroups: number;
+  private clock: { monoNs: bigint; wallMs: number } | null = null;
+  private readonly pending = new Map<string, Pending>();
+  /** The exec each tid is in the middle of: F and A records follow their E on the same CPU. */
+  private readonly current = new Map<number, Pending>();
+  private readonly orphanExit = new Map<string, { x: Exit; since: number }>();
+  /** "hier:id" → path components, leaf first ('' marks the hierarchy root). */
+  private readonly components = new Map<string, string[]>();
+  private readonly paths = new Map<string, string>();
+
+  constructor(private readonly opts: AssemblerOptions) {
+    this.holdMs = opts.holdMs ?? 2000;
+    this.maxCgroups = opts.maxCgroups ?? 100_000;
+  }
+
+  /** Feeds one record received at wall time nowMs; returns the execs it completed. */
+  push(rec: TraceRecord, nowMs: number): ExecEvent[] {
+    switch (rec.kind) {
+      case 'B':
+        this.clock = { monoNs: rec.monoNs, wallMs: nowMs };
+        return [];
+      case 'P':
+        this.addComponent(rec.hier, rec.cgroupId, rec.level, rec.name);
+        return [];
+      case 'E': {
+        const p: Pending = { tid: rec.tid, e: rec, filename: null, args: new Array(rec.argc), argsSeen: 0, x: null, since: nowMs };
+        const key = `${rec.tid}:${rec.monoNs}`;
+        const early = this.orphanExit.get(key);
+        if (early) {
+          this.orphanExit.delete(key);
+          p.x = early.x;
+        }
+        this.pending.set(key, p);
+        this.current.set(rec.tid, p);
+        return [];
+      }
+      case 'F': {
+        const p = this.current.get(rec.tid);
+        if (p && p.filename === null) p.filename = rec.filename;
+        return p ? this.completeIfDone(p) : [];
+      }
+      case 'A': {
+        const p = this.current.get(rec.tid);
+        if (!p || rec.index >= p.args.length || p.args[rec.index] !== undefined) return [];
+        p.args[rec.index] = rec.arg;
+        p.argsSeen++;
+        return this.completeIfDone(p);
+      }
+      case 'X': {
+        const key = `${rec.tid}:${rec.enterMonoNs}`;
+        const p = this.pending.get(key);
+        if (!p) {
+          this.orphanExit.set(key, { x: rec, since: nowMs });
+          return [];
+        }
+        p.x = rec;
+        return this.completeIfDone(p);
+      }
+      case 'lost':
+        this.stats.lost += rec.count;
+        return [];
+      case 'malformed':
+        this.stats.malformed++;
+        return [];
+      default:
+        return [];
+    }
+  }
+
+  /** Emits execs that waited longer than holdMs (all of them with force, at the end of the stream). */
+  expire(nowMs: number, force = false): ExecEvent[] {
+    const out: ExecEvent[] = [];
+    for (const p of this.pending.values()) {
+      if (force || nowMs - p.since >= this.holdMs) {
+        this.stats.incomplete++;
+        out.push(this.emit(p));
+      }
+    }
+    for (const [key, o] of this.orphanExit) {
+      if (force || nowMs - o.since >= this.holdMs) {
+        this.orphanExit.delete(key);
+        this.stats.orphanExits++;
+      }
+    }
+    return out.sort((a, b) => a.timeMs - b.timeMs);
+  }
+
+  /** How many execs are waiting for records: the join and the benchmark watch this stay bounded. */
+  get waiting(): number {
+    return this.pending.size + this.orphanExit.size;
+  }
+
+  private completeIfDone(p: Pending): ExecEvent[] {
+    if (p.x === null || p.filename === null || p.argsSeen < p.args.length) return [];
+    if (!this.pathKnown(2, p.e.cg2) || !this.pathKnown(1, p.e.cg1)) return [];
+    return [this.emit(p)];
+  }
+
+  private emit(p: Pending): ExecEvent {
+    const key = `${p.tid}:${p.e.monoNs}`;
+    this.pending.delete(key);
+    if (this.current.get(p.tid) === p) this.current.delete(p.tid);
+    this.stats.events++;
+    const cut = this.opts.strlen - 1;
+    const args = Array.from(p.args, (a) => a ?? '');
+    const argsTruncated =
+      p.e.more ||
+      p.argsSeen < p.args.length ||
+      args.some((a) => Buffer.byteLength(a) >= cut) ||
+      (p.filename !== null && Buffer.byteLength(p.filename) >= cut);
+    const timeMs = this.clock
+      ? this.clock.wallMs + Number(p.e.monoNs - this.clock.monoNs) / 1e6
+      : p.since;
+    return {
+      timeMs,
+      pid: p.e.pid,
+      tid: p.tid,
+      ppid: p.e.ppid,
+      uid: p.e.uid,
+      comm: p.x?.comm ?? '',
+      filename: p.filename ?? '',
+      args,
+      argsTruncated,
+      retval: p.x?.retval ?? null,
+      cgroupV2: this.path(2, p.e.cg2),
+      cgroupV1: this.path(1, p.e.cg1),
+    };
+  }
+
+  /** id 0 means the program did not read that hierarchy. */
+  private pathKnown(hier: 1 | 2, id: string): boolean {
+    return id === '0' || this.paths.has(`${hier}:${id}`);
+  }
+
+  private path(hier: 1 | 2, id: string): string | null {
+    return id === '0' ? null : (this.paths.get(`${hier}:${id}`) ?? null);
+  }
+
+  private addComponent(hier: 1 | 2, id: string, level: number, name: string): void {
+    const key = `${hier}:${id}`;
+    let parts = this.components.get(key);
+    if (!parts) {
+      parts = [];
+      this.components.set(key, parts);
+    }
+    parts[level] = name;
+    // The path is known once every level up to the root ('') came, or the program's depth ran out.
+    const rootAt = parts.indexOf('');
+    const top = rootAt >= 0 ? rootAt : this.opts.levels;
+    for (let i = 0; i < top; i++) if (parts[i] === undefined) return;
+    const names = parts.slice(0, top).reverse();
+    this.paths.set(key, (rootAt >= 0 ? '/' : '…/') + names.join('/'));
+    this.components.delete(key);
+    if (this.paths.size > this.maxCgroups) {
+      const oldest = this.paths.keys().next().value;
+      if (oldest !== undefined) this.paths.delete(oldest);
+    }
+  }
+}

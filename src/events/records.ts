@@ -1,0 +1,146 @@
+/**
+ * bpftrace `-f json` lines → typed records.
+ * KEEP IN SYNC with bpf/trace-exec.bt.tmpl: the printf formats there are parsed here.
+ */
+
+export type TraceRecord =
+  | { kind: 'B'; monoNs: bigint }
+  | { kind: 'P'; hier: 1 | 2; cgroupId: string; level: number; name: string }
+  | {
+      kind: 'E';
+      tid: number;
+      pid: number;
+      ppid: number;
+      uid: number;
+      monoNs: bigint;
+      cg2: string;
+      cg1: string;
+      argc: number;
+      more: boolean;
+    }
+  | { kind: 'F'; tid: number; filename: string }
+  | { kind: 'A'; tid: number; index: number; arg: string }
+  | { kind: 'X'; tid: number; retval: number; enterMonoNs: bigint; comm: string }
+  | { kind: 'lost'; count: number }
+  | { kind: 'attached'; probes: number }
+  /** Output bpftrace prints that carries no exec (maps at exit, time stamps…). */
+  | { kind: 'other'; type: string }
+  | { kind: 'malformed'; line: string; reason: string };
+
+const INT = /^-?\d+$/;
+const UINT = /^\d+$/;
+
+/**
+ * bpftrace 0.17 escapes bytes >= 0x80 in JSON strings as \uffffffXX (a sign-extended char). Map them
+ * back to the byte so the string can be decoded as the UTF-8 it was.
+ */
+function parseJson(line: string): unknown {
+  if (!line.includes('\\uffffff')) return JSON.parse(line);
+  const mapped = line.replace(/\\uffffff([0-9a-fA-F]{2})/g, '\\u00$1');
+  return JSON.parse(mapped, (_key, value: unknown) =>
+    typeof value === 'string' && /[\u0080-\u00ff]/.test(value) && !/[^\u0000-\u00ff]/.test(value)
+      ? Buffer.from(value, 'latin1').toString('utf8')
+      : value,
+  );
+}
+
+export function parseRecord(line: string): TraceRecord | null {
+  if (line.trim() === '') return null;
+  let obj: unknown;
+  try {
+    obj = parseJson(line);
+  } catch {
+    return { kind: 'malformed', line, reason: 'not JSON' };
+  }
+  if (typeof obj !== 'object' || obj === null || typeof (obj as { type?: unknown }).type !== 'string') {
+    return { kind: 'malformed', line, reason: 'not a bpftrace record' };
+  }
+  const { type, data } = obj as { type: string; data: unknown };
+  switch (type) {
+    case 'printf':
+      return typeof data === 'string' ? parsePrintf(data, line) : { kind: 'malformed', line, reason: 'printf without text' };
+    case 'lost_events': {
+      const d = data as { events?: unknown; count?: unknown } | null;
+      const count = Number(d?.events ?? d?.count);
+      return Number.isFinite(count) ? { kind: 'lost', count } : { kind: 'malformed', line, reason: 'lost_events without a count' };
+    }
+    case 'attached_probes':
+      return { kind: 'attached', probes: Number((data as { probes?: unknown } | null)?.probes ?? 0) };
+    default:
+      return { kind: 'other', type };
+  }
+}
+
+/** Splits off `n` space-separated fields; the rest of the text (which may hold spaces) comes last. */
+function fields(text: string, n: number): string[] | null {
+  const out: string[] = [];
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    const sp = text.indexOf(' ', pos);
+    if (sp < 0) {
+      if (i === n - 1 && pos <= text.length) {
+        out.push(text.slice(pos));
+        return [...out, ''];
+      }
+      return null;
+    }
+    out.push(text.slice(pos, sp));
+    pos = sp + 1;
+  }
+  out.push(text.slice(pos));
+  return out;
+}
+
+function parsePrintf(data: string, line: string): TraceRecord {
+  // Every format ends in exactly one '\n'; an argument may itself end in newlines, so strip only one.
+  const text = data.endsWith('\n') ? data.slice(0, -1) : data;
+  const bad = (reason: string): TraceRecord => ({ kind: 'malformed', line, reason });
+  const tag = text.slice(0, 2);
+  switch (tag) {
+    case 'K ':
+      return { kind: 'other', type: 'keepalive' };
+    case 'B ': {
+      const v = text.slice(2);
+      return UINT.test(v) ? { kind: 'B', monoNs: BigInt(v) } : bad('B record without a clock');
+    }
+    case 'P ': {
+      const f = fields(text.slice(2), 3);
+      if (!f || (f[0] !== '1' && f[0] !== '2') || !UINT.test(f[1]!) || !UINT.test(f[2]!)) return bad('bad P record');
+      return { kind: 'P', hier: f[0] === '1' ? 1 : 2, cgroupId: f[1]!, level: Number(f[2]), name: f[3]! };
+    }
+    case 'E ': {
+      const f = text.slice(2).split(' ');
+      if (f.length !== 9 || !f.every((x) => INT.test(x))) return bad('bad E record');
+      const [tid, pid, ppid, uid, mono, cg2, cg1, argc, more] = f as [string, string, string, string, string, string, string, string, string];
+      return {
+        kind: 'E',
+        tid: Number(tid),
+        pid: Number(pid),
+        ppid: Number(ppid),
+        uid: Number(uid),
+        monoNs: BigInt(mono),
+        cg2,
+        cg1,
+        argc: Number(argc),
+        more: more === '1',
+      };
+    }
+    case 'F ': {
+      const f = fields(text.slice(2), 1);
+      if (!f || !INT.test(f[0]!)) return bad('bad F record');
+      return { kind: 'F', tid: Number(f[0]), filename: f[1]! };
+    }
+    case 'A ': {
+      const f = fields(text.slice(2), 2);
+      if (!f || !INT.test(f[0]!) || !UINT.test(f[1]!)) return bad('bad A record');
+      return { kind: 'A', tid: Number(f[0]), index: Number(f[1]), arg: f[2]! };
+    }
+    case 'X ': {
+      const f = fields(text.slice(2), 3);
+      if (!f || !INT.test(f[0]!) || !INT.test(f[1]!) || !UINT.test(f[2]!)) return bad('bad X record');
+      return { kind: 'X', tid: Number(f[0]), retval: Number(f[1]), enterMonoNs: BigInt(f[2]!), comm: f[3]! };
+    }
+    default:
+      return bad('unknown printf record');
+  }
+}

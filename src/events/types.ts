@@ -1,0 +1,30 @@
+/**
+ * One exec as the node saw it, decoded from the bpftrace records (see bpf/trace-exec.bt.tmpl and
+ * src/events/parse.ts, which must stay in sync with it).
+ */
+export interface ExecEvent {
+  /** Wall-clock time of the exec, milliseconds since the epoch (UTC). */
+  timeMs: number;
+  pid: number;
+  tid: number;
+  ppid: number;
+  uid: number;
+  /** The command name after the exec (the parent's comm when the exec failed). */
+  comm: string;
+  filename: string;
+  /** argv, argv[0] first. */
+  args: string[];
+  /** true when argv (count or length of an argument) exceeded what bpftrace could carry. */
+  argsTruncated: boolean;
+  /** 0 on success, -errno on failure; null when the exit record never came. */
+  retval: number | null;
+  /** cgroup paths relative to each hierarchy's root, as captured ('' = root); null = not captured. */
+  cgroupV2: string | null;
+  cgroupV1: string | null;
+}
+
+/** Diagnostics that travel in the stream with the events. */
+export type StreamNotice =
+  | { kind: 'lost'; count: number }
+  | { kind: 'malformed'; line: string; reason: string }
+  | { kind: 'started'; monoNs: bigint };

@@ -1,0 +1,101 @@
+/**
+ * ExecEvent + the node's pods → AttributedEvent. An exec in a pod the API has not told us about yet
+ * (a new pod's first execs run before the kubelet posts its container status) is held for up to
+ * graceMs and re-tried as pod records arrive; then it is emitted with what is known — the pod without
+ * its container, or unattributed — never guessed.
+ */
+import { decodeCgroups } from '../cgroup/decode.js';
+import type { ExecEvent } from '../events/types.js';
+import type { AttributedEvent } from './types.js';
+import type { PodIndex } from './pod-index.js';
+
+export interface JoinerOptions {
+  node: string;
+  /** How long an event waits for its pod or container record. */
+  graceMs?: number;
+  /** Upper bound on held events; the oldest are released early beyond it. */
+  maxHeld?: number;
+}
+
+interface Held {
+  event: AttributedEvent;
+  since: number;
+}
+
+export class Joiner {
+  private readonly held: Held[] = [];
+  private readonly graceMs: number;
+  private readonly maxHeld: number;
+
+  constructor(
+    private readonly index: PodIndex | null,
+    private readonly opts: JoinerOptions,
+  ) {
+    this.graceMs = opts.graceMs ?? 2000;
+    this.maxHeld = opts.maxHeld ?? 10_000;
+  }
+
+  /** Joins an event; returns the events that are ready (this one unless it must wait, plus any released). */
+  push(e: ExecEvent, nowMs: number): AttributedEvent[] {
+    const joined = this.join(e);
+    if (this.index && needsRecord(joined)) {
+      this.held.push({ event: joined, since: nowMs });
+      return this.held.length > this.maxHeld ? [this.held.shift()!.event] : [];
+    }
+    return [joined];
+  }
+
+  /** Re-tries held events (call after pod updates, and periodically); releases the overdue ones. */
+  retry(nowMs: number, force = false): AttributedEvent[] {
+    const out: AttributedEvent[] = [];
+    for (let i = 0; i < this.held.length; ) {
+      const h = this.held[i]!;
+      const again = this.join(h.event.event);
+      if (!needsRecord(again) || force || nowMs - h.since >= this.graceMs) {
+        out.push(again);
+        this.held.splice(i, 1);
+      } else {
+        i++;
+      }
+    }
+    return out;
+  }
+
+  get waiting(): number {
+    return this.held.length;
+  }
+
+  join(e: ExecEvent): AttributedEvent {
+    const { identity, path } = decodeCgroups(e.cgroupV2, e.cgroupV1);
+    const base: AttributedEvent = {
+      event: e,
+      node: this.opts.node,
+      identity,
+      namespace: null,
+      pod: null,
+      container: null,
+      containerId: null,
+      cgroup: path,
+      unattributed: false,
+    };
+    if (identity.kind === 'host') return base;
+    const containerId = identity.containerId;
+    const byContainer = containerId && this.index ? this.index.container(containerId) : undefined;
+    const pod = byContainer?.pod ?? this.index?.pod(identity.podUid);
+    if (!pod) return { ...base, containerId, unattributed: true };
+    return {
+      ...base,
+      namespace: pod.namespace,
+      pod: pod.name,
+      container: byContainer?.container.name ?? null,
+      containerId,
+    };
+  }
+}
+
+/** Still worth waiting for: the pod is unknown, or it is known but this container id is not yet. */
+function needsRecord(a: AttributedEvent): boolean {
+  if (a.identity.kind !== 'pod') return false;
+  if (a.unattributed) return true;
+  return a.identity.containerId !== null && a.container === null;
+}

@@ -1,0 +1,113 @@
+/**
+ * The node's pods as the join needs them: by pod uid, by container id and by static-pod config hash.
+ * Fed from the API (list + watch) through plain PodRecords, so it stays pure and testable.
+ * Deleted pods are kept as tombstones for a while: their last execs are often read after the DELETE.
+ */
+
+export interface ContainerRecord {
+  /** 64-hex id without the runtime prefix. */
+  id: string;
+  name: string;
+  kind: 'container' | 'init' | 'ephemeral';
+}
+
+export interface PodRecord {
+  uid: string;
+  namespace: string;
+  name: string;
+  /** The static pod's config hash (annotation kubernetes.io/config.mirror) on a mirror pod. */
+  mirrorHash: string | null;
+  containers: ContainerRecord[];
+}
+
+export interface PodIndexOptions {
+  /** How long a deleted pod still resolves. */
+  tombstoneMs?: number;
+  /** Upper bound on tombstones kept (oldest go first). */
+  maxTombstones?: number;
+}
+
+/** `containerd://<64hex>`, `cri-o://…`, `docker://…` → the bare id; anything else → null. */
+export function containerIdFromStatus(containerID: string | undefined | null): string | null {
+  if (!containerID) return null;
+  const m = /^[a-z0-9-]+:\/\/([0-9a-f]{64})$/.exec(containerID);
+  return m ? m[1]! : null;
+}
+
+export class PodIndex {
+  private readonly byUid = new Map<string, PodRecord>();
+  private readonly byContainer = new Map<string, { pod: PodRecord; container: ContainerRecord }>();
+  private readonly byHash = new Map<string, PodRecord>();
+  /** uid → time of deletion, in deletion order. */
+  private readonly tombstones = new Map<string, number>();
+  private readonly tombstoneMs: number;
+  private readonly maxTombstones: number;
+
+  constructor(opts: PodIndexOptions = {}) {
+    this.tombstoneMs = opts.tombstoneMs ?? 5 * 60_000;
+    this.maxTombstones = opts.maxTombstones ?? 10_000;
+  }
+
+  get size(): number {
+    return this.byUid.size;
+  }
+
+  /** Adds or replaces a pod. Container ids it had before stay resolvable (a restarted container's old id). */
+  upsert(pod: PodRecord): void {
+    const before = this.byUid.get(pod.uid);
+    const merged: PodRecord = before
+      ? { ...pod, containers: mergeContainers(before.containers, pod.containers) }
+      : pod;
+    this.byUid.set(pod.uid, merged);
+    this.tombstones.delete(pod.uid);
+    for (const c of merged.containers) this.byContainer.set(c.id, { pod: merged, container: c });
+    if (merged.mirrorHash) this.byHash.set(merged.mirrorHash, merged);
+  }
+
+  /** Marks a pod deleted at nowMs; it still resolves until its tombstone expires. */
+  remove(uid: string, nowMs: number): void {
+    if (!this.byUid.has(uid)) return;
+    this.tombstones.delete(uid);
+    this.tombstones.set(uid, nowMs);
+  }
+
+  /** Replaces everything with a fresh list (after a re-list): pods that vanished become tombstones. */
+  replaceAll(pods: PodRecord[], nowMs: number): void {
+    const live = new Set(pods.map((p) => p.uid));
+    for (const uid of this.byUid.keys()) if (!live.has(uid) && !this.tombstones.has(uid)) this.remove(uid, nowMs);
+    for (const p of pods) this.upsert(p);
+  }
+
+  /** Forgets tombstones older than tombstoneMs, and the oldest beyond maxTombstones. */
+  expire(nowMs: number): void {
+    for (const [uid, at] of this.tombstones) {
+      if (nowMs - at < this.tombstoneMs && this.tombstones.size <= this.maxTombstones) break;
+      this.tombstones.delete(uid);
+      this.forget(uid);
+    }
+  }
+
+  /** A pod by uid, or by static-pod config hash when the cgroup carries the hash. */
+  pod(uidOrHash: string): PodRecord | undefined {
+    return this.byUid.get(uidOrHash) ?? this.byHash.get(uidOrHash);
+  }
+
+  container(id: string): { pod: PodRecord; container: ContainerRecord } | undefined {
+    return this.byContainer.get(id);
+  }
+
+  private forget(uid: string): void {
+    const pod = this.byUid.get(uid);
+    if (!pod) return;
+    this.byUid.delete(uid);
+    for (const c of pod.containers) if (this.byContainer.get(c.id)?.pod === pod) this.byContainer.delete(c.id);
+    if (pod.mirrorHash && this.byHash.get(pod.mirrorHash) === pod) this.byHash.delete(pod.mirrorHash);
+  }
+}
+
+/** Keeps the ids of earlier container instances (restarts), bounded so a crash-looping pod cannot grow it. */
+function mergeContainers(before: ContainerRecord[], now: ContainerRecord[]): ContainerRecord[] {
+  const ids = new Set(now.map((c) => c.id));
+  const kept = before.filter((c) => !ids.has(c.id)).slice(-16);
+  return [...now, ...kept];
+}

@@ -1,0 +1,19 @@
+import type { ExecEvent } from '../events/types.js';
+import type { CgroupIdentity } from '../cgroup/types.js';
+
+/** An exec joined with what the cluster knows about its cgroup. Rendered by src/output/. */
+export interface AttributedEvent {
+  event: ExecEvent;
+  node: string;
+  identity: CgroupIdentity;
+  /** null for host processes and for pods the API never told us about (unattributed). */
+  namespace: string | null;
+  pod: string | null;
+  /** Container name; null for host processes or when the container is not (yet) known. */
+  container: string | null;
+  containerId: string | null;
+  /** The cgroup path that decided the identity (v2 or v1). */
+  cgroup: string;
+  /** true when the event is in a pod cgroup but no pod record matched it. */
+  unattributed: boolean;
+}

@@ -1,0 +1,111 @@
+/**
+ * Runs node-side commands in the debug pod through the exec API (WebSocket, channel protocol).
+ * Frames are arbitrary chunks (src/events/lines.ts reassembles lines). The socket closing does not
+ * stop the remote process, so stop() signals bpftrace through a second exec, by the pid it wrote.
+ */
+import { Writable } from 'node:stream';
+import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
+import { StderrTail, type NodeRunner, type TracerExit, type TracerHandle, type TracerSink } from '../node/runner.js';
+import { describeApiError } from './errors.js';
+
+export interface PodRef {
+  namespace: string;
+  name: string;
+  container: string;
+}
+
+function sinkStream(write: (chunk: Buffer) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      write(chunk);
+      cb();
+    },
+  });
+}
+
+/** The exit code in a failed exec Status (reason NonZeroExitCode, code in details.causes). */
+export function exitCodeOf(status: V1Status): number | null {
+  if (status.status === 'Success') return 0;
+  const cause = status.details?.causes?.find((c) => c.reason === 'ExitCode');
+  const code = cause?.message !== undefined ? Number(cause.message) : NaN;
+  return Number.isInteger(code) ? code : null;
+}
+
+export class ExecRunner implements NodeRunner {
+  private readonly exec: Exec;
+
+  constructor(
+    kc: KubeConfig,
+    private readonly pod: PodRef,
+    /** Where bpftrace's pid is kept in the container, so stop() can signal it. */
+    private readonly pidFile: string,
+    private readonly server: string,
+  ) {
+    this.exec = new Exec(kc);
+  }
+
+  async run(argv: readonly string[]): Promise<string> {
+    const out: Buffer[] = [];
+    const err = new StderrTail();
+    const { code, reason } = await this.open(argv, (c) => out.push(c), (c) => err.push(c)).then((h) => h.done);
+    if (code !== 0) {
+      throw new Error(`${argv[0]} in pod ${this.pod.namespace}/${this.pod.name} failed (${code !== null ? `exit ${code}` : reason}): ${err}`);
+    }
+    return Buffer.concat(out).toString('utf8');
+  }
+
+  async start(argv: readonly string[], sink: TracerSink): Promise<TracerHandle> {
+    const tail = new StderrTail();
+    const wrapped = ['sh', '-c', 'echo $$ > "$1"; shift; exec "$@"', 'trace-exec', this.pidFile, ...argv];
+    const h = await this.open(wrapped, (c) => sink.stdout(c), (c) => tail.push(c));
+    const done = h.done.then((x): TracerExit => ({ ...x, stderr: tail.toString() }));
+    let settled = false;
+    void done.then(() => (settled = true));
+    return {
+      done,
+      stop: async () => {
+        if (settled) return;
+        // SIGINT lets bpftrace detach its probes and flush; the status then ends the stream.
+        await this.run(['sh', '-c', 'kill -INT "$(cat "$1")" 2>/dev/null; true', 'trace-exec', this.pidFile]).catch(() => {});
+        const timer = setTimeout(() => h.close(), 5000);
+        await done;
+        clearTimeout(timer);
+      },
+    };
+  }
+
+  private async open(
+    argv: readonly string[],
+    stdout: (c: Buffer) => void,
+    stderr: (c: Buffer) => void,
+  ): Promise<{ done: Promise<{ code: number | null; reason: string | null }>; close: () => void }> {
+    let resolveDone!: (v: { code: number | null; reason: string | null }) => void;
+    const done = new Promise<{ code: number | null; reason: string | null }>((r) => (resolveDone = r));
+    let status: V1Status | null = null;
+    let ws;
+    try {
+      ws = await this.exec.exec(
+        this.pod.namespace,
+        this.pod.name,
+        this.pod.container,
+        [...argv],
+        sinkStream(stdout),
+        sinkStream(stderr),
+        null,
+        false,
+        (s) => {
+          status = s;
+        },
+      );
+    } catch (e) {
+      throw describeApiError(e, `starting ${argv[0]} in pod ${this.pod.namespace}/${this.pod.name}`, this.server);
+    }
+    ws.on('close', (code: number, why: Buffer) => {
+      const s = status as V1Status | null;
+      if (s) resolveDone({ code: exitCodeOf(s), reason: s.message ?? null });
+      else resolveDone({ code: null, reason: `the exec stream closed without a status (WebSocket code ${code}${why.length ? `: ${why}` : ''})` });
+    });
+    ws.on('error', (e: Error) => resolveDone({ code: null, reason: `the exec stream failed: ${e.message}` }));
+    return { done, close: () => ws.close() };
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Waits for the debug pod to run, saying what it waits for (pulling the image, scheduling) and
+ * turning the states that will not resolve by waiting into errors with a hint.
+ */
+import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
+import type { Log } from '../log.js';
+import { UserError } from '../errors.js';
+
+const POLL_MS = 300;
+const PULL_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
+const START_FAILURES = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError', 'CrashLoopBackOff']);
+
+export type PodState = { kind: 'running' } | { kind: 'waiting'; what: string } | { kind: 'failed'; error: UserError };
+
+/** Pure: what a pod's status means for a run that waits for it. */
+export function podState(pod: V1Pod, image: string): PodState {
+  const ref = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+  const phase = pod.status?.phase ?? 'Pending';
+  const cs = pod.status?.containerStatuses?.[0];
+  if (phase === 'Running' && cs?.state?.running) return { kind: 'running' };
+  if (phase === 'Failed' || phase === 'Succeeded') {
+    return { kind: 'failed', error: new UserError(`the debug pod ${ref} ended before tracing started (${pod.status?.reason ?? phase}: ${pod.status?.message ?? 'no message'})`) };
+  }
+  const waiting = cs?.state?.waiting;
+  if (waiting?.reason && PULL_FAILURES.has(waiting.reason)) {
+    return {
+      kind: 'failed',
+      error: new UserError(
+        `the node cannot pull the debug image ${image} (${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''})`,
+        'pass --image with an image that contains bpftrace and that the node can pull (e.g. from your registry mirror)',
+      ),
+    };
+  }
+  if (waiting?.reason && START_FAILURES.has(waiting.reason)) {
+    return { kind: 'failed', error: new UserError(`the debug pod ${ref} cannot start: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`) };
+  }
+  const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  if (unschedulable?.reason === 'Unschedulable') {
+    return { kind: 'failed', error: new UserError(`the debug pod ${ref} cannot be placed on its node: ${unschedulable.message ?? 'Unschedulable'}`) };
+  }
+  if (waiting?.reason === 'ContainerCreating') return { kind: 'waiting', what: `pulling image ${image} and starting the debug pod` };
+  if (waiting?.reason) return { kind: 'waiting', what: `the debug pod is ${waiting.reason}` };
+  return { kind: 'waiting', what: 'waiting for the debug pod to be Running' };
+}
+
+export async function waitForRunning(
+  core: CoreV1Api,
+  pod: { namespace: string; name: string },
+  o: { timeoutMs: number; image: string; log: Log; interrupted: Promise<string> },
+): Promise<void> {
+  const deadline = Date.now() + o.timeoutMs;
+  let said = '';
+  let interrupted: string | null = null;
+  void o.interrupted.then((w) => (interrupted = w));
+  for (;;) {
+    if (interrupted) throw new UserError(`interrupted (${interrupted}) while waiting for the debug pod`);
+    let state: PodState;
+    try {
+      state = podState(await core.readNamespacedPod(pod), o.image);
+    } catch (e) {
+      state = { kind: 'waiting', what: `waiting for the debug pod (the API answered: ${(e as Error).message.split('\n')[0]})` };
+    }
+    if (state.kind === 'running') return;
+    if (state.kind === 'failed') throw state.error;
+    if (state.what !== said) {
+      o.log.progress(state.what);
+      said = state.what;
+    }
+    if (Date.now() >= deadline) {
+      throw new UserError(
+        `the debug pod ${pod.namespace}/${pod.name} was not Running after --timeout ${o.timeoutMs / 1000}s (last: ${said})`,
+        'check the node with kubectl describe node, or raise --timeout',
+      );
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}

@@ -1,0 +1,40 @@
+/** --local: the node side runs on this machine, as child processes. */
+import { execa, type ResultPromise } from 'execa';
+import { StderrTail, type NodeRunner, type TracerExit, type TracerHandle, type TracerSink } from './runner.js';
+
+export class LocalRunner implements NodeRunner {
+  async run(argv: readonly string[]): Promise<string> {
+    const r = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore' });
+    if (r.exitCode !== 0) {
+      throw new Error(`${argv[0]} failed (exit ${r.exitCode ?? r.signal}): ${String(r.stderr).trim()}`);
+    }
+    return String(r.stdout);
+  }
+
+  async start(argv: readonly string[], sink: TracerSink): Promise<TracerHandle> {
+    const tail = new StderrTail();
+    const child: ResultPromise = execa(argv[0]!, argv.slice(1), {
+      reject: false,
+      buffer: false,
+      stdin: 'ignore',
+      // bpftrace stays in our process group: a Ctrl-C in the terminal reaches it too, and it
+      // detaches its probes on SIGINT.
+    });
+    child.stdout!.on('data', (c: Buffer) => sink.stdout(c));
+    child.stderr!.on('data', (c: Buffer) => tail.push(c));
+    const done: Promise<TracerExit> = child.then(
+      (r) => ({ code: r.exitCode ?? null, reason: r.signal ? `killed by ${r.signal}` : null, stderr: tail.toString() }),
+      (e: Error) => ({ code: null, reason: e.message, stderr: tail.toString() }),
+    );
+    return {
+      done,
+      stop: async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGINT');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await done;
+        clearTimeout(timer);
+      },
+    };
+  }
+}

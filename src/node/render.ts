@@ -1,0 +1,89 @@
+/**
+ * Renders bpf/trace-exec.bt.tmpl for one node from its probed facts. The result also says how the
+ * records must be read (string size, argument bound), so parser and program cannot drift apart.
+ */
+import { readFileSync } from 'node:fs';
+import { expand, type TemplateScope } from './template.js';
+import { chooseV1Controller, versionAtLeast, type NodeFacts, type Version } from './probe.js';
+
+/** How many argv entries are carried; more are flagged argsTruncated. */
+export const ARGS_MAX = 32;
+/** How many cgroup path components (leaf first) are carried; kubelet paths need at most 6. */
+export const LEVELS = 8;
+/** Seconds between keepalive records on a quiet node. */
+export const KEEPALIVE_S = 20;
+
+export interface RenderedProgram {
+  program: string;
+  /** Environment bpftrace must run with (passed on its command line: an exec gets the pod's env). */
+  env: Record<string, string>;
+  /** The size of every string buffer: a string that fills strlen - 1 bytes may have been cut. */
+  strlen: number;
+  argsMax: number;
+  levels: number;
+  v1Controller: string | null;
+  v2: boolean;
+  bpftrace: Version;
+}
+
+let templateText: string | undefined;
+function template(): string {
+  templateText ??= readFileSync(new URL('../../bpf/trace-exec.bt.tmpl', import.meta.url), 'utf8');
+  return templateText;
+}
+
+export class RenderError extends Error {}
+
+export function renderProgram(facts: NodeFacts, tmpl: string = template()): RenderedProgram {
+  const bt = facts.bpftrace;
+  if (!bt) throw new RenderError('bpftrace is not installed on the node (or in the debug image): use an --image that has bpftrace');
+  if (!versionAtLeast(bt, 0, 12)) {
+    throw new RenderError(`bpftrace ${bt.join('.')} is too old: trace-exec needs bpftrace 0.12 or newer`);
+  }
+  const v1 = chooseV1Controller(facts);
+  const v2 = facts.v2Mount !== null;
+  if (!v1 && !v2) throw new RenderError('the node has no cgroup hierarchy mounted that trace-exec can read');
+
+  // Linux 6.15 renamed kernfs_node.parent to __parent; 5.5 turned kernfs_node.id from a union into a u64.
+  const parent = versionAtLeast(facts.kernel, 6, 15) ? '__parent' : 'parent';
+  const knId = versionAtLeast(facts.kernel, 5, 5) ? 'id' : 'id.id';
+  // bpftrace 0.21 made tracepoint args a record (args.x); older versions only know args->x.
+  const args = versionAtLeast(bt, 0, 21) ? 'args.' : 'args->';
+  // String size: at most 200 up to 0.20 (renamed BPFTRACE_MAX_STRLEN in 0.20), 1024 is 0.23's default.
+  const strlen = versionAtLeast(bt, 0, 23) ? 1024 : 200;
+  const env: Record<string, string> = { [versionAtLeast(bt, 0, 20) ? 'BPFTRACE_MAX_STRLEN' : 'BPFTRACE_STRLEN']: String(strlen) };
+
+  const probeList = (dir: 'enter' | 'exit'): string =>
+    `tracepoint:syscalls:sys_${dir}_execve,\ntracepoint:syscalls:sys_${dir}_execveat`;
+  const scope: TemplateScope = {
+    INCLUDES: facts.btf ? '' : '#include <linux/sched.h>\n#include <linux/cgroup-defs.h>\n#include <linux/kernfs.h>\n',
+    ENTER: probeList('enter'),
+    EXIT: probeList('exit'),
+    KN_ID: knId,
+    V1: v1 !== null,
+    V1_SUBSYS: v1?.index ?? 0,
+    V2: v2,
+    ARGS_MAX,
+    KEEPALIVE_S,
+    ARGS_ARGV: `${args}argv`,
+    ARGS_FILENAME: `${args}filename`,
+    ARGS_RET: `${args}ret`,
+    ARGS: Array.from({ length: ARGS_MAX }, (_, i) => ({ I: i })),
+    LEVELS: Array.from({ length: LEVELS }, (_, i) => ({ I: i, WALK: `$kn = $kn->${parent};`.repeat(i) || '// the leaf' })),
+  };
+  return {
+    program: expand(tmpl, scope),
+    env,
+    strlen,
+    argsMax: ARGS_MAX,
+    levels: LEVELS,
+    v1Controller: v1?.name ?? null,
+    v2,
+    bpftrace: bt,
+  };
+}
+
+/** The argv that runs the rendered program: `env K=V… bpftrace -f json -e PROGRAM` (no shell). */
+export function bpftraceCommand(r: RenderedProgram, bpftrace = 'bpftrace'): string[] {
+  return ['env', ...Object.entries(r.env).map(([k, v]) => `${k}=${v}`), bpftrace, '-f', 'json', '-e', r.program];
+}

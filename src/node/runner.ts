@@ -1,0 +1,62 @@
+/**
+ * Where the node-side commands run: locally (--local) or in the debug pod through the exec API
+ * (src/kube/exec-runner.ts). Commands are always argv arrays; nothing goes through a shell except
+ * the fixed scripts defined in src/node/.
+ */
+
+export interface TracerExit {
+  /** bpftrace's exit code; null when it was killed or the stream ended without a status. */
+  code: number | null;
+  /** Why it ended when no code says it (signal, stream dropped). */
+  reason: string | null;
+  /** The tail of bpftrace's stderr, with known harmless warnings removed. */
+  stderr: string;
+}
+
+export interface TracerSink {
+  stdout(chunk: Uint8Array): void;
+}
+
+export interface TracerHandle {
+  readonly done: Promise<TracerExit>;
+  /** Stops bpftrace for real (a closed stream alone does not stop a remote process). */
+  stop(): Promise<void>;
+}
+
+export interface NodeRunner {
+  /** Runs a short command to completion and returns its stdout; rejects with its stderr on failure. */
+  run(argv: readonly string[]): Promise<string>;
+  start(argv: readonly string[], sink: TracerSink): Promise<TracerHandle>;
+}
+
+/**
+ * Runs argv after making sure tracefs is mounted (a debug pod gets the host's mount point, which is
+ * empty when the host never mounted it). Fixed script; argv is passed as "$@", never interpolated.
+ */
+export function withTracefs(argv: readonly string[]): string[] {
+  const script = [
+    '[ -e /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null',
+    '[ -e /sys/kernel/debug/tracing ] || mount -t debugfs nodev /sys/kernel/debug 2>/dev/null',
+    'exec "$@"',
+  ].join('\n');
+  return ['sh', '-c', script, 'trace-exec', ...argv];
+}
+
+/** bpftrace stderr lines that say nothing to a user of this tool. */
+const HARMLESS = [/couldn't set RLIMIT_MEMLOCK/, /^\s*$/];
+
+/** Keeps the last `max` bytes of stderr text, dropping known-harmless lines. */
+export class StderrTail {
+  private text = '';
+  constructor(private readonly max = 8192) {}
+  push(chunk: Uint8Array | string): void {
+    this.text = (this.text + (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))).slice(-this.max);
+  }
+  toString(): string {
+    return this.text
+      .split('\n')
+      .filter((l) => !HARMLESS.some((re) => re.test(l)))
+      .join('\n')
+      .trim();
+  }
+}

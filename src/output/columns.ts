@@ -1,0 +1,125 @@
+import type { AttributedEvent } from '../join/types.js';
+import { attributionOf, podUidOf, unitOf } from './attribution.js';
+import { escapeUnprintable, shellQuote } from './quote.js';
+
+/** Every column the table formats know. */
+export type ColumnName =
+  | 'TIME'
+  | 'NAMESPACE'
+  | 'POD'
+  | 'CONTAINER'
+  | 'PID'
+  | 'PPID'
+  | 'COMM'
+  | 'NODE'
+  | 'UID'
+  | 'RET'
+  | 'CONTAINER-ID'
+  | 'ARGS';
+
+/** `-o table`. ARGS is last so that it alone can be cut to the terminal. */
+export const TABLE_COLUMNS: readonly ColumnName[] = ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'ARGS'];
+/** `-o wide`: the table columns plus NODE UID RET CONTAINER-ID, inserted before ARGS. */
+export const WIDE_COLUMNS: readonly ColumnName[] = [
+  'TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'ARGS',
+];
+
+export interface Column {
+  name: ColumnName;
+  /**
+   * Width a streaming table reserves for the column (at least the header's), chosen for the common
+   * case; longer cells push the rest of their row right.
+   */
+  minWidth: number;
+  /** The cell text: single-line, free of control characters, not padded. */
+  cell(e: AttributedEvent): string;
+}
+
+/** Shown in NAMESPACE for host processes. */
+export const HOST_NAMESPACE = '<host>';
+/** Shown in NAMESPACE for pod cgroups no pod record matched. */
+export const UNKNOWN_NAMESPACE = '<unknown>';
+/** Shown for an unknown or absent value. */
+export const NONE = '-';
+/** Characters of a container id shown in CONTAINER-ID. */
+export const CONTAINER_ID_CHARS = 13;
+/** Characters of the pod uid shown for an unattributed pod (`pod-uid:da0fc44d`). */
+export const POD_UID_CHARS = 8;
+
+/** HH:MM:SS (UTC) of an epoch-milliseconds time, with .mmm when `millis`. */
+export function formatClock(timeMs: number, millis: boolean): string {
+  return new Date(timeMs).toISOString().slice(11, millis ? 23 : 19);
+}
+
+/**
+ * argv as one unambiguous cell: arguments joined with spaces, each shell-quoted when needed (see
+ * shellQuote), with ` …` appended when bpftrace could not carry all of argv.
+ */
+export function formatArgs(args: readonly string[], truncated: boolean): string {
+  const joined = args.map(shellQuote).join(' ');
+  if (!truncated) return joined;
+  return joined === '' ? '…' : `${joined} …`;
+}
+
+/** NAMESPACE: the namespace, `<host>` or `<unknown>`. */
+export function namespaceCell(e: AttributedEvent): string {
+  switch (attributionOf(e)) {
+    case 'host':
+      return HOST_NAMESPACE;
+    case 'unattributed':
+      return UNKNOWN_NAMESPACE;
+    case 'pod':
+      return escapeUnprintable(e.namespace ?? NONE);
+  }
+}
+
+/** POD: the pod name; the systemd unit for a host process; `pod-uid:<8 chars>` when unattributed. */
+export function podCell(e: AttributedEvent): string {
+  switch (attributionOf(e)) {
+    case 'host':
+      return escapeUnprintable(unitOf(e) ?? NONE);
+    case 'unattributed': {
+      const uid = podUidOf(e);
+      return uid === null ? NONE : `pod-uid:${escapeUnprintable(uid.slice(0, POD_UID_CHARS))}`;
+    }
+    case 'pod':
+      return escapeUnprintable(e.pod ?? NONE);
+  }
+}
+
+/** CONTAINER: the container name, `-` for host processes or when unknown. */
+export function containerCell(e: AttributedEvent): string {
+  if (attributionOf(e) === 'host' || e.container === null) return NONE;
+  return escapeUnprintable(e.container);
+}
+
+const COLUMNS: Readonly<Record<ColumnName, Column>> = {
+  TIME: { name: 'TIME', minWidth: 12, cell: (e) => formatClock(e.event.timeMs, true) },
+  NAMESPACE: { name: 'NAMESPACE', minWidth: 12, cell: namespaceCell },
+  POD: { name: 'POD', minWidth: 24, cell: podCell },
+  CONTAINER: { name: 'CONTAINER', minWidth: 12, cell: containerCell },
+  PID: { name: 'PID', minWidth: 7, cell: (e) => String(e.event.pid) },
+  PPID: { name: 'PPID', minWidth: 7, cell: (e) => String(e.event.ppid) },
+  COMM: { name: 'COMM', minWidth: 12, cell: (e) => escapeUnprintable(e.event.comm) },
+  NODE: { name: 'NODE', minWidth: 12, cell: (e) => escapeUnprintable(e.node) },
+  UID: { name: 'UID', minWidth: 5, cell: (e) => String(e.event.uid) },
+  RET: { name: 'RET', minWidth: 4, cell: (e) => (e.event.retval === null ? NONE : String(e.event.retval)) },
+  'CONTAINER-ID': {
+    name: 'CONTAINER-ID',
+    minWidth: CONTAINER_ID_CHARS,
+    cell: (e) => (e.containerId === null ? NONE : escapeUnprintable(e.containerId.slice(0, CONTAINER_ID_CHARS))),
+  },
+  ARGS: { name: 'ARGS', minWidth: 4, cell: (e) => formatArgs(e.event.args, e.event.argsTruncated) },
+};
+
+/** The columns of `-o table` (wide = false) or `-o wide`, ARGS last. */
+export function columnsFor(wide: boolean): readonly Column[] {
+  return wide ? WIDE : TABLE;
+}
+const TABLE: readonly Column[] = TABLE_COLUMNS.map((name) => COLUMNS[name]);
+const WIDE: readonly Column[] = WIDE_COLUMNS.map((name) => COLUMNS[name]);
+
+/** The row of cells for an event, in columnsFor(wide) order. */
+export function rowCells(e: AttributedEvent, wide: boolean): string[] {
+  return columnsFor(wide).map((c) => c.cell(e));
+}

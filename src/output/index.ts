@@ -1,0 +1,91 @@
+import type { AttributedEvent } from '../join/types.js';
+import { formatJsonLine } from './json.js';
+import { LiveTable } from './live.js';
+import { Summary } from './summary.js';
+
+export type { JsonExecRecord } from './json.js';
+export { formatJsonLine, toJsonRecord } from './json.js';
+export { LiveTable, type LiveTableOptions } from './live.js';
+export { Summary } from './summary.js';
+export type { Attribution } from './attribution.js';
+
+/** Values of `-o`. */
+export type OutputFormat = 'table' | 'wide' | 'json' | 'summary';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = Object.freeze(['table', 'wide', 'json', 'summary'] as const);
+
+export function isOutputFormat(s: string): s is OutputFormat {
+  return (OUTPUT_FORMATS as readonly string[]).includes(s);
+}
+
+export interface PrinterOptions {
+  /** Receives one line at a time, without its newline. */
+  write: (line: string) => void;
+  /** Terminal columns when stdout is a TTY, null when piped. */
+  width: number | null;
+}
+
+export interface Printer {
+  event(e: AttributedEvent): void;
+  /** Flushes what is pending (the summary; the table header if no event came). Idempotent. */
+  end(): void;
+}
+
+/**
+ * A printer for `-o <format>`:
+ * - table / wide: the header before the first row (or at end() when no event came), then a row per event;
+ * - json: one JSON object per event and line;
+ * - summary: nothing until end(), then the summary table line by line.
+ * Events that arrive after end() are ignored.
+ */
+export function createPrinter(format: OutputFormat, opts: PrinterOptions): Printer {
+  const { write } = opts;
+  let ended = false;
+  switch (format) {
+    case 'table':
+    case 'wide': {
+      const table = new LiveTable({ wide: format === 'wide', width: opts.width });
+      let headerDone = false;
+      const header = () => {
+        if (headerDone) return;
+        headerDone = true;
+        write(table.header());
+      };
+      return {
+        event(e) {
+          if (ended) return;
+          header();
+          write(table.row(e));
+        },
+        end() {
+          if (ended) return;
+          ended = true;
+          header();
+        },
+      };
+    }
+    case 'json':
+      return {
+        event(e) {
+          if (!ended) write(formatJsonLine(e));
+        },
+        end() {
+          ended = true;
+        },
+      };
+    case 'summary': {
+      const summary = new Summary();
+      return {
+        event(e) {
+          if (!ended) summary.add(e);
+        },
+        end() {
+          if (ended) return;
+          ended = true;
+          for (const line of summary.render().split('\n')) write(line);
+        },
+      };
+    }
+    default:
+      throw new Error(`unknown output format ${JSON.stringify(format as string)}; expected one of ${OUTPUT_FORMATS.join(', ')}`);
+  }
+}

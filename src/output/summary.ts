@@ -1,0 +1,98 @@
+import Table from 'cli-table3';
+import type { AttributedEvent } from '../join/types.js';
+import { containerCell, formatClock, namespaceCell, podCell } from './columns.js';
+import { escapeUnprintable } from './quote.js';
+
+/** Commands listed in TOP. */
+export const TOP_COMMANDS = 3;
+/**
+ * Distinct command names remembered per group. Beyond it new names are no longer told apart, so a
+ * process exec'ing endless random names cannot grow memory without bound; COMMANDS then reads
+ * `1024+`.
+ */
+export const MAX_COMMS_PER_GROUP = 1024;
+
+export const SUMMARY_HEAD = ['NAMESPACE', 'POD', 'CONTAINER', 'EXECS', 'COMMANDS', 'FAILED', 'FIRST', 'LAST', 'TOP'] as const;
+
+interface Group {
+  namespace: string;
+  pod: string;
+  container: string;
+  execs: number;
+  failed: number;
+  firstMs: number;
+  lastMs: number;
+  /** comm → execs; at most MAX_COMMS_PER_GROUP keys. */
+  comms: Map<string, number>;
+  /** Execs whose comm did not fit in `comms`. */
+  otherComms: number;
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * `-o summary`: execs counted per namespace/pod/container (host processes per systemd unit under
+ * `<host>`, unmatched pod cgroups per pod uid under `<unknown>`), rendered once at the end.
+ * Keeps counters per group, never the events.
+ */
+export class Summary {
+  private readonly groups = new Map<string, Group>();
+
+  add(e: AttributedEvent): void {
+    const namespace = namespaceCell(e);
+    const pod = podCell(e);
+    const container = containerCell(e);
+    const key = `${namespace}\u0000${pod}\u0000${container}`;
+    const t = e.event.timeMs;
+    let g = this.groups.get(key);
+    if (g === undefined) {
+      g = { namespace, pod, container, execs: 0, failed: 0, firstMs: t, lastMs: t, comms: new Map(), otherComms: 0 };
+      this.groups.set(key, g);
+    }
+    g.execs++;
+    if (e.event.retval !== null && e.event.retval < 0) g.failed++;
+    // Events can arrive slightly out of order (per-CPU buffers): take the extremes, not first/last seen.
+    if (t < g.firstMs) g.firstMs = t;
+    if (t > g.lastMs) g.lastMs = t;
+    const n = g.comms.get(e.event.comm);
+    if (n !== undefined) g.comms.set(e.event.comm, n + 1);
+    else if (g.comms.size < MAX_COMMS_PER_GROUP) g.comms.set(e.event.comm, 1);
+    else g.otherComms++;
+  }
+
+  /** The summary table: most execs first, then by namespace, pod, container. No colour codes. */
+  render(): string {
+    const table = new Table({
+      head: [...SUMMARY_HEAD],
+      colAligns: ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'left', 'left'],
+      style: { head: [], border: [] },
+    });
+    const rows = [...this.groups.values()].sort(
+      (a, b) =>
+        b.execs - a.execs || compare(a.namespace, b.namespace) || compare(a.pod, b.pod) || compare(a.container, b.container),
+    );
+    for (const g of rows) {
+      table.push([
+        g.namespace,
+        g.pod,
+        g.container,
+        g.execs,
+        g.otherComms > 0 ? `${g.comms.size}+` : g.comms.size,
+        g.failed,
+        formatClock(g.firstMs, false),
+        formatClock(g.lastMs, false),
+        topCommands(g.comms),
+      ]);
+    }
+    return table.toString();
+  }
+}
+
+/** `sh×12 curl×3 ls×1`: the TOP_COMMANDS most frequent commands, ties by name. */
+function topCommands(comms: ReadonlyMap<string, number>): string {
+  return [...comms]
+    .sort(([a, x], [b, y]) => y - x || compare(a, b))
+    .slice(0, TOP_COMMANDS)
+    .map(([comm, n]) => `${escapeUnprintable(comm)}×${n}`)
+    .join(' ');
+}
