@@ -36,7 +36,8 @@ const UINT = /^\d+$/;
  */
 function parseJson(line: string): unknown {
   if (!line.includes('\\uffffff')) return JSON.parse(line);
-  const mapped = line.replace(/\\uffffff([0-9a-fA-F]{2})/g, '\\u00$1');
+  // Only a backslash that starts an escape counts: one preceded by an even number of backslashes.
+  const mapped = line.replace(/(?<!\\)((?:\\\\)*)\\uffffff([0-9a-fA-F]{2})/g, '$1\\u00$2');
   return JSON.parse(mapped, (_key, value: unknown) =>
     typeof value === 'string' && /[\u0080-\u00ff]/.test(value) && !/[^\u0000-\u00ff]/.test(value)
       ? Buffer.from(value, 'latin1').toString('utf8')

@@ -1,0 +1,68 @@
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseProbe, chooseV1Controller } from './probe.js';
+import { renderProgram, bpftraceCommand, RenderError, ARGS_MAX, LEVELS } from './render.js';
+import { NODES } from './fixtures.test-helpers.js';
+
+const golden = (name: string) => new URL(`./golden/${name}.bt`, import.meta.url);
+
+describe('renderProgram golden files', () => {
+  // UPDATE_GOLDEN=1 npx vitest run src/node rewrites them; review the diff before committing.
+  it.each(Object.keys(NODES))('%s', (name) => {
+    const r = renderProgram(parseProbe(NODES[name as keyof typeof NODES]));
+    if (process.env.UPDATE_GOLDEN || !existsSync(golden(name))) writeFileSync(golden(name), r.program);
+    expect(r.program).toBe(readFileSync(golden(name), 'utf8'));
+    expect(r.program).not.toMatch(/\{\{|\}\}/);
+  });
+});
+
+describe('what the probe decides', () => {
+  it.each([
+    // node, kernfs parent field, kernfs id, args syntax, string env, strlen, v1 controller (subsys index), v2
+    ['bpftrace-0.12-rhel8-v1', '->parent', '->id.id', 'args->argv', 'BPFTRACE_STRLEN=200', 200, 'memory', 4, false],
+    ['bpftrace-0.17-hybrid-6.18', '->__parent', '->id;', 'args->argv', 'BPFTRACE_STRLEN=200', 200, 'memory', 4, true],
+    ['bpftrace-0.20-v2-5.14', '->parent', '->id;', 'args->argv', 'BPFTRACE_MAX_STRLEN=200', 200, null, -1, true],
+    ['bpftrace-0.23-v2-6.8', '->parent', '->id;', 'args.argv', 'BPFTRACE_MAX_STRLEN=1024', 1024, null, -1, true],
+    ['bpftrace-0.24-v2-6.15', '->__parent', '->id;', 'args.argv', 'BPFTRACE_MAX_STRLEN=1024', 1024, null, -1, true],
+  ] as const)('%s', (name, parent, knId, argv, env, strlen, v1, subsys, v2) => {
+    const facts = parseProbe(NODES[name]);
+    const r = renderProgram(facts);
+    expect(r.program).toContain(`$kn = $kn${parent};`);
+    expect(r.program).toContain(`kn)${knId}`);
+    expect(r.program).toContain(`$argv = ${argv};`);
+    expect(bpftraceCommand(r)).toEqual(['env', env, 'bpftrace', '-f', 'json', '-e', r.program]);
+    expect(r.strlen).toBe(strlen);
+    expect(r.v1Controller).toBe(v1);
+    expect(chooseV1Controller(facts)?.index ?? -1).toBe(subsys);
+    if (v1) expect(r.program).toContain(`subsys[${subsys}]`);
+    else expect(r.program).not.toContain('subsys[');
+    expect(r.v2).toBe(v2);
+    expect(r.program.includes('dfl_cgrp')).toBe(v2);
+  });
+
+  it('kernels after 6.15 never use the removed kernfs_node.parent', () => {
+    const r = renderProgram(parseProbe(NODES['bpftrace-0.24-v2-6.15']));
+    expect(r.program).not.toMatch(/->parent\b/);
+  });
+
+  it('includes kernel headers only without BTF', () => {
+    expect(renderProgram(parseProbe(NODES['bpftrace-0.12-rhel8-v1-nobtf'])).program).toContain('#include <linux/kernfs.h>');
+    expect(renderProgram(parseProbe(NODES['bpftrace-0.12-rhel8-v1'])).program).not.toContain('#include');
+  });
+
+  it('carries ARGS_MAX arguments and LEVELS path components, one string per probe', () => {
+    const r = renderProgram(parseProbe(NODES['bpftrace-0.17-hybrid-6.18']));
+    expect(r.program.match(/printf\("A /g)).toHaveLength(ARGS_MAX);
+    expect(r.program.match(/printf\("P 2 /g)).toHaveLength(LEVELS);
+    expect(r.program.match(/printf\("P 1 /g)).toHaveLength(LEVELS);
+    for (const probe of r.program.split(/\n\n/)) expect((probe.match(/str\(/g) ?? []).length).toBeLessThanOrEqual(1);
+  });
+
+  it('refuses nodes it cannot trace, saying why', () => {
+    const noBpftrace = NODES['bpftrace-0.17-hybrid-6.18'].replace('bpftrace v0.17.0', 'missing');
+    expect(() => renderProgram(parseProbe(noBpftrace))).toThrow(RenderError);
+    expect(() => renderProgram(parseProbe(noBpftrace))).toThrow(/--image/);
+    const old = NODES['bpftrace-0.17-hybrid-6.18'].replace('v0.17.0', 'v0.11.4');
+    expect(() => renderProgram(parseProbe(old))).toThrow(/0\.11\.4 is too old/);
+  });
+});
