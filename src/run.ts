@@ -108,7 +108,8 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
       },
     );
 
-    const handle = await runner.start(withTracefs(bpftraceCommand(rendered, cluster?.bpftracePath)), {
+    const programFile = await runner.stage(rendered.program);
+    const handle = await runner.start(withTracefs(bpftraceCommand(rendered, programFile, cluster?.bpftracePath)), {
       stdout: (c) => decoder.push(c),
     });
     const ticker = setInterval(() => {

@@ -64,9 +64,16 @@ export class ExecAssembler {
       case 'B':
         this.clock = { monoNs: rec.monoNs, wallMs: nowMs };
         return [];
-      case 'P':
-        this.addComponent(rec.hier, rec.cgroupId, rec.level, rec.name);
-        return [];
+      case 'P': {
+        if (!this.addComponent(rec.hier, rec.cgroupId, rec.level, rec.name)) return [];
+        // Execs in this cgroup may have had every other record already (its P records are printed
+        // once, by whichever exec saw the cgroup first, maybe on another CPU): finish them now.
+        const done: ExecEvent[] = [];
+        for (const p of this.pending.values()) {
+          if ((rec.hier === 2 ? p.e.cg2 : p.e.cg1) === rec.cgroupId) done.push(...this.completeIfDone(p));
+        }
+        return done;
+      }
       case 'E': {
         const p: Pending = { tid: rec.tid, e: rec, filename: null, args: new Array(rec.argc), argsSeen: 0, x: null, since: nowMs };
         const key = `${rec.tid}:${rec.monoNs}`;
@@ -181,7 +188,8 @@ export class ExecAssembler {
     return id === '0' ? null : (this.paths.get(`${hier}:${id}`) ?? null);
   }
 
-  private addComponent(hier: 1 | 2, id: string, level: number, name: string): void {
+  /** Records one path component; true when it completed the path. */
+  private addComponent(hier: 1 | 2, id: string, level: number, name: string): boolean {
     const key = `${hier}:${id}`;
     let parts = this.components.get(key);
     if (!parts) {
@@ -192,7 +200,7 @@ export class ExecAssembler {
     // The path is known once every level up to the root ('') came, or the program's depth ran out.
     const rootAt = parts.indexOf('');
     const top = rootAt >= 0 ? rootAt : this.opts.levels;
-    for (let i = 0; i < top; i++) if (parts[i] === undefined) return;
+    for (let i = 0; i < top; i++) if (parts[i] === undefined) return false;
     const names = parts.slice(0, top).reverse();
     this.paths.set(key, (rootAt >= 0 ? '/' : '…/') + names.join('/'));
     this.components.delete(key);
@@ -200,5 +208,6 @@ export class ExecAssembler {
       const oldest = this.paths.keys().next().value;
       if (oldest !== undefined) this.paths.delete(oldest);
     }
+    return true;
   }
 }

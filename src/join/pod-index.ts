@@ -60,6 +60,11 @@ export class PodIndex {
       : pod;
     this.byUid.set(pod.uid, merged);
     this.tombstones.delete(pod.uid);
+    // Ids mergeContainers let go of must stop resolving, or forget() can never drop them.
+    const kept = new Set(merged.containers.map((c) => c.id));
+    for (const c of before?.containers ?? []) {
+      if (!kept.has(c.id) && this.byContainer.get(c.id)?.pod === before) this.byContainer.delete(c.id);
+    }
     for (const c of merged.containers) this.byContainer.set(c.id, { pod: merged, container: c });
     if (merged.mirrorHash) this.byHash.set(merged.mirrorHash, merged);
   }
@@ -108,6 +113,7 @@ export class PodIndex {
 /** Keeps the ids of earlier container instances (restarts), bounded so a crash-looping pod cannot grow it. */
 function mergeContainers(before: ContainerRecord[], now: ContainerRecord[]): ContainerRecord[] {
   const ids = new Set(now.map((c) => c.id));
-  const kept = before.filter((c) => !ids.has(c.id)).slice(-16);
+  // `before` lists the newest first (current containers, then earlier ones): keep the most recent.
+  const kept = before.filter((c) => !ids.has(c.id)).slice(0, 16);
   return [...now, ...kept];
 }

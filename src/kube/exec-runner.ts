@@ -3,7 +3,7 @@
  * Frames are arbitrary chunks (src/events/lines.ts reassembles lines). The socket closing does not
  * stop the remote process, so stop() signals bpftrace through a second exec, by the pid it wrote.
  */
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import { StderrTail, type NodeRunner, type TracerExit, type TracerHandle, type TracerSink } from '../node/runner.js';
 import { describeApiError } from './errors.js';
@@ -37,17 +37,24 @@ export class ExecRunner implements NodeRunner {
   constructor(
     kc: KubeConfig,
     private readonly pod: PodRef,
-    /** Where bpftrace's pid is kept in the container, so stop() can signal it. */
-    private readonly pidFile: string,
+    /** Files of this run in the container: bpftrace's pid (for stop()) and the staged program. */
+    private readonly files: { pid: string; program: string },
     private readonly server: string,
   ) {
     this.exec = new Exec(kc);
   }
 
-  async run(argv: readonly string[]): Promise<string> {
+  async stage(program: string): Promise<string> {
+    // `head -c N` ends by itself after N bytes: no need for a stdin close, which v4 exec cannot send.
+    const bytes = Buffer.from(program, 'utf8');
+    await this.run(['sh', '-c', 'umask 077 && head -c "$2" > "$1"', 'trace-exec', this.files.program, String(bytes.length)], bytes);
+    return this.files.program;
+  }
+
+  async run(argv: readonly string[], stdin?: Buffer): Promise<string> {
     const out: Buffer[] = [];
     const err = new StderrTail();
-    const { code, reason } = await this.open(argv, (c) => out.push(c), (c) => err.push(c)).then((h) => h.done);
+    const { code, reason } = await this.open(argv, (c) => out.push(c), (c) => err.push(c), stdin).then((h) => h.done);
     if (code !== 0) {
       throw new Error(`${argv[0]} in pod ${this.pod.namespace}/${this.pod.name} failed (${code !== null ? `exit ${code}` : reason}): ${err}`);
     }
@@ -56,7 +63,7 @@ export class ExecRunner implements NodeRunner {
 
   async start(argv: readonly string[], sink: TracerSink): Promise<TracerHandle> {
     const tail = new StderrTail();
-    const wrapped = ['sh', '-c', 'echo $$ > "$1"; shift; exec "$@"', 'trace-exec', this.pidFile, ...argv];
+    const wrapped = ['sh', '-c', 'echo $$ > "$1"; shift; exec "$@"', 'trace-exec', this.files.pid, ...argv];
     const h = await this.open(wrapped, (c) => sink.stdout(c), (c) => tail.push(c));
     const done = h.done.then((x): TracerExit => ({ ...x, stderr: tail.toString() }));
     let settled = false;
@@ -66,7 +73,7 @@ export class ExecRunner implements NodeRunner {
       stop: async () => {
         if (settled) return;
         // SIGINT lets bpftrace detach its probes and flush; the status then ends the stream.
-        await this.run(['sh', '-c', 'kill -INT "$(cat "$1")" 2>/dev/null; true', 'trace-exec', this.pidFile]).catch(() => {});
+        await this.run(['sh', '-c', 'kill -INT "$(cat "$1")" 2>/dev/null; true', 'trace-exec', this.files.pid]).catch(() => {});
         const timer = setTimeout(() => h.close(), 5000);
         await done;
         clearTimeout(timer);
@@ -78,6 +85,7 @@ export class ExecRunner implements NodeRunner {
     argv: readonly string[],
     stdout: (c: Buffer) => void,
     stderr: (c: Buffer) => void,
+    stdin?: Buffer,
   ): Promise<{ done: Promise<{ code: number | null; reason: string | null }>; close: () => void }> {
     let resolveDone!: (v: { code: number | null; reason: string | null }) => void;
     const done = new Promise<{ code: number | null; reason: string | null }>((r) => (resolveDone = r));
@@ -91,7 +99,7 @@ export class ExecRunner implements NodeRunner {
         [...argv],
         sinkStream(stdout),
         sinkStream(stderr),
-        null,
+        stdin ? Readable.from([stdin]) : null,
         false,
         (s) => {
           status = s;

@@ -113,7 +113,7 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
     });
 
     return {
-      runner: new ExecRunner(kc, { ...created.pod, container: CONTAINER }, `/tmp/trace-exec-${runId}.pid`, server),
+      runner: new ExecRunner(kc, { ...created.pod, container: CONTAINER }, { pid: `/tmp/trace-exec-${runId}.pid`, program: `/tmp/trace-exec-${runId}.bt` }, server),
       index,
       bpftracePath: 'bpftrace',
       onPodsChanged: (cb) => watch.onChange(cb),

@@ -11,6 +11,10 @@ export class LocalRunner implements NodeRunner {
     return String(r.stdout);
   }
 
+  async stage(): Promise<null> {
+    return null; // a local argv holds 128 kB per argument
+  }
+
   async start(argv: readonly string[], sink: TracerSink): Promise<TracerHandle> {
     const tail = new StderrTail();
     const child: ResultPromise = execa(argv[0]!, argv.slice(1), {

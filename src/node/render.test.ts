@@ -31,6 +31,7 @@ describe('what the probe decides', () => {
     expect(r.program).toContain(`kn)${knId}`);
     expect(r.program).toContain(`$argv = ${argv};`);
     expect(bpftraceCommand(r)).toEqual(['env', env, 'bpftrace', '-f', 'json', '-e', r.program]);
+    expect(bpftraceCommand(r, '/tmp/p.bt')).toEqual(['env', env, 'bpftrace', '-f', 'json', '/tmp/p.bt']);
     expect(r.strlen).toBe(strlen);
     expect(r.v1Controller).toBe(v1);
     expect(chooseV1Controller(facts)?.index ?? -1).toBe(subsys);

@@ -83,7 +83,11 @@ export function renderProgram(facts: NodeFacts, tmpl: string = template()): Rend
   };
 }
 
-/** The argv that runs the rendered program: `env K=V… bpftrace -f json -e PROGRAM` (no shell). */
-export function bpftraceCommand(r: RenderedProgram, bpftrace = 'bpftrace'): string[] {
-  return ['env', ...Object.entries(r.env).map(([k, v]) => `${k}=${v}`), bpftrace, '-f', 'json', '-e', r.program];
+/**
+ * The argv that runs the rendered program (no shell): `env K=V… bpftrace -f json FILE` when the
+ * program was staged in a file on the node, else `… -e PROGRAM`.
+ */
+export function bpftraceCommand(r: RenderedProgram, programFile: string | null = null, bpftrace = 'bpftrace'): string[] {
+  const env = ['env', ...Object.entries(r.env).map(([k, v]) => `${k}=${v}`)];
+  return programFile ? [...env, bpftrace, '-f', 'json', programFile] : [...env, bpftrace, '-f', 'json', '-e', r.program];
 }

@@ -26,6 +26,12 @@ export interface TracerHandle {
 export interface NodeRunner {
   /** Runs a short command to completion and returns its stdout; rejects with its stderr on failure. */
   run(argv: readonly string[]): Promise<string>;
+  /**
+   * Puts the program where node-side commands can read it and returns that path, or null when it
+   * can go on the command line. (An exec request carries its command in the URL, which API servers
+   * and proxies limit to a few kilobytes: a 15 kB program has to travel another way.)
+   */
+  stage(program: string): Promise<string | null>;
   start(argv: readonly string[], sink: TracerSink): Promise<TracerHandle>;
 }
 

@@ -65,7 +65,7 @@ export class Summary {
     const table = new Table({
       head: [...SUMMARY_HEAD],
       colAligns: ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'left', 'left'],
-      style: { head: [], border: [] },
+      style: { head: [], border: [], compact: true },
     });
     const rows = [...this.groups.values()].sort(
       (a, b) =>

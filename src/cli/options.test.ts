@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_IMAGE, UsageError, buildOptions, parseTarget, type Options, type RawArgs } from './options.js';
+
+const build = (raw: Partial<RawArgs>): Options => buildOptions({ targets: ['node/worker-1'], ...raw });
+
+/** The UsageError message buildOptions throws, or a failure when it does not throw one. */
+function usageError(raw: Partial<RawArgs>): string {
+  try {
+    build(raw);
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError);
+    return (e as Error).message;
+  }
+  throw new Error(`accepted ${JSON.stringify(raw)}`);
+}
+
+describe('parseTarget', () => {
+  it.each([
+    ['node/worker-1', 'worker-1'],
+    ['nodes/worker-1', 'worker-1'],
+    ['no/worker-1', 'worker-1'],
+    ['Node/worker-1', 'worker-1'],
+    ['node/ip-10-0-1-23.eu-west-1.compute.internal', 'ip-10-0-1-23.eu-west-1.compute.internal'],
+  ])('%s → node %s', (text, name) => {
+    expect(parseTarget(text)).toEqual({ kind: 'node', name });
+  });
+
+  it.each([
+    ['worker-1', /has no kind: write node\/NAME/],
+    ['node/', /has no node name/],
+    ['deploy/web', /target kind "deploy" is not supported/],
+    ['pod/web', /trace-exec traces nodes/],
+    ['node/Worker-1', /"Worker-1" is not a valid node name/],
+    ['node/a/b', /"a\/b" is not a valid node name/],
+    ['node/-worker', /is not a valid node name/],
+    [`node/${'a'.repeat(254)}`, /is not a valid node name/],
+  ])('rejects %j', (text, message) => {
+    expect(() => parseTarget(text)).toThrow(UsageError);
+    expect(() => parseTarget(text)).toThrow(message);
+  });
+});
+
+describe('buildOptions', () => {
+  it('fills in the defaults', () => {
+    expect(buildOptions({ targets: ['node/worker-1'] })).toEqual<Options>({
+      target: { kind: 'node', name: 'worker-1' },
+      namespaces: null,
+      output: 'table',
+      durationMs: null,
+      maxEvents: null,
+      kubeconfig: null,
+      context: null,
+      requestTimeoutMs: null,
+      image: DEFAULT_IMAGE,
+      debugNamespace: null,
+      timeoutMs: 120_000,
+      verbose: false,
+    });
+  });
+
+  it('takes every flag', () => {
+    expect(
+      build({
+        namespace: ['shop'],
+        output: 'json',
+        duration: '30s',
+        maxEvents: 100,
+        kubeconfig: '/home/me/.kube/config',
+        context: 'prod',
+        requestTimeout: '10s',
+        image: 'registry.example.com/bpftrace:0.21',
+        debugNamespace: 'debug',
+        timeout: '5m',
+        verbose: true,
+      }),
+    ).toEqual<Options>({
+      target: { kind: 'node', name: 'worker-1' },
+      namespaces: ['shop'],
+      output: 'json',
+      durationMs: 30_000,
+      maxEvents: 100,
+      kubeconfig: '/home/me/.kube/config',
+      context: 'prod',
+      requestTimeoutMs: 10_000,
+      image: 'registry.example.com/bpftrace:0.21',
+      debugNamespace: 'debug',
+      timeoutMs: 300_000,
+      verbose: true,
+    });
+  });
+
+  it('returns a frozen object, namespaces included', () => {
+    const opts = build({ namespace: ['a', 'b'] });
+    expect(Object.isFrozen(opts)).toBe(true);
+    expect(Object.isFrozen(opts.namespaces)).toBe(true);
+    expect(() => {
+      (opts as { output: string }).output = 'json';
+    }).toThrow(TypeError);
+  });
+
+  describe('target', () => {
+    it.each<[Partial<RawArgs>, Options['target']]>([
+      [{ targets: ['nodes/worker-2'] }, { kind: 'node', name: 'worker-2' }],
+      [{ targets: [], local: true }, { kind: 'local' }],
+    ])('%j → %j', (raw, target) => {
+      expect(build(raw).target).toEqual(target);
+    });
+
+    it.each<[string, Partial<RawArgs>, RegExp]>([
+      ['no target', { targets: [] }, /no target: give node\/NAME .* or --local/],
+      ['a target without a name', { targets: ['node/'] }, /has no node name/],
+      ['an unsupported kind', { targets: ['deploy/web'] }, /target kind "deploy" is not supported/],
+      ['two targets', { targets: ['node/a', 'node/b'] }, /one target at a time: got node\/a node\/b/],
+      ['--local with a target', { targets: ['node/worker-1'], local: true }, /--local traces this machine: drop the target "node\/worker-1"/],
+    ])('rejects %s', (_name, raw, message) => {
+      expect(usageError(raw)).toMatch(message);
+    });
+  });
+
+  describe('-n/--namespace', () => {
+    it.each<[string[], string[] | null]>([
+      [['shop'], ['shop']],
+      [['shop', 'kube-system'], ['shop', 'kube-system']],
+      [['shop,kube-system'], ['shop', 'kube-system']],
+      [['shop, kube-system ,'], ['shop', 'kube-system']],
+      [['shop,shop', 'shop', 'b,shop'], ['shop', 'b']],
+      [['a1', 'x-y-z'], ['a1', 'x-y-z']],
+      [['a'.repeat(63)], ['a'.repeat(63)]],
+      [[], null],
+      [[''], null],
+      [[',,'], null],
+    ])('%j → %j', (namespace, namespaces) => {
+      expect(build({ namespace }).namespaces).toEqual(namespaces);
+    });
+
+    it.each(['a;rm -rf /', 'A', '$(x)', 'a'.repeat(64), '-shop', 'shop-', 'shop.prod', 'shop_1'])('rejects %j, naming -n', (ns) => {
+      expect(usageError({ namespace: ['ok', ns] })).toMatch(/^-n\/--namespace ".*" is not a valid namespace name/);
+    });
+  });
+
+  describe('-o/--output', () => {
+    it.each(['table', 'wide', 'json', 'summary'])('accepts %s', (output) => {
+      expect(build({ output }).output).toBe(output);
+    });
+
+    it.each(['xml', 'JSON', ''])('rejects %j, listing the formats', (output) => {
+      expect(usageError({ output })).toBe(`-o/--output "${output}" is not a format: use one of table, wide, json, summary`);
+    });
+  });
+
+  describe('--max-events', () => {
+    it.each([1, 5000])('accepts %d', (maxEvents) => {
+      expect(build({ maxEvents }).maxEvents).toBe(maxEvents);
+    });
+
+    it.each([0, -5, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('rejects %d', (maxEvents) => {
+      expect(usageError({ maxEvents })).toMatch(/^--max-events .* must be a whole number of at least 1$/);
+    });
+  });
+
+  describe('durations', () => {
+    it.each<[keyof RawArgs, keyof Options, string, number]>([
+      ['duration', 'durationMs', '1m30s', 90_000],
+      ['duration', 'durationMs', '45', 45_000],
+      ['timeout', 'timeoutMs', '500ms', 500],
+      ['requestTimeout', 'requestTimeoutMs', '1h', 3_600_000],
+    ])('--%s %s', (flag, field, value, ms) => {
+      expect(build({ [flag]: value })[field]).toBe(ms);
+    });
+
+    it.each<[keyof RawArgs, string, string, RegExp]>([
+      ['duration', '--duration', 'soon', /is not a duration/],
+      ['duration', '--duration', '0', /must be longer than zero/],
+      ['timeout', '--timeout', '-1m', /is not a duration/],
+      ['timeout', '--timeout', '0s', /must be longer than zero/],
+      ['requestTimeout', '--request-timeout', '10x', /is not a duration/],
+      ['requestTimeout', '--request-timeout', '0ms', /must be longer than zero/],
+    ])('rejects %s %j naming %s', (key, flag, value, message) => {
+      const msg = usageError({ [key]: value });
+      expect(msg.startsWith(`${flag} "${value}"`)).toBe(true);
+      expect(msg).toMatch(message);
+    });
+  });
+
+  describe('--image and --debug-namespace', () => {
+    it.each<[string, Partial<RawArgs>, RegExp]>([
+      ['an empty image', { image: '' }, /--image "" is not an image reference/],
+      ['an image with spaces', { image: 'bpftrace latest' }, /--image "bpftrace latest" is not an image reference/],
+      ['an invalid debug namespace', { debugNamespace: 'Debug' }, /--debug-namespace "Debug" is not a valid namespace name/],
+    ])('rejects %s', (_name, raw, message) => {
+      expect(usageError(raw)).toMatch(message);
+    });
+  });
+});

@@ -1,0 +1,356 @@
+import { describe, expect, it } from 'vitest';
+import { ExecAssembler, type AssemblerOptions } from './assemble.js';
+import type { TraceRecord } from './records.js';
+import type { ExecEvent } from './types.js';
+
+// --- record builders, in the order and shape bpf/trace-exec.bt.tmpl prints them -------------------
+
+type E = Extract<TraceRecord, { kind: 'E' }>;
+
+const B = (monoNs: bigint): TraceRecord => ({ kind: 'B', monoNs });
+const F = (tid: number, filename: string): TraceRecord => ({ kind: 'F', tid, filename });
+const A = (tid: number, index: number, arg: string): TraceRecord => ({ kind: 'A', tid, index, arg });
+const X = (tid: number, retval: number, enterMonoNs: bigint, comm: string): TraceRecord => ({
+  kind: 'X',
+  tid,
+  retval,
+  enterMonoNs,
+  comm,
+});
+const E = (fields: Partial<E> & Pick<E, 'tid' | 'monoNs'>): E => ({
+  kind: 'E',
+  pid: fields.tid,
+  ppid: 1,
+  uid: 0,
+  cg2: '0',
+  cg1: '0',
+  argc: 0,
+  more: false,
+  ...fields,
+});
+
+/** The P records of one cgroup: leaf first, then the root ('') when it is within `levels`. */
+function P(hier: 1 | 2, cgroupId: string, path: string, levels = LEVELS): TraceRecord[] {
+  const names = path === '/' ? [] : path.split('/').slice(1).reverse();
+  return [...names, ''].slice(0, levels).map((name, level) => ({ kind: 'P', hier, cgroupId, level, name }));
+}
+
+/** One whole exec in record order: E, F, A×argc, X. */
+function exec(opts: {
+  tid: number;
+  monoNs: bigint;
+  filename: string;
+  args: string[];
+  retval?: number;
+  comm?: string;
+  cg2?: string;
+  cg1?: string;
+  more?: boolean;
+}): TraceRecord[] {
+  const { tid, monoNs, filename, args } = opts;
+  return [
+    E({ tid, monoNs, argc: args.length, cg2: opts.cg2 ?? '0', cg1: opts.cg1 ?? '0', more: opts.more ?? false }),
+    F(tid, filename),
+    ...args.map((a, i) => A(tid, i, a)),
+    X(tid, opts.retval ?? 0, monoNs, opts.comm ?? filename.split('/').pop()!),
+  ];
+}
+
+const POD_UID = '3f8e5a1c_2b7d_4c9e_8f10_6a5b4c3d2e1f';
+const CONTAINER_ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
+const CONTAINER_CGROUP = `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD_UID}.slice/cri-containerd-${CONTAINER_ID}.scope`;
+const LEVELS = 8;
+const WALL = 1_700_000_000_000;
+const MONO = 5_000_000_000_000n;
+
+function assembler(opts: Partial<AssemblerOptions> = {}): ExecAssembler {
+  return new ExecAssembler({ strlen: 200, levels: LEVELS, holdMs: 1000, ...opts });
+}
+
+/** Pushes every record at nowMs; returns what they completed. */
+function feed(a: ExecAssembler, records: TraceRecord[], nowMs = WALL): ExecEvent[] {
+  return records.flatMap((r) => a.push(r, nowMs));
+}
+
+describe('ExecAssembler', () => {
+  it('assembles a full exec from its records in order', () => {
+    const a = assembler();
+    const events = feed(a, [
+      B(MONO),
+      E({ tid: 4299, pid: 4299, ppid: 4100, uid: 1000, monoNs: MONO + 1_500_000n, cg2: '7421', argc: 3 }),
+      F(4299, '/usr/bin/ls'),
+      ...P(2, '7421', CONTAINER_CGROUP),
+      A(4299, 0, 'ls'),
+      A(4299, 1, '-l'),
+      A(4299, 2, '/tmp'),
+      X(4299, 0, MONO + 1_500_000n, 'ls'),
+    ]);
+    expect(events).toEqual<ExecEvent[]>([
+      {
+        timeMs: WALL + 1.5,
+        pid: 4299,
+        tid: 4299,
+        ppid: 4100,
+        uid: 1000,
+        comm: 'ls',
+        filename: '/usr/bin/ls',
+        args: ['ls', '-l', '/tmp'],
+        argsTruncated: false,
+        retval: 0,
+        cgroupV2: CONTAINER_CGROUP,
+        cgroupV1: null,
+      },
+    ]);
+    expect(a.stats).toEqual({ events: 1, incomplete: 0, orphanExits: 0, lost: 0, malformed: 0 });
+    expect(a.waiting).toBe(0);
+  });
+
+  it('emits nothing until the last record of the exec came', () => {
+    const a = assembler();
+    const records = exec({ tid: 7, monoNs: MONO, filename: '/bin/true', args: ['true', 'x'] });
+    const emittedAt = records.map((r) => a.push(r, WALL).length);
+    expect(emittedAt).toEqual([0, 0, 0, 0, 1]);
+  });
+
+  it('pairs an exit that came before its entry (other CPU) by (tid, enter time)', () => {
+    const a = assembler();
+    const [e, f, arg, x] = exec({ tid: 42, monoNs: MONO, filename: '/bin/sh', args: ['sh'] });
+    expect(feed(a, [x!])).toEqual([]);
+    expect(a.waiting).toBe(1);
+    expect(feed(a, [e!, f!, arg!])).toMatchObject([{ tid: 42, filename: '/bin/sh', args: ['sh'], retval: 0, comm: 'sh' }]);
+    expect(a.waiting).toBe(0);
+    expect(a.stats.orphanExits).toBe(0);
+  });
+
+  describe('two execs by the same tid (a PATH search: failed, then found)', () => {
+    const miss = exec({ tid: 9, monoNs: MONO + 10n, filename: '/usr/local/bin/app', args: ['app', '--v'], retval: -2, comm: 'bash' });
+    const hit = exec({ tid: 9, monoNs: MONO + 20n, filename: '/usr/bin/app', args: ['app', '--v'], retval: 0, comm: 'app' });
+    const expected = [
+      { filename: '/usr/local/bin/app', retval: -2, comm: 'bash', args: ['app', '--v'] },
+      { filename: '/usr/bin/app', retval: 0, comm: 'app', args: ['app', '--v'] },
+    ];
+
+    it.each<[string, TraceRecord[]]>([
+      ['in record order', [...miss, ...hit]],
+      // The first exit was buffered on the CPU the second exec ran on, and that buffer was read first.
+      ['the first exit read after the second exec', [...miss.slice(0, -1), ...hit, miss.at(-1)!]],
+    ])('%s: each keeps its own file, args and retval', (_name, records) => {
+      const a = assembler();
+      const events = feed(a, records);
+      expect(events.map(({ filename, retval, comm, args }) => ({ filename, retval, comm, args }))).toEqual(
+        expect.arrayContaining(expected),
+      );
+      expect(events).toHaveLength(2);
+      expect(a.waiting).toBe(0);
+    });
+  });
+
+  describe('cgroup paths from P records', () => {
+    it.each<[string, Partial<AssemblerOptions>, TraceRecord[], { cg2: string; cg1: string }, Pick<ExecEvent, 'cgroupV2' | 'cgroupV1'>]>([
+      ['a container scope on cgroup v2', {}, P(2, '7421', CONTAINER_CGROUP), { cg2: '7421', cg1: '0' }, { cgroupV2: CONTAINER_CGROUP, cgroupV1: null }],
+      ['the root cgroup: only the root component, ""', {}, P(2, '1', '/'), { cg2: '1', cg1: '0' }, { cgroupV2: '/', cgroupV1: null }],
+      [
+        'a host service',
+        {},
+        P(2, '311', '/system.slice/kubelet.service'),
+        { cg2: '311', cg1: '0' },
+        { cgroupV2: '/system.slice/kubelet.service', cgroupV1: null },
+      ],
+      [
+        'a path deeper than `levels`: the top is cut and marked with …/',
+        { levels: 3 },
+        P(2, '7421', CONTAINER_CGROUP, 3),
+        { cg2: '7421', cg1: '0' },
+        {
+          cgroupV2: `…/kubepods-burstable.slice/kubepods-burstable-pod${POD_UID}.slice/cri-containerd-${CONTAINER_ID}.scope`,
+          cgroupV1: null,
+        },
+      ],
+      [
+        'cgroup v1 only (cg2 = 0): cgroupV2 is null',
+        {},
+        P(1, '88', '/kubepods.slice/kubepods-besteffort.slice'),
+        { cg2: '0', cg1: '88' },
+        { cgroupV2: null, cgroupV1: '/kubepods.slice/kubepods-besteffort.slice' },
+      ],
+      [
+        'both hierarchies (hybrid host)',
+        {},
+        [...P(2, '500', '/user.slice/user-1000.slice/session-3.scope'), ...P(1, '88', '/user.slice')],
+        { cg2: '500', cg1: '88' },
+        { cgroupV2: '/user.slice/user-1000.slice/session-3.scope', cgroupV1: '/user.slice' },
+      ],
+    ])('%s', (_name, opts, pRecords, ids, paths) => {
+      const a = assembler(opts);
+      const events = feed(a, [...pRecords, ...exec({ tid: 5, monoNs: MONO, filename: '/bin/sh', args: ['sh'], ...ids })]);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject(paths);
+    });
+
+    it('P records may come in any level order', () => {
+      const a = assembler();
+      feed(a, P(2, '7421', CONTAINER_CGROUP).reverse());
+      expect(feed(a, exec({ tid: 5, monoNs: MONO, filename: '/bin/sh', args: [], cg2: '7421' }))).toMatchObject([
+        { cgroupV2: CONTAINER_CGROUP },
+      ]);
+    });
+
+    it('a cgroup is printed once: later execs in it reuse its path', () => {
+      const a = assembler();
+      feed(a, P(2, '7421', CONTAINER_CGROUP));
+      const first = feed(a, exec({ tid: 5, monoNs: MONO, filename: '/bin/sh', args: [], cg2: '7421' }));
+      const second = feed(a, exec({ tid: 6, monoNs: MONO + 5n, filename: '/bin/ls', args: [], cg2: '7421' }));
+      expect([...first, ...second].map((e) => e.cgroupV2)).toEqual([CONTAINER_CGROUP, CONTAINER_CGROUP]);
+    });
+
+    it('an exec waits until the P records of its cgroup arrived', () => {
+      const a = assembler();
+      // Printed once per cgroup, by whichever exec saw it first: here one on another CPU, read later.
+      expect(feed(a, exec({ tid: 5, monoNs: MONO, filename: '/bin/sh', args: ['sh'], cg2: '7421' }))).toEqual([]);
+      const paths = P(2, '7421', CONTAINER_CGROUP);
+      expect(feed(a, paths.slice(0, -1))).toEqual([]);
+      expect(feed(a, paths.slice(-1))).toMatchObject([{ tid: 5, cgroupV2: CONTAINER_CGROUP, argsTruncated: false }]);
+      expect(a.stats.incomplete).toBe(0);
+      expect(a.waiting).toBe(0);
+    });
+
+    it('an exec waits for both hierarchies', () => {
+      const a = assembler();
+      feed(a, P(2, '500', '/system.slice/cron.service'));
+      expect(feed(a, exec({ tid: 5, monoNs: MONO, filename: '/bin/sh', args: [], cg2: '500', cg1: '88' }))).toEqual([]);
+      expect(feed(a, P(1, '88', '/system.slice/cron.service'))).toMatchObject([
+        { cgroupV2: '/system.slice/cron.service', cgroupV1: '/system.slice/cron.service' },
+      ]);
+    });
+
+    it('an exec whose P records never come is emitted after holdMs without its path', () => {
+      const a = assembler();
+      feed(a, exec({ tid: 5, monoNs: MONO, filename: '/bin/sh', args: [], cg2: '7421' }));
+      expect(a.expire(WALL + 1000)).toMatchObject([{ tid: 5, cgroupV2: null, retval: 0 }]);
+    });
+
+    it('maxCgroups bounds the remembered paths, forgetting the oldest', () => {
+      const a = assembler({ maxCgroups: 2 });
+      feed(a, [...P(2, '1', '/a.slice'), ...P(2, '2', '/b.slice'), ...P(2, '3', '/c.slice')]);
+      feed(a, [...exec({ tid: 1, monoNs: MONO, filename: '/x', args: [], cg2: '1' }), ...exec({ tid: 3, monoNs: MONO, filename: '/x', args: [], cg2: '3' })]);
+      expect(a.expire(WALL + 1000).map((e) => [e.tid, e.cgroupV2])).toEqual([[1, null]]);
+    });
+  });
+
+  describe('expire(): execs whose records did not all come', () => {
+    it.each<[string, TraceRecord[], Partial<ExecEvent>]>([
+      [
+        'no exit record: retval null, comm unknown',
+        exec({ tid: 3, monoNs: MONO, filename: '/bin/sleep', args: ['sleep', '1'] }).slice(0, -1),
+        { retval: null, comm: '', args: ['sleep', '1'], argsTruncated: false },
+      ],
+      [
+        'a missing argument: empty, and argsTruncated',
+        exec({ tid: 3, monoNs: MONO, filename: '/bin/sleep', args: ['sleep', '1'] }).filter((r) => r.kind !== 'A' || r.index !== 1),
+        { retval: 0, comm: 'sleep', args: ['sleep', ''], argsTruncated: true },
+      ],
+      [
+        'no file record: filename empty',
+        exec({ tid: 3, monoNs: MONO, filename: '/bin/sleep', args: ['sleep'] }).filter((r) => r.kind !== 'F'),
+        { filename: '', args: ['sleep'], retval: 0 },
+      ],
+    ])('%s', (_name, records, expected) => {
+      const a = assembler();
+      expect(feed(a, records)).toEqual([]);
+      expect(a.expire(WALL + 999)).toEqual([]);
+      expect(a.expire(WALL + 1000)).toMatchObject([{ tid: 3, ...expected }]);
+      expect(a.stats).toMatchObject({ events: 1, incomplete: 1 });
+      expect(a.waiting).toBe(0);
+    });
+
+    it('counts exit records whose exec never came (started before the tracer) and forgets them', () => {
+      const a = assembler();
+      feed(a, [X(77, 0, MONO - 1n, 'sh'), X(78, -13, MONO - 2n, 'sh')]);
+      expect(a.waiting).toBe(2);
+      expect(a.expire(WALL + 1000)).toEqual([]);
+      expect(a.stats).toMatchObject({ events: 0, orphanExits: 2 });
+      expect(a.waiting).toBe(0);
+    });
+
+    it('force emits everything at the end of the stream, oldest first', () => {
+      const a = assembler();
+      feed(a, exec({ tid: 2, monoNs: MONO + 2_000_000n, filename: '/b', args: [] }).slice(0, -1));
+      feed(a, exec({ tid: 1, monoNs: MONO + 1_000_000n, filename: '/a', args: [] }).slice(0, -1));
+      feed(a, [B(MONO)]);
+      feed(a, [X(99, 0, 1n, 'x')]);
+      expect(a.expire(WALL, true).map((e) => [e.filename, e.timeMs])).toEqual([
+        ['/a', WALL + 1],
+        ['/b', WALL + 2],
+      ]);
+      expect(a.stats).toMatchObject({ incomplete: 2, orphanExits: 1 });
+      expect(a.waiting).toBe(0);
+    });
+  });
+
+  describe('argsTruncated', () => {
+    const long = (n: number): string => 'a'.repeat(n);
+    it.each<[string, { args: string[]; filename?: string; more?: boolean }, boolean]>([
+      ['short arguments', { args: ['echo', 'hi'] }, false],
+      ['more = 1: argv had more entries than were carried', { args: ['echo', 'hi'], more: true }, true],
+      ['an argument of 198 bytes (strlen 200): complete', { args: ['echo', long(198)] }, false],
+      ['an argument of 199 bytes = strlen - 1: may have been cut', { args: ['echo', long(199)] }, true],
+      ['199 bytes of UTF-8 (99 × ü + a): counted in bytes', { args: ['echo', `${'ü'.repeat(99)}a`] }, true],
+      ['a filename of 199 bytes', { args: ['x'], filename: `/${long(198)}` }, true],
+      ['a filename of 198 bytes', { args: ['x'], filename: `/${long(197)}` }, false],
+    ])('%s → %s', (_name, { args, filename, more }, truncated) => {
+      const a = assembler({ strlen: 200 });
+      const events = feed(a, exec({ tid: 1, monoNs: MONO, filename: filename ?? '/bin/echo', args, more: more ?? false }));
+      expect(events).toHaveLength(1);
+      expect(events[0]!.argsTruncated).toBe(truncated);
+    });
+  });
+
+  describe('time', () => {
+    it.each<[string, bigint, number]>([
+      ['at the B record', MONO, WALL],
+      ['1.5 ms after it', MONO + 1_500_000n, WALL + 1.5],
+      ['an hour after it', MONO + 3_600_000_000_000n, WALL + 3_600_000],
+    ])('an exec entered %s', (_name, monoNs, timeMs) => {
+      const a = assembler();
+      feed(a, [B(MONO)], WALL);
+      const [event] = feed(a, exec({ tid: 1, monoNs, filename: '/x', args: [] }), WALL + 99_999);
+      expect(event!.timeMs).toBe(timeMs);
+    });
+
+    it('without a B record, the time the records arrived', () => {
+      const a = assembler();
+      const [event] = feed(a, exec({ tid: 1, monoNs: MONO, filename: '/x', args: [] }), WALL + 7);
+      expect(event!.timeMs).toBe(WALL + 7);
+    });
+  });
+
+  it('ignores records that do not fit: a second F, a repeated or out-of-range A, F/A without an E', () => {
+    const a = assembler();
+    const events = feed(a, [
+      F(1, '/stray'),
+      A(1, 0, 'stray'),
+      E({ tid: 1, monoNs: MONO, argc: 1 }),
+      F(1, '/bin/one'),
+      F(1, '/bin/two'),
+      A(1, 5, 'out of range'),
+      A(1, 0, 'one'),
+      A(1, 0, 'again'),
+      X(1, 0, MONO, 'one'),
+    ]);
+    expect(events).toMatchObject([{ filename: '/bin/one', args: ['one'], argsTruncated: false }]);
+  });
+
+  it('counts lost events and malformed lines; other records change nothing', () => {
+    const a = assembler();
+    const events = feed(a, [
+      { kind: 'lost', count: 12 },
+      { kind: 'lost', count: 3 },
+      { kind: 'malformed', line: 'x', reason: 'not JSON' },
+      { kind: 'attached', probes: 45 },
+      { kind: 'other', type: 'keepalive' },
+    ]);
+    expect(events).toEqual([]);
+    expect(a.stats).toEqual({ events: 0, incomplete: 0, orphanExits: 0, lost: 15, malformed: 1 });
+    expect(a.waiting).toBe(0);
+  });
+});

@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { TraceDecoder } from './decoder.js';
+import type { ExecEvent, StreamNotice } from './types.js';
+
+const POD_UID = '3f8e5a1c_2b7d_4c9e_8f10_6a5b4c3d2e1f';
+const CID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
+const SCOPE = `cri-containerd-${CID}.scope`;
+const POD_SLICE = `kubepods-burstable-pod${POD_UID}.slice`;
+
+/**
+ * What `bpftrace -f json` wrote on a node: execs in a container (one still running at the end), a
+ * PATH search whose failed exit came first, lost events, noise. The grüße argument is in bpftrace
+ * 0.17's \uffffffXX escapes, the 日本語 lines in the UTF-8 newer versions write: both decode alike.
+ */
+const RECORDED = String.raw`{"type": "attached_probes", "data": {"probes": 45}}
+{"type": "printf", "data": "B 1000000000\n"}
+{"type": "printf", "data": "E 4299 4299 4100 0 1001500000 7421 0 3 0\n"}
+{"type": "printf", "data": "F 4299 /usr/bin/ls\n"}
+{"type": "printf", "data": "P 2 7421 0 ${SCOPE}\n"}
+{"type": "printf", "data": "P 2 7421 1 ${POD_SLICE}\n"}
+{"type": "printf", "data": "P 2 7421 2 kubepods-burstable.slice\n"}
+{"type": "printf", "data": "P 2 7421 3 kubepods.slice\n"}
+{"type": "printf", "data": "P 2 7421 4 \n"}
+{"type": "printf", "data": "A 4299 0 ls\n"}
+{"type": "printf", "data": "A 4299 1 -l\n"}
+{"type": "printf", "data": "A 4299 2 gr\uffffffc3\uffffffbc\uffffffc3\uffffff9fe \uffffffe2\uffffff9c\uffffff93\n"}
+{"type": "printf", "data": "X 4300 -2 1002000000 bash\n"}
+{"type": "printf", "data": "X 4299 0 1001500000 ls\n"}
+{"type": "lost_events", "data": {"events": 12}}
+{"type": "printf", "data": "E 4300 4300 4100 1000 1002000000 7421 0 1 0\n"}
+{"type": "printf", "data": "F 4300 /usr/local/bin/日本語\n"}
+{"type": "printf", "data": "A 4300 0 日本語\n"}
+this is not json
+{"type": "printf", "data": "K 21000000000\n"}
+{"type": "printf", "data": "E 4300 4300 4100 1000 1003000000 7421 0 1 0\n"}
+{"type": "printf", "data": "F 4300 /usr/bin/日本語\n"}
+{"type": "printf", "data": "A 4300 0 日本語\n"}
+{"type": "printf", "data": "X 4300 0 1003000000 日本語\n"}
+{"type": "printf", "data": "E 4301 4301 4300 1000 1004000000 7421 0 1 0\n"}
+{"type": "printf", "data": "F 4301 /bin/sleep\n"}
+{"type": "printf", "data": "A 4301 0 sleep\n"}
+
+
+{"type": "map", "data": {"@start": {}}}
+`;
+
+const CGROUP = `/kubepods.slice/kubepods-burstable.slice/${POD_SLICE}/${SCOPE}`;
+const WALL = 1_700_000_000_000;
+
+/** Deterministic PRNG (mulberry32), so a failing split can be replayed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Cuts bytes into chunks of 1..maxSize bytes, anywhere (mid-line, mid-character). */
+function chunks(bytes: Uint8Array, seed: number, maxSize: number): Uint8Array[] {
+  const next = random(seed);
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    const size = 1 + Math.floor(next() * maxSize);
+    out.push(bytes.subarray(at, at + size));
+    at += size;
+  }
+  return out;
+}
+
+function decode(input: (Uint8Array | string)[]): { events: ExecEvent[]; notices: StreamNotice[]; decoder: TraceDecoder } {
+  const events: ExecEvent[] = [];
+  const notices: StreamNotice[] = [];
+  const decoder = new TraceDecoder(
+    { strlen: 200, levels: 8, holdMs: 1000 },
+    { event: (e) => events.push(e), notice: (n) => notices.push(n) },
+    () => WALL,
+  );
+  for (const c of input) decoder.push(c);
+  decoder.end();
+  return { events, notices, decoder };
+}
+
+describe('TraceDecoder', () => {
+  const bytes = new TextEncoder().encode(RECORDED);
+  const whole = decode([bytes]);
+
+  it('decodes a recorded stream into execs', () => {
+    expect(whole.events).toEqual<ExecEvent[]>([
+      {
+        timeMs: WALL + 1.5,
+        pid: 4299,
+        tid: 4299,
+        ppid: 4100,
+        uid: 0,
+        comm: 'ls',
+        filename: '/usr/bin/ls',
+        args: ['ls', '-l', 'grüße ✓'],
+        argsTruncated: false,
+        retval: 0,
+        cgroupV2: CGROUP,
+        cgroupV1: null,
+      },
+      {
+        timeMs: WALL + 2,
+        pid: 4300,
+        tid: 4300,
+        ppid: 4100,
+        uid: 1000,
+        comm: 'bash',
+        filename: '/usr/local/bin/日本語',
+        args: ['日本語'],
+        argsTruncated: false,
+        retval: -2,
+        cgroupV2: CGROUP,
+        cgroupV1: null,
+      },
+      {
+        timeMs: WALL + 3,
+        pid: 4300,
+        tid: 4300,
+        ppid: 4100,
+        uid: 1000,
+        comm: '日本語',
+        filename: '/usr/bin/日本語',
+        args: ['日本語'],
+        argsTruncated: false,
+        retval: 0,
+        cgroupV2: CGROUP,
+        cgroupV1: null,
+      },
+      // Still running when the stream ended: flushed by end() without its exit.
+      {
+        timeMs: WALL + 4,
+        pid: 4301,
+        tid: 4301,
+        ppid: 4300,
+        uid: 1000,
+        comm: '',
+        filename: '/bin/sleep',
+        args: ['sleep'],
+        argsTruncated: false,
+        retval: null,
+        cgroupV2: CGROUP,
+        cgroupV1: null,
+      },
+    ]);
+  });
+
+  it('reports started, lost and malformed as notices, in stream order', () => {
+    expect(whole.notices).toEqual<StreamNotice[]>([
+      { kind: 'started', monoNs: 1_000_000_000n },
+      { kind: 'lost', count: 12 },
+      { kind: 'malformed', line: 'this is not json', reason: 'not JSON' },
+    ]);
+    expect(whole.decoder.stats).toEqual({ events: 4, incomplete: 1, orphanExits: 0, lost: 12, malformed: 1 });
+  });
+
+  it.each([
+    [1, 1],
+    [2, 3],
+    [3, 7],
+    [4, 16],
+    [5, 64],
+    [6, 300],
+    [7, 4096],
+  ])('gives the same result fed in random chunks (seed %i, up to %i bytes)', (seed, maxSize) => {
+    const split = decode(chunks(bytes, seed, maxSize));
+    expect(split.events).toEqual(whole.events);
+    expect(split.notices).toEqual(whole.notices);
+    expect(split.decoder.stats).toEqual(whole.decoder.stats);
+  });
+
+  it('gives the same result fed as strings, line by line', () => {
+    const split = decode(RECORDED.split(/(?<=\n)/));
+    expect(split.events).toEqual(whole.events);
+  });
+
+  it('end() flushes a last line without newline', () => {
+    const { events } = decode([
+      '{"type": "printf", "data": "E 1 1 0 0 5 0 0 0 0\\n"}\n',
+      '{"type": "printf", "data": "F 1 /bin/true\\n"}\n',
+      '{"type": "printf", "data": "X 1 0 5 true\\n"}',
+    ]);
+    expect(events).toMatchObject([{ tid: 1, filename: '/bin/true', retval: 0, comm: 'true' }]);
+  });
+
+  it('tick() emits the execs that waited longer than holdMs', () => {
+    let now = WALL;
+    const events: ExecEvent[] = [];
+    const decoder = new TraceDecoder({ strlen: 200, levels: 8, holdMs: 1000 }, { event: (e) => events.push(e), notice: () => {} }, () => now);
+    decoder.push('{"type": "printf", "data": "E 1 1 0 0 5 0 0 0 0\\n"}\n{"type": "printf", "data": "F 1 /bin/sleep\\n"}\n');
+    decoder.tick();
+    expect(events).toEqual([]);
+    now += 999;
+    decoder.tick();
+    expect(events).toEqual([]);
+    now += 1;
+    decoder.tick();
+    expect(events).toMatchObject([{ filename: '/bin/sleep', retval: null }]);
+    expect(decoder.stats.incomplete).toBe(1);
+  });
+});

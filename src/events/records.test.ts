@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { parseRecord, type TraceRecord } from './records.js';
+
+/** A bpftrace `-f json` printf line, as bpftrace writes it (a space after each ':' and ','). */
+const printf = (data: string): string => `{"type": "printf", "data": ${JSON.stringify(data)}}`;
+
+describe('parseRecord', () => {
+  describe('each printf record of bpf/trace-exec.bt.tmpl', () => {
+    it.each<[string, string, TraceRecord]>([
+      ['B: tracer started, with its clock', printf('B 5123456789012\n'), { kind: 'B', monoNs: 5123456789012n }],
+      [
+        'P: a cgroup v2 path component',
+        printf('P 2 7421 0 cri-containerd-0123.scope\n'),
+        { kind: 'P', hier: 2, cgroupId: '7421', level: 0, name: 'cri-containerd-0123.scope' },
+      ],
+      [
+        'P: a cgroup v1 path component',
+        printf('P 1 93 1 kubepods.slice\n'),
+        { kind: 'P', hier: 1, cgroupId: '93', level: 1, name: 'kubepods.slice' },
+      ],
+      ['P: the hierarchy root has an empty name', printf('P 2 1 3 \n'), { kind: 'P', hier: 2, cgroupId: '1', level: 3, name: '' }],
+      ['P: a name with spaces', printf('P 2 55 0 my unit.scope\n'), { kind: 'P', hier: 2, cgroupId: '55', level: 0, name: 'my unit.scope' }],
+      [
+        'E: exec entered',
+        printf('E 4299 4299 4100 1000 5123456790000 7421 0 3 0\n'),
+        {
+          kind: 'E',
+          tid: 4299,
+          pid: 4299,
+          ppid: 4100,
+          uid: 1000,
+          monoNs: 5123456790000n,
+          cg2: '7421',
+          cg1: '0',
+          argc: 3,
+          more: false,
+        },
+      ],
+      [
+        'E: more = 1 when argv had more entries than were carried',
+        printf('E 12 10 1 0 99 0 88 32 1\n'),
+        { kind: 'E', tid: 12, pid: 10, ppid: 1, uid: 0, monoNs: 99n, cg2: '0', cg1: '88', argc: 32, more: true },
+      ],
+      ['F: the path passed to exec', printf('F 4299 /usr/bin/env\n'), { kind: 'F', tid: 4299, filename: '/usr/bin/env' }],
+      ['F: a path with spaces', printf('F 4299 /opt/My App/run\n'), { kind: 'F', tid: 4299, filename: '/opt/My App/run' }],
+      ['A: one argument', printf('A 4299 0 ls\n'), { kind: 'A', tid: 4299, index: 0, arg: 'ls' }],
+      ['A: an argument with spaces', printf('A 4299 2 -c echo hi  there\n'), { kind: 'A', tid: 4299, index: 2, arg: '-c echo hi  there' }],
+      ['A: an empty argument', printf('A 4299 3 \n'), { kind: 'A', tid: 4299, index: 3, arg: '' }],
+      ['A: an argument ending in a newline keeps it', printf('A 1 0 a\n\n'), { kind: 'A', tid: 1, index: 0, arg: 'a\n' }],
+      ['A: an argument that is only newlines', printf('A 1 0 \n\n\n'), { kind: 'A', tid: 1, index: 0, arg: '\n\n' }],
+      ['X: exec returned', printf('X 4299 0 5123456790000 ls\n'), { kind: 'X', tid: 4299, retval: 0, enterMonoNs: 5123456790000n, comm: 'ls' }],
+      ['X: a failed exec', printf('X 4299 -2 77 bash\n'), { kind: 'X', tid: 4299, retval: -2, enterMonoNs: 77n, comm: 'bash' }],
+      ['X: a comm with spaces', printf('X 8 0 77 kworker u8:1 x\n'), { kind: 'X', tid: 8, retval: 0, enterMonoNs: 77n, comm: 'kworker u8:1 x' }],
+      ['K: keepalive carries nothing', printf('K 5183456789012\n'), { kind: 'other', type: 'keepalive' }],
+    ])('%s', (_name, line, record) => {
+      expect(parseRecord(line)).toEqual(record);
+    });
+  });
+
+  describe("bpftrace's own records", () => {
+    it.each<[string, string, TraceRecord]>([
+      ['attached_probes', '{"type": "attached_probes", "data": {"probes": 45}}', { kind: 'attached', probes: 45 }],
+      ['attached_probes without data', '{"type": "attached_probes"}', { kind: 'attached', probes: 0 }],
+      ['lost_events (0.17: events)', '{"type": "lost_events", "data": {"events": 12}}', { kind: 'lost', count: 12 }],
+      ['lost_events (0.24: count)', '{"type": "lost_events", "data": {"count": 7}}', { kind: 'lost', count: 7 }],
+      ['a map printed at exit', '{"type": "map", "data": {"@start": {}}}', { kind: 'other', type: 'map' }],
+      ['a time stamp', '{"type": "time", "data": "11:47:59\\n"}', { kind: 'other', type: 'time' }],
+    ])('%s', (_name, line, record) => {
+      expect(parseRecord(line)).toEqual(record);
+    });
+  });
+
+  it.each(['', '   ', '\t'])('a blank line %j is no record', (line) => {
+    expect(parseRecord(line)).toBeNull();
+  });
+
+  describe('garbage is reported as malformed, with the line and a reason', () => {
+    it.each<[string, string, string]>([
+      ['not JSON', 'Attaching 45 probes...', 'not JSON'],
+      ['cut-off JSON', '{"type": "printf", "data": "E 1', 'not JSON'],
+      ['JSON without type', '{"data": "B 1\\n"}', 'not a bpftrace record'],
+      ['JSON with a non-string type', '{"type": 3}', 'not a bpftrace record'],
+      ['JSON null', 'null', 'not a bpftrace record'],
+      ['a JSON string', '"B 1"', 'not a bpftrace record'],
+      ['printf without a string', '{"type": "printf", "data": 42}', 'printf without text'],
+      ['lost_events without a count', '{"type": "lost_events", "data": {}}', 'lost_events without a count'],
+      ['lost_events with null data', '{"type": "lost_events", "data": null}', 'lost_events without a count'],
+      ['an unknown tag', printf('Z 1 2\n'), 'unknown printf record'],
+      ['a tag without its space', printf('B\n'), 'unknown printf record'],
+      ['B without a clock', printf('B \n'), 'B record without a clock'],
+      ['B with a negative clock', printf('B -5\n'), 'B record without a clock'],
+      ['E with too few fields', printf('E 1 2 3 4 5 6 7 8\n'), 'bad E record'],
+      ['E with too many fields', printf('E 1 2 3 4 5 6 7 8 9 10\n'), 'bad E record'],
+      ['E with a non-number', printf('E 1 2 3 4 5 6 7 x 0\n'), 'bad E record'],
+      ['P in hierarchy 3', printf('P 3 1 0 x\n'), 'bad P record'],
+      ['P without a level', printf('P 2 1\n'), 'bad P record'],
+      ['F without a tid', printf('F /bin/sh\n'), 'bad F record'],
+      ['A with a negative index', printf('A 1 -1 x\n'), 'bad A record'],
+      ['X with a non-number retval', printf('X 1 oops 5 sh\n'), 'bad X record'],
+      ['X without an enter time', printf('X 1 0\n'), 'bad X record'],
+    ])('%s', (_name, line, reason) => {
+      expect(parseRecord(line)).toEqual({ kind: 'malformed', line, reason });
+    });
+  });
+
+  describe('bytes >= 0x80', () => {
+    it('bpftrace 0.17 escapes them as \\uffffffXX: decoded back to the UTF-8 they were', () => {
+      const line = String.raw`{"type": "printf", "data": "A 4299 4 gr\uffffffc3\uffffffbc\uffffffc3\uffffff9fe \uffffffe2\uffffff9c\uffffff93\n"}`;
+      expect(parseRecord(line)).toEqual({ kind: 'A', tid: 4299, index: 4, arg: 'grüße ✓' });
+    });
+
+    it('0.17 escapes with upper-case hex digits decode too', () => {
+      const line = String.raw`{"type": "printf", "data": "F 7 /tmp/\uffffffE6\uffffff97\uffffffA5\n"}`;
+      expect(parseRecord(line)).toEqual({ kind: 'F', tid: 7, filename: '/tmp/日' });
+    });
+
+    it('a character cut by the string size becomes a replacement character', () => {
+      const line = String.raw`{"type": "printf", "data": "A 1 0 ab\uffffffe2\uffffff9c\n"}`;
+      expect(parseRecord(line)).toEqual({ kind: 'A', tid: 1, index: 0, arg: 'ab\ufffd' });
+    });
+
+    it('newer bpftrace writes real UTF-8, which stays as it is', () => {
+      expect(parseRecord(printf('A 4299 4 grüße ✓\n'))).toEqual({ kind: 'A', tid: 4299, index: 4, arg: 'grüße ✓' });
+      expect(parseRecord('{"type": "printf", "data": "A 1 0 \\u00e9t\\u00e9\\n"}')).toEqual({ kind: 'A', tid: 1, index: 0, arg: 'été' });
+    });
+
+    it('an argument that literally spells \\uffffffc3 is not taken for an escape', () => {
+      // The argument is the 10 characters `\uffffffc3`; JSON escapes its backslash.
+      const line = String.raw`{"type": "printf", "data": "A 1 0 \\uffffffc3 gr\uffffffc3\uffffffbc\n"}`;
+      expect(parseRecord(line)).toEqual({ kind: 'A', tid: 1, index: 0, arg: String.raw`\uffffffc3 grü` });
+    });
+
+    it('an escaped backslash right before an escape keeps both', () => {
+      const line = String.raw`{"type": "printf", "data": "A 1 0 C:\\\uffffffc3\uffffffbc\n"}`;
+      expect(parseRecord(line)).toEqual({ kind: 'A', tid: 1, index: 0, arg: 'C:\\ü' });
+    });
+  });
+});

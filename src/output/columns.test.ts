@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import type { AttributedEvent } from '../join/types.js';
+import {
+  TABLE_COLUMNS,
+  WIDE_COLUMNS,
+  columnsFor,
+  containerCell,
+  formatArgs,
+  formatClock,
+  namespaceCell,
+  podCell,
+  rowCells,
+} from './columns.js';
+import { hostEvent, podEvent, T0, unattributedEvent } from './fixtures.test-helpers.js';
+
+describe('column sets', () => {
+  it('table', () => {
+    expect(TABLE_COLUMNS).toStrictEqual(['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'ARGS']);
+    expect(columnsFor(false).map((c) => c.name)).toStrictEqual(TABLE_COLUMNS);
+  });
+  it('wide = table + NODE UID RET CONTAINER-ID before ARGS', () => {
+    expect(WIDE_COLUMNS).toStrictEqual([...TABLE_COLUMNS.slice(0, -1), 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'ARGS']);
+    expect(columnsFor(true).map((c) => c.name)).toStrictEqual(WIDE_COLUMNS);
+  });
+  it.each([false, true])('minimum widths hold the header (wide=%s)', (wide) => {
+    for (const c of columnsFor(wide)) expect(c.minWidth).toBeGreaterThanOrEqual(c.name.length);
+  });
+});
+
+describe('formatClock', () => {
+  it.each([
+    { timeMs: T0, millis: true, out: '11:41:16.123' },
+    { timeMs: T0, millis: false, out: '11:41:16' },
+    { timeMs: Date.UTC(2026, 0, 1, 0, 0, 0, 5), millis: true, out: '00:00:00.005' },
+    { timeMs: Date.UTC(2026, 0, 1, 23, 59, 59, 999), millis: false, out: '23:59:59' },
+  ])('$timeMs (millis=$millis) → $out', ({ timeMs, millis, out }) => {
+    expect(formatClock(timeMs, millis)).toBe(out);
+  });
+});
+
+describe('formatArgs', () => {
+  it.each([
+    { args: ['sh', '-c', 'true'], truncated: false, out: 'sh -c true' },
+    { args: ['sh', '-c', 'echo hi; exit 1'], truncated: false, out: "sh -c 'echo hi; exit 1'" },
+    { args: ['touch', 'with space', ''], truncated: false, out: "touch 'with space' ''" },
+    { args: ['echo', "it's"], truncated: false, out: "echo 'it'\\''s'" },
+    { args: ['printf', 'a\nb'], truncated: false, out: "printf $'a\\nb'" },
+    { args: ['echo', 'héllo', '日本語'], truncated: false, out: 'echo héllo 日本語' },
+    { args: ['find', '/', '-name'], truncated: true, out: 'find / -name …' },
+    { args: [], truncated: false, out: '' },
+    { args: [], truncated: true, out: '…' },
+  ])('$args (truncated=$truncated)', ({ args, truncated, out }) => {
+    expect(formatArgs(args, truncated)).toBe(out);
+  });
+});
+
+describe('who cells', () => {
+  it.each<{ name: string; e: AttributedEvent; ns: string; pod: string; container: string }>([
+    { name: 'pod container', e: podEvent(), ns: 'default', pod: 'web-7d9f8b6c5d-x2x9q', container: 'nginx' },
+    { name: 'pod, container unknown', e: podEvent({}, { container: null }), ns: 'default', pod: 'web-7d9f8b6c5d-x2x9q', container: '-' },
+    { name: 'host, unit known', e: hostEvent({}, 'sshd.service'), ns: '<host>', pod: 'sshd.service', container: '-' },
+    { name: 'host, session scope', e: hostEvent({}, 'session-3.scope'), ns: '<host>', pod: 'session-3.scope', container: '-' },
+    { name: 'host, no unit', e: hostEvent({}, null), ns: '<host>', pod: '-', container: '-' },
+    { name: 'unattributed', e: unattributedEvent(), ns: '<unknown>', pod: 'pod-uid:da0fc44d', container: '-' },
+    {
+      name: 'unattributed static pod (config hash)',
+      e: unattributedEvent({}, { podUid: '0123456789abcdef0123456789abcdef' }),
+      ns: '<unknown>',
+      pod: 'pod-uid:01234567',
+      container: '-',
+    },
+  ])('$name', ({ e, ns, pod, container }) => {
+    expect([namespaceCell(e), podCell(e), containerCell(e)]).toStrictEqual([ns, pod, container]);
+  });
+});
+
+describe('rowCells', () => {
+  it.each<{ name: string; e: AttributedEvent; table: string[]; wide: string[] }>([
+    {
+      name: 'pod container',
+      e: podEvent(),
+      table: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'sh -c true'],
+      wide: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'worker-1', '0', '0', '0123456789abc', 'sh -c true'],
+    },
+    {
+      name: 'host, failed exec',
+      e: hostEvent({ uid: 1000, retval: -13, comm: 'bash', args: ['/opt/x'] }, 'sshd.service'),
+      table: ['11:41:16.123', '<host>', 'sshd.service', '-', '4242', '4200', 'bash', '/opt/x'],
+      wide: ['11:41:16.123', '<host>', 'sshd.service', '-', '4242', '4200', 'bash', 'worker-1', '1000', '-13', '-', '/opt/x'],
+    },
+    {
+      name: 'unattributed, exit record never came',
+      e: unattributedEvent({ retval: null }),
+      table: ['11:41:16.123', '<unknown>', 'pod-uid:da0fc44d', '-', '4242', '4200', 'sh', 'sh -c true'],
+      wide: ['11:41:16.123', '<unknown>', 'pod-uid:da0fc44d', '-', '4242', '4200', 'sh', 'worker-1', '0', '-', '0123456789abc', 'sh -c true'],
+    },
+    {
+      name: 'truncated argv',
+      e: podEvent({ args: ['xargs', '-n1'], argsTruncated: true }, { containerId: null }),
+      table: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'xargs -n1 …'],
+      wide: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'worker-1', '0', '0', '-', 'xargs -n1 …'],
+    },
+    {
+      name: 'control characters in comm and args',
+      e: podEvent({ comm: 'x\x1b[2J', args: ['x', '\x1b[2J'] }),
+      table: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'x\\x1b[2J', "x $'\\x1b[2J'"],
+      wide: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'x\\x1b[2J', 'worker-1', '0', '0', '0123456789abc', "x $'\\x1b[2J'"],
+    },
+  ])('$name', ({ e, table, wide }) => {
+    expect(rowCells(e, false)).toStrictEqual(table);
+    expect(rowCells(e, true)).toStrictEqual(wide);
+  });
+});

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import type { AttributedEvent } from '../join/types.js';
+import { formatJsonLine, toJsonRecord, type JsonExecRecord } from './json.js';
+import { CONTAINER_ID, POD_UID, T0, hostEvent, podEvent, unattributedEvent } from './fixtures.test-helpers.js';
+
+const FIELD_ORDER = [
+  'time', 'node', 'namespace', 'pod', 'container', 'containerId', 'pid', 'ppid', 'uid', 'comm', 'filename',
+  'args', 'argsTruncated', 'retval', 'cgroup', 'podUid', 'unit', 'attribution',
+];
+
+const POD_CGROUP =
+  `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD_UID.replaceAll('-', '_')}.slice/crio-${CONTAINER_ID}.scope`;
+
+/** The record of the default pod event; rows override what they change. */
+const base: JsonExecRecord = {
+  time: '2026-11-26T11:41:16.123Z',
+  node: 'worker-1',
+  namespace: 'default',
+  pod: 'web-7d9f8b6c5d-x2x9q',
+  container: 'nginx',
+  containerId: CONTAINER_ID,
+  pid: 4242,
+  ppid: 4200,
+  uid: 0,
+  comm: 'sh',
+  filename: '/bin/sh',
+  args: ['sh', '-c', 'true'],
+  argsTruncated: false,
+  retval: 0,
+  cgroup: POD_CGROUP,
+  podUid: POD_UID,
+  unit: null,
+  attribution: 'pod',
+};
+
+describe('toJsonRecord', () => {
+  it.each<{ name: string; e: AttributedEvent; expected: JsonExecRecord }>([
+    { name: 'pod container', e: podEvent(), expected: base },
+    {
+      name: 'pod, container not known yet',
+      e: podEvent({}, { container: null, containerId: null }),
+      expected: {
+        ...base,
+        container: null,
+        containerId: null,
+        cgroup: `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD_UID.replaceAll('-', '_')}.slice`,
+      },
+    },
+    {
+      name: 'host process in a unit',
+      e: hostEvent({ uid: 1000 }, 'sshd.service'),
+      expected: {
+        ...base,
+        namespace: null,
+        pod: null,
+        container: null,
+        containerId: null,
+        uid: 1000,
+        comm: 'bash',
+        filename: '/usr/bin/bash',
+        args: ['bash'],
+        cgroup: '/system.slice/sshd.service',
+        podUid: null,
+        unit: 'sshd.service',
+        attribution: 'host',
+      },
+    },
+    {
+      name: 'host process, unit unknown',
+      e: hostEvent({}, null),
+      expected: {
+        ...base,
+        namespace: null,
+        pod: null,
+        container: null,
+        containerId: null,
+        comm: 'bash',
+        filename: '/usr/bin/bash',
+        args: ['bash'],
+        cgroup: '/',
+        podUid: null,
+        unit: null,
+        attribution: 'host',
+      },
+    },
+    {
+      name: 'unattributed pod cgroup',
+      e: unattributedEvent(),
+      expected: { ...base, namespace: null, pod: null, container: null, attribution: 'unattributed' },
+    },
+    {
+      name: 'failed exec, truncated args',
+      e: podEvent({ retval: -2, args: ['x', 'y'], argsTruncated: true }),
+      expected: { ...base, retval: -2, args: ['x', 'y'], argsTruncated: true },
+    },
+    { name: 'exit record never came', e: podEvent({ retval: null }), expected: { ...base, retval: null } },
+    {
+      name: 'non-ASCII args',
+      e: podEvent({ args: ['echo', 'héllo', '日本語', '👍🏽'] }),
+      expected: { ...base, args: ['echo', 'héllo', '日本語', '👍🏽'] },
+    },
+  ])('$name', ({ e, expected }) => {
+    const r = toJsonRecord(e);
+    expect(r).toStrictEqual(expected);
+    expect(Object.keys(r)).toStrictEqual(FIELD_ORDER);
+  });
+
+  it.each([
+    { timeMs: T0, time: '2026-11-26T11:41:16.123Z' },
+    { timeMs: Date.UTC(2026, 0, 1), time: '2026-01-01T00:00:00.000Z' },
+    { timeMs: Date.UTC(2026, 11, 31, 23, 59, 59, 999), time: '2026-12-31T23:59:59.999Z' },
+    { timeMs: 0, time: '1970-01-01T00:00:00.000Z' },
+  ])('time $timeMs → $time', ({ timeMs, time }) => {
+    expect(toJsonRecord(podEvent({ timeMs })).time).toBe(time);
+  });
+
+  it('copies argv rather than sharing it', () => {
+    const e = podEvent();
+    toJsonRecord(e).args.push('more');
+    expect(e.event.args).toStrictEqual(['sh', '-c', 'true']);
+  });
+});
+
+describe('formatJsonLine', () => {
+  it.each([
+    { name: 'plain', args: ['sh', '-c', 'true'], raw: [] as string[], escaped: [] as string[] },
+    { name: 'non-ASCII kept as is', args: ['echo', 'héllo', '日本語', '👍🏽'], raw: ['héllo', '日本語', '👍🏽'], escaped: [] },
+    { name: 'newline and ESC escaped by JSON', args: ['printf', 'a\nb\x1b[31m'], raw: [], escaped: ['\\n', '\\u001b'] },
+    { name: 'DEL and C1 controls escaped', args: ['x', '\x7f\u009b'], raw: [], escaped: ['\\u007f\\u009b'] },
+    { name: 'line separators escaped', args: ['x', 'a\u2028b\u2029'], raw: [], escaped: ['a\\u2028b\\u2029'] },
+  ])('$name', ({ args, raw, escaped }) => {
+    const e = podEvent({ args });
+    const line = formatJsonLine(e);
+    expect(line).not.toMatch(/[\n\r\u007f-\u009f\u2028\u2029]/);
+    for (const s of raw) expect(line).toContain(s);
+    for (const s of escaped) expect(line).toContain(s);
+    expect(JSON.parse(line)).toStrictEqual(toJsonRecord(e));
+  });
+
+  it('starts with time and ends with attribution, no trailing newline', () => {
+    const line = formatJsonLine(hostEvent());
+    expect(line.startsWith('{"time":"2026-11-26T11:41:16.123Z","node":"worker-1","namespace":null,')).toBe(true);
+    expect(line.endsWith('"podUid":null,"unit":"sshd.service","attribution":"host"}')).toBe(true);
+  });
+});

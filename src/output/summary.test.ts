@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import type { AttributedEvent } from '../join/types.js';
+import { MAX_COMMS_PER_GROUP, SUMMARY_HEAD, Summary } from './summary.js';
+import { T0, hostEvent, podEvent, unattributedEvent } from './fixtures.test-helpers.js';
+
+/** The rendered table as rows of trimmed cells; the first row is the header. */
+function cells(rendered: string): string[][] {
+  return rendered
+    .split('\n')
+    .filter((l) => l.startsWith('│'))
+    .map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
+}
+
+function summarize(events: AttributedEvent[]): { rendered: string; header: string[]; rows: string[][] } {
+  const s = new Summary();
+  for (const e of events) s.add(e);
+  const rendered = s.render();
+  const [header = [], ...rows] = cells(rendered);
+  return { rendered, header, rows };
+}
+
+const at = (sec: number) => T0 + sec * 1000; // T0 = 11:41:16.123Z
+const times = (n: number, f: (i: number) => AttributedEvent) => Array.from({ length: n }, (_, i) => f(i));
+
+describe('Summary', () => {
+  it.each<{ name: string; events: AttributedEvent[]; rows: string[][] }>([
+    { name: 'no events: header only', events: [], rows: [] },
+    {
+      name: 'one pod container',
+      events: [podEvent({ comm: 'sh' }), podEvent({ comm: 'curl', timeMs: at(5) }), podEvent({ comm: 'sh', timeMs: at(2) })],
+      rows: [['default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '3', '2', '0', '11:41:16', '11:41:21', 'sh×2 curl×1']],
+    },
+    {
+      name: 'groups per namespace/pod/container, sorted by execs then name',
+      events: [
+        podEvent({}, { namespace: 'b', pod: 'p', container: 'c' }),
+        ...times(3, () => podEvent({}, { namespace: 'z', pod: 'p', container: 'c' })),
+        podEvent({}, { namespace: 'a', pod: 'p', container: 'd' }),
+        podEvent({}, { namespace: 'a', pod: 'p', container: 'c' }),
+        podEvent({}, { namespace: 'a', pod: 'o', container: 'c' }),
+      ],
+      rows: [
+        ['z', 'p', 'c', '3', '1', '0', '11:41:16', '11:41:16', 'sh×3'],
+        ['a', 'o', 'c', '1', '1', '0', '11:41:16', '11:41:16', 'sh×1'],
+        ['a', 'p', 'c', '1', '1', '0', '11:41:16', '11:41:16', 'sh×1'],
+        ['a', 'p', 'd', '1', '1', '0', '11:41:16', '11:41:16', 'sh×1'],
+        ['b', 'p', 'c', '1', '1', '0', '11:41:16', '11:41:16', 'sh×1'],
+      ],
+    },
+    {
+      name: 'host processes per unit under <host>, unattributed per pod uid under <unknown>',
+      events: [
+        hostEvent({ comm: 'bash' }, 'sshd.service'),
+        hostEvent({ comm: 'bash' }, 'sshd.service'),
+        hostEvent({ comm: 'runc' }, 'kubelet.service'),
+        hostEvent({ comm: 'modprobe' }, null),
+        unattributedEvent({ comm: 'pause' }),
+        unattributedEvent({ comm: 'pause' }, { podUid: '0123456789abcdef0123456789abcdef' }),
+        unattributedEvent({ comm: 'sh' }),
+        podEvent({}, { container: null }),
+      ],
+      rows: [
+        ['<host>', 'sshd.service', '-', '2', '1', '0', '11:41:16', '11:41:16', 'bash×2'],
+        ['<unknown>', 'pod-uid:da0fc44d', '-', '2', '2', '0', '11:41:16', '11:41:16', 'pause×1 sh×1'],
+        ['<host>', '-', '-', '1', '1', '0', '11:41:16', '11:41:16', 'modprobe×1'],
+        ['<host>', 'kubelet.service', '-', '1', '1', '0', '11:41:16', '11:41:16', 'runc×1'],
+        ['<unknown>', 'pod-uid:01234567', '-', '1', '1', '0', '11:41:16', '11:41:16', 'pause×1'],
+        ['default', 'web-7d9f8b6c5d-x2x9q', '-', '1', '1', '0', '11:41:16', '11:41:16', 'sh×1'],
+      ],
+    },
+    {
+      name: 'FAILED counts negative retvals only (not 0, not null)',
+      events: [podEvent({ retval: -2 }), podEvent({ retval: -13 }), podEvent({ retval: 0 }), podEvent({ retval: null })],
+      rows: [['default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4', '1', '2', '11:41:16', '11:41:16', 'sh×4']],
+    },
+    {
+      name: 'FIRST/LAST are the extremes even when events arrive out of order',
+      events: [podEvent({ timeMs: at(60) }), podEvent({ timeMs: at(-10) }), podEvent({ timeMs: at(3600) }), podEvent({ timeMs: at(0) })],
+      rows: [['default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4', '1', '0', '11:41:06', '12:41:16', 'sh×4']],
+    },
+    {
+      name: 'TOP: at most three, by count then name',
+      events: [
+        ...times(12, () => podEvent({ comm: 'sh' })),
+        ...times(3, () => podEvent({ comm: 'curl' })),
+        ...times(3, () => podEvent({ comm: 'awk' })),
+        ...times(2, () => podEvent({ comm: 'ls' })),
+      ],
+      rows: [['default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '20', '4', '0', '11:41:16', '11:41:16', 'sh×12 awk×3 curl×3']],
+    },
+    {
+      name: 'non-ASCII and control characters in comm',
+      events: [podEvent({ comm: 'café' }), podEvent({ comm: 'x\x1b[2J' })],
+      rows: [['default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '2', '2', '0', '11:41:16', '11:41:16', 'café×1 x\\x1b[2J×1']],
+    },
+  ])('$name', ({ events, rows }) => {
+    const got = summarize(events);
+    expect(got.header).toStrictEqual([...SUMMARY_HEAD]);
+    expect(got.rows).toStrictEqual(rows);
+    expect(got.rendered).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/); // no colour codes
+    expect(got.rendered.endsWith('\n')).toBe(false);
+  });
+
+  it('keeps per-group state bounded: distinct commands are capped', () => {
+    const s = new Summary();
+    const n = MAX_COMMS_PER_GROUP + 500;
+    for (let i = 0; i < n; i++) s.add(podEvent({ comm: `c${i}`, retval: i % 2 === 0 ? -1 : 0 }));
+    for (let i = 0; i < 5; i++) s.add(podEvent({ comm: 'c7' }));
+    const [, row] = cells(s.render());
+    expect(row).toStrictEqual([
+      'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', String(n + 5), `${MAX_COMMS_PER_GROUP}+`, String(n / 2), '11:41:16', '11:41:16',
+      'c7×6 c0×1 c1×1',
+    ]);
+  });
+
+  it('render can be called repeatedly while events keep coming', () => {
+    const s = new Summary();
+    s.add(podEvent());
+    const first = cells(s.render());
+    s.add(podEvent());
+    expect(first[1]?.[3]).toBe('1');
+    expect(cells(s.render())[1]?.[3]).toBe('2');
+  });
+
+  it('right-aligns the counts', () => {
+    const { rendered } = summarize([...times(10, () => podEvent({}, { pod: 'a' })), podEvent({}, { pod: 'b' })]);
+    const lines = rendered.split('\n');
+    expect(lines.some((l) => l.includes('│    10 │'))).toBe(true);
+    expect(lines.some((l) => l.includes('│     1 │'))).toBe(true);
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * Authentication (one bearer token, the one in the kubeconfig) and authorization (everything is allowed
+ * unless a test denied it with api.denyAccess), answering both real requests (403 Forbidden) and
+ * SelfSubjectAccessReviews the same way, as RBAC would.
+ */
+import type { IncomingMessage } from 'node:http';
+import { forbidden, invalid, unauthorized } from './status.js';
+
+export const ANONYMOUS = 'system:anonymous';
+
+/** What authorization is asked about, as the real request-info resolver derives it from a request. */
+export type RequestAttributes =
+  | {
+      kind: 'resource';
+      verb: string;
+      group: string;
+      resource: string;
+      subresource?: string;
+      namespace?: string;
+      name?: string;
+    }
+  | { kind: 'nonResource'; verb: string; path: string };
+
+interface DenyRule {
+  verb: string;
+  resource: string;
+  subresource?: string;
+}
+
+/** The paths system:public-info-viewer grants to everyone, even without credentials. */
+const PUBLIC_PATHS = ['/version', '/healthz', '/livez', '/readyz'];
+
+export interface AccessReviewSpec {
+  resourceAttributes?: {
+    namespace?: string;
+    verb?: string;
+    group?: string;
+    resource?: string;
+    subresource?: string;
+    name?: string;
+  };
+  nonResourceAttributes?: { path?: string; verb?: string };
+  [field: string]: unknown;
+}
+
+export class AccessControl {
+  private readonly denied: DenyRule[] = [];
+
+  constructor(
+    readonly token: string,
+    readonly user: string,
+  ) {}
+
+  /** The user a request authenticates as; a wrong token is 401, no token at all is anonymous. */
+  identify(req: IncomingMessage): string {
+    const header = req.headers.authorization;
+    if (header === undefined) return ANONYMOUS;
+    const m = /^Bearer\s+(.+)$/i.exec(header.trim());
+    if (!m || m[1] !== this.token) throw unauthorized();
+    return this.user;
+  }
+
+  /** `resource` may carry the subresource ("pods/exec") instead of passing it separately. */
+  deny(verb: string, resource: string, subresource?: string): void {
+    const [res, sub] = resource.includes('/') ? (resource.split('/', 2) as [string, string]) : [resource, subresource];
+    this.denied.push(sub === undefined ? { verb, resource: res } : { verb, resource: res, subresource: sub });
+  }
+
+  allowAll(): void {
+    this.denied.length = 0;
+  }
+
+  allows(user: string, attrs: RequestAttributes): boolean {
+    if (user === ANONYMOUS) return attrs.kind === 'nonResource' && PUBLIC_PATHS.includes(attrs.path);
+    if (attrs.kind === 'nonResource') return true;
+    // RBAC semantics: a rule for "pods" does not cover "pods/exec", and vice versa.
+    return !this.denied.some(
+      (r) => (r.verb === '*' || r.verb === attrs.verb) && r.resource === attrs.resource && r.subresource === attrs.subresource,
+    );
+  }
+
+  /** Throws the 403 the real API server answers, with its exact message. */
+  authorize(user: string, attrs: RequestAttributes): void {
+    if (this.allows(user, attrs)) return;
+    if (attrs.kind === 'nonResource') {
+      throw forbidden(`forbidden: User "${user}" cannot ${attrs.verb} path "${attrs.path}"`, {});
+    }
+    const what = attrs.name ? `${attrs.resource} "${attrs.name}"` : attrs.resource;
+    const full = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
+    const scope = attrs.namespace ? `in the namespace "${attrs.namespace}"` : 'at the cluster scope';
+    const details: { name?: string; group?: string; kind: string } = { kind: attrs.resource };
+    if (attrs.name) details.name = attrs.name;
+    if (attrs.group) details.group = attrs.group;
+    throw forbidden(
+      `${what} is forbidden: User "${user}" cannot ${attrs.verb} resource "${full}" in API group "${attrs.group}" ${scope}`,
+      details,
+    );
+  }
+
+  /** The answer to POST selfsubjectaccessreviews: the spec echoed back with status.allowed. */
+  review(user: string, spec: AccessReviewSpec | undefined): Record<string, unknown> {
+    const ra = spec?.resourceAttributes;
+    const nra = spec?.nonResourceAttributes;
+    if (!ra === !nra) {
+      throw invalid('SelfSubjectAccessReview.authorization.k8s.io', '', [
+        {
+          field: 'spec.resourceAttributes',
+          reason: 'FieldValueInvalid',
+          message: 'Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
+        },
+      ]);
+    }
+    let attrs: RequestAttributes;
+    if (ra) {
+      attrs = { kind: 'resource', verb: ra.verb ?? '', group: ra.group ?? '', resource: ra.resource ?? '' };
+      if (ra.subresource) attrs.subresource = ra.subresource;
+      if (ra.namespace) attrs.namespace = ra.namespace;
+      if (ra.name) attrs.name = ra.name;
+    } else {
+      attrs = { kind: 'nonResource', verb: nra?.verb ?? '', path: nra?.path ?? '' };
+    }
+    const allowed = this.allows(user, attrs);
+    return {
+      kind: 'SelfSubjectAccessReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec,
+      // RBAC explains an allow with the binding that granted it, and gives no reason for a deny.
+      status: allowed
+        ? { allowed: true, reason: `RBAC: allowed by ClusterRoleBinding "standin-admin" of ClusterRole "cluster-admin" to User "${user}"` }
+        : { allowed: false },
+    };
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Fault injection: the next N requests that match answer an error status with a real Status body,
+ * before authentication or routing, the way a flaky control plane or an overloaded proxy would.
+ */
+import { failure, reasonFor, type StatusBody } from './status.js';
+
+export type RequestMatcher = (method: string, path: string) => boolean;
+
+interface Fault {
+  remaining: number;
+  code: number;
+  match?: RequestMatcher;
+}
+
+export class FaultInjector {
+  private faults: Fault[] = [];
+
+  failNext(count: number, code = 500, match?: RequestMatcher): void {
+    if (count <= 0) return;
+    this.faults.push(match ? { remaining: count, code, match } : { remaining: count, code });
+  }
+
+  /** The Status to answer instead of serving the request, consuming one use of the first matching fault. */
+  take(method: string, path: string): StatusBody | undefined {
+    const fault = this.faults.find((f) => !f.match || f.match(method, path));
+    if (!fault) return undefined;
+    if (--fault.remaining <= 0) this.faults = this.faults.filter((f) => f !== fault);
+    const details = fault.code === 429 || fault.code === 503 ? { retryAfterSeconds: 1 } : undefined;
+    return failure(fault.code, reasonFor(fault.code), `injected fault: ${method} ${path} answered ${fault.code}`, details);
+  }
+}

@@ -1,0 +1,319 @@
+/**
+ * A Kubernetes API server stand-in for end-to-end tests: plain http on 127.0.0.1, the real wire
+ * protocol (REST, watch, Status errors, discovery, SelfSubjectAccessReview, pods/exec over WebSocket),
+ * good enough for @kubernetes/client-node and kubectl, with a kubelet that runs exec'd commands as real
+ * processes on this machine.
+ *
+ *   const api = await startApiServer({ podStartDelayMs: 50 });
+ *   api.addNode('node-1');
+ *   const kc = new KubeConfig(); kc.loadFromFile(api.kubeconfigPath);
+ *   ...
+ *   await api.close();
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { arch, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AccessControl } from './access.js';
+import { KUBERNETES_VERSION } from './discovery.js';
+import { ExecServer } from './exec.js';
+import { FaultInjector, type RequestMatcher } from './faults.js';
+import { Kubelet, type ExecProcessInfo } from './kubelet.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { namespaces as namespaceDef } from './resources.js';
+import { deleteNamespace } from './rest.js';
+import { createApiHttpServer, type RequestRecord } from './server.js';
+import { Store } from './store.js';
+import { jsonClone, timestamp, type Condition, type Namespace, type Node, type NodeInfo, type Pod } from './types.js';
+import { WatchHub } from './watch.js';
+
+export type { ExecProcessInfo } from './kubelet.js';
+export type { RequestRecord } from './server.js';
+export type { RequestMatcher } from './faults.js';
+export type * from './types.js';
+
+export interface ApiServerOptions {
+  /** How long the kubelet takes from ContainerCreating to Running. Default 300. */
+  podStartDelayMs?: number;
+  /** Images that fail to pull (ErrImagePull, then ImagePullBackOff): exact strings or patterns. */
+  badImages?: ReadonlyArray<string | RegExp>;
+  /** How many change events watches can resume from. Default 1000. */
+  historyLimit?: number;
+  /** Bookmark period for watches with allowWatchBookmarks=true (0 = never). Default 15000. */
+  bookmarkIntervalMs?: number;
+  /** SIGTERM → SIGKILL grace when a pod's exec processes are stopped. Default 2000. */
+  killGraceMs?: number;
+  /** Bearer token of the kubeconfig user. Default: random. */
+  token?: string;
+  /** User name the token authenticates as (appears in 403 messages). Default "standin-user". */
+  userName?: string;
+  /** Namespaces that exist from the start. Default: default, kube-system, kube-public, kube-node-lease. */
+  namespaces?: string[];
+}
+
+export interface AddNodeOptions {
+  /** Default true. A NotReady node's kubelet does not start pods. */
+  ready?: boolean;
+  labels?: Record<string, string>;
+  /** Overrides of status.nodeInfo (kernelVersion defaults to this machine's). */
+  nodeInfo?: NodeInfo;
+  /** Default 127.0.0.1: the node is this machine. */
+  internalIP?: string;
+}
+
+/** A pod for addPod: metadata.namespace and metadata.name are required, the rest is stored as given. */
+export type PodInput = Omit<Pod, 'metadata'> & { metadata: Pod['metadata'] & { namespace: string; name: string } };
+
+export interface ApiServer {
+  /** http://127.0.0.1:PORT */
+  readonly url: string;
+  /** A kubeconfig (context "standin", current) for this server, with a bearer token user. */
+  readonly kubeconfigPath: string;
+  readonly token: string;
+  readonly userName: string;
+  /** Every request received, oldest first (exec upgrades included). */
+  readonly requests: RequestRecord[];
+
+  /** Registers (or updates) a node; making it Ready lets pods waiting for it start. */
+  addNode(name: string, opts?: AddNodeOptions): Node;
+  /** Creates a namespace, or merges labels into an existing one. */
+  addNamespace(name: string, labels?: Record<string, string>): Namespace;
+  /** Deletes a namespace and its pods (killing their exec processes). */
+  deleteNamespace(name: string): void;
+  /**
+   * Stores a pod as given (phase defaults to Running), creating its namespace if needed. The kubelet does
+   * not drive its lifecycle, but execs into it work and die with it, and activeDeadlineSeconds applies.
+   */
+  addPod(pod: PodInput | object): Pod;
+  /** Mutates a stored pod (throws a NotFound ApiError if missing); watchers see MODIFIED. */
+  updatePod(namespace: string, name: string, mutate: (pod: Pod) => void): Pod;
+  /** Deletes a pod at once (watchers see DELETED); undefined when there was no such pod. */
+  deletePodRecord(namespace: string, name: string): Pod | undefined;
+  listPods(namespace?: string): Pod[];
+  getPod(namespace: string, name: string): Pod | undefined;
+  listNamespaces(): Namespace[];
+  listNodes(): Node[];
+  /** The live processes execs started: [{pid, ns, pod, container, command}]. */
+  execProcesses(): ExecProcessInfo[];
+  /**
+   * Denies `verb` on `resource` (and `subresource`, or "pods/exec" style) for the kubeconfig user:
+   * SelfSubjectAccessReviews answer allowed:false and real requests get 403. Verb "*" denies all verbs.
+   */
+  denyAccess(verb: string, resource: string, subresource?: string): void;
+  /** Forgets every denyAccess rule. */
+  allowAllAccess(): void;
+  /** The next `count` requests (matching `match`, if given) answer `status` with a Status body. */
+  failNext(count: number, status?: number, match?: RequestMatcher): void;
+  /** Drops the watch history: watching from any earlier resourceVersion answers 410 Expired. */
+  compactHistory(): void;
+  /** The current (latest) resourceVersion. */
+  readonly resourceVersion: string;
+  /** Stops the server, kills every process the kubelet started, removes temp files. Idempotent. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+function osImage(): string {
+  try {
+    const m = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'));
+    return m?.[1] ?? 'Linux';
+  } catch {
+    return 'Linux';
+  }
+}
+
+function nodeReadyCondition(ready: boolean, now: string): Condition {
+  return ready
+    ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }
+    : {
+        type: 'Ready',
+        status: 'False',
+        reason: 'KubeletNotReady',
+        message: 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
+        lastHeartbeatTime: now,
+        lastTransitionTime: now,
+      };
+}
+
+function newNode(name: string, opts: AddNodeOptions): Node {
+  const now = timestamp();
+  const goArch = arch() === 'x64' ? 'amd64' : arch();
+  const ip = opts.internalIP ?? '127.0.0.1';
+  const pressure = (type: string, reason: string, message: string): Condition => ({
+    type,
+    status: 'False',
+    reason,
+    message,
+    lastHeartbeatTime: now,
+    lastTransitionTime: now,
+  });
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      uid: randomUUID(),
+      creationTimestamp: now,
+      labels: {
+        'beta.kubernetes.io/arch': goArch,
+        'beta.kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': goArch,
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        ...opts.labels,
+      },
+      annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+    },
+    spec: { podCIDR: '10.244.0.0/24', podCIDRs: ['10.244.0.0/24'] },
+    status: {
+      capacity: { cpu: '4', memory: '16362348Ki', pods: '110', 'ephemeral-storage': '102626232Ki' },
+      allocatable: { cpu: '4', memory: '16259948Ki', pods: '110', 'ephemeral-storage': '94580335255' },
+      conditions: [
+        pressure('MemoryPressure', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+        pressure('DiskPressure', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+        pressure('PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+        nodeReadyCondition(opts.ready ?? true, now),
+      ],
+      addresses: [
+        { type: 'InternalIP', address: ip },
+        { type: 'Hostname', address: name },
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: {
+        machineID: randomBytes(16).toString('hex'),
+        systemUUID: randomUUID(),
+        bootID: randomUUID(),
+        kernelVersion: release(),
+        osImage: osImage(),
+        containerRuntimeVersion: 'containerd://1.7.24',
+        kubeletVersion: KUBERNETES_VERSION,
+        kubeProxyVersion: KUBERNETES_VERSION,
+        operatingSystem: 'linux',
+        architecture: goArch,
+        ...opts.nodeInfo,
+      },
+    },
+  };
+}
+
+export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
+  const store = new Store(opts.historyLimit ?? 1000);
+  const kubelet = new Kubelet(store, {
+    podStartDelayMs: opts.podStartDelayMs ?? 300,
+    badImages: opts.badImages ?? [],
+    killGraceMs: opts.killGraceMs ?? 2000,
+  });
+  const watches = new WatchHub(store, opts.bookmarkIntervalMs ?? 15000);
+  const userName = opts.userName ?? 'standin-user';
+  const token = opts.token ?? `standin-${randomBytes(16).toString('hex')}`;
+  const access = new AccessControl(token, userName);
+  const faults = new FaultInjector();
+  const exec = new ExecServer(store, kubelet);
+  const requests: RequestRecord[] = [];
+  const server = createApiHttpServer({ store, kubelet, watches, exec, access, faults, requests });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const tmpDir = mkdtempSync(join(tmpdir(), 'standin-apiserver-'));
+  const kubeconfigPath = writeKubeconfig(tmpDir, url, userName, token);
+
+  const addNamespace = (name: string, labels?: Record<string, string>): Namespace => {
+    if (store.get('namespaces', undefined, name)) {
+      return store.update<Namespace>('namespaces', undefined, name, (ns) => {
+        ns.metadata.labels = { ...ns.metadata.labels, ...labels };
+      });
+    }
+    const ns: Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...(labels ? { labels } : {}) } };
+    namespaceDef.prepareCreate(ns);
+    return store.create('namespaces', ns);
+  };
+  for (const name of opts.namespaces ?? DEFAULT_NAMESPACES) addNamespace(name);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      server.close();
+      server.closeAllConnections();
+      watches.closeAll();
+      exec.closeAll();
+      await kubelet.shutdown();
+      rmSync(tmpDir, { recursive: true, force: true });
+    })());
+
+  return {
+    url,
+    kubeconfigPath,
+    token,
+    userName,
+    requests,
+    get resourceVersion() {
+      return String(store.resourceVersion);
+    },
+
+    addNode(name, nodeOpts = {}) {
+      const existing = store.get('nodes', undefined, name) as Node | undefined;
+      if (!existing) return store.create('nodes', newNode(name, nodeOpts));
+      return store.update<Node>('nodes', undefined, name, (node) => {
+        node.metadata.labels = { ...node.metadata.labels, ...nodeOpts.labels };
+        const status = (node.status ??= {});
+        if (nodeOpts.nodeInfo) status.nodeInfo = { ...status.nodeInfo, ...nodeOpts.nodeInfo };
+        const ready = nodeOpts.ready ?? true;
+        const now = timestamp();
+        const conditions = (status.conditions ?? []).filter((c) => c.type !== 'Ready');
+        const previous = status.conditions?.find((c) => c.type === 'Ready');
+        const next = nodeReadyCondition(ready, now);
+        // lastTransitionTime only moves when the status actually flips.
+        if (previous && previous.status === next.status && previous.lastTransitionTime) next.lastTransitionTime = previous.lastTransitionTime;
+        status.conditions = [...conditions, next];
+      });
+    },
+
+    addNamespace,
+
+    deleteNamespace(name) {
+      deleteNamespace(store, name);
+    },
+
+    addPod(input) {
+      const pod = jsonClone(input) as Pod;
+      const { namespace, name } = pod.metadata ?? {};
+      if (!namespace || !name) throw new Error('addPod: metadata.namespace and metadata.name are required');
+      if (!store.get('namespaces', undefined, namespace)) addNamespace(namespace);
+      pod.apiVersion ??= 'v1';
+      pod.kind ??= 'Pod';
+      pod.metadata.uid ??= randomUUID();
+      pod.metadata.creationTimestamp ??= timestamp();
+      pod.spec ??= {};
+      pod.status = { phase: 'Running', ...pod.status };
+      return store.create('pods', pod);
+    },
+
+    updatePod(namespace, name, mutate) {
+      return store.update<Pod>('pods', namespace, name, mutate);
+    },
+
+    deletePodRecord(namespace, name) {
+      if (!store.get('pods', namespace, name)) return undefined;
+      return store.delete<Pod>('pods', namespace, name);
+    },
+
+    listPods: (namespace) => store.list('pods', namespace) as Pod[],
+    getPod: (namespace, name) => store.get('pods', namespace, name) as Pod | undefined,
+    listNamespaces: () => store.list('namespaces') as Namespace[],
+    listNodes: () => store.list('nodes') as Node[],
+    execProcesses: () => kubelet.processes(),
+    denyAccess: (verb, resource, subresource) => access.deny(verb, resource, subresource),
+    allowAllAccess: () => access.allowAll(),
+    failNext: (count, status = 500, match) => faults.failNext(count, status, match),
+    compactHistory: () => store.compact(),
+    close,
+  };
+}

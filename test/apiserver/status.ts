@@ -1,0 +1,131 @@
+/**
+ * metav1.Status bodies, shaped exactly as the real API server writes them (clients such as
+ * @kubernetes/client-node and kubectl parse `reason`, `code` and `details` to decide what to do),
+ * and ApiError, which request handlers throw to answer with one.
+ */
+
+export interface StatusCause {
+  reason?: string;
+  message?: string;
+  field?: string;
+}
+
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  causes?: StatusCause[];
+  retryAfterSeconds?: number;
+}
+
+export interface StatusBody {
+  kind: 'Status';
+  apiVersion: 'v1';
+  metadata: Record<string, never>;
+  status: 'Failure';
+  message: string;
+  reason: string;
+  details?: StatusDetails;
+  code: number;
+}
+
+export class ApiError extends Error {
+  constructor(readonly status: StatusBody) {
+    super(status.message);
+    this.name = 'ApiError';
+  }
+
+  get code(): number {
+    return this.status.code;
+  }
+}
+
+export function failure(code: number, reason: string, message: string, details?: StatusDetails): StatusBody {
+  const body: StatusBody = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+  if (details) body.details = details;
+  return body;
+}
+
+/** The `reason` the API server uses for a bare HTTP status (also used for injected faults). */
+export function reasonFor(code: number): string {
+  const reasons: Record<number, string> = {
+    400: 'BadRequest',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'NotFound',
+    405: 'MethodNotAllowed',
+    406: 'NotAcceptable',
+    409: 'Conflict',
+    410: 'Expired',
+    415: 'UnsupportedMediaType',
+    422: 'Invalid',
+    429: 'TooManyRequests',
+    500: 'InternalError',
+    503: 'ServiceUnavailable',
+    504: 'Timeout',
+  };
+  return reasons[code] ?? 'Unknown';
+}
+
+/** `resource` is the plural resource name ("pods"), as the real messages use it. */
+export function notFound(resource: string, name: string): ApiError {
+  return new ApiError(failure(404, 'NotFound', `${resource} "${name}" not found`, { name, kind: resource }));
+}
+
+export function alreadyExists(resource: string, name: string): ApiError {
+  return new ApiError(failure(409, 'AlreadyExists', `${resource} "${name}" already exists`, { name, kind: resource }));
+}
+
+export function badRequest(message: string): ApiError {
+  return new ApiError(failure(400, 'BadRequest', message));
+}
+
+export function pathNotFound(): ApiError {
+  return new ApiError(failure(404, 'NotFound', 'the server could not find the requested resource', {}));
+}
+
+export function methodNotAllowed(): ApiError {
+  return new ApiError(
+    failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}),
+  );
+}
+
+export function unauthorized(): ApiError {
+  return new ApiError(failure(401, 'Unauthorized', 'Unauthorized'));
+}
+
+export function forbidden(message: string, details: StatusDetails): ApiError {
+  return new ApiError(failure(403, 'Forbidden', message, details));
+}
+
+export function expired(requested: number, oldest: number): StatusBody {
+  return failure(410, 'Expired', `too old resource version: ${requested} (${oldest})`);
+}
+
+export function unsupportedMediaType(contentType: string): ApiError {
+  return new ApiError(failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${contentType})`));
+}
+
+export interface FieldError {
+  field: string;
+  /** "Required value" or `Invalid value: "x": why` — the detail the real validation messages use. */
+  message: string;
+  reason: 'FieldValueRequired' | 'FieldValueInvalid';
+}
+
+/** 422 Invalid, e.g. `Pod "x" is invalid: spec.containers: Required value`. */
+export function invalid(kind: string, name: string, errors: FieldError[]): ApiError {
+  const parts = errors.map((e) => `${e.field}: ${e.message}`);
+  const summary = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
+  return new ApiError(
+    failure(422, 'Invalid', `${kind} "${name}" is invalid: ${summary}`, {
+      name,
+      kind,
+      causes: errors.map((e) => ({ reason: e.reason, message: e.message, field: e.field })),
+    }),
+  );
+}
+
+export function internalError(message: string): ApiError {
+  return new ApiError(failure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] }));
+}

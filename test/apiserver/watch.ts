@@ -1,0 +1,124 @@
+/**
+ * Watch streams: a chunked HTTP response of newline-delimited `{"type":..,"object":..}` events, with the
+ * semantics of the real watch cache: start from a resourceVersion (410 Expired via an ERROR event when it
+ * was compacted away), synthetic ADDED events when no resourceVersion is given, selector transitions
+ * turned into ADDED/DELETED, timeoutSeconds, and bookmarks when the client allows them.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResourceDef } from './resources.js';
+import type { Predicate } from './selectors.js';
+import { badRequest, expired } from './status.js';
+import type { Store, StoreEvent } from './store.js';
+import type { KubeObject } from './types.js';
+
+export interface WatchRequest {
+  def: ResourceDef;
+  /** Only objects in this namespace; undefined for all namespaces / cluster-scoped resources. */
+  namespace?: string;
+  predicate: Predicate;
+  resourceVersion?: string;
+  timeoutSeconds?: number;
+  allowBookmarks: boolean;
+  /** WatchList (sendInitialEvents=true): initial ADDED events, then a bookmark marking their end. */
+  sendInitialEvents: boolean;
+  /** Turns a stored object into what goes on the wire (itself, or a Table row for kubectl). */
+  render: (obj: KubeObject) => unknown;
+}
+
+type WireType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export class WatchHub {
+  private readonly open = new Set<ServerResponse>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly bookmarkIntervalMs: number,
+  ) {}
+
+  serve(req: IncomingMessage, res: ServerResponse, w: WatchRequest): void {
+    const rvParam = w.resourceVersion ?? '';
+    // "" and "0" both mean: the current state as synthetic ADDED events, then changes.
+    const fromNow = rvParam === '' || rvParam === '0' || w.sendInitialEvents;
+    const requested = fromNow ? this.store.resourceVersion : Number(rvParam);
+    if (!Number.isInteger(requested) || requested < 0) throw badRequest(`invalid resource version: ${rvParam}`);
+
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+      'Transfer-Encoding': 'chunked',
+    });
+    res.flushHeaders();
+    this.open.add(res);
+
+    const kind = w.def.kind;
+    let lastRv = requested;
+    const write = (type: WireType, object: unknown): void => {
+      if (!res.writableEnded) res.write(JSON.stringify({ type, object }) + '\n');
+    };
+    const bookmark = (annotations?: Record<string, string>): void => {
+      const metadata: Record<string, unknown> = { resourceVersion: String(this.store.resourceVersion), creationTimestamp: null };
+      if (annotations) metadata['annotations'] = annotations;
+      write('BOOKMARK', { kind, apiVersion: 'v1', metadata });
+    };
+    const inScope = (obj: KubeObject): boolean => w.namespace === undefined || obj.metadata.namespace === w.namespace;
+    const matches = (obj: KubeObject | undefined): boolean => !!obj && inScope(obj) && w.predicate(obj);
+
+    const deliver = (e: StoreEvent): void => {
+      if (e.resource !== w.def.resource || e.rv <= lastRv) return;
+      lastRv = e.rv;
+      const now = matches(e.object);
+      if (e.type !== 'MODIFIED') {
+        if (now) write(e.type, w.render(e.object));
+        return;
+      }
+      // A change that moves an object into or out of the selection is, for this watcher, an add or a delete.
+      const before = matches(e.previous);
+      if (before && now) write('MODIFIED', w.render(e.object));
+      else if (now) write('ADDED', w.render(e.object));
+      else if (before) write('DELETED', w.render(e.object));
+    };
+
+    let unsubscribe = (): void => {};
+    let timeout: NodeJS.Timeout | undefined;
+    let bookmarks: NodeJS.Timeout | undefined;
+    const finish = (): void => {
+      unsubscribe();
+      clearTimeout(timeout);
+      clearInterval(bookmarks);
+      this.open.delete(res);
+      if (!res.writableEnded) res.end();
+    };
+    req.on('close', finish);
+    res.on('close', finish);
+
+    if (fromNow) {
+      for (const obj of this.store.list(w.def.resource, w.namespace)) {
+        if (w.predicate(obj)) write('ADDED', w.render(obj));
+      }
+      if (w.sendInitialEvents && w.allowBookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
+    } else {
+      const backlog = this.store.eventsSince(requested);
+      if (!backlog) {
+        write('ERROR', expired(requested, this.store.oldestResourceVersion));
+        finish();
+        return;
+      }
+      backlog.forEach(deliver);
+    }
+    unsubscribe = this.store.subscribe(deliver);
+
+    if (w.timeoutSeconds !== undefined && w.timeoutSeconds > 0) {
+      timeout = setTimeout(finish, w.timeoutSeconds * 1000);
+    }
+    // Periodic bookmarks also keep clients with an inactivity timeout (client-node: 30 s) connected.
+    if (w.allowBookmarks && this.bookmarkIntervalMs > 0) {
+      bookmarks = setInterval(() => bookmark(), this.bookmarkIntervalMs);
+    }
+  }
+
+  /** Ends every open watch (the client sees the stream close, as when an API server restarts). */
+  closeAll(): void {
+    for (const res of [...this.open]) res.end();
+    this.open.clear();
+  }
+}
