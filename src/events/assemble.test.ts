@@ -8,8 +8,8 @@ import type { ExecEvent } from './types.js';
 type E = Extract<TraceRecord, { kind: 'E' }>;
 
 const B = (monoNs: bigint): TraceRecord => ({ kind: 'B', monoNs });
-const F = (tid: number, filename: string): TraceRecord => ({ kind: 'F', tid, filename });
-const A = (tid: number, index: number, arg: string): TraceRecord => ({ kind: 'A', tid, index, arg });
+const F = (tid: number, enterMonoNs: bigint, filename: string): TraceRecord => ({ kind: 'F', tid, enterMonoNs, filename });
+const A = (tid: number, enterMonoNs: bigint, index: number, arg: string): TraceRecord => ({ kind: 'A', tid, enterMonoNs, index, arg });
 const X = (tid: number, retval: number, enterMonoNs: bigint, comm: string): TraceRecord => ({
   kind: 'X',
   tid,
@@ -50,8 +50,8 @@ function exec(opts: {
   const { tid, monoNs, filename, args } = opts;
   return [
     E({ tid, monoNs, argc: args.length, cg2: opts.cg2 ?? '0', cg1: opts.cg1 ?? '0', more: opts.more ?? false }),
-    F(tid, filename),
-    ...args.map((a, i) => A(tid, i, a)),
+    F(tid, monoNs, filename),
+    ...args.map((a, i) => A(tid, monoNs, i, a)),
     X(tid, opts.retval ?? 0, monoNs, opts.comm ?? filename.split('/').pop()!),
   ];
 }
@@ -78,11 +78,11 @@ describe('ExecAssembler', () => {
     const events = feed(a, [
       B(MONO),
       E({ tid: 4299, pid: 4299, ppid: 4100, uid: 1000, monoNs: MONO + 1_500_000n, cg2: '7421', argc: 3 }),
-      F(4299, '/usr/bin/ls'),
+      F(4299, MONO + 1_500_000n, '/usr/bin/ls'),
       ...P(2, '7421', CONTAINER_CGROUP),
-      A(4299, 0, 'ls'),
-      A(4299, 1, '-l'),
-      A(4299, 2, '/tmp'),
+      A(4299, MONO + 1_500_000n, 0, 'ls'),
+      A(4299, MONO + 1_500_000n, 1, '-l'),
+      A(4299, MONO + 1_500_000n, 2, '/tmp'),
       X(4299, 0, MONO + 1_500_000n, 'ls'),
     ]);
     expect(events).toEqual<ExecEvent[]>([
@@ -327,14 +327,15 @@ describe('ExecAssembler', () => {
   it('ignores records that do not fit: a second F, a repeated or out-of-range A, F/A without an E', () => {
     const a = assembler();
     const events = feed(a, [
-      F(1, '/stray'),
-      A(1, 0, 'stray'),
+      F(1, MONO, '/stray'),
+      A(1, MONO, 0, 'stray'),
       E({ tid: 1, monoNs: MONO, argc: 1 }),
-      F(1, '/bin/one'),
-      F(1, '/bin/two'),
-      A(1, 5, 'out of range'),
-      A(1, 0, 'one'),
-      A(1, 0, 'again'),
+      F(1, MONO, '/bin/one'),
+      F(1, MONO, '/bin/two'),
+      A(1, MONO, 5, 'out of range'),
+      A(1, MONO, 0, 'one'),
+      A(1, MONO, 0, 'again'),
+      A(1, MONO + 1n, 0, 'of another exec of the same thread'),
       X(1, 0, MONO, 'one'),
     ]);
     expect(events).toMatchObject([{ filename: '/bin/one', args: ['one'], argsTruncated: false }]);
@@ -352,5 +353,21 @@ describe('ExecAssembler', () => {
     expect(events).toEqual([]);
     expect(a.stats).toEqual({ events: 0, incomplete: 0, orphanExits: 0, lost: 15, malformed: 1 });
     expect(a.waiting).toBe(0);
+  });
+});
+
+describe('successive execs of one thread (env → cmd) read out of order', () => {
+  it('keeps each exec its own filename and arguments, whatever order the CPUs are read in', () => {
+    // exec 1 (env) ran on CPU 0, then the task moved and exec 2 (cmd) ran on CPU 1; CPU 1 is read first.
+    const m1 = 1_000n;
+    const m2 = 2_000n;
+    const a = new ExecAssembler({ strlen: 200, levels: 8 });
+    const cpu1 = [E({ tid: 9, monoNs: m2, argc: 1 }), F(9, m2, '/usr/bin/cmd'), A(9, m2, 0, 'cmd'), X(9, 0, m2, 'cmd')];
+    const cpu0 = [E({ tid: 9, monoNs: m1, argc: 2 }), F(9, m1, '/usr/bin/env'), A(9, m1, 0, 'env'), A(9, m1, 1, 'cmd'), X(9, 0, m1, 'env')];
+    const events = [...cpu1, ...cpu0].flatMap((r) => a.push(r, 0));
+    expect(events.map((e) => [e.filename, e.args])).toEqual([
+      ['/usr/bin/cmd', ['cmd']],
+      ['/usr/bin/env', ['env', 'cmd']],
+    ]);
   });
 });

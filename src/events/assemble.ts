@@ -46,8 +46,6 @@ export class ExecAssembler {
   private readonly maxCgroups: number;
   private clock: { monoNs: bigint; wallMs: number } | null = null;
   private readonly pending = new Map<string, Pending>();
-  /** The exec each tid is in the middle of: F and A records follow their E on the same CPU. */
-  private readonly current = new Map<number, Pending>();
   private readonly orphanExit = new Map<string, { x: Exit; since: number }>();
   /** "hier:id" → path components, leaf first ('' marks the hierarchy root). */
   private readonly components = new Map<string, string[]>();
@@ -83,16 +81,15 @@ export class ExecAssembler {
           p.x = early.x;
         }
         this.pending.set(key, p);
-        this.current.set(rec.tid, p);
         return [];
       }
       case 'F': {
-        const p = this.current.get(rec.tid);
+        const p = this.pending.get(`${rec.tid}:${rec.enterMonoNs}`);
         if (p && p.filename === null) p.filename = rec.filename;
         return p ? this.completeIfDone(p) : [];
       }
       case 'A': {
-        const p = this.current.get(rec.tid);
+        const p = this.pending.get(`${rec.tid}:${rec.enterMonoNs}`);
         if (!p || rec.index >= p.args.length || p.args[rec.index] !== undefined) return [];
         p.args[rec.index] = rec.arg;
         p.argsSeen++;
@@ -151,7 +148,6 @@ export class ExecAssembler {
   private emit(p: Pending): ExecEvent {
     const key = `${p.tid}:${p.e.monoNs}`;
     this.pending.delete(key);
-    if (this.current.get(p.tid) === p) this.current.delete(p.tid);
     this.stats.events++;
     const cut = this.opts.strlen - 1;
     const args = Array.from(p.args, (a) => a ?? '');

@@ -41,13 +41,13 @@ describe('parseRecord', () => {
         printf('E 12 10 1 0 99 0 88 32 1\n'),
         { kind: 'E', tid: 12, pid: 10, ppid: 1, uid: 0, monoNs: 99n, cg2: '0', cg1: '88', argc: 32, more: true },
       ],
-      ['F: the path passed to exec', printf('F 4299 /usr/bin/env\n'), { kind: 'F', tid: 4299, filename: '/usr/bin/env' }],
-      ['F: a path with spaces', printf('F 4299 /opt/My App/run\n'), { kind: 'F', tid: 4299, filename: '/opt/My App/run' }],
-      ['A: one argument', printf('A 4299 0 ls\n'), { kind: 'A', tid: 4299, index: 0, arg: 'ls' }],
-      ['A: an argument with spaces', printf('A 4299 2 -c echo hi  there\n'), { kind: 'A', tid: 4299, index: 2, arg: '-c echo hi  there' }],
-      ['A: an empty argument', printf('A 4299 3 \n'), { kind: 'A', tid: 4299, index: 3, arg: '' }],
-      ['A: an argument ending in a newline keeps it', printf('A 1 0 a\n\n'), { kind: 'A', tid: 1, index: 0, arg: 'a\n' }],
-      ['A: an argument that is only newlines', printf('A 1 0 \n\n\n'), { kind: 'A', tid: 1, index: 0, arg: '\n\n' }],
+      ['F: the path passed to exec', printf('F 4299 77 /usr/bin/env\n'), { kind: 'F', tid: 4299, enterMonoNs: 77n, filename: '/usr/bin/env' }],
+      ['F: a path with spaces', printf('F 4299 77 /opt/My App/run\n'), { kind: 'F', tid: 4299, enterMonoNs: 77n, filename: '/opt/My App/run' }],
+      ['A: one argument', printf('A 4299 77 0 ls\n'), { kind: 'A', tid: 4299, enterMonoNs: 77n, index: 0, arg: 'ls' }],
+      ['A: an argument with spaces', printf('A 4299 77 2 -c echo hi  there\n'), { kind: 'A', tid: 4299, enterMonoNs: 77n, index: 2, arg: '-c echo hi  there' }],
+      ['A: an empty argument', printf('A 4299 77 3 \n'), { kind: 'A', tid: 4299, enterMonoNs: 77n, index: 3, arg: '' }],
+      ['A: an argument ending in a newline keeps it', printf('A 1 77 0 a\n\n'), { kind: 'A', tid: 1, enterMonoNs: 77n, index: 0, arg: 'a\n' }],
+      ['A: an argument that is only newlines', printf('A 1 77 0 \n\n\n'), { kind: 'A', tid: 1, enterMonoNs: 77n, index: 0, arg: '\n\n' }],
       ['X: exec returned', printf('X 4299 0 5123456790000 ls\n'), { kind: 'X', tid: 4299, retval: 0, enterMonoNs: 5123456790000n, comm: 'ls' }],
       ['X: a failed exec', printf('X 4299 -2 77 bash\n'), { kind: 'X', tid: 4299, retval: -2, enterMonoNs: 77n, comm: 'bash' }],
       ['X: a comm with spaces', printf('X 8 0 77 kworker u8:1 x\n'), { kind: 'X', tid: 8, retval: 0, enterMonoNs: 77n, comm: 'kworker u8:1 x' }],
@@ -95,7 +95,7 @@ describe('parseRecord', () => {
       ['P in hierarchy 3', printf('P 3 1 0 x\n'), 'bad P record'],
       ['P without a level', printf('P 2 1\n'), 'bad P record'],
       ['F without a tid', printf('F /bin/sh\n'), 'bad F record'],
-      ['A with a negative index', printf('A 1 -1 x\n'), 'bad A record'],
+      ['A with a negative index', printf('A 1 77 -1 x\n'), 'bad A record'],
       ['X with a non-number retval', printf('X 1 oops 5 sh\n'), 'bad X record'],
       ['X without an enter time', printf('X 1 0\n'), 'bad X record'],
     ])('%s', (_name, line, reason) => {
@@ -105,34 +105,34 @@ describe('parseRecord', () => {
 
   describe('bytes >= 0x80', () => {
     it('bpftrace 0.17 escapes them as \\uffffffXX: decoded back to the UTF-8 they were', () => {
-      const line = String.raw`{"type": "printf", "data": "A 4299 4 gr\uffffffc3\uffffffbc\uffffffc3\uffffff9fe \uffffffe2\uffffff9c\uffffff93\n"}`;
-      expect(parseRecord(line)).toEqual({ kind: 'A', tid: 4299, index: 4, arg: 'grüße ✓' });
+      const line = String.raw`{"type": "printf", "data": "A 4299 77 4 gr\uffffffc3\uffffffbc\uffffffc3\uffffff9fe \uffffffe2\uffffff9c\uffffff93\n"}`;
+      expect(parseRecord(line)).toEqual({ kind: 'A', tid: 4299, enterMonoNs: 77n, index: 4, arg: 'grüße ✓' });
     });
 
     it('0.17 escapes with upper-case hex digits decode too', () => {
-      const line = String.raw`{"type": "printf", "data": "F 7 /tmp/\uffffffE6\uffffff97\uffffffA5\n"}`;
-      expect(parseRecord(line)).toEqual({ kind: 'F', tid: 7, filename: '/tmp/日' });
+      const line = String.raw`{"type": "printf", "data": "F 7 77 /tmp/\uffffffE6\uffffff97\uffffffA5\n"}`;
+      expect(parseRecord(line)).toEqual({ kind: 'F', tid: 7, enterMonoNs: 77n, filename: '/tmp/日' });
     });
 
     it('a character cut by the string size becomes a replacement character', () => {
-      const line = String.raw`{"type": "printf", "data": "A 1 0 ab\uffffffe2\uffffff9c\n"}`;
-      expect(parseRecord(line)).toEqual({ kind: 'A', tid: 1, index: 0, arg: 'ab\ufffd' });
+      const line = String.raw`{"type": "printf", "data": "A 1 77 0 ab\uffffffe2\uffffff9c\n"}`;
+      expect(parseRecord(line)).toEqual({ kind: 'A', tid: 1, enterMonoNs: 77n, index: 0, arg: 'ab\ufffd' });
     });
 
     it('newer bpftrace writes real UTF-8, which stays as it is', () => {
-      expect(parseRecord(printf('A 4299 4 grüße ✓\n'))).toEqual({ kind: 'A', tid: 4299, index: 4, arg: 'grüße ✓' });
-      expect(parseRecord('{"type": "printf", "data": "A 1 0 \\u00e9t\\u00e9\\n"}')).toEqual({ kind: 'A', tid: 1, index: 0, arg: 'été' });
+      expect(parseRecord(printf('A 4299 77 4 grüße ✓\n'))).toEqual({ kind: 'A', tid: 4299, enterMonoNs: 77n, index: 4, arg: 'grüße ✓' });
+      expect(parseRecord('{"type": "printf", "data": "A 1 77 0 \\u00e9t\\u00e9\\n"}')).toEqual({ kind: 'A', tid: 1, enterMonoNs: 77n, index: 0, arg: 'été' });
     });
 
     it('an argument that literally spells \\uffffffc3 is not taken for an escape', () => {
       // The argument is the 10 characters `\uffffffc3`; JSON escapes its backslash.
-      const line = String.raw`{"type": "printf", "data": "A 1 0 \\uffffffc3 gr\uffffffc3\uffffffbc\n"}`;
-      expect(parseRecord(line)).toEqual({ kind: 'A', tid: 1, index: 0, arg: String.raw`\uffffffc3 grü` });
+      const line = String.raw`{"type": "printf", "data": "A 1 77 0 \\uffffffc3 gr\uffffffc3\uffffffbc\n"}`;
+      expect(parseRecord(line)).toEqual({ kind: 'A', tid: 1, enterMonoNs: 77n, index: 0, arg: String.raw`\uffffffc3 grü` });
     });
 
     it('an escaped backslash right before an escape keeps both', () => {
-      const line = String.raw`{"type": "printf", "data": "A 1 0 C:\\\uffffffc3\uffffffbc\n"}`;
-      expect(parseRecord(line)).toEqual({ kind: 'A', tid: 1, index: 0, arg: 'C:\\ü' });
+      const line = String.raw`{"type": "printf", "data": "A 1 77 0 C:\\\uffffffc3\uffffffbc\n"}`;
+      expect(parseRecord(line)).toEqual({ kind: 'A', tid: 1, enterMonoNs: 77n, index: 0, arg: 'C:\\ü' });
     });
   });
 });

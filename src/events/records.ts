@@ -18,8 +18,8 @@ export type TraceRecord =
       argc: number;
       more: boolean;
     }
-  | { kind: 'F'; tid: number; filename: string }
-  | { kind: 'A'; tid: number; index: number; arg: string }
+  | { kind: 'F'; tid: number; enterMonoNs: bigint; filename: string }
+  | { kind: 'A'; tid: number; enterMonoNs: bigint; index: number; arg: string }
   | { kind: 'X'; tid: number; retval: number; enterMonoNs: bigint; comm: string }
   | { kind: 'lost'; count: number }
   | { kind: 'attached'; probes: number }
@@ -127,14 +127,14 @@ function parsePrintf(data: string, line: string): TraceRecord {
       };
     }
     case 'F ': {
-      const f = fields(text.slice(2), 1);
-      if (!f || !INT.test(f[0]!)) return bad('bad F record');
-      return { kind: 'F', tid: Number(f[0]), filename: f[1]! };
+      const f = fields(text.slice(2), 2);
+      if (!f || !INT.test(f[0]!) || !UINT.test(f[1]!)) return bad('bad F record');
+      return { kind: 'F', tid: Number(f[0]), enterMonoNs: BigInt(f[1]!), filename: f[2]! };
     }
     case 'A ': {
-      const f = fields(text.slice(2), 2);
-      if (!f || !INT.test(f[0]!) || !UINT.test(f[1]!)) return bad('bad A record');
-      return { kind: 'A', tid: Number(f[0]), index: Number(f[1]), arg: f[2]! };
+      const f = fields(text.slice(2), 3);
+      if (!f || !INT.test(f[0]!) || !UINT.test(f[1]!) || !UINT.test(f[2]!)) return bad('bad A record');
+      return { kind: 'A', tid: Number(f[0]), enterMonoNs: BigInt(f[1]!), index: Number(f[2]), arg: f[3]! };
     }
     case 'X ': {
       const f = fields(text.slice(2), 3);

@@ -1,6 +1,6 @@
 /**
  * One exec as the node saw it, decoded from the bpftrace records (see bpf/trace-exec.bt.tmpl and
- * src/events/parse.ts, which must stay in sync with it).
+ * src/events/records.ts, which must stay in sync with it).
  */
 export interface ExecEvent {
   /** Wall-clock time of the exec, milliseconds since the epoch (UTC). */
@@ -18,7 +18,7 @@ export interface ExecEvent {
   argsTruncated: boolean;
   /** 0 on success, -errno on failure; null when the exit record never came. */
   retval: number | null;
-  /** cgroup paths relative to each hierarchy's root, as captured ('' = root); null = not captured. */
+  /** cgroup paths relative to each hierarchy's root, as captured ('/' = root); null = not captured. */
   cgroupV2: string | null;
   cgroupV1: string | null;
 }
