@@ -11,6 +11,8 @@ import { closestFlag } from './cli/suggest.js';
 import { stderrLog } from './log.js';
 import { UserError } from './errors.js';
 import { run, type Totals } from './run.js';
+import { cleanup } from './cleanup.js';
+import { contextNamespace } from './kube/config.js';
 import { OUTPUT_FORMATS } from './output/index.js';
 import { VERSION } from './version.js';
 
@@ -28,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   const write = (t: string): void => void process.stderr.write(t);
   let verbose = argv.includes('-v') || argv.includes('--verbose');
   const log = stderrLog(write, verbose);
+  if (argv[0] === 'cleanup') return cleanupMain(argv.slice(1), log, write);
 
   let raw: RawArgs & { help?: boolean; version?: boolean };
   try {
@@ -37,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
         `Trace every exec on a node and show which namespace / pod / container ran it.\n\n` +
           `Runs a short-lived privileged debug pod on the node, streams bpftrace's exec events back\n` +
           `through the exec API, joins them with the node's pods, and deletes the pod when done.\n\n` +
-          `Usage:\n  ${NAME} node/NAME [flags]\n  ${NAME} --local [flags]`,
+          `Usage:\n  ${NAME} node/NAME [flags]\n  ${NAME} --local [flags]\n  ${NAME} cleanup [-A] [--dry-run]   remove debug pods and namespaces that runs left behind`,
       )
       .example(EXAMPLES)
       .command('$0 [targets..]', false)
@@ -128,6 +131,59 @@ export async function main(argv: string[]): Promise<number> {
     write(`  please report this at the project's issue tracker with: trace-exec ${VERSION}, node ${process.version}${verbose ? '' : ' (run again with -v for a stack trace)'}\n`);
     if (verbose) write(`${(e as Error)?.stack}\n`);
     return 1;
+  }
+}
+
+async function cleanupMain(argv: string[], log: ReturnType<typeof stderrLog>, write: (t: string) => void): Promise<number> {
+  let raw: { namespace?: string; allNamespaces?: boolean; dryRun?: boolean; all?: boolean; kubeconfig?: string; context?: string };
+  try {
+    raw = (await yargs(argv)
+      .scriptName(`${NAME} cleanup`)
+      .usage(
+        `Remove the debug pods and temporary namespaces that earlier runs left behind (found by the label app.kubernetes.io/name=trace-exec).\n\n` +
+          `Usage:\n  ${NAME} cleanup [flags]`,
+      )
+      .example([
+        [`${NAME} cleanup -A --dry-run`, 'List what would be removed, in every namespace'],
+        [`${NAME} cleanup -A`, 'Remove it'],
+      ])
+      .option('namespace', { alias: 'n', type: 'string', describe: 'Debug pods in this namespace (default: the context\'s namespace)' })
+      .option('all-namespaces', { alias: 'A', type: 'boolean', describe: 'Debug pods in every namespace' })
+      .option('dry-run', { type: 'boolean', describe: 'Only list what would be removed' })
+      .option('all', { type: 'boolean', describe: 'Also remove pods that may belong to a trace still running elsewhere' })
+      .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file' })
+      .option('context', { type: 'string', describe: 'The kubeconfig context to use' })
+      .option('verbose', { alias: 'v', type: 'boolean' })
+      .strict()
+      .help('help')
+      .alias('help', 'h')
+      .version(false)
+      .exitProcess(false)
+      .fail((msg, err) => {
+        throw err ?? new UsageError(msg);
+      })
+      .parse()) as typeof raw;
+    if (argv.includes('--help') || argv.includes('-h')) return 0;
+  } catch (e) {
+    log.error(`${(e as Error).message} (see ${NAME} cleanup --help)`);
+    return 1;
+  }
+  try {
+    let namespace: string | null = null;
+    if (!raw.allNamespaces) namespace = raw.namespace ?? contextNamespace(raw.kubeconfig ?? null, raw.context ?? null);
+    await cleanup(
+      { kubeconfig: raw.kubeconfig ?? null, context: raw.context ?? null, namespace, dryRun: raw.dryRun ?? false, all: raw.all ?? false },
+      (line) => void process.stdout.write(line + '\n'),
+      log,
+    );
+    return 0;
+  } catch (e) {
+    if (e instanceof UserError) {
+      log.error(e.message);
+      if (e.hint) write(`  hint: ${e.hint}\n`);
+      return 1;
+    }
+    throw e;
   }
 }
 

@@ -32,3 +32,9 @@ export function loadKubeConfig(kubeconfig: string | null, context: string | null
   }
   return kc;
 }
+
+/** The namespace the kubeconfig context names, as kubectl uses it when -n is not given. */
+export function contextNamespace(kubeconfig: string | null, context: string | null): string {
+  const kc = loadKubeConfig(kubeconfig, context);
+  return kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+}

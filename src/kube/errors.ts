@@ -61,7 +61,18 @@ export function describeApiError(e: unknown, what: string, server: string): User
     if (s.code === 403) return new UserError(`not allowed while ${what}: ${msg}`, 'ask a cluster admin for the RBAC listed in the README ("Permissions")');
     return new UserError(`the API server answered ${s.code}${s.reason ? ` ${s.reason}` : ''} while ${what}: ${msg}`);
   }
-  return new UserError(`${what} failed: ${(e as Error)?.message ?? String(e)}`);
+  return new UserError(`${what} failed: ${messageChain(e)}`);
+}
+
+/** "fetch failed: bad port": the library's message with the causes that say what really happened. */
+function messageChain(e: unknown): string {
+  const parts: string[] = [];
+  for (let cur: unknown = e, depth = 0; cur && depth < 4; depth++) {
+    const m = (cur as Error).message ?? String(cur);
+    if (m && !parts.includes(m)) parts.push(m);
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return parts.join(': ');
 }
 
 /** Rejects after ms with a message naming --request-timeout; a null ms means no limit. */

@@ -2,6 +2,10 @@
  * Authentication (one bearer token, the one in the kubeconfig) and authorization (everything is allowed
  * unless a test denied it with api.denyAccess), answering both real requests (403 Forbidden) and
  * SelfSubjectAccessReviews the same way, as RBAC would.
+ *
+ * Requests without credentials are system:anonymous with the same rights: client-go (kubectl) never
+ * sends credentials over plain http, so the stand-in behaves like the API server's old insecure port.
+ * A wrong token is still 401.
  */
 import type { IncomingMessage } from 'node:http';
 import { forbidden, invalid, unauthorized } from './status.js';
@@ -27,9 +31,6 @@ interface DenyRule {
   subresource?: string;
 }
 
-/** The paths system:public-info-viewer grants to everyone, even without credentials. */
-const PUBLIC_PATHS = ['/version', '/healthz', '/livez', '/readyz'];
-
 export interface AccessReviewSpec {
   resourceAttributes?: {
     namespace?: string;
@@ -51,7 +52,7 @@ export class AccessControl {
     readonly user: string,
   ) {}
 
-  /** The user a request authenticates as; a wrong token is 401, no token at all is anonymous. */
+  /** The user a request authenticates as; a wrong token is 401, no credentials at all is anonymous. */
   identify(req: IncomingMessage): string {
     const header = req.headers.authorization;
     if (header === undefined) return ANONYMOUS;
@@ -70,8 +71,7 @@ export class AccessControl {
     this.denied.length = 0;
   }
 
-  allows(user: string, attrs: RequestAttributes): boolean {
-    if (user === ANONYMOUS) return attrs.kind === 'nonResource' && PUBLIC_PATHS.includes(attrs.path);
+  allows(attrs: RequestAttributes): boolean {
     if (attrs.kind === 'nonResource') return true;
     // RBAC semantics: a rule for "pods" does not cover "pods/exec", and vice versa.
     return !this.denied.some(
@@ -81,7 +81,7 @@ export class AccessControl {
 
   /** Throws the 403 the real API server answers, with its exact message. */
   authorize(user: string, attrs: RequestAttributes): void {
-    if (this.allows(user, attrs)) return;
+    if (this.allows(attrs)) return;
     if (attrs.kind === 'nonResource') {
       throw forbidden(`forbidden: User "${user}" cannot ${attrs.verb} path "${attrs.path}"`, {});
     }
@@ -119,7 +119,7 @@ export class AccessControl {
     } else {
       attrs = { kind: 'nonResource', verb: nra?.verb ?? '', path: nra?.path ?? '' };
     }
-    const allowed = this.allows(user, attrs);
+    const allowed = this.allows(attrs);
     return {
       kind: 'SelfSubjectAccessReview',
       apiVersion: 'authorization.k8s.io/v1',

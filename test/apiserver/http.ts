@@ -1,7 +1,7 @@
 /** Small helpers for writing API responses on plain node:http objects and on raw upgrade sockets. */
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { badRequest, type StatusBody } from './status.js';
+import { badRequest, unsupportedMediaType, type StatusBody } from './status.js';
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024; // the real API server's request size limit
 
@@ -47,6 +47,9 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** The request body as JSON; an empty body is undefined (DELETE may or may not carry DeleteOptions). */
 export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const type = req.headers['content-type']?.split(';')[0]?.trim() ?? '';
+  // Protobuf bodies are only understood where a client insists on them (see protobuf.ts).
+  if (type.includes('protobuf') || type.includes('cbor')) throw unsupportedMediaType(['application/json']);
   const raw = (await readBody(req)).toString('utf8');
   if (raw.trim() === '') return undefined;
   try {

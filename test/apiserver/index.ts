@@ -10,6 +10,7 @@
  *   ...
  *   await api.close();
  */
+import type { V1Pod } from '@kubernetes/client-node';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -85,7 +86,7 @@ export interface ApiServer {
    * Stores a pod as given (phase defaults to Running), creating its namespace if needed. The kubelet does
    * not drive its lifecycle, but execs into it work and die with it, and activeDeadlineSeconds applies.
    */
-  addPod(pod: PodInput | object): Pod;
+  addPod(pod: PodInput | V1Pod): Pod;
   /** Mutates a stored pod (throws a NotFound ApiError if missing); watchers see MODIFIED. */
   updatePod(namespace: string, name: string, mutate: (pod: Pod) => void): Pod;
   /** Deletes a pod at once (watchers see DELETED); undefined when there was no such pod. */

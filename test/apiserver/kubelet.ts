@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { normalizeImage } from './resources.js';
-import { killGroup, spawnGroup, stopGroup, type GroupProcess } from './processes.js';
+import { groupAlive, killGroup, spawnGroup, stopGroup, type GroupProcess } from './processes.js';
 import type { Store, StoreEvent } from './store.js';
 import { timestamp, type Condition, type Container, type ContainerStatus, type Node, type Pod, type PodStatus } from './types.js';
 
@@ -65,6 +65,7 @@ export class Kubelet {
   private readonly stopping = new Set<Promise<void>>();
   private readonly unsubscribe: () => void;
   private nextPodIp = 10;
+  private shutDown = false;
 
   constructor(
     private readonly store: Store,
@@ -73,12 +74,17 @@ export class Kubelet {
     this.unsubscribe = store.subscribe((e) => this.onEvent(e));
   }
 
-  /** Takes over the lifecycle of a pod just created through the API. */
-  adopt(pod: Pod): void {
-    const uid = pod.metadata.uid as string;
+  /**
+   * Takes over the lifecycle of the pod with this uid, which is about to be created through the API
+   * (called before the store sees it, so that even its ADDED event is handled as one of ours).
+   */
+  adopt(uid: string): void {
     this.managed.add(uid);
-    const current = this.store.get('pods', pod.metadata.namespace, pod.metadata.name as string) as Pod | undefined;
-    if (current?.metadata.uid === uid) this.tryAdmit(current);
+  }
+
+  /** Gives up a pod adopted for a create that then failed. */
+  release(uid: string): void {
+    this.forget(uid);
   }
 
   /** Starts `command` for an exec into `pod`; the process belongs to the pod from now on. */
@@ -90,14 +96,22 @@ export class Kubelet {
     let set = this.execs.get(uid);
     if (!set) this.execs.set(uid, (set = new Set()));
     set.add(entry);
-    void proc.exited.then(() => {
-      set.delete(entry);
-      if (set.size === 0 && this.execs.get(uid) === set) this.execs.delete(uid);
-    });
+    void proc.exited.then(() => this.untrackWhenGone(uid, entry));
     return proc;
   }
 
-  /** The exec processes still running (group leaders that have not exited). */
+  /**
+   * Forgets an exec once its whole process group is gone. What the command left behind (`cmd &`) stays
+   * in its group after it exits, and must still die with the pod, as everything in a container does.
+   */
+  private async untrackWhenGone(uid: string, entry: ExecEntry): Promise<void> {
+    while (!this.shutDown && groupAlive(entry.pid)) await new Promise((resolve) => setTimeout(resolve, 250));
+    const set = this.execs.get(uid);
+    set?.delete(entry);
+    if (set?.size === 0) this.execs.delete(uid);
+  }
+
+  /** The exec processes still running (the commands themselves, not what they left behind). */
   processes(): ExecProcessInfo[] {
     const out: ExecProcessInfo[] = [];
     for (const set of this.execs.values()) {
@@ -110,6 +124,7 @@ export class Kubelet {
 
   /** Stops every lifecycle timer and every exec process (SIGTERM, then SIGKILL after the grace period). */
   async shutdown(): Promise<void> {
+    this.shutDown = true;
     this.unsubscribe();
     for (const t of this.lifecycleTimers.values()) clearTimeout(t);
     for (const d of this.deadlines.values()) clearTimeout(d.timer);
@@ -135,6 +150,7 @@ export class Kubelet {
       this.killExecs(uid, 'graceful');
       return;
     }
+    this.tryAdmit(pod);
     this.syncDeadline(pod);
   }
 

@@ -79,10 +79,12 @@ export function jsonPatch(doc: unknown, ops: unknown): unknown {
   return result;
 }
 
+const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+
 /** Applies a PATCH body according to its Content-Type. */
 export function applyPatch(doc: unknown, body: unknown, contentType: string): unknown {
   const type = contentType.split(';')[0]?.trim() ?? '';
   if (type === 'application/json-patch+json') return jsonPatch(doc, body);
   if (type === 'application/merge-patch+json' || type === 'application/strategic-merge-patch+json') return mergePatch(doc, body);
-  throw unsupportedMediaType(type);
+  throw unsupportedMediaType(PATCH_TYPES);
 }

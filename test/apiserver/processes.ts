@@ -32,7 +32,7 @@ export function spawnGroup(argv: readonly string[], opts: { stdin: boolean }): G
       running = false;
       resolve();
     });
-    child.once('error', () => {
+    child.on('error', () => {
       // A failed spawn never emits 'exit'. (An 'error' from kill() on a live child cannot happen: we
       // signal groups with process.kill.)
       running = child.exitCode === null && child.signalCode === null && child.pid !== undefined;

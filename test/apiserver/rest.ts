@@ -89,7 +89,7 @@ function watch(ctx: RestContext, req: IncomingMessage, res: ServerResponse, targ
   const table = wantsTable(req.headers.accept);
   const includeObject = query.get('includeObject');
   const timeout = query.get('timeoutSeconds');
-  ctx.watches.serve(req, res, {
+  ctx.watches.serve(res, {
     def,
     ...(target.namespace !== undefined ? { namespace: target.namespace } : {}),
     predicate: selection(def, target, query),
@@ -152,10 +152,13 @@ async function create(ctx: RestContext, req: IncomingMessage, res: ServerRespons
   if (body['kind'] !== undefined && body['kind'] !== def.kind) {
     throw badRequest(`the kind in the data (${String(body['kind'])}) does not match the expected kind (${def.kind})`);
   }
-  const obj = jsonClone({ ...body, metadata: isObject(body['metadata']) ? body['metadata'] : {} }) as KubeObject;
+  const obj = jsonClone({ apiVersion: 'v1', kind: def.kind, ...body, metadata: isObject(body['metadata']) ? body['metadata'] : {} }) as KubeObject;
   obj.apiVersion = 'v1';
   obj.kind = def.kind;
-  delete obj.metadata.resourceVersion;
+  // Server-owned metadata: whatever the client sent is replaced.
+  for (const field of ['resourceVersion', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const) {
+    delete obj.metadata[field];
+  }
 
   if (def.namespaced) {
     const ns = namespace as string;
@@ -179,9 +182,15 @@ async function create(ctx: RestContext, req: IncomingMessage, res: ServerRespons
   def.prepareCreate(obj);
 
   if (query.get('dryRun') === 'All') return sendJson(res, 201, obj);
-  const created = ctx.store.create(def.resource, obj);
-  if (def.resource === 'pods') ctx.kubelet.adopt(created);
-  sendJson(res, 201, ctx.store.get(def.resource, created.metadata.namespace, created.metadata.name as string) ?? created);
+  const uid = obj.metadata.uid as string;
+  if (def.resource === 'pods') ctx.kubelet.adopt(uid);
+  try {
+    // The response is the object as created; the kubelet's reaction follows as MODIFIED events.
+    sendJson(res, 201, ctx.store.create(def.resource, obj));
+  } catch (err) {
+    if (def.resource === 'pods') ctx.kubelet.release(uid);
+    throw err;
+  }
 }
 
 /** DeleteOptions.preconditions: a delete that names another uid or resourceVersion is a conflict. */

@@ -19,7 +19,12 @@ function defFor(segment: string | undefined): ResourceDef | undefined {
 
 /** Parses /api/v1/... paths; undefined when the path does not address a resource we serve. */
 export function parseResourcePath(path: string): ResourceTarget | undefined {
-  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return undefined; // malformed percent-encoding addresses nothing
+  }
   if (parts[0] !== 'api' || parts[1] !== 'v1') return undefined;
   const rest = parts.slice(2);
   const first = defFor(rest[0]);

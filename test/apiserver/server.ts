@@ -5,15 +5,15 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { AccessControl, RequestAttributes } from './access.js';
+import type { AccessControl, AccessReviewSpec, RequestAttributes } from './access.js';
 import { apiGroups, apiVersions, authorizationGroupDoc, authorizationResources, coreResources, versionInfo } from './discovery.js';
 import type { ExecServer } from './exec.js';
 import type { FaultInjector } from './faults.js';
-import { readJson, rejectUpgrade, sendJson, sendStatus } from './http.js';
+import { readBody, readJson, rejectUpgrade, sendJson, sendStatus } from './http.js';
+import { decodeAccessReviewSpec, isProtobuf } from './protobuf.js';
 import { serveResource, type RestContext } from './rest.js';
 import { parseResourcePath, requestVerb } from './routes.js';
 import { ApiError, badRequest, internalError, methodNotAllowed, pathNotFound, type StatusBody } from './status.js';
-import type { AccessReviewSpec } from './access.js';
 
 export interface RequestRecord {
   method: string;
@@ -90,8 +90,13 @@ async function route(parts: ServerParts, req: IncomingMessage, res: ServerRespon
   if (path === SSAR_PATH) {
     parts.access.authorize(user, { kind: 'resource', verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' });
     if (method !== 'POST') throw methodNotAllowed();
-    const body = await readJson(req);
-    const spec = typeof body === 'object' && body !== null ? ((body as { spec?: AccessReviewSpec }).spec ?? undefined) : undefined;
+    let spec: AccessReviewSpec | undefined;
+    if (isProtobuf(req.headers['content-type'])) {
+      spec = decodeAccessReviewSpec(await readBody(req));
+    } else {
+      const body = await readJson(req);
+      spec = typeof body === 'object' && body !== null ? (body as { spec?: AccessReviewSpec }).spec : undefined;
+    }
     return sendJson(res, 201, parts.access.review(user, spec));
   }
   const target = parseResourcePath(path);

@@ -41,9 +41,8 @@ export class ApiError extends Error {
 }
 
 export function failure(code: number, reason: string, message: string, details?: StatusDetails): StatusBody {
-  const body: StatusBody = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
-  if (details) body.details = details;
-  return body;
+  // Field order as the API server serializes it (details before code).
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
 }
 
 /** The `reason` the API server uses for a bare HTTP status (also used for injected faults). */
@@ -102,8 +101,10 @@ export function expired(requested: number, oldest: number): StatusBody {
   return failure(410, 'Expired', `too old resource version: ${requested} (${oldest})`);
 }
 
-export function unsupportedMediaType(contentType: string): ApiError {
-  return new ApiError(failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${contentType})`));
+export function unsupportedMediaType(accepted: readonly string[]): ApiError {
+  return new ApiError(
+    failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`),
+  );
 }
 
 export interface FieldError {

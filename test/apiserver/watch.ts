@@ -4,7 +4,7 @@
  * was compacted away), synthetic ADDED events when no resourceVersion is given, selector transitions
  * turned into ADDED/DELETED, timeoutSeconds, and bookmarks when the client allows them.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { ResourceDef } from './resources.js';
 import type { Predicate } from './selectors.js';
 import { badRequest, expired } from './status.js';
@@ -35,7 +35,7 @@ export class WatchHub {
     private readonly bookmarkIntervalMs: number,
   ) {}
 
-  serve(req: IncomingMessage, res: ServerResponse, w: WatchRequest): void {
+  serve(res: ServerResponse, w: WatchRequest): void {
     const rvParam = w.resourceVersion ?? '';
     // "" and "0" both mean: the current state as synthetic ADDED events, then changes.
     const fromNow = rvParam === '' || rvParam === '0' || w.sendInitialEvents;
@@ -88,7 +88,7 @@ export class WatchHub {
       this.open.delete(res);
       if (!res.writableEnded) res.end();
     };
-    req.on('close', finish);
+    // 'close' on the response: the stream ended, or the client went away.
     res.on('close', finish);
 
     if (fromNow) {
