@@ -16,7 +16,10 @@ export class FaultInjector {
   private faults: Fault[] = [];
 
   failNext(count: number, code = 500, match?: RequestMatcher): void {
-    if (count <= 0) return;
+    if (count <= 0) {
+      this.faults = []; // failNext(0): stop failing
+      return;
+    }
     this.faults.push(match ? { remaining: count, code, match } : { remaining: count, code });
   }
 

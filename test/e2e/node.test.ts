@@ -3,32 +3,15 @@
  * "kubelet" running bpftrace on this machine → the kernel → back, joined with pod records.
  * Workloads are processes the test places in kubelet-shaped cgroups, with matching pods in the API.
  */
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../apiserver/index.js';
 import { execIn, hex32, kernelDescribe } from '../support/kernel.js';
 import { jsonLines, startCli } from '../support/cli.js';
+import { expectNothingLeft } from '../support/leftovers.js';
 import { addToApi, makeWorkload, removeCgroups, runIn, type Workload } from '../support/workloads.js';
 
 const k = kernelDescribe();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function bpftraceProcesses(): string[] {
-  try {
-    return execFileSync('pgrep', ['-a', 'bpftrace'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-}
-
-/** After every run: nothing of the run is left — no debug pod, no temporary namespace, no bpftrace. */
-async function expectNothingLeft(api: ApiServer): Promise<void> {
-  expect(api.listPods().filter((p) => p.metadata?.labels?.['app.kubernetes.io/name'] === 'trace-exec')).toEqual([]);
-  expect(api.listNamespaces().filter((n) => n.metadata?.name?.startsWith('trace-exec-'))).toEqual([]);
-  for (let i = 0; i < 40 && (api.execProcesses().length > 0 || bpftraceProcesses().length > 0); i++) await sleep(100);
-  expect(api.execProcesses()).toEqual([]);
-  expect(bpftraceProcesses()).toEqual([]);
-}
 
 describe.skipIf(k.skip)(`node/NAME end to end against the API stand-in${k.reason ? ` (${k.reason})` : ''}`, () => {
   let api: ApiServer;

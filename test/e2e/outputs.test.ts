@@ -2,11 +2,11 @@
  * Output modes and the -n filter, end to end through the API stand-in with real bpftrace: what a
  * user sees on stdout in each mode, and that every run leaves nothing behind.
  */
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../apiserver/index.js';
 import { execIn, hex32, kernelDescribe } from '../support/kernel.js';
 import { jsonLines, startCli } from '../support/cli.js';
+import { expectNothingLeft } from '../support/leftovers.js';
 import { addToApi, makeWorkload, removeCgroups, runIn, type Workload } from '../support/workloads.js';
 
 const k = kernelDescribe();
@@ -31,8 +31,7 @@ describe.skipIf(k.skip)(`output modes and -n${k.reason ? ` (${k.reason})` : ''}`
     cli.proc.kill('SIGINT');
     const r = await cli.done();
     expect(r.code, r.stderr).toBe(0);
-    expect(api.listPods().filter((p) => p.metadata?.labels?.['app.kubernetes.io/name'] === 'trace-exec')).toEqual([]);
-    expect(api.listNamespaces().filter((n) => n.metadata?.name?.startsWith('trace-exec-'))).toEqual([]);
+    await expectNothingLeft(api);
     return r;
   }
 
@@ -102,13 +101,3 @@ describe.skipIf(k.skip)(`output modes and -n${k.reason ? ` (${k.reason})` : ''}`
   });
 });
 
-// The stand-in runs bpftrace on this machine: make sure no run left one behind.
-afterAll(() => {
-  let left = '';
-  try {
-    left = execFileSync('pgrep', ['-a', 'bpftrace'], { encoding: 'utf8' });
-  } catch {
-    /* none */
-  }
-  expect(left).toBe('');
-});

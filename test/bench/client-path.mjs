@@ -1,0 +1,308 @@
+/**
+ * The client path without the kernel, in a fresh Node process: a recorded `bpftrace -f json` stream
+ * of an exec storm, replicated to any number of execs, fed through the built client (dist/):
+ * TraceDecoder → Joiner (PodIndex with the storm pod) → namespace filter → createPrinter('json').
+ *
+ *   node [--expose-gc] test/bench/client-path.mjs CONFIG.json
+ *
+ * CONFIG: { mode: 'ceiling' | 'memory', events, recording, dist, strlen, levels, node, namespaces,
+ *           filename, pod: { uid, namespace, name, containerId, containerName }, tmpDir }
+ * Prints one JSON line with the results on stdout.
+ *
+ * ceiling: pre-generates the whole stream, then times each stage cumulatively (lines → records →
+ *          execs → join → JSON printer), plus the printer writing each line with writeSync to a file
+ *          (what the CLI does when stdout is a file) and writing one batch per input chunk.
+ * memory:  generates the stream lazily (64 kB chunks, so the input itself takes no memory), feeds it
+ *          through the full path and reports RSS and heap afterwards.
+ */
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const dist = (p) => import(pathToFileURL(join(config.dist, p)).href);
+const { TraceDecoder } = await dist('events/decoder.js');
+const { LineSplitter } = await dist('events/lines.js');
+const { parseRecord } = await dist('events/records.js');
+const { Joiner } = await dist('join/join.js');
+const { PodIndex } = await dist('join/pod-index.js');
+const { createPrinter } = await dist('output/index.js');
+
+const baseline = process.memoryUsage();
+
+// ---- the recorded stream → a template of the storm's execs -----------------------------------------
+
+/** Index of the clock field in each record's space-separated text (tag first). */
+const MONO_FIELD = { E: 5, F: 2, A: 2, X: 3 };
+
+function buildTemplate(raw, pod, filename) {
+  const lines = raw.split('\n').filter((l) => l.trim() !== '');
+  const parsed = [];
+  for (const line of lines) {
+    let obj;
+    try {
+      obj = JSON.parse(line);
+    } catch {
+      continue; // stderr noise cannot be in the file, but a cut last line can
+    }
+    parsed.push({ line, obj });
+  }
+  // The storm's cgroups: the ids whose leaf component (level 0) names its container.
+  const ids = { 1: new Set(), 2: new Set() };
+  for (const { obj } of parsed) {
+    if (obj.type !== 'printf' || !obj.data.startsWith('P ')) continue;
+    const [, hier, id, level, name] = obj.data.replace(/\n$/, '').split(' ');
+    if (level === '0' && name.includes(pod.containerId)) ids[hier].add(id);
+  }
+  if (ids[1].size + ids[2].size === 0) throw new Error('the recording has no P record of the storm container');
+  const key = (tid, mono) => `${tid}:${mono}`;
+  const inStorm = new Set();
+  const isFile = new Set();
+  for (const { obj } of parsed) {
+    if (obj.type !== 'printf') continue;
+    const f = obj.data.replace(/\n$/, '').split(' ');
+    if (f[0] === 'E' && (ids[2].has(f[6]) || ids[1].has(f[7]))) inStorm.add(key(f[1], f[5]));
+    if (f[0] === 'F' && f.slice(3).join(' ') === filename) isFile.add(key(f[1], f[2]));
+  }
+  const ordinal = new Map();
+  const header = [];
+  const body = [];
+  let minMono = Infinity;
+  let maxMono = 0;
+  for (const { line, obj } of parsed) {
+    if (obj.type === 'attached_probes') header.push(line);
+    if (obj.type !== 'printf') continue;
+    const text = obj.data.replace(/\n$/, '');
+    const f = text.split(' ');
+    if (f[0] === 'B') header.push(line);
+    if (f[0] === 'P' && ids[f[1]]?.has(f[2])) header.push(line);
+    const at = MONO_FIELD[f[0]];
+    if (at === undefined) continue;
+    const k = key(f[1], f[at]);
+    if (!inStorm.has(k) || !isFile.has(k)) continue;
+    if (f[0] === 'E') ordinal.set(k, ordinal.size);
+    const mono = Number(f[at]);
+    minMono = Math.min(minMono, mono);
+    maxMono = Math.max(maxMono, mono);
+    // The text appears verbatim in the line (ASCII, nothing to escape): cut the line around the clock.
+    const textAt = line.indexOf(text);
+    const monoAt = textAt + f.slice(0, at).join(' ').length + 1;
+    body.push({ key: k, pre: line.slice(0, monoAt), mono, post: line.slice(monoAt + f[at].length) });
+  }
+  // A record of an exec whose E was not recorded (started before the tracer) is left out.
+  const events = body.filter((b) => ordinal.has(b.key)).map((b) => ({ ...b, ordinal: ordinal.get(b.key) }));
+  if (maxMono + 1e9 * 1e4 > Number.MAX_SAFE_INTEGER) throw new Error('monotonic clock too large to replicate with Numbers');
+  return { header, events, perCopy: ordinal.size, span: maxMono - minMono + 1_000_000_000 };
+}
+
+/**
+ * Yields the replicated stream of exactly n execs in chunks of about chunkBytes: the header once, then
+ * copies of the storm, each copy's clock moved on by `span` so that every exec stays distinct.
+ */
+function* stream(t, n, chunkBytes = 65536) {
+  let buf = t.header.join('\n') + '\n';
+  for (let copy = 0; copy * t.perCopy < n; copy++) {
+    const limit = Math.min(t.perCopy, n - copy * t.perCopy);
+    const shift = copy * t.span;
+    for (const l of t.events) {
+      if (l.ordinal >= limit) continue;
+      buf += l.pre + (l.mono + shift) + l.post + '\n';
+      if (buf.length >= chunkBytes) {
+        yield Buffer.from(buf);
+        buf = '';
+      }
+    }
+  }
+  if (buf) yield Buffer.from(buf);
+}
+
+// ---- the client path, as src/run.ts wires it ------------------------------------------------------
+
+function podIndex() {
+  const index = new PodIndex();
+  const { pod } = config;
+  index.upsert({
+    uid: pod.uid,
+    namespace: pod.namespace,
+    name: pod.name,
+    mirrorHash: null,
+    containers: [{ id: pod.containerId, name: pod.containerName, kind: 'container' }],
+  });
+  return index;
+}
+
+/** stage: 'decode' | 'join' | 'print'; write: the printer's line sink (print only). */
+function clientPath(stage, write) {
+  const index = podIndex();
+  const joiner = new Joiner(index, { node: config.node });
+  const keep = new Set(config.namespaces);
+  const printer = createPrinter('json', { write, width: null });
+  const r = { events: 0, shown: 0, storm: 0, lost: 0, malformed: 0 };
+  const show = (a) => {
+    r.events++;
+    if (a.namespace === null || !keep.has(a.namespace)) return;
+    r.shown++;
+    if (a.pod === config.pod.name && a.container === config.pod.containerName && a.event.filename === config.filename) r.storm++;
+    printer.event(a);
+  };
+  const decoder = new TraceDecoder(
+    { strlen: config.strlen, levels: config.levels },
+    {
+      event:
+        stage === 'decode'
+          ? () => r.events++
+          : stage === 'join'
+            ? (e) => (r.events += joiner.push(e, Date.now()).length)
+            : (e) => {
+                for (const a of joiner.push(e, Date.now())) show(a);
+              },
+      notice: (n) => {
+        if (n.kind === 'lost') r.lost += n.count;
+        if (n.kind === 'malformed') r.malformed++;
+      },
+    },
+  );
+  let lastTick = Date.now();
+  return {
+    push(chunk) {
+      decoder.push(chunk);
+      const now = Date.now();
+      if (now - lastTick >= 100) {
+        // The CLI's 100 ms ticker.
+        lastTick = now;
+        decoder.tick();
+        for (const a of joiner.retry(now)) show(a);
+        index.expire(now);
+      }
+    },
+    end() {
+      decoder.end();
+      for (const a of joiner.retry(Date.now(), true)) show(a);
+      printer.end();
+      r.waiting = { assembler: decoder.assembler?.waiting ?? null, joiner: joiner.waiting };
+      r.cgroupPaths = decoder.assembler?.paths?.size ?? null;
+      return r;
+    },
+  };
+}
+
+function measure(name, events, fn) {
+  if (global.gc) global.gc();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const out = fn();
+  const wallMs = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  const cpuUs = c.user + c.system;
+  return { stage: name, events, wallMs, cpuUs, cpuUsPerEvent: cpuUs / events, eventsPerSec: events / (wallMs / 1000), ...out };
+}
+
+// ---- modes --------------------------------------------------------------------------------------
+
+const template = buildTemplate(readFileSync(config.recording, 'utf8'), config.pod, config.filename);
+const n = config.events;
+const result = { mode: config.mode, events: n, perCopy: template.perCopy, node: process.version };
+
+if (config.mode === 'ceiling') {
+  const chunks = [...stream(template, n)];
+  result.bytes = chunks.reduce((s, c) => s + c.length, 0);
+  const noop = () => {};
+  // JIT warm-up on a short stream, through every stage.
+  const warm = [...stream(template, Math.min(n, 20_000))];
+  for (const stage of ['decode', 'join', 'print']) {
+    const p = clientPath(stage, noop);
+    for (const c of warm) p.push(c);
+    p.end();
+  }
+  const stages = [];
+  stages.push(
+    measure('lines', n, () => {
+      const s = new LineSplitter();
+      let lines = 0;
+      for (const c of chunks) lines += s.push(c).length;
+      lines += s.end().length;
+      return { lines };
+    }),
+  );
+  stages.push(
+    measure('+ records', n, () => {
+      const s = new LineSplitter();
+      let records = 0;
+      for (const c of chunks) for (const l of s.push(c)) if (parseRecord(l)) records++;
+      return { records };
+    }),
+  );
+  for (const stage of ['decode', 'join', 'print']) {
+    stages.push(
+      measure(`+ ${stage === 'decode' ? 'assemble' : stage === 'join' ? 'join' : 'json printer'}`, n, () => {
+        const p = clientPath(stage, noop);
+        for (const c of chunks) p.push(c);
+        return p.end();
+      }),
+    );
+  }
+  // What the CLI does with `> file`: process.stdout on a file writes synchronously, once per line.
+  const file = join(config.tmpDir, 'ceiling-out.jsonl');
+  const fd = openSync(file, 'w');
+  try {
+    stages.push(
+      measure('+ writeSync per line (CLI, stdout a file)', n, () => {
+        const p = clientPath('print', (line) => writeSync(fd, line + '\n'));
+        for (const c of chunks) p.push(c);
+        return p.end();
+      }),
+    );
+    let pending = [];
+    stages.push(
+      measure('+ one write per input chunk (alternative)', n, () => {
+        const p = clientPath('print', (line) => pending.push(line));
+        for (const c of chunks) {
+          p.push(c);
+          if (pending.length) {
+            writeSync(fd, pending.join('\n') + '\n');
+            pending = [];
+          }
+        }
+        const r = p.end();
+        if (pending.length) writeSync(fd, pending.join('\n') + '\n');
+        return r;
+      }),
+    );
+  } finally {
+    closeSync(fd);
+    rmSync(file, { force: true });
+  }
+  result.stages = stages;
+} else {
+  let peakRss = 0;
+  let fed = 0;
+  const p = clientPath('print', () => {});
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (const c of stream(template, n)) {
+    p.push(c);
+    if (++fed % 256 === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }
+  const r = p.end();
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  const after = process.memoryUsage();
+  peakRss = Math.max(peakRss, after.rss);
+  if (global.gc) global.gc();
+  const afterGc = process.memoryUsage();
+  const hwm = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  Object.assign(result, r, {
+    wallMs,
+    cpuUsPerEvent: (cpu.user + cpu.system) / n,
+    note: 'includes generating the stream',
+    baselineRssMB: baseline.rss / 2 ** 20,
+    baselineHeapUsedMB: baseline.heapUsed / 2 ** 20,
+    rssMB: after.rss / 2 ** 20,
+    heapUsedMB: after.heapUsed / 2 ** 20,
+    rssAfterGcMB: afterGc.rss / 2 ** 20,
+    heapUsedAfterGcMB: afterGc.heapUsed / 2 ** 20,
+    sampledPeakRssMB: peakRss / 2 ** 20,
+    vmHwmMB: hwm ? Number(hwm[1]) / 1024 : null,
+  });
+}
+process.stdout.write(JSON.stringify(result) + '\n');

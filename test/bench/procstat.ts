@@ -1,0 +1,91 @@
+/** What /proc says about a process: CPU time, memory. Linux only, as the benchmark is. */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+let clkTck: number | undefined;
+/** Clock ticks per second (USER_HZ), the unit of utime/stime in /proc/<pid>/stat. */
+export function ticksPerSecond(): number {
+  if (clkTck === undefined) {
+    try {
+      clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clkTck = 100;
+    }
+  }
+  return clkTck;
+}
+
+/** utime + stime of pid in microseconds, or null when the process is gone. */
+export function cpuMicros(pid: number): number | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // comm (field 2) may hold spaces and parentheses: count fields after its closing parenthesis.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // rest[0] is field 3 (state): utime is field 14, stime field 15.
+  const utime = Number(rest[11]);
+  const stime = Number(rest[12]);
+  return ((utime + stime) * 1e6) / ticksPerSecond();
+}
+
+/** A field of /proc/<pid>/status in kB (VmHWM, VmRSS…), or null. */
+export function statusKb(pid: number, field: string): number | null {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function comm(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Pids of running processes whose comm is name (other runs' bpftrace, for the record). */
+export function pidsNamed(name: string): number[] {
+  try {
+    return execFileSync('pgrep', ['-x', name], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Sum of run_time_ns / run_cnt over the BPF programs pid holds (needs kernel.bpf_stats_enabled=1). */
+export function bpfProgStats(pid: number): { progs: number; runTimeNs: number; runCnt: number; byProg: { runTimeNs: number; runCnt: number }[] } {
+  const byProg: { runTimeNs: number; runCnt: number }[] = [];
+  let fds: string[] = [];
+  try {
+    fds = readdirSync(`/proc/${pid}/fdinfo`);
+  } catch {
+    /* gone */
+  }
+  for (const fd of fds) {
+    let info: string;
+    try {
+      info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!/^prog_type:/m.test(info)) continue;
+    const t = /^run_time_ns:\s+(\d+)/m.exec(info);
+    const c = /^run_cnt:\s+(\d+)/m.exec(info);
+    if (t && c) byProg.push({ runTimeNs: Number(t[1]), runCnt: Number(c[1]) });
+  }
+  return {
+    progs: byProg.length,
+    runTimeNs: byProg.reduce((s, p) => s + p.runTimeNs, 0),
+    runCnt: byProg.reduce((s, p) => s + p.runCnt, 0),
+    byProg,
+  };
+}

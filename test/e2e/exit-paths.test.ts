@@ -1,0 +1,192 @@
+/**
+ * Every way a run can end, end to end with real bpftrace: after each, no debug pod, no temporary
+ * namespace and no bpftrace process is left, and the exit code is the one the README gives.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer, type ApiServer } from '../apiserver/index.js';
+import { hex32, kernelDescribe } from '../support/kernel.js';
+import { CLI, jsonLines, startCli } from '../support/cli.js';
+import { startExecLoad } from '../support/load.js';
+import { bpftraceProcesses as bpftraceProcesses_, expectNothingLeft as expectNothingLeft_ } from '../support/leftovers.js';
+
+const k = kernelDescribe();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const bpftraceProcesses = () => bpftraceProcesses_(api);
+const expectNothingLeft = () => expectNothingLeft_(api);
+
+const totalsOf = (stderr: string) => JSON.parse(stderr.split('\n').find((l) => l.startsWith('{"kind":"trace-exec.totals"')) ?? 'null');
+
+let api: ApiServer;
+
+describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` : ''}`, () => {
+  let load: { stop(): Promise<void> };
+  const args = () => ['node/worker-1', '--kubeconfig', api.kubeconfigPath, '-o', 'json'];
+
+  beforeAll(async () => {
+    if (k.reason) throw new Error(`end-to-end tests must run under CI but cannot: ${k.reason}`);
+    api = await startApiServer({ podStartDelayMs: 100, badImages: [/^unpullable/] });
+    api.addNode('worker-1');
+    api.addNode('worker-down', { ready: false });
+    load = startExecLoad();
+  });
+  afterAll(async () => {
+    await load?.stop();
+    await api?.close();
+  });
+  afterEach(async () => {
+    await expectNothingLeft();
+  });
+
+  it('--duration elapsed: exit 0', async () => {
+    const r = await startCli([...args(), '-d', '2s']).done();
+    expect(r.code, r.stderr).toBe(0);
+    expect(totalsOf(r.stderr)).toMatchObject({ reason: 'duration' });
+  });
+
+  it('--max-events reached: exactly that many, exit 0', async () => {
+    const r = await startCli([...args(), '--max-events', '3']).done();
+    expect(r.code, r.stderr).toBe(0);
+    expect(jsonLines(r.stdout)).toHaveLength(3);
+    expect(totalsOf(r.stderr)).toMatchObject({ reason: 'max-events', shown: 3 });
+  });
+
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s: exit 0', async (sig) => {
+    const cli = startCli(args());
+    await cli.waitForStderr(/tracing execs on/, 60_000);
+    cli.proc.kill(sig);
+    const r = await cli.done();
+    expect(r.code, r.stderr).toBe(0);
+    expect(totalsOf(r.stderr)).toMatchObject({ reason: sig });
+  });
+
+  it('a second Ctrl-C while cleaning up does not skip the deletion', async () => {
+    const cli = startCli(args());
+    await cli.waitForStderr(/tracing execs on/, 60_000);
+    cli.proc.kill('SIGINT');
+    await sleep(50);
+    cli.proc.kill('SIGINT');
+    const r = await cli.done();
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('the stdout reader goes away (| head -5): exit 0', async () => {
+    // The shell pipeline a user types, for real.
+    const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const sh = spawn('sh', ['-c', `"${process.execPath}" "${CLI}" node/worker-1 --kubeconfig "${api.kubeconfigPath}" -o json 2>"$1"; echo "exit=$?" >>"$1"`, 'sh', join(tmp, 'head.err')], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      let lines = 0;
+      sh.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        lines = out.split('\n').length - 1;
+        if (lines >= 5) sh.stdout!.destroy(); // what head does after its 5th line
+      });
+      sh.on('exit', (code) => resolve({ code, out, err: '' }));
+    });
+    const err = execFileSync('cat', [join(tmp, 'head.err')], { encoding: 'utf8' });
+    expect(r.out.split('\n').length).toBeGreaterThanOrEqual(5);
+    expect(err).toMatch(/exit=0/);
+    expect(err).toMatch(/stopped \(stdout closed\)/);
+  });
+
+  it('the exec stream drops (bpftrace killed on the node): says so, exit 1', async () => {
+    const cli = startCli(args());
+    await cli.waitForStderr(/tracing execs on/, 60_000);
+    const bpf = api.execProcesses().find((p) => p.command.some((c) => c === 'bpftrace'));
+    expect(bpf).toBeDefined();
+    process.kill(bpf!.pid, 'SIGKILL');
+    const r = await cli.done();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: bpftrace on worker-1 (exited with code \d+|.*) before the trace was stopped/);
+  });
+
+  it('bpftrace fails to compile: shows its error, exit 1', async () => {
+    // A bpftrace that reports a version (so the probe passes) and then fails as a compile error does.
+    const fake = mkdtempSync(join(tmpdir(), 'trace-exec-fakebin-'));
+    writeFileSync(
+      join(fake, 'bpftrace'),
+      '#!/bin/sh\nif [ "$1" = --version ]; then echo "bpftrace v0.17.0"; exit 0; fi\necho "stdin:12:3-40: ERROR: Unknown struct/union: \'struct kernfs_node\'" >&2\nexit 1\n',
+    );
+    chmodSync(join(fake, 'bpftrace'), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${fake}:${path}`; // the stand-in's kubelet spawns with this process's environment
+    try {
+      const r = await startCli([...args(), '-d', '30s']).done();
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/bpftrace on worker-1 exited with code 1 before the trace was stopped:\nstdin:12:3-40: ERROR: Unknown struct\/union: 'struct kernfs_node'/);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
+  it('the API answers 5xx while cleaning up: retries, then prints the exact delete commands, exit 1; `cleanup` removes them', async () => {
+    const cli = startCli(args());
+    await cli.waitForStderr(/tracing execs on/, 60_000);
+    api.failNext(1000, 503, (method) => method === 'DELETE');
+    cli.proc.kill('SIGINT');
+    const r = await cli.done();
+    api.failNext(0);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/could not remove what trace-exec created; remove it with:\n {2}kubectl delete pod -n trace-exec-\w+ trace-exec-worker-1-\w+\n {2}kubectl delete namespace trace-exec-\w+/);
+    // bpftrace itself was stopped before the deletions were tried.
+    for (let i = 0; i < 50 && bpftraceProcesses().length > 0; i++) await sleep(100);
+    expect(bpftraceProcesses()).toEqual([]);
+
+    const dry = await startCli(['cleanup', '-A', '--dry-run', '--all', '--kubeconfig', api.kubeconfigPath]).done();
+    expect(dry.code, dry.stderr + dry.stdout).toBe(0);
+    expect(dry.stdout).toMatch(/^would delete pod\/trace-exec-worker-1-\w+ -n trace-exec-\w+ \(\w+\)$/m);
+    expect(dry.stdout).toMatch(/^would delete namespace\/trace-exec-\w+/m);
+    expect(api.listPods().some((p) => p.metadata?.labels?.['app.kubernetes.io/name'] === 'trace-exec')).toBe(true);
+
+    const clean = await startCli(['cleanup', '-A', '--all', '--kubeconfig', api.kubeconfigPath]).done();
+    expect(clean.code, clean.stderr + clean.stdout).toBe(0);
+    expect(clean.stdout).toMatch(/^deleted pod\/trace-exec-worker-1-/m);
+    expect(clean.stdout).toMatch(/^deleted namespace\/trace-exec-/m);
+  });
+
+  it('the client is SIGKILLed: the pod ends itself at its activeDeadlineSeconds, and bpftrace with it', async () => {
+    const cli = startCli(args());
+    await cli.waitForStderr(/tracing execs on/, 60_000);
+    cli.proc.kill('SIGKILL');
+    await cli.done();
+    const pod = api.listPods().find((p) => p.metadata?.labels?.['app.kubernetes.io/name'] === 'trace-exec')!;
+    expect(pod.spec?.activeDeadlineSeconds).toBeGreaterThan(0);
+    expect(bpftraceProcesses().length).toBeGreaterThan(0); // closing the stream did not stop it…
+    // …the deadline does. Bring it forward (the field may be lowered on a live pod) instead of waiting hours.
+    api.updatePod(pod.metadata!.namespace!, pod.metadata!.name!, (p) => {
+      p.spec!.activeDeadlineSeconds = 1;
+    });
+    for (let i = 0; i < 50 && api.getPod(pod.metadata!.namespace!, pod.metadata!.name!)?.status?.phase !== 'Failed'; i++) await sleep(100);
+    expect(api.getPod(pod.metadata!.namespace!, pod.metadata!.name!)?.status).toMatchObject({ phase: 'Failed', reason: 'DeadlineExceeded' });
+    for (let i = 0; i < 50 && bpftraceProcesses().length > 0; i++) await sleep(100);
+    expect(bpftraceProcesses()).toEqual([]);
+    // The leftovers of a killed client are what `cleanup` is for.
+    const clean = await startCli(['cleanup', '-A', '--kubeconfig', api.kubeconfigPath]).done();
+    expect(clean.code, clean.stderr + clean.stdout).toBe(0);
+    expect(clean.stdout).toMatch(/^deleted pod\/trace-exec-worker-1-\w+ -n trace-exec-\w+ \(Failed\)$/m);
+  });
+
+  it('an image that cannot be pulled: says so with a hint, cleans up, exit 1; a hostile image string goes nowhere near a shell', async () => {
+    const marker = join(tmpdir(), `trace-exec-pwned-${hex32()}`);
+    const r = await startCli([...args(), '--image', 'unpullable$(touch${IFS}' + marker + ')']).done();
+    expect(r.code).toBe(1);
+    expect(r.stderr, r.stderr).toMatch(/error: the node cannot pull the debug image unpullable.* \((ErrImagePull|ImagePullBackOff)/);
+    expect(r.stderr).toMatch(/hint: pass --image with an image that contains bpftrace/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('--timeout waiting for Running (node NotReady): warns, then fails with a hint, exit 1', async () => {
+    const r = await startCli(['node/worker-down', '--kubeconfig', api.kubeconfigPath, '--timeout', '2s']).done();
+    expect(r.code).toBe(1);
+    expect(r.stderr, r.stderr).toMatch(/warning: node worker-down is NotReady/);
+    expect(r.stderr).toMatch(/was not Running after --timeout 2s/);
+  });
+});
+
+const tmp = mkdtempSync(join(tmpdir(), 'trace-exec-exit-'));
