@@ -40,11 +40,11 @@ function probe(bpftrace: string, uname: string, cgroups: string, mounts: string,
 }
 
 export const NODES = {
-  /** RHEL 8 / OCP 4.12: cgroup v1 only, bpftrace 0.12. */
-  'bpftrace-0.12-rhel8-v1': probe('bpftrace v0.12.1', '4.18.0-372.9.1.el8.x86_64', CGROUPS_RHEL8,
+  /** RHEL 8 / OCP 4.12 kernel, cgroup v1 only, with a debug image's bpftrace 0.13 (RHEL 8's own 0.12 is refused). */
+  'bpftrace-0.13-rhel8-v1': probe('bpftrace v0.13.0', '4.18.0-372.9.1.el8.x86_64', CGROUPS_RHEL8,
     `cgroup /sys/fs/cgroup/systemd cgroup rw,name=systemd 0 0\n${V1_MOUNTS}`, true),
   /** The same without BTF: kernel headers are included. */
-  'bpftrace-0.12-rhel8-v1-nobtf': probe('bpftrace v0.12.1', '4.18.0-193.el8.x86_64', CGROUPS_RHEL8,
+  'bpftrace-0.13-rhel8-v1-nobtf': probe('bpftrace v0.13.0', '4.18.0-193.el8.x86_64', CGROUPS_RHEL8,
     `cgroup /sys/fs/cgroup/systemd cgroup rw,name=systemd 0 0\n${V1_MOUNTS}`, false),
   /** Debian 12 style hybrid (this project's VMs): v1 controllers plus cgroup2 at /sys/fs/cgroup/unified. */
   'bpftrace-0.17-hybrid-6.18': probe('bpftrace v0.17.0', '6.18.44-fc-v595', CGROUPS_RHEL8.replace('\nrdma\t12\t1\t1', ''),

@@ -19,7 +19,6 @@ describe('renderProgram golden files', () => {
 describe('what the probe decides', () => {
   it.each([
     // node, kernfs parent field, kernfs id, args syntax, string env, strlen, v1 controller (subsys index), v2
-    ['bpftrace-0.12-rhel8-v1', '->parent', '->id.id', 'args->argv', 'BPFTRACE_STRLEN=200', 200, 'memory', 4, false],
     ['bpftrace-0.17-hybrid-6.18', '->__parent', '->id;', 'args->argv', 'BPFTRACE_STRLEN=200', 200, 'memory', 4, true],
     ['bpftrace-0.20-v2-5.14', '->parent', '->id;', 'args->argv', 'BPFTRACE_MAX_STRLEN=200', 200, null, -1, true],
     ['bpftrace-0.23-v2-6.8', '->parent', '->id;', 'args.argv', 'BPFTRACE_MAX_STRLEN=1024', 1024, null, -1, true],
@@ -28,6 +27,7 @@ describe('what the probe decides', () => {
     const facts = parseProbe(NODES[name]);
     const r = renderProgram(facts);
     expect(r.program).toContain(`$kn = $kn${parent};`);
+    if (v1) expect(r.program).toContain(`$kn1 = $kn1${parent};`);
     expect(r.program).toContain(`kn)${knId}`);
     expect(r.program).toContain(`$argv = ${argv};`);
     expect(bpftraceCommand(r)).toEqual(['env', env, 'bpftrace', '-f', 'json', '-e', r.program]);
@@ -46,24 +46,30 @@ describe('what the probe decides', () => {
     expect(r.program).not.toMatch(/->parent\b/);
   });
 
-  it('includes kernel headers only without BTF', () => {
-    expect(renderProgram(parseProbe(NODES['bpftrace-0.12-rhel8-v1-nobtf'])).program).toContain('#include <linux/kernfs.h>');
-    expect(renderProgram(parseProbe(NODES['bpftrace-0.12-rhel8-v1'])).program).not.toContain('#include');
+  it('reads kernfs_node.id as a union before Linux 5.5 (RHEL 8)', () => {
+    expect(renderProgram(parseProbe(NODES['bpftrace-0.13-rhel8-v1'])).program).toContain('kn)->id.id;');
   });
 
-  it('carries ARGS_MAX arguments and LEVELS path components, one string per probe', () => {
+  it('includes kernel headers only without BTF', () => {
+    expect(renderProgram(parseProbe(NODES['bpftrace-0.13-rhel8-v1-nobtf'])).program).toContain('#include <linux/kernfs.h>');
+    expect(renderProgram(parseProbe(NODES['bpftrace-0.13-rhel8-v1'])).program).not.toContain('#include');
+  });
+
+  it('stays within the per-tracepoint program budget: two programs per entry, one per exit, two strings each at most', () => {
     const r = renderProgram(parseProbe(NODES['bpftrace-0.17-hybrid-6.18']));
-    expect(r.program.match(/printf\("A /g)).toHaveLength(ARGS_MAX);
-    expect(r.program.match(/printf\("P 2 /g)).toHaveLength(LEVELS);
-    expect(r.program.match(/printf\("P 1 /g)).toHaveLength(LEVELS);
-    for (const probe of r.program.split(/\n\n/)) expect((probe.match(/str\(/g) ?? []).length).toBeLessThanOrEqual(1);
+    const probes = r.program.split(/\n\n/).filter((p) => p.includes('tracepoint:syscalls:'));
+    expect(probes.filter((p) => p.includes('sys_enter_execve,'))).toHaveLength(2);
+    expect(probes.filter((p) => p.includes('sys_exit_execve,'))).toHaveLength(1);
+    for (const p of probes) expect((p.match(/str\(/g) ?? []).length).toBeLessThanOrEqual(2);
+    expect(r.program).toContain(`while ($i < ${ARGS_MAX} &&`);
+    expect(r.program).toContain(`while ($l < ${LEVELS} &&`);
   });
 
   it('refuses nodes it cannot trace, saying why', () => {
     const noBpftrace = NODES['bpftrace-0.17-hybrid-6.18'].replace('bpftrace v0.17.0', 'missing');
     expect(() => renderProgram(parseProbe(noBpftrace))).toThrow(RenderError);
     expect(() => renderProgram(parseProbe(noBpftrace))).toThrow(/--image/);
-    const old = NODES['bpftrace-0.17-hybrid-6.18'].replace('v0.17.0', 'v0.11.4');
-    expect(() => renderProgram(parseProbe(old))).toThrow(/0\.11\.4 is too old/);
+    const old = NODES['bpftrace-0.17-hybrid-6.18'].replace('v0.17.0', 'v0.12.1');
+    expect(() => renderProgram(parseProbe(old))).toThrow(/0\.12\.1 is too old: trace-exec needs bpftrace 0\.13 or newer \(RHEL 8 ships 0\.12\); use an --image/);
   });
 });

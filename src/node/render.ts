@@ -37,8 +37,12 @@ export class RenderError extends Error {}
 export function renderProgram(facts: NodeFacts, tmpl: string = template()): RenderedProgram {
   const bt = facts.bpftrace;
   if (!bt) throw new RenderError('bpftrace is not installed on the node (or in the debug image): use an --image that has bpftrace');
-  if (!versionAtLeast(bt, 0, 12)) {
-    throw new RenderError(`bpftrace ${bt.join('.')} is too old: trace-exec needs bpftrace 0.12 or newer`);
+  // Loops (`while`) came in 0.13: without them every string needs a program of its own, and the
+  // kernel's limit of 64 programs per tracepoint, shared by every tool on the node, is soon reached.
+  if (!versionAtLeast(bt, 0, 13)) {
+    throw new RenderError(
+      `bpftrace ${bt.join('.')} is too old: trace-exec needs bpftrace 0.13 or newer (RHEL 8 ships 0.12); use an --image with a newer bpftrace`,
+    );
   }
   const v1 = chooseV1Controller(facts);
   const v2 = facts.v2Mount !== null;
@@ -68,8 +72,8 @@ export function renderProgram(facts: NodeFacts, tmpl: string = template()): Rend
     ARGS_ARGV: `${args}argv`,
     ARGS_FILENAME: `${args}filename`,
     ARGS_RET: `${args}ret`,
-    ARGS: Array.from({ length: ARGS_MAX }, (_, i) => ({ I: i })),
-    LEVELS: Array.from({ length: LEVELS }, (_, i) => ({ I: i, WALK: `$kn = $kn->${parent};`.repeat(i) || '// the leaf' })),
+    LEVELS,
+    KN_PARENT: parent,
   };
   return {
     program: expand(tmpl, scope),
