@@ -200,6 +200,8 @@ function measure(name, events, fn) {
 // ---- modes --------------------------------------------------------------------------------------
 
 const template = buildTemplate(readFileSync(config.recording, 'utf8'), config.pod, config.filename);
+if (global.gc) global.gc(); // the parsed recording is garbage now
+const beforeFeed = process.memoryUsage();
 const n = config.events;
 const result = { mode: config.mode, events: n, perCopy: template.perCopy, node: process.version };
 
@@ -207,6 +209,18 @@ if (config.mode === 'ceiling') {
   const chunks = [...stream(template, n)];
   result.bytes = chunks.reduce((s, c) => s + c.length, 0);
   const noop = () => {};
+  // The same stream cut at every line, as bpftrace writes it (one write per record) when the reader
+  // keeps up: each chunk costs a callback, a string concatenation and a split.
+  const lineEvents = Math.min(n, 50_000);
+  const lineChunks = [];
+  for (const c of stream(template, lineEvents)) {
+    const text = c.toString();
+    let at = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', at)) {
+      lineChunks.push(Buffer.from(text.slice(at, nl + 1)));
+      at = nl + 1;
+    }
+  }
   // JIT warm-up on a short stream, through every stage.
   const warm = [...stream(template, Math.min(n, 20_000))];
   for (const stage of ['decode', 'join', 'print']) {
@@ -241,6 +255,13 @@ if (config.mode === 'ceiling') {
       }),
     );
   }
+  stages.push(
+    measure('full, one line per chunk (as bpftrace writes)', lineEvents, () => {
+      const p = clientPath('print', noop);
+      for (const c of lineChunks) p.push(c);
+      return p.end();
+    }),
+  );
   // What the CLI does with `> file`: process.stdout on a file writes synchronously, once per line.
   const file = join(config.tmpDir, 'ceiling-out.jsonl');
   const fd = openSync(file, 'w');
@@ -297,6 +318,8 @@ if (config.mode === 'ceiling') {
     note: 'includes generating the stream',
     baselineRssMB: baseline.rss / 2 ** 20,
     baselineHeapUsedMB: baseline.heapUsed / 2 ** 20,
+    rssBeforeFeedMB: beforeFeed.rss / 2 ** 20,
+    heapUsedBeforeFeedMB: beforeFeed.heapUsed / 2 ** 20,
     rssMB: after.rss / 2 ** 20,
     heapUsedMB: after.heapUsed / 2 ** 20,
     rssAfterGcMB: afterGc.rss / 2 ** 20,
