@@ -108,6 +108,8 @@ export interface ApiServer {
   failNext(count: number, status?: number, match?: RequestMatcher): void;
   /** Drops the watch history: watching from any earlier resourceVersion answers 410 Expired. */
   compactHistory(): void;
+  /** Ends every open watch stream, as an API server restart or a proxy timeout does. */
+  closeWatches(): void;
   /** The current (latest) resourceVersion. */
   readonly resourceVersion: string;
   /** Stops the server, kills every process the kubelet started, removes temp files. Idempotent. */
@@ -315,6 +317,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     allowAllAccess: () => access.allowAll(),
     failNext: (count, status = 500, match) => faults.failNext(count, status, match),
     compactHistory: () => store.compact(),
+    closeWatches: () => watches.closeAll(),
     close,
   };
 }
