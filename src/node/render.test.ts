@@ -73,3 +73,26 @@ describe('what the probe decides', () => {
     expect(() => renderProgram(parseProbe(old))).toThrow(/0\.12\.1 is too old: trace-exec needs bpftrace 0\.13 or newer \(RHEL 8 ships 0\.12\); use an --image/);
   });
 });
+
+describe('no text from the node reaches the program', () => {
+  // Only numbers and fixed strings are rendered: a node (or a compromised debug image) answering the
+  // probe with hostile text can at most make rendering fail, never change what the program does.
+  const base = NODES['bpftrace-0.17-hybrid-6.18'];
+  const program = renderProgram(parseProbe(base)).program;
+  it.each([
+    ['a controller name with quotes', base.replace('memory\t', 'memory"); system("rm -rf /\t')],
+    ['a version with code after it', base.replace('bpftrace v0.17.0', 'bpftrace v0.17.0"; system("id")')],
+    ['a mount path with $()', base.replace('/sys/fs/cgroup/unified', '/sys/fs/$(reboot)')],
+  ])('%s', (_what, hostile) => {
+    let rendered: string | null = null;
+    try {
+      rendered = renderProgram(parseProbe(hostile)).program;
+    } catch (e) {
+      expect(e).toBeInstanceOf(Error);
+    }
+    if (rendered !== null) {
+      expect(rendered).not.toMatch(/system|rm -rf|reboot|\$\(/);
+      expect(rendered.replace(/subsys\[\d+\]/g, 'subsys[N]')).toBe(program.replace(/subsys\[\d+\]/g, 'subsys[N]'));
+    }
+  });
+});
