@@ -10,17 +10,19 @@ interface Fault {
   remaining: number;
   code: number;
   match?: RequestMatcher;
+  /** The Status message, for faults that stand for a specific rejection (admission, quota…). */
+  message?: string;
 }
 
 export class FaultInjector {
   private faults: Fault[] = [];
 
-  failNext(count: number, code = 500, match?: RequestMatcher): void {
+  failNext(count: number, code = 500, match?: RequestMatcher, message?: string): void {
     if (count <= 0) {
       this.faults = []; // failNext(0): stop failing
       return;
     }
-    this.faults.push(match ? { remaining: count, code, match } : { remaining: count, code });
+    this.faults.push({ remaining: count, code, ...(match ? { match } : {}), ...(message ? { message } : {}) });
   }
 
   /** The Status to answer instead of serving the request, consuming one use of the first matching fault. */
@@ -29,6 +31,6 @@ export class FaultInjector {
     if (!fault) return undefined;
     if (--fault.remaining <= 0) this.faults = this.faults.filter((f) => f !== fault);
     const details = fault.code === 429 || fault.code === 503 ? { retryAfterSeconds: 1 } : undefined;
-    return failure(fault.code, reasonFor(fault.code), `injected fault: ${method} ${path} answered ${fault.code}`, details);
+    return failure(fault.code, reasonFor(fault.code), fault.message ?? `injected fault: ${method} ${path} answered ${fault.code}`, details);
   }
 }

@@ -105,7 +105,7 @@ export interface ApiServer {
   /** Forgets every denyAccess rule. */
   allowAllAccess(): void;
   /** The next `count` requests (matching `match`, if given) answer `status` with a Status body. */
-  failNext(count: number, status?: number, match?: RequestMatcher): void;
+  failNext(count: number, status?: number, match?: RequestMatcher, message?: string): void;
   /** Drops the watch history: watching from any earlier resourceVersion answers 410 Expired. */
   compactHistory(): void;
   /** Ends every open watch stream, as an API server restart or a proxy timeout does. */
@@ -315,7 +315,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     execProcesses: () => kubelet.processes(),
     denyAccess: (verb, resource, subresource) => access.deny(verb, resource, subresource),
     allowAllAccess: () => access.allowAll(),
-    failNext: (count, status = 500, match) => faults.failNext(count, status, match),
+    failNext: (count, status = 500, match, message) => faults.failNext(count, status, match, message),
     compactHistory: () => store.compact(),
     closeWatches: () => watches.closeAll(),
     close,

@@ -181,6 +181,24 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
     expect(existsSync(marker)).toBe(false);
   });
 
+  it.each([
+    [
+      'Pod Security admission',
+      'pods "trace-exec-worker-1-x" is forbidden: violates PodSecurity "baseline:latest": privileged (container "trace-exec" must not set securityContext.privileged=true), host namespaces (hostPID=true)',
+      /Pod Security admission rejected the privileged debug pod in namespace trace-exec-\w+[\s\S]*hint: allow privileged pods there: kubectl label namespace trace-exec-\w+ pod-security.kubernetes.io\/enforce=privileged --overwrite/,
+    ],
+    [
+      'an OpenShift SCC',
+      'pods "trace-exec-worker-1-x" is forbidden: unable to validate against any security context constraint: [provider "restricted-v2": Forbidden: not usable by user or serviceaccount]',
+      /no SecurityContextConstraint admits the privileged debug pod[\s\S]*hint: grant it: oc adm policy add-scc-to-user privileged -z default -n trace-exec-\w+/,
+    ],
+  ])('the pod is rejected by %s: the exact command that fixes it, exit 1', async (_what, message, expected) => {
+    api.failNext(1, 403, (method, path) => method === 'POST' && /\/pods$/.test(path), message);
+    const r = await startCli([...args(), '-d', '30s']).done();
+    expect(r.code).toBe(1);
+    expect(r.stderr, r.stderr).toMatch(expected);
+  });
+
   it('--timeout waiting for Running (node NotReady): warns, then fails with a hint, exit 1', async () => {
     const r = await startCli(['node/worker-down', '--kubeconfig', api.kubeconfigPath, '--timeout', '2s']).done();
     expect(r.code).toBe(1);
