@@ -14,15 +14,23 @@ import { run, type Totals } from './run.js';
 import { cleanup } from './cleanup.js';
 import { contextNamespace } from './kube/config.js';
 import { OUTPUT_FORMATS } from './output/index.js';
-import { VERSION } from './version.js';
+import { gitCommit, VERSION } from './version.js';
+import { complete, completionScript, formatCompletion, invokedAs, SHELLS, type Shell } from './cli/completion.js';
+import { contextNames, listNamespaceNames, listNodeNames } from './kube/names.js';
 
-const NAME = process.argv[1]?.includes('oc-trace_exec') ? 'oc trace-exec' : 'kubectl trace-exec';
+const INVOKED_AS = invokedAs(process.argv[1], process.env.TRACE_EXEC_INVOKED_AS);
+const NAME = INVOKED_AS === 'oc' ? 'oc trace-exec' : 'kubectl trace-exec';
+/** A TAB must not hang on an unreachable cluster: the lookup's limit without --request-timeout. */
+const COMPLETION_TIMEOUT_MS = 5000;
 
 const EXAMPLES: [string, string][] = [
   [`${NAME} node/worker-1`, 'Show every exec on worker-1 live, with namespace / pod / container'],
   [`${NAME} node/worker-1 -n payments -o json -d 60s > execs.jsonl`, 'Record one namespace for a minute as JSON lines'],
   [`${NAME} node/worker-1 -o summary -d 5m`, 'Which pods ran what, counted over five minutes'],
   [`${NAME} node/worker-1 -o wide --max-events 20`, 'The first 20 execs, with node, uid, return value and container id'],
+  [`${NAME} pod/api-0 -n payments`, 'Only the execs of one pod, on the node it runs on'],
+  [`${NAME} deploy/web -n shop --comm '^(sh|bash)$'`, 'Shells started in any pod of a deployment, on all its nodes'],
+  [`${NAME} --node-selector node-role.kubernetes.io/worker= --failed -o wide`, 'Failed execs on every worker node'],
   [`${NAME} --local -d 10s`, 'Trace this machine directly (no cluster): on a node or a CI runner, as root'],
 ];
 
@@ -30,6 +38,9 @@ export async function main(argv: string[]): Promise<number> {
   const write = (t: string): void => void process.stderr.write(t);
   let verbose = argv.includes('-v') || argv.includes('--verbose');
   const log = stderrLog(write, verbose);
+  if (INVOKED_AS === 'complete') return completeMain(argv, true);
+  if (argv[0] === '__complete' || argv[0] === '__completeNoDesc') return completeMain(argv.slice(1), argv[0] === '__complete');
+  if (argv[0] === 'completion') return completionMain(argv.slice(1), log);
   if (argv[0] === 'cleanup') return cleanupMain(argv.slice(1), log, write);
 
   let raw: RawArgs & { help?: boolean; version?: boolean };
@@ -40,11 +51,11 @@ export async function main(argv: string[]): Promise<number> {
         `Trace every exec on a node and show which namespace / pod / container ran it.\n\n` +
           `Runs a short-lived privileged debug pod on the node, streams bpftrace's exec events back\n` +
           `through the exec API, joins them with the node's pods, and deletes the pod when done.\n\n` +
-          `Usage:\n  ${NAME} node/NAME [flags]\n  ${NAME} --local [flags]\n  ${NAME} cleanup [-A] [--dry-run]   remove debug pods and namespaces that runs left behind`,
+          `Usage:\n  ${NAME} node/NAME [flags]\n  ${NAME} --local [flags]\n  ${NAME} cleanup [-A] [--dry-run]   remove debug pods and namespaces that runs left behind\n  ${NAME} completion bash|zsh|fish   print a shell completion script`,
       )
       .example(EXAMPLES)
       .command('$0 [targets..]', false)
-      .positional('targets', { type: 'string', array: true, describe: 'node/NAME' })
+      .positional('targets', { type: 'string', array: true, describe: 'node/NAME (several allowed), pod/NAME, deploy|sts|ds|job|rs/NAME' })
       .option('namespace', { alias: 'n', type: 'string', array: true, describe: 'Only execs of pods in these namespaces (repeatable, or a,b). Default: every exec on the node, host processes included' })
       .option('output', { alias: 'o', type: 'string', describe: `Output format: ${OUTPUT_FORMATS.join(' | ')}`, default: 'table' })
       .option('duration', { alias: 'd', type: 'string', describe: 'Stop after this long (30s, 2m, 1m30s; a bare number is seconds). Default: until Ctrl-C' })
@@ -56,8 +67,16 @@ export async function main(argv: string[]): Promise<number> {
       .option('debug-namespace', { type: 'string', describe: 'Create the debug pod in this existing namespace instead of a temporary one' })
       .option('timeout', { type: 'string', describe: 'How long to wait for the debug pod to be Running', default: '2m' })
       .option('local', { type: 'boolean', describe: 'Trace this machine directly, without a cluster (needs root and bpftrace)' })
+      .option('node-selector', { type: 'string', describe: 'Trace every node with these labels (e.g. node-role.kubernetes.io/worker=)' })
+      .option('all-nodes', { type: 'boolean', describe: 'Trace every node (asks first on a terminal above 10 nodes)' })
+      .option('yes', { type: 'boolean', describe: 'Do not ask before tracing many nodes' })
+      .option('selector', { alias: 'l', type: 'string', describe: 'Only execs of pods with these labels (a=b,c!=d,e in (x,y))' })
+      .option('container', { alias: 'c', type: 'string', describe: 'Only execs in containers with this name' })
+      .option('comm', { type: 'string', describe: 'Only execs whose command name matches this regular expression' })
+      .option('failed', { type: 'boolean', describe: 'Only execs that failed (retval < 0)' })
+      .option('host', { type: 'boolean', describe: 'Only host processes (not in any pod)' })
       .option('verbose', { alias: 'v', type: 'boolean', describe: 'Say more on stderr, and show stack traces of unexpected errors' })
-      .version(`trace-exec ${VERSION} (default image ${DEFAULT_IMAGE})`)
+      .version(versionText())
       .help('help')
       .alias('help', 'h')
       .strict()
@@ -118,8 +137,13 @@ export async function main(argv: string[]): Promise<number> {
       log,
       width: process.stdout.isTTY ? (process.stdout.columns ?? 120) : null,
       interrupted,
+      confirm: process.stdin.isTTY && process.stderr.isTTY ? askOnTerminal : null,
     });
     reportTotals(result.totals, opts.output === 'json', write, result.reason);
+    if (result.failures.length > 0) {
+      log.error(`${result.failures.length} of ${result.totals.nodes} nodes could not be traced to the end: ${result.failures.map((f) => f.message.split('\n')[0]).join('; ')}`);
+      return 1;
+    }
     return result.cleanedUp ? 0 : 1;
   } catch (e) {
     if (e instanceof UserError) {
@@ -132,6 +156,47 @@ export async function main(argv: string[]): Promise<number> {
     if (verbose) write(`${(e as Error)?.stack}\n`);
     return 1;
   }
+}
+
+/** --version: what is running, from which commit, and which image it starts by default. */
+function versionText(): string {
+  return `trace-exec ${VERSION}\ncommit: ${gitCommit()}\ndefault image: ${DEFAULT_IMAGE}`;
+}
+
+/** The hidden `__complete` command (and kubectl_complete-trace_exec): cobra's protocol, see src/cli/completion.ts. */
+async function completeMain(args: string[], descriptions: boolean): Promise<number> {
+  const timeout = (ms: number | null): number => ms ?? COMPLETION_TIMEOUT_MS;
+  const result = await complete(args.length > 0 ? args : [''], {
+    nodes: (c) => listNodeNames({ kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs) }),
+    namespaces: (c) => listNamespaceNames({ kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs) }),
+    contexts: (kubeconfig) => contextNames(kubeconfig),
+  });
+  process.stdout.write(formatCompletion(result, descriptions));
+  if (result.error) process.stderr.write(`trace-exec: completion: ${result.error}\n`);
+  return 0;
+}
+
+async function completionMain(argv: string[], log: ReturnType<typeof stderrLog>): Promise<number> {
+  const cmd = NAME.replace(' ', '-').replace('-trace-exec', '-trace_exec');
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
+    const out = argv.length === 0 ? (s: string) => void process.stderr.write(s) : (s: string) => void process.stdout.write(s);
+    out(
+      `Print a shell completion script for ${cmd} and oc-trace_exec typed directly.\n\n` +
+        `Usage:\n  ${NAME} completion bash|zsh|fish\n\n` +
+        `Examples:\n  source <(${cmd} completion bash)          # bash, this shell\n` +
+        `  source <(${cmd} completion zsh)           # zsh, after compinit\n` +
+        `  ${cmd} completion fish | source           # fish\n\n` +
+        `${NAME} <TAB> itself is completed by kubectl 1.26+ when kubectl_complete-trace_exec is on PATH (see the README).\n`,
+    );
+    return argv.length === 0 ? 1 : 0;
+  }
+  const shell = argv[0] as Shell;
+  if (!SHELLS.includes(shell) || argv.length > 1) {
+    log.error(`completion: give one shell: ${SHELLS.join(', ')} (got: ${argv.join(' ')})`);
+    return 1;
+  }
+  process.stdout.write(completionScript(shell));
+  return 0;
 }
 
 async function cleanupMain(argv: string[], log: ReturnType<typeof stderrLog>, write: (t: string) => void): Promise<number> {
@@ -184,6 +249,16 @@ async function cleanupMain(argv: string[], log: ReturnType<typeof stderrLog>, wr
       return 1;
     }
     throw e;
+  }
+}
+
+async function askOnTerminal(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
   }
 }
 

@@ -1,30 +1,29 @@
 /**
- * One run: target → (debug pod) → node probe → program → bpftrace stream → events → join → output,
- * and cleanup on every way out. The CLI (src/cli.ts) turns its result into the exit code.
+ * One run: scope → (debug pod per node) → per node: probe → program → bpftrace stream → events →
+ * join → one merged output, and cleanup on every way out. The CLI (src/cli.ts) turns the result into
+ * the exit code.
  */
 import { hostname } from 'node:os';
 import type { Options } from './cli/options.js';
 import type { Log } from './log.js';
 import { UserError } from './errors.js';
 import { LocalRunner } from './node/local.js';
-import { PROBE_COMMAND, parseProbe, ProbeError } from './node/probe.js';
-import { renderProgram, bpftraceCommand, RenderError } from './node/render.js';
-import { withTracefs, type NodeRunner, type TracerExit } from './node/runner.js';
-import { TraceDecoder } from './events/decoder.js';
-import { Joiner } from './join/join.js';
-import type { PodIndex } from './join/pod-index.js';
+import { NodeTrace, type NodeTraceParts } from './node-trace.js';
+import { makeFilter } from './join/filter.js';
 import type { AttributedEvent } from './join/types.js';
 import { createPrinter } from './output/index.js';
-import { openCluster, type ClusterSession } from './kube/session.js';
+import { openCluster, type ClusterRun } from './kube/session.js';
 
 export interface Io {
-  /** Writes data to stdout; returns false once stdout is gone (EPIPE). */
+  /** Writes one line of data to stdout. */
   out(line: string): void;
   log: Log;
   /** Terminal width when stdout is a TTY, else null (never cut piped output). */
   width: number | null;
   /** Resolves when the user interrupts (SIGINT, SIGTERM, SIGHUP) or stdout goes away. */
   interrupted: Promise<string>;
+  /** Asks a yes/no question on the terminal; null when there is no terminal to ask on. */
+  confirm: ((question: string) => Promise<boolean>) | null;
 }
 
 export interface Totals {
@@ -34,9 +33,9 @@ export interface Totals {
   unattributed: number;
   malformed: number;
   incomplete: number;
+  nodes: number;
+  failedNodes: number;
 }
-
-type Ending = { kind: 'stop'; reason: string } | { kind: 'tracer'; exit: TracerExit };
 
 export interface RunResult {
   totals: Totals;
@@ -44,114 +43,116 @@ export interface RunResult {
   reason: string;
   /** false when cleanup left objects on the cluster (the commands to remove them were printed). */
   cleanedUp: boolean;
+  /** Nodes that could not be traced, or stopped early, with why. */
+  failures: UserError[];
 }
+
+/** Debug pods started at once; more nodes wait for a slot. */
+const NODE_PARALLELISM = 4;
+const CONFIRM_ABOVE = 10;
 
 export async function run(opts: Options, io: Io): Promise<RunResult> {
   const { log } = io;
-  let cluster: ClusterSession | null = null;
-  const totals: Totals = { events: 0, shown: 0, lost: 0, unattributed: 0, malformed: 0, incomplete: 0 };
+  let cluster: ClusterRun | null = null;
+  const totals: Totals = { events: 0, shown: 0, lost: 0, unattributed: 0, malformed: 0, incomplete: 0, nodes: 0, failedNodes: 0 };
   let stopRequested: (reason: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
+  let stopReason: string | null = null;
+  void stopped.then((r) => (stopReason = r));
   void io.interrupted.then((why) => stopRequested(why));
+  const traces: NodeTrace[] = [];
+  const failures: UserError[] = [];
   let result: RunResult | undefined;
 
   try {
-    let runner: NodeRunner;
-    let index: PodIndex | null = null;
-    let node: string;
-    if (opts.target.kind === 'local') {
-      runner = new LocalRunner();
-      node = hostname();
+    let nodes: string[];
+    if (opts.scope.kind === 'local') {
+      nodes = [hostname()];
     } else {
-      node = opts.target.name;
       cluster = await openCluster(opts, log, io.interrupted);
-      runner = cluster.runner;
-      index = cluster.index;
+      nodes = cluster.nodes;
+      if (opts.scope.kind === 'all-nodes' && nodes.length > CONFIRM_ABOVE && !opts.yes && io.confirm) {
+        if (!(await io.confirm(`trace all ${nodes.length} nodes (one privileged debug pod each)?`))) {
+          throw new UserError('not confirmed: nothing traced', 'pass --yes to skip the question, or choose nodes with --node-selector');
+        }
+      }
+      if (cluster.podScope) log.progress(`tracing ${cluster.podScope.describe} on ${nodes.join(', ')}`);
     }
-
-    log.progress(`probing node ${node}`);
-    const facts = parseProbe(await runner.run(PROBE_COMMAND));
-    const rendered = renderProgram(facts);
-    log.debug(
-      `bpftrace ${rendered.bpftrace.join('.')}, kernel ${facts.kernelRelease}, cgroup v2: ${rendered.v2 ? 'yes' : 'no'}, v1 controller: ${rendered.v1Controller ?? 'none'}`,
-    );
+    totals.nodes = nodes.length;
 
     const printer = createPrinter(opts.output, { write: io.out, width: io.width });
-    const keep = opts.namespaces ? new Set(opts.namespaces) : null;
-    const joiner = new Joiner(index, { node });
-    let malformedShown = 0;
+    const keep = makeFilter(opts.namespaces, opts.filters, cluster?.podScope ?? null);
     const show = (a: AttributedEvent): void => {
       totals.events++;
       if (a.unattributed) totals.unattributed++;
-      if (keep && (a.namespace === null || !keep.has(a.namespace))) return;
+      if (!keep(a)) return;
       if (opts.maxEvents !== null && totals.shown >= opts.maxEvents) return;
       totals.shown++;
       printer.event(a);
       if (opts.maxEvents !== null && totals.shown >= opts.maxEvents) stopRequested('max-events');
     };
-    const decoder = new TraceDecoder(
-      { strlen: rendered.strlen, levels: rendered.levels },
-      {
-        event: (e) => {
-          for (const a of joiner.push(e, Date.now())) show(a);
-        },
-        notice: (n) => {
-          if (n.kind === 'started') {
-            log.progress(`tracing execs on ${node}${opts.durationMs ? ` for ${opts.durationMs / 1000}s` : ' (Ctrl-C to stop)'}`);
-          } else if (n.kind === 'lost') {
-            totals.lost += n.count;
-            log.warn(`bpftrace lost ${n.count} events (the node produced them faster than they were read)`);
-          } else if (n.kind === 'malformed' && malformedShown++ === 0) {
-            log.warn(`skipping a malformed line from the node (${n.reason}): ${n.line.slice(0, 200)}`);
-          }
-        },
+    let attached = 0;
+    const hooks = {
+      log,
+      event: show,
+      lost: (n: number) => (totals.lost += n),
+      started: (node: string) => {
+        attached++;
+        const where = nodes.length === 1 ? node : `${node} (${attached}/${nodes.length})`;
+        log.progress(`tracing execs on ${where}${opts.durationMs ? ` for ${opts.durationMs / 1000}s` : ' (Ctrl-C to stop)'}`);
       },
-    );
+    };
 
-    const programFile = await runner.stage(rendered.program);
-    const handle = await runner.start(withTracefs(bpftraceCommand(rendered, programFile, cluster?.bpftracePath)), {
-      stdout: (c) => decoder.push(c),
-    });
-    const ticker = setInterval(() => {
-      decoder.tick();
-      const now = Date.now();
-      for (const a of joiner.retry(now)) show(a);
-      index?.expire(now);
-    }, 100);
+    // Start every node, a few at a time; a node that cannot be traced is reported and the rest go on.
+    const queue = [...nodes];
+    const startOne = async (): Promise<void> => {
+      for (let node = queue.shift(); node !== undefined && stopReason === null; node = queue.shift()) {
+        try {
+          const parts: NodeTraceParts = cluster ? await cluster.openNode(node) : { node, runner: new LocalRunner(), index: null };
+          const trace = new NodeTrace(parts, hooks);
+          traces.push(trace);
+          await trace.start();
+        } catch (e) {
+          if (!(e instanceof UserError) || nodes.length === 1) throw e;
+          failures.push(e);
+          log.error(`${e.message.startsWith(node) ? '' : `${node}: `}${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}; going on with the other nodes`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(NODE_PARALLELISM, nodes.length) }, startOne));
+    if (traces.length === 0 && failures.length > 0) throw new UserError(`no node could be traced: ${failures.map((f) => f.message).join('; ')}`);
+
     const durationTimer = opts.durationMs ? setTimeout(() => stopRequested('duration'), opts.durationMs) : null;
-    cluster?.onPodsChanged(() => {
-      for (const a of joiner.retry(Date.now())) show(a);
+    // A node that ends by itself is reported; the run goes on while any node still traces.
+    let live = traces.length;
+    const allEnded = new Promise<string>((resolve) => {
+      for (const t of traces) {
+        void t.ended.then((err) => {
+          if (err) {
+            failures.push(err);
+            if (traces.length > 1) log.error(`${err.message}; ${live - 1} node(s) still tracing`);
+          }
+          if (--live === 0) resolve('every node ended');
+        });
+      }
     });
-    cluster?.onFailure((msg: string) => stopRequested(`failure: ${msg}`));
-
-    const ending: Ending = await Promise.race([
-      stopped.then((reason): Ending => ({ kind: 'stop', reason })),
-      handle.done.then((exit): Ending => ({ kind: 'tracer', exit })),
-    ]);
-    clearInterval(ticker);
+    const reason = await Promise.race([stopped, allEnded]);
     if (durationTimer) clearTimeout(durationTimer);
-    await handle.stop();
-    const exit = await handle.done;
-    decoder.end();
-    for (const a of joiner.retry(Date.now(), true)) show(a);
+    await Promise.all(traces.map((t) => t.stop()));
     printer.end();
-    totals.malformed = decoder.stats.malformed;
-    totals.incomplete = decoder.stats.incomplete;
-
-    if (ending.kind === 'tracer') throw tracerError(exit, node);
-    if (ending.reason.startsWith('failure: ')) throw new UserError(ending.reason.slice('failure: '.length));
-    result = { totals, reason: ending.reason, cleanedUp: true };
-  } catch (e) {
-    if (e instanceof ProbeError || e instanceof RenderError) throw new UserError(e.message);
-    throw e;
+    for (const t of traces) {
+      totals.malformed += t.stats.malformed;
+      totals.incomplete += t.stats.incomplete;
+    }
+    totals.failedNodes = failures.length;
+    if (reason === 'every node ended' && failures.length > 0) {
+      if (failures.length === 1) throw failures[0]!;
+      throw new UserError(`every node stopped tracing: ${failures.map((f) => f.message).join('; ')}`);
+    }
+    result = { totals, reason, cleanedUp: true, failures };
   } finally {
+    await Promise.all(traces.map((t) => t.stop()));
     if (cluster && !(await cluster.cleanup()) && result) result.cleanedUp = false;
   }
-  return result!;
-}
-
-function tracerError(exit: TracerExit, node: string): UserError {
-  const how = exit.code !== null ? `exited with code ${exit.code}` : (exit.reason ?? 'ended');
-  const detail = exit.stderr ? `:\n${exit.stderr}` : '';
-  return new UserError(`bpftrace on ${node} ${how} before the trace was stopped${detail}`);
+  return result;
 }

@@ -26,10 +26,23 @@ describe('parseTarget', () => {
   });
 
   it.each([
+    ['pod/web-0', { kind: 'pod', name: 'web-0' }],
+    ['po/web-0', { kind: 'pod', name: 'web-0' }],
+    ['deploy/web', { kind: 'workload', workload: 'deployment', name: 'web' }],
+    ['deployments/web', { kind: 'workload', workload: 'deployment', name: 'web' }],
+    ['sts/db', { kind: 'workload', workload: 'statefulset', name: 'db' }],
+    ['ds/agent', { kind: 'workload', workload: 'daemonset', name: 'agent' }],
+    ['job/migrate', { kind: 'workload', workload: 'job', name: 'migrate' }],
+    ['rs/web-5c8d', { kind: 'workload', workload: 'replicaset', name: 'web-5c8d' }],
+  ])('%s → %j', (text, target) => {
+    expect(parseTarget(text)).toEqual(target);
+  });
+
+  it.each([
     ['worker-1', /has no kind: write node\/NAME/],
     ['node/', /has no node name/],
-    ['deploy/web', /target kind "deploy" is not supported/],
-    ['pod/web', /trace-exec traces nodes/],
+    ['svc/web', /target kind "svc" is not supported: use node\/NAME, pod\/NAME, deploy\/NAME/],
+    ['pod/', /has no name: write pod\/NAME/],
     ['node/Worker-1', /"Worker-1" is not a valid node name/],
     ['node/a/b', /"a\/b" is not a valid node name/],
     ['node/-worker', /is not a valid node name/],
@@ -43,7 +56,9 @@ describe('parseTarget', () => {
 describe('buildOptions', () => {
   it('fills in the defaults', () => {
     expect(buildOptions({ targets: ['node/worker-1'] })).toEqual<Options>({
-      target: { kind: 'node', name: 'worker-1' },
+      scope: { kind: 'targets', targets: [{ kind: 'node', name: 'worker-1' }] },
+      filters: { selector: null, container: null, comm: null, failed: false, host: false },
+      yes: false,
       namespaces: null,
       output: 'table',
       durationMs: null,
@@ -74,7 +89,9 @@ describe('buildOptions', () => {
         verbose: true,
       }),
     ).toEqual<Options>({
-      target: { kind: 'node', name: 'worker-1' },
+      scope: { kind: 'targets', targets: [{ kind: 'node', name: 'worker-1' }] },
+      filters: { selector: null, container: null, comm: null, failed: false, host: false },
+      yes: false,
       namespaces: ['shop'],
       output: 'json',
       durationMs: 30_000,
@@ -98,20 +115,29 @@ describe('buildOptions', () => {
     }).toThrow(TypeError);
   });
 
-  describe('target', () => {
-    it.each<[Partial<RawArgs>, Options['target']]>([
-      [{ targets: ['nodes/worker-2'] }, { kind: 'node', name: 'worker-2' }],
+  describe('scope', () => {
+    it.each<[Partial<RawArgs>, Options['scope']]>([
+      [{ targets: ['nodes/worker-2'] }, { kind: 'targets', targets: [{ kind: 'node', name: 'worker-2' }] }],
+      [{ targets: ['node/a', 'node/b'] }, { kind: 'targets', targets: [{ kind: 'node', name: 'a' }, { kind: 'node', name: 'b' }] }],
+      [{ targets: ['pod/x', 'deploy/y'] }, { kind: 'targets', targets: [{ kind: 'pod', name: 'x' }, { kind: 'workload', workload: 'deployment', name: 'y' }] }],
       [{ targets: [], local: true }, { kind: 'local' }],
-    ])('%j → %j', (raw, target) => {
-      expect(build(raw).target).toEqual(target);
+      [{ targets: [], allNodes: true }, { kind: 'all-nodes' }],
+      [{ targets: [], nodeSelector: 'node-role.kubernetes.io/worker=' }, { kind: 'node-selector', selector: 'node-role.kubernetes.io/worker=' }],
+    ])('%j → %j', (raw, scope) => {
+      expect(build(raw).scope).toEqual(scope);
     });
 
     it.each<[string, Partial<RawArgs>, RegExp]>([
       ['no target', { targets: [] }, /no target: give node\/NAME .* or --local/],
       ['a target without a name', { targets: ['node/'] }, /has no node name/],
-      ['an unsupported kind', { targets: ['deploy/web'] }, /target kind "deploy" is not supported/],
-      ['two targets', { targets: ['node/a', 'node/b'] }, /one target at a time: got node\/a node\/b/],
-      ['--local with a target', { targets: ['node/worker-1'], local: true }, /--local traces this machine: drop the target "node\/worker-1"/],
+      ['an unsupported kind', { targets: ['svc/web'] }, /target kind "svc" is not supported/],
+      ['node and pod targets mixed', { targets: ['node/a', 'pod/b'] }, /node targets and pod\/workload targets cannot be mixed/],
+      ['--local with a target', { targets: ['node/worker-1'], local: true }, /--local and the target node\/worker-1 cannot be used together/],
+      ['--all-nodes with --node-selector', { targets: [], allNodes: true, nodeSelector: 'a=b' }, /--node-selector and --all-nodes cannot be used together/],
+      ['an empty --node-selector', { targets: [], nodeSelector: ' ' }, /--node-selector is empty/],
+      ['a bad -l', { selector: 'a;b' }, /-l\/--selector "a;b"/],
+      ['a bad --comm', { comm: '(' }, /--comm "\(" is not a regular expression/],
+      ['--host with -c', { host: true, container: 'x' }, /--host keeps only host processes/],
     ])('rejects %s', (_name, raw, message) => {
       expect(usageError(raw)).toMatch(message);
     });

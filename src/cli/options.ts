@@ -4,11 +4,37 @@
  */
 import { parseDuration } from './duration.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../output/index.js';
+import { parseSelector } from '../join/selector.js';
 
-export type Target = { kind: 'node'; name: string } | { kind: 'local' };
+export type WorkloadKind = 'deployment' | 'statefulset' | 'daemonset' | 'job' | 'replicaset';
+
+export type Target =
+  | { kind: 'node'; name: string }
+  | { kind: 'pod'; name: string }
+  | { kind: 'workload'; workload: WorkloadKind; name: string };
+
+/** Where to trace: this machine, named targets, nodes by label, or every node. */
+export type Scope =
+  | { kind: 'local' }
+  | { kind: 'targets'; targets: readonly Target[] }
+  | { kind: 'node-selector'; selector: string }
+  | { kind: 'all-nodes' };
+
+/** Client-side filters, applied after the join. */
+export interface Filters {
+  /** Pod label selector (-l). */
+  readonly selector: string | null;
+  readonly container: string | null;
+  readonly comm: RegExp | null;
+  readonly failed: boolean;
+  readonly host: boolean;
+}
 
 export interface Options {
-  readonly target: Target;
+  readonly scope: Scope;
+  readonly filters: Filters;
+  /** Skip the confirmation --all-nodes asks for on a terminal above 10 nodes. */
+  readonly yes: boolean;
   /** Namespaces to keep (client-side filter after the join); null = everything, host processes included. */
   readonly namespaces: readonly string[] | null;
   readonly output: OutputFormat;
@@ -26,6 +52,14 @@ export interface Options {
 export interface RawArgs {
   targets: string[];
   local?: boolean;
+  nodeSelector?: string;
+  allNodes?: boolean;
+  yes?: boolean;
+  selector?: string;
+  container?: string;
+  comm?: string;
+  failed?: boolean;
+  host?: boolean;
   namespace?: string[];
   output?: string;
   duration?: string;
@@ -48,21 +82,35 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Node names are DNS-1123 subdomains. */
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/** kubectl's resource names and short names → what trace-exec does with them. */
+const KINDS: Record<string, 'node' | 'pod' | WorkloadKind> = {
+  node: 'node', nodes: 'node', no: 'node',
+  pod: 'pod', pods: 'pod', po: 'pod',
+  deployment: 'deployment', deployments: 'deployment', deploy: 'deployment',
+  statefulset: 'statefulset', statefulsets: 'statefulset', sts: 'statefulset',
+  daemonset: 'daemonset', daemonsets: 'daemonset', ds: 'daemonset',
+  job: 'job', jobs: 'job',
+  replicaset: 'replicaset', replicasets: 'replicaset', rs: 'replicaset',
+};
+
 export function parseTarget(text: string): Target {
   const slash = text.indexOf('/');
   if (slash < 0) {
-    throw new UsageError(`target "${text}" has no kind: write node/NAME (see: kubectl get nodes)`);
+    throw new UsageError(`target "${text}" has no kind: write node/NAME (see: kubectl get nodes), pod/NAME or deploy/NAME`);
   }
-  const kind = text.slice(0, slash).toLowerCase();
+  const kindText = text.slice(0, slash).toLowerCase();
   const name = text.slice(slash + 1);
-  if (kind !== 'node' && kind !== 'nodes' && kind !== 'no') {
-    throw new UsageError(`target kind "${kind}" is not supported: trace-exec traces nodes, write node/NAME`);
+  const kind = KINDS[kindText];
+  if (!kind) {
+    throw new UsageError(`target kind "${kindText}" is not supported: use node/NAME, pod/NAME, deploy/NAME, sts/NAME, ds/NAME, job/NAME or rs/NAME`);
   }
-  if (name === '') throw new UsageError(`target "${text}" has no node name: write node/NAME (see: kubectl get nodes)`);
+  if (name === '') throw new UsageError(`target "${text}" has no ${kind === 'node' ? 'node ' : ''}name: write ${kindText}/NAME${kind === 'node' ? ' (see: kubectl get nodes)' : ''}`);
   if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
-    throw new UsageError(`"${name}" is not a valid node name (lowercase letters, digits, '-' and '.')`);
+    throw new UsageError(`"${name}" is not a valid ${kind === 'node' ? 'node' : 'object'} name (lowercase letters, digits, '-' and '.')`);
   }
-  return { kind: 'node', name };
+  if (kind === 'node') return { kind: 'node', name };
+  if (kind === 'pod') return { kind: 'pod', name };
+  return { kind: 'workload', workload: kind, name };
 }
 
 function durationFlag(value: string | undefined, flag: string): number | null {
@@ -75,16 +123,49 @@ function durationFlag(value: string | undefined, flag: string): number | null {
 }
 
 export function buildOptions(raw: RawArgs): Options {
-  let target: Target;
+  const ways = [raw.local && '--local', raw.targets.length > 0 && `the target ${raw.targets[0]}`, raw.nodeSelector !== undefined && '--node-selector', raw.allNodes && '--all-nodes'].filter(Boolean);
+  if (ways.length > 1) throw new UsageError(`${ways.join(' and ')} cannot be used together: pick one way to choose what to trace`);
+  let scope: Scope;
   if (raw.local) {
-    if (raw.targets.length > 0) throw new UsageError(`--local traces this machine: drop the target "${raw.targets[0]}"`);
-    target = { kind: 'local' };
+    scope = { kind: 'local' };
+  } else if (raw.allNodes) {
+    scope = { kind: 'all-nodes' };
+  } else if (raw.nodeSelector !== undefined) {
+    if (raw.nodeSelector.trim() === '') throw new UsageError('--node-selector is empty: write key=value (e.g. node-role.kubernetes.io/worker=)');
+    scope = { kind: 'node-selector', selector: raw.nodeSelector };
   } else if (raw.targets.length === 0) {
-    throw new UsageError('no target: give node/NAME (see: kubectl get nodes), or --local to trace this machine');
-  } else if (raw.targets.length > 1) {
-    throw new UsageError(`one target at a time: got ${raw.targets.join(' ')}`);
+    throw new UsageError('no target: give node/NAME (see: kubectl get nodes), pod/NAME, deploy/NAME, --node-selector, --all-nodes, or --local to trace this machine');
   } else {
-    target = parseTarget(raw.targets[0]!);
+    const targets = raw.targets.map(parseTarget);
+    if (targets.some((t) => t.kind === 'node') && targets.some((t) => t.kind !== 'node')) {
+      throw new UsageError('node targets and pod/workload targets cannot be mixed: a pod target already traces the node the pod runs on');
+    }
+    scope = { kind: 'targets', targets: Object.freeze(targets) };
+  }
+  let comm: RegExp | null = null;
+  if (raw.comm !== undefined) {
+    try {
+      comm = new RegExp(raw.comm);
+    } catch (e) {
+      throw new UsageError(`--comm "${raw.comm}" is not a regular expression: ${(e as Error).message}`);
+    }
+  }
+  if (raw.selector !== undefined) {
+    try {
+      parseSelector(raw.selector);
+    } catch (e) {
+      throw new UsageError(`-l/--selector ${(e as Error).message}`);
+    }
+  }
+  const filters: Filters = Object.freeze({
+    selector: raw.selector ?? null,
+    container: raw.container ?? null,
+    comm,
+    failed: raw.failed ?? false,
+    host: raw.host ?? false,
+  });
+  if (filters.host && (filters.selector || filters.container)) {
+    throw new UsageError('--host keeps only host processes: it cannot be combined with -l/--selector or -c/--container');
   }
 
   let namespaces: string[] | null = null;
@@ -119,7 +200,9 @@ export function buildOptions(raw: RawArgs): Options {
   }
 
   return Object.freeze({
-    target,
+    scope,
+    filters,
+    yes: raw.yes ?? false,
     namespaces: namespaces ? Object.freeze(namespaces) : null,
     output,
     durationMs: durationFlag(raw.duration, '--duration'),

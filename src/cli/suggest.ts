@@ -1,7 +1,8 @@
 /** "did you mean --namespace?" for a mistyped flag. */
 export const FLAGS = [
   'namespace', 'output', 'duration', 'max-events', 'kubeconfig', 'context', 'request-timeout', 'image',
-  'debug-namespace', 'timeout', 'local', 'verbose', 'help', 'version',
+  'debug-namespace', 'timeout', 'local', 'verbose', 'help', 'version', 'node-selector', 'all-nodes', 'yes',
+  'selector', 'container', 'comm', 'failed', 'host',
 ];
 
 function distance(a: string, b: string): number {

@@ -77,6 +77,7 @@ export class Joiner {
       containerId: null,
       cgroup: path,
       unattributed: false,
+      labels: {},
     };
     if (identity.kind === 'host') return base;
     const containerId = identity.containerId;
@@ -89,6 +90,7 @@ export class Joiner {
       pod: pod.name,
       container: byContainer?.container.name ?? null,
       containerId,
+      labels: pod.labels ?? {},
     };
   }
 }

@@ -17,6 +17,8 @@ export interface PodRecord {
   name: string;
   /** The static pod's config hash (annotation kubernetes.io/config.mirror) on a mirror pod. */
   mirrorHash: string | null;
+  /** For -l and workload targets. */
+  labels?: Readonly<Record<string, string>>;
   containers: ContainerRecord[];
 }
 

@@ -16,4 +16,6 @@ export interface AttributedEvent {
   cgroup: string;
   /** true when the event is in a pod cgroup but no pod record matched it. */
   unattributed: boolean;
+  /** The pod's labels (for -l and workload targets); empty when no pod record matched. */
+  labels: Readonly<Record<string, string>>;
 }

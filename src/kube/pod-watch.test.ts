@@ -22,6 +22,7 @@ describe('podRecord', () => {
       namespace: 'ns',
       name: 'p',
       mirrorHash: null,
+      labels: {},
       containers: [
         { id: id('a'), name: 'init', kind: 'init' },
         { id: id('b'), name: 'main', kind: 'container' },

@@ -22,7 +22,14 @@ export function podRecord(pod: V1Pod): PodRecord | null {
   add(pod.status?.initContainerStatuses, 'init');
   add(pod.status?.containerStatuses, 'container');
   add(pod.status?.ephemeralContainerStatuses, 'ephemeral');
-  return { uid, namespace, name, mirrorHash: pod.metadata?.annotations?.['kubernetes.io/config.mirror'] ?? null, containers };
+  return {
+    uid,
+    namespace,
+    name,
+    mirrorHash: pod.metadata?.annotations?.['kubernetes.io/config.mirror'] ?? null,
+    labels: pod.metadata?.labels ?? {},
+    containers,
+  };
 }
 
 export class PodWatch {

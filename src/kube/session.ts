@@ -1,7 +1,7 @@
 /**
- * The cluster side of a run: checks, the debug namespace and pod, the exec runner, the pod index of
- * the node — and a cleanup that removes what was created on every way out, retrying deletions and
- * printing the exact commands for whatever it could not remove.
+ * The cluster side of a run: checks, the debug namespace, one debug pod per node with its exec
+ * runner and pod index — and a cleanup that removes what was created on every way out, retrying
+ * deletions and printing the exact commands for whatever it could not remove.
  */
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
@@ -10,31 +10,38 @@ import type { Log } from '../log.js';
 import { UserError } from '../errors.js';
 import { PodIndex } from '../join/pod-index.js';
 import type { NodeRunner } from '../node/runner.js';
-import { loadKubeConfig } from './config.js';
+import { contextNamespace, loadKubeConfig } from './config.js';
 import { checkAccess, checkNode, requiredPermissions } from './access.js';
 import { apiStatus, describeApiError, isNotFound, withTimeout } from './errors.js';
 import { CONTAINER, deadlineSeconds, debugNamespaceManifest, debugPodManifest } from './debug-pod.js';
 import { waitForRunning } from './wait.js';
 import { ExecRunner } from './exec-runner.js';
 import { PodWatch } from './pod-watch.js';
+import { resolveScope } from './targets.js';
+import type { PodScope } from '../join/filter.js';
 
-export interface ClusterSession {
+/** One node being traced through its debug pod. */
+export interface NodeSession {
+  node: string;
   runner: NodeRunner;
   index: PodIndex;
-  /** bpftrace as the debug image has it (on PATH). */
-  bpftracePath: string;
   onPodsChanged(cb: () => void): void;
   /** Called when the debug pod goes away or fails during the run. */
   onFailure(cb: (message: string) => void): void;
+}
+
+export interface ClusterRun {
+  nodes: string[];
+  podScope: PodScope | null;
+  /** Creates the node's debug pod, waits for it, starts its pod watch. */
+  openNode(node: string): Promise<NodeSession>;
   /** Removes what the run created; false when something was left (the commands to remove it are printed). */
   cleanup(): Promise<boolean>;
 }
 
 class Interrupted extends UserError {}
 
-export async function openCluster(opts: Options, log: Log, interrupted: Promise<string>): Promise<ClusterSession> {
-  if (opts.target.kind !== 'node') throw new Error('openCluster needs a node target');
-  const node = opts.target.name;
+export async function openCluster(opts: Options, log: Log, interrupted: Promise<string>): Promise<ClusterRun> {
   const kc = loadKubeConfig(opts.kubeconfig, opts.context);
   const server = kc.getCurrentCluster()?.server ?? '(unknown server)';
   const core = kc.makeApiClient(CoreV1Api);
@@ -45,11 +52,17 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
     if (wasInterrupted) throw new Interrupted(`interrupted (${wasInterrupted}) before tracing started`);
   };
 
-  const nodeObj = await checkNode(kc, node, t, server);
-  const ready = nodeObj.status?.conditions?.find((c) => c.type === 'Ready');
-  if (ready && ready.status !== 'True') {
-    log.warn(`node ${node} is NotReady (${ready.reason ?? 'no reason given'}): the debug pod may not start`);
-  }
+  const podNamespace = opts.namespaces?.[0] ?? contextNamespace(opts.kubeconfig, opts.context);
+  const { nodes, podScope } = await resolveScope(kc, opts, podNamespace, server);
+  await Promise.all(
+    nodes.map(async (node) => {
+      const nodeObj = await checkNode(kc, node, t, server);
+      const ready = nodeObj.status?.conditions?.find((c) => c.type === 'Ready');
+      if (ready && ready.status !== 'True') {
+        log.warn(`node ${node} is NotReady (${ready.reason ?? 'no reason given'}): its debug pod may not start`);
+      }
+    }),
+  );
   await checkAccess(kc, requiredPermissions(opts.debugNamespace), t, server);
   if (opts.namespaces) await warnMissingNamespaces(core, opts.namespaces, log, t);
   if (opts.debugNamespace) {
@@ -63,7 +76,7 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
   abortIfInterrupted();
 
   const runId = randomBytes(3).toString('hex');
-  const created: { namespace: string | null; pod: { namespace: string; name: string } | null } = { namespace: null, pod: null };
+  const created: Created = { namespace: null, pods: [] };
   const watchers: PodWatch[] = [];
   let cleaned: Promise<boolean> | null = null;
   const cleanup = (): Promise<boolean> => {
@@ -74,8 +87,8 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
     return cleaned;
   };
 
+  let namespace = opts.debugNamespace;
   try {
-    let namespace = opts.debugNamespace;
     if (!namespace) {
       const ns = await withTimeout(core.createNamespace({ body: debugNamespaceManifest(runId) }), t, 'creating the debug namespace').catch((e: unknown) => {
         throw describeApiError(e, 'creating the debug namespace', server);
@@ -83,15 +96,24 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
       namespace = ns.metadata!.name!;
       created.namespace = namespace;
     }
-    const body = debugPodManifest({ node, namespace, image: opts.image, runId, deadlineSeconds: deadlineSeconds(opts.durationMs, opts.timeoutMs) });
-    log.progress(`creating debug pod ${namespace}/${body.metadata!.name} on ${node} (image ${opts.image})`);
-    const pod = await withTimeout(core.createNamespacedPod({ namespace, body }), t, 'creating the debug pod').catch((e: unknown) => {
-      throw createPodError(e, namespace!, server);
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+  const debugNamespace = namespace;
+
+  const openNode = async (node: string): Promise<NodeSession> => {
+    abortIfInterrupted();
+    const body = debugPodManifest({ node, namespace: debugNamespace, image: opts.image, runId, deadlineSeconds: deadlineSeconds(opts.durationMs, opts.timeoutMs) });
+    log.progress(`creating debug pod ${debugNamespace}/${body.metadata!.name} on ${node} (image ${opts.image})`);
+    const pod = await withTimeout(core.createNamespacedPod({ namespace: debugNamespace, body }), t, 'creating the debug pod').catch((e: unknown) => {
+      throw createPodError(e, debugNamespace, server);
     });
-    created.pod = { namespace, name: pod.metadata!.name! };
+    const ref = { namespace: debugNamespace, name: pod.metadata!.name! };
+    created.pods.push(ref);
     abortIfInterrupted();
 
-    await waitForRunning(core, created.pod, { timeoutMs: opts.timeoutMs, image: opts.image, log, interrupted });
+    await waitForRunning(core, ref, { timeoutMs: opts.timeoutMs, image: opts.image, log, interrupted, node });
     abortIfInterrupted();
 
     const index = new PodIndex();
@@ -99,10 +121,10 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
     watchers.push(watch);
     const failureListeners: ((m: string) => void)[] = [];
     watch.onPod((type, p: V1Pod) => {
-      if (p.metadata?.namespace !== created.pod?.namespace || p.metadata?.name !== created.pod?.name) return;
+      if (p.metadata?.namespace !== ref.namespace || p.metadata?.name !== ref.name) return;
       const why =
         type === 'DELETED'
-          ? `the debug pod ${created.pod!.namespace}/${created.pod!.name} was deleted during the trace`
+          ? `the debug pod ${ref.namespace}/${ref.name} was deleted during the trace`
           : p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded'
             ? `the debug pod ended (${p.status?.reason ?? p.status?.phase}${p.status?.reason === 'DeadlineExceeded' ? ': its activeDeadlineSeconds passed; pass a longer --duration' : ''})`
             : null;
@@ -111,19 +133,21 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
     await watch.start().catch((e: unknown) => {
       throw describeApiError(e, `listing the pods of node ${node}`, server);
     });
-
     return {
-      runner: new ExecRunner(kc, { ...created.pod, container: CONTAINER }, { pid: `/tmp/trace-exec-${runId}.pid`, program: `/tmp/trace-exec-${runId}.bt` }, server),
+      node,
+      runner: new ExecRunner(kc, { ...ref, container: CONTAINER }, { pid: `/tmp/${ref.name}.pid`, program: `/tmp/${ref.name}.bt` }, server),
       index,
-      bpftracePath: 'bpftrace',
       onPodsChanged: (cb) => watch.onChange(cb),
       onFailure: (cb) => failureListeners.push(cb),
-      cleanup,
     };
-  } catch (e) {
-    await cleanup();
-    throw e;
-  }
+  };
+
+  return { nodes, podScope, openNode, cleanup };
+}
+
+interface Created {
+  namespace: string | null;
+  pods: { namespace: string; name: string }[];
 }
 
 async function warnMissingNamespaces(core: CoreV1Api, namespaces: readonly string[], log: Log, t: number | null): Promise<void> {
@@ -156,18 +180,15 @@ function createPodError(e: unknown, namespace: string, server: string): UserErro
 
 const DELETE_ATTEMPTS = 4;
 
-async function removeCreated(
-  core: CoreV1Api,
-  created: { namespace: string | null; pod: { namespace: string; name: string } | null },
-  log: Log,
-): Promise<boolean> {
+async function removeCreated(core: CoreV1Api, created: Created, log: Log): Promise<boolean> {
   const left: string[] = [];
-  if (created.pod) {
-    const { namespace, name } = created.pod;
-    if (!(await retryDelete(() => core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 })))) {
-      left.push(`kubectl delete pod -n ${namespace} ${name}`);
-    }
-  }
+  await Promise.all(
+    created.pods.map(async ({ namespace, name }) => {
+      if (!(await retryDelete(() => core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 })))) {
+        left.push(`kubectl delete pod -n ${namespace} ${name}`);
+      }
+    }),
+  );
   if (created.namespace) {
     const name = created.namespace;
     if (!(await retryDelete(() => core.deleteNamespace({ name })))) left.push(`kubectl delete namespace ${name}`);
@@ -176,9 +197,8 @@ async function removeCreated(
     log.error(`could not remove what trace-exec created; remove it with:\n  ${left.join('\n  ')}`);
     return false;
   }
-  if (created.pod || created.namespace) {
-    log.debug(`removed ${[created.pod && `pod ${created.pod.namespace}/${created.pod.name}`, created.namespace && `namespace ${created.namespace}`].filter(Boolean).join(' and ')}`);
-  }
+  const what = [...created.pods.map((p) => `pod ${p.namespace}/${p.name}`), ...(created.namespace ? [`namespace ${created.namespace}`] : [])];
+  if (what.length > 0) log.debug(`removed ${what.join(', ')}`);
   return true;
 }
 

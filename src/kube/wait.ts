@@ -46,7 +46,7 @@ export function podState(pod: V1Pod, image: string): PodState {
 export async function waitForRunning(
   core: CoreV1Api,
   pod: { namespace: string; name: string },
-  o: { timeoutMs: number; image: string; log: Log; interrupted: Promise<string> },
+  o: { timeoutMs: number; image: string; log: Log; interrupted: Promise<string>; node: string },
 ): Promise<void> {
   const deadline = Date.now() + o.timeoutMs;
   let said = '';
@@ -63,7 +63,7 @@ export async function waitForRunning(
     if (state.kind === 'running') return;
     if (state.kind === 'failed') throw state.error;
     if (state.what !== said) {
-      o.log.progress(state.what);
+      o.log.progress(`${o.node}: ${state.what}`);
       said = state.what;
     }
     if (Date.now() >= deadline) {

@@ -67,6 +67,7 @@ export function podEvent(ev: EventOverrides = {}, opts: PodOpts = {}): Attribute
     containerId,
     cgroup,
     unattributed: false,
+    labels: {},
   };
 }
 
@@ -89,5 +90,6 @@ export function hostEvent(ev: EventOverrides = {}, unit: string | null = 'sshd.s
     containerId: null,
     cgroup,
     unattributed: false,
+    labels: {},
   };
 }

@@ -8,7 +8,7 @@
  * A wrong token is still 401.
  */
 import type { IncomingMessage } from 'node:http';
-import { forbidden, invalid, unauthorized } from './status.js';
+import { forbidden, invalid, qualifiedResource, unauthorized } from './status.js';
 
 export const ANONYMOUS = 'system:anonymous';
 
@@ -85,12 +85,16 @@ export class AccessControl {
     if (attrs.kind === 'nonResource') {
       throw forbidden(`forbidden: User "${user}" cannot ${attrs.verb} path "${attrs.path}"`, {});
     }
-    const what = attrs.name ? `${attrs.resource} "${attrs.name}"` : attrs.resource;
+    // errors.NewForbidden: the qualified resource ("deployments.apps") leads, the rule names the group.
+    const qualified = qualifiedResource(attrs.resource, attrs.group);
+    const what = attrs.name ? `${qualified} "${attrs.name}"` : qualified;
     const full = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
     const scope = attrs.namespace ? `in the namespace "${attrs.namespace}"` : 'at the cluster scope';
-    const details: { name?: string; group?: string; kind: string } = { kind: attrs.resource };
-    if (attrs.name) details.name = attrs.name;
-    if (attrs.group) details.group = attrs.group;
+    const details: { name?: string; group?: string; kind: string } = {
+      ...(attrs.name ? { name: attrs.name } : {}),
+      ...(attrs.group ? { group: attrs.group } : {}),
+      kind: attrs.resource,
+    };
     throw forbidden(
       `${what} is forbidden: User "${user}" cannot ${attrs.verb} resource "${full}" in API group "${attrs.group}" ${scope}`,
       details,

@@ -1,10 +1,10 @@
 /**
- * /version and API discovery (/api, /api/v1, /apis, /apis/authorization.k8s.io[/v1]), in the legacy
+ * /version and API discovery (/api, /api/v1, /apis, /apis/{apps,authorization.k8s.io,batch}[/v1]), in the legacy
  * (non-aggregated) format: clients that ask for aggregated discovery fall back to it when the response
  * is plain application/json, as they do against older servers.
  */
 import { arch } from 'node:os';
-import { resources } from './resources.js';
+import { resources, type ResourceDef } from './resources.js';
 
 export const KUBERNETES_VERSION = 'v1.32.0';
 
@@ -32,45 +32,57 @@ export function apiVersions(serverAddress: string): Record<string, unknown> {
   };
 }
 
+function resourceEntry(def: ResourceDef): Record<string, unknown> {
+  const entry: Record<string, unknown> = {
+    name: def.resource,
+    singularName: def.singular,
+    namespaced: def.namespaced,
+    kind: def.kind,
+    verbs: def.verbs,
+  };
+  if (def.shortNames.length > 0) entry['shortNames'] = def.shortNames;
+  if (def.categories) entry['categories'] = def.categories;
+  return entry;
+}
+
 export function coreResources(): Record<string, unknown> {
-  const list: Record<string, unknown>[] = [];
-  for (const def of Object.values(resources)) {
-    const entry: Record<string, unknown> = {
-      name: def.resource,
-      singularName: def.singular,
-      namespaced: def.namespaced,
-      kind: def.kind,
-      verbs: def.verbs,
-      shortNames: def.shortNames,
-    };
-    if (def.resource === 'pods') entry['categories'] = ['all'];
-    list.push(entry);
-  }
+  const list = Object.values(resources)
+    .filter((def) => def.group === '')
+    .map(resourceEntry);
   list.push({ name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] });
   list.sort((a, b) => String(a['name']).localeCompare(String(b['name'])));
   return { kind: 'APIResourceList', groupVersion: 'v1', resources: list };
 }
 
-function authorizationGroup(): Record<string, unknown> {
-  const version = { groupVersion: `${AUTHORIZATION_GROUP}/v1`, version: 'v1' };
-  return { name: AUTHORIZATION_GROUP, versions: [version], preferredVersion: version };
+/** The named groups, in the order the real API server lists them (apps before authorization before batch). */
+const GROUPS: readonly string[] = ['apps', AUTHORIZATION_GROUP, 'batch'];
+
+function groupEntry(name: string): Record<string, unknown> {
+  const version = { groupVersion: `${name}/v1`, version: 'v1' };
+  return { name, versions: [version], preferredVersion: version };
 }
 
 export function apiGroups(): Record<string, unknown> {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [authorizationGroup()] };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: GROUPS.map(groupEntry) };
 }
 
-export function authorizationGroupDoc(): Record<string, unknown> {
-  return { kind: 'APIGroup', apiVersion: 'v1', ...authorizationGroup() };
+/** /apis/{group}; undefined for a group we do not serve. */
+export function apiGroupDoc(group: string): Record<string, unknown> | undefined {
+  if (!GROUPS.includes(group)) return undefined;
+  return { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(group) };
 }
 
-export function authorizationResources(): Record<string, unknown> {
-  return {
-    kind: 'APIResourceList',
-    apiVersion: 'v1',
-    groupVersion: `${AUTHORIZATION_GROUP}/v1`,
-    resources: [
-      { name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] },
-    ],
-  };
+/** /apis/{group}/{version}; undefined for a group version we do not serve. */
+export function groupResources(groupVersion: string): Record<string, unknown> | undefined {
+  let list: Record<string, unknown>[];
+  if (groupVersion === `${AUTHORIZATION_GROUP}/v1`) {
+    list = [{ name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] }];
+  } else {
+    list = Object.values(resources)
+      .filter((def) => def.group !== '' && def.apiVersion === groupVersion)
+      .map(resourceEntry);
+    if (list.length === 0) return undefined;
+    list.sort((a, b) => String(a['name']).localeCompare(String(b['name'])));
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources: list };
 }

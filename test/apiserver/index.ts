@@ -2,7 +2,8 @@
  * A Kubernetes API server stand-in for end-to-end tests: plain http on 127.0.0.1, the real wire
  * protocol (REST, watch, Status errors, discovery, SelfSubjectAccessReview, pods/exec over WebSocket),
  * good enough for @kubernetes/client-node and kubectl, with a kubelet that runs exec'd commands as real
- * processes on this machine.
+ * processes on this machine. It serves core/v1 pods, namespaces and nodes, and (with no controllers
+ * behind them) apps/v1 deployments, statefulsets, daemonsets, replicasets and batch/v1 jobs.
  *
  *   const api = await startApiServer({ podStartDelayMs: 50 });
  *   api.addNode('node-1');
@@ -10,7 +11,7 @@
  *   ...
  *   await api.close();
  */
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1DaemonSet, V1Deployment, V1Job, V1Pod, V1ReplicaSet, V1StatefulSet } from '@kubernetes/client-node';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -22,11 +23,11 @@ import { ExecServer } from './exec.js';
 import { FaultInjector, type RequestMatcher } from './faults.js';
 import { Kubelet, type ExecProcessInfo } from './kubelet.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { namespaces as namespaceDef } from './resources.js';
+import { generateJobSelector, namespaces as namespaceDef, workloadDef, workloadResources, type ResourceDef } from './resources.js';
 import { deleteNamespace } from './rest.js';
 import { createApiHttpServer, type RequestRecord } from './server.js';
 import { Store } from './store.js';
-import { jsonClone, timestamp, type Condition, type Namespace, type Node, type NodeInfo, type Pod } from './types.js';
+import { jsonClone, timestamp, type Condition, type Namespace, type Node, type NodeInfo, type Pod, type WorkloadObject } from './types.js';
 import { WatchHub } from './watch.js';
 
 export type { ExecProcessInfo } from './kubelet.js';
@@ -66,6 +67,20 @@ export interface AddNodeOptions {
 /** A pod for addPod: metadata.namespace and metadata.name are required, the rest is stored as given. */
 export type PodInput = Omit<Pod, 'metadata'> & { metadata: Pod['metadata'] & { namespace: string; name: string } };
 
+/** The wire-shaped (plain JSON) form of a WorkloadInput. */
+export type WorkloadRecordInput = Omit<WorkloadObject, 'metadata'> & { metadata: WorkloadObject['metadata'] & { namespace: string; name: string } };
+
+/**
+ * A workload for addWorkload: apiVersion/kind one of apps/v1 Deployment, StatefulSet, DaemonSet,
+ * ReplicaSet or batch/v1 Job; metadata.namespace and metadata.name are required, the rest (spec,
+ * status) is stored as given. client-node model objects (V1Deployment...) with apiVersion and kind work too.
+ */
+export type WorkloadInput = WorkloadRecordInput | V1Deployment
+  | V1StatefulSet
+  | V1DaemonSet
+  | V1ReplicaSet
+  | V1Job;
+
 export interface ApiServer {
   /** http://127.0.0.1:PORT */
   readonly url: string;
@@ -92,6 +107,19 @@ export interface ApiServer {
   /** Deletes a pod at once (watchers see DELETED); undefined when there was no such pod. */
   deletePodRecord(namespace: string, name: string): Pod | undefined;
   listPods(namespace?: string): Pod[];
+  /**
+   * Stores an apps/v1 Deployment/StatefulSet/DaemonSet/ReplicaSet or batch/v1 Job as given, assigning
+   * uid, creationTimestamp, resourceVersion and generation 1, and creating its namespace if needed. A
+   * Job without spec.selector (and without manualSelector) gets the one the API server would generate
+   * (batch.kubernetes.io/controller-uid=<uid>, also added to its template labels). Throws an
+   * AlreadyExists ApiError when it exists. No controller runs: no pods are created for it, and its
+   * status stays what the test gives.
+   */
+  addWorkload(obj: WorkloadInput): WorkloadObject;
+  /** Mutates a stored workload (throws a NotFound ApiError if missing); watchers see MODIFIED. */
+  updateWorkload(apiVersion: string, kind: string, namespace: string, name: string, mutate: (obj: WorkloadObject) => void): WorkloadObject;
+  /** Deletes a workload at once (watchers see DELETED; its pods, if any, stay); undefined when there was none. */
+  deleteWorkload(apiVersion: string, kind: string, namespace: string, name: string): WorkloadObject | undefined;
   getPod(namespace: string, name: string): Pod | undefined;
   listNamespaces(): Namespace[];
   listNodes(): Node[];
@@ -201,6 +229,15 @@ function newNode(name: string, opts: AddNodeOptions): Node {
   };
 }
 
+function workloadKind(apiVersion: string | undefined, kind: string | undefined): ResourceDef {
+  const def = workloadDef(apiVersion, kind);
+  if (!def) {
+    const known = workloadResources.map((d) => `${d.apiVersion} ${d.kind}`).join(', ');
+    throw new Error(`unsupported workload apiVersion/kind ${String(apiVersion)} ${String(kind)}; supported: ${known}`);
+  }
+  return def;
+}
+
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
   const store = new Store(opts.historyLimit ?? 1000);
   const kubelet = new Kubelet(store, {
@@ -306,6 +343,30 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     deletePodRecord(namespace, name) {
       if (!store.get('pods', namespace, name)) return undefined;
       return store.delete<Pod>('pods', namespace, name);
+    },
+
+    addWorkload(input) {
+      const obj = jsonClone(input) as WorkloadObject;
+      const def = workloadKind(obj.apiVersion, obj.kind);
+      const { namespace, name } = obj.metadata ?? {};
+      if (!namespace || !name) throw new Error('addWorkload: metadata.namespace and metadata.name are required');
+      if (!store.get('namespaces', undefined, namespace)) addNamespace(namespace);
+      obj.metadata.uid ??= randomUUID();
+      obj.metadata.creationTimestamp ??= timestamp();
+      obj.metadata.generation ??= 1;
+      // A Job always has a selector on a real cluster (the API server generates it): give one to a Job without.
+      if (def.resource === 'jobs' && obj.spec?.selector === undefined) generateJobSelector(obj, []);
+      return store.create(def.resource, obj);
+    },
+
+    updateWorkload(apiVersion, kind, namespace, name, mutate) {
+      return store.update<WorkloadObject>(workloadKind(apiVersion, kind).resource, namespace, name, mutate);
+    },
+
+    deleteWorkload(apiVersion, kind, namespace, name) {
+      const def = workloadKind(apiVersion, kind);
+      if (!store.get(def.resource, namespace, name)) return undefined;
+      return store.delete<WorkloadObject>(def.resource, namespace, name);
     },
 
     listPods: (namespace) => store.list('pods', namespace) as Pod[],

@@ -1,20 +1,33 @@
 /**
- * What the stand-in knows about each resource: its names (for discovery and messages), the field
- * selectors it supports (GetAttrs in the real registries), and the defaulting and validation a create
- * goes through.
+ * What the stand-in knows about each resource: its group and names (for routing, discovery and
+ * messages), the field selectors it supports (GetAttrs in the real registries), and the defaulting and
+ * validation a create goes through. core/v1: pods, namespaces, nodes; apps/v1: deployments,
+ * statefulsets, daemonsets, replicasets; batch/v1: jobs.
  */
 import { randomUUID } from 'node:crypto';
+import { labelSelectorMatches } from './selectors.js';
 import { invalid, type FieldError } from './status.js';
 import type { ResourceName } from './store.js';
-import { timestamp, type KubeObject, type Namespace, type Pod } from './types.js';
+import { timestamp, type KubeObject, type Namespace, type Pod, type PodSpec, type WorkloadObject } from './types.js';
 
 export interface ResourceDef {
   resource: ResourceName;
+  /** The API group: "" for core, "apps", "batch". */
+  group: string;
+  /** The groupVersion objects are served as: "v1", "apps/v1", "batch/v1". */
+  apiVersion: string;
   kind: string;
   singular: string;
   namespaced: boolean;
   shortNames: string[];
+  /** Discovery categories ("all" is what `kubectl get all` lists). */
+  categories?: string[];
   verbs: string[];
+  /**
+   * What a DELETE answers: the deleted object (pods, namespaces), or, as the generic registry does for
+   * everything else, a Status Success with the object's name, group, kind and uid.
+   */
+  deleteReturnsObject: boolean;
   fieldSelectors: readonly string[];
   fields(obj: KubeObject): Record<string, string>;
   /** Defaults and validates a new object in place (throws 422 Invalid). */
@@ -51,6 +64,38 @@ function metaFields(obj: KubeObject): Record<string, string> {
   return out;
 }
 
+/**
+ * The defaults the real API server fills into a pod spec (SetDefaults_PodSpec and, for pods themselves,
+ * the ServiceAccount admission plugin and SetDefaults_Pod), so that clients see familiar objects.
+ */
+function defaultPodSpec(spec: PodSpec, isPod: boolean): void {
+  spec['restartPolicy'] ??= 'Always';
+  spec['dnsPolicy'] ??= 'ClusterFirst';
+  spec['schedulerName'] ??= 'default-scheduler';
+  if (isPod) spec['serviceAccountName'] ??= 'default';
+  spec['terminationGracePeriodSeconds'] ??= 30;
+  if (isPod) spec['enableServiceLinks'] ??= true;
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+    const image = c.image ?? '';
+    c['imagePullPolicy'] ??= image.endsWith(':latest') || !/:[^/]+$/.test(image) ? 'Always' : 'IfNotPresent';
+    c['terminationMessagePath'] ??= '/dev/termination-log';
+    c['terminationMessagePolicy'] ??= 'File';
+  }
+}
+
+function containerErrors(containers: PodSpec['containers'], path: string): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!Array.isArray(containers) || containers.length === 0) {
+    errors.push({ field: path, reason: 'FieldValueRequired', message: 'Required value' });
+  } else {
+    containers.forEach((c, i) => {
+      if (!c?.name) errors.push({ field: `${path}[${i}].name`, reason: 'FieldValueRequired', message: 'Required value' });
+      if (!c?.image) errors.push({ field: `${path}[${i}].image`, reason: 'FieldValueRequired', message: 'Required value' });
+    });
+  }
+  return errors;
+}
+
 /** The image reference a container runtime reports back for `image` (docker.io/library/x:latest). */
 export function normalizeImage(image: string): string {
   let ref = image;
@@ -64,10 +109,14 @@ export function normalizeImage(image: string): string {
 
 export const pods: ResourceDef = {
   resource: 'pods',
+  group: '',
+  apiVersion: 'v1',
   kind: 'Pod',
   singular: 'pod',
   namespaced: true,
   shortNames: ['po'],
+  categories: ['all'],
+  deleteReturnsObject: true,
   verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'watch'],
   fieldSelectors: [
     'metadata.name',
@@ -99,32 +148,10 @@ export const pods: ResourceDef = {
   },
   prepareCreate(obj) {
     const pod = obj as Pod;
-    const errors = nameErrors(pod.metadata.name, true);
-    const containers = pod.spec?.containers;
-    if (!Array.isArray(containers) || containers.length === 0) {
-      errors.push({ field: 'spec.containers', reason: 'FieldValueRequired', message: 'Required value' });
-    } else {
-      containers.forEach((c, i) => {
-        if (!c?.name) errors.push({ field: `spec.containers[${i}].name`, reason: 'FieldValueRequired', message: 'Required value' });
-        if (!c?.image) errors.push({ field: `spec.containers[${i}].image`, reason: 'FieldValueRequired', message: 'Required value' });
-      });
-    }
+    const errors = [...nameErrors(pod.metadata.name, true), ...containerErrors(pod.spec?.containers, 'spec.containers')];
     if (errors.length > 0) throw invalid('Pod', pod.metadata.name ?? '', errors);
     stampIdentity(pod);
-    // The defaults the real API server fills in, so clients reading them back see familiar objects.
-    const spec = (pod.spec ??= {});
-    spec['restartPolicy'] ??= 'Always';
-    spec['dnsPolicy'] ??= 'ClusterFirst';
-    spec['schedulerName'] ??= 'default-scheduler';
-    spec['serviceAccountName'] ??= 'default';
-    spec['terminationGracePeriodSeconds'] ??= 30;
-    spec['enableServiceLinks'] ??= true;
-    for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
-      const image = c.image ?? '';
-      c['imagePullPolicy'] ??= image.endsWith(':latest') || !/:[^/]+$/.test(image) ? 'Always' : 'IfNotPresent';
-      c['terminationMessagePath'] ??= '/dev/termination-log';
-      c['terminationMessagePolicy'] ??= 'File';
-    }
+    defaultPodSpec((pod.spec ??= {}), true);
     // Status is owned by the kubelet: whatever the client sent is replaced, as the real registry does.
     pod.status = { phase: 'Pending', qosClass: 'BestEffort' };
   },
@@ -132,6 +159,9 @@ export const pods: ResourceDef = {
 
 export const namespaces: ResourceDef = {
   resource: 'namespaces',
+  group: '',
+  apiVersion: 'v1',
+  deleteReturnsObject: true,
   kind: 'Namespace',
   singular: 'namespace',
   namespaced: false,
@@ -156,6 +186,9 @@ export const namespaces: ResourceDef = {
 
 export const nodes: ResourceDef = {
   resource: 'nodes',
+  group: '',
+  apiVersion: 'v1',
+  deleteReturnsObject: false,
   kind: 'Node',
   singular: 'node',
   namespaced: false,
@@ -172,7 +205,208 @@ export const nodes: ResourceDef = {
   },
 };
 
-export const resources: Record<ResourceName, ResourceDef> = { pods, namespaces, nodes };
+/** Go's %#v of a map[string]string, the way field.Invalid renders label maps. */
+function goStringMap(m: Record<string, string> | undefined): string {
+  if (!m) return 'map[string]string(nil)';
+  const entries = Object.keys(m)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${JSON.stringify(m[k])}`);
+  return `map[string]string{${entries.join(', ')}}`;
+}
+
+interface WorkloadOptions {
+  resource: ResourceName;
+  group: 'apps' | 'batch';
+  kind: string;
+  shortNames: string[];
+  /** Selectable fields beyond metadata.name/namespace, as the registry's GetAttrs adds them. */
+  statusFields?: Record<string, string>;
+  /** The restart policies its pod template may have. */
+  restartPolicies: string[];
+  /** SetDefaults_<Kind> of the spec (the pod template is defaulted separately). */
+  defaultSpec(obj: WorkloadObject): void;
+  /** The status PrepareForCreate leaves (the non-omitempty fields of the v1 status type). */
+  initialStatus: Record<string, unknown>;
+}
+
+/**
+ * Job: the generated selector and labels (BeforeCreate's generateSelector), and the job's own labels.
+ * A selector given without spec.manualSelector is an error, as on the real server.
+ */
+export function generateJobSelector(job: WorkloadObject, errors: FieldError[]): void {
+  const spec = (job.spec ??= {});
+  const uid = job.metadata.uid as string;
+  const name = job.metadata.name as string;
+  if (spec['manualSelector'] === true) return;
+  if (spec.selector !== undefined) {
+    errors.push({ field: 'spec.selector', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(spec.selector)}: \`selector\` not auto-generated` });
+    return;
+  }
+  const template = (spec.template ??= {});
+  const meta = (template.metadata ??= {});
+  meta.labels = {
+    ...meta.labels,
+    'batch.kubernetes.io/controller-uid': uid,
+    'batch.kubernetes.io/job-name': name,
+    'controller-uid': uid,
+    'job-name': name,
+  };
+  spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+  // Decoding the stored object applies SetDefaults_Job again: a job without labels takes its template's.
+  if (!job.metadata.labels || Object.keys(job.metadata.labels).length === 0) job.metadata.labels = { ...meta.labels };
+}
+
+function workload(o: WorkloadOptions): ResourceDef {
+  const statusFields = o.statusFields ?? {};
+  const def: ResourceDef = {
+    resource: o.resource,
+    group: o.group,
+    apiVersion: `${o.group}/v1`,
+    kind: o.kind,
+    singular: o.kind.toLowerCase(),
+    namespaced: true,
+    shortNames: o.shortNames,
+    categories: ['all'],
+    // No update (PUT) and no patch: nothing here bumps metadata.generation on spec changes.
+    verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'watch'],
+    deleteReturnsObject: false,
+    fieldSelectors: ['metadata.name', 'metadata.namespace', ...Object.keys(statusFields)],
+    fields(obj) {
+      const status = ((obj as WorkloadObject).status ?? {}) as Record<string, unknown>;
+      const out = metaFields(obj);
+      for (const [field, statusKey] of Object.entries(statusFields)) out[field] = String(status[statusKey] ?? 0);
+      return out;
+    },
+    prepareCreate(obj) {
+      const w = obj as WorkloadObject;
+      const name = w.metadata.name ?? '';
+      const spec = (w.spec ??= {});
+      o.defaultSpec(w);
+      const podSpec = ((spec.template ??= {}).spec ??= {});
+      defaultPodSpec(podSpec, false);
+
+      const errors = [...nameErrors(w.metadata.name, true), ...containerErrors(podSpec.containers, 'spec.template.spec.containers')];
+      const restartPolicy = String(podSpec['restartPolicy']);
+      if (!o.restartPolicies.includes(restartPolicy)) {
+        errors.push({
+          field: 'spec.template.spec.restartPolicy',
+          reason: 'FieldValueNotSupported',
+          message: `Unsupported value: "${restartPolicy}": supported values: ${o.restartPolicies.map((p) => `"${p}"`).join(', ')}`,
+        });
+      }
+      if (o.group === 'batch') {
+        if (errors.length === 0) {
+          stampIdentity(w);
+          generateJobSelector(w, errors);
+        }
+      } else if (spec.selector === undefined || spec.selector === null) {
+        errors.push({ field: 'spec.selector', reason: 'FieldValueRequired', message: 'Required value' });
+      } else if (!labelSelectorMatches(spec.selector, spec.template.metadata?.labels ?? {})) {
+        errors.push({
+          field: 'spec.template.metadata.labels',
+          reason: 'FieldValueInvalid',
+          message: `Invalid value: ${goStringMap(spec.template.metadata?.labels)}: \`selector\` does not match template \`labels\``,
+        });
+      }
+      if (errors.length > 0) throw invalid(o.kind, name, errors, o.group);
+      stampIdentity(w);
+      w.metadata.generation = 1;
+      // Status is owned by the controllers (there are none here): whatever the client sent is replaced.
+      w.status = { ...o.initialStatus };
+    },
+  };
+  return def;
+}
+
+export const deployments = workload({
+  resource: 'deployments',
+  group: 'apps',
+  kind: 'Deployment',
+  shortNames: ['deploy'],
+  restartPolicies: ['Always'],
+  defaultSpec({ spec = {} }) {
+    spec.replicas ??= 1;
+    const strategy = (spec['strategy'] ??= {}) as Record<string, unknown>;
+    strategy['type'] ??= 'RollingUpdate';
+    if (strategy['type'] === 'RollingUpdate') strategy['rollingUpdate'] = { maxUnavailable: '25%', maxSurge: '25%', ...(strategy['rollingUpdate'] as object) };
+    spec['revisionHistoryLimit'] ??= 10;
+    spec['progressDeadlineSeconds'] ??= 600;
+  },
+  initialStatus: {},
+});
+
+export const statefulsets = workload({
+  resource: 'statefulsets',
+  group: 'apps',
+  kind: 'StatefulSet',
+  shortNames: ['sts'],
+  restartPolicies: ['Always'],
+  defaultSpec({ spec = {} }) {
+    spec.replicas ??= 1;
+    spec['podManagementPolicy'] ??= 'OrderedReady';
+    const strategy = (spec['updateStrategy'] ??= {}) as Record<string, unknown>;
+    strategy['type'] ??= 'RollingUpdate';
+    if (strategy['type'] === 'RollingUpdate') strategy['rollingUpdate'] = { partition: 0, ...(strategy['rollingUpdate'] as object) };
+    spec['revisionHistoryLimit'] ??= 10;
+    spec['persistentVolumeClaimRetentionPolicy'] = { whenDeleted: 'Retain', whenScaled: 'Retain', ...(spec['persistentVolumeClaimRetentionPolicy'] as object) };
+  },
+  initialStatus: { replicas: 0, availableReplicas: 0 },
+});
+
+export const daemonsets = workload({
+  resource: 'daemonsets',
+  group: 'apps',
+  kind: 'DaemonSet',
+  shortNames: ['ds'],
+  restartPolicies: ['Always'],
+  defaultSpec({ spec = {} }) {
+    const strategy = (spec['updateStrategy'] ??= {}) as Record<string, unknown>;
+    strategy['type'] ??= 'RollingUpdate';
+    if (strategy['type'] === 'RollingUpdate') strategy['rollingUpdate'] = { maxUnavailable: 1, maxSurge: 0, ...(strategy['rollingUpdate'] as object) };
+    spec['revisionHistoryLimit'] ??= 10;
+  },
+  initialStatus: { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 },
+});
+
+export const replicasets = workload({
+  resource: 'replicasets',
+  group: 'apps',
+  kind: 'ReplicaSet',
+  shortNames: ['rs'],
+  statusFields: { 'status.replicas': 'replicas' },
+  restartPolicies: ['Always'],
+  defaultSpec({ spec = {} }) {
+    spec.replicas ??= 1;
+  },
+  initialStatus: { replicas: 0 },
+});
+
+export const jobs = workload({
+  resource: 'jobs',
+  group: 'batch',
+  kind: 'Job',
+  shortNames: [],
+  statusFields: { 'status.successful': 'succeeded' },
+  restartPolicies: ['OnFailure', 'Never'],
+  defaultSpec({ spec = {} }) {
+    if (spec['completions'] === undefined && spec['parallelism'] === undefined) spec['completions'] = 1;
+    spec['parallelism'] ??= 1;
+    spec['backoffLimit'] ??= spec['backoffLimitPerIndex'] !== undefined ? 2147483647 : 6;
+    spec['completionMode'] ??= 'NonIndexed';
+    spec['suspend'] ??= false;
+    spec['podReplacementPolicy'] ??= spec['podFailurePolicy'] !== undefined ? 'Failed' : 'TerminatingOrFailed';
+  },
+  initialStatus: {},
+});
+
+export const resources: Record<ResourceName, ResourceDef> = { pods, namespaces, nodes, deployments, statefulsets, daemonsets, replicasets, jobs };
+
+/** The resources api.addWorkload takes, by apiVersion and kind. */
+export const workloadResources: readonly ResourceDef[] = [deployments, statefulsets, daemonsets, replicasets, jobs];
+
+export function workloadDef(apiVersion: string | undefined, kind: string | undefined): ResourceDef | undefined {
+  return workloadResources.find((d) => d.apiVersion === apiVersion && d.kind === kind);
+}
 
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 

@@ -1,15 +1,16 @@
 /**
- * The REST semantics of the core/v1 resources we serve: list (selectors, pagination), get, create
- * (generateName, defaulting, validation), delete (immediate, with DELETED events), patch, and watch.
+ * The REST semantics of the resources we serve (core/v1, apps/v1, batch/v1): list (selectors,
+ * pagination), get, create (generateName, defaulting, validation), delete (immediate, with DELETED
+ * events), patch, and watch. Which verbs each resource allows is in its ResourceDef.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readJson, sendJson } from './http.js';
 import type { Kubelet } from './kubelet.js';
 import { applyPatch } from './patch.js';
-import { randomSuffix, type ResourceDef } from './resources.js';
+import { randomSuffix, resources, type ResourceDef } from './resources.js';
 import { requestVerb, type ResourceTarget } from './routes.js';
 import { compileSelectors, type Predicate } from './selectors.js';
-import { ApiError, badRequest, failure, forbidden, methodNotAllowed, notFound, pathNotFound } from './status.js';
+import { badRequest, conflict, forbidden, methodNotAllowed, notFound, objectDetails, pathNotFound } from './status.js';
 import type { Store } from './store.js';
 import { toTable, wantsTable } from './table.js';
 import { jsonClone, timestamp, type KubeObject } from './types.js';
@@ -132,13 +133,13 @@ function list(ctx: RestContext, req: IncomingMessage, res: ServerResponse, targe
     table['metadata'] = metadata;
     return sendJson(res, 200, table);
   }
-  sendJson(res, 200, { kind: `${def.kind}List`, apiVersion: 'v1', metadata, items: items.map(asListItem) });
+  sendJson(res, 200, { kind: `${def.kind}List`, apiVersion: def.apiVersion, metadata, items: items.map(asListItem) });
 }
 
 function get(ctx: RestContext, req: IncomingMessage, res: ServerResponse, target: ResourceTarget, query: URLSearchParams): void {
   const name = target.name as string;
   const obj = ctx.store.get(target.def.resource, target.namespace, name);
-  if (!obj) throw notFound(target.def.resource, name);
+  if (!obj) throw notFound(target.def.resource, name, target.def.group);
   if (wantsTable(req.headers.accept)) {
     return sendJson(res, 200, toTable(target.def.resource, [obj], obj.metadata.resourceVersion ?? '', query.get('includeObject')));
   }
@@ -152,8 +153,11 @@ async function create(ctx: RestContext, req: IncomingMessage, res: ServerRespons
   if (body['kind'] !== undefined && body['kind'] !== def.kind) {
     throw badRequest(`the kind in the data (${String(body['kind'])}) does not match the expected kind (${def.kind})`);
   }
-  const obj = jsonClone({ apiVersion: 'v1', kind: def.kind, ...body, metadata: isObject(body['metadata']) ? body['metadata'] : {} }) as KubeObject;
-  obj.apiVersion = 'v1';
+  if (body['apiVersion'] !== undefined && body['apiVersion'] !== def.apiVersion) {
+    throw badRequest(`the API version in the data (${String(body['apiVersion'])}) does not match the expected API version (${def.apiVersion})`);
+  }
+  const obj = jsonClone({ apiVersion: def.apiVersion, kind: def.kind, ...body, metadata: isObject(body['metadata']) ? body['metadata'] : {} }) as KubeObject;
+  obj.apiVersion = def.apiVersion;
   obj.kind = def.kind;
   // Server-owned metadata: whatever the client sent is replaced.
   for (const field of ['resourceVersion', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const) {
@@ -198,13 +202,16 @@ function checkPreconditions(def: ResourceDef, obj: KubeObject, options: unknown)
   const pre = isObject(options) && isObject(options['preconditions']) ? options['preconditions'] : undefined;
   if (!pre) return;
   const name = obj.metadata.name ?? '';
-  const conflict = (message: string): ApiError =>
-    new ApiError(failure(409, 'Conflict', `Operation cannot be fulfilled on ${def.resource} "${name}": ${message}`, { name, kind: def.resource }));
   if (typeof pre['uid'] === 'string' && pre['uid'] !== obj.metadata.uid) {
-    throw conflict(`Precondition failed: UID in precondition: ${pre['uid']}, UID in object meta: ${obj.metadata.uid}`);
+    throw conflict(def.resource, name, `Precondition failed: UID in precondition: ${pre['uid']}, UID in object meta: ${obj.metadata.uid}`, def.group);
   }
   if (typeof pre['resourceVersion'] === 'string' && pre['resourceVersion'] !== obj.metadata.resourceVersion) {
-    throw conflict(`Precondition failed: ResourceVersion in precondition: ${pre['resourceVersion']}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`);
+    throw conflict(
+      def.resource,
+      name,
+      `Precondition failed: ResourceVersion in precondition: ${pre['resourceVersion']}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`,
+      def.group,
+    );
   }
 }
 
@@ -214,7 +221,10 @@ export function deleteNamespace(store: Store, name: string): KubeObject {
     ns.metadata.deletionTimestamp = timestamp();
     ns['status'] = { phase: 'Terminating' };
   });
-  for (const pod of store.list('pods', name)) store.delete('pods', name, pod.metadata.name as string);
+  for (const def of Object.values(resources)) {
+    if (!def.namespaced) continue;
+    for (const obj of store.list(def.resource, name)) store.delete(def.resource, name, obj.metadata.name as string);
+  }
   store.delete('namespaces', undefined, name);
   return terminating;
 }
@@ -224,7 +234,7 @@ async function remove(ctx: RestContext, req: IncomingMessage, res: ServerRespons
   const name = target.name as string;
   const options = await readJson(req);
   const obj = ctx.store.get(def.resource, namespace, name);
-  if (!obj) throw notFound(def.resource, name);
+  if (!obj) throw notFound(def.resource, name, def.group);
   checkPreconditions(def, obj, options);
   if (def.resource === 'namespaces') {
     if (IMMORTAL_NAMESPACES.has(name)) {
@@ -233,7 +243,16 @@ async function remove(ctx: RestContext, req: IncomingMessage, res: ServerRespons
     return sendJson(res, 200, deleteNamespace(ctx.store, name));
   }
   // Deletion is immediate whatever gracePeriodSeconds says: the kubelet stops the pod's processes.
-  sendJson(res, 200, ctx.store.delete(def.resource, namespace, name));
+  // Nothing is garbage-collected: deleting a workload leaves any pods that name it as their owner.
+  const deleted = ctx.store.delete(def.resource, namespace, name);
+  if (def.deleteReturnsObject) return sendJson(res, 200, deleted);
+  sendJson(res, 200, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { ...objectDetails(name, def.resource, def.group), uid: deleted.metadata.uid },
+  });
 }
 
 async function removeCollection(ctx: RestContext, req: IncomingMessage, res: ServerResponse, target: ResourceTarget, query: URLSearchParams): Promise<void> {
@@ -243,7 +262,7 @@ async function removeCollection(ctx: RestContext, req: IncomingMessage, res: Ser
   const deleted = doomed.map((o) => ctx.store.delete(def.resource, o.metadata.namespace, o.metadata.name as string));
   sendJson(res, 200, {
     kind: `${def.kind}List`,
-    apiVersion: 'v1',
+    apiVersion: def.apiVersion,
     metadata: { resourceVersion: String(ctx.store.resourceVersion) },
     items: deleted.map(asListItem),
   });
@@ -254,17 +273,12 @@ async function patch(ctx: RestContext, req: IncomingMessage, res: ServerResponse
   const name = target.name as string;
   const body = await readJson(req);
   const current = ctx.store.get(def.resource, namespace, name);
-  if (!current) throw notFound(def.resource, name);
+  if (!current) throw notFound(def.resource, name, def.group);
   const patched = applyPatch(current, body, req.headers['content-type'] ?? '');
   if (!isObject(patched) || !isObject(patched['metadata'])) throw badRequest('the patch removes metadata');
   const rv = (patched['metadata'] as Record<string, unknown>)['resourceVersion'];
   if (rv !== undefined && rv !== current.metadata.resourceVersion) {
-    throw new ApiError(
-      failure(409, 'Conflict', `Operation cannot be fulfilled on ${def.resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`, {
-        name,
-        kind: def.resource,
-      }),
-    );
+    throw conflict(def.resource, name, 'the object has been modified; please apply your changes to the latest version and try again', def.group);
   }
   const updated = ctx.store.update<KubeObject>(def.resource, namespace, name, (obj) => {
     for (const key of Object.keys(obj)) delete obj[key];

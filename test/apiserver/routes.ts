@@ -1,9 +1,9 @@
 /**
- * What a core/v1 URL path addresses: which resource, in which namespace, which object and subresource.
- * The REST handlers, the exec upgrade and authorization all start from this.
+ * What an API path addresses (/api/v1/... for core, /apis/{group}/{version}/... for apps/v1 and
+ * batch/v1): which resource, in which namespace, which object and subresource. The REST handlers, the
+ * exec upgrade and authorization all start from this.
  */
 import { resources, type ResourceDef } from './resources.js';
-import type { ResourceName } from './store.js';
 
 export interface ResourceTarget {
   def: ResourceDef;
@@ -13,11 +13,12 @@ export interface ResourceTarget {
   subresource?: string;
 }
 
-function defFor(segment: string | undefined): ResourceDef | undefined {
-  return segment !== undefined && Object.hasOwn(resources, segment) ? resources[segment as ResourceName] : undefined;
+function defFor(segment: string | undefined, apiVersion: string): ResourceDef | undefined {
+  if (segment === undefined) return undefined;
+  return Object.values(resources).find((def) => def.resource === segment && def.apiVersion === apiVersion);
 }
 
-/** Parses /api/v1/... paths; undefined when the path does not address a resource we serve. */
+/** Parses /api/v1/... and /apis/{group}/{version}/... paths; undefined when the path addresses nothing we serve. */
 export function parseResourcePath(path: string): ResourceTarget | undefined {
   let parts: string[];
   try {
@@ -25,18 +26,27 @@ export function parseResourcePath(path: string): ResourceTarget | undefined {
   } catch {
     return undefined; // malformed percent-encoding addresses nothing
   }
-  if (parts[0] !== 'api' || parts[1] !== 'v1') return undefined;
-  const rest = parts.slice(2);
-  const first = defFor(rest[0]);
-  if (!first) return undefined;
+  let apiVersion: string;
+  let rest: string[];
+  if (parts[0] === 'api' && parts[1] === 'v1') {
+    apiVersion = 'v1';
+    rest = parts.slice(2);
+  } else if (parts[0] === 'apis' && parts.length >= 4) {
+    apiVersion = `${parts[1]}/${parts[2]}`;
+    rest = parts.slice(3);
+  } else {
+    return undefined;
+  }
 
-  // /api/v1/namespaces/{ns}/{namespaced resource}[/{name}[/{subresource}]]
-  const inner = defFor(rest[2]);
-  if (first.resource === 'namespaces' && rest.length >= 3 && inner) {
+  // {prefix}/namespaces/{ns}/{namespaced resource}[/{name}[/{subresource}]]
+  const inner = rest[0] === 'namespaces' && rest.length >= 3 ? defFor(rest[2], apiVersion) : undefined;
+  if (inner) {
     if (!inner.namespaced || rest.length > 5) return undefined;
     return withOptional({ def: inner, namespace: rest[1] }, rest[3], rest[4]);
   }
-  // /api/v1/{resource}[/{name}[/{subresource}]]; a namespaced resource here is the all-namespaces list.
+  // {prefix}/{resource}[/{name}[/{subresource}]]; a namespaced resource here is the all-namespaces list.
+  const first = defFor(rest[0], apiVersion);
+  if (!first) return undefined;
   if (rest.length > 3 || (first.namespaced && rest.length > 1)) return undefined;
   return withOptional({ def: first }, rest[1], rest[2]);
 }

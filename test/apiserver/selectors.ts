@@ -3,7 +3,7 @@
  * pkg/fields, so that a selector the real API server rejects is rejected here too (400 BadRequest).
  */
 import { badRequest } from './status.js';
-import type { KubeObject } from './types.js';
+import type { KubeObject, LabelSelector } from './types.js';
 
 type LabelOp = 'exists' | '!exists' | '=' | '!=' | 'in' | 'notin' | 'gt' | 'lt';
 
@@ -191,4 +191,43 @@ export function compileSelectors(
     const values = fields(obj);
     return fieldReqs.every((r) => ((values[r.field] ?? '') === r.value) !== r.negate);
   };
+}
+
+/**
+ * metav1.LabelSelectorAsSelector(sel).String(): requirements sorted by key, `k=v`, `k in (a,b)`,
+ * `k notin (a,b)`, `k`, `!k`. An absent or empty selector is "".
+ */
+export function labelSelectorString(selector: LabelSelector | undefined): string {
+  if (!selector) return '';
+  const reqs: { key: string; text: string }[] = [];
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) reqs.push({ key, text: `${key}=${value}` });
+  for (const e of selector.matchExpressions ?? []) {
+    const values = [...(e.values ?? [])].sort().join(',');
+    switch (e.operator) {
+      case 'In':
+        reqs.push({ key: e.key, text: `${e.key} in (${values})` });
+        break;
+      case 'NotIn':
+        reqs.push({ key: e.key, text: `${e.key} notin (${values})` });
+        break;
+      case 'Exists':
+        reqs.push({ key: e.key, text: e.key });
+        break;
+      case 'DoesNotExist':
+        reqs.push({ key: e.key, text: `!${e.key}` });
+        break;
+      default:
+        throw badRequest(`"${e.operator}" is not a valid label selector operator`);
+    }
+  }
+  return reqs
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((r) => r.text)
+    .join(',');
+}
+
+/** Whether `labels` match a metav1.LabelSelector (an empty selector matches everything). */
+export function labelSelectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean {
+  const text = labelSelectorString(selector);
+  return text === '' || matchesLabels(parseLabelSelector(text), labels);
 }

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AccessControl, AccessReviewSpec, RequestAttributes } from './access.js';
-import { apiGroups, apiVersions, authorizationGroupDoc, authorizationResources, coreResources, versionInfo } from './discovery.js';
+import { apiGroupDoc, apiGroups, apiVersions, coreResources, groupResources, versionInfo } from './discovery.js';
 import type { ExecServer } from './exec.js';
 import type { FaultInjector } from './faults.js';
 import { readBody, readJson, rejectUpgrade, sendJson, sendStatus } from './http.js';
@@ -62,12 +62,12 @@ function discovery(path: string, host: string): unknown {
       return coreResources();
     case '/apis':
       return apiGroups();
-    case '/apis/authorization.k8s.io':
-      return authorizationGroupDoc();
-    case '/apis/authorization.k8s.io/v1':
-      return authorizationResources();
-    default:
-      return undefined;
+    default: {
+      // /apis/{group} and /apis/{group}/{version}
+      const m = /^\/apis\/([^/]+)(?:\/([^/]+))?$/.exec(path);
+      if (!m) return undefined;
+      return m[2] === undefined ? apiGroupDoc(m[1] as string) : groupResources(`${m[1]}/${m[2]}`);
+    }
   }
 }
 
@@ -106,7 +106,7 @@ async function route(parts: ServerParts, req: IncomingMessage, res: ServerRespon
 }
 
 function resourceAttributes(method: string, target: NonNullable<ReturnType<typeof parseResourcePath>>, query: URLSearchParams): RequestAttributes {
-  const attrs: RequestAttributes = { kind: 'resource', verb: requestVerb(method, target, query), group: '', resource: target.def.resource };
+  const attrs: RequestAttributes = { kind: 'resource', verb: requestVerb(method, target, query), group: target.def.group, resource: target.def.resource };
   if (target.subresource !== undefined) attrs.subresource = target.subresource;
   if (target.namespace !== undefined) attrs.namespace = target.namespace;
   else if (target.def.resource === 'namespaces' && target.name !== undefined) attrs.namespace = target.name;

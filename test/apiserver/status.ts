@@ -66,13 +66,33 @@ export function reasonFor(code: number): string {
   return reasons[code] ?? 'Unknown';
 }
 
-/** `resource` is the plural resource name ("pods"), as the real messages use it. */
-export function notFound(resource: string, name: string): ApiError {
-  return new ApiError(failure(404, 'NotFound', `${resource} "${name}" not found`, { name, kind: resource }));
+/** schema.GroupResource.String(): "pods", "deployments.apps". */
+export function qualifiedResource(resource: string, group = ''): string {
+  return group ? `${resource}.${group}` : resource;
 }
 
-export function alreadyExists(resource: string, name: string): ApiError {
-  return new ApiError(failure(409, 'AlreadyExists', `${resource} "${name}" already exists`, { name, kind: resource }));
+/** StatusDetails for an object, in the API server's field order (name, group, kind). */
+export function objectDetails(name: string, resource: string, group = ''): StatusDetails {
+  return group ? { name, group, kind: resource } : { name, kind: resource };
+}
+
+/**
+ * `resource` is the plural resource name ("pods"), as the real messages use it; `group` qualifies it
+ * (`deployments.apps "web" not found`).
+ */
+export function notFound(resource: string, name: string, group = ''): ApiError {
+  return new ApiError(failure(404, 'NotFound', `${qualifiedResource(resource, group)} "${name}" not found`, objectDetails(name, resource, group)));
+}
+
+export function alreadyExists(resource: string, name: string, group = ''): ApiError {
+  return new ApiError(failure(409, 'AlreadyExists', `${qualifiedResource(resource, group)} "${name}" already exists`, objectDetails(name, resource, group)));
+}
+
+/** 409 Conflict, `Operation cannot be fulfilled on deployments.apps "web": <why>`. */
+export function conflict(resource: string, name: string, why: string, group = ''): ApiError {
+  return new ApiError(
+    failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(resource, group)} "${name}": ${why}`, objectDetails(name, resource, group)),
+  );
 }
 
 export function badRequest(message: string): ApiError {
@@ -109,19 +129,24 @@ export function unsupportedMediaType(accepted: readonly string[]): ApiError {
 
 export interface FieldError {
   field: string;
-  /** "Required value" or `Invalid value: "x": why` — the detail the real validation messages use. */
+  /**
+   * "Required value", `Invalid value: "x": why` or `Unsupported value: "x": supported values: ...` — the
+   * detail the real validation messages use.
+   */
   message: string;
-  reason: 'FieldValueRequired' | 'FieldValueInvalid';
+  reason: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported';
 }
 
-/** 422 Invalid, e.g. `Pod "x" is invalid: spec.containers: Required value`. */
-export function invalid(kind: string, name: string, errors: FieldError[]): ApiError {
+/**
+ * 422 Invalid, e.g. `Pod "x" is invalid: spec.containers: Required value`, or with a group
+ * `Deployment.apps "web" is invalid: ...`.
+ */
+export function invalid(kind: string, name: string, errors: FieldError[], group = ''): ApiError {
   const parts = errors.map((e) => `${e.field}: ${e.message}`);
   const summary = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
   return new ApiError(
-    failure(422, 'Invalid', `${kind} "${name}" is invalid: ${summary}`, {
-      name,
-      kind,
+    failure(422, 'Invalid', `${group ? `${kind}.${group}` : kind} "${name}" is invalid: ${summary}`, {
+      ...objectDetails(name, kind, group),
       causes: errors.map((e) => ({ reason: e.reason, message: e.message, field: e.field })),
     }),
   );

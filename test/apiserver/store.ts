@@ -3,10 +3,11 @@
  * value of one global, monotonically increasing resourceVersion and is appended to a bounded history,
  * which is what lets a watch resume from a resourceVersion (and answer 410 Expired once it is gone).
  */
+import { resources } from './resources.js';
 import { alreadyExists, notFound } from './status.js';
 import { jsonClone, type KubeObject } from './types.js';
 
-export type ResourceName = 'namespaces' | 'nodes' | 'pods';
+export type ResourceName = 'namespaces' | 'nodes' | 'pods' | 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'jobs';
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface StoreEvent {
@@ -60,7 +61,7 @@ export class Store {
     const name = object.metadata.name ?? '';
     const key = keyOf(object.metadata.namespace, name);
     const bucket = this.bucket(resource);
-    if (bucket.has(key)) throw alreadyExists(resource, name);
+    if (bucket.has(key)) throw alreadyExists(resource, name, resources[resource].group);
     const stored = jsonClone(object);
     stored.metadata.resourceVersion = String(++this.rv);
     bucket.set(key, stored);
@@ -73,7 +74,7 @@ export class Store {
     const key = keyOf(namespace, name);
     const bucket = this.bucket(resource);
     const current = bucket.get(key);
-    if (!current) throw notFound(resource, name);
+    if (!current) throw notFound(resource, name, resources[resource].group);
     const next = jsonClone(current) as T;
     mutate(next);
     // Identity fields cannot change through an update: the key would no longer match the object.
@@ -91,7 +92,7 @@ export class Store {
     const key = keyOf(namespace, name);
     const bucket = this.bucket(resource);
     const current = bucket.get(key);
-    if (!current) throw notFound(resource, name);
+    if (!current) throw notFound(resource, name, resources[resource].group);
     bucket.delete(key);
     // The DELETED event carries the last state with a fresh resourceVersion, as etcd's delete revision.
     const last = jsonClone(current);

@@ -1,10 +1,11 @@
 /**
- * Server-side printing: kubectl's human-readable output (`kubectl get pods`, `get nodes`) asks for
+ * Server-side printing: kubectl's human-readable output (`kubectl get pods`, `get deploy`) asks for
  * `Accept: application/json;as=Table;v=v1;g=meta.k8s.io`, and prints the columns the server computes.
  * The columns follow pkg/printers/internalversion for the resources we serve.
  */
+import { labelSelectorString } from './selectors.js';
 import type { ResourceName } from './store.js';
-import type { ContainerStatus, KubeObject, Namespace, Node, Pod } from './types.js';
+import type { ContainerStatus, KubeObject, Namespace, Node, Pod, WorkloadObject } from './types.js';
 
 interface ColumnDefinition {
   name: string;
@@ -24,6 +25,11 @@ export function wantsTable(accept: string | undefined): boolean {
 function column(name: string, description: string, priority = 0, format = ''): ColumnDefinition {
   return { name, type: 'string', format, description, priority };
 }
+
+const TEMPLATE_COLUMNS: ColumnDefinition[] = [
+  column('Containers', 'Names of each container in the template.', 1),
+  column('Images', 'Images referenced by each container in the template.', 1),
+];
 
 const COLUMNS: Record<ResourceName, ColumnDefinition[]> = {
   pods: [
@@ -53,6 +59,51 @@ const COLUMNS: Record<ResourceName, ColumnDefinition[]> = {
     column('Name', 'Name must be unique within a namespace.', 0, 'name'),
     column('Status', 'The status of the namespace'),
     column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
+  ],
+  deployments: [
+    column('Name', 'Name must be unique within a namespace.', 0, 'name'),
+    column('Ready', 'Number of the pod with ready state'),
+    column('Up-to-date', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
+    column('Available', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
+    column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
+    ...TEMPLATE_COLUMNS,
+    column('Selector', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.', 1),
+  ],
+  statefulsets: [
+    column('Name', 'Name must be unique within a namespace.', 0, 'name'),
+    column('Ready', 'Number of the pod with ready state'),
+    column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
+    ...TEMPLATE_COLUMNS,
+  ],
+  daemonsets: [
+    column('Name', 'Name must be unique within a namespace.', 0, 'name'),
+    column('Desired', 'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).'),
+    column('Current', 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.'),
+    column('Ready', 'numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.'),
+    column('Up-to-date', 'The total number of nodes that are running updated daemon pod'),
+    column('Available', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)'),
+    column('Node Selector', 'NodeSelector is a selector which must be true for the pod to fit on a node.'),
+    column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
+    ...TEMPLATE_COLUMNS,
+    column('Selector', 'A label query over pods that are managed by the daemon set.', 1),
+  ],
+  replicasets: [
+    column('Name', 'Name must be unique within a namespace.', 0, 'name'),
+    column('Desired', 'Replicas is the number of desired pods.'),
+    column('Current', 'Replicas is the most recently observed number of replicas.'),
+    column('Ready', 'readyReplicas is the number of pods targeted by this ReplicaSet with a Ready Condition.'),
+    column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
+    ...TEMPLATE_COLUMNS,
+    column('Selector', 'Selector is a label query over pods that should match the replica count.', 1),
+  ],
+  jobs: [
+    column('Name', 'Name must be unique within a namespace.', 0, 'name'),
+    column('Status', 'Status of the job.'),
+    column('Completions', 'The number of pods which reached phase Succeeded.'),
+    column('Duration', 'Time required to complete the job.'),
+    column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
+    ...TEMPLATE_COLUMNS,
+    column('Selector', 'A label query over pods that should match the pod count.', 1),
   ],
 };
 
@@ -151,10 +202,101 @@ function namespaceCells(ns: Namespace): Cell[] {
   return [ns.metadata.name ?? '', String(ns.status?.phase ?? ''), age(ns)];
 }
 
+/** layoutContainerCells: the template's container names and images, comma-separated. */
+function templateCells(w: WorkloadObject): Cell[] {
+  const containers = w.spec?.template?.spec?.containers ?? [];
+  return [containers.map((c) => c.name).join(','), containers.map((c) => c.image ?? '').join(',')];
+}
+
+/** The numbers the printers read from a workload's status (absent int32 fields are 0). */
+function counts(w: WorkloadObject): (field: string) => number {
+  const status = (w.status ?? {}) as Record<string, unknown>;
+  return (field) => Number(status[field] ?? 0);
+}
+
+/** spec.replicas as the internal version holds it: apps/v1 defaults a missing value to 1. */
+function desiredReplicas(w: WorkloadObject): number {
+  return w.spec?.replicas ?? 1;
+}
+
+function deploymentCells(w: WorkloadObject): Cell[] {
+  const n = counts(w);
+  return [
+    w.metadata.name ?? '',
+    `${n('readyReplicas')}/${desiredReplicas(w)}`,
+    n('updatedReplicas'),
+    n('availableReplicas'),
+    age(w),
+    ...templateCells(w),
+    labelSelectorString(w.spec?.selector),
+  ];
+}
+
+function statefulSetCells(w: WorkloadObject): Cell[] {
+  const n = counts(w);
+  return [w.metadata.name ?? '', `${n('readyReplicas')}/${desiredReplicas(w)}`, age(w), ...templateCells(w)];
+}
+
+function daemonSetCells(w: WorkloadObject): Cell[] {
+  const n = counts(w);
+  const nodeSelector = (w.spec?.template?.spec?.['nodeSelector'] ?? {}) as Record<string, string>;
+  const formatted = Object.keys(nodeSelector)
+    .sort()
+    .map((k) => `${k}=${nodeSelector[k]}`)
+    .join(',');
+  return [
+    w.metadata.name ?? '',
+    n('desiredNumberScheduled'),
+    n('currentNumberScheduled'),
+    n('numberReady'),
+    n('updatedNumberScheduled'),
+    n('numberAvailable'),
+    formatted || '<none>',
+    age(w),
+    ...templateCells(w),
+    labelSelectorString(w.spec?.selector),
+  ];
+}
+
+function replicaSetCells(w: WorkloadObject): Cell[] {
+  const n = counts(w);
+  return [w.metadata.name ?? '', desiredReplicas(w), n('replicas'), n('readyReplicas'), age(w), ...templateCells(w), labelSelectorString(w.spec?.selector)];
+}
+
+/** printJob: Status from the conditions, Completions as succeeded/completions, Duration from start to completion. */
+function jobCells(w: WorkloadObject): Cell[] {
+  const spec = w.spec ?? {};
+  const status = (w.status ?? {}) as Record<string, unknown>;
+  const succeeded = Number(status['succeeded'] ?? 0);
+  let completions: string;
+  if (typeof spec['completions'] === 'number') {
+    completions = `${succeeded}/${spec['completions']}`;
+  } else {
+    const parallelism = Number(spec['parallelism'] ?? 0);
+    completions = parallelism > 1 ? `${succeeded}/1 of ${parallelism}` : `${succeeded}/1`;
+  }
+  const start = typeof status['startTime'] === 'string' ? Date.parse(status['startTime']) : undefined;
+  const end = typeof status['completionTime'] === 'string' ? Date.parse(status['completionTime']) : undefined;
+  const duration = start === undefined ? '' : humanDuration((end ?? Date.now()) - start);
+  const has = (type: string): boolean => (w.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
+  let state = 'Running';
+  if (has('Complete')) state = 'Complete';
+  else if (has('Failed')) state = 'Failed';
+  else if (w.metadata.deletionTimestamp) state = 'Terminating';
+  else if (has('Suspended')) state = 'Suspended';
+  else if (has('FailureTarget')) state = 'FailureTarget';
+  return [w.metadata.name ?? '', state, completions, duration, age(w), ...templateCells(w), labelSelectorString(spec.selector)];
+}
+
 const CELLS: Record<ResourceName, (obj: KubeObject) => Cell[]> = {
   pods: (o) => podCells(o as Pod),
   nodes: (o) => nodeCells(o as Node),
   namespaces: (o) => namespaceCells(o as Namespace),
+  deployments: (o) => deploymentCells(o as WorkloadObject),
+  statefulsets: (o) => statefulSetCells(o as WorkloadObject),
+  daemonsets: (o) => daemonSetCells(o as WorkloadObject),
+  replicasets: (o) => replicaSetCells(o as WorkloadObject),
+  jobs: (o) => jobCells(o as WorkloadObject),
 };
 
 /**

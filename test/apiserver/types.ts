@@ -122,6 +122,34 @@ export interface Node extends KubeObject {
   };
 }
 
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+  [field: string]: unknown;
+}
+
+export interface PodTemplateSpec {
+  metadata?: ObjectMeta;
+  spec?: PodSpec;
+  [field: string]: unknown;
+}
+
+/** The spec fields the stand-in reads of apps/v1 workloads and batch/v1 jobs; the rest is kept as given. */
+export interface WorkloadSpec {
+  replicas?: number;
+  selector?: LabelSelector;
+  template?: PodTemplateSpec;
+  [field: string]: unknown;
+}
+
+/** An apps/v1 Deployment, StatefulSet, DaemonSet or ReplicaSet, or a batch/v1 Job. */
+export interface WorkloadObject extends KubeObject {
+  apiVersion: string;
+  kind: string;
+  spec?: WorkloadSpec;
+  status?: { conditions?: Condition[]; [field: string]: unknown };
+}
+
 /** Kubernetes serializes timestamps with second precision. */
 export function timestamp(date: Date = new Date()): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');

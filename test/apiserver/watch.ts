@@ -58,7 +58,7 @@ export class WatchHub {
     const bookmark = (annotations?: Record<string, string>): void => {
       const metadata: Record<string, unknown> = { resourceVersion: String(this.store.resourceVersion), creationTimestamp: null };
       if (annotations) metadata['annotations'] = annotations;
-      write('BOOKMARK', { kind, apiVersion: 'v1', metadata });
+      write('BOOKMARK', { kind, apiVersion: w.def.apiVersion, metadata });
     };
     const inScope = (obj: KubeObject): boolean => w.namespace === undefined || obj.metadata.namespace === w.namespace;
     const matches = (obj: KubeObject | undefined): boolean => !!obj && inScope(obj) && w.predicate(obj);

@@ -58,7 +58,7 @@ describe('rejected before anything is created', () => {
   it.each([
     ['no target', [], /no target: give node\/NAME/],
     ['node without a name', ['node/'], /has no node name/],
-    ['an unsupported kind', ['deploy/x'], /target kind "deploy" is not supported/],
+    ['an unsupported kind', ['svc/x'], /target kind "svc" is not supported/],
     ['a target without a kind', ['worker-1'], /has no kind: write node\/NAME/],
     ['a node that does not exist', ['node/nope'], /node "nope" not found[\s\S]*kubectl get nodes/],
     ['a duration that is not one', ['node/worker-1', '--duration', 'abc'], /--duration "abc" is not a duration/],

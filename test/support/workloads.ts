@@ -49,6 +49,7 @@ export function makeWorkload(
   name: string,
   containers: { name: string; init?: boolean }[],
   node = 'worker-1',
+  labels: Record<string, string> = {},
 ): Workload {
   const uid = uuid();
   // A static pod's cgroup carries its config hash; the API's mirror pod has its own uid.
@@ -80,6 +81,7 @@ export function makeWorkload(
         namespace,
         name,
         uid,
+        labels,
         annotations: layout === 'static-kind-prefix' ? { 'kubernetes.io/config.mirror': cgroupUid, 'kubernetes.io/config.source': 'file' } : {},
       },
       spec: {

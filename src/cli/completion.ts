@@ -1,0 +1,410 @@
+/**
+ * Shell completion, answered the way cobra's hidden `__complete` command answers: one candidate per
+ * line (`value` or `value<TAB>description`), then a `:N` directive line. kubectl (1.26+) runs the
+ * executable `kubectl_complete-trace_exec` with the words typed after `kubectl trace-exec`, the last
+ * one being the word under the cursor (possibly ""), and hands the answer to the shell; the scripts
+ * of `trace-exec completion bash|zsh|fish` do the same for `kubectl-trace_exec` typed directly.
+ *
+ * planCompletion() is pure (what is being completed, and with which --kubeconfig/--context);
+ * complete() fetches live names through src/kube/names.ts only when a plan needs them.
+ */
+import { DEFAULT_IMAGE } from './options.js';
+import { parseDuration } from './duration.js';
+import { OUTPUT_FORMATS } from '../output/index.js';
+
+/** cobra's ShellCompDirective bits. */
+export const Directive = {
+  Default: 0,
+  Error: 1,
+  NoSpace: 2,
+  NoFileComp: 4,
+  FilterFileExt: 8,
+  FilterDirs: 16,
+  KeepOrder: 32,
+} as const;
+
+export interface Candidate {
+  value: string;
+  description?: string;
+}
+
+/** Where names come from: the cluster (nodes, namespaces) and the kubeconfig (contexts). */
+export interface Connection {
+  kubeconfig: string | null;
+  context: string | null;
+  requestTimeoutMs: number | null;
+}
+
+export type Plan =
+  /** Fixed candidates (filtered by `partial`, then `before` is put in front of each). */
+  | { kind: 'static'; before: string; partial: string; candidates: Candidate[]; directive: number }
+  /** Node names from the cluster, each written `before` + name (`node/worker-1`); not those in `exclude`. */
+  | { kind: 'nodes'; before: string; partial: string; exclude: string[]; conn: Connection; extra: Candidate[] }
+  /** Namespace names; `exclude` are the ones already in a comma list. */
+  | { kind: 'namespaces'; before: string; partial: string; exclude: string[]; conn: Connection }
+  /** The kubeconfig's contexts. */
+  | { kind: 'contexts'; before: string; partial: string; kubeconfig: string | null }
+  /** Let the shell complete file names (--kubeconfig). */
+  | { kind: 'files' };
+
+type ValueKind = 'namespaces' | 'namespace' | 'output' | 'kubeconfig' | 'context' | 'duration' | 'timeout' | 'request-timeout' | 'image' | 'number' | 'none';
+
+interface Flag {
+  name: string;
+  alias?: string;
+  /** What its value is; undefined for a boolean flag. */
+  value?: ValueKind;
+  description: string;
+  /** May be given more than once (still offered after it was). */
+  repeatable?: boolean;
+}
+
+/** The flags of `trace-exec` (src/cli.ts defines them for yargs; test/release checks the two agree). */
+export const MAIN_FLAGS: readonly Flag[] = [
+  { name: 'namespace', alias: 'n', value: 'namespaces', repeatable: true, description: 'only execs of pods in these namespaces' },
+  { name: 'output', alias: 'o', value: 'output', description: 'output format' },
+  { name: 'duration', alias: 'd', value: 'duration', description: 'stop after this long' },
+  { name: 'max-events', value: 'number', description: 'stop after this many printed execs' },
+  { name: 'kubeconfig', value: 'kubeconfig', description: 'path to the kubeconfig file' },
+  { name: 'context', value: 'context', description: 'the kubeconfig context to use' },
+  { name: 'request-timeout', value: 'request-timeout', description: 'limit for each API request' },
+  { name: 'image', value: 'image', description: 'debug pod image (must contain bpftrace)' },
+  { name: 'debug-namespace', value: 'namespace', description: 'create the debug pod in this existing namespace' },
+  { name: 'timeout', value: 'timeout', description: 'how long to wait for the debug pod to be Running' },
+  { name: 'local', description: 'trace this machine directly, without a cluster' },
+  { name: 'node-selector', value: 'none', description: 'trace every node with these labels' },
+  { name: 'all-nodes', description: 'trace every node' },
+  { name: 'yes', description: 'do not ask before tracing many nodes' },
+  { name: 'selector', alias: 'l', value: 'none', description: 'only execs of pods with these labels' },
+  { name: 'container', alias: 'c', value: 'none', description: 'only execs in containers with this name' },
+  { name: 'comm', value: 'none', description: 'only execs whose command name matches this regular expression' },
+  { name: 'failed', description: 'only execs that failed' },
+  { name: 'host', description: 'only host processes' },
+  { name: 'verbose', alias: 'v', description: 'say more on stderr' },
+  { name: 'help', alias: 'h', description: 'show help' },
+  { name: 'version', description: 'show version' },
+];
+
+/** The flags of `trace-exec cleanup`. */
+export const CLEANUP_FLAGS: readonly Flag[] = [
+  { name: 'namespace', alias: 'n', value: 'namespace', description: "debug pods in this namespace" },
+  { name: 'all-namespaces', alias: 'A', description: 'debug pods in every namespace' },
+  { name: 'dry-run', description: 'only list what would be removed' },
+  { name: 'all', description: 'also pods that may belong to a trace still running' },
+  { name: 'kubeconfig', value: 'kubeconfig', description: 'path to the kubeconfig file' },
+  { name: 'context', value: 'context', description: 'the kubeconfig context to use' },
+  { name: 'verbose', alias: 'v', description: 'say more on stderr' },
+  { name: 'help', alias: 'h', description: 'show help' },
+];
+
+export const SHELLS = ['bash', 'zsh', 'fish'] as const;
+export type Shell = (typeof SHELLS)[number];
+
+const SUBCOMMANDS: Candidate[] = [
+  { value: 'cleanup', description: 'remove debug pods and namespaces that runs left behind' },
+  { value: 'completion', description: 'print a shell completion script (bash, zsh, fish)' },
+];
+
+const FORMAT_HELP: Record<string, string> = {
+  table: 'live table (default)',
+  wide: 'live table with node, uid, return value, container id',
+  json: 'one JSON object per exec',
+  summary: 'counts per namespace / pod / container at the end',
+};
+
+const EXAMPLES: Partial<Record<ValueKind, string[]>> = {
+  duration: ['30s', '1m', '5m', '10m'],
+  timeout: ['30s', '2m', '5m'],
+  'request-timeout': ['5s', '10s', '30s'],
+};
+
+const TARGET_KINDS = ['node', 'nodes', 'no'];
+
+function findFlag(flags: readonly Flag[], word: string): Flag | undefined {
+  if (word.startsWith('--')) return flags.find((f) => f.name === word.slice(2));
+  if (/^-[A-Za-z]$/.test(word)) return flags.find((f) => f.alias === word.slice(1));
+  return undefined;
+}
+
+/**
+ * What to complete. `args` are the words after the command name; the last is the word being
+ * completed ("" right after a space).
+ */
+export function planCompletion(args: readonly string[]): Plan {
+  const words = args.length > 0 ? args.slice(0, -1) : [];
+  const toComplete = args.length > 0 ? args[args.length - 1]! : '';
+  const sub = words[0] === 'cleanup' || words[0] === 'completion' ? words[0] : null;
+  const flags = sub === 'cleanup' ? CLEANUP_FLAGS : sub === 'completion' ? [MAIN_FLAGS.find((f) => f.name === 'help')!] : MAIN_FLAGS;
+
+  // Read the words already typed: flag values that matter to lookups, positionals, flags seen.
+  const given = new Map<string, string[]>();
+  const positionals: string[] = [];
+  let pending: Flag | null = null; // a flag whose value is the next word
+  let dashdash = false;
+  for (const w of sub ? words.slice(1) : words) {
+    if (pending) {
+      given.get(pending.name)!.push(w);
+      pending = null;
+      continue;
+    }
+    if (dashdash || w === '-' || !w.startsWith('-')) {
+      positionals.push(w);
+      continue;
+    }
+    if (w === '--') {
+      dashdash = true;
+      continue;
+    }
+    const eq = w.indexOf('=');
+    const flag = findFlag(flags, eq > 0 ? w.slice(0, eq) : w);
+    if (!flag) continue; // unknown: the CLI will say so; completion carries on
+    const values = given.get(flag.name) ?? [];
+    given.set(flag.name, values);
+    if (eq > 0) values.push(w.slice(eq + 1));
+    else if (flag.value) pending = flag;
+  }
+  const last = (name: string): string | null => given.get(name)?.at(-1) ?? null;
+  const timeout = last('request-timeout');
+  let requestTimeoutMs: number | null = null;
+  try {
+    requestTimeoutMs = timeout === null ? null : parseDuration(timeout, '--request-timeout');
+  } catch {
+    // a bad value is the CLI's to report
+  }
+  const conn: Connection = { kubeconfig: last('kubeconfig'), context: last('context'), requestTimeoutMs };
+  const nothing = (directive: number = Directive.NoFileComp): Plan => ({ kind: 'static', before: '', partial: '', candidates: [], directive });
+
+  // The value of a flag: `-o <TAB>`, or `--output=<TAB>`.
+  const valueOf = (flag: Flag, before: string, partial: string): Plan => {
+    const fixed = (candidates: Candidate[]): Plan => ({ kind: 'static', before, partial, candidates, directive: Directive.NoFileComp });
+    switch (flag.value) {
+      case 'namespaces': {
+        // A comma list (-n a,b,<TAB>): complete the last element, leave out the ones already there.
+        const comma = partial.lastIndexOf(',');
+        const head = partial.slice(0, comma + 1);
+        const exclude = [...(given.get(flag.name) ?? []).flatMap((v) => v.split(',')), ...head.split(',')].filter((n) => n !== '');
+        return { kind: 'namespaces', before: before + head, partial: partial.slice(comma + 1), exclude, conn };
+      }
+      case 'namespace':
+        return { kind: 'namespaces', before, partial, exclude: [], conn };
+      case 'output':
+        return fixed(OUTPUT_FORMATS.map((f) => ({ value: f, description: FORMAT_HELP[f] })));
+      case 'kubeconfig':
+        return before === '' ? { kind: 'files' } : nothing(Directive.Default);
+      case 'context':
+        return { kind: 'contexts', before, partial, kubeconfig: conn.kubeconfig };
+      case 'image':
+        return fixed([{ value: DEFAULT_IMAGE, description: 'default' }]);
+      default:
+        return fixed((EXAMPLES[flag.value!] ?? []).map((value) => ({ value })));
+    }
+  };
+
+  // Right after a flag that takes a value: `-o <TAB>`.
+  if (pending) return valueOf(pending, '', toComplete);
+
+  if (!dashdash && toComplete.startsWith('-')) {
+    const eq = toComplete.indexOf('=');
+    if (eq > 0) {
+      const flag = findFlag(flags, toComplete.slice(0, eq));
+      return flag?.value ? valueOf(flag, toComplete.slice(0, eq + 1), toComplete.slice(eq + 1)) : nothing();
+    }
+    // Flag names: long ones, and the short ones once only "-" is typed; not those already given.
+    const offered = flags.filter((f) => f.repeatable || !given.has(f.name));
+    const candidates: Candidate[] = [];
+    for (const f of offered) {
+      candidates.push({ value: `--${f.name}`, description: f.description });
+      if (f.alias && !toComplete.startsWith('--')) candidates.push({ value: `-${f.alias}`, description: f.description });
+    }
+    return { kind: 'static', before: '', partial: toComplete, candidates, directive: Directive.NoFileComp };
+  }
+
+  // Positionals.
+  if (sub === 'completion') {
+    return positionals.length === 0 ? { kind: 'static', before: '', partial: toComplete, candidates: SHELLS.map((s) => ({ value: s })), directive: Directive.NoFileComp } : nothing();
+  }
+  if (sub === 'cleanup' || ['local', 'all-nodes', 'node-selector'].some((f) => given.has(f))) return nothing();
+  // Targets: several nodes may be given; the ones already there are not offered again.
+  const targetNode = (t: string): string | null => (TARGET_KINDS.includes(t.slice(0, t.indexOf('/')).toLowerCase()) ? t.slice(t.indexOf('/') + 1) : null);
+  const exclude = positionals.map(targetNode).filter((n): n is string => n !== null);
+  if (exclude.length < positionals.length) return nothing(); // a pod or workload target goes alone
+  const slash = toComplete.indexOf('/');
+  if (slash >= 0) {
+    const kind = toComplete.slice(0, slash);
+    if (!TARGET_KINDS.includes(kind.toLowerCase())) return nothing();
+    return { kind: 'nodes', before: `${kind}/`, partial: toComplete.slice(slash + 1), exclude, conn, extra: [] };
+  }
+  const extra = words.length === 0 ? SUBCOMMANDS.filter((c) => c.value.startsWith(toComplete)) : [];
+  if ('node/'.startsWith(toComplete)) return { kind: 'nodes', before: 'node/', partial: '', exclude, conn, extra };
+  return { kind: 'static', before: '', partial: toComplete, candidates: extra, directive: Directive.NoFileComp };
+}
+
+export interface NameLookups {
+  nodes(conn: Connection): Promise<string[]>;
+  namespaces(conn: Connection): Promise<string[]>;
+  contexts(kubeconfig: string | null): string[] | Promise<string[]>;
+}
+
+export interface Completion {
+  candidates: Candidate[];
+  directive: number;
+  /** Why a lookup failed (for stderr; the shell shows nothing). */
+  error?: string;
+}
+
+const withPrefix = (names: string[], before: string, partial: string, exclude: string[] = []): Candidate[] =>
+  names.filter((n) => n.startsWith(partial) && !exclude.includes(n)).map((n) => ({ value: before + n }));
+
+/** Runs a plan: looks names up when it must. */
+export async function complete(args: readonly string[], lookups: NameLookups): Promise<Completion> {
+  const plan = planCompletion(args);
+  try {
+    switch (plan.kind) {
+      case 'static':
+        return {
+          candidates: plan.candidates.filter((c) => c.value.startsWith(plan.partial)).map((c) => ({ ...c, value: plan.before + c.value })),
+          directive: plan.directive,
+        };
+      case 'files':
+        return { candidates: [], directive: Directive.Default };
+      case 'nodes':
+        return { candidates: [...plan.extra, ...withPrefix(await lookups.nodes(plan.conn), plan.before, plan.partial, plan.exclude)], directive: Directive.NoFileComp };
+      case 'namespaces':
+        return { candidates: withPrefix(await lookups.namespaces(plan.conn), plan.before, plan.partial, plan.exclude), directive: Directive.NoFileComp };
+      case 'contexts':
+        return { candidates: withPrefix(await lookups.contexts(plan.kubeconfig), plan.before, plan.partial), directive: Directive.NoFileComp };
+    }
+  } catch (e) {
+    const extra = plan.kind === 'nodes' ? plan.extra : [];
+    return { candidates: extra, directive: extra.length > 0 ? Directive.NoFileComp : Directive.Error, error: (e as Error).message };
+  }
+}
+
+/** cobra's wire format: candidates, one per line, then `:N`. Tabs and newlines never reach a value. */
+export function formatCompletion(c: Completion, descriptions = true): string {
+  const clean = (s: string): string => s.replace(/[\t\r\n]+/g, ' ');
+  const lines = c.candidates.map((x) => (descriptions && x.description ? `${clean(x.value)}\t${clean(x.description)}` : clean(x.value)));
+  return [...lines, `:${c.directive}`].join('\n') + '\n';
+}
+
+export type Invocation = 'kubectl' | 'oc' | 'complete';
+
+/**
+ * Which name the program was started under: argv[1] is the path typed or found on PATH (for the
+ * standalone executable too); the launchers in the release archives, which exec the one executable,
+ * say it in TRACE_EXEC_INVOKED_AS.
+ */
+export function invokedAs(argv1: string | undefined, envName: string | undefined): Invocation {
+  const name = (envName || argv1 || '').split('/').pop() ?? '';
+  if (name.startsWith('kubectl_complete-trace_exec') || name.startsWith('oc_complete-trace_exec')) return 'complete';
+  if (name.startsWith('oc-trace_exec')) return 'oc';
+  return 'kubectl';
+}
+
+/** The script `trace-exec completion SHELL` prints: completes kubectl-trace_exec and oc-trace_exec typed directly. */
+export function completionScript(shell: Shell): string {
+  switch (shell) {
+    case 'bash':
+      return BASH;
+    case 'zsh':
+      return ZSH;
+    case 'fish':
+      return FISH;
+  }
+}
+
+const COMMANDS = 'kubectl-trace_exec oc-trace_exec';
+
+const BASH = `# bash completion for ${COMMANDS}
+# Load it with:  source <(kubectl-trace_exec completion bash)
+# (kubectl trace-exec <TAB> itself is completed by kubectl 1.26+ through kubectl_complete-trace_exec.)
+_trace_exec_complete() {
+  local line cur cmd out directive entry value n
+  local -a words
+  # The words as typed up to the cursor, split at blanks only (bash would also split at '=' and ':').
+  line=\${COMP_LINE:0:COMP_POINT}
+  read -ra words <<<"$line"
+  n=\${#words[@]}
+  cur=
+  if [[ $line != *[[:space:]] ]] && (( n > 1 )); then
+    cur=\${words[n-1]}
+    unset "words[n-1]"
+  fi
+  cmd=\${words[0]}
+  out=$("$cmd" __complete "\${words[@]:1}" "$cur" 2>/dev/null) || return 0
+  directive=\${out##*:}
+  out=\${out%:*}
+  [[ $directive =~ ^[0-9]+$ ]] || return 0
+  COMPREPLY=()
+  (( directive & 1 )) && return 0
+  while IFS= read -r entry; do
+    [[ -z $entry ]] && continue
+    value=\${entry%%$'\\t'*}
+    [[ $value == "$cur"* ]] || continue
+    # bash replaces only its own current word, which starts after the last '=' or ':' of cur.
+    if [[ $cur == *[=:]* && $COMP_WORDBREAKS == *[=:]* ]]; then value=\${value#"\${cur%[=:]*}"?}; fi
+    COMPREPLY+=("$value")
+  done <<<"$out"
+  (( directive & 2 )) && compopt -o nospace 2>/dev/null
+  if (( \${#COMPREPLY[@]} == 0 )) && ! (( directive & 4 )); then
+    compopt -o default 2>/dev/null
+  fi
+  return 0
+}
+complete -o nosort -F _trace_exec_complete ${COMMANDS} 2>/dev/null || complete -F _trace_exec_complete ${COMMANDS}
+`;
+
+const ZSH = `#compdef ${COMMANDS}
+# zsh completion for ${COMMANDS}
+# Load it with:  source <(kubectl-trace_exec completion zsh)   (after compinit)
+_trace_exec_complete() {
+  local out directive line value desc
+  local -a lines candidates
+  out=$("\${words[1]}" __complete "\${(@)words[2,CURRENT-1]}" "\${words[CURRENT]}" 2>/dev/null) || return 1
+  lines=("\${(@f)out}")
+  directive=\${lines[-1]#:}
+  [[ $directive == <-> ]] || return 1
+  (( directive & 1 )) && return 1
+  for line in "\${(@)lines[1,-2]}"; do
+    [[ -z $line ]] && continue
+    value=\${line%%$'\\t'*}
+    desc=\${line#*$'\\t'}
+    [[ $desc == "$line" ]] && desc=
+    value=\${value//:/\\\\:}
+    candidates+=("$value\${desc:+:$desc}")
+  done
+  if (( \${#candidates} > 0 )); then
+    if (( directive & 2 )); then _describe -t values 'trace-exec' candidates -S ''; else _describe -t values 'trace-exec' candidates; fi
+  elif ! (( directive & 4 )); then
+    _files
+  fi
+}
+compdef _trace_exec_complete ${COMMANDS}
+`;
+
+const FISH = `# fish completion for ${COMMANDS}
+# Load it with:  kubectl-trace_exec completion fish | source
+function __trace_exec_complete
+    set -l words (commandline -opc)
+    set -l cur (commandline -ct)
+    set -l cmd $words[1]
+    set -e words[1]
+    set -l out ($cmd __complete $words "$cur" 2>/dev/null)
+    or return
+    set -l directive (string replace -r '^:' '' -- $out[-1])
+    set -e out[-1]
+    string match -qr '^[0-9]+$' -- $directive
+    or return
+    if test (math "$directive % 2") -eq 1
+        return
+    end
+    if test (count $out) -gt 0
+        printf '%s\\n' $out
+    else if test (math "floor($directive / 4) % 2") -eq 0
+        __fish_complete_path "$cur"
+    end
+end
+for cmd in ${COMMANDS}
+    complete -c $cmd -f -a '(__trace_exec_complete)'
+end
+`;

@@ -1,0 +1,49 @@
+/**
+ * Which joined execs to show: -n namespaces, pod/workload targets, -l, -c, --comm, --failed, --host.
+ * All are applied on the client after the join; an unattributed exec is in no namespace and no pod.
+ */
+import type { Filters } from '../cli/options.js';
+import type { AttributedEvent } from './types.js';
+import { matches, parseSelector } from './selector.js';
+import type { LabelSelector } from './selector.js';
+
+/** The pods whose execs pod and workload targets keep (resolved by src/kube/targets.ts). */
+export interface PodScope {
+  namespace: string;
+  /** Exact pod names (pod/NAME targets). */
+  names: ReadonlySet<string>;
+  /** Label selectors of workload targets: a pod matching any of them is kept. */
+  selectors: LabelSelector[];
+  /** For messages: "pod/api-0, deploy/web". */
+  describe: string;
+}
+
+export type EventFilter = (a: AttributedEvent) => boolean;
+
+export function makeFilter(namespaces: readonly string[] | null, f: Filters, podScope: PodScope | null): EventFilter {
+  const tests: EventFilter[] = [];
+  if (namespaces) {
+    const keep = new Set(namespaces);
+    tests.push((a) => a.namespace !== null && keep.has(a.namespace));
+  }
+  if (podScope) {
+    tests.push(
+      (a) =>
+        a.namespace === podScope.namespace &&
+        a.pod !== null &&
+        (podScope.names.has(a.pod) || podScope.selectors.some((s) => matches(s, a.labels))),
+    );
+  }
+  if (f.selector !== null) {
+    const sel = parseSelector(f.selector);
+    tests.push((a) => a.pod !== null && matches(sel, a.labels));
+  }
+  if (f.container !== null) tests.push((a) => a.container === f.container);
+  if (f.comm !== null) {
+    const re = f.comm;
+    tests.push((a) => re.test(a.event.comm));
+  }
+  if (f.failed) tests.push((a) => a.event.retval !== null && a.event.retval < 0);
+  if (f.host) tests.push((a) => a.identity.kind === 'host');
+  return (a) => tests.every((t) => t(a));
+}

@@ -1,0 +1,94 @@
+/**
+ * What to trace, resolved against the cluster: the nodes, and — for pod and workload targets — which
+ * pods' execs to keep. Pod scopes are matched on the client after the join, by namespace and name or
+ * by the workload's label selector, so a pod that restarts or is replaced keeps being followed.
+ */
+import { AppsV1Api, BatchV1Api, CoreV1Api, type KubeConfig, type V1LabelSelector } from '@kubernetes/client-node';
+import type { Options, Target } from '../cli/options.js';
+import { UserError } from '../errors.js';
+import { parseSelector, selectorText, type LabelSelector } from '../join/selector.js';
+import type { PodScope } from '../join/filter.js';
+import { describeApiError, isNotFound, withTimeout } from './errors.js';
+
+
+export interface Resolved {
+  nodes: string[];
+  podScope: PodScope | null;
+}
+
+const WORKLOAD_SHORT: Record<string, string> = { deployment: 'deploy', statefulset: 'sts', daemonset: 'ds', job: 'job', replicaset: 'rs' };
+
+async function workloadSelector(kc: KubeConfig, t: Extract<Target, { kind: 'workload' }>, namespace: string): Promise<V1LabelSelector | undefined> {
+  const apps = kc.makeApiClient(AppsV1Api);
+  const batch = kc.makeApiClient(BatchV1Api);
+  const args = { name: t.name, namespace };
+  switch (t.workload) {
+    case 'deployment':
+      return (await apps.readNamespacedDeployment(args)).spec?.selector;
+    case 'statefulset':
+      return (await apps.readNamespacedStatefulSet(args)).spec?.selector;
+    case 'daemonset':
+      return (await apps.readNamespacedDaemonSet(args)).spec?.selector;
+    case 'replicaset':
+      return (await apps.readNamespacedReplicaSet(args)).spec?.selector;
+    case 'job':
+      return (await batch.readNamespacedJob(args)).spec?.selector;
+  }
+}
+
+export async function resolveScope(kc: KubeConfig, opts: Options, namespace: string, server: string): Promise<Resolved> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const t = opts.requestTimeoutMs;
+  const scope = opts.scope;
+  if (scope.kind === 'local') throw new Error('resolveScope is for cluster runs');
+  if (scope.kind === 'all-nodes' || scope.kind === 'node-selector') {
+    const what = scope.kind === 'all-nodes' ? 'listing nodes' : `listing nodes with --node-selector ${scope.selector}`;
+    const list = await withTimeout(core.listNode(scope.kind === 'node-selector' ? { labelSelector: scope.selector } : {}), t, what).catch((e: unknown) => {
+      throw describeApiError(e, what, server);
+    });
+    const nodes = list.items.map((n) => n.metadata!.name!).sort();
+    if (nodes.length === 0) {
+      throw new UserError(scope.kind === 'all-nodes' ? 'the cluster has no nodes' : `no node matches --node-selector ${scope.selector}`, 'list the nodes and their labels with: kubectl get nodes --show-labels');
+    }
+    return { nodes, podScope: null };
+  }
+
+  const nodes = new Set<string>();
+  const names = new Set<string>();
+  const selectors: LabelSelector[] = [];
+  const described: string[] = [];
+  for (const target of scope.targets) {
+    if (target.kind === 'node') {
+      nodes.add(target.name);
+      continue;
+    }
+    if (target.kind === 'pod') {
+      described.push(`pod/${target.name}`);
+      const pod = await withTimeout(core.readNamespacedPod({ name: target.name, namespace }), t, `reading pod ${target.name}`).catch((e: unknown) => {
+        if (isNotFound(e)) throw new UserError(`pod "${target.name}" not found in namespace ${namespace}`, `list them with: kubectl get pods -n ${namespace}`);
+        throw describeApiError(e, `reading pod ${namespace}/${target.name}`, server);
+      });
+      if (!pod.spec?.nodeName) throw new UserError(`pod ${namespace}/${target.name} is not scheduled on a node yet`);
+      nodes.add(pod.spec.nodeName);
+      names.add(target.name);
+      continue;
+    }
+    const ref = `${WORKLOAD_SHORT[target.workload]}/${target.name}`;
+    described.push(ref);
+    const sel = await withTimeout(workloadSelector(kc, target, namespace), t, `reading ${ref}`).catch((e: unknown) => {
+      if (isNotFound(e)) throw new UserError(`${target.workload} "${target.name}" not found in namespace ${namespace}`, `list them with: kubectl get ${target.workload}s -n ${namespace}`);
+      throw describeApiError(e, `reading ${ref} in namespace ${namespace}`, server);
+    });
+    const text = sel ? selectorText(sel) : '';
+    if (text === '') throw new UserError(`${ref} has no pod selector`);
+    selectors.push(parseSelector(text));
+    const pods = await withTimeout(core.listNamespacedPod({ namespace, labelSelector: text }), t, `listing the pods of ${ref}`).catch((e: unknown) => {
+      throw describeApiError(e, `listing the pods of ${ref}`, server);
+    });
+    const on = pods.items.map((p) => p.spec?.nodeName).filter((n): n is string => !!n);
+    if (on.length === 0) throw new UserError(`${ref} has no pods on any node yet: nothing to trace`);
+    for (const n of on) nodes.add(n);
+  }
+  const podScope = described.length > 0 ? { namespace, names, selectors, describe: described.join(', ') } : null;
+  return { nodes: [...nodes].sort(), podScope };
+}

@@ -1,0 +1,139 @@
+/**
+ * One node's part of a run: node probe → rendered program → bpftrace → decoder → join. Events go to
+ * the run's shared sink; the node's own end (bpftrace failing, the debug pod going away) is reported
+ * through `ended` so that the other nodes of the run can go on.
+ */
+import type { Log } from './log.js';
+import { UserError } from './errors.js';
+import { PROBE_COMMAND, parseProbe, ProbeError } from './node/probe.js';
+import { renderProgram, bpftraceCommand, RenderError } from './node/render.js';
+import { withTracefs, type NodeRunner, type TracerExit, type TracerHandle } from './node/runner.js';
+import { TraceDecoder } from './events/decoder.js';
+import { Joiner } from './join/join.js';
+import type { PodIndex } from './join/pod-index.js';
+import type { AttributedEvent } from './join/types.js';
+
+export interface NodeTraceParts {
+  node: string;
+  runner: NodeRunner;
+  index: PodIndex | null;
+  onPodsChanged?(cb: () => void): void;
+  onFailure?(cb: (message: string) => void): void;
+}
+
+export interface NodeTraceHooks {
+  log: Log;
+  event(a: AttributedEvent): void;
+  lost(count: number): void;
+  /** Said once, when bpftrace is attached on this node. */
+  started(node: string): void;
+}
+
+export class NodeTrace {
+  private handle: TracerHandle | null = null;
+  private decoder: TraceDecoder | null = null;
+  private joiner: Joiner | null = null;
+  private ticker: NodeJS.Timeout | null = null;
+  private stopping = false;
+  private endWith!: (error: UserError | null) => void;
+  /** Resolves when the node's trace ended: null when stopped by the run, else why it failed. */
+  readonly ended = new Promise<UserError | null>((r) => (this.endWith = r));
+
+  constructor(
+    private readonly parts: NodeTraceParts,
+    private readonly hooks: NodeTraceHooks,
+  ) {}
+
+  get node(): string {
+    return this.parts.node;
+  }
+
+  get stats(): { malformed: number; incomplete: number } {
+    return { malformed: this.decoder?.stats.malformed ?? 0, incomplete: this.decoder?.stats.incomplete ?? 0 };
+  }
+
+  /** Probes the node, renders the program, starts bpftrace. Rejects (UserError) when it cannot. */
+  async start(): Promise<void> {
+    const { node, runner, index, log } = { ...this.parts, log: this.hooks.log };
+    log.progress(`probing node ${node}`);
+    let rendered;
+    let facts;
+    try {
+      facts = parseProbe(await runner.run(PROBE_COMMAND));
+      rendered = renderProgram(facts);
+    } catch (e) {
+      if (e instanceof ProbeError || e instanceof RenderError) throw new UserError(`${node}: ${e.message}`);
+      throw e;
+    }
+    log.debug(
+      `${node}: bpftrace ${rendered.bpftrace.join('.')}, kernel ${facts.kernelRelease}, cgroup v2: ${rendered.v2 ? 'yes' : 'no'}, v1 controller: ${rendered.v1Controller ?? 'none'}`,
+    );
+    const joiner = new Joiner(index, { node });
+    this.joiner = joiner;
+    let malformedShown = 0;
+    const decoder = new TraceDecoder(
+      { strlen: rendered.strlen, levels: rendered.levels },
+      {
+        event: (e) => {
+          for (const a of joiner.push(e, Date.now())) this.hooks.event(a);
+        },
+        notice: (n) => {
+          if (n.kind === 'started') this.hooks.started(node);
+          else if (n.kind === 'lost') {
+            this.hooks.lost(n.count);
+            log.warn(`bpftrace on ${node} lost ${n.count} events (the node produced them faster than they were read)`);
+          } else if (n.kind === 'malformed' && malformedShown++ === 0) {
+            log.warn(`skipping a malformed line from ${node} (${n.reason}): ${n.line.slice(0, 200)}`);
+          }
+        },
+      },
+    );
+    this.decoder = decoder;
+    const programFile = await runner.stage(rendered.program);
+    this.handle = await runner.start(withTracefs(bpftraceCommand(rendered, programFile)), { stdout: (c) => decoder.push(c) });
+    this.ticker = setInterval(() => {
+      decoder.tick();
+      const now = Date.now();
+      for (const a of joiner.retry(now)) this.hooks.event(a);
+      index?.expire(now);
+    }, 100);
+    this.parts.onPodsChanged?.(() => {
+      for (const a of joiner.retry(Date.now())) this.hooks.event(a);
+    });
+    this.parts.onFailure?.((msg) => void this.fail(new UserError(`${node}: ${msg}`)));
+    void this.handle.done.then((exit) => {
+      if (!this.stopping) void this.fail(tracerError(exit, node));
+    });
+  }
+
+  /** Stops bpftrace, drains what it still sends, releases held events. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopping) return this.ended.then(() => undefined);
+    this.stopping = true;
+    await this.finish();
+    this.endWith(null);
+  }
+
+  private async fail(error: UserError): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await this.finish();
+    this.endWith(error);
+  }
+
+  private async finish(): Promise<void> {
+    if (this.ticker) clearInterval(this.ticker);
+    if (this.handle) {
+      await this.handle.stop();
+      await this.handle.done;
+    }
+    this.decoder?.end();
+    for (const a of this.joiner?.retry(Date.now(), true) ?? []) this.hooks.event(a);
+  }
+}
+
+function tracerError(exit: TracerExit, node: string): UserError {
+  const how = exit.code !== null ? `exited with code ${exit.code}` : (exit.reason ?? 'ended');
+  const detail = exit.stderr ? `:\n${exit.stderr}` : '';
+  return new UserError(`bpftrace on ${node} ${how} before the trace was stopped${detail}`);
+}
