@@ -27,6 +27,7 @@ const { parseRecord } = await dist('events/records.js');
 const { Joiner } = await dist('join/join.js');
 const { PodIndex } = await dist('join/pod-index.js');
 const { createPrinter } = await dist('output/index.js');
+const { decodeCgroups } = await dist('cgroup/decode.js');
 
 const baseline = process.memoryUsage();
 
@@ -85,6 +86,7 @@ function buildTemplate(raw, pod, filename) {
     minMono = Math.min(minMono, mono);
     maxMono = Math.max(maxMono, mono);
     // The text appears verbatim in the line (ASCII, nothing to escape): cut the line around the clock.
+    if (!/^[\x20-\x7e]*$/.test(line)) continue; // the storm's records are ASCII; written as latin1 below
     const textAt = line.indexOf(text);
     const monoAt = textAt + f.slice(0, at).join(' ').length + 1;
     body.push({ key: k, pre: line.slice(0, monoAt), mono, post: line.slice(monoAt + f[at].length) });
@@ -97,23 +99,37 @@ function buildTemplate(raw, pod, filename) {
 
 /**
  * Yields the replicated stream of exactly n execs in chunks of about chunkBytes: the header once, then
- * copies of the storm, each copy's clock moved on by `span` so that every exec stays distinct.
+ * copies of the storm, each copy's clock moved on by `span` so that every exec stays distinct. Lines
+ * are written straight into a fresh Buffer per chunk (as a socket read would allocate), so making the
+ * input leaves next to no garbage on the heap the client's memory is measured on.
  */
 function* stream(t, n, chunkBytes = 65536) {
-  let buf = t.header.join('\n') + '\n';
+  let buf = Buffer.allocUnsafe(chunkBytes + 4096);
+  let at = 0;
+  const put = (s) => {
+    at += buf.latin1Write(s, at);
+  };
+  for (const h of t.header) {
+    const line = Buffer.from(h + '\n');
+    yield line;
+  }
   for (let copy = 0; copy * t.perCopy < n; copy++) {
     const limit = Math.min(t.perCopy, n - copy * t.perCopy);
     const shift = copy * t.span;
     for (const l of t.events) {
       if (l.ordinal >= limit) continue;
-      buf += l.pre + (l.mono + shift) + l.post + '\n';
-      if (buf.length >= chunkBytes) {
-        yield Buffer.from(buf);
-        buf = '';
+      if (at + l.pre.length + l.post.length + 24 > buf.length) {
+        yield buf.subarray(0, at);
+        buf = Buffer.allocUnsafe(chunkBytes + 4096);
+        at = 0;
       }
+      put(l.pre);
+      put(String(l.mono + shift));
+      put(l.post);
+      buf[at++] = 10;
     }
   }
-  if (buf) yield Buffer.from(buf);
+  if (at > 0) yield buf.subarray(0, at);
 }
 
 // ---- the client path, as src/run.ts wires it ------------------------------------------------------
@@ -209,6 +225,9 @@ if (config.mode === 'ceiling') {
   const chunks = [...stream(template, n)];
   result.bytes = chunks.reduce((s, c) => s + c.length, 0);
   const noop = () => {};
+  // One exec's cgroup paths, as the assembler hands them to the join (for the decodeCgroups stage).
+  let sample = null;
+  new TraceDecoder({ strlen: config.strlen, levels: config.levels }, { event: (e) => (sample ??= e), notice: () => {} }).push(Buffer.concat([...stream(template, 10)]));
   // The same stream cut at every line, as bpftrace writes it (one write per record) when the reader
   // keeps up: each chunk costs a callback, a string concatenation and a split.
   const lineEvents = Math.min(n, 50_000);
@@ -244,6 +263,14 @@ if (config.mode === 'ceiling') {
       let records = 0;
       for (const c of chunks) for (const l of s.push(c)) if (parseRecord(l)) records++;
       return { records };
+    }),
+  );
+  stages.push(
+    measure('lines + JSON.parse only (part of records)', n, () => {
+      const s = new LineSplitter();
+      let parsed = 0;
+      for (const c of chunks) for (const l of s.push(c)) if (JSON.parse(l)) parsed++;
+      return { parsed };
     }),
   );
   for (const stage of ['decode', 'join', 'print']) {
@@ -293,6 +320,15 @@ if (config.mode === 'ceiling') {
     closeSync(fd);
     rmSync(file, { force: true });
   }
+  // What the join spends decoding the same two cgroup paths again for every exec.
+  const { cgroupV2, cgroupV1 } = sample;
+  stages.push(
+    measure('decodeCgroups alone, once per exec (part of join)', n, () => {
+      let pods = 0;
+      for (let i = 0; i < n; i++) if (decodeCgroups(cgroupV2, cgroupV1).identity.kind === 'pod') pods++;
+      return { pods };
+    }),
+  );
   result.stages = stages;
 } else {
   let peakRss = 0;
@@ -321,6 +357,8 @@ if (config.mode === 'ceiling') {
     rssBeforeFeedMB: beforeFeed.rss / 2 ** 20,
     heapUsedBeforeFeedMB: beforeFeed.heapUsed / 2 ** 20,
     rssMB: after.rss / 2 ** 20,
+    heapTotalMB: after.heapTotal / 2 ** 20,
+    externalMB: after.external / 2 ** 20,
     heapUsedMB: after.heapUsed / 2 ** 20,
     rssAfterGcMB: afterGc.rss / 2 ** 20,
     heapUsedAfterGcMB: afterGc.heapUsed / 2 ** 20,

@@ -89,3 +89,11 @@ export function bpfProgStats(pid: number): { progs: number; runTimeNs: number; r
     byProg,
   };
 }
+
+/** Machine-wide CPU counters from /proc/stat (jiffies): busy includes steal, so a VM's neighbours count. */
+export function machineCpu(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+}
