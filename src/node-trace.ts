@@ -12,6 +12,18 @@ import { TraceDecoder } from './events/decoder.js';
 import { Joiner } from './join/join.js';
 import type { PodIndex } from './join/pod-index.js';
 import type { AttributedEvent } from './join/types.js';
+import type { ExecEvent } from './events/types.js';
+import { ProcessTable, type Ancestor, type Owner } from './join/process-table.js';
+import { SNAPSHOT_COMMAND, parseSnapshot } from './node/snapshot.js';
+
+/** An exec event's fields for joining a snapshot process by its cgroups. */
+const NO_EVENT: ExecEvent = {
+  timeMs: 0, pid: 0, tid: 0, ppid: 0, uid: 0, comm: '', filename: '', args: [], argsTruncated: false, retval: null, cgroupV2: null, cgroupV1: null,
+};
+
+function ownerOf(a: AttributedEvent): Owner {
+  return { namespace: a.namespace, pod: a.pod, container: a.container, host: a.identity.kind === 'host' };
+}
 
 export interface NodeTraceParts {
   node: string;
@@ -23,6 +35,8 @@ export interface NodeTraceParts {
 
 export interface NodeTraceHooks {
   log: Log;
+  /** --ancestry: trace forks and exits too, and give each exec its parent chain. */
+  ancestry: boolean;
   event(a: AttributedEvent): void;
   lost(count: number): void;
   /** Said once, when bpftrace is attached on this node. */
@@ -35,6 +49,7 @@ export class NodeTrace {
   private joiner: Joiner | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private stopping = false;
+  private emit: (a: AttributedEvent) => void = (a) => this.hooks.event(a);
   private endWith!: (error: UserError | null) => void;
   /** Resolves when the node's trace ended: null when stopped by the run, else why it failed. */
   readonly ended = new Promise<UserError | null>((r) => (this.endWith = r));
@@ -60,7 +75,7 @@ export class NodeTrace {
     let facts;
     try {
       facts = parseProbe(await runner.run(PROBE_COMMAND));
-      rendered = renderProgram(facts);
+      rendered = renderProgram(facts, { ancestry: this.hooks.ancestry });
     } catch (e) {
       if (e instanceof ProbeError || e instanceof RenderError) throw new UserError(`${node}: ${e.message}`);
       throw e;
@@ -70,15 +85,35 @@ export class NodeTrace {
     );
     const joiner = new Joiner(index, { node });
     this.joiner = joiner;
+    const table = this.hooks.ancestry ? new ProcessTable() : null;
+    const chains = new Map<ExecEvent, Ancestor[]>();
+    this.emit = (a) => {
+      const chain = chains.get(a.event);
+      if (chain) {
+        chains.delete(a.event);
+        a.ancestry = chain;
+      }
+      this.hooks.event(a);
+    };
     let malformedShown = 0;
     const decoder = new TraceDecoder(
       { strlen: rendered.strlen, levels: rendered.levels },
       {
         event: (e) => {
-          for (const a of joiner.push(e, Date.now())) this.hooks.event(a);
+          if (table) chains.set(e, table.exec(e.pid, e.ppid, e.comm, ownerOf(joiner.join(e))));
+          for (const a of joiner.push(e, Date.now())) this.emit(a);
+        },
+        process: (rec) => {
+          if (rec.kind === 'fork') table?.fork(rec.ppid, rec.pid, rec.comm);
+          else table?.exit(rec.pid, Date.now());
         },
         notice: (n) => {
-          if (n.kind === 'started') this.hooks.started(node);
+          if (n.kind === 'started') {
+            // With --ancestry the process table is seeded from /proc first, so that "tracing" means
+            // chains are complete from the first exec on.
+            if (table) void this.seed(table, joiner, rendered.v1Controller).finally(() => this.hooks.started(node));
+            else this.hooks.started(node);
+          }
           else if (n.kind === 'lost') {
             this.hooks.lost(n.count);
             log.warn(`bpftrace on ${node} lost ${n.count} events (the node produced them faster than they were read)`);
@@ -94,11 +129,12 @@ export class NodeTrace {
     this.ticker = setInterval(() => {
       decoder.tick();
       const now = Date.now();
-      for (const a of joiner.retry(now)) this.hooks.event(a);
+      for (const a of joiner.retry(now)) this.emit(a);
       index?.expire(now);
+      table?.expire(now);
     }, 100);
     this.parts.onPodsChanged?.(() => {
-      for (const a of joiner.retry(Date.now())) this.hooks.event(a);
+      for (const a of joiner.retry(Date.now())) this.emit(a);
     });
     this.parts.onFailure?.((msg) => void this.fail(new UserError(`${node}: ${msg}`)));
     void this.handle.done.then((exit) => {
@@ -128,7 +164,21 @@ export class NodeTrace {
       await this.handle.done;
     }
     this.decoder?.end();
-    for (const a of this.joiner?.retry(Date.now(), true) ?? []) this.hooks.event(a);
+    for (const a of this.joiner?.retry(Date.now(), true) ?? []) this.emit(a);
+  }
+
+  /** Seeds the process table from the node's /proc; a failure costs chain depth, not the trace. */
+  private async seed(table: ProcessTable, joiner: Joiner, v1Controller: string | null): Promise<void> {
+    try {
+      const procs = parseSnapshot(await this.parts.runner.run(SNAPSHOT_COMMAND), v1Controller);
+      for (const p of procs) {
+        const owner = ownerOf(joiner.join({ ...NO_EVENT, pid: p.pid, cgroupV2: p.cgroupV2, cgroupV1: p.cgroupV1 }));
+        table.seed(p.pid, p.ppid, p.comm, owner);
+      }
+      this.hooks.log.debug(`${this.node}: ${procs.length} processes in the snapshot for --ancestry`);
+    } catch (e) {
+      this.hooks.log.warn(`${this.node}: could not read the process table (${(e as Error).message}); ancestry starts from the processes traced from now on`);
+    }
   }
 }
 

@@ -94,6 +94,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     let attached = 0;
     const hooks = {
       log,
+      ancestry: opts.ancestry,
       event: show,
       lost: (n: number) => (totals.lost += n),
       started: (node: string) => {

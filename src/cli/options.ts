@@ -35,6 +35,8 @@ export interface Options {
   readonly filters: Filters;
   /** Skip the confirmation --all-nodes asks for on a terminal above 10 nodes. */
   readonly yes: boolean;
+  /** Give each exec its parent chain (traces forks and exits too). */
+  readonly ancestry: boolean;
   /** Namespaces to keep (client-side filter after the join); null = everything, host processes included. */
   readonly namespaces: readonly string[] | null;
   readonly output: OutputFormat;
@@ -54,6 +56,7 @@ export interface RawArgs {
   local?: boolean;
   nodeSelector?: string;
   allNodes?: boolean;
+  ancestry?: boolean;
   yes?: boolean;
   selector?: string;
   container?: string;
@@ -203,6 +206,7 @@ export function buildOptions(raw: RawArgs): Options {
     scope,
     filters,
     yes: raw.yes ?? false,
+    ancestry: raw.ancestry ?? false,
     namespaces: namespaces ? Object.freeze(namespaces) : null,
     output,
     durationMs: durationFlag(raw.duration, '--duration'),

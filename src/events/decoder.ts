@@ -3,13 +3,15 @@
  * the stream's notices (tracer started, events lost, malformed lines) reported as they happen.
  */
 import { LineSplitter } from './lines.js';
-import { parseRecord } from './records.js';
+import { parseRecord, type TraceRecord } from './records.js';
 import { ExecAssembler, type AssemblerOptions, type AssemblerStats } from './assemble.js';
 import type { ExecEvent, StreamNotice } from './types.js';
 
 export interface DecoderSink {
   event(e: ExecEvent): void;
   notice(n: StreamNotice): void;
+  /** Fork and exit records (--ancestry), in arrival order. */
+  process?(rec: Extract<TraceRecord, { kind: 'fork' | 'exit' }>): void;
 }
 
 export class TraceDecoder {
@@ -49,6 +51,7 @@ export class TraceDecoder {
     if (rec.kind === 'B') this.sink.notice({ kind: 'started', monoNs: rec.monoNs });
     else if (rec.kind === 'lost') this.sink.notice({ kind: 'lost', count: rec.count });
     else if (rec.kind === 'malformed') this.sink.notice({ kind: 'malformed', line: rec.line, reason: rec.reason });
+    else if (rec.kind === 'fork' || rec.kind === 'exit') this.sink.process?.(rec);
     for (const e of this.assembler.push(rec, this.now())) this.sink.event(e);
   }
 }

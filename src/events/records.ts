@@ -21,6 +21,10 @@ export type TraceRecord =
   | { kind: 'F'; tid: number; enterMonoNs: bigint; filename: string }
   | { kind: 'A'; tid: number; enterMonoNs: bigint; index: number; arg: string }
   | { kind: 'X'; tid: number; retval: number; enterMonoNs: bigint; comm: string }
+  /** --ancestry: a process forked (threads are left out). */
+  | { kind: 'fork'; ppid: number; pid: number; monoNs: bigint; comm: string }
+  /** --ancestry: a process exited. */
+  | { kind: 'exit'; pid: number; monoNs: bigint }
   | { kind: 'lost'; count: number }
   | { kind: 'attached'; probes: number }
   /** Output bpftrace prints that carries no exec (maps at exit, time stamps…). */
@@ -100,6 +104,16 @@ function parsePrintf(data: string, line: string): TraceRecord {
   switch (tag) {
     case 'K ':
       return { kind: 'other', type: 'keepalive' };
+    case 'C ': {
+      const f = fields(text.slice(2), 3);
+      if (!f || !UINT.test(f[0]!) || !UINT.test(f[1]!) || !UINT.test(f[2]!)) return bad('bad C record');
+      return { kind: 'fork', ppid: Number(f[0]), pid: Number(f[1]), monoNs: BigInt(f[2]!), comm: f[3]! };
+    }
+    case 'Q ': {
+      const f = text.slice(2).split(' ');
+      if (f.length !== 2 || !UINT.test(f[0]!) || !UINT.test(f[1]!)) return bad('bad Q record');
+      return { kind: 'exit', pid: Number(f[0]), monoNs: BigInt(f[1]!) };
+    }
     case 'B ': {
       const v = text.slice(2);
       return UINT.test(v) ? { kind: 'B', monoNs: BigInt(v) } : bad('B record without a clock');

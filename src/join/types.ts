@@ -1,5 +1,6 @@
 import type { ExecEvent } from '../events/types.js';
 import type { CgroupIdentity } from '../cgroup/types.js';
+import type { Ancestor } from './process-table.js';
 
 /** An exec joined with what the cluster knows about its cgroup. Rendered by src/output/. */
 export interface AttributedEvent {
@@ -18,4 +19,6 @@ export interface AttributedEvent {
   unattributed: boolean;
   /** The pod's labels (for -l and workload targets); empty when no pod record matched. */
   labels: Readonly<Record<string, string>>;
+  /** With --ancestry: the exec'ing process's parent chain, nearest first. */
+  ancestry?: Ancestor[];
 }

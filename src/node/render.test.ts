@@ -16,6 +16,19 @@ describe('renderProgram golden files', () => {
   });
 });
 
+describe('--ancestry', () => {
+  it('adds fork and exit probes, threads left out', () => {
+    const golden17 = golden('bpftrace-0.17-hybrid-6.18-ancestry');
+    const r = renderProgram(parseProbe(NODES['bpftrace-0.17-hybrid-6.18']), { ancestry: true });
+    if (process.env.UPDATE_GOLDEN || !existsSync(golden17)) writeFileSync(golden17, r.program);
+    expect(r.program).toBe(readFileSync(golden17, 'utf8'));
+    expect(r.program).toContain('tracepoint:task:task_newtask\n/(args->clone_flags & 0x10000) == 0/');
+    expect(r.program).toContain('tracepoint:sched:sched_process_exit');
+    expect(renderProgram(parseProbe(NODES['bpftrace-0.24-v2-6.15']), { ancestry: true }).program).toContain('/(args.clone_flags & 0x10000) == 0/');
+    expect(renderProgram(parseProbe(NODES['bpftrace-0.17-hybrid-6.18'])).program).not.toContain('task_newtask');
+  });
+});
+
 describe('what the probe decides', () => {
   it.each([
     // node, kernfs parent field, kernfs id, args syntax, string env, strlen, v1 controller (subsys index), v2

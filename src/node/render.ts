@@ -34,7 +34,12 @@ function template(): string {
 
 export class RenderError extends Error {}
 
-export function renderProgram(facts: NodeFacts, tmpl: string = template()): RenderedProgram {
+export interface RenderOptions {
+  /** Also trace forks and exits, for each exec's parent chain (--ancestry). */
+  ancestry?: boolean;
+}
+
+export function renderProgram(facts: NodeFacts, options: RenderOptions = {}, tmpl: string = template()): RenderedProgram {
   const bt = facts.bpftrace;
   if (!bt) throw new RenderError('bpftrace is not installed on the node (or in the debug image): use an --image that has bpftrace');
   // Loops (`while`) came in 0.13: without them every string needs a program of its own, and the
@@ -69,6 +74,8 @@ export function renderProgram(facts: NodeFacts, tmpl: string = template()): Rend
     V2: v2,
     ARGS_MAX,
     KEEPALIVE_S,
+    ANCESTRY: options.ancestry ?? false,
+    ARGS: args,
     ARGS_ARGV: `${args}argv`,
     ARGS_FILENAME: `${args}filename`,
     ARGS_RET: `${args}ret`,

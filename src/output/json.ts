@@ -1,5 +1,6 @@
 import type { AttributedEvent } from '../join/types.js';
 import { attributionOf, podUidOf, unitOf, type Attribution } from './attribution.js';
+import type { Ancestor } from '../join/process-table.js';
 
 /** One exec as printed by `-o json` (one object a line). Field order is part of the format. */
 export interface JsonExecRecord {
@@ -30,6 +31,8 @@ export interface JsonExecRecord {
   /** systemd unit of a host process; null for pods or when unknown. */
   unit: string | null;
   attribution: Attribution;
+  /** With --ancestry: the parent chain, nearest first (pid, comm, and the pod or host of each). */
+  ancestry?: Ancestor[];
 }
 
 export function toJsonRecord(e: AttributedEvent): JsonExecRecord {
@@ -55,6 +58,7 @@ export function toJsonRecord(e: AttributedEvent): JsonExecRecord {
     podUid: podUidOf(e),
     unit: unitOf(e),
     attribution,
+    ...(e.ancestry ? { ancestry: e.ancestry } : {}),
   };
 }
 
