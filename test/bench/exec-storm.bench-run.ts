@@ -516,6 +516,11 @@ describe('benchmark: exec storm through trace-exec', () => {
       ['API stand-in relay CPU per exec (µs)', f(fullPath.benchProcessCpuUsPerDecodedEvent, 1)],
       ['client RSS at start / end (MB)', `${f(fullPath.cliRssAtStartMB, 1)} / ${f(fullPath.cliRssAtEndMB, 1)}`],
       ['untraced storm per exec (µs)', f((bestUntraced * 1000) / N, 1)],
+      [
+        'busy CPUs during storms (machine-wide)',
+        `untraced ${untraced.map((s) => f(s.busyCpus)).join(', ')}; node/NAME ${fullPath.storms.map((s) => f(s.busyCpus)).join(', ')}; --local ${local.storms.map((s) => f(s.busyCpus)).join(', ')}; alone ${f(alone.busyCpus)}`,
+      ],
+      ['bpftrace program', `${bpftraceAlone.probes} probes, ${bpftraceAlone.programs} BPF programs, sha256 ${program.sha256.slice(0, 12)}`],
       ['storm --local/untraced', `${f(bestLocal / bestUntraced)}  (lost ${local.totals?.lost ?? 'n/a'}, delivered ${f(local.deliveredRatio, 3)})`],
       ['storm bpftrace alone/untraced', `${f(alone.ms / bestUntraced)}  (lost ${bpftraceAlone.lost})`],
       ['BPF programs run per exec, µs per exec', `${f(bpftraceAlone.bpfRunsPerExec, 1)}, ${f(bpftraceAlone.bpfRunTimeUsPerExec, 1)}`],
