@@ -80,6 +80,7 @@ export const MAIN_FLAGS: readonly Flag[] = [
   { name: 'comm', value: 'none', description: 'only execs whose command name matches this regular expression' },
   { name: 'failed', description: 'only execs that failed' },
   { name: 'host', description: 'only host processes' },
+  { name: 'ancestry', description: "give each exec its parent chain, with each ancestor's pod or host" },
   { name: 'verbose', alias: 'v', description: 'say more on stderr' },
   { name: 'help', alias: 'h', description: 'show help' },
   { name: 'version', description: 'show version' },
