@@ -24,6 +24,7 @@ interface Held {
 
 export class Joiner {
   private readonly held: Held[] = [];
+  private readonly decoded = new Map<string, ReturnType<typeof decodeCgroups>>();
   private readonly graceMs: number;
   private readonly maxHeld: number;
 
@@ -65,8 +66,23 @@ export class Joiner {
     return this.held.length;
   }
 
+  /**
+   * decodeCgroups, remembered per path pair: a node has a few thousand cgroups and every exec in one
+   * asks the same question (decoding costs ~5 µs, a lookup ~0.1 µs). Bounded; the oldest go first.
+   */
+  private decode(v2: string | null, v1: string | null): ReturnType<typeof decodeCgroups> {
+    const key = `${v2 ?? '\u0000'}\u0001${v1 ?? '\u0000'}`;
+    let d = this.decoded.get(key);
+    if (!d) {
+      d = decodeCgroups(v2, v1);
+      this.decoded.set(key, d);
+      if (this.decoded.size > 20_000) this.decoded.delete(this.decoded.keys().next().value!);
+    }
+    return d;
+  }
+
   join(e: ExecEvent): AttributedEvent {
-    const { identity, path } = decodeCgroups(e.cgroupV2, e.cgroupV1);
+    const { identity, path } = this.decode(e.cgroupV2, e.cgroupV1);
     const base: AttributedEvent = {
       event: e,
       node: this.opts.node,

@@ -1,5 +1,11 @@
-/** --local: the node side runs on this machine, as child processes. */
-import { execa, type ResultPromise } from 'execa';
+/**
+ * --local: the node side runs on this machine, as child processes. Short commands go through execa;
+ * bpftrace's stream uses node:child_process directly: bpftrace flushes every record, and at storm
+ * rates the per-chunk cost of execa's stream layers (about 30 µs a chunk, measured by `npm run bench`)
+ * was most of the client's CPU.
+ */
+import { spawn } from 'node:child_process';
+import { execa } from 'execa';
 import { StderrTail, type NodeRunner, type TracerExit, type TracerHandle, type TracerSink } from './runner.js';
 
 export class LocalRunner implements NodeRunner {
@@ -17,19 +23,15 @@ export class LocalRunner implements NodeRunner {
 
   async start(argv: readonly string[], sink: TracerSink): Promise<TracerHandle> {
     const tail = new StderrTail();
-    const child: ResultPromise = execa(argv[0]!, argv.slice(1), {
-      reject: false,
-      buffer: false,
-      stdin: 'ignore',
-      // bpftrace stays in our process group: a Ctrl-C in the terminal reaches it too, and it
-      // detaches its probes on SIGINT.
+    // bpftrace stays in our process group: a Ctrl-C in the terminal reaches it too, and it detaches
+    // its probes on SIGINT.
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (c: Buffer) => sink.stdout(c));
+    child.stderr.on('data', (c: Buffer) => tail.push(c));
+    const done = new Promise<TracerExit>((resolve) => {
+      child.once('error', (e) => resolve({ code: null, reason: e.message, stderr: tail.toString() }));
+      child.once('close', (code, signal) => resolve({ code, reason: signal ? `killed by ${signal}` : null, stderr: tail.toString() }));
     });
-    child.stdout!.on('data', (c: Buffer) => sink.stdout(c));
-    child.stderr!.on('data', (c: Buffer) => tail.push(c));
-    const done: Promise<TracerExit> = child.then(
-      (r) => ({ code: r.exitCode ?? null, reason: r.signal ? `killed by ${r.signal}` : null, stderr: tail.toString() }),
-      (e: Error) => ({ code: null, reason: e.message, stderr: tail.toString() }),
-    );
     return {
       done,
       stop: async () => {

@@ -43,8 +43,8 @@ describe('what the probe decides', () => {
     if (v1) expect(r.program).toContain(`$kn1 = $kn1${parent};`);
     expect(r.program).toContain(`kn)${knId}`);
     expect(r.program).toContain(`$argv = ${argv};`);
-    expect(bpftraceCommand(r)).toEqual(['env', env, 'bpftrace', '-f', 'json', '-e', r.program]);
-    expect(bpftraceCommand(r, '/tmp/p.bt')).toEqual(['env', env, 'bpftrace', '-f', 'json', '/tmp/p.bt']);
+    expect(bpftraceCommand(r)).toEqual(['env', env, 'BPFTRACE_PERF_RB_PAGES=1024', 'bpftrace', '-f', 'json', '-e', r.program]);
+    expect(bpftraceCommand(r, '/tmp/p.bt')).toEqual(['env', env, 'BPFTRACE_PERF_RB_PAGES=1024', 'bpftrace', '-f', 'json', '/tmp/p.bt']);
     expect(r.strlen).toBe(strlen);
     expect(r.v1Controller).toBe(v1);
     expect(chooseV1Controller(facts)?.index ?? -1).toBe(subsys);

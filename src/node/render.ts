@@ -10,6 +10,8 @@ import { chooseV1Controller, versionAtLeast, type NodeFacts, type Version } from
 export const ARGS_MAX = 32;
 /** How many cgroup path components (leaf first) are carried; kubelet paths need at most 6. */
 export const LEVELS = 8;
+/** Pages of perf ring buffer per CPU (bpftrace's default is 64). */
+export const PERF_RB_PAGES = 1024;
 /** Seconds between keepalive records on a quiet node. */
 export const KEEPALIVE_S = 20;
 
@@ -60,7 +62,12 @@ export function renderProgram(facts: NodeFacts, options: RenderOptions = {}, tmp
   const args = versionAtLeast(bt, 0, 21) ? 'args.' : 'args->';
   // String size: at most 200 up to 0.20 (renamed BPFTRACE_MAX_STRLEN in 0.20), 1024 is 0.23's default.
   const strlen = versionAtLeast(bt, 0, 23) ? 1024 : 200;
-  const env: Record<string, string> = { [versionAtLeast(bt, 0, 20) ? 'BPFTRACE_MAX_STRLEN' : 'BPFTRACE_STRLEN']: String(strlen) };
+  const env: Record<string, string> = {
+    [versionAtLeast(bt, 0, 20) ? 'BPFTRACE_MAX_STRLEN' : 'BPFTRACE_STRLEN']: String(strlen),
+    // 4 MiB of perf buffer per CPU instead of 256 KiB: an exec storm's records wait there while
+    // bpftrace formats them; too small a buffer is where events get lost.
+    BPFTRACE_PERF_RB_PAGES: String(PERF_RB_PAGES),
+  };
 
   const probeList = (dir: 'enter' | 'exit'): string =>
     `tracepoint:syscalls:sys_${dir}_execve,\ntracepoint:syscalls:sys_${dir}_execveat`;
