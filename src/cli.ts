@@ -75,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
       .option('comm', { type: 'string', describe: 'Only execs whose command name matches this regular expression' })
       .option('failed', { type: 'boolean', describe: 'Only execs that failed (retval < 0)' })
       .option('host', { type: 'boolean', describe: 'Only host processes (not in any pod)' })
+      .option('summary-to', { type: 'string', describe: 'Also write the summary table to this file when the trace ends' })
       .option('ancestry', { type: 'boolean', describe: "Give each exec its parent chain, with each ancestor's pod or host (-o json: \"ancestry\")" })
       .option('verbose', { alias: 'v', type: 'boolean', describe: 'Say more on stderr, and show stack traces of unexpected errors' })
       .version(versionText())

@@ -11,7 +11,8 @@ import { LocalRunner } from './node/local.js';
 import { NodeTrace, type NodeTraceParts } from './node-trace.js';
 import { makeFilter } from './join/filter.js';
 import type { AttributedEvent } from './join/types.js';
-import { createPrinter } from './output/index.js';
+import { createPrinter, Summary } from './output/index.js';
+import { writeFileSync } from 'node:fs';
 import { openCluster, type ClusterRun } from './kube/session.js';
 
 export interface Io {
@@ -81,6 +82,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     totals.nodes = nodes.length;
 
     const printer = createPrinter(opts.output, { write: io.out, width: io.width });
+    const digest = opts.summaryTo ? new Summary() : null;
     const keep = makeFilter(opts.namespaces, opts.filters, cluster?.podScope ?? null);
     const show = (a: AttributedEvent): void => {
       totals.events++;
@@ -89,6 +91,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
       if (opts.maxEvents !== null && totals.shown >= opts.maxEvents) return;
       totals.shown++;
       printer.event(a);
+      digest?.add(a);
       if (opts.maxEvents !== null && totals.shown >= opts.maxEvents) stopRequested('max-events');
     };
     let attached = 0;
@@ -141,6 +144,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     if (durationTimer) clearTimeout(durationTimer);
     await Promise.all(traces.map((t) => t.stop()));
     printer.end();
+    if (digest && opts.summaryTo) writeSummary(opts.summaryTo, digest.render(), log);
     for (const t of traces) {
       totals.malformed += t.stats.malformed;
       totals.incomplete += t.stats.incomplete;
@@ -156,4 +160,14 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     if (cluster && !(await cluster.cleanup()) && result) result.cleanedUp = false;
   }
   return result;
+}
+
+/** --summary-to: the digest beside the stream, so one run gives both the artifact and a summary. */
+function writeSummary(file: string, text: string, log: Log): void {
+  try {
+    writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
+    log.progress(`wrote the summary to ${file}`);
+  } catch (e) {
+    log.error(`could not write --summary-to ${file}: ${(e as Error).message}`);
+  }
 }

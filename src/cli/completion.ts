@@ -81,6 +81,8 @@ export const MAIN_FLAGS: readonly Flag[] = [
   { name: 'failed', description: 'only execs that failed' },
   { name: 'host', description: 'only host processes' },
   { name: 'ancestry', description: "give each exec its parent chain, with each ancestor's pod or host" },
+  { name: 'summary-to', value: 'kubeconfig', // a file name, completed as files
+    description: 'also write the summary table to this file at the end' },
   { name: 'verbose', alias: 'v', description: 'say more on stderr' },
   { name: 'help', alias: 'h', description: 'show help' },
   { name: 'version', description: 'show version' },

@@ -49,6 +49,8 @@ export interface Options {
   readonly debugNamespace: string | null;
   readonly timeoutMs: number;
   readonly verbose: boolean;
+  /** Also write the summary table to this file at the end (besides the chosen output). */
+  readonly summaryTo: string | null;
 }
 
 export interface RawArgs {
@@ -74,6 +76,7 @@ export interface RawArgs {
   debugNamespace?: string;
   timeout?: string;
   verbose?: boolean;
+  summaryTo?: string;
 }
 
 export class UsageError extends Error {}
@@ -198,6 +201,7 @@ export function buildOptions(raw: RawArgs): Options {
   if (raw.debugNamespace !== undefined && !DNS1123_LABEL.test(raw.debugNamespace)) {
     throw new UsageError(`--debug-namespace "${raw.debugNamespace}" is not a valid namespace name`);
   }
+  if (raw.summaryTo !== undefined && raw.summaryTo.trim() === '') throw new UsageError('--summary-to needs a file name');
   if (raw.image !== undefined && (raw.image.trim() === '' || /\s/.test(raw.image))) {
     throw new UsageError(`--image "${raw.image}" is not an image reference`);
   }
@@ -218,5 +222,6 @@ export function buildOptions(raw: RawArgs): Options {
     debugNamespace: raw.debugNamespace ?? null,
     timeoutMs: durationFlag(raw.timeout, '--timeout') ?? 120_000,
     verbose: raw.verbose ?? false,
+    summaryTo: raw.summaryTo ?? null,
   });
 }

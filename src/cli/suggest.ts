@@ -2,7 +2,7 @@
 export const FLAGS = [
   'namespace', 'output', 'duration', 'max-events', 'kubeconfig', 'context', 'request-timeout', 'image',
   'debug-namespace', 'timeout', 'local', 'verbose', 'help', 'version', 'node-selector', 'all-nodes', 'yes',
-  'selector', 'container', 'comm', 'failed', 'host', 'ancestry',
+  'selector', 'container', 'comm', 'failed', 'host', 'ancestry', 'summary-to',
 ];
 
 function distance(a: string, b: string): number {
