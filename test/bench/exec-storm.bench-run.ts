@@ -133,6 +133,8 @@ interface StormRun {
   perExecUs: number;
   /** How many of the machine's CPUs were busy on average while the storm ran (everything, not only us). */
   busyCpus: number;
+  /** The storm's own CPU time per exec (user + sys, its children included), when the storm reports it. */
+  cpuPerExecUs: number | null;
 }
 
 interface OutEvent {
@@ -202,15 +204,24 @@ describe('benchmark: exec storm through trace-exec', () => {
     const containerId = workload.containers[0]!.id;
 
     const runStorm = async (label: string, n = N): Promise<StormRun> => {
+      const cpuFile = join(tmp, 'storm-cpu.txt');
+      rmSync(cpuFile, { force: true });
       const cpu0 = machineCpu();
-      const s = await startIn(cg, storm.argv(n));
+      const s = await startIn(cg, storm.argv(n, cpuFile));
       running.add(s);
       const { code, ms } = await s.done;
       running.delete(s);
       const cpu1 = machineCpu();
       if (code !== 0) throw new Error(`storm ${label} exited with ${code}`);
       const busyCpus = ((cpu1.busy - cpu0.busy) / Math.max(1, cpu1.total - cpu0.total)) * machine.nproc;
-      return { label, ms, perExecUs: (ms * 1000) / n, busyCpus };
+      let cpuPerExecUs: number | null = null;
+      try {
+        const [user, sys] = readFileSync(cpuFile, 'utf8').trim().split(' ').map(Number);
+        cpuPerExecUs = (user! + sys!) / n;
+      } catch {
+        /* the Node fallback does not report it */
+      }
+      return { label, ms, perExecUs: (ms * 1000) / n, busyCpus, cpuPerExecUs };
     };
 
     /**
@@ -340,7 +351,7 @@ describe('benchmark: exec storm through trace-exec', () => {
 
     // ---- 3. --local: the same client without the API path (no pod records: execs unattributed) ----
     const isLocalStorm = (l: string): boolean => l.includes(`"containerId":"${containerId}"`) && l.includes(`"filename":"${FILENAME}"`);
-    const local = await tracedRun('local', ['--local'], 2, { isStorm: isLocalStorm });
+    const local = await tracedRun('local', ['--local'], 1, { isStorm: isLocalStorm });
 
     // ---- 4. bpftrace alone, recording the storm (its stdout read through a pipe, like the kubelet) --
     const probe = (await import(pathToFileURL(join(DIST, 'node/probe.js')).href)) as typeof import('../../src/node/probe.js');
@@ -425,7 +436,8 @@ describe('benchmark: exec storm through trace-exec', () => {
     };
 
     // ---- 5/6. the client without the kernel, in fresh processes --------------------------------
-    const child = (mode: 'ceiling' | 'memory', events: number): Record<string, unknown> => {
+    const templateFile = join(tmp, 'template.json');
+    const child = (mode: 'template' | 'ceiling' | 'memory', events: number): Record<string, unknown> => {
       const cfgFile = join(tmp, `client-${mode}-${events}.json`);
       writeFileSync(
         cfgFile,
@@ -433,6 +445,7 @@ describe('benchmark: exec storm through trace-exec', () => {
           mode,
           events,
           recording,
+          template: templateFile,
           dist: DIST,
           strlen: rendered.strlen,
           levels: rendered.levels,
@@ -453,7 +466,9 @@ describe('benchmark: exec storm through trace-exec', () => {
       cpuUsPerEvent: number;
       storm?: number;
     }
-    const ceilingEvents = Number(process.env.BENCH_CEILING_EVENTS ?? 200_000);
+    const recorded = child('template', 0) as { perCopy: number };
+    if (!(recorded.perCopy > 0)) throw new Error('the recording holds no exec of the storm');
+    const ceilingEvents = Number(process.env.BENCH_CEILING_EVENTS ?? 60_000);
     const ceiling = child('ceiling', ceilingEvents) as { stages: Stage[]; perCopy: number };
     const memorySizes = (process.env.BENCH_MEMORY_SIZES ?? '10000,100000,1000000').split(',').map(Number);
     interface Mem {
@@ -463,6 +478,7 @@ describe('benchmark: exec storm through trace-exec', () => {
       rssMB: number;
       heapUsedMB: number;
       heapUsedAfterGcMB: number;
+      heapTotalMB: number;
       vmHwmMB: number;
       cpuUsPerEvent: number;
     }
@@ -490,6 +506,7 @@ describe('benchmark: exec storm through trace-exec', () => {
       local,
       bpftraceAlone,
       program: { ...program, probes: bpftraceAlone.probes, programs: bpftraceAlone.programs },
+      recordedStormExecs: recorded.perCopy,
       ceiling,
       memory,
     };
@@ -498,14 +515,16 @@ describe('benchmark: exec storm through trace-exec', () => {
     writeFileSync(resultFile, JSON.stringify(results, null, 2) + '\n');
 
     const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
+    const memRow = (m: Mem) => f(m.rssMB, 1);
+    const sizes = memorySizes.map((n) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n))).join(' / ');
     const rows: [string, string, string][] = [
-      ['delivered/generated', f(fullPath.deliveredRatio, 3), '1.000'],
+      ['delivered/generated', `${f(fullPath.deliveredRatio, 5)} (${fullPath.delivered}/${fullPath.generated})`, '1.000'],
       ['lost events', String(fullPath.totals?.lost ?? 'n/a'), '0'],
       ['storm traced/untraced', f(bestTraced / bestUntraced), '≤ 1.10'],
       ['client CPU per event (µs)', f(fullPath.cliCpuUsPerEvent, 1), '≤ 10'],
       ['client peak RSS (MB)', f(fullPath.cliPeakRssMB, 1), ''],
       ['client ceiling, recorded stream (ev/s)', f(printer.eventsPerSec, 0), '≥ 100000'],
-      ['RSS at 10k / 100k / 1M events (MB)', memory.map((m) => f(m.rssMB, 1)).join(' / '), 'flat ±10'],
+      [`RSS at ${sizes} events (MB)`, memory.map(memRow).join(' / '), 'flat ±10'],
       ['pod Running → bpftrace attached (s)', f(fullPath.startup.probingToTracingS), ''],
     ];
     const details: [string, string][] = [
@@ -517,11 +536,15 @@ describe('benchmark: exec storm through trace-exec', () => {
       ['client RSS at start / end (MB)', `${f(fullPath.cliRssAtStartMB, 1)} / ${f(fullPath.cliRssAtEndMB, 1)}`],
       ['untraced storm per exec (µs)', f((bestUntraced * 1000) / N, 1)],
       [
+        'storm CPU per exec, own+children (µs)',
+        `untraced ${untraced.map((s) => f(s.cpuPerExecUs, 0)).join(', ')}; node/NAME ${fullPath.storms.map((s) => f(s.cpuPerExecUs, 0)).join(', ')}; --local ${local.storms.map((s) => f(s.cpuPerExecUs, 0)).join(', ')}; alone ${f(alone.cpuPerExecUs, 0)}`,
+      ],
+      [
         'busy CPUs during storms (machine-wide)',
         `untraced ${untraced.map((s) => f(s.busyCpus)).join(', ')}; node/NAME ${fullPath.storms.map((s) => f(s.busyCpus)).join(', ')}; --local ${local.storms.map((s) => f(s.busyCpus)).join(', ')}; alone ${f(alone.busyCpus)}`,
       ],
       ['bpftrace program', `${bpftraceAlone.probes} probes, ${bpftraceAlone.programs} BPF programs, sha256 ${program.sha256.slice(0, 12)}`],
-      ['storm --local/untraced', `${f(bestLocal / bestUntraced)}  (lost ${local.totals?.lost ?? 'n/a'}, delivered ${f(local.deliveredRatio, 3)})`],
+      ['storm --local/untraced', `${f(bestLocal / bestUntraced)}  (lost ${local.totals?.lost ?? 'n/a'}, delivered ${local.delivered}/${local.generated})`],
       ['storm bpftrace alone/untraced', `${f(alone.ms / bestUntraced)}  (lost ${bpftraceAlone.lost})`],
       ['BPF programs run per exec, µs per exec', `${f(bpftraceAlone.bpfRunsPerExec, 1)}, ${f(bpftraceAlone.bpfRunTimeUsPerExec, 1)}`],
       ['bpftrace stdout: reads per exec, B/read', `${f(bpftraceAlone.pipeReadsPerExec, 2)}, ${f(bpftraceAlone.bytesPerPipeRead, 0)}`],
@@ -530,8 +553,9 @@ describe('benchmark: exec storm through trace-exec', () => {
       ['ceiling, writeSync per line (ev/s)', f(perLine?.eventsPerSec, 0)],
       ['ceiling, one line per chunk (ev/s)', f(smallChunks?.eventsPerSec, 0)],
       ['startup: spawn→probing / →tracing (s)', `${f(fullPath.startup.probingNodeS)} / ${f(fullPath.startup.tracingS)}  (--local ${f(local.startup.probingToTracingS)}, bpftrace alone ${f(bpftraceAlone.startupS)})`],
-      ['RSS before feed, 10k/100k/1M (MB)', memory.map((m) => f(m.rssBeforeFeedMB, 1)).join(' / ')],
-      ['heap after GC, 10k/100k/1M (MB)', memory.map((m) => f(m.heapUsedAfterGcMB, 1)).join(' / ')],
+      [`RSS before feed, ${sizes} (MB)`, memory.map((m) => f(m.rssBeforeFeedMB, 1)).join(' / ')],
+      [`V8 heap total after, ${sizes}`, memory.map((m) => f(m.heapTotalMB, 1)).join(' / ')],
+      [`heap live after GC, ${sizes}`, memory.map((m) => f(m.heapUsedAfterGcMB, 1)).join(' / ')],
     ];
     const table = [
       `${'metric'.padEnd(41)}${'value'.padEnd(22)}target`,
@@ -540,7 +564,7 @@ describe('benchmark: exec storm through trace-exec', () => {
       'details:',
       ...details.map(([m, v]) => `  ${m.padEnd(39)}${v}`),
       '',
-      `client stages, recorded stream replayed in-process (${ceilingEvents} execs, cumulative):`,
+      `client stages, recorded stream replayed in-process (${ceilingEvents} execs, cumulative, best of 3 by CPU):`,
       ...ceiling.stages.map((s) => `  ${s.stage.padEnd(46)}${f(s.eventsPerSec, 0).padStart(9)} ev/s ${f(s.cpuUsPerEvent).padStart(7)} µs/ev`),
       '',
       `storm: ${storm.kind === 'cc' ? 'C vfork+execve' : 'Node spawnSync FALLBACK (no cc: much slower per exec)'}, N=${N}; untraced ${untraced.map((s) => f(s.ms / 1000)).join(' s, ')} s; ` +

@@ -2,7 +2,7 @@
  * The exec storm: N × (vfork + execve /bin/true), one after the other, as fast as one CPU allows.
  * A small C program compiled at run time with the system `cc`; without `cc`, a Node loop of
  * spawnSync('/bin/true') stands in (several times slower per exec, and said so in the results).
- * It prints nothing. It runs inside a kubelet-shaped cgroup, so its execs belong to a pod.
+ * It prints nothing (the C storm can write its own CPU time, children included, to a file). It runs inside a kubelet-shaped cgroup, so its execs belong to a pod.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,12 +11,19 @@ import { join } from 'node:path';
 import type { TestCgroup } from '../support/kernel.js';
 
 const STORM_C = String.raw`
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
-/* trace-exec benchmark: argv[1] times vfork + execve("/bin/true"), waiting for each. Prints nothing. */
+static long us(struct timeval t) { return t.tv_sec * 1000000L + t.tv_usec; }
+
+/*
+ * trace-exec benchmark: argv[1] times vfork + execve("/bin/true"), waiting for each. Prints nothing;
+ * with argv[2], writes its CPU time there at the end: "user_us sys_us" of itself plus its children.
+ */
 int main(int argc, char **argv) {
   long n = argc > 1 ? atol(argv[1]) : 20000;
   char *const args[] = { "true", NULL };
@@ -28,6 +35,15 @@ int main(int argc, char **argv) {
     int st;
     if (waitpid(p, &st, 0) < 0) return 3;
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) return 4;
+  }
+  if (argc > 2) {
+    struct rusage self, kids;
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &kids);
+    FILE *f = fopen(argv[2], "w");
+    if (!f) return 5;
+    fprintf(f, "%ld %ld\n", us(self.ru_utime) + us(kids.ru_utime), us(self.ru_stime) + us(kids.ru_stime));
+    fclose(f);
   }
   return 0;
 }
@@ -50,8 +66,8 @@ export interface Storm {
   compiler: string | null;
   /** Why the fallback was used, when it was. */
   fallbackReason: string | null;
-  /** argv that runs n execs. */
-  argv(n: number): string[];
+  /** argv that runs n execs (and writes its CPU time to cpuFile, when the storm can). */
+  argv(n: number, cpuFile?: string): string[];
   dispose(): void;
 }
 
@@ -67,7 +83,7 @@ export function prepareStorm(forceFallback = false): Storm {
       writeFileSync(src, STORM_C);
       execFileSync('cc', ['-O2', '-o', bin, src], { stdio: ['ignore', 'ignore', 'pipe'] });
       const compiler = execFileSync('cc', ['--version'], { encoding: 'utf8' }).split('\n')[0]!.trim();
-      return { kind: 'cc', compiler, fallbackReason: null, argv: (n) => [bin, String(n)], dispose };
+      return { kind: 'cc', compiler, fallbackReason: null, argv: (n, cpuFile) => [bin, String(n), ...(cpuFile ? [cpuFile] : [])], dispose };
     } catch (e) {
       fallbackReason = `cc failed or is missing: ${(e as Error).message.split('\n')[0]}`;
     }

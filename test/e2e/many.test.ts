@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../apiserver/index.js';
-import { TestCgroup, execIn, hex32, hex64, kernelDescribe } from '../support/kernel.js';
+import { TestCgroup, execIn, removeAll, hex32, hex64, kernelDescribe } from '../support/kernel.js';
 import { jsonLines, startCli } from '../support/cli.js';
 import { expectNothingLeft } from '../support/leftovers.js';
 import { addToApi, makeWorkload, removeCgroups, runIn, type Workload } from '../support/workloads.js';
@@ -33,8 +33,11 @@ describe.skipIf(k.skip)(`many nodes, pod targets, filters${k.reason ? ` (${k.rea
   });
   afterAll(async () => {
     await api?.close();
-    for (const c of extraCgroups.reverse()) c.remove();
-    removeCgroups(workloads);
+    try {
+      removeAll(extraCgroups);
+    } finally {
+      removeCgroups(workloads);
+    }
   });
 
   /** Runs the CLI until it traces on every node, runs `work`, stops it with Ctrl-C. */

@@ -3,7 +3,7 @@
  * run inside kubelet-shaped cgroup directories, and each must decode to exactly its pod / container.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestCgroup, execIn, hex32, hex64, kernelDescribe, uuid } from '../support/kernel.js';
+import { TestCgroup, execIn, removeAll, hex32, hex64, kernelDescribe, uuid } from '../support/kernel.js';
 import { jsonLines, startCli, type CliRun } from '../support/cli.js';
 
 const k = kernelDescribe();
@@ -84,7 +84,7 @@ describe.skipIf(k.skip)(`--local on the real kernel${k.reason ? ` (${k.reason})`
   afterAll(() => {
     if (cli && cli.proc.exitCode === null) cli.proc.kill('SIGKILL');
     // Newest first: later cgroups may sit inside directories an earlier one created.
-    for (const cg of [...cgroups].reverse()) cg.remove();
+    removeAll(cgroups);
   });
 
   it.each(CASES.map((c, i) => [c.name, i] as const))('%s', (_name, i) => {

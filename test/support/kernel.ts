@@ -67,6 +67,7 @@ export class TestCgroup {
   }
 
   remove(): void {
+    const errors: string[] = [];
     for (const dir of [...this.made].reverse()) {
       for (let i = 0; ; i++) {
         try {
@@ -74,13 +75,17 @@ export class TestCgroup {
           break;
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === 'ENOENT') break;
-          if (i >= 50) throw new Error(`could not remove test cgroup ${dir}: ${(e as Error).message}`);
+          if (i >= 50) {
+            errors.push(`could not remove test cgroup ${dir}: ${(e as Error).message}`);
+            break;
+          }
           // A process that just exited may still be counted for a moment.
           execFileSync('sleep', ['0.05']);
         }
       }
     }
     this.made.length = 0;
+    if (errors.length > 0) throw new Error(errors.join('\n'));
   }
 }
 
@@ -98,4 +103,17 @@ export async function execIn(cg: TestCgroup | null, argv: string[]): Promise<num
   const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? -1)));
   child.stdin!.end('go\n');
   return exited;
+}
+
+/** Removes test cgroups newest first; one that cannot be removed does not keep the others. */
+export function removeAll(cgroups: TestCgroup[]): void {
+  const errors: string[] = [];
+  for (const cg of [...cgroups].reverse()) {
+    try {
+      cg.remove();
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  if (errors.length > 0) throw new Error(errors.join('\n'));
 }

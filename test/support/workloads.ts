@@ -109,6 +109,17 @@ export async function runIn(w: Workload, container: string, argv: string[]): Pro
   return execIn(c.cgroup, argv);
 }
 
+/** Removes every test cgroup (newest first); one that cannot be removed does not stop the others. */
 export function removeCgroups(ws: Workload[]): void {
-  for (const w of [...ws].reverse()) for (const c of [...w.containers].reverse()) c.cgroup.remove();
+  const errors: string[] = [];
+  for (const w of [...ws].reverse()) {
+    for (const c of [...w.containers].reverse()) {
+      try {
+        c.cgroup.remove();
+      } catch (e) {
+        errors.push((e as Error).message);
+      }
+    }
+  }
+  if (errors.length > 0) throw new Error(errors.join('\n'));
 }
