@@ -136,3 +136,21 @@ describe('parseRecord', () => {
     });
   });
 });
+
+describe('the fast path for plain printf records', () => {
+  // The same record written with other JSON spacing takes the JSON.parse path: both must agree.
+  it.each([
+    'E 4299 4299 4100 0 1001500000 7421 13187 3 0',
+    'F 4299 1001500000 /usr/bin/ls',
+    'A 4299 1001500000 2 with  spaces ',
+    'A 1 77 0 ',
+    'X 4299 -2 1001500000 bash',
+    'P 2 7421 0 crio-abc.scope',
+    'A 1 77 0 grüße ✓ 日本語',
+  ])('%j', (text) => {
+    const fast = parseRecord(`{"type": "printf", "data": "${text}\\n"}`);
+    const slow = parseRecord(`{"type":"printf","data":${JSON.stringify(`${text}\n`)}}`);
+    expect(fast).toEqual(slow);
+    expect(fast?.kind).not.toBe('malformed');
+  });
+});
