@@ -89,6 +89,8 @@ export function podCell(e: AttributedEvent): string {
 
 /** CONTAINER: the container name, `-` for host processes or when unknown. */
 export function containerCell(e: AttributedEvent): string {
+  // A runtime helper in the pod's cgroup (CRI-O's conmon) is the pod's, but none of its containers.
+  if (e.identity.kind === 'pod' && e.identity.helper) return `(${e.identity.helper})`;
   if (attributionOf(e) === 'host' || e.container === null) return NONE;
   return escapeUnprintable(e.container);
 }

@@ -5,7 +5,7 @@ import { CONTAINER_ID, POD_UID, T0, hostEvent, podEvent, unattributedEvent } fro
 
 const FIELD_ORDER = [
   'time', 'node', 'namespace', 'pod', 'container', 'containerId', 'pid', 'ppid', 'uid', 'comm', 'filename',
-  'args', 'argsTruncated', 'retval', 'cgroup', 'podUid', 'unit', 'attribution',
+  'args', 'argsTruncated', 'retval', 'cgroup', 'podUid', 'unit', 'helper', 'attribution',
 ];
 
 const POD_CGROUP =
@@ -30,6 +30,7 @@ const base: JsonExecRecord = {
   cgroup: POD_CGROUP,
   podUid: POD_UID,
   unit: null,
+  helper: null,
   attribution: 'pod',
 };
 
@@ -140,6 +141,6 @@ describe('formatJsonLine', () => {
   it('starts with time and ends with attribution, no trailing newline', () => {
     const line = formatJsonLine(hostEvent());
     expect(line.startsWith('{"time":"2026-11-26T11:41:16.123Z","node":"worker-1","namespace":null,')).toBe(true);
-    expect(line.endsWith('"podUid":null,"unit":"sshd.service","attribution":"host"}')).toBe(true);
+    expect(line.endsWith(`"podUid":null,"unit":"sshd.service","helper":null,"attribution":"host"}`)).toBe(true);
   });
 });

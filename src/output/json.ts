@@ -30,6 +30,8 @@ export interface JsonExecRecord {
   podUid: string | null;
   /** systemd unit of a host process; null for pods or when unknown. */
   unit: string | null;
+  /** A container runtime helper the exec ran in, in the pod's cgroup ("conmon"), else null. */
+  helper: string | null;
   attribution: Attribution;
   /** With --ancestry: the parent chain, nearest first (pid, comm, and the pod or host of each). */
   ancestry?: Ancestor[];
@@ -57,6 +59,7 @@ export function toJsonRecord(e: AttributedEvent): JsonExecRecord {
     cgroup: e.cgroup,
     podUid: podUidOf(e),
     unit: unitOf(e),
+    helper: e.identity.kind === 'pod' ? e.identity.helper : null,
     attribution,
     ...(e.ancestry ? { ancestry: e.ancestry } : {}),
   };

@@ -196,3 +196,51 @@ describe.skipIf(k.skip)(`workload targets${k.reason ? ` (${k.reason})` : ''}`, (
     expect(r.stderr).toMatch(/statefulset "nope" not found in namespace shop/);
   });
 });
+
+describe.skipIf(k.skip)(`host services, runtime helpers, --all-nodes${k.reason ? ` (${k.reason})` : ''}`, () => {
+  let api: ApiServer;
+  const pod = makeWorkload('systemd-crio-hybrid', 'apps', 'api-0', [{ name: 'api' }]);
+  const cgroups: TestCgroup[] = [];
+  beforeAll(async () => {
+    if (k.reason) throw new Error(`end-to-end tests must run under CI but cannot: ${k.reason}`);
+    api = await startApiServer({ podStartDelayMs: 100 });
+    api.addNode('worker-1');
+    api.addNode('worker-2');
+    addToApi(api, pod);
+  });
+  afterAll(async () => {
+    await api?.close();
+    try {
+      removeAll(cgroups);
+    } finally {
+      removeCgroups([pod]);
+    }
+  });
+
+  it('--all-nodes traces every node; a host service shows its unit; a conmon exec is its pod’s, in no container', async () => {
+    const tag = `h-${hex32().slice(0, 8)}`;
+    const before = api.requests.length;
+    const unit = `trace-exec-test-${hex32().slice(0, 6)}.service`;
+    const service = new TestCgroup(`system.slice/${unit}`, ['v1', 'v2']);
+    cgroups.push(service);
+    const conmon = new TestCgroup(
+      `kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${pod.uid.replaceAll('-', '_')}.slice/crio-conmon-${hex64()}.scope`,
+      ['v1', 'v2'],
+    );
+    cgroups.push(conmon);
+    const cli = startCli(['--all-nodes', '--kubeconfig', api.kubeconfigPath, '-o', 'json']);
+    await cli.waitForStderr(/tracing execs on worker-\d \(2\/2\)/, 90_000);
+    await execIn(service, ['/bin/echo', `${tag}-service`]);
+    await execIn(conmon, ['/bin/echo', `${tag}-conmon`]);
+    await new Promise((r) => setTimeout(r, 1000));
+    cli.proc.kill('SIGINT');
+    const r = await cli.done();
+    expect(r.code, r.stderr).toBe(0);
+    expect(api.requests.slice(before).filter((q) => q.method === 'POST' && /\/pods$/.test(q.path))).toHaveLength(2);
+    const events = jsonLines(r.stdout).filter((e) => e.node === 'worker-1');
+    const byMarker = (m: string) => events.filter((e) => (e.args as string[])[1] === m);
+    expect(byMarker(`${tag}-service`)).toMatchObject([{ attribution: 'host', unit, namespace: null, pod: null }]);
+    expect(byMarker(`${tag}-conmon`)).toMatchObject([{ attribution: 'pod', namespace: 'apps', pod: 'api-0', container: null, helper: 'conmon' }]);
+    await expectNothingLeft(api);
+  });
+});

@@ -42,6 +42,12 @@ export const hex32 = (): string => randomBytes(16).toString('hex');
 export const uuid = (): string => randomUUID();
 
 /** A cgroup path created in some hierarchies; remove() deletes exactly the directories it made. */
+/**
+ * Directories the tests made, with how many TestCgroups use each: test cgroups share parents
+ * (kubepods.slice…), and a parent is removed only when the last one using it is removed.
+ */
+const users = new Map<string, number>();
+
 export class TestCgroup {
   private readonly made: string[] = [];
   readonly dirs: string[];
@@ -56,6 +62,11 @@ export class TestCgroup {
         cur = join(cur, p);
         if (!existsSync(cur)) {
           mkdirSync(cur);
+          users.set(cur, 0);
+        }
+        const n = users.get(cur);
+        if (n !== undefined) {
+          users.set(cur, n + 1);
           this.made.push(cur);
         }
       }
@@ -69,6 +80,12 @@ export class TestCgroup {
   remove(): void {
     const errors: string[] = [];
     for (const dir of [...this.made].reverse()) {
+      const n = (users.get(dir) ?? 1) - 1;
+      if (n > 0) {
+        users.set(dir, n); // another test cgroup still sits below it
+        continue;
+      }
+      users.delete(dir);
       for (let i = 0; ; i++) {
         try {
           rmdirSync(dir);
