@@ -68,15 +68,23 @@ export class ExecRunner implements NodeRunner {
     const done = h.done.then((x): TracerExit => ({ ...x, stderr: tail.toString() }));
     let settled = false;
     void done.then(() => (settled = true));
+    let stopped: Promise<void> | null = null;
     return {
       done,
       stop: async () => {
-        if (settled) return;
-        // SIGINT lets bpftrace detach its probes and flush; the status then ends the stream.
-        await this.run(['sh', '-c', 'kill -INT "$(cat "$1")" 2>/dev/null; true', 'trace-exec', this.files.pid]).catch(() => {});
-        const timer = setTimeout(() => h.close(), 5000);
-        await done;
-        clearTimeout(timer);
+        if (stopped) return stopped;
+        stopped = (async () => {
+          if (!settled) {
+            // SIGINT lets bpftrace detach its probes and flush; the status then ends the stream.
+            await this.run(['sh', '-c', 'kill -INT "$(cat "$1")" 2>/dev/null; true', 'trace-exec', this.files.pid]).catch(() => {});
+            const timer = setTimeout(() => h.close(), 5000);
+            await done;
+            clearTimeout(timer);
+          }
+          // The pod's filesystem goes with the pod; still, leave nothing of this run behind in it.
+          await this.run(['rm', '-f', this.files.pid, this.files.program]).catch(() => {});
+        })();
+        return stopped;
       },
     };
   }

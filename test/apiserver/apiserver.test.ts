@@ -2,9 +2,9 @@
  * The API server stand-in, exercised only through real clients: @kubernetes/client-node 2.x and, when it
  * is installed, kubectl. Nothing is mocked; exec'd commands are real processes on this machine.
  */
+import { tempDir, removeTempDirs } from '../support/tmp.js';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import {
@@ -17,9 +17,8 @@ import {
   VersionApi,
   Watch,
   type V1Pod,
-  type V1Status,
-} from '@kubernetes/client-node';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+  type V1Status } from '@kubernetes/client-node';
+import { afterEach, beforeEach, describe, expect, it, afterAll } from 'vitest';
 import { startApiServer, type ApiServer } from './index.js';
 
 const KUBECTL = '/usr/bin/kubectl';
@@ -431,7 +430,7 @@ describe('pods/exec', () => {
 describe.skipIf(!existsSync(KUBECTL))('kubectl', () => {
   let cacheDir: string;
   beforeEach(() => {
-    cacheDir = mkdtempSync(join(tmpdir(), 'standin-kubectl-cache-'));
+    cacheDir = tempDir('standin-kubectl-cache-');
   });
   afterEach(() => rmSync(cacheDir, { recursive: true, force: true }));
 
@@ -463,3 +462,5 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl', () => {
     expect(result.code).toBe(4);
   });
 });
+
+afterAll(removeTempDirs);

@@ -2,9 +2,9 @@
  * apps/v1 (deployments, statefulsets, daemonsets, replicasets) and batch/v1 (jobs) on the stand-in,
  * exercised through the real @kubernetes/client-node 2.x clients and, when installed, kubectl.
  */
+import { tempDir, removeTempDirs } from '../support/tmp.js';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ApiException,
@@ -17,9 +17,8 @@ import {
   KubeConfig,
   Watch,
   type V1Deployment,
-  type V1Status,
-} from '@kubernetes/client-node';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+  type V1Status } from '@kubernetes/client-node';
+import { afterEach, beforeEach, describe, expect, it, afterAll } from 'vitest';
 import { startApiServer, type ApiServer, type WorkloadRecordInput } from './index.js';
 
 const KUBECTL = '/usr/bin/kubectl';
@@ -310,7 +309,7 @@ describe('creating and deleting workloads through the API', () => {
 describe.skipIf(!existsSync(KUBECTL))('kubectl and workloads', () => {
   let cacheDir: string;
   beforeEach(() => {
-    cacheDir = mkdtempSync(join(tmpdir(), 'standin-kubectl-cache-'));
+    cacheDir = tempDir('standin-kubectl-cache-');
   });
   afterEach(() => rmSync(cacheDir, { recursive: true, force: true }));
 
@@ -342,3 +341,5 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl and workloads', () => {
     expect(missing.stderr).toContain('deployments.apps "nope" not found');
   });
 });
+
+afterAll(removeTempDirs);

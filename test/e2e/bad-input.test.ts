@@ -2,15 +2,15 @@
  * Bad input is answered before anything is created: one line naming the flag or object and how to
  * fix it, exit code 1, no stack trace, and no object created on the cluster.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir, removeTempDirs } from '../support/tmp.js';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../apiserver/index.js';
 import { startCli } from '../support/cli.js';
 
 let api: ApiServer;
-const dir = mkdtempSync(join(tmpdir(), 'trace-exec-bad-input-'));
+const dir = tempDir('trace-exec-bad-input-');
 const malformed = join(dir, 'malformed.yaml');
 const unreachable = join(dir, 'unreachable.yaml');
 
@@ -127,3 +127,5 @@ describe('rejected before anything is created', () => {
     }
   });
 });
+
+afterAll(removeTempDirs);

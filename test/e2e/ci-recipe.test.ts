@@ -3,9 +3,9 @@
  * `kubectl` resolving the plugin from PATH against the API stand-in, and its `make e2e` line swapped
  * for a workload that execs in a pod. The artifact must be complete JSON lines and the exit 0.
  */
+import { tempDir, removeTempDirs } from '../support/tmp.js';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -52,7 +52,7 @@ describe.skipIf(k.skip)(`the README's CI recipe${k.reason ? ` (${k.reason})` : '
     const script = block![1]!.replace('make e2e', () => e2e); // a function: a replacement string would eat $$
     expect(script).not.toBe(block![1]);
 
-    const dir = mkdtempSync(join(tmpdir(), 'trace-exec-ci-'));
+    const dir = tempDir('trace-exec-ci-');
     const bin = join(dir, 'bin');
     execFileSync('mkdir', [bin]);
     symlinkSync(join(root, 'bin', 'trace-exec'), join(bin, 'kubectl-trace_exec'));
@@ -76,3 +76,5 @@ describe.skipIf(k.skip)(`the README's CI recipe${k.reason ? ` (${k.reason})` : '
     await expectNothingLeft(api);
   });
 });
+
+afterAll(removeTempDirs);

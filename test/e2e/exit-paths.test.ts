@@ -2,8 +2,9 @@
  * Every way a run can end, end to end with real bpftrace: after each, no debug pod, no temporary
  * namespace and no bpftrace process is left, and the exit code is the one the README gives.
  */
+import { tempDir, removeTempDirs } from '../support/tmp.js';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -108,7 +109,7 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
 
   it('bpftrace fails to compile: shows its error, exit 1', async () => {
     // A bpftrace that reports a version (so the probe passes) and then fails as a compile error does.
-    const fake = mkdtempSync(join(tmpdir(), 'trace-exec-fakebin-'));
+    const fake = tempDir('trace-exec-fakebin-');
     writeFileSync(
       join(fake, 'bpftrace'),
       '#!/bin/sh\nif [ "$1" = --version ]; then echo "bpftrace v0.17.0"; exit 0; fi\necho "stdin:12:3-40: ERROR: Unknown struct/union: \'struct kernfs_node\'" >&2\nexit 1\n',
@@ -170,6 +171,8 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
     const clean = await startCli(['cleanup', '-A', '--kubeconfig', api.kubeconfigPath]).done();
     expect(clean.code, clean.stderr + clean.stdout).toBe(0);
     expect(clean.stdout).toMatch(/^deleted pod\/trace-exec-worker-1-\w+ -n trace-exec-\w+ \(Failed\)$/m);
+    // A real pod's /tmp goes with it; the stand-in's "containers" share this machine's /tmp.
+    for (const ext of ['pid', 'bt']) rmSync(`/tmp/${pod.metadata!.name}.${ext}`, { force: true });
   });
 
   it('an image that cannot be pulled: says so with a hint, cleans up, exit 1; a hostile image string goes nowhere near a shell', async () => {
@@ -207,4 +210,6 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
   });
 });
 
-const tmp = mkdtempSync(join(tmpdir(), 'trace-exec-exit-'));
+const tmp = tempDir('trace-exec-exit-');
+
+afterAll(removeTempDirs);

@@ -3,9 +3,10 @@
  * to keep the suite quick), its archives unpacked, run without Node and without the repository,
  * found by a real kubectl, and tracing through kubectl against the API stand-in with real bpftrace.
  */
+import { tempDir, removeTempDirs } from '../support/tmp.js';
 import { load } from 'js-yaml';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,7 +60,7 @@ describe('npm run release', () => {
 
 describe('the bundle', () => {
   it('runs with nothing beside it: --help, --version', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'trace-exec-bundle-'));
+    const dir = tempDir('trace-exec-bundle-');
     copyFileSync(join(rel.out, 'dist/trace-exec.cjs'), join(dir, 'trace-exec.cjs'));
     const help = await run(process.execPath, [join(dir, 'trace-exec.cjs'), '--help'], { cwd: dir });
     expect(help.code, help.stderr).toBe(0);
@@ -139,7 +140,7 @@ describe('the Linux executable', () => {
 describe('the macOS launcher (POSIX sh, run here)', () => {
   /** A PATH with the tools and a `node` that is process.execPath (Node 24) or a stand-in. */
   const pathWith = (node: string | null): string => {
-    const dir = mkdtempSync(join(tmpdir(), 'trace-exec-node-'));
+    const dir = tempDir('trace-exec-node-');
     if (node) writeFileSync(join(dir, 'node'), node, { mode: 0o755 });
     return `${dir}:${tools}`;
   };
@@ -315,3 +316,5 @@ describe.skipIf(kube.skip || k.skip)(`through kubectl against the API stand-in${
     expect(await complete('kubectl-trace_exec --output=j')).toEqual(['json']); // bash's word starts after '='
   });
 });
+
+afterAll(removeTempDirs);

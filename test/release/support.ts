@@ -2,9 +2,9 @@
  * Release test support: the release build run once (only what the tests need), archives unpacked,
  * a real kubectl, and PATHs without Node on them.
  */
+import { tempDir } from '../support/tmp.js';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,7 +23,7 @@ export interface Release {
  * release/cache between runs (npm's cache makes the first pack quick too).
  */
 export async function buildRelease(targets: string[]): Promise<Release> {
-  const out = mkdtempSync(join(tmpdir(), 'trace-exec-release-'));
+  const out = tempDir('trace-exec-release-');
   const started = Date.now();
   const r = await run(process.execPath, [join(ROOT, '.ci/release/build.ts'), '--out', out, '--targets', targets.join(','), '--cache', join(ROOT, 'release/cache')], {
     env: { ...process.env, RELEASE_BASE_URL: BASE_URL },
@@ -34,14 +34,14 @@ export async function buildRelease(targets: string[]): Promise<Release> {
 }
 
 export function extract(archive: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'trace-exec-archive-'));
+  const dir = tempDir('trace-exec-archive-');
   execFileSync('tar', ['-xzf', archive, '-C', dir]);
   return dir;
 }
 
 /** A directory with only the tools the launchers and tests use (sh, bash, readlink, dirname): a PATH without node. */
 export function toolsWithoutNode(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'trace-exec-tools-'));
+  const dir = tempDir('trace-exec-tools-');
   for (const tool of ['sh', 'bash', 'readlink', 'dirname', 'cat']) {
     const found = ['/usr/bin', '/bin'].map((d) => join(d, tool)).find((p) => existsSync(p));
     if (found) symlinkSync(found, join(dir, tool));
