@@ -371,3 +371,13 @@ describe('successive execs of one thread (env → cmd) read out of order', () =>
     ]);
   });
 });
+
+describe('strings the probe could not read', () => {
+  it('marks a successful exec whose filename came back empty as truncated, never as complete', () => {
+    const a = new ExecAssembler({ strlen: 200, levels: 8 });
+    const unread = [E({ tid: 3, monoNs: 5n, argc: 1 }), F(3, 5n, ''), A(3, 5n, 0, ''), X(3, 0, 5n, 'true')];
+    expect(unread.flatMap((r) => a.push(r, 0))).toMatchObject([{ filename: '', args: [''], retval: 0, argsTruncated: true }]);
+    const failed = [E({ tid: 4, monoNs: 6n, argc: 1 }), F(4, 6n, ''), A(4, 6n, 0, ''), X(4, -2, 6n, 'sh')];
+    expect(failed.flatMap((r) => a.push(r, 0))).toMatchObject([{ retval: -2, argsTruncated: false }]);
+  });
+});

@@ -155,7 +155,10 @@ export class ExecAssembler {
       p.e.more ||
       p.argsSeen < p.args.length ||
       args.some((a) => Buffer.byteLength(a) >= cut) ||
-      (p.filename !== null && Buffer.byteLength(p.filename) >= cut);
+      (p.filename !== null && Buffer.byteLength(p.filename) >= cut) ||
+      // An exec of "" cannot succeed: an empty filename on a successful exec means its strings sat
+      // in a page the process had not touched yet, which a BPF read cannot fault in.
+      (p.filename === '' && p.x?.retval === 0);
     const timeMs = this.clock
       ? this.clock.wallMs + Number(p.e.monoNs - this.clock.monoNs) / 1e6
       : p.since;
