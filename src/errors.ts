@@ -11,3 +11,13 @@ export class UserError extends Error {
     super(message);
   }
 }
+
+/** The user stopped the run (Ctrl-C, SIGTERM…) before tracing started: not a failure. */
+export class Interrupted extends UserError {
+  constructor(
+    readonly why: string,
+    when: string,
+  ) {
+    super(`interrupted (${why}) ${when}`);
+  }
+}

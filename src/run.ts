@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import type { Options } from './cli/options.js';
 import type { Log } from './log.js';
-import { UserError } from './errors.js';
+import { Interrupted, UserError } from './errors.js';
 import { LocalRunner } from './node/local.js';
 import { NodeTrace, type NodeTraceParts } from './node-trace.js';
 import { makeFilter } from './join/filter.js';
@@ -117,7 +117,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
           traces.push(trace);
           await trace.start();
         } catch (e) {
-          if (!(e instanceof UserError) || nodes.length === 1) throw e;
+          if (!(e instanceof UserError) || e instanceof Interrupted || nodes.length === 1) throw e;
           failures.push(e);
           log.error(`${e.message.startsWith(node) ? '' : `${node}: `}${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}; going on with the other nodes`);
         }
@@ -155,6 +155,11 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
       throw new UserError(`every node stopped tracing: ${failures.map((f) => f.message).join('; ')}`);
     }
     result = { totals, reason, cleanedUp: true, failures };
+  } catch (e) {
+    // Ctrl-C while the debug pod starts ends the run like Ctrl-C while tracing: cleanup, exit 0.
+    if (!(e instanceof Interrupted)) throw e;
+    log.progress(e.message);
+    result = { totals, reason: e.why, cleanedUp: true, failures: [] };
   } finally {
     await Promise.all(traces.map((t) => t.stop()));
     if (cluster && !(await cluster.cleanup()) && result) result.cleanedUp = false;

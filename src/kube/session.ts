@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Options } from '../cli/options.js';
 import type { Log } from '../log.js';
-import { UserError } from '../errors.js';
+import { Interrupted, UserError } from '../errors.js';
 import { PodIndex } from '../join/pod-index.js';
 import type { NodeRunner } from '../node/runner.js';
 import { contextNamespace, loadKubeConfig } from './config.js';
@@ -39,8 +39,6 @@ export interface ClusterRun {
   cleanup(): Promise<boolean>;
 }
 
-class Interrupted extends UserError {}
-
 export async function openCluster(opts: Options, log: Log, interrupted: Promise<string>): Promise<ClusterRun> {
   const kc = loadKubeConfig(opts.kubeconfig, opts.context);
   const server = kc.getCurrentCluster()?.server ?? '(unknown server)';
@@ -49,7 +47,7 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
   let wasInterrupted: string | null = null;
   void interrupted.then((why) => (wasInterrupted = why));
   const abortIfInterrupted = (): void => {
-    if (wasInterrupted) throw new Interrupted(`interrupted (${wasInterrupted}) before tracing started`);
+    if (wasInterrupted) throw new Interrupted(wasInterrupted, 'before tracing started');
   };
 
   const podNamespace = opts.namespaces?.[0] ?? contextNamespace(opts.kubeconfig, opts.context);

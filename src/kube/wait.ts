@@ -4,7 +4,7 @@
  */
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { Log } from '../log.js';
-import { UserError } from '../errors.js';
+import { Interrupted, UserError } from '../errors.js';
 
 const POLL_MS = 300;
 const PULL_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
@@ -53,7 +53,7 @@ export async function waitForRunning(
   let interrupted: string | null = null;
   void o.interrupted.then((w) => (interrupted = w));
   for (;;) {
-    if (interrupted) throw new UserError(`interrupted (${interrupted}) while waiting for the debug pod`);
+    if (interrupted) throw new Interrupted(interrupted, 'while waiting for the debug pod');
     let state: PodState;
     try {
       state = podState(await core.readNamespacedPod(pod), o.image);

@@ -65,6 +65,15 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
     expect(totalsOf(r.stderr)).toMatchObject({ reason: sig });
   });
 
+  it('Ctrl-C while the debug pod is starting: cleans up, exit 0', async () => {
+    const cli = startCli(['node/worker-down', '--kubeconfig', api.kubeconfigPath, '--timeout', '60s']);
+    await cli.waitForStderr(/worker-down: waiting for the debug pod/, 30_000);
+    cli.proc.kill('SIGINT');
+    const r = await cli.done();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/interrupted \(SIGINT\) while waiting for the debug pod/);
+  });
+
   it('a second Ctrl-C while cleaning up does not skip the deletion', async () => {
     const cli = startCli(args());
     await cli.waitForStderr(/tracing execs on/, 60_000);
