@@ -1,14 +1,16 @@
 /** `kubectl trace-exec cleanup`: remove what earlier runs left behind. stdout lists what was (or would be) removed. */
 import type { Log } from './log.js';
 import { UserError } from './errors.js';
-import { loadKubeConfig } from './kube/config.js';
+import { contextNamespace, loadKubeConfig } from './kube/config.js';
 import { findLeftovers, removeLeftovers, type Leftover } from './kube/leftovers.js';
 
 export interface CleanupOptions {
   kubeconfig: string | null;
   context: string | null;
-  /** null = all namespaces (pods); temporary namespaces are always cluster-wide. */
+  /** Debug pods in this namespace (null: the context's); temporary namespaces are always cluster-wide. */
   namespace: string | null;
+  /** Debug pods in every namespace (-A). */
+  allNamespaces: boolean;
   dryRun: boolean;
   /** Also remove pods that look like a live run elsewhere. */
   all: boolean;
@@ -17,7 +19,8 @@ export interface CleanupOptions {
 export async function cleanup(o: CleanupOptions, out: (line: string) => void, log: Log): Promise<void> {
   const kc = loadKubeConfig(o.kubeconfig, o.context);
   const server = kc.getCurrentCluster()?.server ?? '(unknown server)';
-  const found = await findLeftovers(kc, o.namespace, server);
+  const namespace = o.allNamespaces ? null : (o.namespace ?? contextNamespace(kc));
+  const found = await findLeftovers(kc, namespace, server);
   const chosen = found.filter((f) => o.all || !f.live);
   const skipped = found.filter((f) => !o.all && f.live);
   const describe = (f: Leftover): string => `${f.kind}/${f.name}${f.namespace ? ` -n ${f.namespace}` : ''} (${f.state})`;

@@ -12,7 +12,6 @@ import { stderrLog } from './log.js';
 import { UserError } from './errors.js';
 import { run, type Totals } from './run.js';
 import { cleanup } from './cleanup.js';
-import { contextNamespace } from './kube/config.js';
 import { OUTPUT_FORMATS } from './output/index.js';
 import { gitCommit, VERSION } from './version.js';
 import { complete, completionScript, formatCompletion, invokedAs, SHELLS, type Shell } from './cli/completion.js';
@@ -236,10 +235,15 @@ async function cleanupMain(argv: string[], log: ReturnType<typeof stderrLog>, wr
     return 1;
   }
   try {
-    let namespace: string | null = null;
-    if (!raw.allNamespaces) namespace = raw.namespace ?? contextNamespace(raw.kubeconfig ?? null, raw.context ?? null);
     await cleanup(
-      { kubeconfig: raw.kubeconfig ?? null, context: raw.context ?? null, namespace, dryRun: raw.dryRun ?? false, all: raw.all ?? false },
+      {
+        kubeconfig: raw.kubeconfig ?? null,
+        context: raw.context ?? null,
+        namespace: raw.namespace ?? null,
+        allNamespaces: raw.allNamespaces ?? false,
+        dryRun: raw.dryRun ?? false,
+        all: raw.all ?? false,
+      },
       (line) => void process.stdout.write(line + '\n'),
       log,
     );

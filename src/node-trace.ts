@@ -69,7 +69,8 @@ export class NodeTrace {
 
   /** Probes the node, renders the program, starts bpftrace. Rejects (UserError) when it cannot. */
   async start(): Promise<void> {
-    const { node, runner, index, log } = { ...this.parts, log: this.hooks.log };
+    const { node, runner, index } = this.parts;
+    const { log } = this.hooks;
     log.progress(`probing node ${node}`);
     let rendered;
     let facts;

@@ -34,7 +34,6 @@ export function loadKubeConfig(kubeconfig: string | null, context: string | null
 }
 
 /** The namespace the kubeconfig context names, as kubectl uses it when -n is not given. */
-export function contextNamespace(kubeconfig: string | null, context: string | null): string {
-  const kc = loadKubeConfig(kubeconfig, context);
+export function contextNamespace(kc: KubeConfig): string {
   return kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
 }

@@ -50,7 +50,7 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
     if (wasInterrupted) throw new Interrupted(wasInterrupted, 'before tracing started');
   };
 
-  const podNamespace = opts.namespaces?.[0] ?? contextNamespace(opts.kubeconfig, opts.context);
+  const podNamespace = opts.namespaces?.[0] ?? contextNamespace(kc);
   const { nodes, podScope } = await resolveScope(kc, opts, podNamespace, server);
   await Promise.all(
     nodes.map(async (node) => {
