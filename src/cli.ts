@@ -13,6 +13,7 @@ import { UserError } from './errors.js';
 import { run, type Totals } from './run.js';
 import { cleanup } from './cleanup.js';
 import { OUTPUT_FORMATS } from './output/index.js';
+import { LineBatch } from './output/line-batch.js';
 import { gitCommit, VERSION } from './version.js';
 import { complete, completionScript, formatCompletion, invokedAs, SHELLS, type Shell } from './cli/completion.js';
 import { contextNames, listNamespaceNames, listNodeNames } from './kube/names.js';
@@ -128,9 +129,13 @@ export async function main(argv: string[]): Promise<number> {
     stdoutOpen = false;
     interrupt(e.code === 'EPIPE' ? 'stdout closed' : `stdout failed: ${e.message}`);
   });
-  const out = (line: string): void => {
-    if (stdoutOpen) process.stdout.write(line + '\n');
-  };
+  // Every line a chunk of the stream produced goes out in one write (not one system call per event).
+  const stdout = new LineBatch({
+    write: (text) => {
+      if (stdoutOpen) process.stdout.write(text);
+    },
+  });
+  const out = (line: string): void => stdout.push(line);
 
   try {
     const result = await run(opts, {
@@ -139,7 +144,7 @@ export async function main(argv: string[]): Promise<number> {
       width: process.stdout.isTTY ? (process.stdout.columns ?? 120) : null,
       interrupted,
       confirm: process.stdin.isTTY && process.stderr.isTTY ? askOnTerminal : null,
-    });
+    }).finally(() => stdout.flush());
     reportTotals(result.totals, opts.output === 'json', write, result.reason);
     if (result.failures.length > 0) {
       log.error(`${result.failures.length} of ${result.totals.nodes} nodes could not be traced to the end: ${result.failures.map((f) => f.message.split('\n')[0]).join('; ')}`);
