@@ -36,7 +36,9 @@ const baseline = process.memoryUsage();
 // ---- the recorded stream → a template of the storm's execs -----------------------------------------
 
 /** Index of the clock field in each record's space-separated text (tag first). */
-const MONO_FIELD = { E: 5, F: 2, A: 2, X: 3 };
+const MONO_FIELD = { E: 5, A: 2, X: 3 };
+/** Where the filename starts in an E record's fields (it is last and may hold spaces). */
+const E_FILENAME = 9;
 
 function buildTemplate(raw, pod, filename) {
   const lines = raw.split('\n').filter((l) => l.trim() !== '');
@@ -65,7 +67,7 @@ function buildTemplate(raw, pod, filename) {
     if (obj.type !== 'printf') continue;
     const f = obj.data.replace(/\n$/, '').split(' ');
     if (f[0] === 'E' && (ids[2].has(f[6]) || ids[1].has(f[7]))) inStorm.add(key(f[1], f[5]));
-    if (f[0] === 'F' && f.slice(3).join(' ') === filename) isFile.add(key(f[1], f[2]));
+    if (f[0] === 'E' && f.slice(E_FILENAME).join(' ') === filename) isFile.add(key(f[1], f[5]));
   }
   const ordinal = new Map();
   const header = [];
@@ -168,7 +170,7 @@ function clientPath(stage, write) {
     printer.event(a);
   };
   const decoder = new TraceDecoder(
-    { strlen: config.strlen, levels: config.levels },
+    { strlen: config.strlen, levels: config.levels, argsMax: config.argsMax },
     {
       event:
         stage === 'decode'
@@ -257,7 +259,7 @@ if (config.mode === 'ceiling') {
   const noop = () => {};
   // One exec's cgroup paths, as the assembler hands them to the join (for the decodeCgroups stage).
   let sample = null;
-  new TraceDecoder({ strlen: config.strlen, levels: config.levels }, { event: (e) => (sample ??= e), notice: () => {} }).push(Buffer.concat([...stream(template, 10)]));
+  new TraceDecoder({ strlen: config.strlen, levels: config.levels, argsMax: config.argsMax }, { event: (e) => (sample ??= e), notice: () => {} }).push(Buffer.concat([...stream(template, 10)]));
   // The same stream cut at every line, as bpftrace writes it (one write per record) when the reader
   // keeps up: each chunk costs a callback, a string concatenation and a split.
   const lineEvents = Math.min(n, 50_000);

@@ -21,7 +21,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -30,7 +30,7 @@ import { startApiServer, type ApiServer } from '../apiserver/index.js';
 import { CLI } from '../support/cli.js';
 import { traceUnavailable } from '../support/kernel.js';
 import { addToApi, makeWorkload, removeCgroups, type Workload } from '../support/workloads.js';
-import { bpfProgStats, comm, cpuMicros, machineCpu, pidsNamed, statusKb, ticksPerSecond } from './procstat.js';
+import { bpfProgStats, cpuMicros, descendantsNamed, machineCpu, pidsNamed, statusKb, ticksPerSecond } from './procstat.js';
 import { prepareStorm, startIn, type RunningStorm, type Storm } from './storm.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -228,7 +228,42 @@ describe('benchmark: exec storm through trace-exec', () => {
      * Runs the built CLI with stdout to a file while the storm runs `storms` times; reports what came
      * out, what it cost, and how long it took to start. For node/NAME the stand-in must hold the pod.
      */
-    const tracedRun = async (label: string, args: string[], storms: number, opts: { api?: ApiServer; isStorm: (l: string) => boolean }) => {
+    /**
+     * Latency on a quiet node: n execs of /bin/true, spacedMs apart, in the storm's cgroup; for each,
+     * the time from its start to its line in the CLI's output file (polled every 2 ms).
+     */
+    const measureLatency = async (outFile: string, n: number, spacedMs: number) => {
+      const ms: number[] = [];
+      let offset = statSync(outFile).size;
+      for (let i = 0; i < n; i++) {
+        await sleep(spacedMs);
+        const marker = `latency-${process.pid}-${i}`;
+        const s = await startIn(cg, [FILENAME, marker]);
+        const t0 = performance.now();
+        running.add(s);
+        let seen = false;
+        while (!seen && performance.now() - t0 < 10_000) {
+          await sleep(2);
+          const size = statSync(outFile).size;
+          if (size <= offset) continue;
+          const fd = openSync(outFile, 'r');
+          const buf = Buffer.alloc(size - offset);
+          readSync(fd, buf, 0, buf.length, offset);
+          closeSync(fd);
+          if (buf.includes(`"${marker}"`)) seen = true;
+          else offset = size - Math.min(size - offset, 4096); // a line may still be half-written
+        }
+        const took = performance.now() - t0;
+        await s.done;
+        running.delete(s);
+        offset = statSync(outFile).size;
+        ms.push(seen ? took : Infinity);
+      }
+      const sorted = [...ms].sort((a, b) => a - b);
+      return { execs: n, spacedMs, ms, p50Ms: sorted[Math.floor((n - 1) / 2)]!, maxMs: sorted[n - 1]!, missing: ms.filter((x) => x === Infinity).length };
+    };
+
+    const tracedRun = async (label: string, args: string[], storms: number, opts: { api?: ApiServer; isStorm: (l: string) => boolean; latency?: number }) => {
       const outFile = join(tmp, `${label}-stdout.jsonl`);
       const outFd = openSync(outFile, 'w');
       const tSpawn = performance.now();
@@ -249,17 +284,22 @@ describe('benchmark: exec storm through trace-exec', () => {
       await waitFor(() => !!seen(/tracing execs on/) || cli.exitCode !== null, 120_000, () => `${label}: the CLI did not start tracing within 120 s:\n${stderrText}`);
       if (!seen(/tracing execs on/)) throw new Error(`${label}: the CLI exited (${cli.exitCode}) before tracing:\n${stderrText}`);
 
-      // bpftrace: an exec process of the stand-in's kubelet (sh execs down to bpftrace), or the CLI's child.
-      const findBpftrace = (): number | null =>
-        opts.api
-          ? (opts.api.execProcesses().find((p) => p.command.includes('bpftrace') && comm(p.pid) === 'bpftrace')?.pid ?? null)
-          : (pidsNamed('bpftrace').find((pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === String(cli.pid)) ?? null);
-      await waitFor(() => findBpftrace() !== null, 5000, () => `${label}: cannot find the bpftrace process`, 50);
-      const btPid = findBpftrace()!;
+      // bpftrace and the batcher (perl): below the tracer command, an exec process of the stand-in's
+      // kubelet, or the CLI's child with --local.
+      const tracerRoot = (): number | null =>
+        opts.api ? (opts.api.execProcesses().find((p) => p.command.includes('bpftrace'))?.pid ?? null) : cli.pid!;
+      const findBelow = (name: string): number | null => {
+        const root = tracerRoot();
+        return root === null ? null : (descendantsNamed(root, name)[0] ?? null);
+      };
+      await waitFor(() => findBelow('bpftrace') !== null, 5000, () => `${label}: cannot find the bpftrace process`, 50);
+      const btPid = findBelow('bpftrace')!;
+      const batcherPid = findBelow('perl');
       const counter = new OutputCounter(outFile, opts.isStorm);
       const before = {
         cli: cpuMicros(cli.pid!)!,
         bpftrace: cpuMicros(btPid)!,
+        batcher: batcherPid !== null ? cpuMicros(batcherPid) : null,
         self: process.cpuUsage(),
         t: performance.now(),
         cliRssKb: statusKb(cli.pid!, 'VmRSS'),
@@ -273,18 +313,21 @@ describe('benchmark: exec storm through trace-exec', () => {
       const after = {
         cli: cpuMicros(cli.pid!)!,
         bpftrace: cpuMicros(btPid),
+        batcher: batcherPid !== null ? cpuMicros(batcherPid) : null,
         self: process.cpuUsage(before.self),
         t: performance.now(),
         cliHwmKb: statusKb(cli.pid!, 'VmHWM'),
         cliRssKb: statusKb(cli.pid!, 'VmRSS'),
       };
+      const latency = opts.latency ? await measureLatency(outFile, opts.latency, 250) : null;
       cli.kill('SIGINT');
       const exit = await waitExit(cli, 60_000);
       await sleep(50); // the last stderr chunk
       const totalsLine = stderrText.split('\n').find((l) => l.startsWith('{"kind":"trace-exec.totals"'));
       const totals = totalsLine ? (JSON.parse(totalsLine) as { events: number; shown: number; lost: number; incomplete: number; unattributed: number; malformed: number; reason: string }) : null;
 
-      const lines = readFileSync(outFile, 'utf8').split('\n').filter(Boolean);
+      // The latency probes' execs (argv[1] latency-…) are not part of the storm.
+      const lines = readFileSync(outFile, 'utf8').split('\n').filter((l) => l !== '' && !l.includes('"latency-'));
       const stormEvents = lines.filter(opts.isStorm).map((l) => JSON.parse(l) as OutEvent);
       // Every exec in the storm's container, whatever its filename (the storm binary's own exec excluded).
       const inContainer = lines
@@ -321,9 +364,11 @@ describe('benchmark: exec storm through trace-exec', () => {
         cliRssAtEndMB: after.cliRssKb !== null ? after.cliRssKb / 1024 : null,
         cliPeakRssMB: after.cliHwmKb !== null ? after.cliHwmKb / 1024 : null,
         bpftraceCpuUsPerDecodedEvent: after.bpftrace !== null && decoded ? (after.bpftrace - before.bpftrace) / decoded : null,
+        batcherCpuUsPerDecodedEvent: after.batcher !== null && before.batcher !== null && decoded ? (after.batcher - before.batcher) / decoded : null,
         // This process: the API stand-in relaying bpftrace's output (plus the bench's own polling).
         benchProcessCpuUsPerDecodedEvent: decoded ? (after.self.user + after.self.system) / decoded : null,
         stderr: stderrLines.map((l) => `${(l.t / 1000).toFixed(3)}s ${l.line}`),
+        latency,
         startup: {
           creatingPodS: (seen(/creating debug pod/)?.t ?? NaN) / 1000,
           probingNodeS: (seen(/probing node/)?.t ?? NaN) / 1000,
@@ -344,7 +389,7 @@ describe('benchmark: exec storm through trace-exec', () => {
     addToApi(api, workload);
     const isPodStorm = (l: string): boolean =>
       l.includes(`"namespace":"${NAMESPACE}","pod":"${POD}","container":"${CONTAINER}"`) && l.includes(`"filename":"${FILENAME}"`);
-    const fullPath = await tracedRun('node', [`node/${NODE}`, '--kubeconfig', api.kubeconfigPath, '-n', NAMESPACE], 2, { api, isStorm: isPodStorm });
+    const fullPath = await tracedRun('node', [`node/${NODE}`, '--kubeconfig', api.kubeconfigPath, '-n', NAMESPACE], 2, { api, isStorm: isPodStorm, latency: 20 });
     await api.close(); // before the next untraced storm
 
     untraced.push(await runStorm('untraced #2'));
@@ -435,6 +480,50 @@ describe('benchmark: exec storm through trace-exec', () => {
       exit: btExit,
     };
 
+    // ---- 4b. the floor: a minimal bpftrace program, one printf per exec, same settings and reader --
+    const args = rendered.program.includes('args.filename') ? 'args.' : 'args->';
+    const minimalProgram = [
+      'tracepoint:syscalls:sys_enter_execve,',
+      'tracepoint:syscalls:sys_enter_execveat',
+      `{ printf("M %d %s\\n", tid, str(${args}filename)); }`,
+    ].join('\n');
+    const minimalFile = join(tmp, 'minimal.bt');
+    writeFileSync(minimalFile, minimalProgram);
+    const mini = spawn('env', [...Object.entries(rendered.env).map(([k, v]) => `${k}=${v}`), 'bpftrace', '-f', 'json', minimalFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    cleanups.push({ what: 'minimal bpftrace', fn: () => interrupt(mini, 10_000) });
+    let miniStderr = '';
+    mini.stderr!.on('data', (c: Buffer) => (miniStderr += c.toString()));
+    const miniPipe = { reads: 0, bytes: 0, records: 0, lost: 0, lastGrowth: performance.now(), text: '' };
+    mini.stdout!.on('data', (c: Buffer) => {
+      miniPipe.reads++;
+      miniPipe.bytes += c.length;
+      miniPipe.lastGrowth = performance.now();
+      const text = miniPipe.text + c.toString('latin1');
+      const cut = text.lastIndexOf('\n') + 1;
+      for (const line of text.slice(0, cut).split('\n')) {
+        if (line.includes('"data": "M ')) miniPipe.records++;
+        else if (line.includes('lost_events')) miniPipe.lost += Number(/"events": (\d+)/.exec(line)?.[1] ?? 0);
+      }
+      miniPipe.text = text.slice(cut);
+    });
+    await waitFor(() => /Attaching|"probes"/.test(miniStderr + miniPipe.text) || miniPipe.bytes > 0 || mini.exitCode !== null, 120_000, () => `minimal bpftrace did not start: ${miniStderr}`, 20);
+    await sleep(1000); // attached_probes is printed before attaching on 0.17
+    if (mini.exitCode !== null) throw new Error(`minimal bpftrace exited (${mini.exitCode}): ${miniStderr}`);
+    const mini0 = { cpu: cpuMicros(mini.pid!)!, records: miniPipe.records };
+    const minimal = await runStorm('minimal bpftrace');
+    await waitFor(() => performance.now() - miniPipe.lastGrowth > 1500, 60_000, () => 'the minimal program kept printing', 100);
+    const mini1 = { cpu: cpuMicros(mini.pid!)!, records: miniPipe.records };
+    mini.kill('SIGINT');
+    await waitExit(mini, 15_000);
+    const minimalRun = {
+      program: minimalProgram,
+      stormMs: minimal.ms,
+      execsSeen: mini1.records - mini0.records,
+      lost: miniPipe.lost,
+      cpuUsPerExec: (mini1.cpu - mini0.cpu) / Math.max(1, mini1.records - mini0.records),
+      busyCpus: minimal.busyCpus,
+    };
+
     // ---- 5/6. the client without the kernel, in fresh processes --------------------------------
     const templateFile = join(tmp, 'template.json');
     const child = (mode: 'template' | 'ceiling' | 'memory', events: number): Record<string, unknown> => {
@@ -449,6 +538,7 @@ describe('benchmark: exec storm through trace-exec', () => {
           dist: DIST,
           strlen: rendered.strlen,
           levels: rendered.levels,
+          argsMax: rendered.argsMax,
           node: NODE,
           namespaces: [NAMESPACE],
           filename: FILENAME,
@@ -501,10 +591,14 @@ describe('benchmark: exec storm through trace-exec', () => {
         tracedOverUntraced: bestTraced / bestUntraced,
         localOverUntraced: bestLocal / bestUntraced,
         bpftraceAloneOverUntraced: alone.ms / bestUntraced,
+        minimalOverUntraced: minimal.ms / bestUntraced,
+        tracedOverMinimal: bestTraced / minimal.ms,
+        localOverMinimal: bestLocal / minimal.ms,
       },
       fullPath,
       local,
       bpftraceAlone,
+      minimal: minimalRun,
       program: { ...program, probes: bpftraceAlone.probes, programs: bpftraceAlone.programs },
       recordedStormExecs: recorded.perCopy,
       ceiling,
@@ -520,11 +614,13 @@ describe('benchmark: exec storm through trace-exec', () => {
     const rows: [string, string, string][] = [
       ['delivered/generated', `${f(fullPath.deliveredRatio, 5)} (${fullPath.delivered}/${fullPath.generated})`, '1.000'],
       ['lost events', String(fullPath.totals?.lost ?? 'n/a'), '0'],
-      ['storm traced/untraced', f(bestTraced / bestUntraced), '≤ 1.10'],
-      ['client CPU per event (µs)', f(fullPath.cliCpuUsPerEvent, 1), '≤ 10'],
+      ['storm traced/untraced', f(bestTraced / bestUntraced), ''],
+      ['storm traced / minimal program (1 printf)', f(bestTraced / minimal.ms), '≤ 1.10 (1.03)'],
+      ['client CPU per event (µs)', f(fullPath.cliCpuUsPerEvent, 1), '≤ 15 (10)'],
+      ['exec → stdout on a quiet node p50/max (ms)', fullPath.latency ? `${f(fullPath.latency.p50Ms, 0)} / ${f(fullPath.latency.maxMs, 0)}` : 'n/a', '≤ 300'],
       ['client peak RSS (MB)', f(fullPath.cliPeakRssMB, 1), ''],
-      ['client ceiling, recorded stream (ev/s)', f(printer.eventsPerSec, 0), '≥ 100000'],
-      [`RSS at ${sizes} events (MB)`, memory.map(memRow).join(' / '), 'flat ±10'],
+      ['client ceiling, recorded stream (ev/s)', f(printer.eventsPerSec, 0), '≥ 200000'],
+      [`RSS at ${sizes} events (MB)`, memory.map(memRow).join(' / '), 'flat, ≤ 150'],
       ['pod Running → bpftrace attached (s)', f(fullPath.startup.probingToTracingS), ''],
     ];
     const details: [string, string][] = [
@@ -533,6 +629,8 @@ describe('benchmark: exec storm through trace-exec', () => {
       ['client CPU per decoded exec (µs)', `${f(fullPath.cliCpuUsPerDecodedEvent, 1)}  (--local: ${f(local.cliCpuUsPerDecodedEvent, 1)})`],
       ['bpftrace CPU per exec (µs)', `${f(fullPath.bpftraceCpuUsPerDecodedEvent, 1)}  (--local: ${f(local.bpftraceCpuUsPerDecodedEvent, 1)}, alone: ${f(bpftraceAlone.cpuUsPerExec, 1)})`],
       ['API stand-in relay CPU per exec (µs)', f(fullPath.benchProcessCpuUsPerDecodedEvent, 1)],
+      ['node batcher (perl) CPU per exec (µs)', `${f(fullPath.batcherCpuUsPerDecodedEvent, 2)}  (--local: ${f(local.batcherCpuUsPerDecodedEvent, 2)})`],
+      ['exec → stdout latency, each (ms)', fullPath.latency ? fullPath.latency.ms.map((x) => f(x, 0)).join(' ') : 'n/a'],
       ['client RSS at start / end (MB)', `${f(fullPath.cliRssAtStartMB, 1)} / ${f(fullPath.cliRssAtEndMB, 1)}`],
       ['untraced storm per exec (µs)', f((bestUntraced * 1000) / N, 1)],
       [
@@ -546,6 +644,8 @@ describe('benchmark: exec storm through trace-exec', () => {
       ['bpftrace program', `${bpftraceAlone.probes} probes, ${bpftraceAlone.programs} BPF programs, sha256 ${program.sha256.slice(0, 12)}`],
       ['storm --local/untraced', `${f(bestLocal / bestUntraced)}  (lost ${local.totals?.lost ?? 'n/a'}, delivered ${local.delivered}/${local.generated})`],
       ['storm bpftrace alone/untraced', `${f(alone.ms / bestUntraced)}  (lost ${bpftraceAlone.lost})`],
+      ['storm minimal program/untraced', `${f(minimal.ms / bestUntraced)}  (lost ${minimalRun.lost}, ${minimalRun.execsSeen} records)`],
+      ['bpftrace CPU per exec: ours / minimal (µs)', `${f(bpftraceAlone.cpuUsPerExec, 1)} / ${f(minimalRun.cpuUsPerExec, 1)}`],
       ['BPF programs run per exec, µs per exec', `${f(bpftraceAlone.bpfRunsPerExec, 1)}, ${f(bpftraceAlone.bpfRunTimeUsPerExec, 1)}`],
       ['bpftrace stdout: reads per exec, B/read', `${f(bpftraceAlone.pipeReadsPerExec, 2)}, ${f(bpftraceAlone.bytesPerPipeRead, 0)}`],
       ['drain lag after each storm (s)', fullPath.drainLagMs.map((x) => f(x / 1000)).join(' / ')],

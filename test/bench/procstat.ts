@@ -61,6 +61,25 @@ export function pidsNamed(name: string): number[] {
   }
 }
 
+/** Pids of running processes named `name` below `root` (children, grandchildren…). */
+export function descendantsNamed(root: number, name: string): number[] {
+  const parent = new Map<number, number>();
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      parent.set(Number(pid), Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[1]));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const below = (pid: number): boolean => {
+    for (let p = parent.get(pid), n = 0; p !== undefined && p > 1 && n < 64; p = parent.get(p), n++) if (p === root) return true;
+    return false;
+  };
+  return pidsNamed(name).filter(below);
+}
+
 /** Sum of run_time_ns / run_cnt over the BPF programs pid holds (needs kernel.bpf_stats_enabled=1). */
 export function bpfProgStats(pid: number): { progs: number; runTimeNs: number; runCnt: number; byProg: { runTimeNs: number; runCnt: number }[] } {
   const byProg: { runTimeNs: number; runCnt: number }[] = [];
