@@ -7,7 +7,7 @@ import type { Log } from './log.js';
 import { UserError } from './errors.js';
 import { PROBE_COMMAND, parseProbe, ProbeError } from './node/probe.js';
 import { renderProgram, bpftraceCommand, RenderError } from './node/render.js';
-import { withTracefs, type NodeRunner, type TracerExit, type TracerHandle } from './node/runner.js';
+import type { NodeRunner, TracerExit, TracerHandle } from './node/runner.js';
 import { TraceDecoder } from './events/decoder.js';
 import { Joiner } from './join/join.js';
 import type { PodIndex } from './join/pod-index.js';
@@ -98,7 +98,7 @@ export class NodeTrace {
     };
     let malformedShown = 0;
     const decoder = new TraceDecoder(
-      { strlen: rendered.strlen, levels: rendered.levels },
+      { strlen: rendered.strlen, levels: rendered.levels, argsMax: rendered.argsMax },
       {
         event: (e) => {
           if (table) chains.set(e, table.exec(e.pid, e.ppid, e.comm, ownerOf(joiner.join(e))));
@@ -125,8 +125,12 @@ export class NodeTrace {
       },
     );
     this.decoder = decoder;
+    if (!facts.perl) {
+      log.warn(`${node}: the image has no perl: bpftrace's output is sent record by record instead of in batches (more CPU on the node, the API server and here; see "The debug pod image" in the README)`);
+    }
     const programFile = await runner.stage(rendered.program);
-    this.handle = await runner.start(withTracefs(bpftraceCommand(rendered, programFile)), { stdout: (c) => decoder.push(c) });
+    const tracer = { bpftrace: bpftraceCommand(rendered, programFile), batch: facts.perl };
+    this.handle = await runner.start(tracer, { stdout: (c) => decoder.push(c) });
     this.ticker = setInterval(() => {
       decoder.tick();
       const now = Date.now();

@@ -8,7 +8,6 @@ import type { ExecEvent } from './types.js';
 type E = Extract<TraceRecord, { kind: 'E' }>;
 
 const B = (monoNs: bigint): TraceRecord => ({ kind: 'B', monoNs });
-const F = (tid: number, enterMonoNs: bigint, filename: string): TraceRecord => ({ kind: 'F', tid, enterMonoNs, filename });
 const A = (tid: number, enterMonoNs: bigint, index: number, arg: string): TraceRecord => ({ kind: 'A', tid, enterMonoNs, index, arg });
 const X = (tid: number, retval: number, enterMonoNs: bigint, comm: string): TraceRecord => ({
   kind: 'X',
@@ -25,7 +24,7 @@ const E = (fields: Partial<E> & Pick<E, 'tid' | 'monoNs'>): E => ({
   cg2: '0',
   cg1: '0',
   argc: 0,
-  more: false,
+  filename: '/bin/true',
   ...fields,
 });
 
@@ -35,7 +34,7 @@ function P(hier: 1 | 2, cgroupId: string, path: string, levels = LEVELS): TraceR
   return [...names, ''].slice(0, levels).map((name, level) => ({ kind: 'P', hier, cgroupId, level, name }));
 }
 
-/** One whole exec in record order: E, F, A×argc, X. */
+/** One whole exec in record order: E, A×argc, X. */
 function exec(opts: {
   tid: number;
   monoNs: bigint;
@@ -49,13 +48,14 @@ function exec(opts: {
 }): TraceRecord[] {
   const { tid, monoNs, filename, args } = opts;
   return [
-    E({ tid, monoNs, argc: args.length, cg2: opts.cg2 ?? '0', cg1: opts.cg1 ?? '0', more: opts.more ?? false }),
-    F(tid, monoNs, filename),
+    // argc one above ARGS_MAX says argv had more entries than were read.
+    E({ tid, monoNs, argc: opts.more ? ARGS_MAX + 1 : args.length, filename, cg2: opts.cg2 ?? '0', cg1: opts.cg1 ?? '0' }),
     ...args.map((a, i) => A(tid, monoNs, i, a)),
     X(tid, opts.retval ?? 0, monoNs, opts.comm ?? filename.split('/').pop()!),
   ];
 }
 
+const ARGS_MAX = 32;
 const POD_UID = '3f8e5a1c_2b7d_4c9e_8f10_6a5b4c3d2e1f';
 const CONTAINER_ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const CONTAINER_CGROUP = `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD_UID}.slice/cri-containerd-${CONTAINER_ID}.scope`;
@@ -77,8 +77,7 @@ describe('ExecAssembler', () => {
     const a = assembler();
     const events = feed(a, [
       B(MONO),
-      E({ tid: 4299, pid: 4299, ppid: 4100, uid: 1000, monoNs: MONO + 1_500_000n, cg2: '7421', argc: 3 }),
-      F(4299, MONO + 1_500_000n, '/usr/bin/ls'),
+      E({ tid: 4299, pid: 4299, ppid: 4100, uid: 1000, monoNs: MONO + 1_500_000n, cg2: '7421', argc: 3, filename: '/usr/bin/ls' }),
       ...P(2, '7421', CONTAINER_CGROUP),
       A(4299, MONO + 1_500_000n, 0, 'ls'),
       A(4299, MONO + 1_500_000n, 1, '-l'),
@@ -109,15 +108,15 @@ describe('ExecAssembler', () => {
     const a = assembler();
     const records = exec({ tid: 7, monoNs: MONO, filename: '/bin/true', args: ['true', 'x'] });
     const emittedAt = records.map((r) => a.push(r, WALL).length);
-    expect(emittedAt).toEqual([0, 0, 0, 0, 1]);
+    expect(emittedAt).toEqual([0, 0, 0, 1]);
   });
 
   it('pairs an exit that came before its entry (other CPU) by (tid, enter time)', () => {
     const a = assembler();
-    const [e, f, arg, x] = exec({ tid: 42, monoNs: MONO, filename: '/bin/sh', args: ['sh'] });
+    const [e, arg, x] = exec({ tid: 42, monoNs: MONO, filename: '/bin/sh', args: ['sh'] });
     expect(feed(a, [x!])).toEqual([]);
     expect(a.waiting).toBe(1);
-    expect(feed(a, [e!, f!, arg!])).toMatchObject([{ tid: 42, filename: '/bin/sh', args: ['sh'], retval: 0, comm: 'sh' }]);
+    expect(feed(a, [e!, arg!])).toMatchObject([{ tid: 42, filename: '/bin/sh', args: ['sh'], retval: 0, comm: 'sh' }]);
     expect(a.waiting).toBe(0);
     expect(a.stats.orphanExits).toBe(0);
   });
@@ -249,11 +248,6 @@ describe('ExecAssembler', () => {
         exec({ tid: 3, monoNs: MONO, filename: '/bin/sleep', args: ['sleep', '1'] }).filter((r) => r.kind !== 'A' || r.index !== 1),
         { retval: 0, comm: 'sleep', args: ['sleep', ''], argsTruncated: true },
       ],
-      [
-        'no file record: filename empty',
-        exec({ tid: 3, monoNs: MONO, filename: '/bin/sleep', args: ['sleep'] }).filter((r) => r.kind !== 'F'),
-        { filename: '', args: ['sleep'], retval: 0 },
-      ],
     ])('%s', (_name, records, expected) => {
       const a = assembler();
       expect(feed(a, records)).toEqual([]);
@@ -291,7 +285,8 @@ describe('ExecAssembler', () => {
     const long = (n: number): string => 'a'.repeat(n);
     it.each<[string, { args: string[]; filename?: string; more?: boolean }, boolean]>([
       ['short arguments', { args: ['echo', 'hi'] }, false],
-      ['more = 1: argv had more entries than were carried', { args: ['echo', 'hi'], more: true }, true],
+      ['argc = ARGS_MAX + 1: argv had more entries than were carried', { args: Array.from({ length: ARGS_MAX }, (_, i) => `a${i}`), more: true }, true],
+      ['exactly ARGS_MAX arguments, no more', { args: Array.from({ length: ARGS_MAX }, (_, i) => `a${i}`) }, false],
       ['an argument of 198 bytes (strlen 200): complete', { args: ['echo', long(198)] }, false],
       ['an argument of 199 bytes = strlen - 1: may have been cut', { args: ['echo', long(199)] }, true],
       ['199 bytes of UTF-8 (99 × ü + a): counted in bytes', { args: ['echo', `${'ü'.repeat(99)}a`] }, true],
@@ -324,14 +319,11 @@ describe('ExecAssembler', () => {
     });
   });
 
-  it('ignores records that do not fit: a second F, a repeated or out-of-range A, F/A without an E', () => {
+  it('ignores records that do not fit: a repeated or out-of-range A, an A without an E', () => {
     const a = assembler();
     const events = feed(a, [
-      F(1, MONO, '/stray'),
       A(1, MONO, 0, 'stray'),
-      E({ tid: 1, monoNs: MONO, argc: 1 }),
-      F(1, MONO, '/bin/one'),
-      F(1, MONO, '/bin/two'),
+      E({ tid: 1, monoNs: MONO, argc: 1, filename: '/bin/one' }),
       A(1, MONO, 5, 'out of range'),
       A(1, MONO, 0, 'one'),
       A(1, MONO, 0, 'again'),
@@ -362,8 +354,8 @@ describe('successive execs of one thread (env → cmd) read out of order', () =>
     const m1 = 1_000n;
     const m2 = 2_000n;
     const a = new ExecAssembler({ strlen: 200, levels: 8 });
-    const cpu1 = [E({ tid: 9, monoNs: m2, argc: 1 }), F(9, m2, '/usr/bin/cmd'), A(9, m2, 0, 'cmd'), X(9, 0, m2, 'cmd')];
-    const cpu0 = [E({ tid: 9, monoNs: m1, argc: 2 }), F(9, m1, '/usr/bin/env'), A(9, m1, 0, 'env'), A(9, m1, 1, 'cmd'), X(9, 0, m1, 'env')];
+    const cpu1 = [E({ tid: 9, monoNs: m2, argc: 1, filename: '/usr/bin/cmd' }), A(9, m2, 0, 'cmd'), X(9, 0, m2, 'cmd')];
+    const cpu0 = [E({ tid: 9, monoNs: m1, argc: 2, filename: '/usr/bin/env' }), A(9, m1, 0, 'env'), A(9, m1, 1, 'cmd'), X(9, 0, m1, 'env')];
     const events = [...cpu1, ...cpu0].flatMap((r) => a.push(r, 0));
     expect(events.map((e) => [e.filename, e.args])).toEqual([
       ['/usr/bin/cmd', ['cmd']],
@@ -375,9 +367,9 @@ describe('successive execs of one thread (env → cmd) read out of order', () =>
 describe('strings the probe could not read', () => {
   it('marks a successful exec whose filename came back empty as truncated, never as complete', () => {
     const a = new ExecAssembler({ strlen: 200, levels: 8 });
-    const unread = [E({ tid: 3, monoNs: 5n, argc: 1 }), F(3, 5n, ''), A(3, 5n, 0, ''), X(3, 0, 5n, 'true')];
+    const unread = [E({ tid: 3, monoNs: 5n, argc: 1, filename: '' }), A(3, 5n, 0, ''), X(3, 0, 5n, 'true')];
     expect(unread.flatMap((r) => a.push(r, 0))).toMatchObject([{ filename: '', args: [''], retval: 0, argsTruncated: true }]);
-    const failed = [E({ tid: 4, monoNs: 6n, argc: 1 }), F(4, 6n, ''), A(4, 6n, 0, ''), X(4, -2, 6n, 'sh')];
+    const failed = [E({ tid: 4, monoNs: 6n, argc: 1, filename: '' }), A(4, 6n, 0, ''), X(4, -2, 6n, 'sh')];
     expect(failed.flatMap((r) => a.push(r, 0))).toMatchObject([{ retval: -2, argsTruncated: false }]);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Records → ExecEvents. One exec arrives as E, F, A×argc and X records (see bpf/trace-exec.bt.tmpl);
+ * Records → ExecEvents. One exec arrives as E, A×argc and X records (see bpf/trace-exec.bt.tmpl);
  * X may come first, since the task can change CPU during exec and each CPU has its own buffer. Records
  * are joined by (tid, enter time); an exec whose records do not all come within holdMs is emitted with
  * what arrived (retval null, argsTruncated when arguments are missing), never dropped.
@@ -12,6 +12,8 @@ export interface AssemblerOptions {
   strlen: number;
   /** How many path components (leaf first) the program prints per cgroup before it stops climbing. */
   levels: number;
+  /** How many arguments the program reads (its ARGS_MAX); an E record's argc above it means more. Default 32. */
+  argsMax?: number;
   /** How long to wait for an exec's missing records before emitting what came. */
   holdMs?: number;
   /** Upper bound on remembered cgroup paths (one per cgroup seen; a node has a few thousand). */
@@ -31,7 +33,6 @@ export interface AssemblerStats {
 interface Pending {
   tid: number;
   e: Extract<TraceRecord, { kind: 'E' }>;
-  filename: string | null;
   args: (string | undefined)[];
   argsSeen: number;
   x: Extract<TraceRecord, { kind: 'X' }> | null;
@@ -44,6 +45,7 @@ export class ExecAssembler {
   readonly stats: AssemblerStats = { events: 0, incomplete: 0, orphanExits: 0, lost: 0, malformed: 0 };
   private readonly holdMs: number;
   private readonly maxCgroups: number;
+  private readonly argsMax: number;
   private clock: { monoNs: bigint; wallMs: number } | null = null;
   private readonly pending = new Map<string, Pending>();
   private readonly orphanExit = new Map<string, { x: Exit; since: number }>();
@@ -54,6 +56,7 @@ export class ExecAssembler {
   constructor(private readonly opts: AssemblerOptions) {
     this.holdMs = opts.holdMs ?? 2000;
     this.maxCgroups = opts.maxCgroups ?? 100_000;
+    this.argsMax = opts.argsMax ?? 32;
   }
 
   /** Feeds one record received at wall time nowMs; returns the execs it completed. */
@@ -73,7 +76,7 @@ export class ExecAssembler {
         return done;
       }
       case 'E': {
-        const p: Pending = { tid: rec.tid, e: rec, filename: null, args: new Array(rec.argc), argsSeen: 0, x: null, since: nowMs };
+        const p: Pending = { tid: rec.tid, e: rec, args: new Array(Math.min(rec.argc, this.argsMax)), argsSeen: 0, x: null, since: nowMs };
         const key = `${rec.tid}:${rec.monoNs}`;
         const early = this.orphanExit.get(key);
         if (early) {
@@ -82,11 +85,6 @@ export class ExecAssembler {
         }
         this.pending.set(key, p);
         return [];
-      }
-      case 'F': {
-        const p = this.pending.get(`${rec.tid}:${rec.enterMonoNs}`);
-        if (p && p.filename === null) p.filename = rec.filename;
-        return p ? this.completeIfDone(p) : [];
       }
       case 'A': {
         const p = this.pending.get(`${rec.tid}:${rec.enterMonoNs}`);
@@ -140,7 +138,7 @@ export class ExecAssembler {
   }
 
   private completeIfDone(p: Pending): ExecEvent[] {
-    if (p.x === null || p.filename === null || p.argsSeen < p.args.length) return [];
+    if (p.x === null || p.argsSeen < p.args.length) return [];
     if (!this.pathKnown(2, p.e.cg2) || !this.pathKnown(1, p.e.cg1)) return [];
     return [this.emit(p)];
   }
@@ -151,14 +149,15 @@ export class ExecAssembler {
     this.stats.events++;
     const cut = this.opts.strlen - 1;
     const args = Array.from(p.args, (a) => a ?? '');
+    const filename = p.e.filename;
     const argsTruncated =
-      p.e.more ||
+      p.e.argc > this.argsMax ||
       p.argsSeen < p.args.length ||
       args.some((a) => Buffer.byteLength(a) >= cut) ||
-      (p.filename !== null && Buffer.byteLength(p.filename) >= cut) ||
+      Buffer.byteLength(filename) >= cut ||
       // An exec of "" cannot succeed: an empty filename on a successful exec means its strings sat
       // in a page the process had not touched yet, which a BPF read cannot fault in.
-      (p.filename === '' && p.x?.retval === 0);
+      (filename === '' && p.x?.retval === 0);
     const timeMs = this.clock
       ? this.clock.wallMs + Number(p.e.monoNs - this.clock.monoNs) / 1e6
       : p.since;
@@ -169,7 +168,7 @@ export class ExecAssembler {
       ppid: p.e.ppid,
       uid: p.e.uid,
       comm: p.x?.comm ?? '',
-      filename: p.filename ?? '',
+      filename,
       args,
       argsTruncated,
       retval: p.x?.retval ?? null,

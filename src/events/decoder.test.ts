@@ -14,8 +14,7 @@ const POD_SLICE = `kubepods-burstable-pod${POD_UID}.slice`;
  */
 const RECORDED = String.raw`{"type": "attached_probes", "data": {"probes": 45}}
 {"type": "printf", "data": "B 1000000000\n"}
-{"type": "printf", "data": "E 4299 4299 4100 0 1001500000 7421 0 3 0\n"}
-{"type": "printf", "data": "F 4299 1001500000 /usr/bin/ls\n"}
+{"type": "printf", "data": "E 4299 4299 4100 0 1001500000 7421 0 3 /usr/bin/ls\n"}
 {"type": "printf", "data": "P 2 7421 0 ${SCOPE}\n"}
 {"type": "printf", "data": "P 2 7421 1 ${POD_SLICE}\n"}
 {"type": "printf", "data": "P 2 7421 2 kubepods-burstable.slice\n"}
@@ -27,17 +26,14 @@ const RECORDED = String.raw`{"type": "attached_probes", "data": {"probes": 45}}
 {"type": "printf", "data": "X 4300 -2 1002000000 bash\n"}
 {"type": "printf", "data": "X 4299 0 1001500000 ls\n"}
 {"type": "lost_events", "data": {"events": 12}}
-{"type": "printf", "data": "E 4300 4300 4100 1000 1002000000 7421 0 1 0\n"}
-{"type": "printf", "data": "F 4300 1002000000 /usr/local/bin/日本語\n"}
+{"type": "printf", "data": "E 4300 4300 4100 1000 1002000000 7421 0 1 /usr/local/bin/日本語\n"}
 {"type": "printf", "data": "A 4300 1002000000 0 日本語\n"}
 this is not json
 {"type": "printf", "data": "K 21000000000\n"}
-{"type": "printf", "data": "E 4300 4300 4100 1000 1003000000 7421 0 1 0\n"}
-{"type": "printf", "data": "F 4300 1003000000 /usr/bin/日本語\n"}
+{"type": "printf", "data": "E 4300 4300 4100 1000 1003000000 7421 0 1 /usr/bin/日本語\n"}
 {"type": "printf", "data": "A 4300 1003000000 0 日本語\n"}
 {"type": "printf", "data": "X 4300 0 1003000000 日本語\n"}
-{"type": "printf", "data": "E 4301 4301 4300 1000 1004000000 7421 0 1 0\n"}
-{"type": "printf", "data": "F 4301 1004000000 /bin/sleep\n"}
+{"type": "printf", "data": "E 4301 4301 4300 1000 1004000000 7421 0 1 /bin/sleep\n"}
 {"type": "printf", "data": "A 4301 1004000000 0 sleep\n"}
 
 
@@ -181,8 +177,7 @@ describe('TraceDecoder', () => {
 
   it('end() flushes a last line without newline', () => {
     const { events } = decode([
-      '{"type": "printf", "data": "E 1 1 0 0 5 0 0 0 0\\n"}\n',
-      '{"type": "printf", "data": "F 1 5 /bin/true\\n"}\n',
+      '{"type": "printf", "data": "E 1 1 0 0 5 0 0 0 /bin/true\\n"}\n',
       '{"type": "printf", "data": "X 1 0 5 true\\n"}',
     ]);
     expect(events).toMatchObject([{ tid: 1, filename: '/bin/true', retval: 0, comm: 'true' }]);
@@ -192,7 +187,7 @@ describe('TraceDecoder', () => {
     let now = WALL;
     const events: ExecEvent[] = [];
     const decoder = new TraceDecoder({ strlen: 200, levels: 8, holdMs: 1000 }, { event: (e) => events.push(e), notice: () => {} }, () => now);
-    decoder.push('{"type": "printf", "data": "E 1 1 0 0 5 0 0 0 0\\n"}\n{"type": "printf", "data": "F 1 5 /bin/sleep\\n"}\n');
+    decoder.push('{"type": "printf", "data": "E 1 1 0 0 5 0 0 0 /bin/sleep\\n"}\n');
     decoder.tick();
     expect(events).toEqual([]);
     now += 999;

@@ -22,7 +22,7 @@ describe('parseRecord', () => {
       ['P: a name with spaces', printf('P 2 55 0 my unit.scope\n'), { kind: 'P', hier: 2, cgroupId: '55', level: 0, name: 'my unit.scope' }],
       [
         'E: exec entered',
-        printf('E 4299 4299 4100 1000 5123456790000 7421 0 3 0\n'),
+        printf('E 4299 4299 4100 1000 5123456790000 7421 0 3 /usr/bin/env\n'),
         {
           kind: 'E',
           tid: 4299,
@@ -33,16 +33,24 @@ describe('parseRecord', () => {
           cg2: '7421',
           cg1: '0',
           argc: 3,
-          more: false,
+          filename: '/usr/bin/env',
         },
       ],
       [
-        'E: more = 1 when argv had more entries than were carried',
-        printf('E 12 10 1 0 99 0 88 32 1\n'),
-        { kind: 'E', tid: 12, pid: 10, ppid: 1, uid: 0, monoNs: 99n, cg2: '0', cg1: '88', argc: 32, more: true },
+        'E: argc as printed (ARGS_MAX + 1 says more; the assembler knows ARGS_MAX)',
+        printf('E 12 10 1 0 99 0 88 33 /bin/sh\n'),
+        { kind: 'E', tid: 12, pid: 10, ppid: 1, uid: 0, monoNs: 99n, cg2: '0', cg1: '88', argc: 33, filename: '/bin/sh' },
       ],
-      ['F: the path passed to exec', printf('F 4299 77 /usr/bin/env\n'), { kind: 'F', tid: 4299, enterMonoNs: 77n, filename: '/usr/bin/env' }],
-      ['F: a path with spaces', printf('F 4299 77 /opt/My App/run\n'), { kind: 'F', tid: 4299, enterMonoNs: 77n, filename: '/opt/My App/run' }],
+      [
+        'E: a filename with spaces',
+        printf('E 1 1 0 0 5 0 0 1 /opt/My App/run\n'),
+        { kind: 'E', tid: 1, pid: 1, ppid: 0, uid: 0, monoNs: 5n, cg2: '0', cg1: '0', argc: 1, filename: '/opt/My App/run' },
+      ],
+      [
+        'E: an empty filename (not read)',
+        printf('E 1 1 0 0 5 0 0 1 \n'),
+        { kind: 'E', tid: 1, pid: 1, ppid: 0, uid: 0, monoNs: 5n, cg2: '0', cg1: '0', argc: 1, filename: '' },
+      ],
       ['A: one argument', printf('A 4299 77 0 ls\n'), { kind: 'A', tid: 4299, enterMonoNs: 77n, index: 0, arg: 'ls' }],
       ['A: an argument with spaces', printf('A 4299 77 2 -c echo hi  there\n'), { kind: 'A', tid: 4299, enterMonoNs: 77n, index: 2, arg: '-c echo hi  there' }],
       ['A: an empty argument', printf('A 4299 77 3 \n'), { kind: 'A', tid: 4299, enterMonoNs: 77n, index: 3, arg: '' }],
@@ -89,12 +97,11 @@ describe('parseRecord', () => {
       ['a tag without its space', printf('B\n'), 'unknown printf record'],
       ['B without a clock', printf('B \n'), 'B record without a clock'],
       ['B with a negative clock', printf('B -5\n'), 'B record without a clock'],
-      ['E with too few fields', printf('E 1 2 3 4 5 6 7 8\n'), 'bad E record'],
-      ['E with too many fields', printf('E 1 2 3 4 5 6 7 8 9 10\n'), 'bad E record'],
-      ['E with a non-number', printf('E 1 2 3 4 5 6 7 x 0\n'), 'bad E record'],
+      ['E with too few fields', printf('E 1 2 3 4 5 6 7\n'), 'bad E record'],
+      ['E with a non-number', printf('E 1 2 3 4 5 6 7 x /bin/sh\n'), 'bad E record'],
       ['P in hierarchy 3', printf('P 3 1 0 x\n'), 'bad P record'],
       ['P without a level', printf('P 2 1\n'), 'bad P record'],
-      ['F without a tid', printf('F /bin/sh\n'), 'bad F record'],
+      ['F, a record of an older program', printf('F 1 5 /bin/sh\n'), 'unknown printf record'],
       ['A with a negative index', printf('A 1 77 -1 x\n'), 'bad A record'],
       ['X with a non-number retval', printf('X 1 oops 5 sh\n'), 'bad X record'],
       ['X without an enter time', printf('X 1 0\n'), 'bad X record'],
@@ -110,8 +117,8 @@ describe('parseRecord', () => {
     });
 
     it('0.17 escapes with upper-case hex digits decode too', () => {
-      const line = String.raw`{"type": "printf", "data": "F 7 77 /tmp/\uffffffE6\uffffff97\uffffffA5\n"}`;
-      expect(parseRecord(line)).toEqual({ kind: 'F', tid: 7, enterMonoNs: 77n, filename: '/tmp/日' });
+      const line = String.raw`{"type": "printf", "data": "E 7 7 1 0 77 0 0 1 /tmp/\uffffffE6\uffffff97\uffffffA5\n"}`;
+      expect(parseRecord(line)).toMatchObject({ kind: 'E', tid: 7, monoNs: 77n, filename: '/tmp/日' });
     });
 
     it('a character cut by the string size becomes a replacement character', () => {
@@ -140,8 +147,8 @@ describe('parseRecord', () => {
 describe('the fast path for plain printf records', () => {
   // The same record written with other JSON spacing takes the JSON.parse path: both must agree.
   it.each([
-    'E 4299 4299 4100 0 1001500000 7421 13187 3 0',
-    'F 4299 1001500000 /usr/bin/ls',
+    'E 4299 4299 4100 0 1001500000 7421 13187 3 /usr/bin/ls',
+    'E 4299 4299 4100 0 1001500000 7421 13187 3 /opt/My App/ls',
     'A 4299 1001500000 2 with  spaces ',
     'A 1 77 0 ',
     'X 4299 -2 1001500000 bash',

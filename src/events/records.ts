@@ -15,10 +15,11 @@ export type TraceRecord =
       monoNs: bigint;
       cg2: string;
       cg1: string;
+      /** How many arguments argv had, up to the program's ARGS_MAX + 1 (= more than were read). */
       argc: number;
-      more: boolean;
+      /** The path passed to exec, cut at the string size. */
+      filename: string;
     }
-  | { kind: 'F'; tid: number; enterMonoNs: bigint; filename: string }
   | { kind: 'A'; tid: number; enterMonoNs: bigint; index: number; arg: string }
   | { kind: 'X'; tid: number; retval: number; enterMonoNs: bigint; comm: string }
   /** --ancestry: a process forked (threads are left out). */
@@ -134,26 +135,21 @@ function parsePrintf(data: string, line: string): TraceRecord {
       return { kind: 'P', hier: f[0] === '1' ? 1 : 2, cgroupId: f[1]!, level: Number(f[2]), name: f[3]! };
     }
     case 'E ': {
-      const f = text.slice(2).split(' ');
-      if (f.length !== 9 || !f.every((x) => INT.test(x))) return bad('bad E record');
-      const [tid, pid, ppid, uid, mono, cg2, cg1, argc, more] = f as [string, string, string, string, string, string, string, string, string];
+      const f = fields(text.slice(2), 8);
+      if (!f) return bad('bad E record');
+      for (let i = 0; i < 8; i++) if (!INT.test(f[i]!)) return bad('bad E record');
       return {
         kind: 'E',
-        tid: Number(tid),
-        pid: Number(pid),
-        ppid: Number(ppid),
-        uid: Number(uid),
-        monoNs: BigInt(mono),
-        cg2,
-        cg1,
-        argc: Number(argc),
-        more: more === '1',
+        tid: Number(f[0]),
+        pid: Number(f[1]),
+        ppid: Number(f[2]),
+        uid: Number(f[3]),
+        monoNs: BigInt(f[4]!),
+        cg2: f[5]!,
+        cg1: f[6]!,
+        argc: Number(f[7]),
+        filename: f[8]!,
       };
-    }
-    case 'F ': {
-      const f = fields(text.slice(2), 2);
-      if (!f || !INT.test(f[0]!) || !UINT.test(f[1]!)) return bad('bad F record');
-      return { kind: 'F', tid: Number(f[0]), enterMonoNs: BigInt(f[1]!), filename: f[2]! };
     }
     case 'A ': {
       const f = fields(text.slice(2), 3);

@@ -6,6 +6,7 @@
 import { Readable, Writable } from 'node:stream';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import { StderrTail, type NodeRunner, type TracerExit, type TracerHandle, type TracerSink } from '../node/runner.js';
+import { tracerArgv, type TracerCommand } from '../node/tracer-command.js';
 import { describeApiError } from './errors.js';
 
 export interface PodRef {
@@ -61,10 +62,9 @@ export class ExecRunner implements NodeRunner {
     return Buffer.concat(out).toString('utf8');
   }
 
-  async start(argv: readonly string[], sink: TracerSink): Promise<TracerHandle> {
+  async start(tracer: TracerCommand, sink: TracerSink): Promise<TracerHandle> {
     const tail = new StderrTail();
-    const wrapped = ['sh', '-c', 'echo $$ > "$1"; shift; exec "$@"', 'trace-exec', this.files.pid, ...argv];
-    const h = await this.open(wrapped, (c) => sink.stdout(c), (c) => tail.push(c));
+    const h = await this.open(tracerArgv(tracer, this.files.pid), (c) => sink.stdout(c), (c) => tail.push(c));
     const done = h.done.then((x): TracerExit => ({ ...x, stderr: tail.toString() }));
     let settled = false;
     void done.then(() => (settled = true));

@@ -36,7 +36,7 @@ const V1_MOUNTS = ['cpu,cpuacct', 'memory', 'pids', 'cpuset', 'blkio', 'devices'
   .join('\n');
 
 function probe(bpftrace: string, uname: string, cgroups: string, mounts: string, btf: boolean): string {
-  return `== bpftrace\n${bpftrace}\n== uname\n${uname}\n== cgroups\n${cgroups}\n== mounts\n${mounts}\nnodev /sys/kernel/tracing tracefs rw 0 0\n== btf\n${btf ? 'yes' : 'no'}\n== end\n`;
+  return `== bpftrace\n${bpftrace}\n== uname\n${uname}\n== cgroups\n${cgroups}\n== mounts\n${mounts}\nnodev /sys/kernel/tracing tracefs rw 0 0\n== btf\n${btf ? 'yes' : 'no'}\n== perl\nyes\n== end\n`;
 }
 
 export const NODES = {

@@ -1,12 +1,16 @@
 /**
  * --local: the node side runs on this machine, as child processes. Short commands go through execa;
- * bpftrace's stream uses node:child_process directly: bpftrace flushes every record, and at storm
- * rates the per-chunk cost of execa's stream layers (about 30 µs a chunk, measured by `npm run bench`)
- * was most of the client's CPU.
+ * bpftrace's stream uses node:child_process directly, through the same tracer command as a debug pod
+ * (src/node/tracer-command.ts), batcher included: the client reads a few large chunks a second
+ * instead of one per bpftrace record.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { StderrTail, type NodeRunner, type TracerExit, type TracerHandle, type TracerSink } from './runner.js';
+import { tracerArgv, type TracerCommand } from './tracer-command.js';
 
 export class LocalRunner implements NodeRunner {
   async run(argv: readonly string[]): Promise<string> {
@@ -21,26 +25,50 @@ export class LocalRunner implements NodeRunner {
     return null; // a local argv holds 128 kB per argument
   }
 
-  async start(argv: readonly string[], sink: TracerSink): Promise<TracerHandle> {
+  async start(tracer: TracerCommand, sink: TracerSink): Promise<TracerHandle> {
     const tail = new StderrTail();
-    // bpftrace stays in our process group: a Ctrl-C in the terminal reaches it too, and it detaches
-    // its probes on SIGINT.
+    const dir = mkdtempSync(join(tmpdir(), 'trace-exec-'));
+    const pidFile = join(dir, 'bpftrace.pid');
+    const argv = tracerArgv(tracer, pidFile);
+    // Everything stays in our process group: a Ctrl-C in the terminal reaches bpftrace too, which
+    // detaches its probes on SIGINT (the shell and the batcher ignore it and drain what is left).
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (c: Buffer) => sink.stdout(c));
     child.stderr.on('data', (c: Buffer) => tail.push(c));
     const done = new Promise<TracerExit>((resolve) => {
       child.once('error', (e) => resolve({ code: null, reason: e.message, stderr: tail.toString() }));
       child.once('close', (code, signal) => resolve({ code, reason: signal ? `killed by ${signal}` : null, stderr: tail.toString() }));
-    });
+    }).finally(() => rmSync(dir, { recursive: true, force: true }));
+    const signalTracer = (signal: NodeJS.Signals): void => {
+      const pid = readPid(pidFile);
+      try {
+        if (pid !== null) process.kill(pid, signal);
+      } catch {
+        /* already gone */
+      }
+    };
     return {
       done,
       stop: async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGINT');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        signalTracer('SIGINT');
+        const timer = setTimeout(() => {
+          signalTracer('SIGKILL');
+          child.kill('SIGKILL');
+        }, 5000);
         await done;
         clearTimeout(timer);
       },
     };
+  }
+}
+
+/** bpftrace's pid as the tracer script wrote it; null before it did (or after it was removed). */
+function readPid(file: string): number | null {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
   }
 }

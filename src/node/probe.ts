@@ -11,6 +11,7 @@ export const PROBE_SCRIPT = [
   'echo "== cgroups"; cat /proc/cgroups',
   'echo "== mounts"; grep -E " (cgroup|cgroup2|tracefs|debugfs) " /proc/1/mounts 2>/dev/null || grep -E " (cgroup|cgroup2|tracefs|debugfs) " /proc/mounts',
   'echo "== btf"; if [ -e /sys/kernel/btf/vmlinux ]; then echo yes; else echo no; fi',
+  'echo "== perl"; if command -v perl >/dev/null; then echo yes; else echo no; fi',
   'echo "== end"',
 ].join('\n');
 
@@ -38,6 +39,8 @@ export interface NodeFacts {
   v2Mount: string | null;
   tracefs: boolean;
   btf: boolean;
+  /** perl is there to batch bpftrace's output on the node (src/node/tracer-command.ts). */
+  perl: boolean;
 }
 
 export class ProbeError extends Error {}
@@ -98,7 +101,8 @@ export function parseProbe(output: string): NodeFacts {
     else if (type === 'tracefs') tracefs = true;
   }
   const btf = (s.get('btf') ?? [])[0]?.trim() === 'yes';
-  return { bpftrace, bpftraceRaw, kernel, kernelRelease, controllers, v1Mounts, v2Mount, tracefs, btf };
+  const perl = (s.get('perl') ?? [])[0]?.trim() === 'yes';
+  return { bpftrace, bpftraceRaw, kernel, kernelRelease, controllers, v1Mounts, v2Mount, tracefs, btf, perl };
 }
 
 /** The v1 controllers kubelet always places pods in, most telling first. */

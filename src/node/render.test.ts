@@ -68,10 +68,10 @@ describe('what the probe decides', () => {
     expect(renderProgram(parseProbe(NODES['bpftrace-0.13-rhel8-v1'])).program).not.toContain('#include');
   });
 
-  it('stays within the per-tracepoint program budget: two programs per entry, one per exit, two strings each at most', () => {
+  it('stays within the per-tracepoint program budget: three programs per entry, one per exit, two strings each at most', () => {
     const r = renderProgram(parseProbe(NODES['bpftrace-0.17-hybrid-6.18']));
     const probes = r.program.split(/\n\n/).filter((p) => p.includes('tracepoint:syscalls:'));
-    expect(probes.filter((p) => p.includes('sys_enter_execve,'))).toHaveLength(2);
+    expect(probes.filter((p) => p.includes('sys_enter_execve,'))).toHaveLength(3);
     expect(probes.filter((p) => p.includes('sys_exit_execve,'))).toHaveLength(1);
     for (const p of probes) expect((p.match(/str\(/g) ?? []).length).toBeLessThanOrEqual(2);
     expect(r.program).toContain(`while ($i < ${ARGS_MAX} &&`);
@@ -107,5 +107,16 @@ describe('no text from the node reaches the program', () => {
       expect(rendered).not.toMatch(/system|rm -rf|reboot|\$\(/);
       expect(rendered.replace(/subsys\[\d+\]/g, 'subsys[N]')).toBe(program.replace(/subsys\[\d+\]/g, 'subsys[N]'));
     }
+  });
+});
+
+describe('the node probe says whether the node can batch (perl)', () => {
+  const base = NODES['bpftrace-0.17-hybrid-6.18'];
+  it.each([
+    ['perl found', base, true],
+    ['perl missing', base.replace('== perl\nyes', '== perl\nno'), false],
+    ['an older probe without the section', base.replace('== perl\nyes\n', ''), false],
+  ])('%s', (_name, output, perl) => {
+    expect(parseProbe(output).perl).toBe(perl);
   });
 });

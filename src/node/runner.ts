@@ -3,6 +3,7 @@
  * (src/kube/exec-runner.ts). Commands are always argv arrays; nothing goes through a shell except
  * the fixed scripts defined in src/node/.
  */
+import type { TracerCommand } from './tracer-command.js';
 
 export interface TracerExit {
   /** bpftrace's exit code; null when it was killed or the stream ended without a status. */
@@ -32,20 +33,8 @@ export interface NodeRunner {
    * and proxies limit to a few kilobytes: a 15 kB program has to travel another way.)
    */
   stage(program: string): Promise<string | null>;
-  start(argv: readonly string[], sink: TracerSink): Promise<TracerHandle>;
-}
-
-/**
- * Runs argv after making sure tracefs is mounted (a debug pod gets the host's mount point, which is
- * empty when the host never mounted it). Fixed script; argv is passed as "$@", never interpolated.
- */
-export function withTracefs(argv: readonly string[]): string[] {
-  const script = [
-    '[ -e /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null',
-    '[ -e /sys/kernel/debug/tracing ] || mount -t debugfs nodev /sys/kernel/debug 2>/dev/null',
-    'exec "$@"',
-  ].join('\n');
-  return ['sh', '-c', script, 'trace-exec', ...argv];
+  /** Starts bpftrace (src/node/tracer-command.ts: tracefs, pid file, batching) streaming into sink. */
+  start(tracer: TracerCommand, sink: TracerSink): Promise<TracerHandle>;
 }
 
 /** bpftrace stderr lines that say nothing to a user of this tool. */

@@ -12,7 +12,7 @@ import { startApiServer, type ApiServer } from '../apiserver/index.js';
 import { hex32, kernelDescribe } from '../support/kernel.js';
 import { CLI, jsonLines, startCli } from '../support/cli.js';
 import { startExecLoad } from '../support/load.js';
-import { bpftraceProcesses as bpftraceProcesses_, expectNothingLeft as expectNothingLeft_ } from '../support/leftovers.js';
+import { bpftracePids, bpftraceProcesses as bpftraceProcesses_, expectNothingLeft as expectNothingLeft_ } from '../support/leftovers.js';
 
 const k = kernelDescribe();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -108,9 +108,10 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
   it('the exec stream drops (bpftrace killed on the node): says so, exit 1', async () => {
     const cli = startCli(args());
     await cli.waitForStderr(/tracing execs on/, 60_000);
-    const bpf = api.execProcesses().find((p) => p.command.some((c) => c === 'bpftrace'));
+    // bpftrace itself, below the tracer command's shell (src/node/tracer-command.ts).
+    const [bpf] = bpftracePids(api);
     expect(bpf).toBeDefined();
-    process.kill(bpf!.pid, 'SIGKILL');
+    process.kill(bpf!, 'SIGKILL');
     const r = await cli.done();
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error: bpftrace on worker-1 (exited with code \d+|.*) before the trace was stopped/);

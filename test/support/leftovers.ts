@@ -1,5 +1,6 @@
 /** After a run: no debug pod, no temporary namespace, no process the stand-in's kubelet started. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { groupAlive } from '../apiserver/processes.js';
 import { expect } from 'vitest';
 import type { ApiServer } from '../apiserver/index.js';
 
@@ -14,9 +15,30 @@ export function running(pid: number): boolean {
   }
 }
 
-/** bpftrace processes the stand-in's kubelet started that still run. */
+/**
+ * Process groups of bpftrace commands the stand-in's kubelet started that still have a live process
+ * (the command is a shell with bpftrace and the batcher below it: the shell may be gone while they
+ * live on).
+ */
 export function bpftraceProcesses(api: ApiServer): number[] {
-  return api.execProcesses().filter((p) => p.command.includes('bpftrace') && running(p.pid)).map((p) => p.pid);
+  return api.execProcesses().filter((p) => p.command.includes('bpftrace') && groupAlive(p.pid)).map((p) => p.pid);
+}
+
+/** The bpftrace processes themselves (comm "bpftrace") in the groups of the kubelet's exec commands. */
+export function bpftracePids(api: ApiServer): number[] {
+  const groups = new Set(api.execProcesses().map((p) => p.pid));
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const m = /^\d+ \((.*)\) (\S) \d+ (\d+)/.exec(stat);
+      if (m && m[1] === 'bpftrace' && m[2] !== 'Z' && groups.has(Number(m[3]))) out.push(Number(entry));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return out;
 }
 
 export async function expectNothingLeft(api: ApiServer): Promise<void> {
