@@ -14,6 +14,12 @@
 export const BATCH_BYTES = 65536;
 /** …or this long after its first byte arrived, whichever comes first. */
 export const BATCH_MS = 100;
+/**
+ * After each read the batcher waits this long before the next one, so that a read takes what
+ * bpftrace wrote meanwhile rather than one record: at a storm's ~1 MB/s that is ~10 kB a read,
+ * far below the pipe's 64 KiB, so bpftrace never waits on the pipe.
+ */
+export const BATCH_NAP_MS = 10;
 
 /**
  * The batcher, in Perl because it needs a read with a timeout and a write of arbitrary size, and
@@ -25,7 +31,7 @@ export const BATCH_MS = 100;
  */
 export const BATCHER_PERL = [
   `$SIG{INT} = 'IGNORE';`,
-  `my ($max, $wait) = (${BATCH_BYTES}, ${BATCH_MS / 1000});`,
+  `my ($max, $wait, $nap) = (${BATCH_BYTES}, ${BATCH_MS / 1000}, ${BATCH_NAP_MS / 1000});`,
   `my ($buf, $left, $in) = ('', 0, '');`,
   `vec($in, fileno(STDIN), 1) = 1;`,
   `sub flush { my $o = 0; while ($o < length $buf) { my $w = syswrite(STDOUT, $buf, length($buf) - $o, $o); die "trace-exec batcher: write: $!\\n" unless defined $w; $o += $w } $buf = '' }`,
@@ -36,6 +42,9 @@ export const BATCHER_PERL = [
   `    my $got = sysread(STDIN, $buf, $max - $had, $had);`,
   `    if (!$got) { next if !defined $got && $!{EINTR}; flush(); exit(defined $got ? 0 : 1) }`,
   `    $left = $had ? $t : $wait;`,
+  // A nap after a read lets bpftrace's next records gather in the pipe: one read then takes many
+  // records instead of one (bpftrace writes each record on its own).
+  `    if (length $buf < $max && $left > 0) { my $z = $left < $nap ? $left : $nap; select(undef, undef, undef, $z); $left -= $z }`,
   `  } elsif ($n == 0) { $left = 0 }`,
   `  flush() if length $buf >= $max || $left <= 0;`,
   `}`,
