@@ -144,3 +144,34 @@ describe('formatJsonLine', () => {
     expect(line.endsWith(`"podUid":null,"unit":"sshd.service","helper":null,"attribution":"host"}`)).toBe(true);
   });
 });
+
+describe('formatJsonLine is JSON.stringify(toJsonRecord(e)), byte for byte', () => {
+  const reference = (e: AttributedEvent): string =>
+    JSON.stringify(toJsonRecord(e)).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+  const odd = ['', ' ', '"q"', 'back\\slash', 'tab\tnl\n', '\x00\x1f', '\x7f\u0085\u009f', 'a\u2028b\u2029', 'héllo 日本語 👍🏽', '\ud800'];
+  it.each([
+    ['pod', podEvent()],
+    ['pod, container not known', podEvent({}, { container: null, containerId: null })],
+    ['host in a unit', hostEvent({ uid: 1000 }, 'sshd.service')],
+    ['host, no unit', hostEvent({}, null)],
+    ['unattributed', unattributedEvent()],
+    ['failed, truncated', podEvent({ retval: -2, argsTruncated: true })],
+    ['no exit record', podEvent({ retval: null })],
+    ['no args', podEvent({ args: [] })],
+    ['odd strings everywhere', podEvent({ args: odd, comm: odd[6]!, filename: odd[7]! })],
+    ['odd names', podEvent({}, { namespace: 'n\u2028s', pod: 'p"o\\d', container: '\x7fc' })],
+    ['with ancestry', { ...podEvent(), ancestry: [{ pid: 1, comm: 'sh\u009b', namespace: null, pod: null, container: null, host: true }] } as AttributedEvent],
+  ])('%s', (_n, e) => {
+    expect(formatJsonLine(e)).toBe(reference(e));
+  });
+
+  it('an identity seen before with other names is serialized with the new ones', () => {
+    const first = podEvent();
+    const later = { ...first, container: 'sidecar', containerId: 'f'.repeat(64) };
+    expect(formatJsonLine(first)).toBe(reference(first));
+    expect(formatJsonLine(later)).toBe(reference(later));
+    expect(formatJsonLine({ ...first, node: 'worker-2' })).toBe(reference({ ...first, node: 'worker-2' }));
+    expect(formatJsonLine({ ...first, unattributed: true })).toBe(reference({ ...first, unattributed: true }));
+    expect(formatJsonLine(first)).toBe(reference(first));
+  });
+});
