@@ -8,16 +8,17 @@ import type { ExecEvent } from './types.js';
 type E = Extract<TraceRecord, { kind: 'E' }>;
 
 const B = (monoNs: bigint): TraceRecord => ({ kind: 'B', monoNs });
-const A = (tid: number, enterMonoNs: bigint, index: number, arg: string): TraceRecord => ({ kind: 'A', tid, enterMonoNs, index, arg });
+const A = (tid: number, enterMonoNs: bigint, index: number, arg: string): TraceRecord => ({ kind: 'A', key: `${tid}:${enterMonoNs}`, tid, index, arg });
 const X = (tid: number, retval: number, enterMonoNs: bigint, comm: string): TraceRecord => ({
   kind: 'X',
+  key: `${tid}:${enterMonoNs}`,
   tid,
   retval,
-  enterMonoNs,
   comm,
 });
 const E = (fields: Partial<E> & Pick<E, 'tid' | 'monoNs'>): E => ({
   kind: 'E',
+  key: `${fields.tid}:${fields.monoNs}`,
   pid: fields.tid,
   ppid: 1,
   uid: 0,

@@ -41,6 +41,9 @@ interface Pending {
 
 type Exit = Extract<TraceRecord, { kind: 'X' }>;
 
+/** What most records complete: nothing (shared, frozen: records come ~3 per exec). */
+const NONE: readonly ExecEvent[] = Object.freeze([]);
+
 export class ExecAssembler {
   readonly stats: AssemblerStats = { events: 0, incomplete: 0, orphanExits: 0, lost: 0, malformed: 0 };
   private readonly holdMs: number;
@@ -51,7 +54,8 @@ export class ExecAssembler {
   private readonly orphanExit = new Map<string, { x: Exit; since: number }>();
   /** "hier:id" → path components, leaf first ('' marks the hierarchy root). */
   private readonly components = new Map<string, string[]>();
-  private readonly paths = new Map<string, string>();
+  /** Per hierarchy (index 1 and 2): cgroup id → path. */
+  private readonly paths = [new Map<string, string>(), new Map<string, string>(), new Map<string, string>()] as const;
 
   constructor(private readonly opts: AssemblerOptions) {
     this.holdMs = opts.holdMs ?? 2000;
@@ -60,13 +64,13 @@ export class ExecAssembler {
   }
 
   /** Feeds one record received at wall time nowMs; returns the execs it completed. */
-  push(rec: TraceRecord, nowMs: number): ExecEvent[] {
+  push(rec: TraceRecord, nowMs: number): readonly ExecEvent[] {
     switch (rec.kind) {
       case 'B':
         this.clock = { monoNs: rec.monoNs, wallMs: nowMs };
-        return [];
+        return NONE;
       case 'P': {
-        if (!this.addComponent(rec.hier, rec.cgroupId, rec.level, rec.name)) return [];
+        if (!this.addComponent(rec.hier, rec.cgroupId, rec.level, rec.name)) return NONE;
         // Execs in this cgroup may have had every other record already (its P records are printed
         // once, by whichever exec saw the cgroup first, maybe on another CPU): finish them now.
         const done: ExecEvent[] = [];
@@ -77,40 +81,40 @@ export class ExecAssembler {
       }
       case 'E': {
         const p: Pending = { tid: rec.tid, e: rec, args: new Array(Math.min(rec.argc, this.argsMax)), argsSeen: 0, x: null, since: nowMs };
-        const key = `${rec.tid}:${rec.monoNs}`;
+        const key = rec.key;
         const early = this.orphanExit.get(key);
         if (early) {
           this.orphanExit.delete(key);
           p.x = early.x;
         }
         this.pending.set(key, p);
-        return [];
+        return NONE;
       }
       case 'A': {
-        const p = this.pending.get(`${rec.tid}:${rec.enterMonoNs}`);
-        if (!p || rec.index >= p.args.length || p.args[rec.index] !== undefined) return [];
+        const p = this.pending.get(rec.key);
+        if (!p || rec.index >= p.args.length || p.args[rec.index] !== undefined) return NONE;
         p.args[rec.index] = rec.arg;
         p.argsSeen++;
         return this.completeIfDone(p);
       }
       case 'X': {
-        const key = `${rec.tid}:${rec.enterMonoNs}`;
+        const key = rec.key;
         const p = this.pending.get(key);
         if (!p) {
           this.orphanExit.set(key, { x: rec, since: nowMs });
-          return [];
+          return NONE;
         }
         p.x = rec;
         return this.completeIfDone(p);
       }
       case 'lost':
         this.stats.lost += rec.count;
-        return [];
+        return NONE;
       case 'malformed':
         this.stats.malformed++;
-        return [];
+        return NONE;
       default:
-        return [];
+        return NONE;
     }
   }
 
@@ -137,15 +141,14 @@ export class ExecAssembler {
     return this.pending.size + this.orphanExit.size;
   }
 
-  private completeIfDone(p: Pending): ExecEvent[] {
-    if (p.x === null || p.argsSeen < p.args.length) return [];
-    if (!this.pathKnown(2, p.e.cg2) || !this.pathKnown(1, p.e.cg1)) return [];
+  private completeIfDone(p: Pending): readonly ExecEvent[] {
+    if (p.x === null || p.argsSeen < p.args.length) return NONE;
+    if (!this.pathKnown(2, p.e.cg2) || !this.pathKnown(1, p.e.cg1)) return NONE;
     return [this.emit(p)];
   }
 
   private emit(p: Pending): ExecEvent {
-    const key = `${p.tid}:${p.e.monoNs}`;
-    this.pending.delete(key);
+    this.pending.delete(p.e.key);
     this.stats.events++;
     const cut = this.opts.strlen - 1;
     const args = Array.from(p.args, (a) => a ?? '');
@@ -153,8 +156,8 @@ export class ExecAssembler {
     const argsTruncated =
       p.e.argc > this.argsMax ||
       p.argsSeen < p.args.length ||
-      args.some((a) => Buffer.byteLength(a) >= cut) ||
-      Buffer.byteLength(filename) >= cut ||
+      args.some((a) => mayBeCut(a, cut)) ||
+      mayBeCut(filename, cut) ||
       // An exec of "" cannot succeed: an empty filename on a successful exec means its strings sat
       // in a page the process had not touched yet, which a BPF read cannot fault in.
       (filename === '' && p.x?.retval === 0);
@@ -179,11 +182,11 @@ export class ExecAssembler {
 
   /** id 0 means the program did not read that hierarchy. */
   private pathKnown(hier: 1 | 2, id: string): boolean {
-    return id === '0' || this.paths.has(`${hier}:${id}`);
+    return id === '0' || this.paths[hier].has(id);
   }
 
   private path(hier: 1 | 2, id: string): string | null {
-    return id === '0' ? null : (this.paths.get(`${hier}:${id}`) ?? null);
+    return id === '0' ? null : (this.paths[hier].get(id) ?? null);
   }
 
   /** Records one path component; true when it completed the path. */
@@ -200,12 +203,21 @@ export class ExecAssembler {
     const top = rootAt >= 0 ? rootAt : this.opts.levels;
     for (let i = 0; i < top; i++) if (parts[i] === undefined) return false;
     const names = parts.slice(0, top).reverse();
-    this.paths.set(key, (rootAt >= 0 ? '/' : '…/') + names.join('/'));
+    const paths = this.paths[hier];
+    paths.set(id, (rootAt >= 0 ? '/' : '…/') + names.join('/'));
     this.components.delete(key);
-    if (this.paths.size > this.maxCgroups) {
-      const oldest = this.paths.keys().next().value;
-      if (oldest !== undefined) this.paths.delete(oldest);
+    if (paths.size > this.maxCgroups) {
+      const oldest = paths.keys().next().value;
+      if (oldest !== undefined) paths.delete(oldest);
     }
     return true;
   }
+}
+
+/**
+ * Whether s may have filled the program's string buffer (strlen - 1 bytes of UTF-8): a string of n
+ * UTF-16 units has at most 3n bytes, so only long strings need counting.
+ */
+function mayBeCut(s: string, cut: number): boolean {
+  return s.length * 3 >= cut && Buffer.byteLength(s) >= cut;
 }

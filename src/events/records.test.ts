@@ -25,6 +25,7 @@ describe('parseRecord', () => {
         printf('E 4299 4299 4100 1000 5123456790000 7421 0 3 /usr/bin/env\n'),
         {
           kind: 'E',
+          key: '4299:5123456790000',
           tid: 4299,
           pid: 4299,
           ppid: 4100,
@@ -39,26 +40,26 @@ describe('parseRecord', () => {
       [
         'E: argc as printed (ARGS_MAX + 1 says more; the assembler knows ARGS_MAX)',
         printf('E 12 10 1 0 99 0 88 33 /bin/sh\n'),
-        { kind: 'E', tid: 12, pid: 10, ppid: 1, uid: 0, monoNs: 99n, cg2: '0', cg1: '88', argc: 33, filename: '/bin/sh' },
+        { kind: 'E', key: '12:99', tid: 12, pid: 10, ppid: 1, uid: 0, monoNs: 99n, cg2: '0', cg1: '88', argc: 33, filename: '/bin/sh' },
       ],
       [
         'E: a filename with spaces',
         printf('E 1 1 0 0 5 0 0 1 /opt/My App/run\n'),
-        { kind: 'E', tid: 1, pid: 1, ppid: 0, uid: 0, monoNs: 5n, cg2: '0', cg1: '0', argc: 1, filename: '/opt/My App/run' },
+        { kind: 'E', key: '1:5', tid: 1, pid: 1, ppid: 0, uid: 0, monoNs: 5n, cg2: '0', cg1: '0', argc: 1, filename: '/opt/My App/run' },
       ],
       [
         'E: an empty filename (not read)',
         printf('E 1 1 0 0 5 0 0 1 \n'),
-        { kind: 'E', tid: 1, pid: 1, ppid: 0, uid: 0, monoNs: 5n, cg2: '0', cg1: '0', argc: 1, filename: '' },
+        { kind: 'E', key: '1:5', tid: 1, pid: 1, ppid: 0, uid: 0, monoNs: 5n, cg2: '0', cg1: '0', argc: 1, filename: '' },
       ],
-      ['A: one argument', printf('A 4299 77 0 ls\n'), { kind: 'A', tid: 4299, enterMonoNs: 77n, index: 0, arg: 'ls' }],
-      ['A: an argument with spaces', printf('A 4299 77 2 -c echo hi  there\n'), { kind: 'A', tid: 4299, enterMonoNs: 77n, index: 2, arg: '-c echo hi  there' }],
-      ['A: an empty argument', printf('A 4299 77 3 \n'), { kind: 'A', tid: 4299, enterMonoNs: 77n, index: 3, arg: '' }],
-      ['A: an argument ending in a newline keeps it', printf('A 1 77 0 a\n\n'), { kind: 'A', tid: 1, enterMonoNs: 77n, index: 0, arg: 'a\n' }],
-      ['A: an argument that is only newlines', printf('A 1 77 0 \n\n\n'), { kind: 'A', tid: 1, enterMonoNs: 77n, index: 0, arg: '\n\n' }],
-      ['X: exec returned', printf('X 4299 0 5123456790000 ls\n'), { kind: 'X', tid: 4299, retval: 0, enterMonoNs: 5123456790000n, comm: 'ls' }],
-      ['X: a failed exec', printf('X 4299 -2 77 bash\n'), { kind: 'X', tid: 4299, retval: -2, enterMonoNs: 77n, comm: 'bash' }],
-      ['X: a comm with spaces', printf('X 8 0 77 kworker u8:1 x\n'), { kind: 'X', tid: 8, retval: 0, enterMonoNs: 77n, comm: 'kworker u8:1 x' }],
+      ['A: one argument', printf('A 4299 77 0 ls\n'), { kind: 'A', key: '4299:77', tid: 4299, index: 0, arg: 'ls' }],
+      ['A: an argument with spaces', printf('A 4299 77 2 -c echo hi  there\n'), { kind: 'A', key: '4299:77', tid: 4299, index: 2, arg: '-c echo hi  there' }],
+      ['A: an empty argument', printf('A 4299 77 3 \n'), { kind: 'A', key: '4299:77', tid: 4299, index: 3, arg: '' }],
+      ['A: an argument ending in a newline keeps it', printf('A 1 77 0 a\n\n'), { kind: 'A', key: '1:77', tid: 1, index: 0, arg: 'a\n' }],
+      ['A: an argument that is only newlines', printf('A 1 77 0 \n\n\n'), { kind: 'A', key: '1:77', tid: 1, index: 0, arg: '\n\n' }],
+      ['X: exec returned', printf('X 4299 0 5123456790000 ls\n'), { kind: 'X', key: '4299:5123456790000', tid: 4299, retval: 0, comm: 'ls' }],
+      ['X: a failed exec', printf('X 4299 -2 77 bash\n'), { kind: 'X', key: '4299:77', tid: 4299, retval: -2, comm: 'bash' }],
+      ['X: a comm with spaces', printf('X 8 0 77 kworker u8:1 x\n'), { kind: 'X', key: '8:77', tid: 8, retval: 0, comm: 'kworker u8:1 x' }],
       ['K: keepalive carries nothing', printf('K 5183456789012\n'), { kind: 'other', type: 'keepalive' }],
     ])('%s', (_name, line, record) => {
       expect(parseRecord(line)).toEqual(record);
@@ -113,7 +114,7 @@ describe('parseRecord', () => {
   describe('bytes >= 0x80', () => {
     it('bpftrace 0.17 escapes them as \\uffffffXX: decoded back to the UTF-8 they were', () => {
       const line = String.raw`{"type": "printf", "data": "A 4299 77 4 gr\uffffffc3\uffffffbc\uffffffc3\uffffff9fe \uffffffe2\uffffff9c\uffffff93\n"}`;
-      expect(parseRecord(line)).toEqual({ kind: 'A', tid: 4299, enterMonoNs: 77n, index: 4, arg: 'grüße ✓' });
+      expect(parseRecord(line)).toEqual({ kind: 'A', key: '4299:77', tid: 4299, index: 4, arg: 'grüße ✓' });
     });
 
     it('0.17 escapes with upper-case hex digits decode too', () => {
@@ -123,23 +124,23 @@ describe('parseRecord', () => {
 
     it('a character cut by the string size becomes a replacement character', () => {
       const line = String.raw`{"type": "printf", "data": "A 1 77 0 ab\uffffffe2\uffffff9c\n"}`;
-      expect(parseRecord(line)).toEqual({ kind: 'A', tid: 1, enterMonoNs: 77n, index: 0, arg: 'ab\ufffd' });
+      expect(parseRecord(line)).toEqual({ kind: 'A', key: '1:77', tid: 1, index: 0, arg: 'ab\ufffd' });
     });
 
     it('newer bpftrace writes real UTF-8, which stays as it is', () => {
-      expect(parseRecord(printf('A 4299 77 4 grüße ✓\n'))).toEqual({ kind: 'A', tid: 4299, enterMonoNs: 77n, index: 4, arg: 'grüße ✓' });
-      expect(parseRecord('{"type": "printf", "data": "A 1 77 0 \\u00e9t\\u00e9\\n"}')).toEqual({ kind: 'A', tid: 1, enterMonoNs: 77n, index: 0, arg: 'été' });
+      expect(parseRecord(printf('A 4299 77 4 grüße ✓\n'))).toEqual({ kind: 'A', key: '4299:77', tid: 4299, index: 4, arg: 'grüße ✓' });
+      expect(parseRecord('{"type": "printf", "data": "A 1 77 0 \\u00e9t\\u00e9\\n"}')).toEqual({ kind: 'A', key: '1:77', tid: 1, index: 0, arg: 'été' });
     });
 
     it('an argument that literally spells \\uffffffc3 is not taken for an escape', () => {
       // The argument is the 10 characters `\uffffffc3`; JSON escapes its backslash.
       const line = String.raw`{"type": "printf", "data": "A 1 77 0 \\uffffffc3 gr\uffffffc3\uffffffbc\n"}`;
-      expect(parseRecord(line)).toEqual({ kind: 'A', tid: 1, enterMonoNs: 77n, index: 0, arg: String.raw`\uffffffc3 grü` });
+      expect(parseRecord(line)).toEqual({ kind: 'A', key: '1:77', tid: 1, index: 0, arg: String.raw`\uffffffc3 grü` });
     });
 
     it('an escaped backslash right before an escape keeps both', () => {
       const line = String.raw`{"type": "printf", "data": "A 1 77 0 C:\\\uffffffc3\uffffffbc\n"}`;
-      expect(parseRecord(line)).toEqual({ kind: 'A', tid: 1, enterMonoNs: 77n, index: 0, arg: 'C:\\ü' });
+      expect(parseRecord(line)).toEqual({ kind: 'A', key: '1:77', tid: 1, index: 0, arg: 'C:\\ü' });
     });
   });
 });

@@ -204,7 +204,7 @@ function clientPath(stage, write) {
       for (const a of joiner.retry(Date.now(), true)) show(a);
       printer.end();
       r.waiting = { assembler: decoder.assembler?.waiting ?? null, joiner: joiner.waiting };
-      r.cgroupPaths = decoder.assembler?.paths?.size ?? null;
+      r.cgroupPaths = decoder.assembler?.paths ? decoder.assembler.paths[1].size + decoder.assembler.paths[2].size : null;
       return r;
     },
   };
