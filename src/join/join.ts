@@ -24,7 +24,9 @@ interface Held {
 
 export class Joiner {
   private readonly held: Held[] = [];
-  private readonly decoded = new Map<string, ReturnType<typeof decodeCgroups>>();
+  /** v2 path → v1 path → decoded ('' stands for null). */
+  private readonly decoded = new Map<string, Map<string, ReturnType<typeof decodeCgroups>>>();
+  private decodedCount = 0;
   private readonly graceMs: number;
   private readonly maxHeld: number;
 
@@ -68,48 +70,52 @@ export class Joiner {
 
   /**
    * decodeCgroups, remembered per path pair: a node has a few thousand cgroups and every exec in one
-   * asks the same question (decoding costs ~5 µs, a lookup ~0.1 µs). Bounded; the oldest go first.
+   * asks the same question (decoding costs ~5 µs, a lookup ~0.1 µs). Two levels of maps rather than a
+   * key made of both paths: the assembler hands out the same string for a cgroup every time, whose
+   * hash V8 keeps, where a concatenated key would be hashed anew per exec. Bounded; cleared when full.
    */
   private decode(v2: string | null, v1: string | null): ReturnType<typeof decodeCgroups> {
-    const key = `${v2 ?? '\u0000'}\u0001${v1 ?? '\u0000'}`;
-    let d = this.decoded.get(key);
+    let byV1 = this.decoded.get(v2 ?? '');
+    if (!byV1) {
+      byV1 = new Map();
+      this.decoded.set(v2 ?? '', byV1);
+    }
+    let d = byV1.get(v1 ?? '');
     if (!d) {
       d = decodeCgroups(v2, v1);
-      this.decoded.set(key, d);
-      if (this.decoded.size > 20_000) this.decoded.delete(this.decoded.keys().next().value!);
+      if (++this.decodedCount > 20_000) {
+        this.decoded.clear();
+        this.decodedCount = 1;
+        this.decoded.set(v2 ?? '', byV1);
+        byV1.clear();
+      }
+      byV1.set(v1 ?? '', d);
     }
     return d;
   }
 
   join(e: ExecEvent): AttributedEvent {
     const { identity, path } = this.decode(e.cgroupV2, e.cgroupV1);
-    const base: AttributedEvent = {
+    const containerId = identity.kind === 'host' ? null : identity.containerId;
+    const byContainer = containerId && this.index ? this.index.container(containerId) : undefined;
+    const pod = identity.kind === 'host' ? undefined : (byContainer?.pod ?? this.index?.pod(identity.podUid));
+    // One object literal per exec, always with the same fields in the same order (one shape for V8).
+    return {
       event: e,
       node: this.opts.node,
       identity,
-      namespace: null,
-      pod: null,
-      container: null,
-      containerId: null,
-      cgroup: path,
-      unattributed: false,
-      labels: {},
-    };
-    if (identity.kind === 'host') return base;
-    const containerId = identity.containerId;
-    const byContainer = containerId && this.index ? this.index.container(containerId) : undefined;
-    const pod = byContainer?.pod ?? this.index?.pod(identity.podUid);
-    if (!pod) return { ...base, containerId, unattributed: true };
-    return {
-      ...base,
-      namespace: pod.namespace,
-      pod: pod.name,
+      namespace: pod?.namespace ?? null,
+      pod: pod?.name ?? null,
       container: byContainer?.container.name ?? null,
       containerId,
-      labels: pod.labels ?? {},
+      cgroup: path,
+      unattributed: identity.kind !== 'host' && !pod,
+      labels: pod?.labels ?? NO_LABELS,
     };
   }
 }
+
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Still worth waiting for: the pod is unknown, or it is known but this container id is not yet. */
 function needsRecord(a: AttributedEvent): boolean {
