@@ -267,7 +267,9 @@ describe('benchmark: exec storm through trace-exec', () => {
       const outFile = join(tmp, `${label}-stdout.jsonl`);
       const outFd = openSync(outFile, 'w');
       const tSpawn = performance.now();
-      const cli = spawn(process.execPath, [CLI, ...args, '-o', 'json', '-d', '15m'], { stdio: ['ignore', outFd, 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+      // BENCH_CPU_PROF=DIR: a V8 CPU profile of each traced CLI run (open it in Chrome DevTools or speedscope).
+      const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=cli-${label}.cpuprofile`] : [];
+      const cli = spawn(process.execPath, [...prof, CLI, ...args, '-o', 'json', '-d', '15m'], { stdio: ['ignore', outFd, 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
       closeSync(outFd);
       cleanups.push({ what: `CLI ${label}`, fn: () => interrupt(cli, 30_000) });
       const stderrLines: { t: number; line: string }[] = [];
