@@ -38,10 +38,13 @@ export function makeFilter(namespaces: readonly string[] | null, f: Filters, pod
     const sel = parseSelector(f.selector);
     tests.push((a) => a.pod !== null && matches(sel, a.labels));
   }
-  if (f.container !== null) tests.push((a) => a.container === f.container);
+  if (f.container !== null) {
+    const names = new Set(f.container);
+    tests.push((a) => a.container !== null && names.has(a.container));
+  }
   if (f.comm !== null) {
-    const re = f.comm;
-    tests.push((a) => re.test(a.event.comm));
+    const res = f.comm;
+    tests.push((a) => res.some((re) => re.test(a.event.comm)));
   }
   if (f.failed) tests.push((a) => a.event.retval !== null && a.event.retval < 0);
   if (f.host) tests.push((a) => a.identity.kind === 'host');
