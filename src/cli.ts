@@ -7,6 +7,8 @@
 import { hideBin } from 'yargs/helpers';
 import { buildOptions, DEFAULT_IMAGE, UsageError, type RawArgs } from './cli/options.js';
 import { parseCleanup, parseMain } from './cli/parse.js';
+import { camelKey, MAIN_FLAGS } from './cli/flags.js';
+import { whyNotWritable } from './cli/output-paths.js';
 import { stderrLog } from './log.js';
 import { UserError } from './errors.js';
 import { run, type Totals } from './run.js';
@@ -76,6 +78,15 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   verbose = opts.verbose;
+  // Files written at the end are checked now, before anything is created or traced.
+  for (const f of MAIN_FLAGS.filter((x) => x.name.endsWith('-to'))) {
+    const file = (raw as unknown as Record<string, unknown>)[camelKey(f.name)];
+    const why = typeof file === 'string' ? whyNotWritable(file) : null;
+    if (why) {
+      log.error(`--${f.name} ${file}: ${why}; create it or choose another path`);
+      return 1;
+    }
+  }
 
   // Signals and a closed stdout end the trace; cleanup always runs. A second Ctrl-C does not skip it.
   let interrupt!: (why: string) => void;
@@ -105,6 +116,10 @@ export async function main(argv: string[]): Promise<number> {
       confirm: process.stdin.isTTY && process.stderr.isTTY ? askOnTerminal : null,
     });
     reportTotals(result.totals, opts.output === 'json', write, result.reason);
+    if (result.writeFailures.length > 0) {
+      for (const w of result.writeFailures) log.error(`${w}; exiting with 1`);
+      return 1;
+    }
     if (result.failures.length > 0) {
       log.error(`${result.failures.length} of ${result.totals.nodes} nodes could not be traced to the end: ${result.failures.map((f) => f.message.split('\n')[0]).join('; ')}`);
       return 1;

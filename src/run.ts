@@ -46,6 +46,8 @@ export interface RunResult {
   cleanedUp: boolean;
   /** Nodes that could not be traced, or stopped early, with why. */
   failures: UserError[];
+  /** Files the run was asked to write at its end (--summary-to) and could not, with why. */
+  writeFailures: string[];
 }
 
 /** Debug pods started at once; more nodes wait for a slot. */
@@ -144,7 +146,11 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     if (durationTimer) clearTimeout(durationTimer);
     await Promise.all(traces.map((t) => t.stop()));
     printer.end();
-    if (digest && opts.summaryTo) writeSummary(opts.summaryTo, digest.render(), log);
+    const writeFailures: string[] = [];
+    if (digest && opts.summaryTo) {
+      const failed = writeSummary(opts.summaryTo, digest.render(), log);
+      if (failed) writeFailures.push(failed);
+    }
     for (const t of traces) {
       totals.malformed += t.stats.malformed;
       totals.incomplete += t.stats.incomplete;
@@ -154,12 +160,12 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
       if (failures.length === 1) throw failures[0]!;
       throw new UserError(`every node stopped tracing: ${failures.map((f) => f.message).join('; ')}`);
     }
-    result = { totals, reason, cleanedUp: true, failures };
+    result = { totals, reason, cleanedUp: true, failures, writeFailures };
   } catch (e) {
     // Ctrl-C while the debug pod starts ends the run like Ctrl-C while tracing: cleanup, exit 0.
     if (!(e instanceof Interrupted)) throw e;
     log.progress(e.message);
-    result = { totals, reason: e.why, cleanedUp: true, failures: [] };
+    result = { totals, reason: e.why, cleanedUp: true, failures: [], writeFailures: [] };
   } finally {
     await Promise.all(traces.map((t) => t.stop()));
     if (cluster && !(await cluster.cleanup()) && result) result.cleanedUp = false;
@@ -167,12 +173,13 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
   return result;
 }
 
-/** --summary-to: the digest beside the stream, so one run gives both the artifact and a summary. */
-function writeSummary(file: string, text: string, log: Log): void {
+/** --summary-to: the digest beside the stream, so one run gives both the artifact and a summary. Returns why it failed, or null. */
+function writeSummary(file: string, text: string, log: Log): string | null {
   try {
     writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
     log.progress(`wrote the summary to ${file}`);
+    return null;
   } catch (e) {
-    log.error(`could not write --summary-to ${file}: ${(e as Error).message}`);
+    return `could not write --summary-to ${file}: ${(e as Error).message}`;
   }
 }

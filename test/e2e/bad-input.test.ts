@@ -73,6 +73,8 @@ describe('rejected before anything is created', () => {
     ['a context that is not in the kubeconfig', ['node/worker-1', '--context', 'nope'], /--context "nope" is not in the kubeconfig[\s\S]*known contexts: standin/],
     ['--debug-namespace that does not exist', ['node/worker-1', '--debug-namespace', 'nope'], /--debug-namespace "nope" does not exist/],
     ['a bad --request-timeout', ['node/worker-1', '--request-timeout', 'soon'], /--request-timeout "soon" is not a duration/],
+    ['--summary-to in a directory that does not exist', ['node/worker-1', '--summary-to', join(dir, 'missing/s.txt')], /--summary-to \/.*\/missing\/s\.txt: the directory \/.*\/missing does not exist; create it or choose another path/],
+    ['--summary-to a directory', ['node/worker-1', '--summary-to', dir], /--summary-to \/.*: \/.* is a directory/],
   ])('%s', async (_what, args, message) => {
     const r = await runBad(args as string[]);
     expect(r.code).toBe(1);
