@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import type { Options } from './cli/options.js';
 import type { Log } from './log.js';
 import { Interrupted, UserError } from './errors.js';
-import { LocalRunner } from './node/local.js';
+import { LocalRunner, whyLocalCannotTrace } from './node/local.js';
 import { NodeTrace, type NodeTraceParts } from './node-trace.js';
 import { makeFilter } from './join/filter.js';
 import type { AttributedEvent } from './join/types.js';
@@ -70,6 +70,8 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
   try {
     let nodes: string[];
     if (opts.scope.kind === 'local') {
+      const why = whyLocalCannotTrace(process.getuid?.() ?? null, process.env.PATH);
+      if (why) throw new UserError(why);
       nodes = [hostname()];
     } else {
       cluster = await openCluster(opts, log, io.interrupted);
@@ -145,7 +147,8 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     const reason = await Promise.race([stopped, allEnded]);
     if (durationTimer) clearTimeout(durationTimer);
     await Promise.all(traces.map((t) => t.stop()));
-    printer.end();
+    // A run that fails as a whole (below) prints no table header: its output is the error alone.
+    if (!(reason === 'every node ended' && failures.length > 0)) printer.end();
     const writeFailures: string[] = [];
     if (digest && opts.summaryTo) {
       const failed = writeSummary(opts.summaryTo, digest.render(), log);
