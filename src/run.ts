@@ -85,7 +85,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     }
     totals.nodes = nodes.length;
 
-    const printer = createPrinter(opts.output, { write: io.out, width: io.width });
+    const printer = createPrinter(opts.output, { write: io.out, width: io.width, nodes: nodes.length > 1, ancestry: opts.ancestry });
     const digest = opts.summaryTo ? new Summary() : null;
     const keep = makeFilter(opts.namespaces, opts.filters, cluster?.podScope ?? null);
     const show = (a: AttributedEvent): void => {

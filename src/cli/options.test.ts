@@ -145,6 +145,7 @@ describe('buildOptions', () => {
       ['--host with -c', { host: true, container: ['x'] }, /--host keeps only host processes/],
       ['--host with -l', { host: true, selector: ['a=b'] }, /--host keeps only host processes/],
       ['a bad -c', { container: ['web', 'Web App'] }, /^-c\/--container "Web App" is not a valid container name/],
+      ['--ancestry with -o summary', { ancestry: true, output: 'summary' }, /^--ancestry gives each exec its parent chain, and -o summary shows no single exec: use -o table, wide or json/],
     ])('rejects %s', (_name, raw, message) => {
       expect(usageError(raw)).toMatch(message);
     });

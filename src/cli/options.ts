@@ -206,6 +206,10 @@ export function buildOptions(raw: RawArgs): Options {
     throw new UsageError(`-o/--output "${raw.output}" is not a format: use one of ${OUTPUT_FORMATS.join(', ')}`);
   }
 
+  if (raw.ancestry && output === 'summary') {
+    throw new UsageError('--ancestry gives each exec its parent chain, and -o summary shows no single exec: use -o table, wide or json with --ancestry');
+  }
+
   let maxEvents: number | null = null;
   if (raw.maxEvents !== undefined) {
     try {

@@ -11,12 +11,12 @@ const col = (line: string, needle: string): number => {
   return displayWidth(line.slice(0, i));
 };
 
-// Column starts: TIME 0, NAMESPACE 14, POD 28, CONTAINER 54, PID 68, PPID 77, COMM 86, ARGS 100.
+// Column starts: TIME 0, NAMESPACE 14, POD 28, CONTAINER 54, PID 68, PPID 77, COMM 86, RET 100, ARGS 108.
 const TABLE_HEADER =
-  'TIME          NAMESPACE     POD                       CONTAINER     PID      PPID     COMM          ARGS';
-// ... COMM 86, NODE 100, UID 114, RET 121, CONTAINER-ID 127, ARGS 142.
+  'TIME          NAMESPACE     POD                       CONTAINER     PID      PPID     COMM          RET     ARGS';
+// ... COMM 86, NODE 100, UID 114, RET 121, CONTAINER-ID 129, ARGS 144.
 const WIDE_HEADER =
-  'TIME          NAMESPACE     POD                       CONTAINER     PID      PPID     COMM          NODE          UID    RET   CONTAINER-ID   ARGS';
+  'TIME          NAMESPACE     POD                       CONTAINER     PID      PPID     COMM          NODE          UID    RET     CONTAINER-ID   ARGS';
 
 describe('LiveTable header', () => {
   it.each([
@@ -35,45 +35,45 @@ describe('LiveTable rows', () => {
       name: 'pod',
       wide: false,
       e: podEvent(),
-      out: '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            sh -c true',
+      out: '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            0       sh -c true',
     },
     {
       name: 'host',
       wide: false,
       e: hostEvent({}, 'sshd.service'),
-      out: '11:41:16.123  <host>        sshd.service              -             4242     4200     bash          bash',
+      out: '11:41:16.123  <host>        sshd.service              -             4242     4200     bash          0       bash',
     },
     {
       name: 'unattributed',
       wide: false,
       e: unattributedEvent(),
-      out: '11:41:16.123  <unknown>     pod-uid:da0fc44d          -             4242     4200     sh            sh -c true',
+      out: '11:41:16.123  <unknown>     pod-uid:da0fc44d          -             4242     4200     sh            0       sh -c true',
     },
     {
       name: 'truncated args, failed exec (wide)',
       wide: true,
       e: podEvent({ retval: -2, args: ['find', '/'], argsTruncated: true }),
       out:
-        '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            worker-1      0      -2    0123456789abc  find / …',
+        '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            worker-1      0      ENOENT  0123456789abc  find / …',
     },
     {
       name: 'null retval (wide)',
       wide: true,
       e: hostEvent({ retval: null }, null),
       out:
-        '11:41:16.123  <host>        -                         -             4242     4200     bash          worker-1      0      -     -              bash',
+        '11:41:16.123  <host>        -                         -             4242     4200     bash          worker-1      0      -       -              bash',
     },
     {
       name: 'empty argv leaves no trailing spaces',
       wide: false,
       e: podEvent({ args: [] }),
-      out: '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh',
+      out: '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            0',
     },
     {
       name: 'a long pod name pushes the rest right, uncut',
       wide: false,
       e: podEvent({}, { pod: 'a-very-long-pod-name-that-overflows-0123456789' }),
-      out: '11:41:16.123  default       a-very-long-pod-name-that-overflows-0123456789  nginx  4242  4200  sh   sh -c true',
+      out: '11:41:16.123  default       a-very-long-pod-name-that-overflows-0123456789  nginx  4242  4200  sh   0       sh -c true',
     },
   ])('$name', ({ wide, e, out }) => {
     expect(new LiveTable({ wide, width: null }).row(e)).toBe(out);
@@ -103,7 +103,7 @@ describe('LiveTable rows', () => {
 
 describe('LiveTable ARGS cutting', () => {
   const longArgs = ['curl', '-sS', '-H', 'Authorization: Bearer x', ...Array.from({ length: 40 }, (_, i) => `--opt${i}`)];
-  const ARGS_AT = 100;
+  const ARGS_AT = 108;
 
   it.each([
     { name: 'fits exactly', width: ARGS_AT + 20, args: ['echo', '0123456789abcde'], expected: 'echo 0123456789abcde' },
@@ -119,7 +119,7 @@ describe('LiveTable ARGS cutting', () => {
     },
   ])('$name', ({ width, args, expected }) => {
     const line = new LiveTable({ wide: false, width }).row(podEvent({ args }));
-    expect(line.slice(line.indexOf('sh  ') + 'sh'.length).trimStart()).toBe(expected);
+    expect(line.slice(line.indexOf(' 0  ') + ' 0'.length).trimStart()).toBe(expected);
     expect(displayWidth(line)).toBeLessThanOrEqual(Math.max(width, ARGS_AT + MIN_ARGS_WIDTH));
   });
 

@@ -1,8 +1,8 @@
 import type { AttributedEvent } from '../join/types.js';
-import { columnsFor, type Column } from './columns.js';
+import { columnsFor, type Column, type ColumnSet } from './columns.js';
 import { displayWidth, truncateToWidth } from './width.js';
 
-export interface LiveTableOptions {
+export interface LiveTableOptions extends Partial<ColumnSet> {
   /** `-o wide` columns instead of `-o table`. */
   wide: boolean;
   /** Terminal columns when stdout is a TTY; null when piped (then nothing is ever cut). */
@@ -32,7 +32,7 @@ export class LiveTable {
   private readonly width: number | null;
 
   constructor(opts: LiveTableOptions) {
-    this.columns = columnsFor(opts.wide);
+    this.columns = columnsFor({ wide: opts.wide, nodes: opts.nodes ?? false, ancestry: opts.ancestry ?? false });
     this.width = opts.width;
     const starts: number[] = [];
     let at = 0;
