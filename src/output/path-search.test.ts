@@ -65,6 +65,7 @@ describe('PathSearchFolder', () => {
     ['a failed exec on its own', [attempt('/nonexistent', -2, 0, 1, ['/nonexistent'])], ['/nonexistent:-2']],
     ['successful execs pass straight through', [attempt('/usr/bin/curl', 0), attempt('/usr/bin/curl', 0, 1, 7)], ['/usr/bin/curl:0', '/usr/bin/curl:0']],
     ['a failure then something else: both', [attempt('/usr/local/bin/curl', -2), attempt('/usr/bin/wget', 0, 0, 4242, ['wget'])], ['/usr/local/bin/curl:-2', '/usr/bin/wget:0']],
+    ['an earlier exec of the pid arriving late does not end the search (seen on a busy machine)', [attempt('/a/printf', -2, 5), attempt('/usr/bin/env', 0, 1, 4242, ['env', 'printf']), attempt('/b/printf', -2, 5), attempt('/usr/bin/printf', 0, 6)], ['/usr/bin/env:0', '/usr/bin/printf:0']],
     ['searches of two pids interleaved', [attempt('/a/curl', -2, 0, 1), attempt('/a/curl', -2, 0, 2), attempt('/b/curl', 0, 0, 2), attempt('/b/curl', 0, 0, 1)], ['/b/curl:0', '/b/curl:0']],
   ])('%s', (_what, events, rows) => {
     expect(run(events, HOLD_MS)).toEqual(rows);

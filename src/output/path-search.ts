@@ -54,6 +54,12 @@ export class PathSearchFolder {
   push(e: AttributedEvent): void {
     const key = `${e.node}\0${e.event.pid}`;
     const prev = this.held.get(key);
+    if (prev && e.event.timeMs < prev.e.event.timeMs) {
+      // An earlier exec of this pid that arrived late (records of one pid can cross CPUs): it says
+      // nothing about the held attempt's search, which goes on waiting.
+      this.emit(e);
+      return;
+    }
     if (prev) {
       this.held.delete(key);
       prev.cancel();
