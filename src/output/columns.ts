@@ -45,6 +45,8 @@ export interface Column {
   minWidth: number;
   /** The cell text: single-line, free of control characters, not padded. */
   cell(e: AttributedEvent): string;
+  /** A shorter form for a column narrower than its usual cells (TIME without milliseconds), and the width below which it is used. */
+  narrow?: { below: number; cell(e: AttributedEvent): string };
 }
 
 /** Shown in NAMESPACE for host processes. */
@@ -108,7 +110,7 @@ export function containerCell(e: AttributedEvent): string {
 }
 
 const COLUMNS: Readonly<Record<ColumnName, Column>> = {
-  TIME: { name: 'TIME', minWidth: 12, cell: (e) => formatClock(e.event.timeMs, true) },
+  TIME: { name: 'TIME', minWidth: 12, cell: (e) => formatClock(e.event.timeMs, true), narrow: { below: 12, cell: (e) => formatClock(e.event.timeMs, false) } },
   NAMESPACE: { name: 'NAMESPACE', minWidth: 12, cell: namespaceCell },
   POD: { name: 'POD', minWidth: 24, cell: podCell },
   CONTAINER: { name: 'CONTAINER', minWidth: 12, cell: containerCell },
