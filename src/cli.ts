@@ -245,7 +245,7 @@ async function askOnTerminal(question: string): Promise<boolean> {
 function reportTotals(t: Totals, json: boolean, write: (s: string) => void, reason: string): void {
   write(
     `trace-exec: stopped (${reason}): ${t.shown} execs shown of ${t.events} traced, ${t.lost} lost, ` +
-      `${t.unattributed} unattributed, ${t.incomplete} incomplete, ${t.malformed} malformed lines\n`,
+      `${t.unattributed} unattributed, ${t.incomplete} incomplete, ${t.malformed} malformed lines, ${t.self} self\n`,
   );
   if (json) write(JSON.stringify({ kind: 'trace-exec.totals', reason, ...t }) + '\n');
 }

@@ -9,7 +9,7 @@ import type { Log } from './log.js';
 import { Interrupted, UserError } from './errors.js';
 import { LocalRunner, whyLocalCannotTrace } from './node/local.js';
 import { NodeTrace, type NodeTraceParts } from './node-trace.js';
-import { makeFilter } from './join/filter.js';
+import { isSelf, makeFilter } from './join/filter.js';
 import type { AttributedEvent } from './join/types.js';
 import { createPrinter, Summary } from './output/index.js';
 import { writeFileSync } from 'node:fs';
@@ -36,6 +36,8 @@ export interface Totals {
   incomplete: number;
   nodes: number;
   failedNodes: number;
+  /** Execs of trace-exec's own debug pod (or, with --local, of its own children): left out unless --include-self. */
+  self: number;
 }
 
 export interface RunResult {
@@ -57,7 +59,7 @@ const CONFIRM_ABOVE = 10;
 export async function run(opts: Options, io: Io): Promise<RunResult> {
   const { log } = io;
   let cluster: ClusterRun | null = null;
-  const totals: Totals = { events: 0, shown: 0, lost: 0, unattributed: 0, malformed: 0, incomplete: 0, nodes: 0, failedNodes: 0 };
+  const totals: Totals = { events: 0, shown: 0, lost: 0, unattributed: 0, malformed: 0, incomplete: 0, nodes: 0, failedNodes: 0, self: 0 };
   let stopRequested: (reason: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
   let stopReason: string | null = null;
@@ -88,9 +90,14 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     const printer = createPrinter(opts.output, { write: io.out, width: io.width, nodes: nodes.length > 1, ancestry: opts.ancestry });
     const digest = opts.summaryTo ? new Summary() : null;
     const keep = makeFilter(opts.namespaces, opts.filters, cluster?.podScope ?? null);
+    const selfPid = opts.scope.kind === 'local' ? process.pid : null;
     const show = (a: AttributedEvent): void => {
       totals.events++;
       if (a.unattributed) totals.unattributed++;
+      if (isSelf(a, selfPid)) {
+        totals.self++;
+        if (!opts.includeSelf) return;
+      }
       if (!keep(a)) return;
       if (opts.maxEvents !== null && totals.shown >= opts.maxEvents) return;
       totals.shown++;

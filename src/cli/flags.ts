@@ -71,6 +71,8 @@ export const MAIN_FLAGS: readonly FlagSpec[] = Object.freeze([
   { name: 'host', kind: 'boolean', brief: 'only host processes', describe: 'Only host processes (not in any pod)' },
   { name: 'summary-to', kind: 'value', complete: 'kubeconfig', // a file name, completed as files
     brief: 'also write the summary table to this file at the end', describe: 'Also write the summary table to this file when the trace ends' },
+  { name: 'include-self', kind: 'boolean', brief: "also the execs of trace-exec's own debug pod",
+    describe: "Also show the execs of trace-exec's own debug pod (left out by default; counted as \"self\" in the totals)" },
   { name: 'ancestry', kind: 'boolean', brief: "give each exec its parent chain, with each ancestor's pod or host",
     describe: "Give each exec its parent chain, with each ancestor's pod or host (-o json: \"ancestry\")" },
   { name: 'verbose', alias: 'v', kind: 'boolean', brief: 'say more on stderr', describe: 'Say more on stderr, and show stack traces of unexpected errors' },

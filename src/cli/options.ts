@@ -40,6 +40,8 @@ export interface Options {
   readonly yes: boolean;
   /** Give each exec its parent chain (traces forks and exits too). */
   readonly ancestry: boolean;
+  /** Show the execs of trace-exec's own debug pod too (else left out and counted as "self"). */
+  readonly includeSelf: boolean;
   /** Namespaces to keep (client-side filter after the join); null = everything, host processes included. */
   readonly namespaces: readonly string[] | null;
   readonly output: OutputFormat;
@@ -62,6 +64,7 @@ export interface RawArgs {
   nodeSelector?: string;
   allNodes?: boolean;
   ancestry?: boolean;
+  includeSelf?: boolean;
   yes?: boolean;
   selector?: string[];
   container?: string[];
@@ -233,6 +236,7 @@ export function buildOptions(raw: RawArgs): Options {
     filters,
     yes: raw.yes ?? false,
     ancestry: raw.ancestry ?? false,
+    includeSelf: raw.includeSelf ?? false,
     namespaces: namespaces ? Object.freeze(namespaces) : null,
     output,
     durationMs: durationFlag(raw.duration, '--duration'),

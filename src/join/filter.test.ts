@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeFilter } from './filter.js';
+import { isSelf, makeFilter } from './filter.js';
 import type { Filters } from '../cli/options.js';
 import { hostEvent, podEvent } from '../output/fixtures.test-helpers.js';
 import type { AttributedEvent } from './types.js';
@@ -26,5 +26,20 @@ describe('makeFilter', () => {
   ])('%s', (_what, namespaces, f, kept) => {
     const keep = makeFilter(namespaces, { ...NONE, ...f }, null);
     expect(ALL.filter(([, e]) => keep(e)).map(([n]) => n)).toEqual(kept);
+  });
+});
+
+describe('isSelf', () => {
+  const debugPod = { ...podEvent({}, { namespace: 'trace-exec-x7k2p', pod: 'trace-exec-worker-1-ab12cd', container: 'trace-exec' }), labels: { 'app.kubernetes.io/name': 'trace-exec', 'trace-exec.io/run-id': 'ab12cd' } };
+  it.each<[string, AttributedEvent, number | null, boolean]>([
+    ["an exec in trace-exec's debug pod", debugPod, null, true],
+    ['another pod', { ...web, labels: { 'app.kubernetes.io/name': 'web' } }, null, false],
+    ['a pod without labels', web, null, false],
+    ['--local: a child of this process', hostEvent({ ppid: 777 }), 777, true],
+    ['--local: another host process', hostEvent({ ppid: 778 }), 777, false],
+    ['not --local: a host process whose parent has our pid elsewhere', hostEvent({ ppid: 777 }), null, false],
+    ['--local: a pod-cgroup exec whose parent has our pid', podEvent({ ppid: 777 }), 777, false],
+  ])('%s → %s', (_what, e, selfPid, self) => {
+    expect(isSelf(e, selfPid)).toBe(self);
   });
 });
