@@ -64,7 +64,7 @@ describe.skipIf(k.skip)(`trace-exec's own execs${k.reason ? ` (${k.reason})` : '
     expect(events.filter((e) => e.pod === debugPod)).toEqual([]);
     expect(events.find((e) => (e.args as string[])[1] === `${tag}-self`)).toBeUndefined();
     expect(totals.self).toBeGreaterThanOrEqual(1);
-    expect(totals.events).toBeGreaterThanOrEqual(totals.shown + totals.self);
+    expect(totals.events).toBeGreaterThanOrEqual(totals.shown! + totals.self!);
     expect(stderr).toMatch(new RegExp(`, ${totals.self} self\\n`));
   }, 120_000);
 
