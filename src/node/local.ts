@@ -5,8 +5,6 @@
  * was most of the client's CPU.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { StderrTail, type NodeRunner, type TracerExit, type TracerHandle, type TracerSink } from './runner.js';
 
@@ -45,31 +43,4 @@ export class LocalRunner implements NodeRunner {
       },
     };
   }
-}
-
-/**
- * Why --local cannot trace on this machine, in one line that says what to do, or null when it can:
- * checked before anything is printed, so that a user without root sees this line, not a table
- * header followed by bpftrace's own error.
- */
-export function whyLocalCannotTrace(uid: number | null, path: string | undefined): string | null {
-  if (uid !== null && uid !== 0) return '--local needs root (bpftrace loads BPF programs): run it with sudo, e.g. sudo kubectl-trace_exec --local';
-  if (findOnPath('bpftrace', path) === null) {
-    return '--local needs bpftrace, and it is not on PATH: install it (Debian/Ubuntu: apt-get install bpftrace; in a checkout: npm run setup-host)';
-  }
-  return null;
-}
-
-/** The first executable `name` in the directories of `path` (a PATH value), or null. */
-export function findOnPath(name: string, path: string | undefined): string | null {
-  for (const dir of (path ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return join(dir, name);
-    } catch {
-      // not here
-    }
-  }
-  return null;
 }

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeTempDirs, tempDir } from '../../test/support/tmp.js';
-import { findOnPath, whyLocalCannotTrace } from './local.js';
+import { findOnPath, whyLocalCannotTrace } from './preflight.js';
 
 const withBpftrace = tempDir('trace-exec-path-');
 const notExecutable = tempDir('trace-exec-path-');
