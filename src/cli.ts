@@ -4,15 +4,15 @@
  * Exit codes are decided here: 0 when the trace ends by --duration, --max-events, Ctrl-C or a closed
  * stdout; 1 on any error (as kubectl), including objects left behind on the cluster.
  */
-import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { buildOptions, DEFAULT_IMAGE, UsageError, type RawArgs } from './cli/options.js';
-import { closestFlag } from './cli/suggest.js';
+import { parseCleanup, parseMain } from './cli/parse.js';
+import { camelKey, MAIN_FLAGS } from './cli/flags.js';
+import { whyNotWritable } from './cli/output-paths.js';
 import { stderrLog } from './log.js';
 import { UserError } from './errors.js';
 import { run, type Totals } from './run.js';
 import { cleanup } from './cleanup.js';
-import { OUTPUT_FORMATS } from './output/index.js';
 import { LineBatch } from './output/line-batch.js';
 import { gitCommit, VERSION } from './version.js';
 import { complete, completionScript, formatCompletion, invokedAs, SHELLS, type Shell } from './cli/completion.js';
@@ -43,68 +43,34 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'completion') return completionMain(argv.slice(1), log);
   if (argv[0] === 'cleanup') return cleanupMain(argv.slice(1), log, write);
 
-  let raw: RawArgs & { help?: boolean; version?: boolean };
+  let parsed;
   try {
-    const parser = yargs(argv)
-      .scriptName(NAME)
-      .usage(
+    parsed = await parseMain(argv, {
+      command: NAME,
+      usage:
         `Trace every exec on a node and show which namespace / pod / container ran it.\n\n` +
-          `Runs a short-lived privileged debug pod on the node, streams bpftrace's exec events back\n` +
-          `through the exec API, joins them with the node's pods, and deletes the pod when done.\n\n` +
-          `Usage:\n  ${NAME} node/NAME [flags]\n  ${NAME} --local [flags]\n  ${NAME} cleanup [-A] [--dry-run]   remove debug pods and namespaces that runs left behind\n  ${NAME} completion bash|zsh|fish   print a shell completion script`,
-      )
-      .example(EXAMPLES)
-      .command('$0 [targets..]', false)
-      .positional('targets', { type: 'string', array: true, describe: 'node/NAME (several allowed), pod/NAME, deploy|sts|ds|job|rs/NAME' })
-      .option('namespace', { alias: 'n', type: 'string', array: true, describe: 'Only execs of pods in these namespaces (repeatable, or a,b). Default: every exec on the node, host processes included' })
-      .option('output', { alias: 'o', type: 'string', describe: `Output format: ${OUTPUT_FORMATS.join(' | ')}`, default: 'table' })
-      .option('duration', { alias: 'd', type: 'string', describe: 'Stop after this long (30s, 2m, 1m30s; a bare number is seconds). Default: until Ctrl-C' })
-      .option('max-events', { type: 'number', describe: 'Stop after this many printed execs' })
-      .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' })
-      .option('context', { type: 'string', describe: 'The kubeconfig context to use' })
-      .option('request-timeout', { type: 'string', describe: 'How long to wait for each API request (e.g. 10s). Default: no limit' })
-      .option('image', { type: 'string', describe: `Debug pod image, must contain bpftrace (default ${DEFAULT_IMAGE})` })
-      .option('debug-namespace', { type: 'string', describe: 'Create the debug pod in this existing namespace instead of a temporary one' })
-      .option('timeout', { type: 'string', describe: 'How long to wait for the debug pod to be Running', default: '2m' })
-      .option('local', { type: 'boolean', describe: 'Trace this machine directly, without a cluster (needs root and bpftrace)' })
-      .option('node-selector', { type: 'string', describe: 'Trace every node with these labels (e.g. node-role.kubernetes.io/worker=)' })
-      .option('all-nodes', { type: 'boolean', describe: 'Trace every node (asks first on a terminal above 10 nodes)' })
-      .option('yes', { type: 'boolean', describe: 'Do not ask before tracing many nodes' })
-      .option('selector', { alias: 'l', type: 'string', describe: 'Only execs of pods with these labels (a=b,c!=d,e in (x,y))' })
-      .option('container', { alias: 'c', type: 'string', describe: 'Only execs in containers with this name' })
-      .option('comm', { type: 'string', describe: 'Only execs whose command name matches this regular expression' })
-      .option('failed', { type: 'boolean', describe: 'Only execs that failed (retval < 0)' })
-      .option('host', { type: 'boolean', describe: 'Only host processes (not in any pod)' })
-      .option('summary-to', { type: 'string', describe: 'Also write the summary table to this file when the trace ends' })
-      .option('ancestry', { type: 'boolean', describe: "Give each exec its parent chain, with each ancestor's pod or host (-o json: \"ancestry\")" })
-      .option('verbose', { alias: 'v', type: 'boolean', describe: 'Say more on stderr, and show stack traces of unexpected errors' })
-      .version(versionText())
-      .help('help')
-      .alias('help', 'h')
-      .strict()
-      .wrap(Math.min(110, process.stderr.columns ?? 100))
-      .exitProcess(false)
-      .fail((msg, err) => {
-        throw err ?? new UsageError(msg);
-      });
-    raw = (await parser.parse()) as unknown as typeof raw;
-    if (argv.some((a) => a === '--help' || a === '-h' || a === '--version')) return 0;
+        `Runs a short-lived privileged debug pod on the node, streams bpftrace's exec events back\n` +
+        `through the exec API, joins them with the node's pods, and deletes the pod when done.\n\n` +
+        `Usage:\n  ${NAME} node/NAME [flags]\n  ${NAME} --local [flags]\n  ${NAME} cleanup [-A] [-n NS] [--dry-run] [--all]   remove debug pods and namespaces that runs left behind\n  ${NAME} completion bash|zsh|fish   print a shell completion script\n\n` +
+        `A flag given twice takes its last value; -n, -l, -c and --comm add up (see each).\n` +
+        `Put --kubeconfig, --context and -n after "trace-exec": kubectl refuses flags before a plugin's name.`,
+      examples: EXAMPLES,
+      version: versionText(),
+      wrap: Math.min(110, process.stderr.columns ?? 100),
+    });
   } catch (e) {
-    const msg = (e as Error).message;
-    const unknown = /Unknown arguments?: (.*)/.exec(msg);
-    if (unknown) {
-      const flag = unknown[1]!.split(',')[0]!.trim();
-      const near = closestFlag(flag);
-      log.error(`unknown flag --${flag}${near ? `; did you mean --${near}?` : ''} (see ${NAME} --help)`);
-    } else {
-      log.error(`${msg} (see ${NAME} --help)`);
+    if (e instanceof UsageError) {
+      log.error(e.message);
+      return 1;
     }
-    return 1;
+    throw e;
   }
+  if (parsed.kind === 'shown') return 0;
+  const raw = { ...parsed.flags, targets: parsed.targets } as unknown as RawArgs;
 
   let opts;
   try {
-    opts = buildOptions({ ...raw, targets: (raw.targets ?? []).map(String) });
+    opts = buildOptions(raw);
   } catch (e) {
     if (e instanceof UsageError) {
       log.error(e.message);
@@ -113,6 +79,15 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   verbose = opts.verbose;
+  // Files written at the end are checked now, before anything is created or traced.
+  for (const f of MAIN_FLAGS.filter((x) => x.name.endsWith('-to'))) {
+    const file = (raw as unknown as Record<string, unknown>)[camelKey(f.name)];
+    const why = typeof file === 'string' ? whyNotWritable(file) : null;
+    if (why) {
+      log.error(`--${f.name} ${file}: ${why}; create it or choose another path`);
+      return 1;
+    }
+  }
 
   // Signals and a closed stdout end the trace; cleanup always runs. A second Ctrl-C does not skip it.
   let interrupt!: (why: string) => void;
@@ -146,22 +121,34 @@ export async function main(argv: string[]): Promise<number> {
       confirm: process.stdin.isTTY && process.stderr.isTTY ? askOnTerminal : null,
     }).finally(() => stdout.flush());
     reportTotals(result.totals, opts.output === 'json', write, result.reason);
+    if (result.writeFailures.length > 0) {
+      for (const w of result.writeFailures) log.error(`${w}; exiting with 1`);
+      return 1;
+    }
     if (result.failures.length > 0) {
       log.error(`${result.failures.length} of ${result.totals.nodes} nodes could not be traced to the end: ${result.failures.map((f) => f.message.split('\n')[0]).join('; ')}`);
       return 1;
     }
     return result.cleanedUp ? 0 : 1;
   } catch (e) {
-    if (e instanceof UserError) {
-      log.error(e.message);
-      if (e.hint) write(`  hint: ${e.hint}\n`);
-      return 1;
-    }
-    log.error(`unexpected: ${(e as Error)?.message ?? e}`);
-    write(`  please report this at the project's issue tracker with: trace-exec ${VERSION}, node ${process.version}${verbose ? '' : ' (run again with -v for a stack trace)'}\n`);
-    if (verbose) write(`${(e as Error)?.stack}\n`);
+    return reportFailure(e, log, write, verbose);
+  }
+}
+
+/**
+ * The exit code and message of a run that threw: a UserError is one line (and its hint); anything
+ * else is a bug, reported with versions, its stack only with -v.
+ */
+function reportFailure(e: unknown, log: ReturnType<typeof stderrLog>, write: (t: string) => void, verbose: boolean): number {
+  if (e instanceof UserError) {
+    log.error(e.message);
+    if (e.hint) write(`  hint: ${e.hint}\n`);
     return 1;
   }
+  log.error(`unexpected: ${(e as Error)?.message ?? e}`);
+  write(`  please report this at the project's issue tracker with: trace-exec ${VERSION}, node ${process.version}${verbose ? '' : ' (run again with -v for a stack trace)'}\n`);
+  if (verbose) write(`${(e as Error)?.stack}\n`);
+  return 1;
 }
 
 /** --version: what is running, from which commit, and which image it starts by default. */
@@ -206,39 +193,31 @@ async function completionMain(argv: string[], log: ReturnType<typeof stderrLog>)
 }
 
 async function cleanupMain(argv: string[], log: ReturnType<typeof stderrLog>, write: (t: string) => void): Promise<number> {
-  let raw: { namespace?: string; allNamespaces?: boolean; dryRun?: boolean; all?: boolean; kubeconfig?: string; context?: string };
+  let parsed;
   try {
-    raw = (await yargs(argv)
-      .scriptName(`${NAME} cleanup`)
-      .usage(
-        `Remove the debug pods and temporary namespaces that earlier runs left behind (found by the label app.kubernetes.io/name=trace-exec).\n\n` +
-          `Usage:\n  ${NAME} cleanup [flags]`,
-      )
-      .example([
+    parsed = await parseCleanup(argv, {
+      command: `${NAME} cleanup`,
+      usage:
+        `Remove the debug pods and temporary namespaces that earlier runs left behind (found by the label app.kubernetes.io/name=trace-exec).\n` +
+        `Debug pods still Pending or Running may be a trace in progress elsewhere: they are kept unless --all.\n\n` +
+        `Usage:\n  ${NAME} cleanup [-A | -n NS] [--dry-run] [--all]`,
+      examples: [
         [`${NAME} cleanup -A --dry-run`, 'List what would be removed, in every namespace'],
         [`${NAME} cleanup -A`, 'Remove it'],
-      ])
-      .option('namespace', { alias: 'n', type: 'string', describe: 'Debug pods in this namespace (default: the context\'s namespace)' })
-      .option('all-namespaces', { alias: 'A', type: 'boolean', describe: 'Debug pods in every namespace' })
-      .option('dry-run', { type: 'boolean', describe: 'Only list what would be removed' })
-      .option('all', { type: 'boolean', describe: 'Also remove pods that may belong to a trace still running elsewhere' })
-      .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file' })
-      .option('context', { type: 'string', describe: 'The kubeconfig context to use' })
-      .option('verbose', { alias: 'v', type: 'boolean' })
-      .strict()
-      .help('help')
-      .alias('help', 'h')
-      .version(false)
-      .exitProcess(false)
-      .fail((msg, err) => {
-        throw err ?? new UsageError(msg);
-      })
-      .parse()) as typeof raw;
-    if (argv.includes('--help') || argv.includes('-h')) return 0;
+        [`${NAME} cleanup -A --all`, 'Also remove debug pods that are still running'],
+      ],
+      version: null,
+      wrap: Math.min(110, process.stderr.columns ?? 100),
+    });
   } catch (e) {
-    log.error(`${(e as Error).message} (see ${NAME} cleanup --help)`);
-    return 1;
+    if (e instanceof UsageError) {
+      log.error(e.message);
+      return 1;
+    }
+    throw e;
   }
+  if (parsed.kind === 'shown') return 0;
+  const raw = parsed.flags as { namespace?: string; allNamespaces?: boolean; dryRun?: boolean; all?: boolean; kubeconfig?: string; context?: string; verbose?: boolean };
   try {
     await cleanup(
       {
@@ -254,12 +233,7 @@ async function cleanupMain(argv: string[], log: ReturnType<typeof stderrLog>, wr
     );
     return 0;
   } catch (e) {
-    if (e instanceof UserError) {
-      log.error(e.message);
-      if (e.hint) write(`  hint: ${e.hint}\n`);
-      return 1;
-    }
-    throw e;
+    return reportFailure(e, log, write, raw.verbose ?? false);
   }
 }
 
@@ -276,7 +250,7 @@ async function askOnTerminal(question: string): Promise<boolean> {
 function reportTotals(t: Totals, json: boolean, write: (s: string) => void, reason: string): void {
   write(
     `trace-exec: stopped (${reason}): ${t.shown} execs shown of ${t.events} traced, ${t.lost} lost, ` +
-      `${t.unattributed} unattributed, ${t.incomplete} incomplete, ${t.malformed} malformed lines\n`,
+      `${t.unattributed} unattributed, ${t.incomplete} incomplete, ${t.malformed} malformed lines, ${t.self} self\n`,
   );
   if (json) write(JSON.stringify({ kind: 'trace-exec.totals', reason, ...t }) + '\n');
 }
@@ -288,7 +262,7 @@ main(hideBin(process.argv)).then(
     setTimeout(() => process.exit(code), 200).unref();
   },
   (e: unknown) => {
-    process.stderr.write(`trace-exec: error: ${(e as Error)?.stack ?? e}\n`);
-    process.exit(1);
+    const verbose = process.argv.includes('-v') || process.argv.includes('--verbose');
+    process.exit(reportFailure(e, stderrLog((t) => void process.stderr.write(t), verbose), (t) => void process.stderr.write(t), verbose));
   },
 );

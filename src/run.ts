@@ -8,8 +8,9 @@ import type { Options } from './cli/options.js';
 import type { Log } from './log.js';
 import { Interrupted, UserError } from './errors.js';
 import { LocalRunner } from './node/local.js';
+import { whyLocalCannotTrace } from './node/preflight.js';
 import { NodeTrace, type NodeTraceParts } from './node-trace.js';
-import { makeFilter } from './join/filter.js';
+import { isSelf, makeFilter } from './join/filter.js';
 import type { AttributedEvent } from './join/types.js';
 import { createPrinter, Summary } from './output/index.js';
 import { writeFileSync } from 'node:fs';
@@ -36,6 +37,8 @@ export interface Totals {
   incomplete: number;
   nodes: number;
   failedNodes: number;
+  /** Execs of trace-exec's own debug pod (or, with --local, of its own children): left out unless --include-self. */
+  self: number;
 }
 
 export interface RunResult {
@@ -46,6 +49,8 @@ export interface RunResult {
   cleanedUp: boolean;
   /** Nodes that could not be traced, or stopped early, with why. */
   failures: UserError[];
+  /** Files the run was asked to write at its end (--summary-to) and could not, with why. */
+  writeFailures: string[];
 }
 
 /** Debug pods started at once; more nodes wait for a slot. */
@@ -55,7 +60,7 @@ const CONFIRM_ABOVE = 10;
 export async function run(opts: Options, io: Io): Promise<RunResult> {
   const { log } = io;
   let cluster: ClusterRun | null = null;
-  const totals: Totals = { events: 0, shown: 0, lost: 0, unattributed: 0, malformed: 0, incomplete: 0, nodes: 0, failedNodes: 0 };
+  const totals: Totals = { events: 0, shown: 0, lost: 0, unattributed: 0, malformed: 0, incomplete: 0, nodes: 0, failedNodes: 0, self: 0 };
   let stopRequested: (reason: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
   let stopReason: string | null = null;
@@ -68,6 +73,8 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
   try {
     let nodes: string[];
     if (opts.scope.kind === 'local') {
+      const why = whyLocalCannotTrace(process.getuid?.() ?? null, process.env.PATH);
+      if (why) throw new UserError(why);
       nodes = [hostname()];
     } else {
       cluster = await openCluster(opts, log, io.interrupted);
@@ -81,12 +88,17 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     }
     totals.nodes = nodes.length;
 
-    const printer = createPrinter(opts.output, { write: io.out, width: io.width });
+    const printer = createPrinter(opts.output, { write: io.out, width: io.width, nodes: nodes.length > 1, ancestry: opts.ancestry });
     const digest = opts.summaryTo ? new Summary() : null;
     const keep = makeFilter(opts.namespaces, opts.filters, cluster?.podScope ?? null);
+    const selfPid = opts.scope.kind === 'local' ? process.pid : null;
     const show = (a: AttributedEvent): void => {
       totals.events++;
       if (a.unattributed) totals.unattributed++;
+      if (isSelf(a, selfPid)) {
+        totals.self++;
+        if (!opts.includeSelf) return;
+      }
       if (!keep(a)) return;
       if (opts.maxEvents !== null && totals.shown >= opts.maxEvents) return;
       totals.shown++;
@@ -143,8 +155,13 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     const reason = await Promise.race([stopped, allEnded]);
     if (durationTimer) clearTimeout(durationTimer);
     await Promise.all(traces.map((t) => t.stop()));
-    printer.end();
-    if (digest && opts.summaryTo) writeSummary(opts.summaryTo, digest.render(), log);
+    // A run that fails as a whole (below) prints no table header: its output is the error alone.
+    if (!(reason === 'every node ended' && failures.length > 0)) printer.end();
+    const writeFailures: string[] = [];
+    if (digest && opts.summaryTo) {
+      const failed = writeSummary(opts.summaryTo, digest.render(), log);
+      if (failed) writeFailures.push(failed);
+    }
     for (const t of traces) {
       totals.malformed += t.stats.malformed;
       totals.incomplete += t.stats.incomplete;
@@ -154,12 +171,12 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
       if (failures.length === 1) throw failures[0]!;
       throw new UserError(`every node stopped tracing: ${failures.map((f) => f.message).join('; ')}`);
     }
-    result = { totals, reason, cleanedUp: true, failures };
+    result = { totals, reason, cleanedUp: true, failures, writeFailures };
   } catch (e) {
     // Ctrl-C while the debug pod starts ends the run like Ctrl-C while tracing: cleanup, exit 0.
     if (!(e instanceof Interrupted)) throw e;
     log.progress(e.message);
-    result = { totals, reason: e.why, cleanedUp: true, failures: [] };
+    result = { totals, reason: e.why, cleanedUp: true, failures: [], writeFailures: [] };
   } finally {
     await Promise.all(traces.map((t) => t.stop()));
     if (cluster && !(await cluster.cleanup()) && result) result.cleanedUp = false;
@@ -167,12 +184,13 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
   return result;
 }
 
-/** --summary-to: the digest beside the stream, so one run gives both the artifact and a summary. */
-function writeSummary(file: string, text: string, log: Log): void {
+/** --summary-to: the digest beside the stream, so one run gives both the artifact and a summary. Returns why it failed, or null. */
+function writeSummary(file: string, text: string, log: Log): string | null {
   try {
     writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
     log.progress(`wrote the summary to ${file}`);
+    return null;
   } catch (e) {
-    log.error(`could not write --summary-to ${file}: ${(e as Error).message}`);
+    return `could not write --summary-to ${file}: ${(e as Error).message}`;
   }
 }

@@ -8,7 +8,7 @@
  * planCompletion() is pure (what is being completed, and with which --kubeconfig/--context);
  * complete() fetches live names through src/kube/names.ts only when a plan needs them.
  */
-import { DEFAULT_IMAGE } from './options.js';
+import { CLEANUP_FLAGS as CLEANUP_SPECS, DEFAULT_IMAGE, MAIN_FLAGS as MAIN_SPECS, type FlagSpec, type ValueKind } from './flags.js';
 import { parseDuration } from './duration.js';
 import { OUTPUT_FORMATS } from '../output/index.js';
 
@@ -47,8 +47,6 @@ export type Plan =
   /** Let the shell complete file names (--kubeconfig). */
   | { kind: 'files' };
 
-type ValueKind = 'namespaces' | 'namespace' | 'output' | 'kubeconfig' | 'context' | 'duration' | 'timeout' | 'request-timeout' | 'image' | 'number' | 'none';
-
 interface Flag {
   name: string;
   alias?: string;
@@ -59,46 +57,22 @@ interface Flag {
   repeatable?: boolean;
 }
 
-/** The flags of `trace-exec` (src/cli.ts defines them for yargs; test/release checks the two agree). */
-export const MAIN_FLAGS: readonly Flag[] = [
-  { name: 'namespace', alias: 'n', value: 'namespaces', repeatable: true, description: 'only execs of pods in these namespaces' },
-  { name: 'output', alias: 'o', value: 'output', description: 'output format' },
-  { name: 'duration', alias: 'd', value: 'duration', description: 'stop after this long' },
-  { name: 'max-events', value: 'number', description: 'stop after this many printed execs' },
-  { name: 'kubeconfig', value: 'kubeconfig', description: 'path to the kubeconfig file' },
-  { name: 'context', value: 'context', description: 'the kubeconfig context to use' },
-  { name: 'request-timeout', value: 'request-timeout', description: 'limit for each API request' },
-  { name: 'image', value: 'image', description: 'debug pod image (must contain bpftrace)' },
-  { name: 'debug-namespace', value: 'namespace', description: 'create the debug pod in this existing namespace' },
-  { name: 'timeout', value: 'timeout', description: 'how long to wait for the debug pod to be Running' },
-  { name: 'local', description: 'trace this machine directly, without a cluster' },
-  { name: 'node-selector', value: 'none', description: 'trace every node with these labels' },
-  { name: 'all-nodes', description: 'trace every node' },
-  { name: 'yes', description: 'do not ask before tracing many nodes' },
-  { name: 'selector', alias: 'l', value: 'none', description: 'only execs of pods with these labels' },
-  { name: 'container', alias: 'c', value: 'none', description: 'only execs in containers with this name' },
-  { name: 'comm', value: 'none', description: 'only execs whose command name matches this regular expression' },
-  { name: 'failed', description: 'only execs that failed' },
-  { name: 'host', description: 'only host processes' },
-  { name: 'ancestry', description: "give each exec its parent chain, with each ancestor's pod or host" },
-  { name: 'summary-to', value: 'kubeconfig', // a file name, completed as files
-    description: 'also write the summary table to this file at the end' },
-  { name: 'verbose', alias: 'v', description: 'say more on stderr' },
-  { name: 'help', alias: 'h', description: 'show help' },
-  { name: 'version', description: 'show version' },
-];
+const forCompletion = (specs: readonly FlagSpec[]): readonly Flag[] =>
+  Object.freeze(
+    specs.map((f) => ({
+      name: f.name,
+      ...(f.alias ? { alias: f.alias } : {}),
+      ...(f.kind !== 'boolean' ? { value: f.complete ?? 'none' } : {}),
+      description: f.brief,
+      ...(f.kind === 'list' ? { repeatable: true } : {}),
+    })),
+  );
+
+/** The flags of `trace-exec`, from src/cli/flags.ts (test/release checks them against --help). */
+export const MAIN_FLAGS: readonly Flag[] = forCompletion(MAIN_SPECS);
 
 /** The flags of `trace-exec cleanup`. */
-export const CLEANUP_FLAGS: readonly Flag[] = [
-  { name: 'namespace', alias: 'n', value: 'namespace', description: "debug pods in this namespace" },
-  { name: 'all-namespaces', alias: 'A', description: 'debug pods in every namespace' },
-  { name: 'dry-run', description: 'only list what would be removed' },
-  { name: 'all', description: 'also pods that may belong to a trace still running' },
-  { name: 'kubeconfig', value: 'kubeconfig', description: 'path to the kubeconfig file' },
-  { name: 'context', value: 'context', description: 'the kubeconfig context to use' },
-  { name: 'verbose', alias: 'v', description: 'say more on stderr' },
-  { name: 'help', alias: 'h', description: 'show help' },
-];
+export const CLEANUP_FLAGS: readonly Flag[] = forCompletion(CLEANUP_SPECS);
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];

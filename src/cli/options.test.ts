@@ -60,6 +60,7 @@ describe('buildOptions', () => {
       filters: { selector: null, container: null, comm: null, failed: false, host: false },
       yes: false,
       ancestry: false,
+      includeSelf: false,
       summaryTo: null,
       namespaces: null,
       output: 'table',
@@ -81,7 +82,7 @@ describe('buildOptions', () => {
         namespace: ['shop'],
         output: 'json',
         duration: '30s',
-        maxEvents: 100,
+        maxEvents: '100',
         kubeconfig: '/home/me/.kube/config',
         context: 'prod',
         requestTimeout: '10s',
@@ -95,6 +96,7 @@ describe('buildOptions', () => {
       filters: { selector: null, container: null, comm: null, failed: false, host: false },
       yes: false,
       ancestry: false,
+      includeSelf: false,
       summaryTo: null,
       namespaces: ['shop'],
       output: 'json',
@@ -139,9 +141,13 @@ describe('buildOptions', () => {
       ['--local with a target', { targets: ['node/worker-1'], local: true }, /--local and the target node\/worker-1 cannot be used together/],
       ['--all-nodes with --node-selector', { targets: [], allNodes: true, nodeSelector: 'a=b' }, /--node-selector and --all-nodes cannot be used together/],
       ['an empty --node-selector', { targets: [], nodeSelector: ' ' }, /--node-selector is empty/],
-      ['a bad -l', { selector: 'a;b' }, /-l\/--selector "a;b"/],
-      ['a bad --comm', { comm: '(' }, /--comm "\(" is not a regular expression/],
-      ['--host with -c', { host: true, container: 'x' }, /--host keeps only host processes/],
+      ['a bad -l', { selector: ['a;b'] }, /-l\/--selector "a;b"/],
+      ['a bad second -l', { selector: ['app=web', 'a;b'] }, /-l\/--selector "a;b"/],
+      ['a bad --comm', { comm: ['^sh$', '('] }, /--comm "\(" is not a regular expression/],
+      ['--host with -c', { host: true, container: ['x'] }, /--host keeps only host processes/],
+      ['--host with -l', { host: true, selector: ['a=b'] }, /--host keeps only host processes/],
+      ['a bad -c', { container: ['web', 'Web App'] }, /^-c\/--container "Web App" is not a valid container name/],
+      ['--ancestry with -o summary', { ancestry: true, output: 'summary' }, /^--ancestry gives each exec its parent chain, and -o summary shows no single exec: use -o table, wide or json/],
     ])('rejects %s', (_name, raw, message) => {
       expect(usageError(raw)).toMatch(message);
     });
@@ -179,12 +185,32 @@ describe('buildOptions', () => {
   });
 
   describe('--max-events', () => {
-    it.each([1, 5000])('accepts %d', (maxEvents) => {
-      expect(build({ maxEvents }).maxEvents).toBe(maxEvents);
+    it.each([['1', 1], ['5000', 5000], [' 7 ', 7]])('accepts %j', (maxEvents, n) => {
+      expect(build({ maxEvents }).maxEvents).toBe(n);
     });
 
-    it.each([0, -5, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('rejects %d', (maxEvents) => {
-      expect(usageError({ maxEvents })).toMatch(/^--max-events .* must be a whole number of at least 1$/);
+    it.each(['0', '-5', '1.5', 'abc', 'NaN', 'Infinity', '1e3', '', '99999999999999999999'])('rejects %j, naming the flag, never NaN', (maxEvents) => {
+      const msg = usageError({ maxEvents });
+      expect(msg).toBe(`--max-events "${maxEvents}" is not a count: give a whole number of at least 1 (e.g. --max-events 100)`);
+    });
+  });
+
+  describe('list flags add up', () => {
+    it.each<[Partial<RawArgs>, Partial<Options['filters']>]>([
+      [{ selector: ['a=b'] }, { selector: 'a=b' }],
+      [{ selector: ['a=b', 'c=d'] }, { selector: 'a=b,c=d' }], // both required, as with a comma
+      [{ selector: ['a=b,e in (x,y)', '!f'] }, { selector: 'a=b,e in (x,y),!f' }],
+      [{ selector: ['', ' '] }, { selector: null }],
+      [{ container: ['web'] }, { container: ['web'] }],
+      [{ container: ['web', 'sidecar'] }, { container: ['web', 'sidecar'] }],
+      [{ container: ['web,sidecar', 'web'] }, { container: ['web', 'sidecar'] }],
+      [{ container: [''] }, { container: null }],
+    ])('%j → %j', (raw, filters) => {
+      expect(build(raw).filters).toMatchObject(filters);
+    });
+
+    it('--comm given twice keeps both patterns (either matches)', () => {
+      expect(build({ comm: ['^ls$', '^cat$'] }).filters.comm?.map(String)).toEqual(['/^ls$/', '/^cat$/']);
     });
   });
 

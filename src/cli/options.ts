@@ -3,6 +3,7 @@
  * cluster is made here, so bad input is answered before anything is created.
  */
 import { parseDuration } from './duration.js';
+import { DEFAULT_IMAGE, FlagError, parseCount } from './flags.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../output/index.js';
 import { parseSelector } from '../join/selector.js';
 
@@ -22,10 +23,12 @@ export type Scope =
 
 /** Client-side filters, applied after the join. */
 export interface Filters {
-  /** Pod label selector (-l). */
+  /** Pod label selector (-l; several -l joined with commas: all must match). */
   readonly selector: string | null;
-  readonly container: string | null;
-  readonly comm: RegExp | null;
+  /** Container names (-c): any of them. */
+  readonly container: readonly string[] | null;
+  /** Command name patterns (--comm): any of them. */
+  readonly comm: readonly RegExp[] | null;
   readonly failed: boolean;
   readonly host: boolean;
 }
@@ -37,6 +40,8 @@ export interface Options {
   readonly yes: boolean;
   /** Give each exec its parent chain (traces forks and exits too). */
   readonly ancestry: boolean;
+  /** Show the execs of trace-exec's own debug pod too (else left out and counted as "self"). */
+  readonly includeSelf: boolean;
   /** Namespaces to keep (client-side filter after the join); null = everything, host processes included. */
   readonly namespaces: readonly string[] | null;
   readonly output: OutputFormat;
@@ -59,16 +64,17 @@ export interface RawArgs {
   nodeSelector?: string;
   allNodes?: boolean;
   ancestry?: boolean;
+  includeSelf?: boolean;
   yes?: boolean;
-  selector?: string;
-  container?: string;
-  comm?: string;
+  selector?: string[];
+  container?: string[];
+  comm?: string[];
   failed?: boolean;
   host?: boolean;
   namespace?: string[];
   output?: string;
   duration?: string;
-  maxEvents?: number;
+  maxEvents?: string;
   kubeconfig?: string;
   context?: string;
   requestTimeout?: string;
@@ -81,10 +87,16 @@ export interface RawArgs {
 
 export class UsageError extends Error {}
 
-/** A published image with bpftrace; see README "The debug pod image". */
-export const DEFAULT_IMAGE = 'quay.io/iovisor/bpftrace:v0.19.1';
+export { DEFAULT_IMAGE };
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Values of a repeatable flag that also takes comma lists, without empties and repeats; null when none. */
+function commaList(values: readonly string[] | undefined): string[] | null {
+  if (!values) return null;
+  const all = [...new Set(values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== ''))];
+  return all.length > 0 ? all : null;
+}
+
 /** Node names are DNS-1123 subdomains. */
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -148,25 +160,36 @@ export function buildOptions(raw: RawArgs): Options {
     }
     scope = { kind: 'targets', targets: Object.freeze(targets) };
   }
-  let comm: RegExp | null = null;
-  if (raw.comm !== undefined) {
-    try {
-      comm = new RegExp(raw.comm);
-    } catch (e) {
-      throw new UsageError(`--comm "${raw.comm}" is not a regular expression: ${(e as Error).message}`);
-    }
+  let comm: RegExp[] | null = null;
+  if (raw.comm !== undefined && raw.comm.length > 0) {
+    comm = raw.comm.map((c) => {
+      try {
+        return new RegExp(c);
+      } catch (e) {
+        throw new UsageError(`--comm "${c}" is not a regular expression: ${(e as Error).message}`);
+      }
+    });
   }
-  if (raw.selector !== undefined) {
+  // Several -l are all required, as the parts of one comma-separated selector are.
+  const selectors = (raw.selector ?? []).filter((s) => s.trim() !== '');
+  const selector = selectors.length > 0 ? selectors.join(',') : null;
+  for (const s of selectors) {
     try {
-      parseSelector(raw.selector);
+      parseSelector(s);
     } catch (e) {
       throw new UsageError(`-l/--selector ${(e as Error).message}`);
     }
   }
+  const containers = commaList(raw.container);
+  for (const c of containers ?? []) {
+    if (c.length > 63 || !DNS1123_LABEL.test(c)) {
+      throw new UsageError(`-c/--container "${c}" is not a valid container name (a DNS-1123 label: lowercase letters, digits and '-')`);
+    }
+  }
   const filters: Filters = Object.freeze({
-    selector: raw.selector ?? null,
-    container: raw.container ?? null,
-    comm,
+    selector,
+    container: containers ? Object.freeze(containers) : null,
+    comm: comm ? Object.freeze(comm) : null,
     failed: raw.failed ?? false,
     host: raw.host ?? false,
   });
@@ -174,15 +197,11 @@ export function buildOptions(raw: RawArgs): Options {
     throw new UsageError('--host keeps only host processes: it cannot be combined with -l/--selector or -c/--container');
   }
 
-  let namespaces: string[] | null = null;
-  if (raw.namespace && raw.namespace.length > 0) {
-    namespaces = [...new Set(raw.namespace.flatMap((n) => n.split(',')).map((n) => n.trim()).filter((n) => n !== ''))];
-    for (const ns of namespaces) {
-      if (ns.length > 63 || !DNS1123_LABEL.test(ns)) {
-        throw new UsageError(`-n/--namespace "${ns}" is not a valid namespace name (a DNS-1123 label: lowercase letters, digits and '-')`);
-      }
+  const namespaces = commaList(raw.namespace);
+  for (const ns of namespaces ?? []) {
+    if (ns.length > 63 || !DNS1123_LABEL.test(ns)) {
+      throw new UsageError(`-n/--namespace "${ns}" is not a valid namespace name (a DNS-1123 label: lowercase letters, digits and '-')`);
     }
-    if (namespaces.length === 0) namespaces = null;
   }
 
   const output = (raw.output ?? 'table') as OutputFormat;
@@ -190,12 +209,18 @@ export function buildOptions(raw: RawArgs): Options {
     throw new UsageError(`-o/--output "${raw.output}" is not a format: use one of ${OUTPUT_FORMATS.join(', ')}`);
   }
 
+  if (raw.ancestry && output === 'summary') {
+    throw new UsageError('--ancestry gives each exec its parent chain, and -o summary shows no single exec: use -o table, wide or json with --ancestry');
+  }
+
   let maxEvents: number | null = null;
   if (raw.maxEvents !== undefined) {
-    if (!Number.isInteger(raw.maxEvents) || raw.maxEvents < 1) {
-      throw new UsageError(`--max-events ${raw.maxEvents} must be a whole number of at least 1`);
+    try {
+      maxEvents = parseCount(raw.maxEvents, '--max-events');
+    } catch (e) {
+      if (e instanceof FlagError) throw new UsageError(e.message);
+      throw e;
     }
-    maxEvents = raw.maxEvents;
   }
 
   if (raw.debugNamespace !== undefined && !DNS1123_LABEL.test(raw.debugNamespace)) {
@@ -211,6 +236,7 @@ export function buildOptions(raw: RawArgs): Options {
     filters,
     yes: raw.yes ?? false,
     ancestry: raw.ancestry ?? false,
+    includeSelf: raw.includeSelf ?? false,
     namespaces: namespaces ? Object.freeze(namespaces) : null,
     output,
     durationMs: durationFlag(raw.duration, '--duration'),

@@ -1,9 +1,5 @@
-/** "did you mean --namespace?" for a mistyped flag. */
-export const FLAGS = [
-  'namespace', 'output', 'duration', 'max-events', 'kubeconfig', 'context', 'request-timeout', 'image',
-  'debug-namespace', 'timeout', 'local', 'verbose', 'help', 'version', 'node-selector', 'all-nodes', 'yes',
-  'selector', 'container', 'comm', 'failed', 'host', 'ancestry', 'summary-to',
-];
+/** "did you mean --namespace?" for a mistyped flag, among the flags of the command it was given to. */
+import type { FlagSpec } from './flags.js';
 
 function distance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
@@ -16,15 +12,17 @@ function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-export function closestFlag(flag: string): string | null {
+/** The long flag of `specs` nearest to `flag` (dashes ignored), or null when none is near. */
+export function closestFlag(flag: string, specs: readonly FlagSpec[]): string | null {
   const f = flag.replace(/^-+/, '');
   let best: string | null = null;
   let bestD = Infinity;
-  for (const k of FLAGS) {
-    const dd = distance(f, k);
+  for (const { name } of specs) {
+    // A prefix of a flag (`--dry-ru`, `--names`) is what an unfinished word looks like.
+    const dd = name.startsWith(f) && f.length >= 3 ? 1 : distance(f, name);
     if (dd < bestD) {
       bestD = dd;
-      best = k;
+      best = name;
     }
   }
   return best !== null && bestD <= Math.max(2, Math.floor(f.length / 3)) ? best : null;

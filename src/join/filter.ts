@@ -6,6 +6,7 @@ import type { Filters } from '../cli/options.js';
 import type { AttributedEvent } from './types.js';
 import { matches, parseSelector } from './selector.js';
 import type { LabelSelector } from './selector.js';
+import { TOOL_LABEL, TOOL_NAME } from '../kube/debug-pod.js';
 
 /** The pods whose execs pod and workload targets keep (resolved by src/kube/targets.ts). */
 export interface PodScope {
@@ -38,12 +39,23 @@ export function makeFilter(namespaces: readonly string[] | null, f: Filters, pod
     const sel = parseSelector(f.selector);
     tests.push((a) => a.pod !== null && matches(sel, a.labels));
   }
-  if (f.container !== null) tests.push((a) => a.container === f.container);
+  if (f.container !== null) {
+    const names = new Set(f.container);
+    tests.push((a) => a.container !== null && names.has(a.container));
+  }
   if (f.comm !== null) {
-    const re = f.comm;
-    tests.push((a) => re.test(a.event.comm));
+    const res = f.comm;
+    tests.push((a) => res.some((re) => re.test(a.event.comm)));
   }
   if (f.failed) tests.push((a) => a.event.retval !== null && a.event.retval < 0);
   if (f.host) tests.push((a) => a.identity.kind === 'host');
   return (a) => tests.every((t) => t(a));
+}
+
+/**
+ * An exec of trace-exec itself: in one of its debug pods (by their label: the probe, staging the
+ * program, stopping bpftrace), or with --local a child of this very process (`selfPid`).
+ */
+export function isSelf(a: AttributedEvent, selfPid: number | null): boolean {
+  return a.labels[TOOL_LABEL] === TOOL_NAME || (selfPid !== null && a.identity.kind === 'host' && a.event.ppid === selfPid);
 }

@@ -10,20 +10,48 @@ import {
   namespaceCell,
   podCell,
   rowCells,
+  retCell,
+  ancestryCell,
+  type ColumnSet,
 } from './columns.js';
 import { hostEvent, podEvent, T0, unattributedEvent } from './fixtures.test-helpers.js';
 
+const TABLE: ColumnSet = { wide: false, nodes: false, ancestry: false };
+const WIDE: ColumnSet = { wide: true, nodes: false, ancestry: false };
+
 describe('column sets', () => {
-  it('table', () => {
-    expect(TABLE_COLUMNS).toStrictEqual(['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'ARGS']);
-    expect(columnsFor(false).map((c) => c.name)).toStrictEqual(TABLE_COLUMNS);
+  it.each<[Partial<ColumnSet>, string[]]>([
+    [{}, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'RET', 'ARGS']],
+    [{ nodes: true }, ['TIME', 'NODE', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'RET', 'ARGS']],
+    [{ ancestry: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'RET', 'ANCESTRY', 'ARGS']],
+    [{ wide: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'ARGS']],
+    [{ wide: true, nodes: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'ARGS']],
+    [{ wide: true, ancestry: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'ANCESTRY', 'ARGS']],
+  ])('%j', (set, names) => {
+    expect(columnsFor({ ...TABLE, ...set }).map((c) => c.name)).toStrictEqual(names);
   });
-  it('wide = table + NODE UID RET CONTAINER-ID before ARGS', () => {
-    expect(WIDE_COLUMNS).toStrictEqual([...TABLE_COLUMNS.slice(0, -1), 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'ARGS']);
-    expect(columnsFor(true).map((c) => c.name)).toStrictEqual(WIDE_COLUMNS);
+  it('the constants are the plain sets', () => {
+    expect(columnsFor(TABLE).map((c) => c.name)).toStrictEqual(TABLE_COLUMNS);
+    expect(columnsFor(WIDE).map((c) => c.name)).toStrictEqual(WIDE_COLUMNS);
   });
-  it.each([false, true])('minimum widths hold the header (wide=%s)', (wide) => {
-    for (const c of columnsFor(wide)) expect(c.minWidth).toBeGreaterThanOrEqual(c.name.length);
+  it.each([TABLE, WIDE, { wide: true, nodes: true, ancestry: true }])('minimum widths hold the header (%j)', (set) => {
+    for (const c of columnsFor(set)) expect(c.minWidth).toBeGreaterThanOrEqual(c.name.length);
+  });
+});
+
+describe('RET and ANCESTRY cells', () => {
+  const chain = (...comms: string[]) => comms.map((comm, i) => ({ pid: 100 - i, comm, namespace: null, pod: null, container: null, host: true }));
+  it.each<[string, AttributedEvent, string, string]>([
+    ['success', podEvent({ retval: 0 }), '0', '-'],
+    ['ENOENT', podEvent({ retval: -2 }), 'ENOENT', '-'],
+    ['EACCES', podEvent({ retval: -13 }), 'EACCES', '-'],
+    ['exit record never came', podEvent({ retval: null }), '-', '-'],
+    ['a chain, nearest parent first', { ...podEvent(), ancestry: chain('sh', 'bash', 'containerd-shim') }, '0', 'sh ← bash ← containerd-shim'],
+    ['an empty chain', { ...podEvent(), ancestry: [] }, '0', '-'],
+    ['control characters in a parent', { ...podEvent(), ancestry: chain('x\x1b[2J') }, '0', 'x\\x1b[2J'],
+  ])('%s', (_what, e, ret, ancestry) => {
+    expect(retCell(e)).toBe(ret);
+    expect(ancestryCell(e)).toBe(ancestry);
   });
 });
 
@@ -86,7 +114,7 @@ describe('rowCells', () => {
       name: 'host, failed exec',
       e: hostEvent({ uid: 1000, retval: -13, comm: 'bash', args: ['/opt/x'] }, 'sshd.service'),
       table: ['11:41:16.123', '<host>', 'sshd.service', '-', '4242', '4200', 'bash', '/opt/x'],
-      wide: ['11:41:16.123', '<host>', 'sshd.service', '-', '4242', '4200', 'bash', 'worker-1', '1000', '-13', '-', '/opt/x'],
+      wide: ['11:41:16.123', '<host>', 'sshd.service', '-', '4242', '4200', 'bash', 'worker-1', '1000', 'EACCES', '-', '/opt/x'],
     },
     {
       name: 'unattributed, exit record never came',
@@ -107,7 +135,7 @@ describe('rowCells', () => {
       wide: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'x\\x1b[2J', 'worker-1', '0', '0', '0123456789abc', "x $'\\x1b[2J'"],
     },
   ])('$name', ({ e, table, wide }) => {
-    expect(rowCells(e, false)).toStrictEqual(table);
-    expect(rowCells(e, true)).toStrictEqual(wide);
+    expect(rowCells(e, TABLE)).toStrictEqual([...table.slice(0, -1), retCell(e), table.at(-1)]);
+    expect(rowCells(e, WIDE)).toStrictEqual(wide);
   });
 });

@@ -1,6 +1,7 @@
 import type { AttributedEvent } from '../join/types.js';
 import { attributionOf, podUidOf, unitOf } from './attribution.js';
 import { escapeUnprintable, shellQuote } from './quote.js';
+import { errnoName } from './errno.js';
 
 /** Every column the table formats know. */
 export type ColumnName =
@@ -15,14 +16,25 @@ export type ColumnName =
   | 'UID'
   | 'RET'
   | 'CONTAINER-ID'
+  | 'ANCESTRY'
   | 'ARGS';
 
-/** `-o table`. ARGS is last so that it alone can be cut to the terminal. */
-export const TABLE_COLUMNS: readonly ColumnName[] = ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'ARGS'];
-/** `-o wide`: the table columns plus NODE UID RET CONTAINER-ID, inserted before ARGS. */
+/** `-o table`: NODE is added when more than one node is traced. ARGS is last so that it alone can be cut to the terminal. */
+export const TABLE_COLUMNS: readonly ColumnName[] = ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'RET', 'ARGS'];
+/** `-o wide`: the table columns plus NODE UID CONTAINER-ID. */
 export const WIDE_COLUMNS: readonly ColumnName[] = [
   'TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'ARGS',
 ];
+
+/** Which columns a table shows. */
+export interface ColumnSet {
+  /** `-o wide`. */
+  wide: boolean;
+  /** More than one node is traced: the table shows NODE too (wide always does). */
+  nodes: boolean;
+  /** --ancestry: the parent chain, compactly, before ARGS. */
+  ancestry: boolean;
+}
 
 export interface Column {
   name: ColumnName;
@@ -33,6 +45,8 @@ export interface Column {
   minWidth: number;
   /** The cell text: single-line, free of control characters, not padded. */
   cell(e: AttributedEvent): string;
+  /** A shorter form for a column narrower than its usual cells (TIME without milliseconds), and the width below which it is used. */
+  narrow?: { below: number; cell(e: AttributedEvent): string };
 }
 
 /** Shown in NAMESPACE for host processes. */
@@ -96,7 +110,7 @@ export function containerCell(e: AttributedEvent): string {
 }
 
 const COLUMNS: Readonly<Record<ColumnName, Column>> = {
-  TIME: { name: 'TIME', minWidth: 12, cell: (e) => formatClock(e.event.timeMs, true) },
+  TIME: { name: 'TIME', minWidth: 12, cell: (e) => formatClock(e.event.timeMs, true), narrow: { below: 12, cell: (e) => formatClock(e.event.timeMs, false) } },
   NAMESPACE: { name: 'NAMESPACE', minWidth: 12, cell: namespaceCell },
   POD: { name: 'POD', minWidth: 24, cell: podCell },
   CONTAINER: { name: 'CONTAINER', minWidth: 12, cell: containerCell },
@@ -105,23 +119,41 @@ const COLUMNS: Readonly<Record<ColumnName, Column>> = {
   COMM: { name: 'COMM', minWidth: 12, cell: (e) => escapeUnprintable(e.event.comm) },
   NODE: { name: 'NODE', minWidth: 12, cell: (e) => escapeUnprintable(e.node) },
   UID: { name: 'UID', minWidth: 5, cell: (e) => String(e.event.uid) },
-  RET: { name: 'RET', minWidth: 4, cell: (e) => (e.event.retval === null ? NONE : String(e.event.retval)) },
+  RET: { name: 'RET', minWidth: 6, cell: retCell },
   'CONTAINER-ID': {
     name: 'CONTAINER-ID',
     minWidth: CONTAINER_ID_CHARS,
     cell: (e) => (e.containerId === null ? NONE : escapeUnprintable(e.containerId.slice(0, CONTAINER_ID_CHARS))),
   },
+  ANCESTRY: { name: 'ANCESTRY', minWidth: 24, cell: ancestryCell },
   ARGS: { name: 'ARGS', minWidth: 4, cell: (e) => formatArgs(e.event.args, e.event.argsTruncated) },
 };
 
-/** The columns of `-o table` (wide = false) or `-o wide`, ARGS last. */
-export function columnsFor(wide: boolean): readonly Column[] {
-  return wide ? WIDE : TABLE;
+/** RET: `0`, the errno name of a failed exec (`ENOENT`), `-` when the exit record never came. */
+export function retCell(e: AttributedEvent): string {
+  const r = e.event.retval;
+  return r === null ? NONE : (errnoName(r) ?? String(r));
 }
-const TABLE: readonly Column[] = TABLE_COLUMNS.map((name) => COLUMNS[name]);
-const WIDE: readonly Column[] = WIDE_COLUMNS.map((name) => COLUMNS[name]);
 
-/** The row of cells for an event, in columnsFor(wide) order. */
-export function rowCells(e: AttributedEvent, wide: boolean): string[] {
-  return columnsFor(wide).map((c) => c.cell(e));
+/** Separates the commands of an ancestry chain, nearest parent first. */
+export const ANCESTRY_ARROW = ' ← ';
+
+/** ANCESTRY: the parents' command names, nearest first (`bash ← containerd-shim ← systemd`), `-` when none is known. */
+export function ancestryCell(e: AttributedEvent): string {
+  const chain = e.ancestry;
+  if (!chain || chain.length === 0) return NONE;
+  return chain.map((a) => escapeUnprintable(a.comm)).join(ANCESTRY_ARROW);
+}
+
+/** The columns of a table, ARGS last. */
+export function columnsFor(set: ColumnSet): readonly Column[] {
+  const names = [...(set.wide ? WIDE_COLUMNS : TABLE_COLUMNS)];
+  if (set.nodes && !set.wide) names.splice(1, 0, 'NODE');
+  if (set.ancestry) names.splice(names.length - 1, 0, 'ANCESTRY');
+  return names.map((name) => COLUMNS[name]);
+}
+
+/** The row of cells for an event, in columnsFor(set) order. */
+export function rowCells(e: AttributedEvent, set: ColumnSet): string[] {
+  return columnsFor(set).map((c) => c.cell(e));
 }

@@ -35,13 +35,33 @@ describe('OUTPUT_FORMATS', () => {
 });
 
 describe('createPrinter', () => {
-  const events = [podEvent(), hostEvent({ retval: -2 }), unattributedEvent({ args: ['with space', ''], argsTruncated: true })];
+  // -8 (ENOEXEC) is no PATH search step: its row is not held back.
+  const events = [podEvent(), hostEvent({ retval: -8 }), unattributedEvent({ args: ['with space', ''], argsTruncated: true })];
 
   it.each([false, true])('table/wide (wide=%s): header, then one row per event as it comes', (wide) => {
     const t = new LiveTable({ wide, width: null });
     const { lines, afterEvents } = run(wide ? 'wide' : 'table', events);
     expect(lines).toStrictEqual([t.header(), ...events.map((e) => t.row(e))]);
     expect(afterEvents.map((l) => l.length)).toStrictEqual([2, 3, 4]);
+  });
+
+  it.each<[OutputFormat, number]>([['table', 1], ['wide', 1], ['json', 3]])('%s: a PATH search is %d line(s)', (format, n) => {
+    const search = [
+      podEvent({ filename: '/usr/local/sbin/curl', retval: -2, args: ['curl', 'x'] }),
+      podEvent({ filename: '/usr/local/bin/curl', retval: -2, args: ['curl', 'x'] }),
+      podEvent({ filename: '/usr/bin/curl', retval: 0, args: ['curl', 'x'], comm: 'curl' }),
+    ];
+    const { lines } = run(format, search);
+    const rows = format === 'json' ? lines : lines.slice(1);
+    expect(rows).toHaveLength(n);
+    expect(rows.at(-1)).toMatch(format === 'json' ? /"filename":"\/usr\/bin\/curl","args":\["curl","x"\],"argsTruncated":false,"retval":0,"error":null/ : / curl +.*\b0 .*curl x$/);
+    if (format !== 'json') expect(rows.join('\n')).not.toContain('ENOENT');
+  });
+
+  it('table: a failed exec held for a PATH search still comes out at the end', () => {
+    const { lines } = run('table', [podEvent({ filename: '/nonexistent', retval: -2, args: ['/nonexistent'] })]);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/ ENOENT +\/nonexistent$/);
   });
 
   it.each<OutputFormat>(['table', 'wide'])('%s with no events still prints the header, once', (format) => {

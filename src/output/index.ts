@@ -2,6 +2,7 @@ import type { AttributedEvent } from '../join/types.js';
 import { formatJsonLine } from './json.js';
 import { LiveTable } from './live.js';
 import { Summary } from './summary.js';
+import { PathSearchFolder } from './path-search.js';
 
 export type { JsonExecRecord } from './json.js';
 export { formatJsonLine, toJsonRecord } from './json.js';
@@ -22,6 +23,10 @@ export interface PrinterOptions {
   write: (line: string) => void;
   /** Terminal columns when stdout is a TTY, null when piped. */
   width: number | null;
+  /** More than one node is traced: the table shows a NODE column. */
+  nodes?: boolean;
+  /** --ancestry: the table shows each exec's parent chain. */
+  ancestry?: boolean;
 }
 
 export interface Printer {
@@ -32,7 +37,8 @@ export interface Printer {
 
 /**
  * A printer for `-o <format>`:
- * - table / wide: the header before the first row (or at end() when no event came), then a row per event;
+ * - table / wide: the header before the first row (or at end() when no event came), then a row per
+ *   event, the attempts of a PATH search folded into one;
  * - json: one JSON object per event and line;
  * - summary: nothing until end(), then the summary table line by line.
  * Events that arrive after end() are ignored.
@@ -43,21 +49,25 @@ export function createPrinter(format: OutputFormat, opts: PrinterOptions): Print
   switch (format) {
     case 'table':
     case 'wide': {
-      const table = new LiveTable({ wide: format === 'wide', width: opts.width });
+      const table = new LiveTable({ wide: format === 'wide', width: opts.width, nodes: opts.nodes ?? false, ancestry: opts.ancestry ?? false });
       let headerDone = false;
       const header = () => {
         if (headerDone) return;
         headerDone = true;
         write(table.header());
       };
+      // The attempts of one PATH search are one row (see path-search.ts).
+      const folder = new PathSearchFolder((e) => {
+        header();
+        write(table.row(e));
+      });
       return {
         event(e) {
-          if (ended) return;
-          header();
-          write(table.row(e));
+          if (!ended) folder.push(e);
         },
         end() {
           if (ended) return;
+          folder.flush();
           ended = true;
           header();
         },

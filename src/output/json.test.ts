@@ -5,7 +5,7 @@ import { CONTAINER_ID, POD_UID, T0, hostEvent, podEvent, unattributedEvent } fro
 
 const FIELD_ORDER = [
   'time', 'node', 'namespace', 'pod', 'container', 'containerId', 'pid', 'ppid', 'uid', 'comm', 'filename',
-  'args', 'argsTruncated', 'retval', 'cgroup', 'podUid', 'unit', 'helper', 'attribution',
+  'args', 'argsTruncated', 'retval', 'error', 'cgroup', 'podUid', 'unit', 'helper', 'attribution',
 ];
 
 const POD_CGROUP =
@@ -27,6 +27,7 @@ const base: JsonExecRecord = {
   args: ['sh', '-c', 'true'],
   argsTruncated: false,
   retval: 0,
+  error: null,
   cgroup: POD_CGROUP,
   podUid: POD_UID,
   unit: null,
@@ -92,9 +93,11 @@ describe('toJsonRecord', () => {
     {
       name: 'failed exec, truncated args',
       e: podEvent({ retval: -2, args: ['x', 'y'], argsTruncated: true }),
-      expected: { ...base, retval: -2, args: ['x', 'y'], argsTruncated: true },
+      expected: { ...base, retval: -2, error: 'ENOENT', args: ['x', 'y'], argsTruncated: true },
     },
     { name: 'exit record never came', e: podEvent({ retval: null }), expected: { ...base, retval: null } },
+    { name: 'permission denied', e: podEvent({ retval: -13 }), expected: { ...base, retval: -13, error: 'EACCES' } },
+    { name: 'an errno without a name here', e: podEvent({ retval: -200 }), expected: { ...base, retval: -200, error: 'E200' } },
     {
       name: 'non-ASCII args',
       e: podEvent({ args: ['echo', 'héllo', '日本語', '👍🏽'] }),
@@ -136,6 +139,13 @@ describe('formatJsonLine', () => {
     for (const s of raw) expect(line).toContain(s);
     for (const s of escaped) expect(line).toContain(s);
     expect(JSON.parse(line)).toStrictEqual(toJsonRecord(e));
+  });
+
+  it('the fields before "error" are byte for byte what they were before it was added', () => {
+    const line = formatJsonLine(podEvent({ retval: -2 }));
+    const before = JSON.stringify({ ...toJsonRecord(podEvent({ retval: -2 })), error: undefined });
+    expect(line.replace(',"error":"ENOENT"', '')).toBe(before);
+    expect(line).toContain('"retval":-2,"error":"ENOENT","cgroup":');
   });
 
   it('starts with time and ends with attribution, no trailing newline', () => {

@@ -1,6 +1,7 @@
 import type { AttributedEvent } from '../join/types.js';
 import { attributionOf, podUidOf, unitOf, type Attribution } from './attribution.js';
 import type { Ancestor } from '../join/process-table.js';
+import { errnoName } from './errno.js';
 
 /** One exec as printed by `-o json` (one object a line). Field order is part of the format. */
 export interface JsonExecRecord {
@@ -24,6 +25,8 @@ export interface JsonExecRecord {
   argsTruncated: boolean;
   /** 0 on success, -errno on failure, null when the exit record never came. */
   retval: number | null;
+  /** The errno name of a failed exec ("ENOENT"); null on success or when the exit record never came. */
+  error: string | null;
   /** The cgroup path that decided the attribution. */
   cgroup: string;
   /** Pod uid (or static pod config hash) from the cgroup; null for host processes. */
@@ -56,6 +59,7 @@ export function toJsonRecord(e: AttributedEvent): JsonExecRecord {
     args: [...ev.args],
     argsTruncated: ev.argsTruncated,
     retval: ev.retval,
+    error: errnoName(ev.retval),
     cgroup: e.cgroup,
     podUid: podUidOf(e),
     unit: unitOf(e),
@@ -148,7 +152,7 @@ export function formatJsonLine(e: AttributedEvent): string {
   return (
     `{"time":"${new Date(ev.timeMs).toISOString()}",${p.head},"pid":${ev.pid},"ppid":${ev.ppid},"uid":${ev.uid},` +
     `"comm":${str(ev.comm)},"filename":${str(ev.filename)},"args":[${args}],"argsTruncated":${ev.argsTruncated},` +
-    `"retval":${ev.retval === null ? 'null' : ev.retval},${p.tail}` +
+    `"retval":${ev.retval === null ? 'null' : ev.retval},"error":${orNull(errnoName(ev.retval))},${p.tail}` +
     // The ancestry chain (--ancestry) is rare enough for the general form.
     (e.ancestry ? `,"ancestry":${escapeHazards(JSON.stringify(e.ancestry))}` : '') +
     '}'

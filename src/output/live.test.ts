@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AttributedEvent } from '../join/types.js';
-import { LiveTable, MIN_ARGS_WIDTH } from './live.js';
+import { LiveTable } from './live.js';
 import { displayWidth } from './width.js';
 import { hostEvent, podEvent, unattributedEvent } from './fixtures.test-helpers.js';
 
@@ -11,19 +11,19 @@ const col = (line: string, needle: string): number => {
   return displayWidth(line.slice(0, i));
 };
 
-// Column starts: TIME 0, NAMESPACE 14, POD 28, CONTAINER 54, PID 68, PPID 77, COMM 86, ARGS 100.
+// Column starts: TIME 0, NAMESPACE 14, POD 28, CONTAINER 54, PID 68, PPID 77, COMM 86, RET 100, ARGS 108.
 const TABLE_HEADER =
-  'TIME          NAMESPACE     POD                       CONTAINER     PID      PPID     COMM          ARGS';
-// ... COMM 86, NODE 100, UID 114, RET 121, CONTAINER-ID 127, ARGS 142.
+  'TIME          NAMESPACE     POD                       CONTAINER     PID      PPID     COMM          RET     ARGS';
+// ... COMM 86, NODE 100, UID 114, RET 121, CONTAINER-ID 129, ARGS 144.
 const WIDE_HEADER =
-  'TIME          NAMESPACE     POD                       CONTAINER     PID      PPID     COMM          NODE          UID    RET   CONTAINER-ID   ARGS';
+  'TIME          NAMESPACE     POD                       CONTAINER     PID      PPID     COMM          NODE          UID    RET     CONTAINER-ID   ARGS';
 
 describe('LiveTable header', () => {
   it.each([
     { wide: false, width: null, out: TABLE_HEADER },
-    { wide: false, width: 80, out: TABLE_HEADER }, // ARGS keeps its minimum even on a narrow terminal
     { wide: true, width: null, out: WIDE_HEADER },
-    { wide: true, width: 200, out: WIDE_HEADER },
+    { wide: false, width: 80, out: 'TIME      NAMESPACE  POD           CONTAINER  COMM    RET     ARGS' },
+    { wide: false, width: 200, out: 'TIME          NAMESPACE       POD                             CONTAINER       PID      PPID     COMM             RET      ARGS' },
   ])('wide=$wide width=$width', ({ wide, width, out }) => {
     expect(new LiveTable({ wide, width }).header()).toBe(out);
   });
@@ -35,45 +35,45 @@ describe('LiveTable rows', () => {
       name: 'pod',
       wide: false,
       e: podEvent(),
-      out: '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            sh -c true',
+      out: '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            0       sh -c true',
     },
     {
       name: 'host',
       wide: false,
       e: hostEvent({}, 'sshd.service'),
-      out: '11:41:16.123  <host>        sshd.service              -             4242     4200     bash          bash',
+      out: '11:41:16.123  <host>        sshd.service              -             4242     4200     bash          0       bash',
     },
     {
       name: 'unattributed',
       wide: false,
       e: unattributedEvent(),
-      out: '11:41:16.123  <unknown>     pod-uid:da0fc44d          -             4242     4200     sh            sh -c true',
+      out: '11:41:16.123  <unknown>     pod-uid:da0fc44d          -             4242     4200     sh            0       sh -c true',
     },
     {
       name: 'truncated args, failed exec (wide)',
       wide: true,
       e: podEvent({ retval: -2, args: ['find', '/'], argsTruncated: true }),
       out:
-        '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            worker-1      0      -2    0123456789abc  find / …',
+        '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            worker-1      0      ENOENT  0123456789abc  find / …',
     },
     {
       name: 'null retval (wide)',
       wide: true,
       e: hostEvent({ retval: null }, null),
       out:
-        '11:41:16.123  <host>        -                         -             4242     4200     bash          worker-1      0      -     -              bash',
+        '11:41:16.123  <host>        -                         -             4242     4200     bash          worker-1      0      -       -              bash',
     },
     {
       name: 'empty argv leaves no trailing spaces',
       wide: false,
       e: podEvent({ args: [] }),
-      out: '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh',
+      out: '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            0',
     },
     {
       name: 'a long pod name pushes the rest right, uncut',
       wide: false,
       e: podEvent({}, { pod: 'a-very-long-pod-name-that-overflows-0123456789' }),
-      out: '11:41:16.123  default       a-very-long-pod-name-that-overflows-0123456789  nginx  4242  4200  sh   sh -c true',
+      out: '11:41:16.123  default       a-very-long-pod-name-that-overflows-0123456789  nginx  4242  4200  sh   0       sh -c true',
     },
   ])('$name', ({ wide, e, out }) => {
     expect(new LiveTable({ wide, width: null }).row(e)).toBe(out);
@@ -101,45 +101,71 @@ describe('LiveTable rows', () => {
   });
 });
 
-describe('LiveTable ARGS cutting', () => {
+describe('LiveTable on a terminal: every line fits', () => {
   const longArgs = ['curl', '-sS', '-H', 'Authorization: Bearer x', ...Array.from({ length: 40 }, (_, i) => `--opt${i}`)];
-  const ARGS_AT = 100;
+  const events: AttributedEvent[] = [
+    podEvent(),
+    podEvent({ args: longArgs, argsTruncated: true }, { namespace: 'a-rather-long-namespace', pod: 'checkout-api-7d9c6b5f4-x2kqp', container: 'a-long-container-name' }),
+    podEvent({ comm: 'ñandú-日本語', args: ['echo', '日本語テキストです'.repeat(20)] }, { pod: '日本語-pod-名前-とても長い-0' }),
+    podEvent({ retval: -36, args: [] }),
+    hostEvent({}, 'a-very-long-unit-name-of-some-service-0123456789.service', 'ip-10-0-1-23.eu-west-1.compute.internal'),
+    { ...podEvent(), ancestry: [{ pid: 9, comm: 'containerd-shim-runc-v2', namespace: null, pod: null, container: null, host: true }] },
+  ];
 
-  it.each([
-    { name: 'fits exactly', width: ARGS_AT + 20, args: ['echo', '0123456789abcde'], expected: 'echo 0123456789abcde' },
-    { name: 'one column short', width: ARGS_AT + 19, args: ['echo', '0123456789abcde'], expected: 'echo 0123456789abc…' },
-    { name: 'quoted args cut', width: ARGS_AT + 20, args: longArgs, expected: "curl -sS -H 'Author…" },
-    // 18 columns before the ellipsis: 'echo ' and six 2-column characters use 17; a seventh would need 19.
-    { name: 'wide characters cut on a character', width: ARGS_AT + 19, args: ['echo', '日本語テキストです'], expected: 'echo 日本語テキス…' },
-    {
-      name: 'terminal narrower than the fixed columns: ARGS keeps its minimum',
-      width: 80,
-      args: longArgs,
-      expected: "curl -sS -H 'Au…",
-    },
-  ])('$name', ({ width, args, expected }) => {
-    const line = new LiveTable({ wide: false, width }).row(podEvent({ args }));
-    expect(line.slice(line.indexOf('sh  ') + 'sh'.length).trimStart()).toBe(expected);
-    expect(displayWidth(line)).toBeLessThanOrEqual(Math.max(width, ARGS_AT + MIN_ARGS_WIDTH));
+  it.each([80, 81, 99, 100, 120, 133, 140, 200, 250])('at %d columns, for every column set', (width) => {
+    for (const wide of [false, true]) {
+      for (const nodes of [false, true]) {
+        for (const ancestry of [false, true]) {
+          const t = new LiveTable({ wide, width, nodes, ancestry });
+          const h = t.header();
+          expect(displayWidth(h), h).toBeLessThanOrEqual(width);
+          const words = h.split(/ +/);
+          expect(words.every((w) => /^[A-Z-]+$/.test(w)), h).toBe(true); // header words whole
+          expect(words.at(-1)).toBe('ARGS');
+          for (const e of events) {
+            const r = t.row(e);
+            expect(displayWidth(r), `${width} ${JSON.stringify({ wide, nodes, ancestry })}\n${h}\n${r}`).toBeLessThanOrEqual(width);
+            expect(r).not.toMatch(/\s$/);
+          }
+        }
+      }
+    }
   });
 
-  it('truncated argv that is also cut ends in a single ellipsis', () => {
-    const line = new LiveTable({ wide: false, width: ARGS_AT + 20 }).row(podEvent({ args: longArgs, argsTruncated: true }));
-    expect(line.endsWith("curl -sS -H 'Author…")).toBe(true);
-    expect(displayWidth(line)).toBe(ARGS_AT + 20);
+  it('80 columns: the sample row, pod name cut in the middle, ARGS cut at the end', () => {
+    const t = new LiveTable({ wide: false, width: 80 });
+    expect([t.header(), ...events.slice(0, 2).map((e) => t.row(e))]).toEqual([
+      'TIME      NAMESPACE  POD           CONTAINER  COMM    RET     ARGS',
+      '11:41:16  default    web-7d…x2x9q  nginx      sh      0       sh -c true',
+      "11:41:16  a-ra…pace  checko…x2kqp  a-lo…name  sh      0       curl -sS -H 'Auth…",
+    ]);
+  });
+
+  it('columns line up with the header on a terminal, wide characters included', () => {
+    const t = new LiveTable({ wide: false, width: 120 });
+    const h = t.header();
+    const r = t.row(events[2]!);
+    for (const [cell, header] of [['default', 'NAMESPACE'], ['nginx', 'CONTAINER'], ['4242', 'PID'], ['ñandú', 'COMM'], ['echo', 'ARGS']] as const) {
+      expect(col(r, cell), cell).toBe(col(h, header));
+    }
+  });
+
+  it('-o wide keeps ARGS on the row at 140 columns', () => {
+    const t = new LiveTable({ wide: true, width: 140 });
+    const r = t.row(podEvent({ args: longArgs }));
+    expect(r.split('\n')).toHaveLength(1);
+    expect(r).toMatch(/ 0123456789abc  curl -sS -H 'Authorization:…$/);
+    expect(displayWidth(r)).toBe(140);
+  });
+
+  it('a failed exec says its error in RET', () => {
+    expect(new LiveTable({ wide: false, width: 120 }).row(podEvent({ retval: -2, args: ['/nonexistent'] }))).toMatch(/ ENOENT +\/nonexistent$/);
   });
 
   it.each([false, true])('never cut when piped (width null, wide=%s)', (wide) => {
     const line = new LiveTable({ wide, width: null }).row(podEvent({ args: longArgs, argsTruncated: true }));
     expect(line.endsWith(`--opt39 …`)).toBe(true);
     expect(line).toContain("'Authorization: Bearer x'");
-  });
-
-  it('only ARGS is cut: a long pod name survives a narrow terminal', () => {
-    const pod = 'a-very-long-pod-name-that-overflows-0123456789';
-    const line = new LiveTable({ wide: false, width: 100 }).row(podEvent({ args: longArgs }, { pod }));
-    expect(line).toContain(pod);
-    expect(line.endsWith('…')).toBe(true);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayWidth, padToWidth, truncateToWidth } from './width.js';
+import { displayWidth, padToWidth, truncateMiddle, truncateToWidth } from './width.js';
 
 describe('displayWidth', () => {
   it.each([
@@ -52,5 +52,23 @@ describe('truncateToWidth', () => {
     const got = truncateToWidth(s, max);
     expect(got).toBe(out);
     expect(displayWidth(got)).toBeLessThanOrEqual(Math.max(max, 0));
+  });
+});
+
+describe('truncateMiddle', () => {
+  it.each([
+    { s: 'api-7d9c6b5f4-x2kqp', max: 30, out: 'api-7d9c6b5f4-x2kqp' },
+    { s: 'api-7d9c6b5f4-x2kqp', max: 19, out: 'api-7d9c6b5f4-x2kqp' },
+    { s: 'api-7d9c6b5f4-x2kqp', max: 12, out: 'api-7d…x2kqp' },
+    { s: 'api-7d9c6b5f4-x2kqp', max: 13, out: 'api-7d…-x2kqp' },
+    { s: 'abc', max: 1, out: '…' },
+    { s: 'abc', max: 0, out: '' },
+    { s: 'abcd', max: 2, out: 'a…' },
+    { s: '日本語のポッド名', max: 9, out: '日本…ド名' },
+    { s: '日本語のポッド名', max: 8, out: '日本…名' }, // 7 columns: 4 + 1 + 2 (a wide character does not fit in 3)
+  ])('$s in $max → $out', ({ s, max, out }) => {
+    const r = truncateMiddle(s, max);
+    expect(r).toBe(out);
+    expect(displayWidth(r)).toBeLessThanOrEqual(Math.max(max, 0));
   });
 });

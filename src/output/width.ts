@@ -83,3 +83,33 @@ export function truncateToWidth(s: string, max: number, ellipsis = '…'): strin
   }
   return out + ellipsis;
 }
+
+/**
+ * s cut to at most `max` columns in the middle, keeping both ends (`api-7d9c…x2kqp`: the
+ * workload's name and the pod's own suffix both stay): unchanged when it fits; '' when max < 1.
+ */
+export function truncateMiddle(s: string, max: number, ellipsis = '…'): string {
+  if (displayWidth(s) <= max) return s;
+  const room = max - displayWidth(ellipsis);
+  if (room < 0) return '';
+  const tailRoom = Math.floor(room / 2);
+  const headRoom = room - tailRoom;
+  if (ASCII_PRINTABLE.test(s)) return s.slice(0, headRoom) + ellipsis + (tailRoom > 0 ? s.slice(s.length - tailRoom) : '');
+  const clusters = [...segmenter.segment(s)].map(({ segment }) => ({ segment, w: clusterWidth(segment) }));
+  let head = '';
+  let w = 0;
+  for (const c of clusters) {
+    if (w + c.w > headRoom) break;
+    head += c.segment;
+    w += c.w;
+  }
+  let tail = '';
+  let tw = 0;
+  for (let i = clusters.length - 1; i >= 0; i--) {
+    const c = clusters[i]!;
+    if (tw + c.w > tailRoom) break;
+    tail = c.segment + tail;
+    tw += c.w;
+  }
+  return head + ellipsis + tail;
+}

@@ -52,6 +52,8 @@ export interface ApiServerOptions {
   userName?: string;
   /** Namespaces that exist from the start. Default: default, kube-system, kube-public, kube-node-lease. */
   namespaces?: string[];
+  /** Cgroups for the containers of pods started through the API, see KubeletOptions.containerCgroup. */
+  containerCgroup?: (podUid: string, containerId: string) => string[];
 }
 
 export interface AddNodeOptions {
@@ -125,6 +127,8 @@ export interface ApiServer {
   listNodes(): Node[];
   /** The live processes execs started: [{pid, ns, pod, container, command}]. */
   execProcesses(): ExecProcessInfo[];
+  /** Runs `command` in a container of a pod, as an exec through the API would; resolves with its exit code. */
+  execInPod(namespace: string, name: string, container: string, command: string[]): Promise<number | null>;
   /**
    * Denies `verb` on `resource` (and `subresource`, or "pods/exec" style) for the kubeconfig user:
    * SelfSubjectAccessReviews answer allowed:false and real requests get 403. Verb "*" denies all verbs.
@@ -244,6 +248,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     podStartDelayMs: opts.podStartDelayMs ?? 300,
     badImages: opts.badImages ?? [],
     killGraceMs: opts.killGraceMs ?? 2000,
+    ...(opts.containerCgroup ? { containerCgroup: opts.containerCgroup } : {}),
   });
   const watches = new WatchHub(store, opts.bookmarkIntervalMs ?? 15000);
   const userName = opts.userName ?? 'standin-user';
@@ -374,6 +379,13 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     listNamespaces: () => store.list('namespaces') as Namespace[],
     listNodes: () => store.list('nodes') as Node[],
     execProcesses: () => kubelet.processes(),
+    execInPod: async (namespace, name, container, command) => {
+      const pod = store.get('pods', namespace, name) as Pod | undefined;
+      if (!pod) throw new Error(`no pod ${namespace}/${name}`);
+      const proc = kubelet.exec(pod, container, command, { stdin: false });
+      await proc.exited;
+      return proc.child.exitCode;
+    },
     denyAccess: (verb, resource, subresource) => access.deny(verb, resource, subresource),
     allowAllAccess: () => access.allowAll(),
     failNext: (count, status = 500, match, message) => faults.failNext(count, status, match, message),

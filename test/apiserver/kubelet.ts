@@ -18,6 +18,13 @@ export interface KubeletOptions {
   badImages: ReadonlyArray<string | RegExp>;
   /** How long a process group gets between SIGTERM and SIGKILL when its pod is deleted. */
   killGraceMs: number;
+  /**
+   * When set, each container of a pod started through the API gets cgroups from this function (the
+   * directories of their cgroup.procs, for the pod uid and the 64-hex container id), and exec
+   * processes of the container start inside them: what bpftrace on this machine then sees is an exec
+   * of that pod, as on a real node. Removing the cgroups is the caller's (after close()).
+   */
+  containerCgroup?: (podUid: string, containerId: string) => string[];
 }
 
 export interface ExecProcessInfo {
@@ -62,6 +69,8 @@ export class Kubelet {
   private readonly lifecycleTimers = new Map<string, NodeJS.Timeout>();
   private readonly deadlines = new Map<string, { due: number; timer: NodeJS.Timeout }>();
   private readonly execs = new Map<string, Set<ExecEntry>>();
+  /** With containerCgroup: pod uid → container name → the cgroup directories its execs start in. */
+  private readonly cgroups = new Map<string, Map<string, string[]>>();
   private readonly stopping = new Set<Promise<void>>();
   private readonly unsubscribe: () => void;
   private nextPodIp = 10;
@@ -89,7 +98,12 @@ export class Kubelet {
 
   /** Starts `command` for an exec into `pod`; the process belongs to the pod from now on. */
   exec(pod: Pod, container: string, command: string[], opts: { stdin: boolean }): GroupProcess {
-    const proc = spawnGroup(command, opts);
+    const dirs = this.cgroups.get(pod.metadata.uid ?? '')?.get(container);
+    // In the container's cgroups before the command is exec'd (the wrapping sh itself is a host exec).
+    const argv = dirs
+      ? ['sh', '-c', `${dirs.map((_, i) => `echo $$ >"\${${i + 1}}/cgroup.procs"`).join(' && ')} && shift ${dirs.length} && exec "$@"`, 'sh', ...dirs, ...command]
+      : command;
+    const proc = spawnGroup(argv, opts);
     if (proc.pid === undefined) return proc;
     const uid = pod.metadata.uid ?? '';
     const entry: ExecEntry = { pid: proc.pid, ns: pod.metadata.namespace ?? '', pod: pod.metadata.name ?? '', container, command, proc };
@@ -156,6 +170,7 @@ export class Kubelet {
 
   private forget(uid: string): void {
     this.managed.delete(uid);
+    this.cgroups.delete(uid);
     this.startedAt.delete(uid);
     clearTimeout(this.lifecycleTimers.get(uid));
     this.lifecycleTimers.delete(uid);
@@ -274,11 +289,21 @@ export class Kubelet {
           };
         });
       }
+      const cgroupOf = this.opts.containerCgroup;
+      const started = (c: Container): string => {
+        const id = containerId();
+        if (cgroupOf) {
+          const byName = this.cgroups.get(uid) ?? new Map<string, string[]>();
+          this.cgroups.set(uid, byName);
+          byName.set(c.name, cgroupOf(uid, id.slice(id.indexOf('://') + 3)));
+        }
+        return id;
+      };
       status.containerStatuses = (spec.containers ?? []).map((c) => ({
         name: c.name,
         image: normalizeImage(c.image ?? ''),
         imageID: imageID(c),
-        containerID: containerId(),
+        containerID: started(c),
         ready: true,
         started: true,
         restartCount: 0,

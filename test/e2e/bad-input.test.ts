@@ -65,14 +65,16 @@ describe('rejected before anything is created', () => {
     ['a negative duration', ['node/worker-1', '--duration=-5s'], /--duration "-5s" is not a duration/],
     ['a zero duration', ['node/worker-1', '-d', '0'], /--duration "0" must be longer than zero/],
     ['an unknown output format', ['node/worker-1', '-o', 'xml'], /-o\/--output "xml" is not a format: use one of table, wide, json, summary/],
-    ['--max-events 0', ['node/worker-1', '--max-events', '0'], /--max-events 0 must be a whole number of at least 1/],
-    ['--max-events -5', ['node/worker-1', '--max-events=-5'], /--max-events -5 must be/],
+    ['--max-events 0', ['node/worker-1', '--max-events', '0'], /--max-events "0" is not a count: give a whole number of at least 1/],
+    ['--max-events -5', ['node/worker-1', '--max-events=-5'], /--max-events "-5" is not a count/],
     ['an unknown flag', ['node/worker-1', '--nmespace', 'x'], /unknown flag --nmespace; did you mean --namespace\?/],
     ['a namespace that is not a DNS-1123 label', ['node/worker-1', '-n', 'a;rm -rf /'], /-n\/--namespace "a;rm -rf \/" is not a valid namespace name/],
     ['a namespace with $()', ['node/worker-1', '-n', '$(touch /tmp/x)'], /is not a valid namespace name/],
     ['a context that is not in the kubeconfig', ['node/worker-1', '--context', 'nope'], /--context "nope" is not in the kubeconfig[\s\S]*known contexts: standin/],
     ['--debug-namespace that does not exist', ['node/worker-1', '--debug-namespace', 'nope'], /--debug-namespace "nope" does not exist/],
     ['a bad --request-timeout', ['node/worker-1', '--request-timeout', 'soon'], /--request-timeout "soon" is not a duration/],
+    ['--summary-to in a directory that does not exist', ['node/worker-1', '--summary-to', join(dir, 'missing/s.txt')], /--summary-to \/.*\/missing\/s\.txt: the directory \/.*\/missing does not exist; create it or choose another path/],
+    ['--summary-to a directory', ['node/worker-1', '--summary-to', dir], /--summary-to \/.*: \/.* is a directory/],
   ])('%s', async (_what, args, message) => {
     const r = await runBad(args as string[]);
     expect(r.code).toBe(1);
@@ -125,6 +127,88 @@ describe('rejected before anything is created', () => {
     } finally {
       silent.close();
     }
+  });
+});
+
+/** Two values for each flag that takes one; the flag table in src/cli/parse.test.ts checks them in-process. */
+const TWICE: Record<string, [string, string]> = {
+  namespace: ['a', 'b'], output: ['json', 'wide'], duration: ['1s', '2s'], 'max-events': ['5', '7'],
+  context: ['standin', 'standin'], 'request-timeout': ['5s', '10s'], image: ['img:a', 'img:b'],
+  'debug-namespace': ['dbg-a', 'dbg-b'], timeout: ['1m', '2m'], 'node-selector': ['a=b', 'c=d'], selector: ['a=b', 'c=d'],
+  container: ['web', 'sidecar'], comm: ['^ls$', '^cat$'], 'summary-to': ['/tmp/trace-exec-x.txt', '/tmp/trace-exec-y.txt'],
+};
+/** What a user might see that is not one of our lines. */
+const NOT_OURS = /TypeError|is not a function|Received an instance|NaN|^\s+at /m;
+
+describe('every flag of --help, as a kubectl user types it', () => {
+  let flags: { long: string; short: string | null; value: boolean }[] = [];
+  beforeAll(async () => {
+    const help = (await startCli(['--help']).done()).stdout;
+    const section = help.slice(help.indexOf('\nOptions:\n')).split('\n\n')[0]!;
+    // One block per flag: its line and the wrapped lines of its description, ending in its [type].
+    flags = section
+      .split(/\n(?= {2}(?:-\w, | {4})--)/)
+      .slice(1)
+      .map((b) => {
+        const m = /^ {2}(?:-(\w), | {4})--([\w-]+)/.exec(b)!;
+        return { short: m[1] ?? null, long: m[2]!, value: [...b.matchAll(/\[(\w+)\]/g)].at(-1)?.[1] !== 'boolean' };
+      });
+  });
+
+  it('--help lists the flags (sanity of the reading above)', () => {
+    expect(flags.map((f) => f.long)).toEqual(expect.arrayContaining(['namespace', 'output', 'max-events', 'kubeconfig', 'local', 'verbose', 'help', 'version']));
+  });
+
+  it('given twice: one line that names the flag, or the run goes on to the node lookup', async () => {
+    for (const f of flags) {
+      if (f.long === 'kubeconfig') continue; // given twice by runBad below, with the stand-in's file
+      const [a, b] = TWICE[f.long] ?? [];
+      if (f.value) expect(a, `a sample value for --${f.long}`).toBeDefined();
+      // The long form only: each run costs a process start; src/cli/parse.test.ts covers the aliases.
+      for (const word of [`--${f.long}`]) {
+        const args = f.value ? [word, a!, 'node/nope', word, b!] : [word, 'node/nope', word];
+        const r = await runBad([...args, '--kubeconfig', api.kubeconfigPath]);
+        const what = `${args.join(' ')}:\n${r.stderr}`;
+        expect(r.stderr, what).not.toMatch(NOT_OURS);
+        expect(r.mutations, what).toEqual([]);
+        if (f.long === 'help' || f.long === 'version') {
+          expect(r.code, what).toBe(0);
+          continue;
+        }
+        expect(r.code, what).toBe(1);
+        const errors = r.stderr.split('\n').filter((l) => l.startsWith('trace-exec: error:'));
+        expect(errors, what).toHaveLength(1);
+        expect(errors[0], what).toMatch(new RegExp(`--${f.long}\\b|node "nope" not found`));
+      }
+    }
+  }, 120_000);
+
+  it.each(['--duration', '-d', '--max-events', '--timeout', '--request-timeout'])('%s abc: one line naming the flag', async (flag) => {
+    const r = await runBad(['node/worker-1', flag, 'abc']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(NOT_OURS);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(flag === '-d' ? /--duration "abc"/ : new RegExp(`${flag} "abc"`));
+    expect(r.mutations).toEqual([]);
+  });
+
+  it.each([
+    [['node/worker-1', '-output', 'json'], /unknown flag -output: a long flag takes two dashes: --output/],
+    [['node/worker-1', '-l', 'a=b', '-l', 'c=d=e'], /-l\/--selector/],
+    [['cleanup', '--dry-ru'], /unknown flag --dry-ru; did you mean --dry-run\?/],
+    [['cleanup', '-A', '--al'], /unknown flag --al; did you mean --all\?/],
+  ])('%j', async (args, message) => {
+    const r = await runBad(args);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('cleanup --help lists every cleanup flag, --all included', async () => {
+    const r = await startCli(['cleanup', '--help']).done();
+    expect(r.code).toBe(0);
+    for (const f of ['--namespace', '--all-namespaces', '--dry-run', '--all ', '--kubeconfig', '--context', '--verbose']) expect(r.stdout).toContain(f);
+    expect(r.stdout).toMatch(/Usage:\n.*cleanup \[-A \| -n NS\] \[--dry-run\] \[--all\]/);
   });
 });
 

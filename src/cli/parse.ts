@@ -1,0 +1,144 @@
+/**
+ * argv → resolved flag values, for `trace-exec` and `trace-exec cleanup`, through yargs configured
+ * from src/cli/flags.ts. Every way the command line can be wrong ends here as one UsageError line
+ * that names the flag: unknown flags (with `did you mean`), a long flag written with one dash
+ * (`-output`), a value flag without its value, a repeated flag (see the rule in flags.ts).
+ */
+import yargs, { type Argv } from 'yargs';
+import { FlagError, resolveFlags, CLEANUP_FLAGS, MAIN_FLAGS, type FlagSpec, type FlagValue } from './flags.js';
+import { closestFlag } from './suggest.js';
+import { UsageError } from './options.js';
+
+/** What --help shows around the flags, and what --version prints. */
+export interface HelpText {
+  /** "kubectl trace-exec" or "kubectl trace-exec cleanup": for messages and --help. */
+  command: string;
+  usage: string;
+  examples: [string, string][];
+  /** --version's text; null: the command has no --version. */
+  version: string | null;
+  /** Columns --help wraps at. */
+  wrap: number;
+}
+
+export type Parsed =
+  /** --help or --version was printed (on stdout): nothing else to do. */
+  | { kind: 'shown' }
+  | { kind: 'args'; targets: string[]; flags: Record<string, FlagValue> };
+
+/** The yargs parser of one command, its options from `specs` (help and version are yargs' own). */
+export function buildParser(argv: readonly string[], specs: readonly FlagSpec[], help: HelpText, positionals: boolean): Argv {
+  let y = yargs([...argv]).scriptName(help.command).usage(help.usage).example(help.examples);
+  if (positionals) {
+    y = y
+      .command('$0 [targets..]', false)
+      .positional('targets', { type: 'string', array: true, describe: 'node/NAME (several allowed), pod/NAME, deploy|sts|ds|job|rs/NAME' });
+  }
+  for (const f of specs) {
+    if (f.name === 'help' || f.name === 'version') continue;
+    // Every value flag is a string to yargs (never `number`: "abc" would become NaN; never `array`:
+    // arrays are greedy and `-n a node/x` would take the target as a namespace). Repeats arrive as
+    // arrays and are resolved by the rule in flags.ts.
+    // No yargs `default`: it would also stand in for a value left out (`--timeout` at the end).
+    y = y.option(f.name, {
+      ...(f.alias ? { alias: f.alias } : {}),
+      type: f.kind === 'boolean' ? 'boolean' : 'string',
+      describe: f.default !== undefined ? `${f.describe} (default: ${f.default})` : f.describe,
+    });
+  }
+  y = help.version === null ? y.version(false) : y.version(help.version);
+  return y
+    .help('help')
+    .alias('help', 'h')
+    .strict()
+    .wrap(help.wrap)
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    });
+}
+
+/**
+ * Parses argv for the command whose flags are `specs`. Throws UsageError with one line (and a
+ * pointer to --help) for anything wrong with the command line itself.
+ */
+export async function parseCommandLine(argv: readonly string[], specs: readonly FlagSpec[], help: HelpText, positionals: boolean): Promise<Parsed> {
+  const see = ` (see ${help.command} --help)`;
+  const words = splitShortValues(argv, specs, see);
+  let raw: Record<string, unknown>;
+  try {
+    raw = (await buildParser(words, specs, help, positionals).parse()) as Record<string, unknown>;
+  } catch (e) {
+    throw new UsageError(`${describeYargsError(e as Error, argv, specs, positionals)}${see}`);
+  }
+  const flagWords = words.slice(0, words.includes('--') ? words.indexOf('--') : undefined);
+  if (flagWords.some((a) => a === '--help' || a === '-h') || (help.version !== null && flagWords.includes('--version'))) return { kind: 'shown' };
+  try {
+    const flags = resolveFlags(specs.filter((f) => f.name !== 'help' && f.name !== 'version'), raw);
+    const targets = positionals ? ((raw.targets as unknown[] | undefined) ?? []).map(String) : [];
+    return { kind: 'args', targets, flags };
+  } catch (e) {
+    if (e instanceof FlagError) throw new UsageError(`${e.message}${see}`);
+    throw e;
+  }
+}
+
+/** The main command's flags. */
+export function parseMain(argv: readonly string[], help: HelpText): Promise<Parsed> {
+  return parseCommandLine(argv, MAIN_FLAGS, help, true);
+}
+
+/** `cleanup`'s flags (no positionals). */
+export function parseCleanup(argv: readonly string[], help: HelpText): Promise<Parsed> {
+  return parseCommandLine(argv, CLEANUP_FLAGS, help, false);
+}
+
+/**
+ * Words with one dash and several letters, before yargs reads them as a group of short flags
+ * (`-output` as -o -u -t…, "unknown flag u"):
+ * - a long flag's name (or nearly): refused, naming the flag with two dashes;
+ * - a short flag that takes a value, glued to it (`-nkube-system`, `-d30s`): split, as kubectl does;
+ * - a group of boolean short flags (`-vA`): left to yargs;
+ * - anything else: refused as an unknown flag, with the nearest long flag.
+ */
+export function splitShortValues(argv: readonly string[], specs: readonly FlagSpec[], see = ''): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const w = argv[i]!;
+    if (w === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const m = /^-([A-Za-z][^=]+)(=.*)?$/.exec(w);
+    if (!m) {
+      out.push(w);
+      continue;
+    }
+    const name = m[1]!;
+    if (specs.some((f) => f.name === name)) throw new UsageError(`unknown flag ${w}: a long flag takes two dashes: --${name}${m[2] ?? ''}${see}`);
+    const short = specs.find((f) => f.alias === name[0]);
+    if (short && short.kind !== 'boolean') {
+      out.push(`-${name[0]}`, `${name.slice(1)}${m[2] ?? ''}`);
+      continue;
+    }
+    const booleans = new Set(specs.filter((f) => f.alias && f.kind === 'boolean').map((f) => f.alias));
+    if (m[2] === undefined && [...name].every((c) => booleans.has(c))) {
+      out.push(w);
+      continue;
+    }
+    const near = closestFlag(name, specs);
+    throw new UsageError(`unknown flag ${w}${near ? `; did you mean --${near}?` : ''}${see}`);
+  }
+  return out;
+}
+
+/** yargs' failure → our one line, without "see --help" (the caller adds it). */
+function describeYargsError(e: Error, argv: readonly string[], specs: readonly FlagSpec[], positionals: boolean): string {
+  const unknown = /Unknown arguments?: (.*)/.exec(e.message);
+  if (!unknown) return e.message;
+  const word = unknown[1]!.split(',')[0]!.trim();
+  if (!positionals && argv.includes(word)) return `unexpected argument "${word}": this command takes no arguments, only flags`;
+  const dashed = word.length === 1 ? `-${word}` : `--${word}`;
+  const near = closestFlag(word, specs);
+  return `unknown flag ${dashed}${near ? `; did you mean --${near}?` : ''}`;
+}

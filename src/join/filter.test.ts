@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { isSelf, makeFilter } from './filter.js';
+import type { Filters } from '../cli/options.js';
+import { hostEvent, podEvent } from '../output/fixtures.test-helpers.js';
+import type { AttributedEvent } from './types.js';
+
+const NONE: Filters = { selector: null, container: null, comm: null, failed: false, host: false };
+const web = podEvent({ comm: 'ls' }, { namespace: 'shop', container: 'web' });
+const side = { ...podEvent({ comm: 'cat', retval: -2 }, { namespace: 'pay', container: 'sidecar' }), labels: { app: 'x', tier: 'db' } };
+const host = hostEvent({ comm: 'bash' });
+const ALL: [string, AttributedEvent][] = [['web', web], ['side', side], ['host', host]];
+
+describe('makeFilter', () => {
+  it.each<[string, readonly string[] | null, Partial<Filters>, string[]]>([
+    ['nothing: everything', null, {}, ['web', 'side', 'host']],
+    ['-n a -n b: either namespace', ['shop', 'pay'], {}, ['web', 'side']],
+    ['-c web -c sidecar: either container', null, { container: ['web', 'sidecar'] }, ['web', 'side']],
+    ['-c web', null, { container: ['web'] }, ['web']],
+    ['--comm x --comm y: either pattern', null, { comm: [/^ls$/, /^cat$/] }, ['web', 'side']],
+    ['--comm one pattern', null, { comm: [/^bash$/] }, ['host']],
+    ['-l a,b: all of them', null, { selector: 'app=x,tier=db' }, ['side']],
+    ['-l a,b where one does not match', null, { selector: 'app=x,tier=web' }, []],
+    ['--failed', null, { failed: true }, ['side']],
+    ['--host', null, { host: true }, ['host']],
+    ['filters together: all must hold', ['shop', 'pay'], { comm: [/^ls$/, /^cat$/], failed: true }, ['side']],
+  ])('%s', (_what, namespaces, f, kept) => {
+    const keep = makeFilter(namespaces, { ...NONE, ...f }, null);
+    expect(ALL.filter(([, e]) => keep(e)).map(([n]) => n)).toEqual(kept);
+  });
+});
+
+describe('isSelf', () => {
+  const debugPod = { ...podEvent({}, { namespace: 'trace-exec-x7k2p', pod: 'trace-exec-worker-1-ab12cd', container: 'trace-exec' }), labels: { 'app.kubernetes.io/name': 'trace-exec', 'trace-exec.io/run-id': 'ab12cd' } };
+  it.each<[string, AttributedEvent, number | null, boolean]>([
+    ["an exec in trace-exec's debug pod", debugPod, null, true],
+    ['another pod', { ...web, labels: { 'app.kubernetes.io/name': 'web' } }, null, false],
+    ['a pod without labels', web, null, false],
+    ['--local: a child of this process', hostEvent({ ppid: 777 }), 777, true],
+    ['--local: another host process', hostEvent({ ppid: 778 }), 777, false],
+    ['not --local: a host process whose parent has our pid elsewhere', hostEvent({ ppid: 777 }), null, false],
+    ['--local: a pod-cgroup exec whose parent has our pid', podEvent({ ppid: 777 }), 777, false],
+  ])('%s → %s', (_what, e, selfPid, self) => {
+    expect(isSelf(e, selfPid)).toBe(self);
+  });
+});

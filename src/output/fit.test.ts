@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { columnsFor, type ColumnName, type ColumnSet } from './columns.js';
+import { fitColumns, FIT, GAP, MIN_ARGS } from './fit.js';
+
+const names = (set: Partial<ColumnSet>): ColumnName[] => columnsFor({ wide: false, nodes: false, ancestry: false, ...set }).map((c) => c.name);
+const total = (cols: { width: number }[]): number => cols.reduce((s, c) => s + c.width, 0) + GAP * (cols.length - 1);
+const layout = (cols: { name: string; width: number }[]): string => cols.map((c) => `${c.name}:${c.width}`).join(' ');
+
+describe('fitColumns', () => {
+  it.each<[string, Partial<ColumnSet>, number, string]>([
+    ['table at 80: PPID and PID left out', {}, 80, 'TIME:8 NAMESPACE:9 POD:12 CONTAINER:9 COMM:6 RET:6 ARGS:18'],
+    ['table at 100: every column at its minimum', {}, 100, 'TIME:8 NAMESPACE:9 POD:12 CONTAINER:9 PID:7 PPID:7 COMM:6 RET:6 ARGS:20'],
+    ['table at 120: the pod name grows first', {}, 120, 'TIME:8 NAMESPACE:9 POD:16 CONTAINER:9 PID:7 PPID:7 COMM:6 RET:6 ARGS:36'],
+    ['table at 200', {}, 200, 'TIME:12 NAMESPACE:14 POD:30 CONTAINER:14 PID:7 PPID:7 COMM:15 RET:7 ARGS:78'],
+    ['several nodes at 80: NODE stays, CONTAINER goes', { nodes: true }, 80, 'TIME:8 NODE:8 NAMESPACE:9 POD:12 COMM:6 RET:6 ARGS:19'],
+    ['several nodes at 120', { nodes: true }, 120, 'TIME:8 NODE:8 NAMESPACE:9 POD:12 CONTAINER:9 PID:7 PPID:7 COMM:6 RET:6 ARGS:30'],
+    ['wide at 80', { wide: true }, 80, 'TIME:8 NAMESPACE:9 POD:12 COMM:6 NODE:8 RET:6 ARGS:19'],
+    ['wide at 140: ARGS on the row, UID and CONTAINER-ID kept', { wide: true }, 140, 'TIME:8 NAMESPACE:9 POD:12 CONTAINER:9 PID:7 PPID:7 COMM:6 NODE:8 UID:5 RET:6 CONTAINER-ID:13 ARGS:28'],
+    ['ancestry at 120', { ancestry: true }, 120, 'TIME:8 NAMESPACE:9 POD:12 CONTAINER:9 PID:7 PPID:7 COMM:6 RET:6 ANCESTRY:12 ARGS:26'],
+  ])('%s', (_what, set, width, expected) => {
+    const cols = fitColumns(names(set), width);
+    expect(layout(cols)).toBe(expected);
+    expect(total(cols)).toBe(width);
+  });
+
+  it.each([80, 81, 90, 99, 100, 119, 120, 133, 140, 160, 199, 200, 300])('at %d every set fits, no column below its minimum, ARGS last and ≥ MIN_ARGS', (width) => {
+    for (const wide of [false, true]) {
+      for (const nodes of [false, true]) {
+        for (const ancestry of [false, true]) {
+          const cols = fitColumns(names({ wide, nodes, ancestry }), width);
+          expect(total(cols), `${width} ${JSON.stringify({ wide, nodes, ancestry })}: ${layout(cols)}`).toBeLessThanOrEqual(width);
+          for (const c of cols) expect(c.width).toBeGreaterThanOrEqual(Math.max(FIT[c.name].min, c.name.length));
+          expect(cols.at(-1)).toMatchObject({ name: 'ARGS' });
+          expect(cols.at(-1)!.width).toBeGreaterThanOrEqual(MIN_ARGS);
+          expect(cols.map((c) => c.name)).toContain('POD');
+          expect(cols.map((c) => c.name)).toContain('RET');
+        }
+      }
+    }
+  });
+
+  it('keeps the order of the columns', () => {
+    const all = names({ wide: true, ancestry: true });
+    const kept = fitColumns(all, 120).map((c) => c.name);
+    expect(kept).toEqual(all.filter((n) => kept.includes(n)));
+  });
+});

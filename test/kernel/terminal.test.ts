@@ -1,0 +1,156 @@
+/**
+ * The live table in a real terminal: the built CLI runs `--local` inside tmux at 80, 120 and 200
+ * columns (and -o wide at 120 and 140) while this test execs marked commands, and what tmux shows is
+ * read back. No line may wrap (tmux's joined and unjoined captures agree), the header is the one
+ * src/output/live.ts lays out for that width, a PATH search is one row, a failed exec says ENOENT.
+ * tmux comes from Debian (installed here when missing; needs root, as the kernel tests do).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from '../support/cli.js';
+import { TestCgroup, execIn, hex32, kernelDescribe, removeAll } from '../support/kernel.js';
+import { removeTempDirs, tempDir } from '../support/tmp.js';
+import { LiveTable } from '../../src/output/live.js';
+import { displayWidth } from '../../src/output/width.js';
+
+const k = kernelDescribe();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function ensureTmux(): void {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+  } catch {
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'tmux'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+}
+
+/**
+ * A tmux server of our own (its socket in the test's temp dir), so that nothing of the user's is
+ * touched. It runs in the foreground (-D) as our child: a daemonized server would be left to PID 1,
+ * which in some sandboxes never reaps it.
+ */
+class Tmux {
+  private readonly server: ChildProcess;
+  constructor(private readonly socket: string) {
+    this.server = spawn('tmux', ['-S', socket, '-f', '/dev/null', '-D'], { stdio: 'ignore' });
+  }
+  /** Resolves once the server answers on its socket. */
+  async ready(): Promise<void> {
+    for (let i = 0; ; i++) {
+      try {
+        this.tmux('start-server');
+        if (existsSync(this.socket)) return;
+      } catch (e) {
+        if (i > 100) throw e;
+      }
+      await sleep(50);
+    }
+  }
+  tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-S', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  }
+  /** The pane's rows (with its history); joined: wrapped lines as one. */
+  capture(joined: boolean): string[] {
+    const out = this.tmux('capture-pane', '-p', '-t', 't', '-S', '-', '-E', '-', ...(joined ? ['-J'] : []));
+    return out.replace(/\n+$/, '').split('\n');
+  }
+  async kill(): Promise<void> {
+    try {
+      this.tmux('kill-server');
+    } catch {
+      // already gone
+    }
+    if (this.server.exitCode === null && this.server.signalCode === null) {
+      const exited = new Promise((r) => this.server.once('exit', r));
+      this.server.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(this.socket, { force: true });
+  }
+}
+
+describe.skipIf(k.skip)(`the live table in a real terminal${k.reason ? ` (${k.reason})` : ''}`, () => {
+  const servers: Tmux[] = [];
+  const cgroups: TestCgroup[] = [];
+  const dir = tempDir('trace-exec-terminal-');
+  let unit: TestCgroup;
+
+  beforeAll(() => {
+    if (k.reason) throw new Error(`real-kernel tests must run under CI but cannot: ${k.reason}`);
+    ensureTmux();
+    // A host service with a long unit name: POD shows it, cut in the middle on narrow terminals.
+    unit = new TestCgroup(`system.slice/trace-exec-test-unit-with-a-rather-long-name-${hex32().slice(0, 8)}.service`, ['v1', 'v2']);
+    cgroups.push(unit);
+  });
+
+  afterAll(async () => {
+    for (const t of servers) await t.kill();
+    removeAll(cgroups);
+    removeTempDirs();
+  });
+
+  /** Runs the CLI in a terminal `width` columns wide while the marked execs happen; returns the rows tmux shows. */
+  async function traceIn(width: number, output: 'table' | 'wide', mark: string): Promise<{ rows: string[]; joined: string[] }> {
+    const t = new Tmux(join(dir, `${mark}.tmux`));
+    servers.push(t);
+    await t.ready();
+    const err = join(dir, `${mark}.stderr`);
+    // Only the commands the test runs (and the shells that run them); the rest of the machine is noise.
+    const cmd = `'${process.execPath}' '${CLI}' --local -o ${output} -d 3s --comm '^(echo|env|printf|sh)$' 2>'${err}'; echo __DONE__; sleep 60`;
+    t.tmux('new-session', '-d', '-s', 't', '-x', String(width), '-y', '50', 'sh', '-c', cmd);
+    t.tmux('set-option', '-t', 't', 'history-limit', '10000');
+    for (let i = 0; !(existsSync(err) && /tracing execs on/.test(readFileSync(err, 'utf8'))); i++) {
+      if (i > 600) throw new Error(`the CLI did not start tracing:\n${existsSync(err) ? readFileSync(err, 'utf8') : ''}`);
+      await sleep(50);
+    }
+    await execIn(unit, ['/bin/echo', `${mark}-long`, ...Array.from({ length: 30 }, (_, i) => `--argument-${i}`)]);
+    // env searches PATH the way execvp does: two failed attempts, then the one that runs.
+    await execIn(null, ['/usr/bin/env', `PATH=/nx-a-${mark}:/nx-b-${mark}:/usr/bin:/bin`, 'printf', `${mark}-p`]);
+    await execIn(null, [`/nx/${mark}`]);
+    for (let i = 0; !t.capture(false).some((r) => r.includes('__DONE__')); i++) {
+      if (i > 300) throw new Error(`the CLI did not end:\n${t.capture(false).join('\n')}\n${readFileSync(err, 'utf8')}`);
+      await sleep(50);
+    }
+    const rows = t.capture(false);
+    const joined = t.capture(true);
+    await t.kill();
+    expect(readFileSync(err, 'utf8')).toMatch(/stopped \(duration\)/);
+    return { rows: rows.slice(0, rows.findIndex((r) => r.includes('__DONE__'))), joined: joined.slice(0, joined.findIndex((r) => r.includes('__DONE__'))) };
+  }
+
+  it.each<[number, 'table' | 'wide']>([
+    [80, 'table'],
+    [120, 'table'],
+    [200, 'table'],
+    [120, 'wide'],
+    [140, 'wide'],
+  ])('%d columns, -o %s', async (width, output) => {
+    const mark = `te${hex32().slice(0, 6)}`;
+    const { rows, joined } = await traceIn(width, output, mark);
+    const what = rows.join('\n');
+    expect(joined, `no line wrapped at ${width} columns:\n${what}`).toEqual(rows);
+    for (const r of rows) expect(displayWidth(r), r).toBeLessThanOrEqual(width);
+    expect(rows[0], 'the header, whole words, laid out for this width').toBe(new LiveTable({ wide: output === 'wide', width }).header());
+
+    // A PATH search: one row, the attempt that ran.
+    // RET's cell starts where its header does (the rows here are ASCII).
+    const ret = (r: string): string => r.slice(rows[0]!.indexOf(' RET ') + 1).split(' ')[0]!;
+    const search = rows.filter((r) => r.endsWith(`  printf ${mark}-p`));
+    expect(search, what).toHaveLength(1);
+    expect(ret(search[0]!)).toBe('0');
+    expect(rows.filter((r) => / ENOENT /.test(r) && r.includes(`printf ${mark}`)), what).toEqual([]);
+
+    // A failed exec says why.
+    const failed = rows.filter((r) => r.endsWith(`  /nx/${mark}`));
+    expect(failed, what).toHaveLength(1);
+    expect(ret(failed[0]!)).toBe('ENOENT');
+
+    // The long unit name and the long argv: cut to fit, the name in the middle (both ends kept).
+    const long = rows.find((r) => r.includes(`  /bin/echo ${mark.slice(0, 6)}`));
+    expect(long, what).toBeDefined();
+    expect(long).toMatch(/ trace-\S*…\S*ice /);
+    expect(long!.endsWith('…')).toBe(true);
+  }, 90_000);
+});
