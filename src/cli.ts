@@ -6,7 +6,8 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { buildOptions, DEFAULT_IMAGE, UsageError, type RawArgs } from './cli/options.js';
+import { buildOptions, UsageError, type RawArgs } from './cli/options.js';
+import { defaultsText } from './node/images.js';
 import { closestFlag } from './cli/suggest.js';
 import { stderrLog } from './log.js';
 import { UserError } from './errors.js';
@@ -31,6 +32,7 @@ const EXAMPLES: [string, string][] = [
   [`${NAME} pod/api-0 -n payments`, 'Only the execs of one pod, on the node it runs on'],
   [`${NAME} deploy/web -n shop --comm '^(sh|bash)$'`, 'Shells started in any pod of a deployment, on all its nodes'],
   [`${NAME} --node-selector node-role.kubernetes.io/worker= --failed -o wide`, 'Failed execs on every worker node'],
+  [`${NAME} --all-nodes --image arm64=registry.example.com/trace-exec-bpftrace:1`, 'Every node; arm64 nodes with your image (there is no default for arm64)'],
   [`${NAME} --local -d 10s`, 'Trace this machine directly (no cluster): on a node or a CI runner, as root'],
 ];
 
@@ -63,7 +65,15 @@ export async function main(argv: string[]): Promise<number> {
       .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' })
       .option('context', { type: 'string', describe: 'The kubeconfig context to use' })
       .option('request-timeout', { type: 'string', describe: 'How long to wait for each API request (e.g. 10s). Default: no limit' })
-      .option('image', { type: 'string', describe: `Debug pod image, must contain bpftrace (default ${DEFAULT_IMAGE})` })
+      .option('image', {
+        type: 'string',
+        array: true,
+        // One value per --image: without it an array flag also swallows the targets after it.
+        nargs: 1,
+        describe:
+          `Debug pod image with bpftrace: IMAGE for every node, or ARCH=IMAGE for the nodes of one architecture ` +
+          `(repeatable, or a,b: --image arm64=REG/bt:1,amd64=REG/bt:1). Default per architecture: ${defaultsText()}`,
+      })
       .option('debug-namespace', { type: 'string', describe: 'Create the debug pod in this existing namespace instead of a temporary one' })
       .option('timeout', { type: 'string', describe: 'How long to wait for the debug pod to be Running', default: '2m' })
       .option('local', { type: 'boolean', describe: 'Trace this machine directly, without a cluster (needs root and bpftrace)' })
@@ -166,7 +176,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /** --version: what is running, from which commit, and which image it starts by default. */
 function versionText(): string {
-  return `trace-exec ${VERSION}\ncommit: ${gitCommit()}\ndefault image: ${DEFAULT_IMAGE}`;
+  return `trace-exec ${VERSION}\ncommit: ${gitCommit()}\ndefault image: ${defaultsText()}`;
 }
 
 /** The hidden `__complete` command (and kubectl_complete-trace_exec): cobra's protocol, see src/cli/completion.ts. */

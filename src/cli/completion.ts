@@ -8,7 +8,7 @@
  * planCompletion() is pure (what is being completed, and with which --kubeconfig/--context);
  * complete() fetches live names through src/kube/names.ts only when a plan needs them.
  */
-import { DEFAULT_IMAGE } from './options.js';
+import { DEFAULT_IMAGES } from '../node/images.js';
 import { parseDuration } from './duration.js';
 import { OUTPUT_FORMATS } from '../output/index.js';
 
@@ -68,7 +68,7 @@ export const MAIN_FLAGS: readonly Flag[] = [
   { name: 'kubeconfig', value: 'kubeconfig', description: 'path to the kubeconfig file' },
   { name: 'context', value: 'context', description: 'the kubeconfig context to use' },
   { name: 'request-timeout', value: 'request-timeout', description: 'limit for each API request' },
-  { name: 'image', value: 'image', description: 'debug pod image (must contain bpftrace)' },
+  { name: 'image', value: 'image', description: 'debug pod image with bpftrace: IMAGE, or ARCH=IMAGE per architecture' },
   { name: 'debug-namespace', value: 'namespace', description: 'create the debug pod in this existing namespace' },
   { name: 'timeout', value: 'timeout', description: 'how long to wait for the debug pod to be Running' },
   { name: 'local', description: 'trace this machine directly, without a cluster' },
@@ -197,7 +197,7 @@ export function planCompletion(args: readonly string[]): Plan {
       case 'context':
         return { kind: 'contexts', before, partial, kubeconfig: conn.kubeconfig };
       case 'image':
-        return fixed([{ value: DEFAULT_IMAGE, description: 'default' }]);
+        return fixed(Object.entries(DEFAULT_IMAGES).map(([arch, image]) => ({ value: image, description: `default for ${arch}` })));
       default:
         return fixed((EXAMPLES[flag.value!] ?? []).map((value) => ({ value })));
     }

@@ -5,6 +5,8 @@
 import { parseDuration } from './duration.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../output/index.js';
 import { parseSelector } from '../join/selector.js';
+import { parseImageFlag } from './image-flag.js';
+import type { ImageSpec } from '../node/images.js';
 
 export type WorkloadKind = 'deployment' | 'statefulset' | 'daemonset' | 'job' | 'replicaset';
 
@@ -45,7 +47,8 @@ export interface Options {
   readonly kubeconfig: string | null;
   readonly context: string | null;
   readonly requestTimeoutMs: number | null;
-  readonly image: string;
+  /** --image: the debug image for every node and/or per architecture (src/node/images.ts chooses). */
+  readonly images: ImageSpec;
   readonly debugNamespace: string | null;
   readonly timeoutMs: number;
   readonly verbose: boolean;
@@ -72,7 +75,8 @@ export interface RawArgs {
   kubeconfig?: string;
   context?: string;
   requestTimeout?: string;
-  image?: string;
+  /** Repeatable, comma lists: IMAGE or ARCH=IMAGE. */
+  image?: string[];
   debugNamespace?: string;
   timeout?: string;
   verbose?: boolean;
@@ -80,9 +84,6 @@ export interface RawArgs {
 }
 
 export class UsageError extends Error {}
-
-/** A published image with bpftrace; see README "The debug pod image". */
-export const DEFAULT_IMAGE = 'quay.io/iovisor/bpftrace:v0.19.1';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Node names are DNS-1123 subdomains. */
@@ -202,8 +203,11 @@ export function buildOptions(raw: RawArgs): Options {
     throw new UsageError(`--debug-namespace "${raw.debugNamespace}" is not a valid namespace name`);
   }
   if (raw.summaryTo !== undefined && raw.summaryTo.trim() === '') throw new UsageError('--summary-to needs a file name');
-  if (raw.image !== undefined && (raw.image.trim() === '' || /\s/.test(raw.image))) {
-    throw new UsageError(`--image "${raw.image}" is not an image reference`);
+  let images: ImageSpec;
+  try {
+    images = parseImageFlag(raw.image);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
 
   return Object.freeze({
@@ -218,7 +222,7 @@ export function buildOptions(raw: RawArgs): Options {
     kubeconfig: raw.kubeconfig ?? null,
     context: raw.context ?? null,
     requestTimeoutMs: durationFlag(raw.requestTimeout, '--request-timeout'),
-    image: raw.image ?? DEFAULT_IMAGE,
+    images,
     debugNamespace: raw.debugNamespace ?? null,
     timeoutMs: durationFlag(raw.timeout, '--timeout') ?? 120_000,
     verbose: raw.verbose ?? false,

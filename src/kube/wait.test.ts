@@ -24,14 +24,14 @@ describe('podState', () => {
       /cannot be placed on its node: 0\/3 nodes/,
     ],
   ] as const)('%s', (_what, status, kind, msg) => {
-    const s = podState(pod(status as V1Pod['status']), 'img');
+    const s = podState(pod(status as V1Pod['status']), { image: 'img', arch: 'arm64' });
     expect(s.kind).toBe(kind);
     if (s.kind === 'waiting') expect(s.what).toMatch(msg!);
     if (s.kind === 'failed') expect(s.error.message).toMatch(msg!);
   });
 
   it('suggests --image when the image cannot be pulled', () => {
-    const s = podState(pod(waiting('ErrImagePull')), 'img');
+    const s = podState(pod(waiting('ErrImagePull')), { image: 'img', arch: 'arm64' });
     expect(s.kind === 'failed' && s.error.hint).toMatch(/--image/);
   });
 });

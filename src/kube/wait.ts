@@ -12,8 +12,14 @@ const START_FAILURES = new Set(['CreateContainerConfigError', 'CreateContainerEr
 
 export type PodState = { kind: 'running' } | { kind: 'waiting'; what: string } | { kind: 'failed'; error: UserError };
 
+/** The debug image and the node's architecture: what the hints name. */
+export interface ImageFacts {
+  image: string;
+  arch: string;
+}
+
 /** Pure: what a pod's status means for a run that waits for it. */
-export function podState(pod: V1Pod, image: string): PodState {
+export function podState(pod: V1Pod, f: ImageFacts): PodState {
   const ref = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
   const phase = pod.status?.phase ?? 'Pending';
   const cs = pod.status?.containerStatuses?.[0];
@@ -26,8 +32,8 @@ export function podState(pod: V1Pod, image: string): PodState {
     return {
       kind: 'failed',
       error: new UserError(
-        `the node cannot pull the debug image ${image} (${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''})`,
-        'pass --image with an image that contains bpftrace and that the node can pull (e.g. from your registry mirror)',
+        `the node cannot pull the debug image ${f.image} (${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''})`,
+        `pass --image with an image that contains bpftrace and that the node can pull (e.g. from your registry mirror; --image ${f.arch}=IMAGE for the ${f.arch} nodes only)`,
       ),
     };
   }
@@ -38,7 +44,7 @@ export function podState(pod: V1Pod, image: string): PodState {
   if (unschedulable?.reason === 'Unschedulable') {
     return { kind: 'failed', error: new UserError(`the debug pod ${ref} cannot be placed on its node: ${unschedulable.message ?? 'Unschedulable'}`) };
   }
-  if (waiting?.reason === 'ContainerCreating') return { kind: 'waiting', what: `pulling image ${image} and starting the debug pod` };
+  if (waiting?.reason === 'ContainerCreating') return { kind: 'waiting', what: `pulling image ${f.image} and starting the debug pod` };
   if (waiting?.reason) return { kind: 'waiting', what: `the debug pod is ${waiting.reason}` };
   return { kind: 'waiting', what: 'waiting for the debug pod to be Running' };
 }
@@ -46,7 +52,7 @@ export function podState(pod: V1Pod, image: string): PodState {
 export async function waitForRunning(
   core: CoreV1Api,
   pod: { namespace: string; name: string },
-  o: { timeoutMs: number; image: string; log: Log; interrupted: Promise<string>; node: string },
+  o: { timeoutMs: number; image: string; arch: string; log: Log; interrupted: Promise<string>; node: string },
 ): Promise<void> {
   const deadline = Date.now() + o.timeoutMs;
   let said = '';
@@ -56,7 +62,7 @@ export async function waitForRunning(
     if (interrupted) throw new Interrupted(interrupted, 'while waiting for the debug pod');
     let state: PodState;
     try {
-      state = podState(await core.readNamespacedPod(pod), o.image);
+      state = podState(await core.readNamespacedPod(pod), o);
     } catch (e) {
       state = { kind: 'waiting', what: `waiting for the debug pod (the API answered: ${(e as Error).message.split('\n')[0]})` };
     }

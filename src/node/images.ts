@@ -51,6 +51,6 @@ export function noImageMessage(node: string, arch: string): string {
 
 /** --help and --version: which default applies where. */
 export function defaultsText(): string {
-  const known = Object.entries(DEFAULT_IMAGES).map(([arch, image]) => `${arch}: ${image}`);
-  return `${known.join(', ')}; other architectures: none (give --image ARCH=IMAGE)`;
+  const known = Object.entries(DEFAULT_IMAGES).map(([arch, image]) => `${arch}=${image}`);
+  return `${known.join(',')} (other architectures: none, give --image ARCH=IMAGE)`;
 }
