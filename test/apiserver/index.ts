@@ -21,7 +21,7 @@ import { AccessControl } from './access.js';
 import { KUBERNETES_VERSION } from './discovery.js';
 import { ExecServer } from './exec.js';
 import { FaultInjector, type RequestMatcher } from './faults.js';
-import { Kubelet, type ExecProcessInfo } from './kubelet.js';
+import { Kubelet, type ExecProcessInfo, type StartFailure } from './kubelet.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { generateJobSelector, namespaces as namespaceDef, workloadDef, workloadResources, type ResourceDef } from './resources.js';
 import { deleteNamespace } from './rest.js';
@@ -30,7 +30,7 @@ import { Store } from './store.js';
 import { jsonClone, timestamp, type Condition, type Namespace, type Node, type NodeInfo, type Pod, type WorkloadObject } from './types.js';
 import { WatchHub } from './watch.js';
 
-export type { ExecProcessInfo } from './kubelet.js';
+export type { ExecProcessInfo, StartFailure } from './kubelet.js';
 export type { RequestRecord } from './server.js';
 export type { RequestMatcher } from './faults.js';
 export type * from './types.js';
@@ -40,6 +40,12 @@ export interface ApiServerOptions {
   podStartDelayMs?: number;
   /** Images that fail to pull (ErrImagePull, then ImagePullBackOff): exact strings or patterns. */
   badImages?: ReadonlyArray<string | RegExp>;
+  /**
+   * Images that pull but whose containers do not start, with the reason and message the kubelet
+   * reports (e.g. an amd64-only image on an arm64 node: reason "Error", log "exec /usr/bin/sleep:
+   * exec format error"). See StartFailure.
+   */
+  failingImages?: ReadonlyArray<StartFailure>;
   /** How many change events watches can resume from. Default 1000. */
   historyLimit?: number;
   /** Bookmark period for watches with allowWatchBookmarks=true (0 = never). Default 15000. */
@@ -243,6 +249,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const kubelet = new Kubelet(store, {
     podStartDelayMs: opts.podStartDelayMs ?? 300,
     badImages: opts.badImages ?? [],
+    failingImages: opts.failingImages ?? [],
     killGraceMs: opts.killGraceMs ?? 2000,
   });
   const watches = new WatchHub(store, opts.bookmarkIntervalMs ?? 15000);
