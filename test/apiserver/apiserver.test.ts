@@ -142,6 +142,13 @@ describe('namespaces, nodes and pods over REST', () => {
     const node = await core.readNode({ name: 'node-2' });
     expect(node.status?.nodeInfo?.kernelVersion).toBeTruthy();
     expect(node.metadata?.labels).toMatchObject({ zone: 'b', 'kubernetes.io/hostname': 'node-2' });
+    // amd64 on any machine unless told; the architecture labels follow nodeInfo.architecture.
+    expect(node.status?.nodeInfo?.architecture).toBe('amd64');
+    expect(node.metadata?.labels).toMatchObject({ 'kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/arch': 'amd64' });
+    api.addNode('graviton', { nodeInfo: { architecture: 'arm64' } });
+    const arm = await core.readNode({ name: 'graviton' });
+    expect(arm.status?.nodeInfo?.architecture).toBe('arm64');
+    expect(arm.metadata?.labels).toMatchObject({ 'kubernetes.io/arch': 'arm64', 'beta.kubernetes.io/arch': 'arm64' });
     const { code, body } = await statusOf(core.readNode({ name: 'ghost' }));
     expect(code).toBe(404);
     expect(body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'NotFound', message: 'nodes "ghost" not found', code: 404 });

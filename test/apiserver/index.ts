@@ -15,7 +15,7 @@ import type { V1DaemonSet, V1Deployment, V1Job, V1Pod, V1ReplicaSet, V1StatefulS
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { arch, release, tmpdir } from 'node:os';
+import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccessControl } from './access.js';
 import { KUBERNETES_VERSION } from './discovery.js';
@@ -64,7 +64,10 @@ export interface AddNodeOptions {
   /** Default true. A NotReady node's kubelet does not start pods. */
   ready?: boolean;
   labels?: Record<string, string>;
-  /** Overrides of status.nodeInfo (kernelVersion defaults to this machine's). */
+  /**
+   * Overrides of status.nodeInfo (kernelVersion defaults to this machine's; architecture to amd64,
+   * whatever this machine is, and the kubernetes.io/arch labels follow it unless labels say otherwise).
+   */
   nodeInfo?: NodeInfo;
   /** Default 127.0.0.1: the node is this machine. */
   internalIP?: string;
@@ -176,7 +179,11 @@ function nodeReadyCondition(ready: boolean, now: string): Condition {
 
 function newNode(name: string, opts: AddNodeOptions): Node {
   const now = timestamp();
-  const goArch = arch() === 'x64' ? 'amd64' : arch();
+  // amd64 unless the test says otherwise (nodeInfo.architecture and the kubernetes.io/arch label), on
+  // any machine: the stand-in never pulls an image and its "containers" are this machine's processes,
+  // so a node's architecture only decides which image a client asks for — and amd64 is the one
+  // trace-exec has a default image for, so tests that do not care run the same on an arm64 machine.
+  const goArch = opts.nodeInfo?.architecture || 'amd64';
   const ip = opts.internalIP ?? '127.0.0.1';
   const pressure = (type: string, reason: string, message: string): Condition => ({
     type,
