@@ -298,7 +298,9 @@ describe('kubelet', () => {
     await core.createNamespacedPod({ namespace: 'default', body: podSpec('always', { containers: c('amd64-only/bt:1', true) }) });
     await core.createNamespacedPod({ namespace: 'default', body: podSpec('fine', { restartPolicy: 'Never', containers: c('busybox', true) }) });
     const read = (name: string) => core.readNamespacedPod({ namespace: 'default', name });
-    await waitFor(async () => (await read('never-log')).status?.phase === 'Failed', 'never-log Failed');
+    // Each pod starts on its own timer: wait until the kubelet has been through every one.
+    for (const name of ['never-log', 'never-nolog', 'never-start']) await waitFor(async () => (await read(name)).status?.phase === 'Failed', `${name} Failed`);
+    await waitFor(async () => (await read('always')).status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff', 'always in CrashLoopBackOff');
 
     const neverLog = (await read('never-log')).status!;
     expect(neverLog.containerStatuses?.[0]?.state?.terminated).toMatchObject({ reason: 'Error', exitCode: 255, message: 'exec /usr/bin/sleep: exec format error' });
