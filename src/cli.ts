@@ -5,7 +5,8 @@
  * stdout; 1 on any error (as kubectl), including objects left behind on the cluster.
  */
 import { hideBin } from 'yargs/helpers';
-import { buildOptions, DEFAULT_IMAGE, UsageError, type RawArgs } from './cli/options.js';
+import { buildOptions, UsageError, type RawArgs } from './cli/options.js';
+import { defaultsText } from './node/images.js';
 import { parseCleanup, parseMain } from './cli/parse.js';
 import { camelKey, MAIN_FLAGS } from './cli/flags.js';
 import { whyNotWritable } from './cli/output-paths.js';
@@ -31,6 +32,7 @@ const EXAMPLES: [string, string][] = [
   [`${NAME} pod/api-0 -n payments`, 'Only the execs of one pod, on the node it runs on'],
   [`${NAME} deploy/web -n shop --comm '^(sh|bash)$'`, 'Shells started in any pod of a deployment, on all its nodes'],
   [`${NAME} --node-selector node-role.kubernetes.io/worker= --failed -o wide`, 'Failed execs on every worker node'],
+  [`${NAME} --all-nodes --image arm64=registry.example.com/trace-exec-bpftrace:1`, 'Every node; arm64 nodes with your image (there is no default for arm64)'],
   [`${NAME} --local -d 10s`, 'Trace this machine directly (no cluster): on a node or a CI runner, as root'],
 ];
 
@@ -153,7 +155,7 @@ function reportFailure(e: unknown, log: ReturnType<typeof stderrLog>, write: (t:
 
 /** --version: what is running, from which commit, and which image it starts by default. */
 function versionText(): string {
-  return `trace-exec ${VERSION}\ncommit: ${gitCommit()}\ndefault image: ${DEFAULT_IMAGE}`;
+  return `trace-exec ${VERSION}\ncommit: ${gitCommit()}\ndefault image: ${defaultsText()}`;
 }
 
 /** The hidden `__complete` command (and kubectl_complete-trace_exec): cobra's protocol, see src/cli/completion.ts. */

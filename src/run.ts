@@ -79,6 +79,10 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     } else {
       cluster = await openCluster(opts, log, io.interrupted);
       nodes = cluster.nodes;
+      for (const refusal of cluster.refused) {
+        failures.push(refusal);
+        log.error(`${refusal.message}; going on with the other nodes`);
+      }
       if (opts.scope.kind === 'all-nodes' && nodes.length > CONFIRM_ABOVE && !opts.yes && io.confirm) {
         if (!(await io.confirm(`trace all ${nodes.length} nodes (one privileged debug pod each)?`))) {
           throw new UserError('not confirmed: nothing traced', 'pass --yes to skip the question, or choose nodes with --node-selector');
@@ -86,7 +90,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
       }
       if (cluster.podScope) log.progress(`tracing ${cluster.podScope.describe} on ${nodes.join(', ')}`);
     }
-    totals.nodes = nodes.length;
+    totals.nodes = nodes.length + failures.length;
 
     const printer = createPrinter(opts.output, { write: io.out, width: io.width, nodes: nodes.length > 1, ancestry: opts.ancestry });
     const digest = opts.summaryTo ? new Summary() : null;

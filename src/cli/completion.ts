@@ -8,7 +8,8 @@
  * planCompletion() is pure (what is being completed, and with which --kubeconfig/--context);
  * complete() fetches live names through src/kube/names.ts only when a plan needs them.
  */
-import { CLEANUP_FLAGS as CLEANUP_SPECS, DEFAULT_IMAGE, MAIN_FLAGS as MAIN_SPECS, type FlagSpec, type ValueKind } from './flags.js';
+import { CLEANUP_FLAGS as CLEANUP_SPECS, MAIN_FLAGS as MAIN_SPECS, type FlagSpec, type ValueKind } from './flags.js';
+import { DEFAULT_IMAGES } from '../node/images.js';
 import { parseDuration } from './duration.js';
 import { OUTPUT_FORMATS } from '../output/index.js';
 
@@ -171,7 +172,7 @@ export function planCompletion(args: readonly string[]): Plan {
       case 'context':
         return { kind: 'contexts', before, partial, kubeconfig: conn.kubeconfig };
       case 'image':
-        return fixed([{ value: DEFAULT_IMAGE, description: 'default' }]);
+        return fixed(Object.entries(DEFAULT_IMAGES).map(([arch, image]) => ({ value: image, description: `default for ${arch}` })));
       default:
         return fixed((EXAMPLES[flag.value!] ?? []).map((value) => ({ value })));
     }

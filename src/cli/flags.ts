@@ -8,9 +8,7 @@
  * for -n and -c (not for -l, whose commas are part of the selector, nor for --comm, a regular expression).
  */
 import { OUTPUT_FORMATS } from '../output/index.js';
-
-/** A published image with bpftrace; see README "The debug pod image". */
-export const DEFAULT_IMAGE = 'quay.io/iovisor/bpftrace:v0.19.1';
+import { DEFAULT_IMAGES } from '../node/images.js';
 
 /** What completion offers for a flag's value. */
 export type ValueKind = 'namespaces' | 'namespace' | 'output' | 'kubeconfig' | 'context' | 'duration' | 'timeout' | 'request-timeout' | 'image' | 'number' | 'none';
@@ -51,7 +49,8 @@ export const MAIN_FLAGS: readonly FlagSpec[] = Object.freeze([
   { name: 'context', kind: 'value', complete: 'context', brief: 'the kubeconfig context to use', describe: 'The kubeconfig context to use' },
   { name: 'request-timeout', kind: 'duration', complete: 'request-timeout', brief: 'limit for each API request',
     describe: 'How long to wait for each API request (e.g. 10s). Default: no limit' },
-  { name: 'image', kind: 'value', complete: 'image', brief: 'debug pod image (must contain bpftrace)', describe: `Debug pod image, must contain bpftrace (default ${DEFAULT_IMAGE})` },
+  { name: 'image', kind: 'list', complete: 'image', brief: 'debug pod image with bpftrace: IMAGE, or ARCH=IMAGE per architecture',
+    describe: `Debug pod image: IMAGE, or ARCH=IMAGE per architecture (repeatable, a,b). Default: ${Object.entries(DEFAULT_IMAGES).map(([a, i]) => `${a}=${i}`).join(', ')}, none for others` },
   { name: 'debug-namespace', kind: 'value', complete: 'namespace', brief: 'create the debug pod in this existing namespace',
     describe: 'Create the debug pod in this existing namespace instead of a temporary one' },
   { name: 'timeout', kind: 'duration', complete: 'timeout', default: '2m', brief: 'how long to wait for the debug pod to be Running',

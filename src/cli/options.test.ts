@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_IMAGE, UsageError, buildOptions, parseTarget, type Options, type RawArgs } from './options.js';
+import { UsageError, buildOptions, parseTarget, type Options, type RawArgs } from './options.js';
 
 const build = (raw: Partial<RawArgs>): Options => buildOptions({ targets: ['node/worker-1'], ...raw });
 
@@ -69,7 +69,7 @@ describe('buildOptions', () => {
       kubeconfig: null,
       context: null,
       requestTimeoutMs: null,
-      image: DEFAULT_IMAGE,
+      images: { all: null, byArch: {} },
       debugNamespace: null,
       timeoutMs: 120_000,
       verbose: false,
@@ -86,7 +86,7 @@ describe('buildOptions', () => {
         kubeconfig: '/home/me/.kube/config',
         context: 'prod',
         requestTimeout: '10s',
-        image: 'registry.example.com/bpftrace:0.21',
+        image: ['registry.example.com/bpftrace:0.21', 'arm64=registry.example.com/bpftrace-arm64:0.21'],
         debugNamespace: 'debug',
         timeout: '5m',
         verbose: true,
@@ -105,7 +105,7 @@ describe('buildOptions', () => {
       kubeconfig: '/home/me/.kube/config',
       context: 'prod',
       requestTimeoutMs: 10_000,
-      image: 'registry.example.com/bpftrace:0.21',
+      images: { all: 'registry.example.com/bpftrace:0.21', byArch: { arm64: 'registry.example.com/bpftrace-arm64:0.21' } },
       debugNamespace: 'debug',
       timeoutMs: 300_000,
       verbose: true,
@@ -240,8 +240,9 @@ describe('buildOptions', () => {
 
   describe('--image and --debug-namespace', () => {
     it.each<[string, Partial<RawArgs>, RegExp]>([
-      ['an empty image', { image: '' }, /--image "" is not an image reference/],
-      ['an image with spaces', { image: 'bpftrace latest' }, /--image "bpftrace latest" is not an image reference/],
+      ['an empty image', { image: [''] }, /--image "" is not an image reference/],
+      ['an image with spaces', { image: ['bpftrace latest'] }, /--image "bpftrace latest" is not an image reference/],
+      ['an unknown architecture', { image: ['arm65=reg/bt:1'] }, /--image "arm65=reg\/bt:1": "arm65" is not an architecture: use one of amd64, arm64/],
       ['an invalid debug namespace', { debugNamespace: 'Debug' }, /--debug-namespace "Debug" is not a valid namespace name/],
     ])('rejects %s', (_name, raw, message) => {
       expect(usageError(raw)).toMatch(message);

@@ -3,9 +3,11 @@
  * cluster is made here, so bad input is answered before anything is created.
  */
 import { parseDuration } from './duration.js';
-import { DEFAULT_IMAGE, FlagError, parseCount } from './flags.js';
+import { FlagError, parseCount } from './flags.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../output/index.js';
 import { parseSelector } from '../join/selector.js';
+import { parseImageFlag } from './image-flag.js';
+import type { ImageSpec } from '../node/images.js';
 
 export type WorkloadKind = 'deployment' | 'statefulset' | 'daemonset' | 'job' | 'replicaset';
 
@@ -50,7 +52,8 @@ export interface Options {
   readonly kubeconfig: string | null;
   readonly context: string | null;
   readonly requestTimeoutMs: number | null;
-  readonly image: string;
+  /** --image: the debug image for every node and/or per architecture (src/node/images.ts chooses). */
+  readonly images: ImageSpec;
   readonly debugNamespace: string | null;
   readonly timeoutMs: number;
   readonly verbose: boolean;
@@ -78,7 +81,8 @@ export interface RawArgs {
   kubeconfig?: string;
   context?: string;
   requestTimeout?: string;
-  image?: string;
+  /** Repeatable, comma lists: IMAGE or ARCH=IMAGE. */
+  image?: string[];
   debugNamespace?: string;
   timeout?: string;
   verbose?: boolean;
@@ -86,8 +90,6 @@ export interface RawArgs {
 }
 
 export class UsageError extends Error {}
-
-export { DEFAULT_IMAGE };
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Values of a repeatable flag that also takes comma lists, without empties and repeats; null when none. */
@@ -227,8 +229,11 @@ export function buildOptions(raw: RawArgs): Options {
     throw new UsageError(`--debug-namespace "${raw.debugNamespace}" is not a valid namespace name`);
   }
   if (raw.summaryTo !== undefined && raw.summaryTo.trim() === '') throw new UsageError('--summary-to needs a file name');
-  if (raw.image !== undefined && (raw.image.trim() === '' || /\s/.test(raw.image))) {
-    throw new UsageError(`--image "${raw.image}" is not an image reference`);
+  let images: ImageSpec;
+  try {
+    images = parseImageFlag(raw.image);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
 
   return Object.freeze({
@@ -244,7 +249,7 @@ export function buildOptions(raw: RawArgs): Options {
     kubeconfig: raw.kubeconfig ?? null,
     context: raw.context ?? null,
     requestTimeoutMs: durationFlag(raw.requestTimeout, '--request-timeout'),
-    image: raw.image ?? DEFAULT_IMAGE,
+    images,
     debugNamespace: raw.debugNamespace ?? null,
     timeoutMs: durationFlag(raw.timeout, '--timeout') ?? 120_000,
     verbose: raw.verbose ?? false,

@@ -41,6 +41,9 @@ describe('the debug pod', () => {
     expect(spec.activeDeadlineSeconds).toBe(400);
     expect(c.command).toEqual(['sleep', '400']);
   });
+  it('puts the tail of its log into its status when it fails to start (exec format error is only in the log)', () => {
+    expect(c.terminationMessagePolicy).toBe('FallbackToLogsOnError');
+  });
   it('is labelled and annotated as this tool’s, with no service account token', () => {
     expect(pod.metadata?.labels).toMatchObject({ 'app.kubernetes.io/name': 'trace-exec', 'trace-exec.io/run-id': 'a1b2c3', 'trace-exec.io/node': 'worker-1.example.com' });
     expect(pod.metadata?.annotations?.['openshift.io/required-scc']).toBe('privileged');

@@ -104,6 +104,9 @@ export function debugPodManifest(p: DebugPodParams): V1Pod {
           imagePullPolicy: 'IfNotPresent',
           // The container only has to stay up; bpftrace runs through exec. It also ends by itself.
           command: ['sleep', String(p.deadlineSeconds)],
+          // A container that fails to start (an image of another architecture: `exec format error`)
+          // says why only in its log; this puts the log's tail into its status, where the run reads it.
+          terminationMessagePolicy: 'FallbackToLogsOnError',
           securityContext: { privileged: true, runAsUser: 0 },
           volumeMounts: HOST_PATHS.map((h) => ({ name: h.name, mountPath: h.path, readOnly: h.name === 'modules' || h.name === 'src' })),
           resources: { requests: { cpu: '10m', memory: '64Mi' } },

@@ -19,6 +19,8 @@ import { ExecRunner } from './exec-runner.js';
 import { PodWatch } from './pod-watch.js';
 import { resolveScope } from './targets.js';
 import type { PodScope } from '../join/filter.js';
+import { nodeArchitecture } from '../node/arch.js';
+import { chooseImage, noImageMessage, type ImageChoice } from '../node/images.js';
 
 /** One node being traced through its debug pod. */
 export interface NodeSession {
@@ -31,7 +33,10 @@ export interface NodeSession {
 }
 
 export interface ClusterRun {
+  /** The nodes to trace: each has a debug image for its architecture. */
   nodes: string[];
+  /** Nodes that no image fits (one error line each); nothing was created for them. */
+  refused: UserError[];
   podScope: PodScope | null;
   /** Creates the node's debug pod, waits for it, starts its pod watch. */
   openNode(node: string): Promise<NodeSession>;
@@ -51,16 +56,38 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
   };
 
   const podNamespace = opts.namespaces?.[0] ?? contextNamespace(kc);
-  const { nodes, podScope } = await resolveScope(kc, opts, podNamespace, server);
+  const resolved = await resolveScope(kc, opts, podNamespace, server);
+  const { podScope } = resolved;
+  const archOf = new Map<string, string | null>();
   await Promise.all(
-    nodes.map(async (node) => {
+    resolved.nodes.map(async (node) => {
       const nodeObj = await checkNode(kc, node, t, server);
       const ready = nodeObj.status?.conditions?.find((c) => c.type === 'Ready');
       if (ready && ready.status !== 'True') {
         log.warn(`node ${node} is NotReady (${ready.reason ?? 'no reason given'}): its debug pod may not start`);
       }
+      archOf.set(node, nodeArchitecture({ architecture: nodeObj.status?.nodeInfo?.architecture, labels: nodeObj.metadata?.labels }));
     }),
   );
+  // Each node its own image, chosen before anything is created: an image of another architecture
+  // would only fail on the node, after the user waited for it.
+  const images = new Map<string, Extract<ImageChoice, { kind: 'image' }>>();
+  const refused: UserError[] = [];
+  for (const node of resolved.nodes) {
+    const choice = chooseImage(opts.images, archOf.get(node) ?? null);
+    if (choice.kind === 'none') {
+      refused.push(new UserError(noImageMessage(node, choice.arch)));
+      continue;
+    }
+    images.set(node, choice);
+    if (choice.assumed) log.warn(`node ${node} reports no architecture (status.nodeInfo.architecture, label kubernetes.io/arch): assuming ${choice.arch}`);
+  }
+  const nodes = resolved.nodes.filter((n) => images.has(n));
+  if (nodes.length === 0) {
+    if (refused.length === 1) throw refused[0]!;
+    for (const r of refused) log.error(r.message);
+    throw new UserError(`none of the ${refused.length} nodes has a debug image for its architecture: nothing was created`);
+  }
   await checkAccess(kc, requiredPermissions(opts.debugNamespace), t, server);
   if (opts.namespaces) await warnMissingNamespaces(core, opts.namespaces, log, t);
   if (opts.debugNamespace) {
@@ -102,8 +129,9 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
 
   const openNode = async (node: string): Promise<NodeSession> => {
     abortIfInterrupted();
-    const body = debugPodManifest({ node, namespace: debugNamespace, image: opts.image, runId, deadlineSeconds: deadlineSeconds(opts.durationMs, opts.timeoutMs) });
-    log.progress(`creating debug pod ${debugNamespace}/${body.metadata!.name} on ${node} (image ${opts.image})`);
+    const { image, arch } = images.get(node)!;
+    const body = debugPodManifest({ node, namespace: debugNamespace, image, runId, deadlineSeconds: deadlineSeconds(opts.durationMs, opts.timeoutMs) });
+    log.progress(`creating debug pod ${debugNamespace}/${body.metadata!.name} on ${node} (${arch}, image ${image})`);
     const pod = await withTimeout(core.createNamespacedPod({ namespace: debugNamespace, body }), t, 'creating the debug pod').catch((e: unknown) => {
       throw createPodError(e, debugNamespace, server);
     });
@@ -111,7 +139,7 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
     created.pods.push(ref);
     abortIfInterrupted();
 
-    await waitForRunning(core, ref, { timeoutMs: opts.timeoutMs, image: opts.image, log, interrupted, node });
+    await waitForRunning(core, ref, { timeoutMs: opts.timeoutMs, image, arch, log, interrupted, node });
     abortIfInterrupted();
 
     const index = new PodIndex();
@@ -140,7 +168,7 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
     };
   };
 
-  return { nodes, podScope, openNode, cleanup };
+  return { nodes, refused, podScope, openNode, cleanup };
 }
 
 interface Created {

@@ -8,16 +8,47 @@ import { Interrupted, UserError } from '../errors.js';
 
 const POLL_MS = 300;
 const PULL_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
-const START_FAILURES = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError', 'CrashLoopBackOff']);
+const START_FAILURES = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError', 'CrashLoopBackOff', 'StartError']);
 
 export type PodState = { kind: 'running' } | { kind: 'waiting'; what: string } | { kind: 'failed'; error: UserError };
 
+/** The debug image and the node's architecture: what the hints name. */
+export interface ImageFacts {
+  image: string;
+  arch: string;
+}
+
+type Terminated = { reason?: string; message?: string; exitCode?: number };
+
+function describeTerminated(t: Terminated): string {
+  const code = t.exitCode !== undefined ? ` (exit code ${t.exitCode})` : '';
+  const msg = t.message?.trim() ? `: ${t.message.trim().split('\n').slice(-3).join(' / ')}` : '';
+  return `${t.reason ?? 'terminated'}${code}${msg}`;
+}
+
+/**
+ * Why the container does not start, as a hint: a binary of another architecture (`exec format
+ * error`) wants an image for the node's; anything else wants an image that has `sleep` and runs there.
+ */
+function startHint(text: string, f: ImageFacts): string {
+  if (/exec format error/i.test(text)) {
+    return `the image ${f.image} is not built for linux/${f.arch}, the node's architecture: pass --image ${f.arch}=IMAGE with an image for linux/${f.arch} (README "The debug pod image")`;
+  }
+  return `the debug container runs \`sleep\` and must stay up: check that ${f.image} has sleep and runs on linux/${f.arch}, or pass --image ${f.arch}=IMAGE (README "The debug pod image")`;
+}
+
 /** Pure: what a pod's status means for a run that waits for it. */
-export function podState(pod: V1Pod, image: string): PodState {
+export function podState(pod: V1Pod, f: ImageFacts): PodState {
   const ref = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
   const phase = pod.status?.phase ?? 'Pending';
   const cs = pod.status?.containerStatuses?.[0];
   if (phase === 'Running' && cs?.state?.running) return { kind: 'running' };
+  // The container ran and ended (restartPolicy Never): its own reason and message say why.
+  const terminated = cs?.state?.terminated;
+  if (terminated) {
+    const what = describeTerminated(terminated);
+    return { kind: 'failed', error: new UserError(`the debug container of ${ref} did not start: ${what}`, startHint(what, f)) };
+  }
   if (phase === 'Failed' || phase === 'Succeeded') {
     return { kind: 'failed', error: new UserError(`the debug pod ${ref} ended before tracing started (${pod.status?.reason ?? phase}: ${pod.status?.message ?? 'no message'})`) };
   }
@@ -26,19 +57,22 @@ export function podState(pod: V1Pod, image: string): PodState {
     return {
       kind: 'failed',
       error: new UserError(
-        `the node cannot pull the debug image ${image} (${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''})`,
-        'pass --image with an image that contains bpftrace and that the node can pull (e.g. from your registry mirror)',
+        `the node cannot pull the debug image ${f.image} (${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''})`,
+        `pass --image with an image that contains bpftrace and that the node can pull (e.g. from your registry mirror; --image ${f.arch}=IMAGE for the ${f.arch} nodes only)`,
       ),
     };
   }
   if (waiting?.reason && START_FAILURES.has(waiting.reason)) {
-    return { kind: 'failed', error: new UserError(`the debug pod ${ref} cannot start: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`) };
+    // A restarting container keeps what ended its last run in lastState.
+    const last = cs?.lastState?.terminated;
+    const what = `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}${last ? `; last run: ${describeTerminated(last)}` : ''}`;
+    return { kind: 'failed', error: new UserError(`the debug pod ${ref} cannot start: ${what}`, startHint(what, f)) };
   }
   const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
   if (unschedulable?.reason === 'Unschedulable') {
     return { kind: 'failed', error: new UserError(`the debug pod ${ref} cannot be placed on its node: ${unschedulable.message ?? 'Unschedulable'}`) };
   }
-  if (waiting?.reason === 'ContainerCreating') return { kind: 'waiting', what: `pulling image ${image} and starting the debug pod` };
+  if (waiting?.reason === 'ContainerCreating') return { kind: 'waiting', what: `pulling image ${f.image} and starting the debug pod` };
   if (waiting?.reason) return { kind: 'waiting', what: `the debug pod is ${waiting.reason}` };
   return { kind: 'waiting', what: 'waiting for the debug pod to be Running' };
 }
@@ -46,7 +80,7 @@ export function podState(pod: V1Pod, image: string): PodState {
 export async function waitForRunning(
   core: CoreV1Api,
   pod: { namespace: string; name: string },
-  o: { timeoutMs: number; image: string; log: Log; interrupted: Promise<string>; node: string },
+  o: { timeoutMs: number; image: string; arch: string; log: Log; interrupted: Promise<string>; node: string },
 ): Promise<void> {
   const deadline = Date.now() + o.timeoutMs;
   let said = '';
@@ -56,7 +90,7 @@ export async function waitForRunning(
     if (interrupted) throw new Interrupted(interrupted, 'while waiting for the debug pod');
     let state: PodState;
     try {
-      state = podState(await core.readNamespacedPod(pod), o.image);
+      state = podState(await core.readNamespacedPod(pod), o);
     } catch (e) {
       state = { kind: 'waiting', what: `waiting for the debug pod (the API answered: ${(e as Error).message.split('\n')[0]})` };
     }

@@ -142,6 +142,13 @@ describe('namespaces, nodes and pods over REST', () => {
     const node = await core.readNode({ name: 'node-2' });
     expect(node.status?.nodeInfo?.kernelVersion).toBeTruthy();
     expect(node.metadata?.labels).toMatchObject({ zone: 'b', 'kubernetes.io/hostname': 'node-2' });
+    // amd64 on any machine unless told; the architecture labels follow nodeInfo.architecture.
+    expect(node.status?.nodeInfo?.architecture).toBe('amd64');
+    expect(node.metadata?.labels).toMatchObject({ 'kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/arch': 'amd64' });
+    api.addNode('graviton', { nodeInfo: { architecture: 'arm64' } });
+    const arm = await core.readNode({ name: 'graviton' });
+    expect(arm.status?.nodeInfo?.architecture).toBe('arm64');
+    expect(arm.metadata?.labels).toMatchObject({ 'kubernetes.io/arch': 'arm64', 'beta.kubernetes.io/arch': 'arm64' });
     const { code, body } = await statusOf(core.readNode({ name: 'ghost' }));
     expect(code).toBe(404);
     expect(body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'NotFound', message: 'nodes "ghost" not found', code: 404 });
@@ -270,6 +277,48 @@ describe('kubelet', () => {
     api.addNode('sick', { ready: true }); // the node recovers: its pods start
     await waitFor(() => api.getPod('default', 'waits')?.status?.phase === 'Running', 'pod on recovered node running');
     expect(api.getPod('default', 'lost')?.status?.phase).toBe('Pending');
+  });
+
+  it("reports a container that does not start as a kubelet does: terminated (restartPolicy Never) or CrashLoopBackOff, the log in the message only with FallbackToLogsOnError", async () => {
+    await api.close();
+    api = await startApiServer({
+      podStartDelayMs: 50,
+      failingImages: [
+        { image: /^amd64-only\//, reason: 'Error', exitCode: 255, log: 'exec /usr/bin/sleep: exec format error' },
+        { image: 'no-sleep:1', reason: 'StartError', exitCode: 128, message: 'failed to create containerd task: exec: "sleep": executable file not found in $PATH: unknown' },
+      ],
+    });
+    api.addNode('node-1', { nodeInfo: { architecture: 'arm64' }, labels: { 'kubernetes.io/arch': 'arm64' } });
+    kc.loadFromFile(api.kubeconfigPath);
+    core = kc.makeApiClient(CoreV1Api);
+    const c = (image: string, fallback: boolean) => [{ name: 'main', image, ...(fallback ? { terminationMessagePolicy: 'FallbackToLogsOnError' } : {}) }];
+    await core.createNamespacedPod({ namespace: 'default', body: podSpec('never-log', { restartPolicy: 'Never', containers: c('amd64-only/bt:1', true) }) });
+    await core.createNamespacedPod({ namespace: 'default', body: podSpec('never-nolog', { restartPolicy: 'Never', containers: c('amd64-only/bt:1', false) }) });
+    await core.createNamespacedPod({ namespace: 'default', body: podSpec('never-start', { restartPolicy: 'Never', containers: c('no-sleep:1', false) }) });
+    await core.createNamespacedPod({ namespace: 'default', body: podSpec('always', { containers: c('amd64-only/bt:1', true) }) });
+    await core.createNamespacedPod({ namespace: 'default', body: podSpec('fine', { restartPolicy: 'Never', containers: c('busybox', true) }) });
+    const read = (name: string) => core.readNamespacedPod({ namespace: 'default', name });
+    // Each pod starts on its own timer: wait until the kubelet has been through every one.
+    for (const name of ['never-log', 'never-nolog', 'never-start']) await waitFor(async () => (await read(name)).status?.phase === 'Failed', `${name} Failed`);
+    await waitFor(async () => (await read('always')).status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff', 'always in CrashLoopBackOff');
+
+    const neverLog = (await read('never-log')).status!;
+    expect(neverLog.containerStatuses?.[0]?.state?.terminated).toMatchObject({ reason: 'Error', exitCode: 255, message: 'exec /usr/bin/sleep: exec format error' });
+    expect(neverLog.containerStatuses?.[0]?.ready).toBe(false);
+    const neverNoLog = (await read('never-nolog')).status!;
+    expect(neverNoLog.phase).toBe('Failed');
+    expect(neverNoLog.containerStatuses?.[0]?.state?.terminated).toMatchObject({ reason: 'Error', exitCode: 255 });
+    expect(neverNoLog.containerStatuses?.[0]?.state?.terminated?.message).toBeUndefined();
+    expect((await read('never-start')).status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ reason: 'StartError', exitCode: 128, message: expect.stringMatching(/executable file not found/) });
+    const always = (await read('always')).status!;
+    expect(always.phase).toBe('Running');
+    expect(always.containerStatuses?.[0]).toMatchObject({
+      restartCount: 1,
+      state: { waiting: { reason: 'CrashLoopBackOff', message: expect.stringMatching(/^back-off 10s restarting failed container=main pod=always_default/) } },
+      lastState: { terminated: { reason: 'Error', exitCode: 255, message: 'exec /usr/bin/sleep: exec format error' } },
+    });
+    expect(always.conditions?.find((x) => x.type === 'Ready')?.status).toBe('False');
+    await runningPod('default', 'fine');
   });
 });
 

@@ -15,13 +15,13 @@ import type { V1DaemonSet, V1Deployment, V1Job, V1Pod, V1ReplicaSet, V1StatefulS
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { arch, release, tmpdir } from 'node:os';
+import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccessControl } from './access.js';
 import { KUBERNETES_VERSION } from './discovery.js';
 import { ExecServer } from './exec.js';
 import { FaultInjector, type RequestMatcher } from './faults.js';
-import { Kubelet, type ExecProcessInfo } from './kubelet.js';
+import { Kubelet, type ExecProcessInfo, type StartFailure } from './kubelet.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { generateJobSelector, namespaces as namespaceDef, workloadDef, workloadResources, type ResourceDef } from './resources.js';
 import { deleteNamespace } from './rest.js';
@@ -30,7 +30,7 @@ import { Store } from './store.js';
 import { jsonClone, timestamp, type Condition, type Namespace, type Node, type NodeInfo, type Pod, type WorkloadObject } from './types.js';
 import { WatchHub } from './watch.js';
 
-export type { ExecProcessInfo } from './kubelet.js';
+export type { ExecProcessInfo, StartFailure } from './kubelet.js';
 export type { RequestRecord } from './server.js';
 export type { RequestMatcher } from './faults.js';
 export type * from './types.js';
@@ -40,6 +40,12 @@ export interface ApiServerOptions {
   podStartDelayMs?: number;
   /** Images that fail to pull (ErrImagePull, then ImagePullBackOff): exact strings or patterns. */
   badImages?: ReadonlyArray<string | RegExp>;
+  /**
+   * Images that pull but whose containers do not start, with the reason and message the kubelet
+   * reports (e.g. an amd64-only image on an arm64 node: reason "Error", log "exec /usr/bin/sleep:
+   * exec format error"). See StartFailure.
+   */
+  failingImages?: ReadonlyArray<StartFailure>;
   /** How many change events watches can resume from. Default 1000. */
   historyLimit?: number;
   /** Bookmark period for watches with allowWatchBookmarks=true (0 = never). Default 15000. */
@@ -60,7 +66,10 @@ export interface AddNodeOptions {
   /** Default true. A NotReady node's kubelet does not start pods. */
   ready?: boolean;
   labels?: Record<string, string>;
-  /** Overrides of status.nodeInfo (kernelVersion defaults to this machine's). */
+  /**
+   * Overrides of status.nodeInfo (kernelVersion defaults to this machine's; architecture to amd64,
+   * whatever this machine is, and the kubernetes.io/arch labels follow it unless labels say otherwise).
+   */
   nodeInfo?: NodeInfo;
   /** Default 127.0.0.1: the node is this machine. */
   internalIP?: string;
@@ -174,7 +183,11 @@ function nodeReadyCondition(ready: boolean, now: string): Condition {
 
 function newNode(name: string, opts: AddNodeOptions): Node {
   const now = timestamp();
-  const goArch = arch() === 'x64' ? 'amd64' : arch();
+  // amd64 unless the test says otherwise (nodeInfo.architecture and the kubernetes.io/arch label), on
+  // any machine: the stand-in never pulls an image and its "containers" are this machine's processes,
+  // so a node's architecture only decides which image a client asks for — and amd64 is the one
+  // trace-exec has a default image for, so tests that do not care run the same on an arm64 machine.
+  const goArch = opts.nodeInfo?.architecture || 'amd64';
   const ip = opts.internalIP ?? '127.0.0.1';
   const pressure = (type: string, reason: string, message: string): Condition => ({
     type,
@@ -247,6 +260,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const kubelet = new Kubelet(store, {
     podStartDelayMs: opts.podStartDelayMs ?? 300,
     badImages: opts.badImages ?? [],
+    failingImages: opts.failingImages ?? [],
     killGraceMs: opts.killGraceMs ?? 2000,
     ...(opts.containerCgroup ? { containerCgroup: opts.containerCgroup } : {}),
   });

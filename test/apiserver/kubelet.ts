@@ -1,7 +1,8 @@
 /**
  * The kubelet of every node at once. It drives the lifecycle of pods created through the API
- * (Pending/ContainerCreating → Running, or ErrImagePull → ImagePullBackOff for bad images; nothing while
- * the node is missing or NotReady), enforces spec.activeDeadlineSeconds, and owns the processes that
+ * (Pending/ContainerCreating → Running, or ErrImagePull → ImagePullBackOff for bad images, or a
+ * container that does not start for failing images; nothing while the node is missing or NotReady),
+ * enforces spec.activeDeadlineSeconds, and owns the processes that
  * execs start: they are real processes on this machine, and like processes in a container they outlive
  * the exec connection and die with the pod.
  */
@@ -10,6 +11,27 @@ import { normalizeImage } from './resources.js';
 import { groupAlive, killGroup, spawnGroup, stopGroup, type GroupProcess } from './processes.js';
 import type { Store, StoreEvent } from './store.js';
 import { timestamp, type Condition, type Container, type ContainerStatus, type Node, type Pod, type PodStatus } from './types.js';
+
+/**
+ * A container whose image pulls but whose process does not start or stay up — an image built for
+ * another architecture (`exec format error`), a missing entrypoint. The kubelet reports it as a real
+ * one does: with restartPolicy Never the container is terminated and the pod Failed; otherwise the
+ * container waits in CrashLoopBackOff with the failed run in lastState (the pod stays Running).
+ */
+export interface StartFailure {
+  /** Images it applies to: an exact image string (as written or normalized) or a pattern. */
+  image: string | RegExp;
+  /** state.terminated.reason: "Error" (the process ran and failed), "StartError" (the runtime could not start it). */
+  reason: string;
+  exitCode: number;
+  /** The runtime's own message: always in the status (StartError's "failed to create containerd task: …"). */
+  message?: string;
+  /**
+   * What the process wrote before it ended ("exec /usr/bin/sleep: exec format error"): in the status
+   * only when the container has terminationMessagePolicy FallbackToLogsOnError, as with a real kubelet.
+   */
+  log?: string;
+}
 
 export interface KubeletOptions {
   /** How long "pulling and starting containers" takes. */
@@ -25,6 +47,8 @@ export interface KubeletOptions {
    * of that pod, as on a real node. Removing the cgroups is the caller's (after close()).
    */
   containerCgroup?: (podUid: string, containerId: string) => string[];
+  /** Images that pull but whose containers do not start (first match wins). */
+  failingImages: ReadonlyArray<StartFailure>;
 }
 
 export interface ExecProcessInfo {
@@ -251,6 +275,11 @@ export class Kubelet {
     return this.opts.badImages.some((b) => (typeof b === 'string' ? b === image || normalizeImage(b) === normalizeImage(image) : b.test(image)));
   }
 
+  private startFailure(image: string | undefined): StartFailure | undefined {
+    if (!image) return undefined;
+    return this.opts.failingImages.find((f) => (typeof f.image === 'string' ? f.image === image || normalizeImage(f.image) === normalizeImage(image) : f.image.test(image)));
+  }
+
   private startContainers(ns: string, name: string, uid: string): void {
     const pod = this.store.get('pods', ns, name) as Pod | undefined;
     if (pod?.metadata.uid !== uid || pod.status?.phase !== 'Pending') return;
@@ -259,6 +288,10 @@ export class Kubelet {
     if (all.some((c) => this.isBadImage(c.image))) {
       this.failPulls(ns, name, uid, 'ErrImagePull');
       this.schedule(uid, this.opts.podStartDelayMs, () => this.failPulls(ns, name, uid, 'ImagePullBackOff'));
+      return;
+    }
+    if ((spec.containers ?? []).some((c) => this.startFailure(c.image))) {
+      this.failStarts(ns, name, uid);
       return;
     }
     const hostIP = pod.status?.hostIP ?? '127.0.0.1';
@@ -310,6 +343,41 @@ export class Kubelet {
         state: { running: { startedAt: now } },
         lastState: {},
       }));
+      return status;
+    });
+  }
+
+  /** Regular containers with a failing image end at once; the others run (init containers are not covered). */
+  private failStarts(ns: string, name: string, uid: string): void {
+    this.updateStatus(ns, name, uid, (p) => {
+      const now = timestamp();
+      const status: PodStatus = p.status ?? {};
+      const never = p.spec?.['restartPolicy'] === 'Never';
+      let running = 0;
+      status.containerStatuses = (p.spec?.containers ?? []).map((c) => {
+        const base = { name: c.name, image: normalizeImage(c.image ?? ''), imageID: `${normalizeImage(c.image ?? '').replace(/:[^:/]+$/, '')}@sha256:${randomBytes(32).toString('hex')}` };
+        const failure = this.startFailure(c.image);
+        const id = containerId();
+        if (!failure) {
+          running++;
+          return { ...base, containerID: id, ready: true, started: true, restartCount: 0, state: { running: { startedAt: now } }, lastState: {} };
+        }
+        const message = failure.message ?? (c['terminationMessagePolicy'] === 'FallbackToLogsOnError' ? failure.log : undefined);
+        const terminated = { exitCode: failure.exitCode, reason: failure.reason, ...(message ? { message } : {}), startedAt: now, finishedAt: now, containerID: id };
+        if (never) return { ...base, containerID: id, ready: false, started: false, restartCount: 0, state: { terminated }, lastState: {} };
+        const backOff = `back-off 10s restarting failed container=${c.name} pod=${name}_${ns}(${uid})`;
+        return { ...base, containerID: id, ready: false, started: false, restartCount: 1, state: { waiting: { reason: 'CrashLoopBackOff', message: backOff } }, lastState: { terminated } };
+      });
+      status.phase = never && running === 0 ? 'Failed' : 'Running';
+      const unready = (p.spec?.containers ?? []).filter((c) => this.startFailure(c.image)).map((c) => c.name);
+      const notReady = `containers with unready status: [${unready.join(' ')}]`;
+      status.conditions = [
+        condition('PodReadyToStartContainers', true),
+        condition('Initialized', true),
+        condition('Ready', false, 'ContainersNotReady', notReady),
+        condition('ContainersReady', false, 'ContainersNotReady', notReady),
+        condition('PodScheduled', true),
+      ];
       return status;
     });
   }

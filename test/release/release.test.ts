@@ -18,7 +18,7 @@ import { BASE_URL, buildRelease, extract, kubectlDescribe, kubectlMinor, ROOT, r
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const ARCHIVE = { linux: `trace-exec_v${VERSION}_linux_amd64.tar.gz`, darwin: `trace-exec_v${VERSION}_darwin_amd64.tar.gz` };
-const VERSION_TEXT = new RegExp(`^trace-exec ${VERSION.replaceAll('.', '\\.')}\\ncommit: ([0-9a-f]{4,40}|unknown)\\ndefault image: \\S+:\\S+\\n$`);
+const VERSION_TEXT = new RegExp(`^trace-exec ${VERSION.replaceAll('.', '\\.')}\\ncommit: ([0-9a-f]{4,40}|unknown)\\ndefault image: amd64=\\S+:\\S+ \\(other architectures: none, give --image ARCH=IMAGE\\)\\n$`);
 const k = kernelDescribe();
 const kube = kubectlDescribe();
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
