@@ -90,12 +90,16 @@ export function placement(quote: string): Placement {
   return { v2: null, v1: null, either: path };
 }
 
-/** The path relative to its hierarchy root, as the kernel test creates it (`..` components dropped). */
-export function hierarchyPath(quote: string): { path: string; hierarchies: ('v1' | 'v2')[] } {
+/**
+ * The paths relative to each hierarchy root that the kernel test creates (`..` components of a
+ * cgroup namespace dropped). A quote that shows one hierarchy only gets the same path in the other,
+ * as a systemd host shows it in both; '' when the quote has no path below the root.
+ */
+export function samplePaths(quote: string): { v2: string; v1: string } {
   const p = placement(quote);
-  const clean = (s: string) => s.split('/').filter((c) => c !== '' && c !== '..').join('/');
-  if (p.either !== null) return { path: clean(p.either), hierarchies: ['v1', 'v2'] };
-  if (p.v2 !== null && p.v1 !== null && clean(p.v2) === clean(p.v1)) return { path: clean(p.v2), hierarchies: ['v1', 'v2'] };
-  if (p.v2 !== null && clean(p.v2) !== '') return { path: clean(p.v2), hierarchies: ['v2'] };
-  return { path: clean(p.v1 ?? ''), hierarchies: ['v1'] };
+  const clean = (s: string | null) => (s ?? '').split('/').filter((c) => c !== '' && c !== '..').join('/');
+  if (p.either !== null) return { v2: clean(p.either), v1: clean(p.either) };
+  const v2 = clean(p.v2);
+  const v1 = clean(p.v1);
+  return { v2: v2 || v1, v1: v1 || v2 };
 }
