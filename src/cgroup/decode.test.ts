@@ -231,6 +231,66 @@ describe('decodeCgroupPath', () => {
     ]);
   });
 
+  describe('runtime notation <slice>:<prefix>:<id> created literally as one directory (runc/runsc with cgroupfs)', () => {
+    table([
+      {
+        layout: 'below containerd.service: read as <slice>/<prefix>-<id>.scope',
+        path: `/system.slice/containerd.service/kubepods-besteffort-pod${UID_}.slice:cri-containerd:${ID}`,
+        expected: pod({ qos: 'besteffort', runtime: 'containerd' }),
+      },
+      {
+        layout: 'at the root (controllers containerd.service does not hold), guaranteed',
+        path: `/kubepods-pod${UID_}.slice:cri-containerd:${ID}`,
+        expected: pod({ qos: 'guaranteed', runtime: 'containerd' }),
+      },
+      {
+        layout: 'CRI-O prefix, with a kubelet cgroup-root prefix in the slice name',
+        path: `/kubelet-kubepods-burstable-pod${UID_}.slice:crio:${ID}`,
+        expected: pod({ runtime: 'crio' }),
+      },
+      {
+        layout: 'a sub-cgroup below it is still that container',
+        path: `/system.slice/containerd.service/kubepods-burstable-pod${UID_}.slice:cri-containerd:${ID}/container`,
+        expected: pod({ runtime: 'containerd' }),
+      },
+      {
+        layout: 'id cut short: the pod without a container',
+        path: `/kubepods-burstable-pod${UID_}.slice:cri-containerd:${ID.slice(1)}`,
+        expected: podOnly(),
+      },
+      {
+        layout: 'uid cut short: not a pod, and not a host unit',
+        path: `/system.slice/containerd.service/kubepods-burstable-pod${UID_.slice(1)}.slice:cri-containerd:${ID}`,
+        expected: host(null),
+      },
+    ]);
+  });
+
+  describe('more leaves and helpers', () => {
+    table([
+      {
+        layout: 'containerd leaf without .scope (cgroupfs runc under a systemd kubelet)',
+        path: `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID_}.slice/cri-containerd-${ID}`,
+        expected: pod({ runtime: 'containerd' }),
+      },
+      {
+        layout: 'Kata sandbox cgroup kata_<id>: a helper of the pod, with the sandbox id',
+        path: `/kubepods/burstable/pod${UID}/kata_${ID}`,
+        expected: podOnly({ helper: 'kata', helperFor: ID }),
+      },
+      {
+        layout: 'Kata overhead cgroup outside the pod: host',
+        path: `/kata_overhead/${ID}`,
+        expected: host(null),
+      },
+      {
+        layout: 'a pod uid the decoder cannot place (Kubernetes 1.5 BestEffort.slice) is never a host unit',
+        path: `/system.slice/docker.service/BestEffort.slice/BestEffort-pod${UID_}.slice/${ID}`,
+        expected: host(null),
+      },
+    ]);
+  });
+
   describe('host processes: the innermost systemd unit', () => {
     table([
       { layout: 'sshd', path: '/system.slice/sshd.service', expected: host('sshd.service') },

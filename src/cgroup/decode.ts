@@ -18,6 +18,8 @@ interface PodSlot {
   podUid: string;
   staticPod: boolean;
   qos: Qos;
+  /** The container, when the pod's component names it too (the runtime notation below). */
+  leaf?: string;
 }
 
 /** A fresh object each time: callers own what they get back. */
@@ -40,25 +42,45 @@ const UUID_UNDERSCORED = /^[0-9a-f]{8}_[0-9a-f]{4}_[0-9a-f]{4}_[0-9a-f]{4}_[0-9a
 const SYSTEMD_POD_SHAPE = /(?:^|-)kubepods-(?:(?:besteffort|burstable)-)?pod/;
 const SYSTEMD_POD = /^(?:.+-)?kubepods-(?:(besteffort|burstable)-)?pod([^-/]+)\.slice$/;
 
+/**
+ * A runtime given a systemd cgroupsPath (`<slice>:<prefix>:<id>`) that it does not convert — runc or
+ * runsc with the cgroupfs driver — creates that string as ONE directory, below its own cgroup
+ * (`system.slice/containerd.service/kubepods-besteffort-pod<uid_>.slice:cri-containerd:<id>`) or at
+ * the root. The systemd driver would have made it `<slice>/<prefix>-<id>.scope`, so the notation is
+ * read as exactly that: the slice part as the pod, `<prefix>-<id>.scope` as its leaf.
+ */
+const RUNTIME_NOTATION = /^([^:]+\.slice):([a-z][a-z-]*):([^:]+)$/;
+
 /** cgroupfs driver pod directory: `pod<uid>` below `kubepods/<qos>` or directly below `kubepods`. */
 const CGROUPFS_POD = /^pod(.*)$/;
 const CGROUPFS_QOS = /^(besteffort|burstable)$/;
 
 /** Any component of the kubelet's tree; used to refuse reading container scopes as host units. */
 const KUBEPODS_TREE = /(?:^|-)kubepods(?:[.-]|$)/;
+/**
+ * A pod uid anywhere in a component (`BestEffort-pod<uid_>.slice` of Kubernetes 1.5, a runtime's
+ * misencoded slice): a pod's cgroup the decoder cannot read. Never passed off as a host unit.
+ */
+const POD_UID_ANYWHERE = /pod[0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12}/;
 
 /** Container leaves directly below the pod cgroup, per runtime and driver. */
 const CONTAINER_LEAVES: ReadonlyArray<{ pattern: RegExp; runtime: Runtime }> = [
   { pattern: new RegExp(`^crio-(${HEX64})\\.scope$`), runtime: 'crio' }, // systemd
   { pattern: new RegExp(`^crio-(${HEX64})$`), runtime: 'crio' }, // cgroupfs
   { pattern: new RegExp(`^cri-containerd-(${HEX64})\\.scope$`), runtime: 'containerd' },
+  { pattern: new RegExp(`^cri-containerd-(${HEX64})$`), runtime: 'containerd' }, // cgroupfs runc under a systemd kubelet
   { pattern: new RegExp(`^docker-(${HEX64})\\.scope$`), runtime: 'docker' },
   // cgroupfs containerd / docker name the leaf by the bare id: the runtime cannot be told.
   { pattern: new RegExp(`^(${HEX64})$`), runtime: null },
 ];
 
-/** CRI-O's conmon runs beside the container, in its own scope (or directory with cgroupfs). */
-const CONMON_LEAF = new RegExp(`^crio-conmon-(${HEX64})(?:\\.scope)?$`);
+/** Runtime helpers beside the containers: not a container, but the id of the one they serve. */
+const HELPER_LEAVES: ReadonlyArray<{ pattern: RegExp; helper: NonNullable<PodIdentity['helper']>; runtime: Runtime }> = [
+  // CRI-O's conmon, in its own scope (or directory with cgroupfs).
+  { pattern: new RegExp(`^crio-conmon-(${HEX64})(?:\\.scope)?$`), helper: 'conmon', runtime: 'crio' },
+  // Kata's shim and VMM (host side; the workload runs in the guest), named after the sandbox.
+  { pattern: new RegExp(`^kata_(${HEX64})$`), helper: 'kata', runtime: null },
+];
 
 const SERVICE_OR_SCOPE = /^[\w:.\\@-]+\.(?:service|scope)$/;
 const OTHER_UNIT = /^[\w:.\\@-]+\.(?:socket|mount|swap|slice)$/;
@@ -80,12 +102,16 @@ function podUidFrom(raw: string, dashed: RegExp): { podUid: string; staticPod: b
 type SlotResult = PodSlot | 'damaged' | null;
 
 function systemdPodAt(parts: readonly string[], index: number): SlotResult {
-  const name = parts[index] ?? '';
-  if (!SYSTEMD_POD_SHAPE.test(name)) return null;
+  const component = parts[index] ?? '';
+  if (!SYSTEMD_POD_SHAPE.test(component)) return null;
+  const notation = component.includes(':') ? RUNTIME_NOTATION.exec(component) : null;
+  const name = notation ? (notation[1] ?? '') : component;
   const match = SYSTEMD_POD.exec(name);
   const uid = match ? podUidFrom(match[2] ?? '', UUID_UNDERSCORED) : null;
   if (!match || !uid) return 'damaged';
-  return { index, ...uid, qos: (match[1] as Qos | undefined) ?? 'guaranteed' };
+  const slot: PodSlot = { index, ...uid, qos: (match[1] as Qos | undefined) ?? 'guaranteed' };
+  if (notation) slot.leaf = `${notation[2]}-${notation[3]}.scope`;
+  return slot;
 }
 
 function cgroupfsPodAt(parts: readonly string[], index: number): SlotResult {
@@ -121,9 +147,9 @@ function decodeLeaf(leaf: string | undefined): LeafIdentity {
   // No leaf, a damaged leaf or an unknown one: the pod is certain, the container is not.
   const none = { containerId: null, runtime: null, helper: null } as const;
   if (leaf === undefined) return none;
-  const conmon = CONMON_LEAF.exec(leaf);
-  if (conmon) {
-    return { containerId: null, runtime: 'crio', helper: 'conmon', helperFor: conmon[1] ?? '' };
+  for (const { pattern, helper, runtime } of HELPER_LEAVES) {
+    const match = pattern.exec(leaf);
+    if (match) return { containerId: null, runtime, helper, helperFor: match[1] ?? '' };
   }
   for (const { pattern, runtime } of CONTAINER_LEAVES) {
     const match = pattern.exec(leaf);
@@ -152,7 +178,7 @@ export function decodeCgroupPath(path: string): CgroupIdentity {
   if (pod === 'damaged') return hostUnknown();
   if (pod === null) {
     // Same reason: inside the kubelet's tree without an intact pod, nothing here is a host unit.
-    if (parts.some((c) => KUBEPODS_TREE.test(c))) return hostUnknown();
+    if (parts.some((c) => KUBEPODS_TREE.test(c) || POD_UID_ANYWHERE.test(c))) return hostUnknown();
     return { kind: 'host', unit: hostUnit(parts) };
   }
   return {
@@ -160,7 +186,7 @@ export function decodeCgroupPath(path: string): CgroupIdentity {
     podUid: pod.podUid,
     staticPod: pod.staticPod,
     qos: pod.qos,
-    ...decodeLeaf(parts[pod.index + 1]),
+    ...decodeLeaf(pod.leaf ?? parts[pod.index + 1]),
   };
 }
 

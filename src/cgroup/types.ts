@@ -15,10 +15,13 @@ export type CgroupIdentity =
       runtime: 'crio' | 'containerd' | 'docker' | null;
       /** besteffort | burstable | guaranteed */
       qos: 'besteffort' | 'burstable' | 'guaranteed';
-      /** 'conmon' when the leaf is a runtime helper scope (crio-conmon-<id>.scope), else null. */
-      helper: 'conmon' | null;
       /**
-       * For a helper: the 64-hex id of the container it serves (crio-conmon-<id>), so the exec can
+       * A runtime helper's cgroup beside the containers, else null: 'conmon' (crio-conmon-<id>.scope)
+       * or 'kata' (kata_<sandbox id>: the Kata shim and VMM on the host).
+       */
+      helper: 'conmon' | 'kata' | null;
+      /**
+       * For a helper: the 64-hex id of the container or sandbox it serves, so the exec can
        * still be shown next to that container. Absent when helper is null. Optional so that
        * identities built elsewhere (fixtures, other decoders) need not spell it out.
        */

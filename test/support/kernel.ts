@@ -107,16 +107,17 @@ export class TestCgroup {
 }
 
 /**
- * Starts `sh` that waits for a line on stdin, then execs argv: the test moves it into a cgroup in
- * between, so the exec happens inside that cgroup. Resolves when the exec'd program has exited.
+ * Starts `sh` that waits for a line on stdin, then execs argv: the test moves it into a cgroup (or
+ * one per hierarchy) in between, so the exec happens inside that cgroup. Resolves when the exec'd program has exited.
  */
-export async function execIn(cg: TestCgroup | null, argv: string[]): Promise<number> {
+export async function execIn(cg: TestCgroup | readonly TestCgroup[] | null, argv: string[]): Promise<number> {
   const child: ChildProcess = spawn('sh', ['-c', 'read _ && exec "$@"', 'sh', ...argv], { stdio: ['pipe', 'ignore', 'ignore'] });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', () => resolve());
     child.once('error', reject);
   });
-  cg?.moveIn(child.pid!);
+  // Several cgroups: one per hierarchy, for a process whose v1 and v2 paths differ.
+  for (const c of cg === null ? [] : Array.isArray(cg) ? cg : [cg]) c.moveIn(child.pid!);
   const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? -1)));
   child.stdin!.end('go\n');
   return exited;
