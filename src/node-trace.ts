@@ -29,6 +29,8 @@ export interface NodeTraceParts {
   node: string;
   runner: NodeRunner;
   index: PodIndex | null;
+  /** The index holds a whole cluster's pods (--local with a cluster): each exec's node is its pod's. */
+  nodeFromPod?: boolean;
   onPodsChanged?(cb: () => void): void;
   onFailure?(cb: (message: string) => void): void;
 }
@@ -84,7 +86,7 @@ export class NodeTrace {
     log.debug(
       `${node}: bpftrace ${rendered.bpftrace.join('.')}, kernel ${facts.kernelRelease}, cgroup v2: ${rendered.v2 ? 'yes' : 'no'}, v1 controller: ${rendered.v1Controller ?? 'none'}`,
     );
-    const joiner = new Joiner(index, { node });
+    const joiner = new Joiner(index, { node, nodeFromPod: this.parts.nodeFromPod ?? false });
     this.joiner = joiner;
     const table = this.hooks.ancestry ? new ProcessTable() : null;
     const chains = new Map<ExecEvent, Ancestor[]>();

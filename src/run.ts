@@ -15,6 +15,7 @@ import type { AttributedEvent } from './join/types.js';
 import { createPrinter, Summary } from './output/index.js';
 import { writeFileSync } from 'node:fs';
 import { openCluster, type ClusterRun } from './kube/session.js';
+import { openClusterPods, type ClusterPods } from './kube/cluster-pods.js';
 
 export interface Io {
   /** Writes one line of data to stdout. */
@@ -69,6 +70,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
   const traces: NodeTrace[] = [];
   const failures: UserError[] = [];
   let result: RunResult | undefined;
+  let localPods: ClusterPods | null = null;
 
   try {
     let nodes: string[];
@@ -76,6 +78,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
       const why = whyLocalCannotTrace(process.getuid?.() ?? null, process.env.PATH);
       if (why) throw new UserError(why);
       nodes = [hostname()];
+      if (opts.scope.cluster) localPods = await openClusterPods(opts.kubeconfig, opts.context, log);
     } else {
       cluster = await openCluster(opts, log, io.interrupted);
       nodes = cluster.nodes;
@@ -92,7 +95,8 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     }
     totals.nodes = nodes.length + failures.length;
 
-    const printer = createPrinter(opts.output, { write: io.out, width: io.width, nodes: nodes.length > 1, ancestry: opts.ancestry });
+    // A nested cluster's execs come from several nodes of one kernel: NODE is worth a column.
+    const printer = createPrinter(opts.output, { write: io.out, width: io.width, nodes: nodes.length > 1 || localPods !== null, ancestry: opts.ancestry });
     const digest = opts.summaryTo ? new Summary() : null;
     const keep = makeFilter(opts.namespaces, opts.filters, cluster?.podScope ?? null);
     const selfPid = opts.scope.kind === 'local' ? process.pid : null;
@@ -128,7 +132,9 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     const startOne = async (): Promise<void> => {
       for (let node = queue.shift(); node !== undefined && stopReason === null; node = queue.shift()) {
         try {
-          const parts: NodeTraceParts = cluster ? await cluster.openNode(node) : { node, runner: new LocalRunner(), index: null };
+          const parts: NodeTraceParts = cluster
+            ? await cluster.openNode(node)
+            : { node, runner: new LocalRunner(), index: localPods?.index ?? null, nodeFromPod: localPods !== null, onPodsChanged: (cb) => localPods?.onChange(cb) };
           const trace = new NodeTrace(parts, hooks);
           traces.push(trace);
           await trace.start();
@@ -183,6 +189,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     result = { totals, reason: e.why, cleanedUp: true, failures: [], writeFailures: [] };
   } finally {
     await Promise.all(traces.map((t) => t.stop()));
+    localPods?.stop();
     if (cluster && !(await cluster.cleanup()) && result) result.cleanedUp = false;
   }
   return result;

@@ -126,7 +126,9 @@ describe('buildOptions', () => {
       [{ targets: ['nodes/worker-2'] }, { kind: 'targets', targets: [{ kind: 'node', name: 'worker-2' }] }],
       [{ targets: ['node/a', 'node/b'] }, { kind: 'targets', targets: [{ kind: 'node', name: 'a' }, { kind: 'node', name: 'b' }] }],
       [{ targets: ['pod/x', 'deploy/y'] }, { kind: 'targets', targets: [{ kind: 'pod', name: 'x' }, { kind: 'workload', workload: 'deployment', name: 'y' }] }],
-      [{ targets: [], local: true }, { kind: 'local' }],
+      [{ targets: [], local: true }, { kind: 'local', cluster: false }],
+      [{ targets: [], local: true, kubeconfig: '/k' }, { kind: 'local', cluster: true }],
+      [{ targets: [], local: true, context: 'kind-kind' }, { kind: 'local', cluster: true }],
       [{ targets: [], allNodes: true }, { kind: 'all-nodes' }],
       [{ targets: [], nodeSelector: 'node-role.kubernetes.io/worker=' }, { kind: 'node-selector', selector: 'node-role.kubernetes.io/worker=' }],
     ])('%j → %j', (raw, scope) => {

@@ -18,7 +18,8 @@ export type Target =
 
 /** Where to trace: this machine, named targets, nodes by label, or every node. */
 export type Scope =
-  | { kind: 'local' }
+  /** cluster: --kubeconfig or --context was given too: join with that cluster's pods (nested clusters). */
+  | { kind: 'local'; cluster: boolean }
   | { kind: 'targets'; targets: readonly Target[] }
   | { kind: 'node-selector'; selector: string }
   | { kind: 'all-nodes' };
@@ -147,7 +148,7 @@ export function buildOptions(raw: RawArgs): Options {
   if (ways.length > 1) throw new UsageError(`${ways.join(' and ')} cannot be used together: pick one way to choose what to trace`);
   let scope: Scope;
   if (raw.local) {
-    scope = { kind: 'local' };
+    scope = { kind: 'local', cluster: raw.kubeconfig !== undefined || raw.context !== undefined };
   } else if (raw.allNodes) {
     scope = { kind: 'all-nodes' };
   } else if (raw.nodeSelector !== undefined) {

@@ -11,6 +11,11 @@ import type { PodIndex } from './pod-index.js';
 
 export interface JoinerOptions {
   node: string;
+  /**
+   * The index holds the pods of several nodes (--local on a machine that hosts a nested cluster such
+   * as kind): an exec of a known pod gets that pod's spec.nodeName as its node, others `node`.
+   */
+  nodeFromPod?: boolean;
   /** How long an event waits for its pod or container record. */
   graceMs?: number;
   /** Upper bound on held events; the oldest are released early beyond it. */
@@ -102,7 +107,7 @@ export class Joiner {
     // One object literal per exec, always with the same fields in the same order (one shape for V8).
     return {
       event: e,
-      node: this.opts.node,
+      node: (this.opts.nodeFromPod && pod?.nodeName) || this.opts.node,
       identity,
       namespace: pod?.namespace ?? null,
       pod: pod?.name ?? null,

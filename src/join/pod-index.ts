@@ -20,6 +20,8 @@ export interface PodRecord {
   /** For -l and workload targets. */
   labels?: Readonly<Record<string, string>>;
   containers: ContainerRecord[];
+  /** spec.nodeName: the node of an exec when one trace sees several nodes (--local with a cluster). */
+  nodeName?: string | null;
 }
 
 export interface PodIndexOptions {

@@ -1,5 +1,5 @@
 /**
- * The node's pods, kept current: list with fieldSelector spec.nodeName=NODE, then watch from the
+ * The node's pods (or the cluster's), kept current: list with fieldSelector spec.nodeName=NODE, then watch from the
  * list's resourceVersion. The watch is restarted when it ends or fails (real API servers close
  * quiet watches), and re-listed on 410 Gone. Pods go into a PodIndex as plain PodRecords.
  */
@@ -29,6 +29,7 @@ export function podRecord(pod: V1Pod): PodRecord | null {
     mirrorHash: pod.metadata?.annotations?.['kubernetes.io/config.mirror'] ?? null,
     labels: pod.metadata?.labels ?? {},
     containers,
+    nodeName: pod.spec?.nodeName ?? null,
   };
 }
 
@@ -43,7 +44,8 @@ export class PodWatch {
 
   constructor(
     private readonly kc: KubeConfig,
-    private readonly node: string,
+    /** The node whose pods to follow; null for every pod of the cluster (--local with a cluster). */
+    private readonly node: string | null,
     private readonly index: PodIndex,
     private readonly log: Log,
   ) {}
@@ -71,7 +73,7 @@ export class PodWatch {
 
   private async list(): Promise<void> {
     const core = this.kc.makeApiClient(CoreV1Api);
-    const list = await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${this.node}` });
+    const list = await core.listPodForAllNamespaces(this.node === null ? {} : { fieldSelector: `spec.nodeName=${this.node}` });
     this.resourceVersion = list.metadata?.resourceVersion ?? '';
     this.index.replaceAll(list.items.map(podRecord).filter((p): p is PodRecord => p !== null), Date.now());
     this.changed();
@@ -87,7 +89,7 @@ export class PodWatch {
     try {
       this.abort = await new Watch(this.kc).watch(
         '/api/v1/pods',
-        { fieldSelector: `spec.nodeName=${this.node}`, resourceVersion: this.resourceVersion, allowWatchBookmarks: true },
+        { ...(this.node === null ? {} : { fieldSelector: `spec.nodeName=${this.node}` }), resourceVersion: this.resourceVersion, allowWatchBookmarks: true },
         (type: string, obj: V1Pod & { code?: number }) => {
           if (type === 'ERROR') {
             if (obj.code === 410) gone = true;
@@ -117,7 +119,7 @@ export class PodWatch {
     if (err && !is410) {
       this.failures++;
       if (this.failures === 1 || this.failures % 10 === 0) {
-        this.log.warn(`the pod watch for ${this.node} failed (${(err as Error).message ?? err}), retrying; execs of new pods may show as unattributed meanwhile`);
+        this.log.warn(`the pod watch for ${this.node ?? 'the cluster'} failed (${(err as Error).message ?? err}), retrying; execs of new pods may show as unattributed meanwhile`);
       }
     }
     const delay = err ? Math.min(200 * 2 ** Math.min(this.failures, 5), 5000) : 100;

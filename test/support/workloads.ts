@@ -3,10 +3,11 @@
  * cgroup on this machine for each of its containers, so that a process exec'd in that cgroup is
  * what the real kubelet would have started for that container.
  */
+import { createHash } from 'node:crypto';
 import type { ApiServer } from '../apiserver/index.js';
 import { TestCgroup, execIn, hex64, uuid } from './kernel.js';
 
-export type Layout = 'systemd-crio-hybrid' | 'cgroupfs-containerd-v1' | 'systemd-containerd-v2-crun' | 'static-kind-prefix';
+export type Layout = 'systemd-crio-hybrid' | 'cgroupfs-containerd-v1' | 'systemd-containerd-v2-crun' | 'static-kind-prefix' | 'kind-node';
 
 export interface Workload {
   namespace: string;
@@ -19,7 +20,7 @@ export interface Workload {
   record(): object;
 }
 
-function cgroupPath(layout: Layout, uid: string, id: string): { path: string; hier: ('v1' | 'v2')[] } {
+function cgroupPath(layout: Layout, uid: string, id: string, node: string): { path: string; hier: ('v1' | 'v2')[] } {
   const u_ = uid.replaceAll('-', '_');
   switch (layout) {
     case 'systemd-crio-hybrid':
@@ -28,6 +29,13 @@ function cgroupPath(layout: Layout, uid: string, id: string): { path: string; hi
       return { path: `kubepods/besteffort/pod${uid}/${id}`, hier: ['v1'] };
     case 'systemd-containerd-v2-crun':
       return { path: `kubepods.slice/kubepods-pod${u_}.slice/cri-containerd-${id}.scope/container`, hier: ['v2'] };
+    case 'kind-node':
+      // A kind node is a Docker container on the CI runner: its kubelet's cgroups (systemd driver,
+      // kubelet.slice cgroup root) sit below the node container's scope.
+      return {
+        path: `system.slice/docker-${nodeContainerId(node)}.scope/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/kubelet-kubepods-besteffort-pod${u_}.slice/cri-containerd-${id}.scope`,
+        hier: ['v1', 'v2'],
+      };
     case 'static-kind-prefix':
       return {
         path: `kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/kubelet-kubepods-besteffort-pod${uid}.slice/cri-containerd-${id}.scope`,
@@ -36,7 +44,13 @@ function cgroupPath(layout: Layout, uid: string, id: string): { path: string; hi
   }
 }
 
+/** The Docker container id of a kind node, the same for every pod of that node. */
+export function nodeContainerId(node: string): string {
+  return createHash('sha256').update(`kind-node:${node}`).digest('hex');
+}
+
 const RUNTIME_PREFIX: Record<Layout, string> = {
+  'kind-node': 'containerd://',
   'systemd-crio-hybrid': 'cri-o://',
   'cgroupfs-containerd-v1': 'containerd://',
   'systemd-containerd-v2-crun': 'containerd://',
@@ -56,7 +70,7 @@ export function makeWorkload(
   const cgroupUid = layout === 'static-kind-prefix' ? hex64().slice(0, 32) : uid;
   const made = containers.map((c) => {
     const id = hex64();
-    const { path, hier } = cgroupPath(layout, cgroupUid, id);
+    const { path, hier } = cgroupPath(layout, cgroupUid, id, node);
     return { ...c, id, cgroup: new TestCgroup(path, hier) };
   });
   const status = (c: (typeof made)[number]) => ({
