@@ -9,6 +9,8 @@ type E = Extract<TraceRecord, { kind: 'E' }>;
 
 const B = (monoNs: bigint): TraceRecord => ({ kind: 'B', monoNs });
 const A = (tid: number, enterMonoNs: bigint, index: number, arg: string): TraceRecord => ({ kind: 'A', key: `${tid}:${enterMonoNs}`, tid, index, arg });
+const F = (tid: number, enterMonoNs: bigint, argc: number, filename: string): TraceRecord => ({ kind: 'F', key: `${tid}:${enterMonoNs}`, tid, argc, filename });
+const R = (tid: number, enterMonoNs: bigint, index: number, arg: string): TraceRecord => ({ kind: 'R', key: `${tid}:${enterMonoNs}`, tid, index, arg });
 const X = (tid: number, retval: number, enterMonoNs: bigint, comm: string): TraceRecord => ({
   kind: 'X',
   key: `${tid}:${enterMonoNs}`,
@@ -369,8 +371,45 @@ describe('strings the probe could not read', () => {
   it('marks a successful exec whose filename came back empty as truncated, never as complete', () => {
     const a = new ExecAssembler({ strlen: 200, levels: 8 });
     const unread = [E({ tid: 3, monoNs: 5n, argc: 1, filename: '' }), A(3, 5n, 0, ''), X(3, 0, 5n, 'true')];
-    expect(unread.flatMap((r) => a.push(r, 0))).toMatchObject([{ filename: '', args: [''], retval: 0, argsTruncated: true }]);
+    // It waits for the second reading (F, R); when that never comes, it is emitted after holdMs.
+    expect(unread.flatMap((r) => a.push(r, 0))).toEqual([]);
+    expect(a.expire(2000)).toMatchObject([{ filename: '', args: [''], retval: 0, argsTruncated: true }]);
     const failed = [E({ tid: 4, monoNs: 6n, argc: 1, filename: '' }), A(4, 6n, 0, ''), X(4, -2, 6n, 'sh')];
     expect(failed.flatMap((r) => a.push(r, 0))).toMatchObject([{ retval: -2, argsTruncated: false }]);
+  });
+});
+
+describe('strings read again from the new program (F, R)', () => {
+  const untouched = [E({ tid: 5, monoNs: 9n, argc: 2, filename: '' }), A(5, 9n, 0, ''), A(5, 9n, 1, '')];
+  it.each<[string, TraceRecord[], Partial<ExecEvent> | null]>([
+    ['a successful exec that read as empty waits for F and R, then takes them', [...untouched, X(5, 0, 9n, 'app'), F(5, 9n, 2, '/bin/app'), R(5, 9n, 0, 'app'), R(5, 9n, 1, '--v')],
+      { filename: '/bin/app', args: ['app', '--v'], argsTruncated: false, retval: 0 }],
+    ['F and R may come first (another CPU), even before E', [F(5, 9n, 2, '/bin/app'), R(5, 9n, 1, '--v'), ...untouched, R(5, 9n, 0, 'app'), X(5, 0, 9n, 'app')],
+      { filename: '/bin/app', args: ['app', '--v'], argsTruncated: false }],
+    ['a legitimately empty argument is kept when the second reading says so too', [E({ tid: 5, monoNs: 9n, argc: 3, filename: '/bin/echo' }), A(5, 9n, 0, 'echo'), A(5, 9n, 1, ''), A(5, 9n, 2, 'b'), X(5, 0, 9n, 'echo'), F(5, 9n, 3, '/bin/echo'), R(5, 9n, 0, 'echo'), R(5, 9n, 1, ''), R(5, 9n, 2, 'b')],
+      { filename: '/bin/echo', args: ['echo', '', 'b'], argsTruncated: false }],
+    ['a #! script: the interpreter\'s argv has another count; it replaces argv only when all read as empty', [...untouched, X(5, 0, 9n, 'sh'), F(5, 9n, 3, '/opt/run.sh'), R(5, 9n, 0, '/bin/sh'), R(5, 9n, 1, '/opt/run.sh'), R(5, 9n, 2, '--v')],
+      { filename: '/opt/run.sh', args: ['/bin/sh', '/opt/run.sh', '--v'], argsTruncated: false }],
+    ['a failed exec does not wait: it had no new program', [...untouched, X(5, -2, 9n, 'bash')], { filename: '', args: ['', ''], retval: -2 }],
+    ['without the second reading nothing is emitted before holdMs', [...untouched, X(5, 0, 9n, 'app'), F(5, 9n, 2, '/bin/app'), R(5, 9n, 0, 'app')], null],
+  ])('%s', (_name, records, expected) => {
+    const a = assembler();
+    const events = feed(a, records);
+    if (expected === null) {
+      expect(events).toEqual([]);
+      expect(a.expire(WALL + 2000)).toMatchObject([{ filename: '/bin/app', args: ['app', ''], argsTruncated: true }]);
+      expect(a.stats.incomplete).toBe(1);
+    } else {
+      expect(events).toMatchObject([expected]);
+    }
+    expect(a.waiting).toBe(0);
+  });
+
+  it('a second reading of an exec whose strings were fine is dropped after holdMs', () => {
+    const a = assembler();
+    expect(feed(a, [F(8, 1n, 1, '/x'), R(8, 1n, 0, 'x')])).toEqual([]);
+    expect(a.waiting).toBe(1);
+    expect(a.expire(WALL + 2000)).toEqual([]);
+    expect(a.waiting).toBe(0);
   });
 });

@@ -30,9 +30,19 @@ export interface AssemblerStats {
   malformed: number;
 }
 
+/** A successful exec's strings read again from the new program (F and R records). */
+interface Again {
+  filename: string | null;
+  /** The new program's argc (F); R records are expected for min(argc, argsMax) of them. */
+  argc: number | null;
+  args: (string | undefined)[];
+  seen: number;
+}
+
 interface Pending {
   tid: number;
   e: Extract<TraceRecord, { kind: 'E' }>;
+  again: Again | null;
   args: (string | undefined)[];
   argsSeen: number;
   x: Extract<TraceRecord, { kind: 'X' }> | null;
@@ -52,6 +62,8 @@ export class ExecAssembler {
   private clock: { monoNs: bigint; wallMs: number } | null = null;
   private readonly pending = new Map<string, Pending>();
   private readonly orphanExit = new Map<string, { x: Exit; since: number }>();
+  /** F and R records that came before their exec's E (they are printed on another CPU). */
+  private readonly earlyAgain = new Map<string, { again: Again; since: number }>();
   /** "hier:id" → path components, leaf first ('' marks the hierarchy root). */
   private readonly components = new Map<string, string[]>();
   /** Per hierarchy (index 1 and 2): cgroup id → path. */
@@ -80,12 +92,17 @@ export class ExecAssembler {
         return done;
       }
       case 'E': {
-        const p: Pending = { tid: rec.tid, e: rec, args: new Array(Math.min(rec.argc, this.argsMax)), argsSeen: 0, x: null, since: nowMs };
+        const p: Pending = { tid: rec.tid, e: rec, again: null, args: new Array(Math.min(rec.argc, this.argsMax)), argsSeen: 0, x: null, since: nowMs };
         const key = rec.key;
         const early = this.orphanExit.get(key);
         if (early) {
           this.orphanExit.delete(key);
           p.x = early.x;
+        }
+        const again = this.earlyAgain.get(key);
+        if (again) {
+          this.earlyAgain.delete(key);
+          p.again = again.again;
         }
         this.pending.set(key, p);
         return NONE;
@@ -96,6 +113,24 @@ export class ExecAssembler {
         p.args[rec.index] = rec.arg;
         p.argsSeen++;
         return this.completeIfDone(p);
+      }
+      case 'F':
+      case 'R': {
+        const p = this.pending.get(rec.key);
+        let again = p ? p.again : (this.earlyAgain.get(rec.key)?.again ?? null);
+        if (!again) {
+          again = { filename: null, argc: null, args: [], seen: 0 };
+          if (p) p.again = again;
+          else this.earlyAgain.set(rec.key, { again, since: nowMs });
+        }
+        if (rec.kind === 'F') {
+          again.filename = rec.filename;
+          again.argc = rec.argc;
+        } else if (rec.index < this.argsMax && again.args[rec.index] === undefined) {
+          again.args[rec.index] = rec.arg;
+          again.seen++;
+        }
+        return p ? this.completeIfDone(p) : NONE;
       }
       case 'X': {
         const key = rec.key;
@@ -133,17 +168,21 @@ export class ExecAssembler {
         this.stats.orphanExits++;
       }
     }
+    for (const [key, o] of this.earlyAgain) if (force || nowMs - o.since >= this.holdMs) this.earlyAgain.delete(key);
     return out.sort((a, b) => a.timeMs - b.timeMs);
   }
 
   /** How many execs are waiting for records: the join and the benchmark watch this stay bounded. */
   get waiting(): number {
-    return this.pending.size + this.orphanExit.size;
+    return this.pending.size + this.orphanExit.size + this.earlyAgain.size;
   }
 
   private completeIfDone(p: Pending): readonly ExecEvent[] {
     if (p.x === null || p.argsSeen < p.args.length) return NONE;
     if (!this.pathKnown(2, p.e.cg2) || !this.pathKnown(1, p.e.cg1)) return NONE;
+    // The program reads a successful exec's strings again when one read as empty (a page the process
+    // had not touched yet): wait for that second reading (held no longer than holdMs).
+    if (p.x.retval === 0 && readAsEmpty(p) && !againComplete(p.again, this.argsMax)) return NONE;
     return [this.emit(p)];
   }
 
@@ -151,16 +190,17 @@ export class ExecAssembler {
     this.pending.delete(p.e.key);
     this.stats.events++;
     const cut = this.opts.strlen - 1;
-    const args = Array.from(p.args, (a) => a ?? '');
-    const filename = p.e.filename;
+    const { filename, args } = strings(p, this.argsMax);
     const argsTruncated =
       p.e.argc > this.argsMax ||
       p.argsSeen < p.args.length ||
       args.some((a) => mayBeCut(a, cut)) ||
       mayBeCut(filename, cut) ||
       // An exec of "" cannot succeed: an empty filename on a successful exec means its strings sat
-      // in a page the process had not touched yet, which a BPF read cannot fault in.
-      (filename === '' && p.x?.retval === 0);
+      // in a page the process had not touched yet, which a BPF read cannot fault in…
+      (filename === '' && p.x?.retval === 0) ||
+      // …and the second reading, from the new program, did not all come.
+      (p.x?.retval === 0 && readAsEmpty(p) && !againComplete(p.again, this.argsMax));
     const timeMs = this.clock
       ? this.clock.wallMs + Number(p.e.monoNs - this.clock.monoNs) / 1e6
       : p.since;
@@ -220,4 +260,32 @@ export class ExecAssembler {
  */
 function mayBeCut(s: string, cut: number): boolean {
   return s.length * 3 >= cut && Buffer.byteLength(s) >= cut;
+}
+
+/** What the program itself tests: the filename or an argument read as empty at entry. */
+function readAsEmpty(p: Pending): boolean {
+  return p.e.filename === '' || p.args.some((a) => a === '');
+}
+
+function againComplete(again: Again | null, argsMax: number): boolean {
+  return again !== null && again.filename !== null && again.argc !== null && again.seen >= Math.min(again.argc, argsMax);
+}
+
+/**
+ * The exec's filename and argv: as read at entry, with what read as empty there taken from the
+ * second reading when there is one. argv of the new program is the exec's argv unless the kernel
+ * put an interpreter in front (#! scripts): with the same count, each empty argument is filled from
+ * it; with another count, it replaces argv only when every argument read as empty.
+ */
+function strings(p: Pending, argsMax: number): { filename: string; args: string[] } {
+  const entry = Array.from(p.args, (a) => a ?? '');
+  const again = p.again;
+  if (!again) return { filename: p.e.filename, args: entry };
+  const filename = p.e.filename === '' && again.filename ? again.filename : p.e.filename;
+  const count = again.argc !== null ? Math.min(again.argc, argsMax) : again.args.length;
+  const reread = Array.from({ length: count }, (_, i) => again.args[i] ?? '');
+  let args = entry;
+  if (reread.length === entry.length) args = entry.map((a, i) => (a === '' ? reread[i]! : a));
+  else if (entry.every((a) => a === '') && reread.length > 0) args = reread;
+  return { filename, args };
 }

@@ -25,6 +25,9 @@ export type TraceRecord =
   /** key: the exec's "<tid>:<enter mono ns>", as in its E record. */
   | { kind: 'A'; key: string; tid: number; index: number; arg: string }
   | { kind: 'X'; key: string; tid: number; retval: number; comm: string }
+  /** A successful exec's strings read again from the new program (its entry read some as empty). */
+  | { kind: 'F'; key: string; tid: number; argc: number; filename: string }
+  | { kind: 'R'; key: string; tid: number; index: number; arg: string }
   /** --ancestry: a process forked (threads are left out). */
   | { kind: 'fork'; ppid: number; pid: number; monoNs: bigint; comm: string }
   /** --ancestry: a process exited. */
@@ -137,6 +140,8 @@ function parsePrintf(text: string, line: string): TraceRecord {
     if (hot === 69 /* E */) return parseE(text) ?? bad('bad E record');
     if (hot === 65 /* A */) return parseA(text) ?? bad('bad A record');
     if (hot === 88 /* X */) return parseX(text) ?? bad('bad X record');
+    if (hot === 70 /* F */) return parseA(text, 'F') ?? bad('bad F record');
+    if (hot === 82 /* R */) return parseA(text, 'R') ?? bad('bad R record');
   }
   const tag = text.slice(0, 2);
   switch (tag) {
@@ -204,17 +209,19 @@ function parseE(text: string): TraceRecord | null {
   };
 }
 
-/** A <tid> <enter_mono_ns> <index> <arg>: the clock and the index are never negative. */
-function parseA(text: string): TraceRecord | null {
+/**
+ * A <tid> <enter_mono_ns> <index> <arg>, and the two records of the same shape: R (an argument read
+ * again) and F <tid> <enter_mono_ns> <argc> <filename>. The clock and the number are never negative.
+ */
+function parseA(text: string, kind: 'A' | 'F' | 'R' = 'A'): TraceRecord | null {
   const e = ends(text, 3);
   if (!e || text.charCodeAt(e[0]! + 1) === 45 || text.charCodeAt(e[1]! + 1) === 45) return null;
-  return {
-    kind: 'A',
-    key: `${text.slice(2, e[0])}:${text.slice(e[0]! + 1, e[1])}`,
-    tid: Number(text.slice(2, e[0])),
-    index: Number(text.slice(e[1]! + 1, e[2])),
-    arg: text.slice(e[2]! + 1),
-  };
+  const key = `${text.slice(2, e[0])}:${text.slice(e[0]! + 1, e[1])}`;
+  const tid = Number(text.slice(2, e[0]));
+  const n = Number(text.slice(e[1]! + 1, e[2]));
+  const rest = text.slice(e[2]! + 1);
+  if (kind === 'F') return { kind, key, tid, argc: n, filename: rest };
+  return { kind, key, tid, index: n, arg: rest };
 }
 
 /** X <tid> <retval> <enter_mono_ns> <comm>: the clock is never negative. */

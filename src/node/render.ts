@@ -72,7 +72,7 @@ export function renderProgram(facts: NodeFacts, options: RenderOptions = {}, tmp
   const probeList = (dir: 'enter' | 'exit'): string =>
     `tracepoint:syscalls:sys_${dir}_execve,\ntracepoint:syscalls:sys_${dir}_execveat`;
   const scope: TemplateScope = {
-    INCLUDES: facts.btf ? '' : '#include <linux/sched.h>\n#include <linux/cgroup-defs.h>\n#include <linux/kernfs.h>\n',
+    INCLUDES: facts.btf ? '' : '#include <linux/sched.h>\n#include <linux/mm_types.h>\n#include <linux/cgroup-defs.h>\n#include <linux/kernfs.h>\n',
     ENTER: probeList('enter'),
     EXIT: probeList('exit'),
     KN_ID: knId,

@@ -5,8 +5,36 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestCgroup, execIn, removeAll, hex32, hex64, kernelDescribe, uuid } from '../support/kernel.js';
 import { jsonLines, startCli, type CliRun } from '../support/cli.js';
+import { tempDir, removeTempDirs } from '../support/tmp.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const k = kernelDescribe();
+
+/**
+ * perl, through raw system calls: mmap a file (never touching the page) and execve the filename and
+ * argv[0] that are in it. x86-64 and arm64 numbers.
+ */
+const SYS = process.arch === 'arm64' ? { mmap: 222, execve: 221 } : { mmap: 9, execve: 59 };
+const UNTOUCHED_EXEC = [
+  `open(my $fh, '<', $ARGV[0]) or die "open: $!";`,
+  `my $page = syscall(${SYS.mmap}, 0, 4096, 1, 2, fileno($fh), 0);`,
+  `die "mmap: $!" if $page == -1;`,
+  `my $argv = pack('Q2', $page + 2048, 0);`,
+  `syscall(${SYS.execve}, $page, $argv, 0);`,
+  `die "execve: $!";`,
+].join(' ');
+
+/** A 4 KiB file: "/bin/true" at 0 and argv0 at 2048, NUL-terminated. */
+function untouchedFile(argv0: string): string {
+  const dir = tempDir('trace-exec-untouched-');
+  const file = join(dir, 'page');
+  const page = Buffer.alloc(4096);
+  page.write('/bin/true\0', 0);
+  page.write(`${argv0}\0`, 2048);
+  writeFileSync(file, page);
+  return file;
+}
 
 interface Case {
   name: string;
@@ -73,6 +101,9 @@ describe.skipIf(k.skip)(`--local on the real kernel${k.reason ? ` (${k.reason})`
     }
     await execIn(null, ['/bin/echo', `${marker}-long`, ...longArgs]);
     await execIn(null, [`/nonexistent/${marker}-missing`]);
+    // An exec whose filename and argv sit in a page the process never touched: BPF cannot read them
+    // at entry (it cannot fault pages in); the program reads them again from the new program.
+    await execIn(null, ['perl', '-e', UNTOUCHED_EXEC, untouchedFile(`${marker}-untouched`)]);
     // Give the last records time to arrive, then stop the CLI as a user would (Ctrl-C).
     await new Promise((r) => setTimeout(r, 1500));
     cli.proc.kill('SIGINT');
@@ -85,6 +116,7 @@ describe.skipIf(k.skip)(`--local on the real kernel${k.reason ? ` (${k.reason})`
     if (cli && cli.proc.exitCode === null) cli.proc.kill('SIGKILL');
     // Newest first: later cgroups may sit inside directories an earlier one created.
     removeAll(cgroups);
+    removeTempDirs();
   });
 
   it.each(CASES.map((c, i) => [c.name, i] as const))('%s', (_name, i) => {
@@ -111,6 +143,12 @@ describe.skipIf(k.skip)(`--local on the real kernel${k.reason ? ` (${k.reason})`
     expect(args.slice(0, 3)).toEqual(['/bin/echo', `${marker}-long`, 'arg0']);
     expect(args[5]).toBe('x'.repeat(199)); // cut at the string size…
     expect(e!.argsTruncated).toBe(true); // …and said so
+  });
+
+  it('a successful exec whose strings could not be read at entry comes out complete all the same', () => {
+    const e = events.find((x) => (x.args as string[])[0] === `${marker}-untouched`);
+    expect(e, 'the exec of an untouched page').toBeDefined();
+    expect(e).toMatchObject({ filename: '/bin/true', args: [`${marker}-untouched`], argsTruncated: false, retval: 0, comm: 'true' });
   });
 
   it('reports failed execs with their error', () => {
