@@ -93,19 +93,11 @@ const orNull = (s: string | null): string => (s === null ? 'null' : str(s));
  * per cgroup identity and reused while they stay the same: most execs on a node come from a few
  * cgroups, and these fields are half of every line.
  */
-interface Placement {
-  /** What the text was made from (compared by identity). */
-  node: string;
-  namespace: string | null;
-  pod: string | null;
-  container: string | null;
-  containerId: string | null;
-  cgroup: string;
-  unattributed: boolean;
+type Placement = Pick<AttributedEvent, 'node' | 'namespace' | 'pod' | 'container' | 'containerId' | 'cgroup' | 'unattributed'> & {
   /** `"node":…,"containerId":…` and `"cgroup":…,"attribution":…` */
   head: string;
   tail: string;
-}
+};
 
 const placements = new WeakMap<object, Placement>();
 

@@ -32,18 +32,25 @@ describe.skipIf(k.skip)(`--local with a nested cluster's kubeconfig${k.reason ? 
     removeCgroups(workloads);
   });
 
-  it('names the pods of every nested node, each exec with the node its pod runs on; no debug pod', async () => {
-    const tag = `lc-${hex32().slice(0, 8)}`;
-    const cli = startCli(['--local', '--kubeconfig', api.kubeconfigPath, '-o', 'json', '-d', '60s']);
+  /** --local with the stand-in's kubeconfig while `work` runs; stopped with Ctrl-C. */
+  async function traceWhile(extra: string[], work: () => Promise<void>): Promise<Record<string, unknown>[]> {
+    const cli = startCli(['--local', '--kubeconfig', api.kubeconfigPath, '-o', 'json', '-d', '60s', ...extra]);
     await cli.waitForStderr(/tracing execs on/, 60_000);
-    await runIn(web, 'web', ['/bin/echo', `${tag}-web`]);
-    await runIn(web, 'proxy', ['/bin/echo', `${tag}-proxy`]);
-    await runIn(dns, 'coredns', ['/bin/echo', `${tag}-dns`]);
+    await work();
     await sleep(1000);
     cli.proc.kill('SIGINT');
     const r = await cli.done();
     expect(r.code, r.stderr).toBe(0);
-    const events = jsonLines(r.stdout);
+    return jsonLines(r.stdout);
+  }
+
+  it('names the pods of every nested node, each exec with the node its pod runs on; no debug pod', async () => {
+    const tag = `lc-${hex32().slice(0, 8)}`;
+    const events = await traceWhile([], async () => {
+      await runIn(web, 'web', ['/bin/echo', `${tag}-web`]);
+      await runIn(web, 'proxy', ['/bin/echo', `${tag}-proxy`]);
+      await runIn(dns, 'coredns', ['/bin/echo', `${tag}-dns`]);
+    });
     const by = (m: string) => events.filter((e) => (e.args as string[])[1] === m);
     expect(by(`${tag}-web`)).toMatchObject([
       { node: 'kind-worker', namespace: 'shop', pod: 'web-0', container: 'web', containerId: web.containers[0]!.id, attribution: 'pod' },
@@ -59,15 +66,10 @@ describe.skipIf(k.skip)(`--local with a nested cluster's kubeconfig${k.reason ? 
 
   it('-n filters by the nested pods\' namespaces; host processes and other pods are left out', async () => {
     const tag = `ln-${hex32().slice(0, 8)}`;
-    const cli = startCli(['--local', '--kubeconfig', api.kubeconfigPath, '-o', 'json', '-n', 'shop', '-d', '60s']);
-    await cli.waitForStderr(/tracing execs on/, 60_000);
-    await runIn(web, 'web', ['/bin/echo', `${tag}-web`]);
-    await runIn(dns, 'coredns', ['/bin/echo', `${tag}-dns`]);
-    await sleep(1000);
-    cli.proc.kill('SIGINT');
-    const r = await cli.done();
-    expect(r.code, r.stderr).toBe(0);
-    const events = jsonLines(r.stdout);
+    const events = await traceWhile(['-n', 'shop'], async () => {
+      await runIn(web, 'web', ['/bin/echo', `${tag}-web`]);
+      await runIn(dns, 'coredns', ['/bin/echo', `${tag}-dns`]);
+    });
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e) => e.namespace === 'shop')).toBe(true);
     expect(events.filter((e) => (e.args as string[])[1] === `${tag}-web`)).toHaveLength(1);
