@@ -41,6 +41,8 @@ export interface Options {
   readonly filters: Filters;
   /** Skip the confirmation --all-nodes asks for on a terminal above 10 nodes. */
   readonly yes: boolean;
+  /** --all-nodes / --node-selector: also try the nodes that are not Ready (else left out, one line each). */
+  readonly includeNotReady: boolean;
   /** Give each exec its parent chain (traces forks and exits too). */
   readonly ancestry: boolean;
   /** Show the execs of trace-exec's own debug pod too (else left out and counted as "self"). */
@@ -67,6 +69,7 @@ export interface RawArgs {
   local?: boolean;
   nodeSelector?: string;
   allNodes?: boolean;
+  includeNotReady?: boolean;
   ancestry?: boolean;
   includeSelf?: boolean;
   yes?: boolean;
@@ -163,6 +166,11 @@ export function buildOptions(raw: RawArgs): Options {
     }
     scope = { kind: 'targets', targets: Object.freeze(targets) };
   }
+  if (raw.includeNotReady && scope.kind !== 'all-nodes' && scope.kind !== 'node-selector') {
+    throw new UsageError(
+      '--include-not-ready only applies to --all-nodes and --node-selector (which leave NotReady nodes out): a node/NAME or pod target is always tried; drop the flag',
+    );
+  }
   let comm: RegExp[] | null = null;
   if (raw.comm !== undefined && raw.comm.length > 0) {
     comm = raw.comm.map((c) => {
@@ -241,6 +249,7 @@ export function buildOptions(raw: RawArgs): Options {
     scope,
     filters,
     yes: raw.yes ?? false,
+    includeNotReady: raw.includeNotReady ?? false,
     ancestry: raw.ancestry ?? false,
     includeSelf: raw.includeSelf ?? false,
     namespaces: namespaces ? Object.freeze(namespaces) : null,
