@@ -107,7 +107,7 @@ function commaList(values: readonly string[] | undefined): string[] | null {
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** kubectl's resource names and short names → what trace-exec does with them. */
-const KINDS: Record<string, 'node' | 'pod' | WorkloadKind> = {
+export const TARGET_KINDS: Record<string, 'node' | 'pod' | WorkloadKind> = {
   node: 'node', nodes: 'node', no: 'node',
   pod: 'pod', pods: 'pod', po: 'pod',
   deployment: 'deployment', deployments: 'deployment', deploy: 'deployment',
@@ -124,7 +124,7 @@ export function parseTarget(text: string): Target {
   }
   const kindText = text.slice(0, slash).toLowerCase();
   const name = text.slice(slash + 1);
-  const kind = KINDS[kindText];
+  const kind = TARGET_KINDS[kindText];
   if (!kind) {
     throw new UsageError(`target kind "${kindText}" is not supported: use node/NAME, pod/NAME, deploy/NAME, sts/NAME, ds/NAME, job/NAME or rs/NAME`);
   }
