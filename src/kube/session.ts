@@ -26,6 +26,8 @@ import { chooseImage, noImageMessage, type ImageChoice } from '../node/images.js
 /** One node being traced through its debug pod. */
 export interface NodeSession {
   node: string;
+  /** The debug image the node's pod runs (named when it lacks a command of the contract). */
+  image: string;
   runner: NodeRunner;
   index: PodIndex;
   onPodsChanged(cb: () => void): void;
@@ -165,6 +167,7 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
     });
     return {
       node,
+      image,
       runner: new ExecRunner(kc, { ...ref, container: CONTAINER }, { pid: `/tmp/${ref.name}.pid`, program: `/tmp/${ref.name}.bt` }, server),
       index,
       onPodsChanged: (cb) => watch.onChange(cb),

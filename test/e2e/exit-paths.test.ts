@@ -4,7 +4,7 @@
  */
 import { tempDir, removeTempDirs } from '../support/tmp.js';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +30,20 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
 
   beforeAll(async () => {
     if (k.reason) throw new Error(`end-to-end tests must run under CI but cannot: ${k.reason}`);
-    api = await startApiServer({ podStartDelayMs: 100, badImages: [/^unpullable/] });
+    // Images that lack commands of the contract: their execs see only these directories on PATH.
+    const only = (tools: string[]): string => {
+      const dir = tempDir('trace-exec-image-path-');
+      for (const t of tools) symlinkSync(['/usr/bin', '/bin'].map((d) => join(d, t)).find((p) => existsSync(p))!, join(dir, t));
+      return dir;
+    };
+    api = await startApiServer({
+      podStartDelayMs: 100,
+      badImages: [/^unpullable/],
+      imagePaths: [
+        { image: 'registry.example.com/few-tools:1', path: only(['sh', 'uname', 'cat', 'grep']) },
+        { image: 'registry.example.com/no-shell:1', path: only([]) },
+      ],
+    });
     api.addNode('worker-1');
     api.addNode('worker-down', { ready: false });
     load = startExecLoad();
@@ -210,6 +223,19 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
     const r = await startCli([...args(), '-d', '30s']).done();
     expect(r.code).toBe(1);
     expect(r.stderr, r.stderr).toMatch(expected);
+  });
+
+  it.each<[string, string, string]>([
+    ['an image with only sh, uname, cat and grep', 'registry.example.com/few-tools:1', '`sleep`, `env`, `head`, `mount`, `bpftrace`'],
+    ['an image without sh (the runtime says so)', 'registry.example.com/no-shell:1', '`sh`'],
+  ])('%s: one line naming every missing command and the image contract, exit 1', async (_what, image, missing) => {
+    const r = await startCli([...args(), '--image', image, '-d', '30s']).done();
+    expect(r.code).toBe(1);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('trace-exec: error:'));
+    expect(errors, r.stderr).toEqual([
+      `trace-exec: error: worker-1: the debug image ${image} has no ${missing}: pass --image with an image that has every command of the contract (README "The debug pod image", "The image contract")`,
+    ]);
+    expect(jsonLines(r.stdout)).toEqual([]);
   });
 
   it('--timeout waiting for Running (node NotReady, but a kubelet took the pod up): warns, waits out --timeout, fails naming the condition, exit 1', async () => {
