@@ -17,7 +17,7 @@ import { cleanup } from './cleanup.js';
 import { LineBatch } from './output/line-batch.js';
 import { gitCommit, VERSION } from './version.js';
 import { complete, completionScript, formatCompletion, invokedAs, SHELLS, type Shell } from './cli/completion.js';
-import { contextNames, listNamespaceNames, listNodeNames } from './kube/names.js';
+import { contextNames, listContainerNames, listNamespaceNames, listNodeNames, listObjectNames } from './kube/names.js';
 
 const INVOKED_AS = invokedAs(process.argv[1], process.env.TRACE_EXEC_INVOKED_AS);
 const NAME = INVOKED_AS === 'oc' ? 'oc trace-exec' : 'kubectl trace-exec';
@@ -165,6 +165,8 @@ async function completeMain(args: string[], descriptions: boolean): Promise<numb
     nodes: (c) => listNodeNames({ kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs) }),
     namespaces: (c) => listNamespaceNames({ kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs) }),
     contexts: (kubeconfig) => contextNames(kubeconfig),
+    objects: (c, namespace, resource) => listObjectNames({ kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs), namespace }, resource),
+    containers: (c, namespace, targets) => listContainerNames({ kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs), namespace }, targets),
   });
   process.stdout.write(formatCompletion(result, descriptions));
   if (result.error) process.stderr.write(`trace-exec: completion: ${result.error}\n`);

@@ -5,7 +5,7 @@
  */
 import type { Log } from './log.js';
 import { UserError } from './errors.js';
-import { PROBE_COMMAND, parseProbe, ProbeError } from './node/probe.js';
+import { commandNotFound, MissingToolsError, missingToolsMessage, PROBE_COMMAND, parseProbe, ProbeError } from './node/probe.js';
 import { renderProgram, bpftraceCommand, RenderError } from './node/render.js';
 import type { NodeRunner, TracerExit, TracerHandle } from './node/runner.js';
 import { TraceDecoder } from './events/decoder.js';
@@ -31,6 +31,8 @@ export interface NodeTraceParts {
   index: PodIndex | null;
   /** The index holds a whole cluster's pods (--local with a cluster): each exec's node is its pod's. */
   nodeFromPod?: boolean;
+  /** The debug image the node's commands run in (none with --local: this machine runs them). */
+  image?: string;
   onPodsChanged?(cb: () => void): void;
   onFailure?(cb: (message: string) => void): void;
 }
@@ -80,6 +82,10 @@ export class NodeTrace {
       facts = parseProbe(await runner.run(PROBE_COMMAND));
       rendered = renderProgram(facts, { ancestry: this.hooks.ancestry });
     } catch (e) {
+      // A missing command, named with the image contract: reported by the probe, or — for sh, which
+      // runs the probe — by the container runtime.
+      const missing = e instanceof MissingToolsError ? e.missing : e instanceof Error && commandNotFound(e.message) ? [commandNotFound(e.message)!] : null;
+      if (missing) throw new UserError(missingToolsMessage(node, missing, this.parts.image ?? null));
       if (e instanceof ProbeError || e instanceof RenderError) throw new UserError(`${node}: ${e.message}`);
       throw e;
     }

@@ -141,7 +141,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
         } catch (e) {
           if (!(e instanceof UserError) || e instanceof Interrupted || nodes.length === 1) throw e;
           failures.push(e);
-          log.error(`${e.message.startsWith(node) ? '' : `${node}: `}${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}; going on with the other nodes`);
+          log.error(`${e.message.startsWith(node) || e.message.startsWith(`node ${node} `) ? '' : `${node}: `}${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}; going on with the other nodes`);
         }
       }
     };

@@ -37,6 +37,33 @@ describe('planCompletion: what the word under the cursor is', () => {
     ['completion takes one shell', ['completion', 'bash', ''], { kind: 'static', candidates: [] }],
     ['cleanup -n NS', ['cleanup', '-n', ''], { kind: 'namespaces', exclude: [] }],
     ['cleanup has no positionals', ['cleanup', ''], { kind: 'static', candidates: [] }],
+    ['pod/: pods of the context\'s namespace', ['pod/a'], { kind: 'objects', resource: 'pod', before: 'pod/', partial: 'a', namespace: null, exclude: [] }],
+    ['pod/ after -n: pods of its (first) namespace', ['-n', 'shop,apps', 'po/'], { kind: 'objects', resource: 'pod', before: 'po/', namespace: 'shop' }],
+    ['pod/ before -n: -n typed later is not known yet', ['pods/x'], { kind: 'objects', namespace: null }],
+    ['--namespace=NS counts too', ['--namespace=shop', 'pod/'], { kind: 'objects', namespace: 'shop' }],
+    ['deploy/', ['-n', 'shop', 'deploy/w'], { kind: 'objects', resource: 'deployment', before: 'deploy/', partial: 'w', namespace: 'shop' }],
+    ['deployments/ as kubectl spells it', ['deployments/'], { kind: 'objects', resource: 'deployment', before: 'deployments/' }],
+    ['sts/', ['sts/'], { kind: 'objects', resource: 'statefulset' }],
+    ['ds/', ['ds/'], { kind: 'objects', resource: 'daemonset' }],
+    ['job/', ['job/'], { kind: 'objects', resource: 'job' }],
+    ['rs/', ['rs/'], { kind: 'objects', resource: 'replicaset' }],
+    ['another pod: not the one already given', ['pod/a', 'deploy/b', 'pod/'], { kind: 'objects', resource: 'pod', exclude: ['a'] }],
+    ['a workload after a pod', ['pod/a', 'deploy/'], { kind: 'objects', resource: 'deployment', exclude: [] }],
+    ['a pod after a node: nothing (not mixed)', ['node/a', 'pod/'], { kind: 'static', candidates: [] }],
+    ['a first letter: the kinds it starts, no space after the slash', ['d'], {
+      kind: 'static', partial: 'd', directive: Directive.NoFileComp | Directive.NoSpace,
+      candidates: [{ value: 'deploy/' }, { value: 'ds/' }],
+    }],
+    ['p: pod/', ['p'], { kind: 'static', candidates: [{ value: 'pod/' }] }],
+    ['after a pod target, a bare TAB: the kinds', ['pod/a', ''], { kind: 'static', directive: Directive.NoFileComp | Directive.NoSpace, candidates: expect.arrayContaining([{ value: 'pod/', description: expect.any(String) }]) }],
+    ['after a node target, p: nothing', ['node/a', 'p'], { kind: 'static', candidates: [] }],
+    ['-c with a pod target: its containers', ['pod/web', '-n', 'shop', '-c', 'l'], {
+      kind: 'containers', targets: [{ kind: 'pod', name: 'web' }], namespace: 'shop', before: '', partial: 'l', exclude: [],
+    }],
+    ['-c with a workload target', ['deploy/web', '-c', ''], { kind: 'containers', targets: [{ kind: 'workload', workload: 'deployment', name: 'web' }], namespace: null }],
+    ['-c a comma list', ['pod/web', '-c', 'web,'], { kind: 'containers', before: 'web,', partial: '', exclude: ['web'] }],
+    ['--container=', ['pod/web', '--container=w'], { kind: 'containers', before: '--container=', partial: 'w' }],
+    ['-c with a node target: nothing (any container)', ['node/a', '-c', ''], { kind: 'static', candidates: [], directive: Directive.NoFileComp }],
   ])('%s', (_what, args, expected) => {
     expect(planCompletion(args)).toMatchObject(expected as object);
   });
@@ -75,6 +102,14 @@ describe('complete: the answer, with live names', () => {
     },
     namespaces: async () => ['default', 'payments', 'shop', 'kube-system'],
     contexts: () => ['standin', 'prod'],
+    objects: async (c, namespace, resource) => {
+      calls.push(`${resource} ${namespace}`);
+      return resource === 'pod' ? ['web-0', 'web-1', 'db-0'] : resource === 'deployment' ? ['web', 'worker'] : [];
+    },
+    containers: async (_c, namespace, targets) => {
+      calls.push(`containers ${namespace} ${targets.map((t) => t.name).join(',')}`);
+      return ['web', 'log-shipper', 'istio-proxy'];
+    },
   };
   const values = async (args: string[]) => {
     const r = await complete(args, lookups);
@@ -96,6 +131,14 @@ describe('complete: the answer, with live names', () => {
     [['--context', 'p'], ['prod', ':4']],
     [['--kubeconfig', ''], [':0']],
     [['completion', ''], ['bash', 'zsh', 'fish', ':4']],
+    [['pod/w'], ['pod/web-0', 'pod/web-1', ':4']],
+    [['pod/web-0', 'pod/'], ['pod/web-1', 'pod/db-0', ':4']],
+    [['deploy/w'], ['deploy/web', 'deploy/worker', ':4']],
+    [['sts/'], [':4']],
+    [['de'], ['deploy/', ':6']],
+    [['pod/web-0', '-c', ''], ['web', 'log-shipper', 'istio-proxy', ':4']],
+    [['pod/web-0', '-c', 'web,'], ['web,log-shipper', 'web,istio-proxy', ':4']],
+    [['-c', ''], [':4']],
   ])('%j', async (args, expected) => {
     expect(await values(args)).toEqual(expected);
   });
@@ -104,6 +147,14 @@ describe('complete: the answer, with live names', () => {
     calls.length = 0;
     await complete(['--kubeconfig', '/k', '--context', 'c', 'node/'], lookups);
     expect(calls).toEqual(['nodes /k c']);
+  });
+
+  it('looks pods, workloads and containers up in -n\'s namespace (null: the context\'s)', async () => {
+    calls.length = 0;
+    await complete(['-n', 'shop', 'deploy/'], lookups);
+    await complete(['pod/'], lookups);
+    await complete(['pod/a', 'deploy/b', '--namespace=apps', '-c', ''], lookups);
+    expect(calls).toEqual(['deployment shop', 'pod null', 'containers apps a,b']);
   });
 
   it('a failed lookup: the error directive and the reason, never a throw', async () => {

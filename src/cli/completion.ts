@@ -5,13 +5,15 @@
  * one being the word under the cursor (possibly ""), and hands the answer to the shell; the scripts
  * of `trace-exec completion bash|zsh|fish` do the same for `kubectl-trace_exec` typed directly.
  *
- * planCompletion() is pure (what is being completed, and with which --kubeconfig/--context);
- * complete() fetches live names through src/kube/names.ts only when a plan needs them.
+ * planCompletion() is pure (what is being completed: node, pod, workload, namespace, container or
+ * context names, with which --kubeconfig/--context and in which -n namespace); complete() fetches
+ * live names through the lookups (src/kube/names.ts) only when a plan needs them.
  */
 import { CLEANUP_FLAGS as CLEANUP_SPECS, MAIN_FLAGS as MAIN_SPECS, type FlagSpec, type ValueKind } from './flags.js';
 import { DEFAULT_IMAGES } from '../node/images.js';
 import { parseDuration } from './duration.js';
 import { OUTPUT_FORMATS } from '../output/index.js';
+import { TARGET_KINDS, type Target, type WorkloadKind } from './options.js';
 
 /** cobra's ShellCompDirective bits. */
 export const Directive = {
@@ -43,6 +45,13 @@ export type Plan =
   | { kind: 'nodes'; before: string; partial: string; exclude: string[]; conn: Connection; extra: Candidate[] }
   /** Namespace names; `exclude` are the ones already in a comma list. */
   | { kind: 'namespaces'; before: string; partial: string; exclude: string[]; conn: Connection }
+  /**
+   * Pod or workload names in `namespace` (null: the context's), each written `before` + name
+   * (`deploy/web`); not those in `exclude`.
+   */
+  | { kind: 'objects'; resource: 'pod' | WorkloadKind; before: string; partial: string; exclude: string[]; conn: Connection; namespace: string | null }
+  /** The container names of the pod and workload targets typed (-c); `exclude` as for namespaces. */
+  | { kind: 'containers'; targets: PodTarget[]; before: string; partial: string; exclude: string[]; conn: Connection; namespace: string | null }
   /** The kubeconfig's contexts. */
   | { kind: 'contexts'; before: string; partial: string; kubeconfig: string | null }
   /** Let the shell complete file names (--kubeconfig). */
@@ -96,7 +105,27 @@ const EXAMPLES: Partial<Record<ValueKind, string[]>> = {
   'request-timeout': ['5s', '10s', '30s'],
 };
 
-const TARGET_KINDS = ['node', 'nodes', 'no'];
+export type PodTarget = Exclude<Target, { kind: 'node' }>;
+
+/** The kinds offered for a first letter (`d` → `deploy/`, `ds/`), as kubectl's short names. */
+const KIND_STEMS: { stem: string; description: string }[] = [
+  { stem: 'pod/', description: 'one pod (in -n, else the context\'s namespace)' },
+  { stem: 'deploy/', description: 'the pods of a deployment' },
+  { stem: 'sts/', description: 'the pods of a statefulset' },
+  { stem: 'ds/', description: 'the pods of a daemonset' },
+  { stem: 'job/', description: 'the pods of a job' },
+  { stem: 'rs/', description: 'the pods of a replicaset' },
+];
+
+/** `deploy/web` → the target it names; null for a word that is none. */
+function targetOf(word: string): Target | null {
+  const slash = word.indexOf('/');
+  const kind = slash > 0 ? TARGET_KINDS[word.slice(0, slash).toLowerCase()] : undefined;
+  const name = word.slice(slash + 1);
+  if (!kind || name === '') return null;
+  if (kind === 'node' || kind === 'pod') return { kind, name };
+  return { kind: 'workload', workload: kind, name };
+}
 
 function findFlag(flags: readonly Flag[], word: string): Flag | undefined {
   if (word.startsWith('--')) return flags.find((f) => f.name === word.slice(2));
@@ -150,19 +179,26 @@ export function planCompletion(args: readonly string[]): Plan {
     // a bad value is the CLI's to report
   }
   const conn: Connection = { kubeconfig: last('kubeconfig'), context: last('context'), requestTimeoutMs };
+  // Pod and workload targets are looked up where a run resolves them: -n's first namespace, else the context's.
+  const namespace = (given.get('namespace') ?? []).flatMap((v) => v.split(',')).map((n) => n.trim()).find((n) => n !== '') ?? null;
+  const targets = positionals.map(targetOf);
+  const podTargets = targets.filter((t): t is PodTarget => t !== null && t.kind !== 'node');
   const nothing = (directive: number = Directive.NoFileComp): Plan => ({ kind: 'static', before: '', partial: '', candidates: [], directive });
 
   // The value of a flag: `-o <TAB>`, or `--output=<TAB>`.
   const valueOf = (flag: Flag, before: string, partial: string): Plan => {
     const fixed = (candidates: Candidate[]): Plan => ({ kind: 'static', before, partial, candidates, directive: Directive.NoFileComp });
+    // A comma list (-n a,b,<TAB>): complete the last element, leave out the ones already there.
+    const comma = partial.lastIndexOf(',');
+    const head = partial.slice(0, comma + 1);
+    const listed = (): string[] => [...(given.get(flag.name) ?? []).flatMap((v) => v.split(',')), ...head.split(',')].filter((n) => n !== '');
     switch (flag.value) {
-      case 'namespaces': {
-        // A comma list (-n a,b,<TAB>): complete the last element, leave out the ones already there.
-        const comma = partial.lastIndexOf(',');
-        const head = partial.slice(0, comma + 1);
-        const exclude = [...(given.get(flag.name) ?? []).flatMap((v) => v.split(',')), ...head.split(',')].filter((n) => n !== '');
-        return { kind: 'namespaces', before: before + head, partial: partial.slice(comma + 1), exclude, conn };
-      }
+      case 'namespaces':
+        return { kind: 'namespaces', before: before + head, partial: partial.slice(comma + 1), exclude: listed(), conn };
+      case 'containers':
+        // Only a pod or workload target says which containers there are; a node runs any.
+        if (podTargets.length === 0) return fixed([]);
+        return { kind: 'containers', targets: podTargets, before: before + head, partial: partial.slice(comma + 1), exclude: listed(), conn, namespace };
       case 'namespace':
         return { kind: 'namespaces', before, partial, exclude: [], conn };
       case 'output':
@@ -202,24 +238,41 @@ export function planCompletion(args: readonly string[]): Plan {
     return positionals.length === 0 ? { kind: 'static', before: '', partial: toComplete, candidates: SHELLS.map((s) => ({ value: s })), directive: Directive.NoFileComp } : nothing();
   }
   if (sub === 'cleanup' || ['local', 'all-nodes', 'node-selector'].some((f) => given.has(f))) return nothing();
-  // Targets: several nodes may be given; the ones already there are not offered again.
-  const targetNode = (t: string): string | null => (TARGET_KINDS.includes(t.slice(0, t.indexOf('/')).toLowerCase()) ? t.slice(t.indexOf('/') + 1) : null);
-  const exclude = positionals.map(targetNode).filter((n): n is string => n !== null);
-  if (exclude.length < positionals.length) return nothing(); // a pod or workload target goes alone
+  // Targets: several nodes, or several pods and workloads (not both); the ones already there are not offered again.
+  if (targets.some((t) => t === null)) return nothing(); // a word that is no target: the CLI will say so
+  const nodesGiven = targets.filter((t) => t?.kind === 'node').map((t) => t!.name);
   const slash = toComplete.indexOf('/');
   if (slash >= 0) {
-    const kind = toComplete.slice(0, slash);
-    if (!TARGET_KINDS.includes(kind.toLowerCase())) return nothing();
-    return { kind: 'nodes', before: `${kind}/`, partial: toComplete.slice(slash + 1), exclude, conn, extra: [] };
+    const typed = toComplete.slice(0, slash);
+    const kind = TARGET_KINDS[typed.toLowerCase()];
+    const before = `${typed}/`;
+    const partial = toComplete.slice(slash + 1);
+    if (!kind || (kind === 'node' ? podTargets.length > 0 : nodesGiven.length > 0)) return nothing();
+    if (kind === 'node') return { kind: 'nodes', before, partial, exclude: nodesGiven, conn, extra: [] };
+    const exclude = podTargets.filter((t) => (t.kind === 'pod' ? kind === 'pod' : t.workload === kind)).map((t) => t.name);
+    return { kind: 'objects', resource: kind, before, partial, exclude, conn, namespace };
   }
+  // A word without a kind yet: the kinds it may start (with no space after `deploy/`), node names
+  // for a bare TAB as before, and the subcommands on the first word.
   const extra = words.length === 0 ? SUBCOMMANDS.filter((c) => c.value.startsWith(toComplete)) : [];
-  if ('node/'.startsWith(toComplete)) return { kind: 'nodes', before: 'node/', partial: '', exclude, conn, extra };
-  return { kind: 'static', before: '', partial: toComplete, candidates: extra, directive: Directive.NoFileComp };
+  const stems = nodesGiven.length > 0 ? [] : KIND_STEMS.filter((k) => toComplete !== '' && k.stem.startsWith(toComplete.toLowerCase()));
+  if (podTargets.length === 0 && 'node/'.startsWith(toComplete)) return { kind: 'nodes', before: 'node/', partial: '', exclude: nodesGiven, conn, extra };
+  const candidates = [...extra, ...stems.map((k) => ({ value: k.stem, description: k.description }))];
+  // Only kind stems: the name comes right after the slash, so no space.
+  const directive = stems.length > 0 && extra.length === 0 ? Directive.NoFileComp | Directive.NoSpace : Directive.NoFileComp;
+  if (podTargets.length > 0 && toComplete === '') {
+    return { kind: 'static', before: '', partial: '', candidates: KIND_STEMS.map((k) => ({ value: k.stem, description: k.description })), directive: Directive.NoFileComp | Directive.NoSpace };
+  }
+  return { kind: 'static', before: '', partial: toComplete, candidates, directive };
 }
 
 export interface NameLookups {
   nodes(conn: Connection): Promise<string[]>;
   namespaces(conn: Connection): Promise<string[]>;
+  /** Pod or workload names in the namespace (null: the context's). */
+  objects(conn: Connection, namespace: string | null, resource: 'pod' | WorkloadKind): Promise<string[]>;
+  /** The container names of these targets, in the namespace (null: the context's). */
+  containers(conn: Connection, namespace: string | null, targets: PodTarget[]): Promise<string[]>;
   contexts(kubeconfig: string | null): string[] | Promise<string[]>;
 }
 
@@ -251,6 +304,10 @@ export async function complete(args: readonly string[], lookups: NameLookups): P
         return { candidates: withPrefix(await lookups.namespaces(plan.conn), plan.before, plan.partial, plan.exclude), directive: Directive.NoFileComp };
       case 'contexts':
         return { candidates: withPrefix(await lookups.contexts(plan.kubeconfig), plan.before, plan.partial), directive: Directive.NoFileComp };
+      case 'objects':
+        return { candidates: withPrefix(await lookups.objects(plan.conn, plan.namespace, plan.resource), plan.before, plan.partial, plan.exclude), directive: Directive.NoFileComp };
+      case 'containers':
+        return { candidates: withPrefix(await lookups.containers(plan.conn, plan.namespace, plan.targets), plan.before, plan.partial, plan.exclude), directive: Directive.NoFileComp };
     }
   } catch (e) {
     const extra = plan.kind === 'nodes' ? plan.extra : [];

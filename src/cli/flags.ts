@@ -11,7 +11,7 @@ import { OUTPUT_FORMATS } from '../output/index.js';
 import { DEFAULT_IMAGES } from '../node/images.js';
 
 /** What completion offers for a flag's value. */
-export type ValueKind = 'namespaces' | 'namespace' | 'output' | 'kubeconfig' | 'context' | 'duration' | 'timeout' | 'request-timeout' | 'image' | 'number' | 'none';
+export type ValueKind = 'namespaces' | 'namespace' | 'containers' | 'output' | 'kubeconfig' | 'context' | 'duration' | 'timeout' | 'request-timeout' | 'image' | 'number' | 'none';
 
 /**
  * - boolean: no value;
@@ -59,10 +59,12 @@ export const MAIN_FLAGS: readonly FlagSpec[] = Object.freeze([
   { name: 'node-selector', kind: 'value', complete: 'none', brief: 'trace every node with these labels',
     describe: 'Trace every node with these labels (e.g. node-role.kubernetes.io/worker=)' },
   { name: 'all-nodes', kind: 'boolean', brief: 'trace every node', describe: 'Trace every node (asks first on a terminal above 10 nodes)' },
+  { name: 'include-not-ready', kind: 'boolean', brief: 'with --all-nodes or --node-selector, also try NotReady nodes',
+    describe: 'With --all-nodes or --node-selector, also try the nodes that are not Ready (left out by default, one line each)' },
   { name: 'yes', kind: 'boolean', brief: 'do not ask before tracing many nodes', describe: 'Do not ask before tracing many nodes' },
   { name: 'selector', alias: 'l', kind: 'list', combine: 'all', complete: 'none', brief: 'only execs of pods with these labels',
     describe: 'Only execs of pods with these labels (a=b,c!=d,e in (x,y)); repeated: all of them, as a comma' },
-  { name: 'container', alias: 'c', kind: 'list', combine: 'any', complete: 'none', brief: 'only execs in containers with this name',
+  { name: 'container', alias: 'c', kind: 'list', combine: 'any', complete: 'containers', brief: 'only execs in containers with this name',
     describe: 'Only execs in containers with this name (repeatable or a,b: either)' },
   { name: 'comm', kind: 'list', combine: 'any', complete: 'none', brief: 'only execs whose command name matches this regular expression',
     describe: 'Only execs whose command name matches this regular expression (repeatable: either)' },

@@ -59,6 +59,7 @@ describe('buildOptions', () => {
       scope: { kind: 'targets', targets: [{ kind: 'node', name: 'worker-1' }] },
       filters: { selector: null, container: null, comm: null, failed: false, host: false },
       yes: false,
+      includeNotReady: false,
       ancestry: false,
       includeSelf: false,
       summaryTo: null,
@@ -95,6 +96,7 @@ describe('buildOptions', () => {
       scope: { kind: 'targets', targets: [{ kind: 'node', name: 'worker-1' }] },
       filters: { selector: null, container: null, comm: null, failed: false, host: false },
       yes: false,
+      includeNotReady: false,
       ancestry: false,
       includeSelf: false,
       summaryTo: null,
@@ -135,6 +137,13 @@ describe('buildOptions', () => {
       expect(build(raw).scope).toEqual(scope);
     });
 
+    it.each<Partial<RawArgs>>([
+      { targets: [], allNodes: true, includeNotReady: true },
+      { targets: [], nodeSelector: 'a=b', includeNotReady: true },
+    ])('--include-not-ready with %j', (raw) => {
+      expect(build(raw).includeNotReady).toBe(true);
+    });
+
     it.each<[string, Partial<RawArgs>, RegExp]>([
       ['no target', { targets: [] }, /no target: give node\/NAME .* or --local/],
       ['a target without a name', { targets: ['node/'] }, /has no node name/],
@@ -149,6 +158,8 @@ describe('buildOptions', () => {
       ['--host with -c', { host: true, container: ['x'] }, /--host keeps only host processes/],
       ['--host with -l', { host: true, selector: ['a=b'] }, /--host keeps only host processes/],
       ['a bad -c', { container: ['web', 'Web App'] }, /^-c\/--container "Web App" is not a valid container name/],
+      ['--include-not-ready with a node target', { targets: ['node/a'], includeNotReady: true }, /^--include-not-ready only applies to --all-nodes and --node-selector .*drop the flag/],
+      ['--include-not-ready with --local', { targets: [], local: true, includeNotReady: true }, /^--include-not-ready only applies to --all-nodes and --node-selector/],
       ['--ancestry with -o summary', { ancestry: true, output: 'summary' }, /^--ancestry gives each exec its parent chain, and -o summary shows no single exec: use -o table, wide or json/],
     ])('rejects %s', (_name, raw, message) => {
       expect(usageError(raw)).toMatch(message);

@@ -41,6 +41,8 @@ export interface Options {
   readonly filters: Filters;
   /** Skip the confirmation --all-nodes asks for on a terminal above 10 nodes. */
   readonly yes: boolean;
+  /** --all-nodes / --node-selector: also try the nodes that are not Ready (else left out, one line each). */
+  readonly includeNotReady: boolean;
   /** Give each exec its parent chain (traces forks and exits too). */
   readonly ancestry: boolean;
   /** Show the execs of trace-exec's own debug pod too (else left out and counted as "self"). */
@@ -67,6 +69,7 @@ export interface RawArgs {
   local?: boolean;
   nodeSelector?: string;
   allNodes?: boolean;
+  includeNotReady?: boolean;
   ancestry?: boolean;
   includeSelf?: boolean;
   yes?: boolean;
@@ -104,7 +107,7 @@ function commaList(values: readonly string[] | undefined): string[] | null {
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** kubectl's resource names and short names → what trace-exec does with them. */
-const KINDS: Record<string, 'node' | 'pod' | WorkloadKind> = {
+export const TARGET_KINDS: Record<string, 'node' | 'pod' | WorkloadKind> = {
   node: 'node', nodes: 'node', no: 'node',
   pod: 'pod', pods: 'pod', po: 'pod',
   deployment: 'deployment', deployments: 'deployment', deploy: 'deployment',
@@ -121,7 +124,7 @@ export function parseTarget(text: string): Target {
   }
   const kindText = text.slice(0, slash).toLowerCase();
   const name = text.slice(slash + 1);
-  const kind = KINDS[kindText];
+  const kind = TARGET_KINDS[kindText];
   if (!kind) {
     throw new UsageError(`target kind "${kindText}" is not supported: use node/NAME, pod/NAME, deploy/NAME, sts/NAME, ds/NAME, job/NAME or rs/NAME`);
   }
@@ -162,6 +165,11 @@ export function buildOptions(raw: RawArgs): Options {
       throw new UsageError('node targets and pod/workload targets cannot be mixed: a pod target already traces the node the pod runs on');
     }
     scope = { kind: 'targets', targets: Object.freeze(targets) };
+  }
+  if (raw.includeNotReady && scope.kind !== 'all-nodes' && scope.kind !== 'node-selector') {
+    throw new UsageError(
+      '--include-not-ready only applies to --all-nodes and --node-selector (which leave NotReady nodes out): a node/NAME or pod target is always tried; drop the flag',
+    );
   }
   let comm: RegExp[] | null = null;
   if (raw.comm !== undefined && raw.comm.length > 0) {
@@ -241,6 +249,7 @@ export function buildOptions(raw: RawArgs): Options {
     scope,
     filters,
     yes: raw.yes ?? false,
+    includeNotReady: raw.includeNotReady ?? false,
     ancestry: raw.ancestry ?? false,
     includeSelf: raw.includeSelf ?? false,
     namespaces: namespaces ? Object.freeze(namespaces) : null,

@@ -14,7 +14,8 @@ import { contextNamespace, loadKubeConfig } from './config.js';
 import { checkAccess, checkNode, requiredPermissions } from './access.js';
 import { apiStatus, describeApiError, isNotFound, withTimeout } from './errors.js';
 import { CONTAINER, deadlineSeconds, debugNamespaceManifest, debugPodManifest } from './debug-pod.js';
-import { waitForRunning } from './wait.js';
+import { notReadyGraceMs, waitForRunning } from './wait.js';
+import { notReady } from './node-ready.js';
 import { ExecRunner } from './exec-runner.js';
 import { PodWatch } from './pod-watch.js';
 import { resolveScope } from './targets.js';
@@ -25,6 +26,8 @@ import { chooseImage, noImageMessage, type ImageChoice } from '../node/images.js
 /** One node being traced through its debug pod. */
 export interface NodeSession {
   node: string;
+  /** The debug image the node's pod runs (named when it lacks a command of the contract). */
+  image: string;
   runner: NodeRunner;
   index: PodIndex;
   onPodsChanged(cb: () => void): void;
@@ -58,13 +61,16 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
   const podNamespace = opts.namespaces?.[0] ?? contextNamespace(kc);
   const resolved = await resolveScope(kc, opts, podNamespace, server);
   const { podScope } = resolved;
+  for (const { node, why } of resolved.skipped) log.warn(`skipping node ${node}: ${why}; pass --include-not-ready to try it anyway`);
   const archOf = new Map<string, string | null>();
   await Promise.all(
     resolved.nodes.map(async (node) => {
       const nodeObj = await checkNode(kc, node, t, server);
-      const ready = nodeObj.status?.conditions?.find((c) => c.type === 'Ready');
-      if (ready && ready.status !== 'True') {
-        log.warn(`node ${node} is NotReady (${ready.reason ?? 'no reason given'}): its debug pod may not start`);
+      const why = notReady(nodeObj);
+      if (why) {
+        log.warn(
+          `node ${node} is ${why}: its debug pod may not start (given up after ${notReadyGraceMs(opts.timeoutMs) / 1000}s if its kubelet does not take the pod up while the node stays NotReady)`,
+        );
       }
       archOf.set(node, nodeArchitecture({ architecture: nodeObj.status?.nodeInfo?.architecture, labels: nodeObj.metadata?.labels }));
     }),
@@ -161,6 +167,7 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
     });
     return {
       node,
+      image,
       runner: new ExecRunner(kc, { ...ref, container: CONTAINER }, { pid: `/tmp/${ref.name}.pid`, program: `/tmp/${ref.name}.bt` }, server),
       index,
       onPodsChanged: (cb) => watch.onChange(cb),

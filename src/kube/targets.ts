@@ -3,16 +3,19 @@
  * pods' execs to keep. Pod scopes are matched on the client after the join, by namespace and name or
  * by the workload's label selector, so a pod that restarts or is replaced keeps being followed.
  */
-import { AppsV1Api, BatchV1Api, CoreV1Api, type KubeConfig, type V1LabelSelector } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoreV1Api, type KubeConfig, type V1LabelSelector, type V1Node } from '@kubernetes/client-node';
 import type { Options, Target } from '../cli/options.js';
 import { UserError } from '../errors.js';
 import { parseSelector, selectorText, type LabelSelector } from '../join/selector.js';
 import type { PodScope } from '../join/filter.js';
 import { describeApiError, isNotFound, withTimeout } from './errors.js';
+import { notReady } from './node-ready.js';
 
 
 export interface Resolved {
   nodes: string[];
+  /** --all-nodes / --node-selector: the nodes left out because they are not Ready, each with why. */
+  skipped: { node: string; why: string }[];
   podScope: PodScope | null;
 }
 
@@ -46,11 +49,20 @@ export async function resolveScope(kc: KubeConfig, opts: Options, namespace: str
     const list = await withTimeout(core.listNode(scope.kind === 'node-selector' ? { labelSelector: scope.selector } : {}), t, what).catch((e: unknown) => {
       throw describeApiError(e, what, server);
     });
-    const nodes = list.items.map((n) => n.metadata!.name!).sort();
-    if (nodes.length === 0) {
+    const items = [...list.items].sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!));
+    if (items.length === 0) {
       throw new UserError(scope.kind === 'all-nodes' ? 'the cluster has no nodes' : `no node matches --node-selector ${scope.selector}`, 'list the nodes and their labels with: kubectl get nodes --show-labels');
     }
-    return { nodes, podScope: null };
+    // A NotReady node's debug pod would only wait out --timeout: leave it out unless asked to try.
+    const { nodes, skipped } = partitionReady(items, opts.includeNotReady);
+    if (nodes.length === 0) {
+      const which = scope.kind === 'all-nodes' ? 'the cluster' : `--node-selector ${scope.selector}`;
+      throw new UserError(
+        `no node of ${which} is Ready: ${skipped.map((s) => `${s.node} ${s.why}`).join('; ')}`,
+        'check them with: kubectl describe node NAME; pass --include-not-ready to try them anyway',
+      );
+    }
+    return { nodes, skipped, podScope: null };
   }
 
   const nodes = new Set<string>();
@@ -90,5 +102,17 @@ export async function resolveScope(kc: KubeConfig, opts: Options, namespace: str
     for (const n of on) nodes.add(n);
   }
   const podScope = described.length > 0 ? { namespace, names, selectors, describe: described.join(', ') } : null;
-  return { nodes: [...nodes].sort(), podScope };
+  return { nodes: [...nodes].sort(), skipped: [], podScope };
+}
+
+/** Pure: the names of the nodes to trace, and the NotReady ones left out (none with includeNotReady). */
+export function partitionReady(items: readonly V1Node[], includeNotReady: boolean): Pick<Resolved, 'nodes' | 'skipped'> {
+  const nodes: string[] = [];
+  const skipped: Resolved['skipped'] = [];
+  for (const n of items) {
+    const why = includeNotReady ? null : notReady(n);
+    if (why) skipped.push({ node: n.metadata!.name!, why });
+    else nodes.push(n.metadata!.name!);
+  }
+  return { nodes, skipped };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { V1Pod } from '@kubernetes/client-node';
-import { podState } from './wait.js';
+import { kubeletTookUp, NotReadyStall, notReadyGraceMs, podState } from './wait.js';
 
 const pod = (status: V1Pod['status']): V1Pod => ({ metadata: { namespace: 'ns', name: 'p' }, status });
 const waiting = (reason: string, message?: string): V1Pod['status'] => ({
@@ -90,5 +90,59 @@ describe('podState', () => {
     if (s.kind !== 'failed') return;
     expect(s.error.message).toMatch(message);
     expect(s.error.hint).toMatch(hint);
+  });
+});
+
+describe('giving up on a NotReady node', () => {
+  it.each([
+    [120_000, 15_000],
+    [600_000, 15_000],
+    [20_000, 5_000],
+    [2_000, 500],
+  ])('--timeout %i ms → %i ms without progress', (timeout, grace) => {
+    expect(notReadyGraceMs(timeout)).toBe(grace);
+  });
+
+  it.each<[string, V1Pod['status'], boolean]>([
+    ['no status yet', undefined, false],
+    ['Pending, nothing else', { phase: 'Pending' }, false],
+    ['only PodScheduled (not a kubelet sign)', { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }] }, false],
+    ['Initialized by the kubelet', { phase: 'Pending', conditions: [{ type: 'Initialized', status: 'True' }] }, true],
+    ['ContainerCreating (a long image pull)', waiting('ContainerCreating'), true],
+    ['Running', { phase: 'Running' }, true],
+  ])('kubeletTookUp: %s → %s', (_what, status, expected) => {
+    expect(kubeletTookUp(pod(status))).toBe(expected);
+  });
+
+  const NR = 'NotReady (KubeletNotReady: m)';
+
+  it('gives up once the pod stayed untouched for the grace while the node stayed NotReady', () => {
+    const s = new NotReadyStall(5_000);
+    expect(s.observe(0, false, NR)).toBe(false);
+    expect(s.observe(2_000, false, undefined)).toBe(false); // node not read this time
+    expect(s.observe(4_999, false, NR)).toBe(false);
+    expect(s.observe(5_000, false, undefined)).toBe(true);
+  });
+
+  it('a node that is Ready (again) restarts the clock', () => {
+    const s = new NotReadyStall(5_000);
+    s.observe(0, false, NR);
+    expect(s.observe(4_000, false, null)).toBe(false);
+    expect(s.observe(6_000, false, NR)).toBe(false);
+    expect(s.observe(10_999, false, undefined)).toBe(false);
+    expect(s.observe(11_000, false, NR)).toBe(true);
+  });
+
+  it('never gives up once a kubelet took the pod up, even if the node stays NotReady', () => {
+    const s = new NotReadyStall(5_000);
+    s.observe(0, false, NR);
+    expect(s.observe(1_000, true, undefined)).toBe(false);
+    expect(s.observe(60_000, false, NR)).toBe(false);
+  });
+
+  it('never gives up on a node whose state could not be read yet', () => {
+    const s = new NotReadyStall(5_000);
+    expect(s.observe(0, false, undefined)).toBe(false);
+    expect(s.observe(60_000, false, undefined)).toBe(false);
   });
 });

@@ -1,12 +1,62 @@
 /**
  * Waits for the debug pod to run, saying what it waits for (pulling the image, scheduling) and
- * turning the states that will not resolve by waiting into errors with a hint.
+ * turning the states that will not resolve by waiting into errors with a hint — a NotReady node
+ * whose kubelet never takes the pod up included, after a wait much shorter than --timeout.
  */
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { Log } from '../log.js';
 import { Interrupted, UserError } from '../errors.js';
+import { notReady } from './node-ready.js';
 
 const POLL_MS = 300;
+/** The node's Ready condition is read this often while its kubelet has not taken the pod up. */
+const NODE_POLL_MS = 2_000;
+const NOT_READY_GRACE_MAX_MS = 15_000;
+
+/**
+ * How long a debug pod may wait untouched on a NotReady node before the run gives up on it: a
+ * quarter of --timeout, at most 15 s (the default --timeout is 2 minutes). A kubelet that works,
+ * even on a NotReady node (a hostNetwork pod starts without a CNI), takes the pod up within seconds.
+ */
+export function notReadyGraceMs(timeoutMs: number): number {
+  return Math.min(NOT_READY_GRACE_MAX_MS, Math.floor(timeoutMs / 4));
+}
+
+/**
+ * Pure: has a kubelet taken the pod up — any phase but Pending, a container status, or a condition
+ * only a kubelet sets (PodScheduled may come from elsewhere)? Then it is being worked on, however
+ * slowly (a long image pull shows no change for minutes), and only --timeout ends the wait.
+ */
+export function kubeletTookUp(pod: V1Pod): boolean {
+  const s = pod.status;
+  return (s?.phase !== undefined && s.phase !== 'Pending') || (s?.containerStatuses?.length ?? 0) > 0 || (s?.conditions ?? []).some((c) => c.type !== 'PodScheduled');
+}
+
+/**
+ * Pure clock of one wait: how long the pod has stayed untouched while its node stayed NotReady. A
+ * Ready node, or a kubelet that took the pod up, resets it for good or until the node fails again.
+ */
+export class NotReadyStall {
+  private since: number | null = null;
+  private tookUp = false;
+
+  constructor(private readonly graceMs: number) {}
+
+  /**
+   * One look at the pod (taken up?) and the node (its NotReady phrase, null when Ready, undefined
+   * when unknown this time): true once the run should give up.
+   */
+  observe(now: number, podTakenUp: boolean, nodeNotReady: string | null | undefined): boolean {
+    if (podTakenUp) this.tookUp = true;
+    if (this.tookUp || nodeNotReady === null) {
+      this.since = null;
+      return false;
+    }
+    if (nodeNotReady === undefined) return this.since !== null && now - this.since >= this.graceMs;
+    this.since ??= now;
+    return now - this.since >= this.graceMs;
+  }
+}
 const PULL_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
 const START_FAILURES = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError', 'CrashLoopBackOff', 'StartError']);
 
@@ -82,15 +132,24 @@ export async function waitForRunning(
   pod: { namespace: string; name: string },
   o: { timeoutMs: number; image: string; arch: string; log: Log; interrupted: Promise<string>; node: string },
 ): Promise<void> {
-  const deadline = Date.now() + o.timeoutMs;
+  const started = Date.now();
+  const deadline = started + o.timeoutMs;
+  const graceMs = notReadyGraceMs(o.timeoutMs);
+  const stall = new NotReadyStall(graceMs);
   let said = '';
   let interrupted: string | null = null;
   void o.interrupted.then((w) => (interrupted = w));
+  /** The node's NotReady phrase at the last look (null: Ready), and when that look was. */
+  let nodeState: string | null | undefined;
+  let nodeReadAt = 0;
   for (;;) {
     if (interrupted) throw new Interrupted(interrupted, 'while waiting for the debug pod');
     let state: PodState;
+    let takenUp = false;
     try {
-      state = podState(await core.readNamespacedPod(pod), o);
+      const p = await core.readNamespacedPod(pod);
+      state = podState(p, o);
+      takenUp = kubeletTookUp(p);
     } catch (e) {
       state = { kind: 'waiting', what: `waiting for the debug pod (the API answered: ${(e as Error).message.split('\n')[0]})` };
     }
@@ -100,9 +159,21 @@ export async function waitForRunning(
       o.log.progress(`${o.node}: ${state.what}`);
       said = state.what;
     }
+    let fresh: string | null | undefined;
+    if (!takenUp && Date.now() - nodeReadAt >= NODE_POLL_MS) {
+      nodeReadAt = Date.now();
+      fresh = await core.readNode({ name: o.node }).then(notReady, () => undefined);
+      if (fresh !== undefined) nodeState = fresh;
+    }
+    if (stall.observe(Date.now(), takenUp, fresh) && nodeState) {
+      throw new UserError(
+        `node ${o.node} is ${nodeState}, and its kubelet has not taken up the debug pod ${pod.namespace}/${pod.name} in ${Math.round((Date.now() - started) / 1000)}s: giving up on it before --timeout ${o.timeoutMs / 1000}s`,
+        `check the node with: kubectl describe node ${o.node}; trace it once it is Ready`,
+      );
+    }
     if (Date.now() >= deadline) {
       throw new UserError(
-        `the debug pod ${pod.namespace}/${pod.name} was not Running after --timeout ${o.timeoutMs / 1000}s (last: ${said})`,
+        `the debug pod ${pod.namespace}/${pod.name} was not Running after --timeout ${o.timeoutMs / 1000}s (last: ${said}${nodeState ? `; node ${o.node} is ${nodeState}` : ''})`,
         'check the node with kubectl describe node, or raise --timeout',
       );
     }

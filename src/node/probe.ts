@@ -4,8 +4,22 @@
  * parseProbe() turns its output into NodeFacts. Both are pure data: nothing user-typed goes in.
  */
 
-/** A fixed script: its text never contains user input. /proc/1 is the host's init with hostPID. */
+/**
+ * The commands the debug pod runs besides `sh` and `bpftrace` (README "The debug pod image", "The
+ * image contract", says why each): `sleep` is the container's command; env runs bpftrace
+ * (src/node/render.ts), head stages the program and cat and kill stop bpftrace
+ * (src/kube/exec-runner.ts), uname, cat and grep are this probe's, mount mounts tracefs and debugfs
+ * (src/node/tracer-command.ts). perl, for batching, is optional and probed on its own.
+ * Keep in sync with those files and the README table.
+ */
+export const REQUIRED_TOOLS: readonly string[] = Object.freeze(['sleep', 'env', 'head', 'cat', 'kill', 'grep', 'uname', 'mount']);
+
+/**
+ * A fixed script: its text never contains user input. /proc/1 is the host's init with hostPID.
+ * The tools come first, so that a missing one is named before a section that needs it says less.
+ */
 export const PROBE_SCRIPT = [
+  `echo "== tools"; for t in ${REQUIRED_TOOLS.join(' ')}; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done`,
   'echo "== bpftrace"; (command -v bpftrace >/dev/null && bpftrace --version) 2>&1 || echo missing',
   'echo "== uname"; uname -r',
   'echo "== cgroups"; cat /proc/cgroups',
@@ -45,6 +59,32 @@ export interface NodeFacts {
 
 export class ProbeError extends Error {}
 
+/** Commands of the image contract that the node (the debug image, or this machine) does not have. */
+export class MissingToolsError extends ProbeError {
+  constructor(readonly missing: readonly string[]) {
+    super(`missing ${missing.join(', ')}`);
+  }
+}
+
+/**
+ * Pure: the one line for missing commands. `image` is the debug image (null with --local, where
+ * this machine runs them).
+ */
+export function missingToolsMessage(node: string, missing: readonly string[], image: string | null): string {
+  const what = missing.map((t) => `\`${t}\``).join(', ');
+  return image
+    ? `${node}: the debug image ${image} has no ${what}: pass --image with an image that has every command of the contract (README "The debug pod image", "The image contract")`
+    : `${node}: this machine has no ${what}, which trace-exec runs (README "The debug pod image", "The image contract")`;
+}
+
+/**
+ * Pure: the command a container runtime could not find, from the message of a failed exec
+ * (`exec: "sh": executable file not found in $PATH`, containerd and CRI-O alike); null for others.
+ */
+export function commandNotFound(message: string): string | null {
+  return /exec: "([^"]+)": (?:executable file not found|no such file or directory)/i.exec(message)?.[1] ?? null;
+}
+
 function sections(output: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   let current: string[] | null = null;
@@ -78,6 +118,9 @@ export function parseProbe(output: string): NodeFacts {
   }
   const bpftraceRaw = (s.get('bpftrace') ?? []).join(' ').trim();
   const bpftrace = bpftraceRaw === 'missing' ? null : parseVersion(bpftraceRaw);
+  // Every missing command at once, before anything that needs one (uname below) says less.
+  const missing = [...(s.get('tools') ?? []).map((l) => l.trim()).filter((t) => REQUIRED_TOOLS.includes(t)), ...(bpftrace === null ? ['bpftrace'] : [])];
+  if (missing.length > 0) throw new MissingToolsError(missing);
   const kernelRelease = (s.get('uname') ?? [])[0]?.trim() ?? '';
   const kernel = parseVersion(kernelRelease);
   if (!kernel) throw new ProbeError(`the node probe returned no kernel release (uname -r said "${kernelRelease}")`);

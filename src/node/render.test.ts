@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseProbe, chooseV1Controller } from './probe.js';
+import { parseProbe, chooseV1Controller, MissingToolsError } from './probe.js';
 import { renderProgram, bpftraceCommand, RenderError, ARGS_MAX, LEVELS } from './render.js';
 import { NODES } from './fixtures.test-helpers.js';
 
@@ -80,8 +80,8 @@ describe('what the probe decides', () => {
 
   it('refuses nodes it cannot trace, saying why', () => {
     const noBpftrace = NODES['bpftrace-0.17-hybrid-6.18'].replace('bpftrace v0.17.0', 'missing');
-    expect(() => renderProgram(parseProbe(noBpftrace))).toThrow(RenderError);
-    expect(() => renderProgram(parseProbe(noBpftrace))).toThrow(/--image/);
+    expect(() => parseProbe(noBpftrace)).toThrow(MissingToolsError);
+    expect(() => parseProbe(noBpftrace)).toThrow(/^missing bpftrace$/);
     const old = NODES['bpftrace-0.17-hybrid-6.18'].replace('v0.17.0', 'v0.12.1');
     expect(() => renderProgram(parseProbe(old))).toThrow(/0\.12\.1 is too old: trace-exec needs bpftrace 0\.13 or newer \(RHEL 8 ships 0\.12\); use an --image/);
   });

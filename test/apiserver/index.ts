@@ -21,7 +21,7 @@ import { AccessControl } from './access.js';
 import { KUBERNETES_VERSION } from './discovery.js';
 import { ExecServer } from './exec.js';
 import { FaultInjector, type RequestMatcher } from './faults.js';
-import { Kubelet, type ExecProcessInfo, type StartFailure } from './kubelet.js';
+import { Kubelet, type ExecProcessInfo, type ImagePath, type StartFailure } from './kubelet.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { generateJobSelector, namespaces as namespaceDef, workloadDef, workloadResources, type ResourceDef } from './resources.js';
 import { deleteNamespace } from './rest.js';
@@ -30,7 +30,7 @@ import { Store } from './store.js';
 import { jsonClone, timestamp, type Condition, type Namespace, type Node, type NodeInfo, type Pod, type WorkloadObject } from './types.js';
 import { WatchHub } from './watch.js';
 
-export type { ExecProcessInfo, StartFailure } from './kubelet.js';
+export type { ExecProcessInfo, ImagePath, StartFailure } from './kubelet.js';
 export type { RequestRecord } from './server.js';
 export type { RequestMatcher } from './faults.js';
 export type * from './types.js';
@@ -46,6 +46,8 @@ export interface ApiServerOptions {
    * exec format error"). See StartFailure.
    */
   failingImages?: ReadonlyArray<StartFailure>;
+  /** What the commands exec'd into containers of some images find on PATH, see KubeletOptions.imagePaths. */
+  imagePaths?: ReadonlyArray<ImagePath>;
   /** How many change events watches can resume from. Default 1000. */
   historyLimit?: number;
   /** Bookmark period for watches with allowWatchBookmarks=true (0 = never). Default 15000. */
@@ -261,6 +263,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     podStartDelayMs: opts.podStartDelayMs ?? 300,
     badImages: opts.badImages ?? [],
     failingImages: opts.failingImages ?? [],
+    imagePaths: opts.imagePaths ?? [],
     killGraceMs: opts.killGraceMs ?? 2000,
     ...(opts.containerCgroup ? { containerCgroup: opts.containerCgroup } : {}),
   });

@@ -33,6 +33,17 @@ export interface StartFailure {
   log?: string;
 }
 
+/**
+ * An image that lacks commands: an exec into one of its containers runs with PATH set to `path` (a
+ * directory holding the commands the image has), so a command it lacks is not found — by the
+ * runtime (`exec: "sh": executable file not found in $PATH`) or by the shell it runs.
+ */
+export interface ImagePath {
+  /** Images it applies to: an exact image string (as written or normalized) or a pattern. */
+  image: string | RegExp;
+  path: string;
+}
+
 export interface KubeletOptions {
   /** How long "pulling and starting containers" takes. */
   podStartDelayMs: number;
@@ -49,6 +60,8 @@ export interface KubeletOptions {
   containerCgroup?: (podUid: string, containerId: string) => string[];
   /** Images that pull but whose containers do not start (first match wins). */
   failingImages: ReadonlyArray<StartFailure>;
+  /** Images whose exec'd commands find only some commands (first match wins). */
+  imagePaths: ReadonlyArray<ImagePath>;
 }
 
 export interface ExecProcessInfo {
@@ -127,7 +140,9 @@ export class Kubelet {
     const argv = dirs
       ? ['sh', '-c', `${dirs.map((_, i) => `echo $$ >"\${${i + 1}}/cgroup.procs"`).join(' && ')} && shift ${dirs.length} && exec "$@"`, 'sh', ...dirs, ...command]
       : command;
-    const proc = spawnGroup(argv, opts);
+    const image = pod.spec?.containers?.find((c) => c.name === container)?.image;
+    const limited = image ? this.opts.imagePaths.find((f) => (typeof f.image === 'string' ? f.image === image || normalizeImage(f.image) === normalizeImage(image) : f.image.test(image))) : undefined;
+    const proc = spawnGroup(argv, { ...opts, ...(limited ? { env: { ...process.env, PATH: limited.path } } : {}) });
     if (proc.pid === undefined) return proc;
     const uid = pod.metadata.uid ?? '';
     const entry: ExecEntry = { pid: proc.pid, ns: pod.metadata.namespace ?? '', pod: pod.metadata.name ?? '', container, command, proc };

@@ -16,14 +16,15 @@ export interface GroupProcess {
   readonly running: () => boolean;
 }
 
-export function spawnGroup(argv: readonly string[], opts: { stdin: boolean }): GroupProcess {
+/** `env`: the process's environment (default this one's); its PATH is where the command is looked up. */
+export function spawnGroup(argv: readonly string[], opts: { stdin: boolean; env?: NodeJS.ProcessEnv }): GroupProcess {
   const [file, ...args] = argv as [string, ...string[]];
   // detached: setsid(), so the child leads its own process group and can be signalled as a whole;
   // no shell: argv is executed as given, like a container runtime's exec.
   const child = spawn(file, args, {
     detached: true,
     cwd: '/',
-    env: process.env,
+    env: opts.env ?? process.env,
     stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   let running = child.pid !== undefined;

@@ -4,7 +4,7 @@
  */
 import { tempDir, removeTempDirs } from '../support/tmp.js';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +30,20 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
 
   beforeAll(async () => {
     if (k.reason) throw new Error(`end-to-end tests must run under CI but cannot: ${k.reason}`);
-    api = await startApiServer({ podStartDelayMs: 100, badImages: [/^unpullable/] });
+    // Images that lack commands of the contract: their execs see only these directories on PATH.
+    const only = (tools: string[]): string => {
+      const dir = tempDir('trace-exec-image-path-');
+      for (const t of tools) symlinkSync(['/usr/bin', '/bin'].map((d) => join(d, t)).find((p) => existsSync(p))!, join(dir, t));
+      return dir;
+    };
+    api = await startApiServer({
+      podStartDelayMs: 100,
+      badImages: [/^unpullable/],
+      imagePaths: [
+        { image: 'registry.example.com/few-tools:1', path: only(['sh', 'uname', 'cat', 'grep']) },
+        { image: 'registry.example.com/no-shell:1', path: only([]) },
+      ],
+    });
     api.addNode('worker-1');
     api.addNode('worker-down', { ready: false });
     load = startExecLoad();
@@ -212,11 +225,62 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
     expect(r.stderr, r.stderr).toMatch(expected);
   });
 
-  it('--timeout waiting for Running (node NotReady): warns, then fails with a hint, exit 1', async () => {
-    const r = await startCli(['node/worker-down', '--kubeconfig', api.kubeconfigPath, '--timeout', '2s']).done();
+  it.each<[string, string, string]>([
+    ['an image with only sh, uname, cat and grep', 'registry.example.com/few-tools:1', '`sleep`, `env`, `head`, `mount`, `bpftrace`'],
+    ['an image without sh (the runtime says so)', 'registry.example.com/no-shell:1', '`sh`'],
+  ])('%s: one line naming every missing command and the image contract, exit 1', async (_what, image, missing) => {
+    const r = await startCli([...args(), '--image', image, '-d', '30s']).done();
+    expect(r.code).toBe(1);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('trace-exec: error:'));
+    expect(errors, r.stderr).toEqual([
+      `trace-exec: error: worker-1: the debug image ${image} has no ${missing}: pass --image with an image that has every command of the contract (README "The debug pod image", "The image contract")`,
+    ]);
+    expect(jsonLines(r.stdout)).toEqual([]);
+  });
+
+  it('--timeout waiting for Running (node NotReady, but a kubelet took the pod up): warns, waits out --timeout, fails naming the condition, exit 1', async () => {
+    const cli = startCli(['node/worker-down', '--kubeconfig', api.kubeconfigPath, '--timeout', '8s']);
+    await cli.waitForStderr(/worker-down: waiting for the debug pod/, 30_000);
+    // A kubelet that works although its node is NotReady (a hostNetwork pod needs no CNI): a slow pull.
+    const pod = api.listPods().find((p) => p.spec?.nodeName === 'worker-down')!;
+    api.updatePod(pod.metadata.namespace!, pod.metadata.name!, (p) => {
+      p.status = {
+        phase: 'Pending',
+        containerStatuses: [{ name: 'trace-exec', image: 'i', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }],
+      };
+    });
+    const r = await cli.done();
     expect(r.code).toBe(1);
     expect(r.stderr, r.stderr).toMatch(/warning: node worker-down is NotReady/);
-    expect(r.stderr).toMatch(/was not Running after --timeout 2s/);
+    expect(r.stderr).not.toMatch(/giving up/);
+    expect(r.stderr).toMatch(/was not Running after --timeout 8s \(last: pulling image .*; node worker-down is NotReady \(KubeletNotReady: /);
+  });
+
+  it('node/NAME NotReady and never taken up: gives up after a quarter of --timeout, naming the condition, exit 1', async () => {
+    const started = Date.now();
+    const r = await startCli(['node/worker-down', '--kubeconfig', api.kubeconfigPath, '--timeout', '24s']).done();
+    const took = Date.now() - started;
+    expect(r.code).toBe(1);
+    expect(r.stderr, r.stderr).toMatch(/warning: node worker-down is NotReady \(KubeletNotReady: .*\): its debug pod may not start \(given up after 6s /);
+    expect(r.stderr).toMatch(
+      /error: node worker-down is NotReady \(KubeletNotReady: container runtime network not ready: .*cni plugin not initialized\), and its kubelet has not taken up the debug pod trace-exec-\w+\/\S+ in [6-9]s: giving up on it before --timeout 24s/,
+    );
+    expect(r.stderr).toMatch(/hint: check the node with: kubectl describe node worker-down; trace it once it is Ready/);
+    expect(took).toBeGreaterThan(6_000);
+    expect(took).toBeLessThan(16_000);
+  });
+
+  it('node/NAME NotReady, then Ready while the pod waits: the run goes on and traces', async () => {
+    api.addNode('worker-late', { ready: false });
+    const cli = startCli(['node/worker-late', '--kubeconfig', api.kubeconfigPath, '-o', 'json', '--timeout', '60s']);
+    await cli.waitForStderr(/worker-late: waiting for the debug pod/, 30_000);
+    await sleep(3_000);
+    api.addNode('worker-late', { ready: true });
+    await cli.waitForStderr(/tracing execs on worker-late/, 60_000);
+    cli.proc.kill('SIGINT');
+    const r = await cli.done();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/giving up/);
   });
 });
 

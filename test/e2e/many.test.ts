@@ -74,6 +74,38 @@ describe.skipIf(k.skip)(`many nodes, pod targets, filters${k.reason ? ` (${k.rea
     expect(r.stderr).not.toMatch(/worker-3/);
   });
 
+  it('--all-nodes leaves the NotReady node out, one line naming its condition, and exits 0', async () => {
+    const before = api.requests.length;
+    const r = await traceWhile(['--all-nodes', '-n', 'apps', '-d', '60s'], async () => {}, /\(2\/2\)/);
+    expect(r.code, r.stderr).toBe(0);
+    const skipped = r.stderr.split('\n').filter((l) => /worker-3/.test(l));
+    expect(skipped, r.stderr).toEqual([
+      'trace-exec: warning: skipping node worker-3: NotReady (KubeletNotReady: container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized); pass --include-not-ready to try it anyway',
+    ]);
+    const created = api.requests.slice(before).filter((q) => q.method === 'POST' && /\/pods$/.test(q.path));
+    expect(created).toHaveLength(2);
+  });
+
+  it('--node-selector matching only NotReady nodes: one line naming them and --include-not-ready, nothing created, exit 1', async () => {
+    const before = api.requests.length;
+    const r = await startCli(['--node-selector', 'role=infra', '--kubeconfig', api.kubeconfigPath]).done();
+    expect(r.code).toBe(1);
+    expect(r.stderr, r.stderr).toMatch(/no node of --node-selector role=infra is Ready: worker-3 NotReady \(KubeletNotReady: .*\)\n.*pass --include-not-ready to try them anyway/);
+    expect(api.requests.slice(before).filter((q) => q.method === 'POST')).toEqual([]);
+  });
+
+  it('--include-not-ready tries the NotReady node, and gives up on it long before --timeout', async () => {
+    const started = Date.now();
+    const r = await startCli(['--node-selector', 'role=infra', '--include-not-ready', '--kubeconfig', api.kubeconfigPath, '--timeout', '20s']).done();
+    const took = Date.now() - started;
+    expect(r.code).toBe(1);
+    expect(r.stderr, r.stderr).not.toMatch(/skipping node/);
+    expect(r.stderr).toMatch(/warning: node worker-3 is NotReady \(KubeletNotReady: /);
+    expect(r.stderr).toMatch(/node worker-3 is NotReady \(KubeletNotReady: container runtime network not ready: .*\), and its kubelet has not taken up the debug pod \S+ in [5-9]s: giving up on it before --timeout 20s/);
+    expect(took).toBeLessThan(15_000);
+    await expectNothingLeft(api);
+  });
+
   it('one node failing is reported, the others trace on, and the run exits 1', async () => {
     const tag = `f-${hex32().slice(0, 8)}`;
     const r = await traceWhile(['node/worker-1', 'node/worker-3', '-n', 'apps', '--timeout', '2s'], async () => {
@@ -81,7 +113,8 @@ describe.skipIf(k.skip)(`many nodes, pod targets, filters${k.reason ? ` (${k.rea
       await runIn(a1, 'web', ['/bin/echo', `${tag}-a`]);
     });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/worker-3: .*was not Running after --timeout 2s.*going on with the other nodes/);
+    // worker-3 is NotReady and nothing takes its pod up: given up on after a quarter of --timeout.
+    expect(r.stderr).toMatch(/error: node worker-3 is NotReady \(KubeletNotReady: .*\), and its kubelet has not taken up .*giving up on it before --timeout 2s.*going on with the other nodes/);
     expect(r.stderr).toMatch(/1 of 2 nodes could not be traced to the end/);
     expect(marker(r.events, `${tag}-a`)).toMatchObject([{ node: 'worker-1', pod: 'web-a' }]);
   });
