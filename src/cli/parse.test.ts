@@ -58,9 +58,11 @@ describe('every flag of --help, given twice', () => {
   it.each(MAIN_FLAGS.filter((f) => f.name !== 'help' && f.name !== 'version').flatMap((f) => (f.alias ? [[`-${f.alias}`, f], [`--${f.name}`, f]] : [[`--${f.name}`, f]]) as [string, FlagSpec][]))(
     '%s',
     async (word, f) => {
-      const target = SCOPE_FLAGS.has(f.name) ? [] : ['node/worker-1'];
+      // --include-not-ready goes with a scope of many nodes only.
+      const needsScope = f.name === 'include-not-ready';
+      const target = SCOPE_FLAGS.has(f.name) || needsScope ? [] : ['node/worker-1'];
       const [a, b] = SAMPLES[f.name] ?? [];
-      const argv = f.kind === 'boolean' ? [word, word, ...target] : [word, a!, ...target, word, b!];
+      const argv = [...(f.kind === 'boolean' ? [word, word, ...target] : [word, a!, ...target, word, b!]), ...(needsScope ? ['--all-nodes'] : [])];
       const p = await parseMain(argv, MAIN);
       expect(p.kind).toBe('args');
       if (p.kind !== 'args') return;

@@ -28,7 +28,12 @@ describe('podRecord', () => {
         { id: id('b'), name: 'main', kind: 'container' },
         { id: id('c'), name: 'debug', kind: 'ephemeral' },
       ],
+      nodeName: null,
     });
+  });
+
+  it('keeps the node the pod runs on (for --local with a nested cluster)', () => {
+    expect(podRecord({ metadata: { uid: 'u3', namespace: 'ns', name: 'p' }, spec: { nodeName: 'kind-worker', containers: [] } })?.nodeName).toBe('kind-worker');
   });
 
   it('keeps a mirror pod’s config hash, which the static pod’s cgroup carries', () => {
