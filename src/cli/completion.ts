@@ -8,7 +8,7 @@
  * planCompletion() is pure (what is being completed, and with which --kubeconfig/--context);
  * complete() fetches live names through src/kube/names.ts only when a plan needs them.
  */
-import { CLEANUP_FLAGS as CLEANUP_SPECS, MAIN_FLAGS as MAIN_SPECS, type FlagSpec, type ValueKind } from './flags.js';
+import { CLEANUP_FLAGS as CLEANUP_SPECS, MAIN_FLAGS as MAIN_SPECS, SUMMARY_FORMATS, type FlagSpec, type ValueKind } from './flags.js';
 import { DEFAULT_IMAGES } from '../node/images.js';
 import { parseDuration } from './duration.js';
 import { OUTPUT_FORMATS } from '../output/index.js';
@@ -90,6 +90,11 @@ const FORMAT_HELP: Record<string, string> = {
   summary: 'counts per namespace / pod / container at the end',
 };
 
+const SUMMARY_FORMAT_HELP: Record<(typeof SUMMARY_FORMATS)[number], string> = {
+  text: 'the summary table (default)',
+  markdown: 'GitHub-flavoured Markdown, e.g. for $GITHUB_STEP_SUMMARY',
+};
+
 const EXAMPLES: Partial<Record<ValueKind, string[]>> = {
   duration: ['30s', '1m', '5m', '10m'],
   timeout: ['30s', '2m', '5m'],
@@ -168,7 +173,10 @@ export function planCompletion(args: readonly string[]): Plan {
       case 'output':
         return fixed(OUTPUT_FORMATS.map((f) => ({ value: f, description: FORMAT_HELP[f] })));
       case 'kubeconfig':
+      case 'file':
         return before === '' ? { kind: 'files' } : nothing(Directive.Default);
+      case 'summary-format':
+        return fixed(SUMMARY_FORMATS.map((f) => ({ value: f, description: SUMMARY_FORMAT_HELP[f] })));
       case 'context':
         return { kind: 'contexts', before, partial, kubeconfig: conn.kubeconfig };
       case 'image':

@@ -11,7 +11,13 @@ import { OUTPUT_FORMATS } from '../output/index.js';
 import { DEFAULT_IMAGES } from '../node/images.js';
 
 /** What completion offers for a flag's value. */
-export type ValueKind = 'namespaces' | 'namespace' | 'output' | 'kubeconfig' | 'context' | 'duration' | 'timeout' | 'request-timeout' | 'image' | 'number' | 'none';
+export type ValueKind =
+  | 'namespaces' | 'namespace' | 'output' | 'report-output' | 'summary-format' | 'kubeconfig' | 'file' | 'context'
+  | 'duration' | 'timeout' | 'request-timeout' | 'image' | 'number' | 'none';
+
+/** Values of --summary-format. */
+export const SUMMARY_FORMATS = ['text', 'markdown'] as const;
+export type SummaryFormat = (typeof SUMMARY_FORMATS)[number];
 
 /**
  * - boolean: no value;
@@ -68,8 +74,12 @@ export const MAIN_FLAGS: readonly FlagSpec[] = Object.freeze([
     describe: 'Only execs whose command name matches this regular expression (repeatable: either)' },
   { name: 'failed', kind: 'boolean', brief: 'only execs that failed', describe: 'Only execs that failed (retval < 0)' },
   { name: 'host', kind: 'boolean', brief: 'only host processes', describe: 'Only host processes (not in any pod)' },
-  { name: 'summary-to', kind: 'value', complete: 'kubeconfig', // a file name, completed as files
+  { name: 'summary-to', kind: 'value', complete: 'file',
     brief: 'also write the summary table to this file at the end', describe: 'Also write the summary table to this file when the trace ends' },
+  { name: 'summary-format', kind: 'value', complete: 'summary-format', default: 'text', brief: 'the --summary-to file as text or markdown',
+    describe: `What --summary-to writes: ${SUMMARY_FORMATS.join(' | ')} (GitHub-flavoured Markdown, e.g. for $GITHUB_STEP_SUMMARY)` },
+  { name: 'timeline-to', kind: 'value', complete: 'file', brief: 'also write a Perfetto / chrome://tracing timeline to this file at the end',
+    describe: 'Also write the execs as a timeline (Chrome trace-event JSON: opens in ui.perfetto.dev and chrome://tracing) to this file when the trace ends' },
   { name: 'include-self', kind: 'boolean', brief: "also the execs of trace-exec's own debug pod",
     describe: "Also show the execs of trace-exec's own debug pod (left out by default; counted as \"self\" in the totals)" },
   { name: 'ancestry', kind: 'boolean', brief: "give each exec its parent chain, with each ancestor's pod or host",

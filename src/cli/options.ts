@@ -3,7 +3,7 @@
  * cluster is made here, so bad input is answered before anything is created.
  */
 import { parseDuration } from './duration.js';
-import { FlagError, parseCount } from './flags.js';
+import { FlagError, parseCount, SUMMARY_FORMATS, type SummaryFormat } from './flags.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../output/index.js';
 import { parseSelector } from '../join/selector.js';
 import { parseImageFlag } from './image-flag.js';
@@ -60,6 +60,10 @@ export interface Options {
   readonly verbose: boolean;
   /** Also write the summary table to this file at the end (besides the chosen output). */
   readonly summaryTo: string | null;
+  /** What --summary-to writes: the text table, or GitHub-flavoured Markdown. */
+  readonly summaryFormat: SummaryFormat;
+  /** Also write the shown execs as a Chrome trace-event timeline to this file at the end. */
+  readonly timelineTo: string | null;
 }
 
 export interface RawArgs {
@@ -88,6 +92,8 @@ export interface RawArgs {
   timeout?: string;
   verbose?: boolean;
   summaryTo?: string;
+  summaryFormat?: string;
+  timelineTo?: string;
 }
 
 export class UsageError extends Error {}
@@ -230,6 +236,11 @@ export function buildOptions(raw: RawArgs): Options {
     throw new UsageError(`--debug-namespace "${raw.debugNamespace}" is not a valid namespace name`);
   }
   if (raw.summaryTo !== undefined && raw.summaryTo.trim() === '') throw new UsageError('--summary-to needs a file name');
+  if (raw.timelineTo !== undefined && raw.timelineTo.trim() === '') throw new UsageError('--timeline-to needs a file name');
+  const summaryFormat = parseSummaryFormat(raw.summaryFormat);
+  if (raw.summaryFormat !== undefined && raw.summaryTo === undefined) {
+    throw new UsageError(`--summary-format says what --summary-to writes: add --summary-to FILE (for -o summary on stdout, the table is text)`);
+  }
   let images: ImageSpec;
   try {
     images = parseImageFlag(raw.image);
@@ -255,5 +266,16 @@ export function buildOptions(raw: RawArgs): Options {
     timeoutMs: durationFlag(raw.timeout, '--timeout') ?? 120_000,
     verbose: raw.verbose ?? false,
     summaryTo: raw.summaryTo ?? null,
+    summaryFormat,
+    timelineTo: raw.timelineTo ?? null,
   });
+}
+
+/** --summary-format's value; text when not given. */
+export function parseSummaryFormat(value: string | undefined): SummaryFormat {
+  if (value === undefined) return 'text';
+  if (!(SUMMARY_FORMATS as readonly string[]).includes(value)) {
+    throw new UsageError(`--summary-format "${value}" is not a format: use ${SUMMARY_FORMATS.join(' or ')}`);
+  }
+  return value as SummaryFormat;
 }

@@ -199,7 +199,7 @@ function listed(e: AttributedEvent): Listed {
   const ns = namespaceCell(e);
   return {
     timeMs: e.event.timeMs,
-    where: ns === HOST_NAMESPACE ? `host ${podCell(e)}` : `${ns}/${podCell(e)}`,
+    where: ns !== HOST_NAMESPACE ? `${ns}/${podCell(e)}` : podCell(e) === '-' ? 'host' : `host ${podCell(e)}`,
     container: containerCell(e),
     comm: e.event.comm,
     filename: e.event.filename,

@@ -94,6 +94,14 @@ describe('Timeline', () => {
       ],
     },
     {
+      name: 'an exec whose command name never came: named by its file, never empty',
+      events: [podEvent({ comm: '', pid: 3, timeMs: at(1), filename: '/usr/bin/env' }), podEvent({ comm: '', pid: 4, timeMs: at(2), filename: '' })],
+      shape: [
+        ['default/web-7d9f8b6c5d-x2x9q', 'env 3', 'X', 'env', 1, 9999, 'end of trace'],
+        ['default/web-7d9f8b6c5d-x2x9q', '(unknown) 4', 'X', '(unknown)', 2, 9998, 'end of trace'],
+      ],
+    },
+    {
       name: 'events out of order are written by time; an exec before its predecessor gives no negative span',
       events: [podEvent({ comm: 'b', pid: 1, timeMs: at(20) }), podEvent({ comm: 'a', pid: 1, timeMs: at(19) })],
       shape: [

@@ -97,6 +97,8 @@ export interface TraceFile {
 
 const µs = (ms: number): number => Math.round(ms * 1000);
 const basename = (path: string): string => path.slice(path.lastIndexOf('/') + 1) || path;
+/** A span's name: the command, else (its record never came: an exec in progress when the trace ended) the file's name; never empty. */
+const commandOf = (comm: string, filename: string): string => comm || basename(filename) || '(unknown)';
 
 export class Timeline {
   private readonly groups = new Map<string, Group>();
@@ -176,7 +178,7 @@ export class Timeline {
     const trackKey = `${groupKey}\u0000${a.node}\u0000${a.event.pid}`;
     let track = this.tracks.get(trackKey);
     if (!track) {
-      track = { id: this.nextId++, group, pid: a.event.pid, comm: a.event.comm };
+      track = { id: this.nextId++, group, pid: a.event.pid, comm: commandOf(a.event.comm, a.event.filename) };
       this.tracks.set(trackKey, track);
     }
     return track;
@@ -222,7 +224,7 @@ export class Timeline {
         args.exitCode = s.exit.exitCode;
         args.signal = s.exit.signal;
       }
-      events.push({ name: s.comm, cat: 'exec', ph: 'X', ...base, dur: µs(end) - base.ts, args });
+      events.push({ name: commandOf(s.comm, s.filename), cat: 'exec', ph: 'X', ...base, dur: µs(end) - base.ts, args });
     }
     return {
       traceEvents: events,
