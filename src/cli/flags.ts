@@ -102,6 +102,31 @@ export const CLEANUP_FLAGS: readonly FlagSpec[] = Object.freeze([
   { name: 'help', alias: 'h', kind: 'boolean', brief: 'show help', describe: 'Show help' },
 ] satisfies FlagSpec[]);
 
+/** Values of `report -o`. */
+export const REPORT_FORMATS = ['summary', 'markdown'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/**
+ * `trace-exec report FILE…`: the client-side filters that make sense offline. Not -l: the records
+ * carry no pod labels (src/cli/report-options.ts refuses it with one line).
+ */
+export const REPORT_FLAGS: readonly FlagSpec[] = Object.freeze([
+  { name: 'output', alias: 'o', kind: 'value', complete: 'report-output', default: 'summary', brief: 'report format',
+    describe: `Report format: ${REPORT_FORMATS.join(' | ')} (GitHub-flavoured Markdown)` },
+  { name: 'timeline-to', kind: 'value', complete: 'file', brief: 'also write a Perfetto / chrome://tracing timeline to this file',
+    describe: 'Also write the execs as a timeline (Chrome trace-event JSON: opens in ui.perfetto.dev and chrome://tracing) to this file' },
+  { name: 'namespace', alias: 'n', kind: 'list', combine: 'any', complete: 'none', brief: 'only execs of pods in these namespaces',
+    describe: 'Only execs of pods in these namespaces (repeatable or a,b: either)' },
+  { name: 'container', alias: 'c', kind: 'list', combine: 'any', complete: 'none', brief: 'only execs in containers with this name',
+    describe: 'Only execs in containers with this name (repeatable or a,b: either)' },
+  { name: 'comm', kind: 'list', combine: 'any', complete: 'none', brief: 'only execs whose command name matches this regular expression',
+    describe: 'Only execs whose command name matches this regular expression (repeatable: either)' },
+  { name: 'failed', kind: 'boolean', brief: 'only execs that failed', describe: 'Only execs that failed (retval < 0)' },
+  { name: 'host', kind: 'boolean', brief: 'only host processes', describe: 'Only host processes (not in any pod)' },
+  { name: 'verbose', alias: 'v', kind: 'boolean', brief: 'say more on stderr', describe: 'Say more on stderr (every malformed line), and show stack traces of unexpected errors' },
+  { name: 'help', alias: 'h', kind: 'boolean', brief: 'show help', describe: 'Show help' },
+] satisfies FlagSpec[]);
+
 /** `max-events` → `maxEvents`: the key yargs gives a flag's value under. */
 export function camelKey(name: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
