@@ -13,7 +13,7 @@ import type { AttributedEvent } from './join/types.js';
 import { MarkdownSummary, mdCode, type ExitRecord } from './output/markdown.js';
 import { Summary } from './output/summary.js';
 import { MAX_TIMELINE_EXECS, Timeline } from './output/timeline.js';
-import { readLines } from './report/read.js';
+import { checkReadable, readLines } from './report/read.js';
 import { parseRecordLine } from './report/record.js';
 
 /** Malformed lines named one by one on stderr (all of them with -v); the rest are counted. */
@@ -63,6 +63,7 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
   };
   let lastMs = -Infinity;
 
+  checkReadable(opts.sources);
   for await (const line of readLines(opts.sources, io.stdin)) {
     counts.lines++;
     const r = parseRecordLine(line.text);

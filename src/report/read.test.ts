@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../test/support/tmp.js';
-import { readLines, type SourceLine } from './read.js';
+import { checkReadable, readLines, type SourceLine } from './read.js';
 
 afterAll(removeTempDirs);
 const dir = tempDir('trace-exec-read-');
@@ -52,5 +52,12 @@ describe('readLines', () => {
     ['cut gzip data', () => file('cut.gz', gzipSync('a\n'.repeat(1000)).subarray(0, 30)), /^cannot read \/.*cut\.gz after line \d+: the gzip data is cut or damaged$/],
   ])('%s: one error naming it', async (_name, path, message) => {
     await expect(all([path()])).rejects.toThrow(message);
+  });
+
+  it('checkReadable: every file before any is read; stdin passes', () => {
+    const ok = file('ok.jsonl', 'x\n');
+    expect(() => checkReadable([ok, '-'])).not.toThrow();
+    expect(() => checkReadable([ok, join(dir, 'missing')])).toThrow(/^cannot read \/.*missing: no such file$/);
+    expect(() => checkReadable([dir])).toThrow(/: a directory$/);
   });
 });

@@ -3,7 +3,7 @@
  * stdin; one after another, each line with where it came from. Line splitting only: parsing is
  * src/report/record.ts.
  */
-import { createReadStream } from 'node:fs';
+import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Readable, PassThrough } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -50,6 +50,22 @@ async function open(file: string): Promise<Readable> {
     );
   });
   return s;
+}
+
+/** Every file can be opened for reading (checked before any is read, so that a typo in the last name does not come after the first file's warnings); else a UserError naming it. */
+export function checkReadable(sources: readonly string[]): void {
+  for (const source of sources) {
+    if (source === '-') continue;
+    let why: string | null = null;
+    try {
+      if (statSync(source).isDirectory()) why = 'a directory';
+      else accessSync(source, constants.R_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    }
+    if (why) throw new UserError(`cannot read ${source}: ${why}`, 'give files written by -o json, or - for stdin');
+  }
 }
 
 export async function* readLines(sources: readonly string[], stdin: Readable): AsyncGenerator<SourceLine> {
