@@ -7,7 +7,10 @@
 import { hideBin } from 'yargs/helpers';
 import { buildOptions, UsageError, type RawArgs } from './cli/options.js';
 import { defaultsText } from './node/images.js';
-import { parseCleanup, parseMain } from './cli/parse.js';
+import { parseCleanup, parseMain, parseReport } from './cli/parse.js';
+import { buildReportOptions, refuseSelector, type RawReportArgs } from './cli/report-options.js';
+import { closestSubcommand } from './cli/suggest.js';
+import { report } from './report.js';
 import { camelKey, MAIN_FLAGS } from './cli/flags.js';
 import { whyNotWritable } from './cli/output-paths.js';
 import { stderrLog } from './log.js';
@@ -44,6 +47,12 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === '__complete' || argv[0] === '__completeNoDesc') return completeMain(argv.slice(1), argv[0] === '__complete');
   if (argv[0] === 'completion') return completionMain(argv.slice(1), log);
   if (argv[0] === 'cleanup') return cleanupMain(argv.slice(1), log, write);
+  if (argv[0] === 'report') return reportMain(argv.slice(1), log, write);
+  const near = argv[0] === undefined ? null : closestSubcommand(argv[0]);
+  if (near) {
+    log.error(`unknown command "${argv[0]}"; did you mean ${near}? (see ${NAME} --help)`);
+    return 1;
+  }
 
   let parsed;
   try {
@@ -53,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
         `Trace every exec on a node and show which namespace / pod / container ran it.\n\n` +
         `Runs a short-lived privileged debug pod on the node, streams bpftrace's exec events back\n` +
         `through the exec API, joins them with the node's pods, and deletes the pod when done.\n\n` +
-        `Usage:\n  ${NAME} node/NAME [flags]\n  ${NAME} --local [flags]\n  ${NAME} cleanup [-A] [-n NS] [--dry-run] [--all]   remove debug pods and namespaces that runs left behind\n  ${NAME} completion bash|zsh|fish   print a shell completion script\n\n` +
+        `Usage:\n  ${NAME} node/NAME [flags]\n  ${NAME} --local [flags]\n  ${NAME} cleanup [-A] [-n NS] [--dry-run] [--all]   remove debug pods and namespaces that runs left behind\n  ${NAME} report FILE… [-o summary|markdown] [--timeline-to F]   summarise a recording (-o json), offline\n  ${NAME} completion bash|zsh|fish   print a shell completion script\n\n` +
         `A flag given twice takes its last value; -n, -l, -c and --comm add up (see each).\n` +
         `Put --kubeconfig, --context and -n after "trace-exec": kubectl refuses flags before a plugin's name.`,
       examples: EXAMPLES,
@@ -238,6 +247,56 @@ async function cleanupMain(argv: string[], log: ReturnType<typeof stderrLog>, wr
     return 0;
   } catch (e) {
     return reportFailure(e, log, write, raw.verbose ?? false);
+  }
+}
+
+async function reportMain(argv: string[], log: ReturnType<typeof stderrLog>, write: (t: string) => void): Promise<number> {
+  let opts;
+  try {
+    refuseSelector(argv);
+    const parsed = await parseReport(argv, {
+      command: `${NAME} report`,
+      usage:
+        `Summarise a recording: the JSON lines written earlier by -o json (several files, - for stdin, .gz too).\n` +
+        `No cluster and no root needed. Prints the summary a live run prints (-o summary), a GitHub-flavoured\n` +
+        `Markdown summary (-o markdown), and/or writes a timeline for Perfetto / chrome://tracing (--timeline-to).\n` +
+        `Keeps pods by name with pod/NAME; -l is not possible offline: the records carry no pod labels.\n` +
+        `Malformed lines are counted and named on stderr, and skipped.\n\n` +
+        `Usage:\n  ${NAME} report FILE… [pod/NAME…] [-o summary|markdown] [--timeline-to FILE] [-n NS] [-c NAME] [--comm RE] [--failed] [--host]`,
+      examples: [
+        [`${NAME} report execs.jsonl`, 'The summary of a recording'],
+        [`${NAME} report execs-*.jsonl.gz -n payments -o markdown >> "$GITHUB_STEP_SUMMARY"`, 'One namespace of several compressed files, as Markdown'],
+        [`${NAME} report execs.jsonl --timeline-to timeline.json`, 'A timeline to open in ui.perfetto.dev'],
+        [`kubectl trace-exec node/w -o json -d 1m | ${NAME} report - --failed`, 'Failed execs of a live minute, summarised'],
+      ],
+      version: null,
+      wrap: Math.min(110, process.stderr.columns ?? 100),
+      positionals: 'files written by -o json (- for stdin, .gz too), and pod/NAME to keep only those pods',
+    });
+    if (parsed.kind === 'shown') return 0;
+    opts = buildReportOptions({ ...parsed.flags, targets: parsed.targets } as unknown as RawReportArgs);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      log.error(e.message);
+      return 1;
+    }
+    throw e;
+  }
+  const why = opts.timelineTo ? whyNotWritable(opts.timelineTo) : null;
+  if (why) {
+    log.error(`--timeline-to ${opts.timelineTo}: ${why}; create it or choose another path`);
+    return 1;
+  }
+  const reportLog = stderrLog(write, opts.verbose);
+  let stdoutOpen = true;
+  process.stdout.on('error', () => (stdoutOpen = false));
+  const stdout = new LineBatch({ write: (text) => void (stdoutOpen && process.stdout.write(text)) });
+  try {
+    const result = await report(opts, { out: (l) => stdout.push(l), log: reportLog, stdin: process.stdin }).finally(() => stdout.flush());
+    for (const w of result.writeFailures) reportLog.error(`${w}; exiting with 1`);
+    return result.writeFailures.length > 0 ? 1 : 0;
+  } catch (e) {
+    return reportFailure(e, reportLog, write, opts.verbose);
   }
 }
 

@@ -13,6 +13,8 @@ import { NodeTrace, type NodeTraceParts } from './node-trace.js';
 import { isSelf, makeFilter } from './join/filter.js';
 import type { AttributedEvent } from './join/types.js';
 import { createPrinter, Summary } from './output/index.js';
+import { MarkdownSummary, mdCode } from './output/markdown.js';
+import { Timeline } from './output/timeline.js';
 import { writeFileSync } from 'node:fs';
 import { openCluster, type ClusterRun } from './kube/session.js';
 import { openClusterPods, type ClusterPods } from './kube/cluster-pods.js';
@@ -97,7 +99,8 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
 
     // A nested cluster's execs come from several nodes of one kernel: NODE is worth a column.
     const printer = createPrinter(opts.output, { write: io.out, width: io.width, nodes: nodes.length > 1 || localPods !== null, ancestry: opts.ancestry });
-    const digest = opts.summaryTo ? new Summary() : null;
+    const digest = !opts.summaryTo ? null : opts.summaryFormat === 'markdown' ? new MarkdownSummary() : new Summary();
+    const timeline = opts.timelineTo ? new Timeline() : null;
     const keep = makeFilter(opts.namespaces, opts.filters, cluster?.podScope ?? null);
     const selfPid = opts.scope.kind === 'local' ? process.pid : null;
     const show = (a: AttributedEvent): void => {
@@ -112,6 +115,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
       totals.shown++;
       printer.event(a);
       digest?.add(a);
+      timeline?.exec(a);
       if (opts.maxEvents !== null && totals.shown >= opts.maxEvents) stopRequested('max-events');
     };
     let attached = 0;
@@ -165,18 +169,32 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     const reason = await Promise.race([stopped, allEnded]);
     if (durationTimer) clearTimeout(durationTimer);
     await Promise.all(traces.map((t) => t.stop()));
+    const endMs = Date.now();
     // A run that fails as a whole (below) prints no table header: its output is the error alone.
     if (!(reason === 'every node ended' && failures.length > 0)) printer.end();
-    const writeFailures: string[] = [];
-    if (digest && opts.summaryTo) {
-      const failed = writeSummary(opts.summaryTo, digest.render(), log);
-      if (failed) writeFailures.push(failed);
-    }
     for (const t of traces) {
       totals.malformed += t.stats.malformed;
       totals.incomplete += t.stats.incomplete;
     }
     totals.failedNodes = failures.length;
+    const writeFailures: string[] = [];
+    if (digest && opts.summaryTo) {
+      const text =
+        digest instanceof MarkdownSummary
+          ? digest.render('trace-exec summary', [
+              `Traced on ${nodes.map(mdCode).join(', ')} until ${reason}: ${totals.events} execs traced, ${totals.shown} shown, ` +
+                `${totals.lost} lost, ${totals.unattributed} unattributed, ${totals.incomplete} incomplete, ${totals.malformed} malformed lines.`,
+            ])
+          : digest.render();
+      const failed = writeAtEnd('--summary-to', opts.summaryTo, text.endsWith('\n') ? text : `${text}\n`, 'the summary', log);
+      if (failed) writeFailures.push(failed);
+    }
+    if (timeline && opts.timelineTo) {
+      if (timeline.dropped > 0) log.warn(`--timeline-to keeps the first ${timeline.size} execs; ${timeline.dropped} later ones are left out of it`);
+      const file = timeline.render(endMs, { nodes: nodes.join(','), reason });
+      const failed = writeAtEnd('--timeline-to', opts.timelineTo, JSON.stringify(file) + '\n', `the timeline (${timeline.size} execs)`, log);
+      if (failed) writeFailures.push(failed);
+    }
     if (reason === 'every node ended' && failures.length > 0) {
       if (failures.length === 1) throw failures[0]!;
       throw new UserError(`every node stopped tracing: ${failures.map((f) => f.message).join('; ')}`);
@@ -195,13 +213,16 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
   return result;
 }
 
-/** --summary-to: the digest beside the stream, so one run gives both the artifact and a summary. Returns why it failed, or null. */
-function writeSummary(file: string, text: string, log: Log): string | null {
+/**
+ * --summary-to, --timeline-to: files beside the stream, so one run gives both the artifact and a
+ * digest. Returns why the write failed, or null.
+ */
+function writeAtEnd(flag: string, file: string, text: string, what: string, log: Log): string | null {
   try {
-    writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
-    log.progress(`wrote the summary to ${file}`);
+    writeFileSync(file, text);
+    log.progress(`wrote ${what} to ${file}`);
     return null;
   } catch (e) {
-    return `could not write --summary-to ${file}: ${(e as Error).message}`;
+    return `could not write ${flag} ${file}: ${(e as Error).message}`;
   }
 }

@@ -5,7 +5,7 @@ const conn = (c: Partial<Connection> = {}): Connection => ({ kubeconfig: null, c
 
 describe('planCompletion: what the word under the cursor is', () => {
   it.each<[string, string[], unknown]>([
-    ['the first word: nodes as node/NAME, and the subcommands', [''], { kind: 'nodes', before: 'node/', partial: '', extra: [{ value: 'cleanup' }, { value: 'completion' }] }],
+    ['the first word: nodes as node/NAME, and the subcommands', [''], { kind: 'nodes', before: 'node/', partial: '', extra: [{ value: 'cleanup' }, { value: 'completion' }, { value: 'report' }] }],
     ['a kind typed: node names after it', ['node/wo'], { kind: 'nodes', before: 'node/', partial: 'wo', extra: [] }],
     ['the kind as kubectl spells it: nodes/, no/', ['nodes/'], { kind: 'nodes', before: 'nodes/', partial: '' }],
     ['short kind', ['no/w'], { kind: 'nodes', before: 'no/', partial: 'w' }],
@@ -64,6 +64,15 @@ describe('planCompletion: what the word under the cursor is', () => {
     ['-c a comma list', ['pod/web', '-c', 'web,'], { kind: 'containers', before: 'web,', partial: '', exclude: ['web'] }],
     ['--container=', ['pod/web', '--container=w'], { kind: 'containers', before: '--container=', partial: 'w' }],
     ['-c with a node target: nothing (any container)', ['node/a', '-c', ''], { kind: 'static', candidates: [], directive: Directive.NoFileComp }],
+    ['a prefix of report', ['re'], { kind: 'static', candidates: [{ value: 'report' }] }],
+    ['report FILE: files, from the shell', ['report', ''], { kind: 'files' }],
+    ['report: another file after flags', ['report', 'a.jsonl', '-n', 'x', ''], { kind: 'files' }],
+    ['report pod/: nothing to look up offline', ['report', 'a.jsonl', 'pod/'], { kind: 'static', candidates: [] }],
+    ['report -o: its formats', ['report', 'a', '-o', ''], { kind: 'static', candidates: [{ value: 'summary' }, { value: 'markdown' }] }],
+    ['report --timeline-to: files', ['report', 'a', '--timeline-to', ''], { kind: 'files' }],
+    ['report flags: its own, not -l', ['report', '--se'], { kind: 'static', partial: '--se' }],
+    ['--summary-format: text, markdown', ['--summary-format', ''], { kind: 'static', candidates: [{ value: 'text' }, { value: 'markdown' }] }],
+    ['--timeline-to: files', ['--timeline-to', ''], { kind: 'files' }],
   ])('%s', (_what, args, expected) => {
     expect(planCompletion(args)).toMatchObject(expected as object);
   });
@@ -119,7 +128,7 @@ describe('complete: the answer, with live names', () => {
   it.each<[string[], string[]]>([
     [['node/wo'], ['node/worker-1', 'node/worker-2', ':4']],
     [['nodes/c'], ['nodes/control-plane', ':4']],
-    [[''], ['cleanup', 'completion', 'node/worker-1', 'node/worker-2', 'node/control-plane', ':4']],
+    [[''], ['cleanup', 'completion', 'report', 'node/worker-1', 'node/worker-2', 'node/control-plane', ':4']],
     [['node/x'], [':4']],
     [['node/worker-1', 'node/w'], ['node/worker-2', ':4']],
     [['-n', 'p'], ['payments', ':4']],

@@ -9,7 +9,7 @@
  * context names, with which --kubeconfig/--context and in which -n namespace); complete() fetches
  * live names through the lookups (src/kube/names.ts) only when a plan needs them.
  */
-import { CLEANUP_FLAGS as CLEANUP_SPECS, MAIN_FLAGS as MAIN_SPECS, type FlagSpec, type ValueKind } from './flags.js';
+import { CLEANUP_FLAGS as CLEANUP_SPECS, MAIN_FLAGS as MAIN_SPECS, REPORT_FLAGS as REPORT_SPECS, REPORT_FORMATS, SUMMARY_FORMATS, type FlagSpec, type ValueKind } from './flags.js';
 import { DEFAULT_IMAGES } from '../node/images.js';
 import { parseDuration } from './duration.js';
 import { OUTPUT_FORMATS } from '../output/index.js';
@@ -84,12 +84,16 @@ export const MAIN_FLAGS: readonly Flag[] = forCompletion(MAIN_SPECS);
 /** The flags of `trace-exec cleanup`. */
 export const CLEANUP_FLAGS: readonly Flag[] = forCompletion(CLEANUP_SPECS);
 
+/** The flags of `trace-exec report`. */
+export const REPORT_FLAGS: readonly Flag[] = forCompletion(REPORT_SPECS);
+
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
 
 const SUBCOMMANDS: Candidate[] = [
   { value: 'cleanup', description: 'remove debug pods and namespaces that runs left behind' },
   { value: 'completion', description: 'print a shell completion script (bash, zsh, fish)' },
+  { value: 'report', description: 'summarise a recording (-o json) offline: summary, markdown, timeline' },
 ];
 
 const FORMAT_HELP: Record<string, string> = {
@@ -97,6 +101,16 @@ const FORMAT_HELP: Record<string, string> = {
   wide: 'live table with node, uid, return value, container id',
   json: 'one JSON object per exec',
   summary: 'counts per namespace / pod / container at the end',
+};
+
+const REPORT_FORMAT_HELP: Record<(typeof REPORT_FORMATS)[number], string> = {
+  summary: 'the summary table of -o summary (default)',
+  markdown: 'GitHub-flavoured Markdown',
+};
+
+const SUMMARY_FORMAT_HELP: Record<(typeof SUMMARY_FORMATS)[number], string> = {
+  text: 'the summary table (default)',
+  markdown: 'GitHub-flavoured Markdown, e.g. for $GITHUB_STEP_SUMMARY',
 };
 
 const EXAMPLES: Partial<Record<ValueKind, string[]>> = {
@@ -140,8 +154,8 @@ function findFlag(flags: readonly Flag[], word: string): Flag | undefined {
 export function planCompletion(args: readonly string[]): Plan {
   const words = args.length > 0 ? args.slice(0, -1) : [];
   const toComplete = args.length > 0 ? args[args.length - 1]! : '';
-  const sub = words[0] === 'cleanup' || words[0] === 'completion' ? words[0] : null;
-  const flags = sub === 'cleanup' ? CLEANUP_FLAGS : sub === 'completion' ? [MAIN_FLAGS.find((f) => f.name === 'help')!] : MAIN_FLAGS;
+  const sub = words[0] === 'cleanup' || words[0] === 'completion' || words[0] === 'report' ? words[0] : null;
+  const flags = sub === 'cleanup' ? CLEANUP_FLAGS : sub === 'report' ? REPORT_FLAGS : sub === 'completion' ? [MAIN_FLAGS.find((f) => f.name === 'help')!] : MAIN_FLAGS;
 
   // Read the words already typed: flag values that matter to lookups, positionals, flags seen.
   const given = new Map<string, string[]>();
@@ -204,7 +218,12 @@ export function planCompletion(args: readonly string[]): Plan {
       case 'output':
         return fixed(OUTPUT_FORMATS.map((f) => ({ value: f, description: FORMAT_HELP[f] })));
       case 'kubeconfig':
+      case 'file':
         return before === '' ? { kind: 'files' } : nothing(Directive.Default);
+      case 'report-output':
+        return fixed(REPORT_FORMATS.map((f) => ({ value: f, description: REPORT_FORMAT_HELP[f] })));
+      case 'summary-format':
+        return fixed(SUMMARY_FORMATS.map((f) => ({ value: f, description: SUMMARY_FORMAT_HELP[f] })));
       case 'context':
         return { kind: 'contexts', before, partial, kubeconfig: conn.kubeconfig };
       case 'image':
@@ -237,6 +256,8 @@ export function planCompletion(args: readonly string[]): Plan {
   if (sub === 'completion') {
     return positionals.length === 0 ? { kind: 'static', before: '', partial: toComplete, candidates: SHELLS.map((s) => ({ value: s })), directive: Directive.NoFileComp } : nothing();
   }
+  // report: files (the shell completes them), or pod/NAME, which cannot be looked up offline.
+  if (sub === 'report') return toComplete.startsWith('pod/') ? nothing() : { kind: 'files' };
   if (sub === 'cleanup' || ['local', 'all-nodes', 'node-selector'].some((f) => given.has(f))) return nothing();
   // Targets: several nodes, or several pods and workloads (not both); the ones already there are not offered again.
   if (targets.some((t) => t === null)) return nothing(); // a word that is no target: the CLI will say so

@@ -11,7 +11,13 @@ import { OUTPUT_FORMATS } from '../output/index.js';
 import { DEFAULT_IMAGES } from '../node/images.js';
 
 /** What completion offers for a flag's value. */
-export type ValueKind = 'namespaces' | 'namespace' | 'containers' | 'output' | 'kubeconfig' | 'context' | 'duration' | 'timeout' | 'request-timeout' | 'image' | 'number' | 'none';
+export type ValueKind =
+  | 'namespaces' | 'namespace' | 'containers' | 'output' | 'report-output' | 'summary-format' | 'kubeconfig' | 'file' | 'context'
+  | 'duration' | 'timeout' | 'request-timeout' | 'image' | 'number' | 'none';
+
+/** Values of --summary-format. */
+export const SUMMARY_FORMATS = ['text', 'markdown'] as const;
+export type SummaryFormat = (typeof SUMMARY_FORMATS)[number];
 
 /**
  * - boolean: no value;
@@ -70,8 +76,12 @@ export const MAIN_FLAGS: readonly FlagSpec[] = Object.freeze([
     describe: 'Only execs whose command name matches this regular expression (repeatable: either)' },
   { name: 'failed', kind: 'boolean', brief: 'only execs that failed', describe: 'Only execs that failed (retval < 0)' },
   { name: 'host', kind: 'boolean', brief: 'only host processes', describe: 'Only host processes (not in any pod)' },
-  { name: 'summary-to', kind: 'value', complete: 'kubeconfig', // a file name, completed as files
+  { name: 'summary-to', kind: 'value', complete: 'file',
     brief: 'also write the summary table to this file at the end', describe: 'Also write the summary table to this file when the trace ends' },
+  { name: 'summary-format', kind: 'value', complete: 'summary-format', default: 'text', brief: 'the --summary-to file as text or markdown',
+    describe: `What --summary-to writes: ${SUMMARY_FORMATS.join(' | ')} (GitHub-flavoured Markdown, e.g. for $GITHUB_STEP_SUMMARY)` },
+  { name: 'timeline-to', kind: 'value', complete: 'file', brief: 'also write a Perfetto / chrome://tracing timeline to this file at the end',
+    describe: 'Also write the execs as a timeline (Chrome trace-event JSON: opens in ui.perfetto.dev and chrome://tracing) to this file when the trace ends' },
   { name: 'include-self', kind: 'boolean', brief: "also the execs of trace-exec's own debug pod",
     describe: "Also show the execs of trace-exec's own debug pod (left out by default; counted as \"self\" in the totals)" },
   { name: 'ancestry', kind: 'boolean', brief: "give each exec its parent chain, with each ancestor's pod or host",
@@ -91,6 +101,31 @@ export const CLEANUP_FLAGS: readonly FlagSpec[] = Object.freeze([
   { name: 'kubeconfig', kind: 'value', complete: 'kubeconfig', brief: 'path to the kubeconfig file', describe: 'Path to the kubeconfig file' },
   { name: 'context', kind: 'value', complete: 'context', brief: 'the kubeconfig context to use', describe: 'The kubeconfig context to use' },
   { name: 'verbose', alias: 'v', kind: 'boolean', brief: 'say more on stderr', describe: 'Say more on stderr, and show stack traces of unexpected errors' },
+  { name: 'help', alias: 'h', kind: 'boolean', brief: 'show help', describe: 'Show help' },
+] satisfies FlagSpec[]);
+
+/** Values of `report -o`. */
+export const REPORT_FORMATS = ['summary', 'markdown'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/**
+ * `trace-exec report FILE…`: the client-side filters that make sense offline. Not -l: the records
+ * carry no pod labels (src/cli/report-options.ts refuses it with one line).
+ */
+export const REPORT_FLAGS: readonly FlagSpec[] = Object.freeze([
+  { name: 'output', alias: 'o', kind: 'value', complete: 'report-output', default: 'summary', brief: 'report format',
+    describe: `Report format: ${REPORT_FORMATS.join(' | ')} (GitHub-flavoured Markdown)` },
+  { name: 'timeline-to', kind: 'value', complete: 'file', brief: 'also write a Perfetto / chrome://tracing timeline to this file',
+    describe: 'Also write the execs as a timeline (Chrome trace-event JSON: opens in ui.perfetto.dev and chrome://tracing) to this file' },
+  { name: 'namespace', alias: 'n', kind: 'list', combine: 'any', complete: 'none', brief: 'only execs of pods in these namespaces',
+    describe: 'Only execs of pods in these namespaces (repeatable or a,b: either)' },
+  { name: 'container', alias: 'c', kind: 'list', combine: 'any', complete: 'none', brief: 'only execs in containers with this name',
+    describe: 'Only execs in containers with this name (repeatable or a,b: either)' },
+  { name: 'comm', kind: 'list', combine: 'any', complete: 'none', brief: 'only execs whose command name matches this regular expression',
+    describe: 'Only execs whose command name matches this regular expression (repeatable: either)' },
+  { name: 'failed', kind: 'boolean', brief: 'only execs that failed', describe: 'Only execs that failed (retval < 0)' },
+  { name: 'host', kind: 'boolean', brief: 'only host processes', describe: 'Only host processes (not in any pod)' },
+  { name: 'verbose', alias: 'v', kind: 'boolean', brief: 'say more on stderr', describe: 'Say more on stderr (every malformed line), and show stack traces of unexpected errors' },
   { name: 'help', alias: 'h', kind: 'boolean', brief: 'show help', describe: 'Show help' },
 ] satisfies FlagSpec[]);
 

@@ -63,6 +63,8 @@ describe('buildOptions', () => {
       ancestry: false,
       includeSelf: false,
       summaryTo: null,
+      summaryFormat: 'text',
+      timelineTo: null,
       namespaces: null,
       output: 'table',
       durationMs: null,
@@ -91,6 +93,9 @@ describe('buildOptions', () => {
         debugNamespace: 'debug',
         timeout: '5m',
         verbose: true,
+        summaryTo: 's.md',
+        summaryFormat: 'markdown',
+        timelineTo: 't.json',
       }),
     ).toEqual<Options>({
       scope: { kind: 'targets', targets: [{ kind: 'node', name: 'worker-1' }] },
@@ -99,7 +104,9 @@ describe('buildOptions', () => {
       includeNotReady: false,
       ancestry: false,
       includeSelf: false,
-      summaryTo: null,
+      summaryTo: 's.md',
+      summaryFormat: 'markdown',
+      timelineTo: 't.json',
       namespaces: ['shop'],
       output: 'json',
       durationMs: 30_000,
@@ -257,6 +264,25 @@ describe('buildOptions', () => {
       ['an image with spaces', { image: ['bpftrace latest'] }, /--image "bpftrace latest" is not an image reference/],
       ['an unknown architecture', { image: ['arm65=reg/bt:1'] }, /--image "arm65=reg\/bt:1": "arm65" is not an architecture: use one of amd64, arm64/],
       ['an invalid debug namespace', { debugNamespace: 'Debug' }, /--debug-namespace "Debug" is not a valid namespace name/],
+    ])('rejects %s', (_name, raw, message) => {
+      expect(usageError(raw)).toMatch(message);
+    });
+  });
+
+  describe('--summary-to, --summary-format, --timeline-to', () => {
+    it.each<[string, Partial<RawArgs>, Partial<Options>]>([
+      ['text by default', { summaryTo: 's.txt' }, { summaryTo: 's.txt', summaryFormat: 'text' }],
+      ['markdown', { summaryTo: 's.md', summaryFormat: 'markdown' }, { summaryFormat: 'markdown' }],
+      ['the last value wins (resolved before): text', { summaryTo: 's', summaryFormat: 'text' }, { summaryFormat: 'text' }],
+      ['a timeline', { timelineTo: 't.json' }, { timelineTo: 't.json' }],
+    ])('%s', (_name, raw, expected) => {
+      expect(build(raw)).toMatchObject(expected);
+    });
+
+    it.each<[string, Partial<RawArgs>, RegExp]>([
+      ['an unknown format', { summaryTo: 's', summaryFormat: 'html' }, /^--summary-format "html" is not a format: use text or markdown$/],
+      ['a format without --summary-to', { summaryFormat: 'markdown' }, /^--summary-format says what --summary-to writes: add --summary-to FILE/],
+      ['an empty timeline file name', { timelineTo: ' ' }, /^--timeline-to needs a file name$/],
     ])('rejects %s', (_name, raw, message) => {
       expect(usageError(raw)).toMatch(message);
     });

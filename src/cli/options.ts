@@ -3,7 +3,7 @@
  * cluster is made here, so bad input is answered before anything is created.
  */
 import { parseDuration } from './duration.js';
-import { FlagError, parseCount } from './flags.js';
+import { FlagError, parseCount, SUMMARY_FORMATS, type SummaryFormat } from './flags.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../output/index.js';
 import { parseSelector } from '../join/selector.js';
 import { parseImageFlag } from './image-flag.js';
@@ -62,6 +62,10 @@ export interface Options {
   readonly verbose: boolean;
   /** Also write the summary table to this file at the end (besides the chosen output). */
   readonly summaryTo: string | null;
+  /** What --summary-to writes: the text table, or GitHub-flavoured Markdown. */
+  readonly summaryFormat: SummaryFormat;
+  /** Also write the shown execs as a Chrome trace-event timeline to this file at the end. */
+  readonly timelineTo: string | null;
 }
 
 export interface RawArgs {
@@ -91,6 +95,8 @@ export interface RawArgs {
   timeout?: string;
   verbose?: boolean;
   summaryTo?: string;
+  summaryFormat?: string;
+  timelineTo?: string;
 }
 
 export class UsageError extends Error {}
@@ -171,6 +177,72 @@ export function buildOptions(raw: RawArgs): Options {
       '--include-not-ready only applies to --all-nodes and --node-selector (which leave NotReady nodes out): a node/NAME or pod target is always tried; drop the flag',
     );
   }
+  const { filters, namespaces } = buildFilters(raw);
+
+  const output = (raw.output ?? 'table') as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(output)) {
+    throw new UsageError(`-o/--output "${raw.output}" is not a format: use one of ${OUTPUT_FORMATS.join(', ')}`);
+  }
+
+  if (raw.ancestry && output === 'summary') {
+    throw new UsageError('--ancestry gives each exec its parent chain, and -o summary shows no single exec: use -o table, wide or json with --ancestry');
+  }
+
+  let maxEvents: number | null = null;
+  if (raw.maxEvents !== undefined) {
+    try {
+      maxEvents = parseCount(raw.maxEvents, '--max-events');
+    } catch (e) {
+      if (e instanceof FlagError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+
+  if (raw.debugNamespace !== undefined && !DNS1123_LABEL.test(raw.debugNamespace)) {
+    throw new UsageError(`--debug-namespace "${raw.debugNamespace}" is not a valid namespace name`);
+  }
+  if (raw.summaryTo !== undefined && raw.summaryTo.trim() === '') throw new UsageError('--summary-to needs a file name');
+  if (raw.timelineTo !== undefined && raw.timelineTo.trim() === '') throw new UsageError('--timeline-to needs a file name');
+  const summaryFormat = parseSummaryFormat(raw.summaryFormat);
+  if (raw.summaryFormat !== undefined && raw.summaryTo === undefined) {
+    throw new UsageError(`--summary-format says what --summary-to writes: add --summary-to FILE (for -o summary on stdout, the table is text)`);
+  }
+  let images: ImageSpec;
+  try {
+    images = parseImageFlag(raw.image);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+
+  return Object.freeze({
+    scope,
+    filters,
+    yes: raw.yes ?? false,
+    includeNotReady: raw.includeNotReady ?? false,
+    ancestry: raw.ancestry ?? false,
+    includeSelf: raw.includeSelf ?? false,
+    namespaces,
+    output,
+    durationMs: durationFlag(raw.duration, '--duration'),
+    maxEvents,
+    kubeconfig: raw.kubeconfig ?? null,
+    context: raw.context ?? null,
+    requestTimeoutMs: durationFlag(raw.requestTimeout, '--request-timeout'),
+    images,
+    debugNamespace: raw.debugNamespace ?? null,
+    timeoutMs: durationFlag(raw.timeout, '--timeout') ?? 120_000,
+    verbose: raw.verbose ?? false,
+    summaryTo: raw.summaryTo ?? null,
+    summaryFormat,
+    timelineTo: raw.timelineTo ?? null,
+  });
+}
+
+/**
+ * The client-side filters (-n, -l, -c, --comm, --failed, --host), checked: shared by a live trace
+ * and `report`, which applies them to a recording.
+ */
+export function buildFilters(raw: Pick<RawArgs, 'selector' | 'container' | 'comm' | 'failed' | 'host' | 'namespace'>): { filters: Filters; namespaces: readonly string[] | null } {
   let comm: RegExp[] | null = null;
   if (raw.comm !== undefined && raw.comm.length > 0) {
     comm = raw.comm.map((c) => {
@@ -214,55 +286,14 @@ export function buildOptions(raw: RawArgs): Options {
       throw new UsageError(`-n/--namespace "${ns}" is not a valid namespace name (a DNS-1123 label: lowercase letters, digits and '-')`);
     }
   }
+  return { filters, namespaces: namespaces ? Object.freeze(namespaces) : null };
+}
 
-  const output = (raw.output ?? 'table') as OutputFormat;
-  if (!OUTPUT_FORMATS.includes(output)) {
-    throw new UsageError(`-o/--output "${raw.output}" is not a format: use one of ${OUTPUT_FORMATS.join(', ')}`);
+/** --summary-format's value; text when not given. */
+export function parseSummaryFormat(value: string | undefined): SummaryFormat {
+  if (value === undefined) return 'text';
+  if (!(SUMMARY_FORMATS as readonly string[]).includes(value)) {
+    throw new UsageError(`--summary-format "${value}" is not a format: use ${SUMMARY_FORMATS.join(' or ')}`);
   }
-
-  if (raw.ancestry && output === 'summary') {
-    throw new UsageError('--ancestry gives each exec its parent chain, and -o summary shows no single exec: use -o table, wide or json with --ancestry');
-  }
-
-  let maxEvents: number | null = null;
-  if (raw.maxEvents !== undefined) {
-    try {
-      maxEvents = parseCount(raw.maxEvents, '--max-events');
-    } catch (e) {
-      if (e instanceof FlagError) throw new UsageError(e.message);
-      throw e;
-    }
-  }
-
-  if (raw.debugNamespace !== undefined && !DNS1123_LABEL.test(raw.debugNamespace)) {
-    throw new UsageError(`--debug-namespace "${raw.debugNamespace}" is not a valid namespace name`);
-  }
-  if (raw.summaryTo !== undefined && raw.summaryTo.trim() === '') throw new UsageError('--summary-to needs a file name');
-  let images: ImageSpec;
-  try {
-    images = parseImageFlag(raw.image);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-
-  return Object.freeze({
-    scope,
-    filters,
-    yes: raw.yes ?? false,
-    includeNotReady: raw.includeNotReady ?? false,
-    ancestry: raw.ancestry ?? false,
-    includeSelf: raw.includeSelf ?? false,
-    namespaces: namespaces ? Object.freeze(namespaces) : null,
-    output,
-    durationMs: durationFlag(raw.duration, '--duration'),
-    maxEvents,
-    kubeconfig: raw.kubeconfig ?? null,
-    context: raw.context ?? null,
-    requestTimeoutMs: durationFlag(raw.requestTimeout, '--request-timeout'),
-    images,
-    debugNamespace: raw.debugNamespace ?? null,
-    timeoutMs: durationFlag(raw.timeout, '--timeout') ?? 120_000,
-    verbose: raw.verbose ?? false,
-    summaryTo: raw.summaryTo ?? null,
-  });
+  return value as SummaryFormat;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildParser, parseCleanup, parseMain, splitShortValues, type HelpText } from './parse.js';
+import { buildParser, parseCleanup, parseMain, parseReport, splitShortValues, type HelpText } from './parse.js';
 import { CLEANUP_FLAGS, MAIN_FLAGS, camelKey, type FlagSpec } from './flags.js';
 import { buildOptions, UsageError, type RawArgs } from './options.js';
 
@@ -42,7 +42,11 @@ const SAMPLES: Record<string, [string, string]> = {
   container: ['web', 'sidecar'],
   comm: ['^ls$', '^cat$'],
   'summary-to': ['/tmp/one.txt', '/tmp/two.txt'],
+  'summary-format': ['markdown', 'text'],
+  'timeline-to': ['/tmp/one.json', '/tmp/two.json'],
 };
+/** Flags that need another to be accepted. */
+const NEEDS: Record<string, string[]> = { 'summary-format': ['--summary-to', '/tmp/s.md'] };
 /** Flags that choose what to trace replace the node/worker-1 target used otherwise. */
 const SCOPE_FLAGS = new Set(['local', 'all-nodes', 'node-selector']);
 const NUMERIC = MAIN_FLAGS.filter((f) => f.kind === 'count' || f.kind === 'duration');
@@ -62,7 +66,7 @@ describe('every flag of --help, given twice', () => {
       const needsScope = f.name === 'include-not-ready';
       const target = SCOPE_FLAGS.has(f.name) || needsScope ? [] : ['node/worker-1'];
       const [a, b] = SAMPLES[f.name] ?? [];
-      const argv = [...(f.kind === 'boolean' ? [word, word, ...target] : [word, a!, ...target, word, b!]), ...(needsScope ? ['--all-nodes'] : [])];
+      const argv = [...(f.kind === 'boolean' ? [word, word, ...target] : [word, a!, ...target, word, b!]), ...(needsScope ? ['--all-nodes'] : []), ...(NEEDS[f.name] ?? [])];
       const p = await parseMain(argv, MAIN);
       expect(p.kind).toBe('args');
       if (p.kind !== 'args') return;
@@ -152,5 +156,27 @@ describe('splitShortValues: a short flag glued to its value, as kubectl allows',
     [['--max-events=-5'], ['--max-events=-5']],
   ])('%j → %j', (argv, words) => {
     expect(splitShortValues(argv, MAIN_FLAGS)).toEqual(words);
+  });
+});
+
+describe('report', () => {
+  const REPORT = { ...help('kubectl trace-exec report'), version: null };
+  it.each<[string[], string[], Record<string, unknown>]>([
+    [['a.jsonl', 'b.jsonl.gz'], ['a.jsonl', 'b.jsonl.gz'], {}],
+    [['-', '--failed'], ['-'], { failed: true }],
+    [['a', '-', 'pod/x', '-o', 'markdown'], ['a', '-', 'pod/x'], { output: 'markdown' }],
+    [['-n', '-', 'a'], ['a'], { namespace: ['-'] }], // a flag's value, not stdin
+    [['a', '-n', 'x', '-n', 'y,z', '-o', 'summary', '-o', 'markdown'], ['a'], { namespace: ['x', 'y,z'], output: 'markdown' }],
+  ])('%j', async (argv, targets, flags) => {
+    const p = await parseReport(argv, REPORT);
+    expect(p).toMatchObject({ kind: 'args', targets, flags });
+  });
+
+  it.each([
+    [['a', '--namespce', 'x'], /^unknown flag --namespce; did you mean --namespace\? \(see kubectl trace-exec report --help\)$/],
+    [['a', '--timeline', 't'], /^unknown flag --timeline; did you mean --timeline-to\?/],
+    [['a', '--duration', '1s'], /^unknown flag --duration/],
+  ])('%j', async (argv, message) => {
+    await expect(parseReport(argv, REPORT)).rejects.toThrow(message);
   });
 });

@@ -5,7 +5,7 @@
  * (`-output`), a value flag without its value, a repeated flag (see the rule in flags.ts).
  */
 import yargs, { type Argv } from 'yargs';
-import { FlagError, resolveFlags, CLEANUP_FLAGS, MAIN_FLAGS, type FlagSpec, type FlagValue } from './flags.js';
+import { FlagError, resolveFlags, CLEANUP_FLAGS, MAIN_FLAGS, REPORT_FLAGS, type FlagSpec, type FlagValue } from './flags.js';
 import { closestFlag } from './suggest.js';
 import { UsageError } from './options.js';
 
@@ -19,6 +19,8 @@ export interface HelpText {
   version: string | null;
   /** Columns --help wraps at. */
   wrap: number;
+  /** --help's line for the positionals (default: the main command's targets). */
+  positionals?: string;
 }
 
 export type Parsed =
@@ -32,7 +34,7 @@ export function buildParser(argv: readonly string[], specs: readonly FlagSpec[],
   if (positionals) {
     y = y
       .command('$0 [targets..]', false)
-      .positional('targets', { type: 'string', array: true, describe: 'node/NAME (several allowed), pod/NAME, deploy|sts|ds|job|rs/NAME' });
+      .positional('targets', { type: 'string', array: true, describe: help.positionals ?? 'node/NAME (several allowed), pod/NAME, deploy|sts|ds|job|rs/NAME' });
   }
   for (const f of specs) {
     if (f.name === 'help' || f.name === 'version') continue;
@@ -91,6 +93,20 @@ export function parseMain(argv: readonly string[], help: HelpText): Promise<Pars
 /** `cleanup`'s flags (no positionals). */
 export function parseCleanup(argv: readonly string[], help: HelpText): Promise<Parsed> {
   return parseCommandLine(argv, CLEANUP_FLAGS, help, false);
+}
+
+/** Stands in for `-` (stdin) while yargs parses: it drops a bare `-` from the positionals. */
+const STDIN_WORD = '\u0000stdin';
+
+/** `report`'s flags; its positionals are files (`-`: stdin) and pod/NAME. */
+export async function parseReport(argv: readonly string[], help: HelpText): Promise<Parsed> {
+  const takesValue = (w: string | undefined): boolean =>
+    w !== undefined && REPORT_FLAGS.some((f) => f.kind !== 'boolean' && (w === `--${f.name}` || (f.alias !== undefined && w === `-${f.alias}`)));
+  // Not a flag's value (`-n -` is a namespace named "-", refused as such).
+  const words = argv.map((w, i) => (w === '-' && !takesValue(argv[i - 1]) ? STDIN_WORD : w));
+  const parsed = await parseCommandLine(words, REPORT_FLAGS, help, true);
+  if (parsed.kind === 'args') parsed.targets = parsed.targets.map((t) => (t === STDIN_WORD ? '-' : t));
+  return parsed;
 }
 
 /**

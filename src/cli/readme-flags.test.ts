@@ -1,19 +1,19 @@
 /**
  * The README's flag tables say what --help says: the same flags, the same short aliases, a value
  * placeholder exactly for the flags that take a value. Edit README.md when a flag changes in
- * src/cli/flags.ts (the tables follow the `<!-- main-flags` and `<!-- cleanup-flags` markers).
+ * src/cli/flags.ts (the tables follow the `<!-- main-flags`, `<!-- cleanup-flags` and `<!-- report-flags` markers).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildParser, type HelpText } from './parse.js';
-import { CLEANUP_FLAGS, MAIN_FLAGS, type FlagSpec } from './flags.js';
+import { CLEANUP_FLAGS, MAIN_FLAGS, REPORT_FLAGS, type FlagSpec } from './flags.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const HELP: HelpText = { command: 'kubectl trace-exec', usage: 'usage', examples: [], version: 'v', wrap: 200 };
 
 /** `-n --namespace value` for each flag of --help, sorted. */
-async function fromHelp(specs: readonly FlagSpec[], positionals: boolean): Promise<string[]> {
-  const help = await buildParser([], specs, positionals ? HELP : { ...HELP, version: null }, positionals).getHelp();
+async function fromHelp(specs: readonly FlagSpec[], positionals: boolean, version = positionals): Promise<string[]> {
+  const help = await buildParser([], specs, version ? HELP : { ...HELP, version: null }, positionals).getHelp();
   return [...help.matchAll(/^ {2}(?:-(\w), )? *--([\w-]+) .*\[(\w+)\]$/gm)].map((m) => `${m[1] ? `-${m[1]} ` : ''}--${m[2]}${m[3] !== 'boolean' ? ' value' : ''}`).sort();
 }
 
@@ -42,8 +42,13 @@ describe('README flag tables agree with --help', () => {
     expect(fromReadme('<!-- cleanup-flags'), 'README.md cleanup flag table vs cleanup --help').toEqual(await fromHelp(CLEANUP_FLAGS, false));
   });
 
+  it('trace-exec report', async () => {
+    expect(fromReadme('<!-- report-flags'), 'README.md report flag table vs report --help').toEqual(await fromHelp(REPORT_FLAGS, true, false));
+  });
+
   it('the reading above finds every flag (so that the comparison can fail)', async () => {
     expect(await fromHelp(MAIN_FLAGS, true)).toHaveLength(MAIN_FLAGS.length);
     expect(await fromHelp(CLEANUP_FLAGS, false)).toHaveLength(CLEANUP_FLAGS.length);
+    expect(await fromHelp(REPORT_FLAGS, true, false)).toHaveLength(REPORT_FLAGS.length);
   });
 });

@@ -27,3 +27,21 @@ export function closestFlag(flag: string, specs: readonly FlagSpec[]): string | 
   }
   return best !== null && bestD <= Math.max(2, Math.floor(f.length / 3)) ? best : null;
 }
+
+/** The subcommands, for `did you mean report?` when the first word is none of them nor a target. */
+export const SUBCOMMAND_NAMES = ['cleanup', 'completion', 'report'] as const;
+
+/** The subcommand nearest to `word` (a first word with no kind/ and no dash), or null when none is near. */
+export function closestSubcommand(word: string): string | null {
+  if (word.startsWith('-') || word.includes('/')) return null;
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const name of SUBCOMMAND_NAMES) {
+    const d = name.startsWith(word) && word.length >= 3 ? 1 : distance(word.toLowerCase(), name);
+    if (d < bestD) {
+      bestD = d;
+      best = name;
+    }
+  }
+  return best !== null && bestD <= 2 ? best : null;
+}

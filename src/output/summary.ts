@@ -14,6 +14,21 @@ export const MAX_COMMS_PER_GROUP = 1024;
 
 export const SUMMARY_HEAD = ['NAMESPACE', 'POD', 'CONTAINER', 'EXECS', 'COMMANDS', 'FAILED', 'FIRST', 'LAST', 'TOP'] as const;
 
+/** One namespace / pod / container of the summary. Cells are as the table shows them (`<host>`, units, `-`). */
+export interface SummaryRow {
+  namespace: string;
+  pod: string;
+  container: string;
+  execs: number;
+  /** Distinct command names; `1024+` past MAX_COMMS_PER_GROUP. */
+  commands: string;
+  failed: number;
+  firstMs: number;
+  lastMs: number;
+  /** The most frequent commands (raw names) and how often each ran. */
+  top: [string, number][];
+}
+
 interface Group {
   namespace: string;
   pod: string;
@@ -60,6 +75,23 @@ export class Summary {
     else g.otherComms++;
   }
 
+  /** The groups, most execs first, then by namespace, pod, container (the order of render() and of the Markdown summary). */
+  rows(): SummaryRow[] {
+    return [...this.groups.values()]
+      .sort((a, b) => b.execs - a.execs || compare(a.namespace, b.namespace) || compare(a.pod, b.pod) || compare(a.container, b.container))
+      .map((g) => ({
+        namespace: g.namespace,
+        pod: g.pod,
+        container: g.container,
+        execs: g.execs,
+        commands: g.otherComms > 0 ? `${g.comms.size}+` : String(g.comms.size),
+        failed: g.failed,
+        firstMs: g.firstMs,
+        lastMs: g.lastMs,
+        top: topCommands(g.comms),
+      }));
+  }
+
   /** The summary table: most execs first, then by namespace, pod, container. No colour codes. */
   render(): string {
     const table = new Table({
@@ -67,32 +99,24 @@ export class Summary {
       colAligns: ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'left', 'left'],
       style: { head: [], border: [], compact: true },
     });
-    const rows = [...this.groups.values()].sort(
-      (a, b) =>
-        b.execs - a.execs || compare(a.namespace, b.namespace) || compare(a.pod, b.pod) || compare(a.container, b.container),
-    );
-    for (const g of rows) {
+    for (const g of this.rows()) {
       table.push([
         g.namespace,
         g.pod,
         g.container,
         g.execs,
-        g.otherComms > 0 ? `${g.comms.size}+` : g.comms.size,
+        g.commands,
         g.failed,
         formatClock(g.firstMs, false),
         formatClock(g.lastMs, false),
-        topCommands(g.comms),
+        g.top.map(([comm, n]) => `${escapeUnprintable(comm)}×${n}`).join(' '),
       ]);
     }
     return table.toString();
   }
 }
 
-/** `sh×12 curl×3 ls×1`: the TOP_COMMANDS most frequent commands, ties by name. */
-function topCommands(comms: ReadonlyMap<string, number>): string {
-  return [...comms]
-    .sort(([a, x], [b, y]) => y - x || compare(a, b))
-    .slice(0, TOP_COMMANDS)
-    .map(([comm, n]) => `${escapeUnprintable(comm)}×${n}`)
-    .join(' ');
+/** The TOP_COMMANDS most frequent commands with their counts, ties by name. */
+function topCommands(comms: ReadonlyMap<string, number>): [string, number][] {
+  return [...comms].sort(([a, x], [b, y]) => y - x || compare(a, b)).slice(0, TOP_COMMANDS);
 }

@@ -75,6 +75,9 @@ describe('rejected before anything is created', () => {
     ['a bad --request-timeout', ['node/worker-1', '--request-timeout', 'soon'], /--request-timeout "soon" is not a duration/],
     ['--summary-to in a directory that does not exist', ['node/worker-1', '--summary-to', join(dir, 'missing/s.txt')], /--summary-to \/.*\/missing\/s\.txt: the directory \/.*\/missing does not exist; create it or choose another path/],
     ['--summary-to a directory', ['node/worker-1', '--summary-to', dir], /--summary-to \/.*: \/.* is a directory/],
+    ['--timeline-to in a directory that does not exist', ['node/worker-1', '--timeline-to', join(dir, 'missing/t.json')], /--timeline-to \/.*\/missing\/t\.json: the directory \/.*\/missing does not exist; create it or choose another path/],
+    ['an unknown --summary-format', ['node/worker-1', '--summary-to', join(dir, 's.md'), '--summary-format', 'html'], /--summary-format "html" is not a format: use text or markdown/],
+    ['--summary-format without --summary-to', ['node/worker-1', '--summary-format', 'markdown'], /--summary-format says what --summary-to writes: add --summary-to FILE/],
   ])('%s', async (_what, args, message) => {
     const r = await runBad(args as string[]);
     expect(r.code).toBe(1);
@@ -136,6 +139,7 @@ const TWICE: Record<string, [string, string]> = {
   context: ['standin', 'standin'], 'request-timeout': ['5s', '10s'], image: ['img:a', 'img:b'],
   'debug-namespace': ['dbg-a', 'dbg-b'], timeout: ['1m', '2m'], 'node-selector': ['a=b', 'c=d'], selector: ['a=b', 'c=d'],
   container: ['web', 'sidecar'], comm: ['^ls$', '^cat$'], 'summary-to': ['/tmp/trace-exec-x.txt', '/tmp/trace-exec-y.txt'],
+  'summary-format': ['markdown', 'text'], 'timeline-to': ['/tmp/trace-exec-x.json', '/tmp/trace-exec-y.json'],
 };
 /** What a user might see that is not one of our lines. */
 const NOT_OURS = /TypeError|is not a function|Received an instance|NaN|^\s+at /m;

@@ -5,7 +5,7 @@
  */
 import { tempDir, removeTempDirs } from '../support/tmp.js';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -14,6 +14,7 @@ import { startApiServer, type ApiServer } from '../apiserver/index.js';
 import { hex32, kernelDescribe } from '../support/kernel.js';
 import { expectNothingLeft } from '../support/leftovers.js';
 import { addToApi, makeWorkload, removeCgroups } from '../support/workloads.js';
+import { gfmTables } from '../support/gfm.js';
 
 const k = kernelDescribe();
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -41,7 +42,7 @@ describe.skipIf(k.skip)(`the README's CI recipe${k.reason ? ` (${k.reason})` : '
     removeCgroups([web]);
   });
 
-  it('records the e2e step as complete JSON lines, writes the summary, exits 0, leaves nothing', async () => {
+  it('records the e2e step as complete JSON lines, writes the Markdown summary to $GITHUB_STEP_SUMMARY, exits 0, leaves nothing', async () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const block = /<!-- ci-recipe:start -->\n```sh\n([\s\S]*?)```\n<!-- ci-recipe:end -->/.exec(readme);
     expect(block, 'the README has the ci-recipe block').not.toBeNull();
@@ -61,7 +62,8 @@ describe.skipIf(k.skip)(`the README's CI recipe${k.reason ? ` (${k.reason})` : '
     const r = await execa('sh', ['recipe.sh'], {
       cwd: dir,
       reject: false,
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, KUBECONFIG: api.kubeconfigPath, NODE: 'worker-1' },
+      // As a GitHub Actions step: the summary goes to the step's summary file.
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, KUBECONFIG: api.kubeconfigPath, NODE: 'worker-1', GITHUB_STEP_SUMMARY: join(dir, 'step-summary.md') },
       timeout: 180_000,
     });
     expect(r.exitCode, `${r.stdout}\n${r.stderr}\n${readFileSync(join(dir, 'trace-exec.log'), 'utf8')}`).toBe(0);
@@ -70,8 +72,16 @@ describe.skipIf(k.skip)(`the README's CI recipe${k.reason ? ` (${k.reason})` : '
     const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>); // every line is JSON
     const hit = events.find((e) => (e.args as string[])[1] === tag);
     expect(hit, JSON.stringify(hit)).toMatchObject({ namespace: 'e2e', pod: 'web-0', container: 'web' });
-    expect(readFileSync(join(dir, 'execs-summary.txt'), 'utf8')).toMatch(/e2e\s*│?\s*web-0/);
-    expect(r.stdout).toMatch(/web-0/); // the recipe prints the summary
+    // The step summary renders as tables (GitHub-flavoured Markdown): a namespace table with the pod's row.
+    const md = readFileSync(join(dir, 'step-summary.md'), 'utf8');
+    const { tables, problems } = gfmTables(md);
+    expect(problems, md).toEqual([]);
+    expect(md).toMatch(/^### Namespace e2e\n\n\| pod \| container \| execs \|/m);
+    const e2eTable = tables.find((t) => md.split('\n')[t.line - 3] === '### Namespace e2e');
+    expect(e2eTable?.rows.find((row) => row[0] === 'web-0'), md).toEqual(['web-0', 'web', expect.stringMatching(/^\d+$/), expect.any(String), '0', expect.any(String), expect.any(String), expect.stringContaining('`echo`')]);
+    expect(md).toMatch(/Traced on `worker-1` until SIGTERM: \d+ execs traced/);
+    expect(existsSync(join(dir, 'execs-summary.md'))).toBe(false); // not the fallback file
+    expect(r.stdout).toMatch(/\| web-0 \| web \|/); // the recipe prints the summary
     expect(readFileSync(join(dir, 'trace-exec.log'), 'utf8')).toMatch(/stopped \(SIGTERM\)/);
     await expectNothingLeft(api);
   });

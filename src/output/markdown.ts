@@ -1,0 +1,234 @@
+/**
+ * A GitHub-flavoured Markdown summary (`--summary-to F --summary-format markdown`, `report -o
+ * markdown`): totals, a table per namespace (host processes and unmatched pod cgroups each get their
+ * own), the failed execs; a drift section when the records say where executables came from
+ * (`upperLayer`), an exits section when exits were recorded. Written for $GITHUB_STEP_SUMMARY.
+ *
+ * Keeps the Summary's counters, and at most MAX_LISTED failed execs, drift execs and exit groups'
+ * worth of detail: memory does not grow with the trace.
+ */
+import type { AttributedEvent } from '../join/types.js';
+import { containerCell, formatArgs, HOST_NAMESPACE, namespaceCell, podCell, UNKNOWN_NAMESPACE } from './columns.js';
+import { errnoName } from './errno.js';
+import { escapeUnprintable } from './quote.js';
+import { Summary, type SummaryRow } from './summary.js';
+
+/** Failed execs (and drift execs) listed one by one; more are counted. */
+export const MAX_LISTED = 50;
+/** Characters of argv shown in a listed exec. */
+const ARGS_CHARS = 120;
+
+/** A process that ended (an exit record, see issue 12 part 1). */
+export interface ExitRecord {
+  timeMs: number;
+  node: string;
+  namespace: string | null;
+  pod: string | null;
+  container: string | null;
+  pid: number;
+  comm: string;
+  /** null when killed by a signal. */
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number | null;
+}
+
+interface Listed {
+  timeMs: number;
+  where: string;
+  container: string;
+  comm: string;
+  filename: string;
+  args: string;
+  error: string;
+}
+
+interface ExitGroup {
+  namespace: string;
+  pod: string;
+  exits: number;
+  bad: number;
+  comms: Map<string, number>;
+}
+
+/** Text in a table cell: control characters visible, Markdown's punctuation and `|` escaped. */
+export function mdText(s: string): string {
+  return escapeUnprintable(s).replace(/[\\`*_{}[\]<>()#+!|~&]/g, '\\$&');
+}
+
+/** A code span in a table cell: backticks inside get a longer fence, `|` is escaped (GFM reads `\|` in a cell as `|`). */
+export function mdCode(s: string): string {
+  const text = escapeUnprintable(s).replaceAll('|', '\\|');
+  if (text === '') return '';
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') || (text.startsWith(' ') && text.endsWith(' ')) ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+const row = (cells: readonly (string | number)[]): string => `| ${cells.join(' | ')} |`;
+const table = (head: readonly string[], align: string, rows: readonly (readonly (string | number)[])[]): string[] => [
+  row(head),
+  `|${align}|`,
+  ...rows.map(row),
+];
+const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+const cut = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+export class MarkdownSummary {
+  private readonly summary = new Summary();
+  private execs = 0;
+  private failed = 0;
+  private firstMs = Infinity;
+  private lastMs = -Infinity;
+  private readonly nodes = new Set<string>();
+  private readonly failedList: Listed[] = [];
+  /** Execs that said where their executable came from (`upperLayer` present): the drift section then shows. */
+  private driftKnown = 0;
+  private driftCount = 0;
+  private readonly driftList: Listed[] = [];
+  private exitsSeen = 0;
+  private readonly exitGroups = new Map<string, ExitGroup>();
+
+  /** One exec; `upperLayer` when its record said (undefined: the record has no such field). */
+  add(e: AttributedEvent, upperLayer?: boolean | null): void {
+    this.summary.add(e);
+    this.execs++;
+    const t = e.event.timeMs;
+    if (t < this.firstMs) this.firstMs = t;
+    if (t > this.lastMs) this.lastMs = t;
+    if (this.nodes.size < 100) this.nodes.add(e.node);
+    const failed = e.event.retval !== null && e.event.retval < 0;
+    if (failed) {
+      this.failed++;
+      if (this.failedList.length < MAX_LISTED) this.failedList.push(listed(e));
+    }
+    if (upperLayer !== undefined) {
+      this.driftKnown++;
+      if (upperLayer === true) {
+        this.driftCount++;
+        if (this.driftList.length < MAX_LISTED) this.driftList.push(listed(e));
+      }
+    }
+  }
+
+  /** One process that ended. */
+  exit(x: ExitRecord): void {
+    this.exitsSeen++;
+    const namespace = x.namespace ?? HOST_NAMESPACE;
+    const pod = x.pod ?? '-';
+    const key = `${namespace}\u0000${pod}`;
+    let g = this.exitGroups.get(key);
+    if (!g) {
+      // Bounded like the Summary: past its size, further pods are not told apart.
+      if (this.exitGroups.size >= 10_000) return;
+      g = { namespace, pod, exits: 0, bad: 0, comms: new Map() };
+      this.exitGroups.set(key, g);
+    }
+    g.exits++;
+    if (x.signal !== null || (x.exitCode !== null && x.exitCode !== 0)) {
+      g.bad++;
+      if (g.comms.size < 1024 || g.comms.has(x.comm)) g.comms.set(x.comm, (g.comms.get(x.comm) ?? 0) + 1);
+    }
+  }
+
+  /**
+   * The Markdown text. `title` is the heading; `facts` are lines said under it (where the trace came
+   * from, what was lost), each a Markdown paragraph line already.
+   */
+  render(title = 'trace-exec summary', facts: readonly string[] = []): string {
+    const out: string[] = [`## ${mdText(title)}`, ''];
+    const rows = this.summary.rows();
+    const podRows = rows.filter((r) => r.namespace !== HOST_NAMESPACE && r.namespace !== UNKNOWN_NAMESPACE);
+    const hostExecs = rows.filter((r) => r.namespace === HOST_NAMESPACE).reduce((n, r) => n + r.execs, 0);
+    const namespaces = [...new Set(podRows.map((r) => r.namespace))].sort();
+    const pods = new Set(podRows.map((r) => `${r.namespace}/${r.pod}`)).size;
+    let totals = `**${plural(this.execs, 'exec')}**`;
+    if (this.execs > 0) {
+      totals += `: ${plural(pods, 'pod')} in ${plural(namespaces.length, 'namespace')}, ${hostExecs} on the host` +
+        `; **${this.failed} failed**` +
+        `; ${new Date(this.firstMs).toISOString().slice(0, 10)} ${clock(this.firstMs)} to ${clock(this.lastMs)} UTC` +
+        `; ${this.nodes.size === 1 ? 'node' : 'nodes'} ${[...this.nodes].sort().map(mdCode).join(', ')}`;
+    }
+    out.push(totals + '.', ...facts.map((f) => `\n${f}`), '');
+    if (this.execs === 0) return out.join('\n');
+
+    out.push(...table(['namespace', 'pods', 'execs', 'failed'], '---|--:|--:|--:', namespaceTotals(rows)), '');
+
+    const section = (heading: string, first: string, group: SummaryRow[]): void => {
+      if (group.length === 0) return;
+      out.push(`### ${heading}`, '');
+      out.push(
+        ...table([first, 'container', 'execs', 'commands', 'failed', 'first', 'last', 'top commands'], '---|---|--:|--:|--:|---|---|---',
+          group.map((r) => [mdText(r.pod), mdText(r.container), r.execs, r.commands, r.failed, clock(r.firstMs), clock(r.lastMs), r.top.map(([c, n]) => `${mdCode(c)}×${n}`).join(' ')])),
+        '',
+      );
+    };
+    for (const ns of namespaces) section(`Namespace ${mdText(ns)}`, 'pod', podRows.filter((r) => r.namespace === ns).sort(byPod));
+    section('Host processes', 'unit', rows.filter((r) => r.namespace === HOST_NAMESPACE));
+    section('Pod cgroups no pod record matched', 'pod', rows.filter((r) => r.namespace === UNKNOWN_NAMESPACE));
+
+    out.push('### Failed execs', '');
+    if (this.failed === 0) out.push('None.', '');
+    else out.push(...listedTable(this.failedList, 'error'), ...more(this.failed, this.failedList.length), '');
+
+    if (this.driftKnown > 0) {
+      out.push('### Drift: executables not from the image', '');
+      if (this.driftCount === 0) out.push(`None: all ${plural(this.driftKnown, 'exec')} with a known origin ran a file of an image layer.`, '');
+      else out.push(`${plural(this.driftCount, 'exec')} ran a file written into the container after it started (its writable layer):`, '', ...listedTable(this.driftList, 'retval'), ...more(this.driftCount, this.driftList.length), '');
+    }
+    if (this.exitsSeen > 0) {
+      out.push('### Exits', '');
+      const bad = [...this.exitGroups.values()].filter((g) => g.bad > 0).sort((a, b) => b.bad - a.bad || cmp(a.namespace, b.namespace) || cmp(a.pod, b.pod));
+      if (bad.length === 0) out.push(`All ${plural(this.exitsSeen, 'process', 'processes')} that ended exited with 0.`, '');
+      else {
+        out.push(`Processes that exited non-zero or by a signal (of ${this.exitsSeen} that ended):`, '');
+        out.push(...table(['namespace', 'pod', 'ended', 'non-zero or signal', 'commonest commands'], '---|---|--:|--:|---',
+          bad.map((g) => [mdText(g.namespace), mdText(g.pod), g.exits, g.bad, [...g.comms].sort(([a, x], [b, y]) => y - x || cmp(a, b)).slice(0, 3).map(([c, n]) => `${mdCode(c)}×${n}`).join(' ')])), '');
+      }
+    }
+    return out.join('\n');
+  }
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const byPod = (a: SummaryRow, b: SummaryRow): number => cmp(a.pod, b.pod) || cmp(a.container, b.container);
+
+function listed(e: AttributedEvent): Listed {
+  const ns = namespaceCell(e);
+  return {
+    timeMs: e.event.timeMs,
+    where: ns !== HOST_NAMESPACE ? `${ns}/${podCell(e)}` : podCell(e) === '-' ? 'host' : `host ${podCell(e)}`,
+    container: containerCell(e),
+    comm: e.event.comm,
+    filename: e.event.filename,
+    args: cut(formatArgs(e.event.args, e.event.argsTruncated), ARGS_CHARS),
+    error: errnoName(e.event.retval) ?? String(e.event.retval ?? '-'),
+  };
+}
+
+function listedTable(list: readonly Listed[], last: 'error' | 'retval'): string[] {
+  return table(['time (UTC)', 'pod', 'container', 'file', 'argv', last === 'error' ? 'error' : 'result'], '---|---|---|---|---|---',
+    list.map((l) => [clock(l.timeMs), mdText(l.where), mdText(l.container), mdCode(l.filename), mdCode(l.args), l.error === '0' ? 'ran' : mdText(l.error)]));
+}
+
+function more(total: number, shown: number): string[] {
+  return total > shown ? ['', `…and ${total - shown} more (the JSON lines have them all).`] : [];
+}
+
+/** One row per namespace (then host, then unmatched): pods, execs, failed. */
+function namespaceTotals(rows: readonly SummaryRow[]): (string | number)[][] {
+  const by = new Map<string, { pods: Set<string>; execs: number; failed: number }>();
+  for (const r of rows) {
+    const t = by.get(r.namespace) ?? { pods: new Set(), execs: 0, failed: 0 };
+    t.pods.add(r.pod);
+    t.execs += r.execs;
+    t.failed += r.failed;
+    by.set(r.namespace, t);
+  }
+  const rank = (ns: string): number => (ns === HOST_NAMESPACE ? 1 : ns === UNKNOWN_NAMESPACE ? 2 : 0);
+  return [...by]
+    .sort(([a], [b]) => rank(a) - rank(b) || cmp(a, b))
+    .map(([ns, t]) => [ns === HOST_NAMESPACE ? 'host processes' : ns === UNKNOWN_NAMESPACE ? 'unmatched pod cgroups' : mdText(ns), ns === HOST_NAMESPACE ? '-' : t.pods.size, t.execs, t.failed]);
+}

@@ -1,0 +1,150 @@
+/**
+ * `kubectl trace-exec report FILE…`: a recording (JSON lines of `-o json`) → the summary a live run
+ * would have printed (`-o summary`), a Markdown summary (`-o markdown`), and/or a timeline
+ * (`--timeline-to`). No cluster, no root: lines → records (src/report/) → the live run's filter →
+ * the live run's renderers (src/output/).
+ */
+import { writeFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { ReportOptions } from './cli/report-options.js';
+import type { Log } from './log.js';
+import { makeFilter } from './join/filter.js';
+import type { AttributedEvent } from './join/types.js';
+import { MarkdownSummary, mdCode, type ExitRecord } from './output/markdown.js';
+import { Summary } from './output/summary.js';
+import { MAX_TIMELINE_EXECS, Timeline } from './output/timeline.js';
+import { checkReadable, readLines } from './report/read.js';
+import { parseRecordLine } from './report/record.js';
+
+/** Malformed lines named one by one on stderr (all of them with -v); the rest are counted. */
+const MALFORMED_SHOWN = 5;
+
+export interface ReportIo {
+  /** One line of stdout. */
+  out(line: string): void;
+  log: Log;
+  stdin: Readable;
+}
+
+export interface ReportCounts {
+  lines: number;
+  execs: number;
+  shown: number;
+  exits: number;
+  malformed: number;
+  /** Lines that are neither: blank, a totals line, a record type this version does not know. */
+  skipped: number;
+}
+
+export interface ReportResult {
+  counts: ReportCounts;
+  /** Files it was asked to write and could not, with why. */
+  writeFailures: string[];
+}
+
+type TimelineItem = { timeMs: number; exec: AttributedEvent; upperLayer?: boolean | null } | { timeMs: number; exit: ExitRecord };
+
+export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportResult> {
+  const { log } = io;
+  const counts: ReportCounts = { lines: 0, execs: 0, shown: 0, exits: 0, malformed: 0, skipped: 0 };
+  const keep = makeFilter(opts.namespaces, opts.filters, null);
+  const pods = opts.pods ? new Set(opts.pods) : null;
+  const keepExec = (e: AttributedEvent): boolean => keep(e) && (pods === null || (e.pod !== null && pods.has(e.pod)));
+  const keepExit = (x: ExitRecord): boolean => exitKept(x, opts, pods);
+  const summary = opts.output === 'summary' ? new Summary() : null;
+  const markdown = opts.output === 'markdown' ? new MarkdownSummary() : null;
+  // Files may come in any order (several nodes, rotated files): the timeline is fed by time at the end.
+  const timelineItems: TimelineItem[] | null = opts.timelineTo ? [] : null;
+  let timelineDropped = 0;
+  const toTimeline = (item: TimelineItem): void => {
+    if (!timelineItems) return;
+    if (timelineItems.length < MAX_TIMELINE_EXECS) timelineItems.push(item);
+    else timelineDropped++;
+  };
+  let lastMs = -Infinity;
+
+  checkReadable(opts.sources);
+  for await (const line of readLines(opts.sources, io.stdin)) {
+    counts.lines++;
+    const r = parseRecordLine(line.text);
+    switch (r.kind) {
+      case 'malformed':
+        counts.malformed++;
+        if (opts.verbose || counts.malformed <= MALFORMED_SHOWN) log.warn(`${line.source === '-' ? 'stdin' : line.source}:${line.lineNo}: malformed line skipped: ${r.reason}`);
+        break;
+      case 'skip':
+        counts.skipped++;
+        if (r.why !== 'blank') log.debug(`${line.source}:${line.lineNo}: skipped (${r.why})`);
+        break;
+      case 'exec': {
+        counts.execs++;
+        if (r.event.event.timeMs > lastMs) lastMs = r.event.event.timeMs;
+        if (!keepExec(r.event)) break;
+        counts.shown++;
+        summary?.add(r.event);
+        markdown?.add(r.event, r.upperLayer);
+        toTimeline({ timeMs: r.event.event.timeMs, exec: r.event, ...('upperLayer' in r ? { upperLayer: r.upperLayer } : {}) });
+        break;
+      }
+      case 'exit':
+        counts.exits++;
+        if (r.exit.timeMs > lastMs) lastMs = r.exit.timeMs;
+        if (!keepExit(r.exit)) break;
+        markdown?.exit(r.exit);
+        toTimeline({ timeMs: r.exit.timeMs, exit: r.exit });
+        break;
+    }
+  }
+  if (counts.malformed > MALFORMED_SHOWN && !opts.verbose) log.warn(`${counts.malformed - MALFORMED_SHOWN} more malformed lines skipped (-v names each)`);
+  if (counts.execs === 0 && counts.lines > 0) log.warn('no exec records in the input: was it written by trace-exec -o json?');
+
+  const sources = opts.sources.map((s) => (s === '-' ? 'stdin' : s));
+  if (summary) for (const l of summary.render().split('\n')) io.out(l);
+  if (markdown) {
+    const filtered = counts.shown < counts.execs ? `, ${counts.shown} of them kept by the filters` : '';
+    const fact =
+      `Recorded in ${sources.map(mdCode).join(', ')}: ${counts.execs} execs${filtered}` +
+      (counts.exits > 0 ? `, ${counts.exits} exits` : '') +
+      (counts.malformed > 0 ? `; ${counts.malformed} malformed lines skipped` : '') + '.';
+    for (const l of markdown.render('trace-exec summary', [fact]).split('\n')) io.out(l);
+  }
+
+  const writeFailures: string[] = [];
+  if (timelineItems && opts.timelineTo) {
+    const timeline = new Timeline();
+    timelineItems.sort((a, b) => a.timeMs - b.timeMs);
+    for (const item of timelineItems) {
+      if ('exec' in item) timeline.exec(item.exec, 'upperLayer' in item ? { upperLayer: item.upperLayer } : {});
+      else timeline.exit(item.exit.node, item.exit.pid, item.exit.timeMs, { exitCode: item.exit.exitCode, signal: item.exit.signal });
+    }
+    if (timelineDropped > 0) log.warn(`--timeline-to keeps the first ${MAX_TIMELINE_EXECS} records read; ${timelineDropped} later ones are left out of it`);
+    // A recording does not say when its trace ended: spans still open end at its last record.
+    const file = timeline.render(Number.isFinite(lastMs) ? lastMs : 0, { sources: sources.join(','), ...(timelineDropped > 0 ? { droppedRecords: timelineDropped } : {}) });
+    try {
+      writeFileSync(opts.timelineTo, JSON.stringify(file) + '\n');
+      log.progress(`wrote the timeline (${timeline.size} execs) to ${opts.timelineTo}`);
+    } catch (e) {
+      writeFailures.push(`could not write --timeline-to ${opts.timelineTo}: ${(e as Error).message}`);
+    }
+  }
+  log.progress(
+    `report: read ${counts.lines} lines from ${sources.length === 1 ? sources[0] : `${sources.length} files`}: ${counts.execs} execs (${counts.shown} kept by the filters)` +
+      `${counts.exits > 0 ? `, ${counts.exits} exits` : ''}, ${counts.malformed} malformed lines skipped`,
+  );
+  return { counts, writeFailures };
+}
+
+/**
+ * The filters, for a process that ended: its pod, namespace, container and command as for an exec;
+ * --failed keeps processes that exited non-zero or by a signal; --host those in no pod.
+ */
+function exitKept(x: ExitRecord, o: ReportOptions, pods: ReadonlySet<string> | null): boolean {
+  const f = o.filters;
+  if (o.namespaces && (x.namespace === null || !o.namespaces.includes(x.namespace))) return false;
+  if (pods && (x.pod === null || !pods.has(x.pod))) return false;
+  if (f.container && (x.container === null || !f.container.includes(x.container))) return false;
+  if (f.comm && !f.comm.some((re) => re.test(x.comm))) return false;
+  if (f.failed && !(x.signal !== null || (x.exitCode !== null && x.exitCode !== 0))) return false;
+  if (f.host && x.pod !== null) return false;
+  return true;
+}

@@ -1,0 +1,152 @@
+/**
+ * One line of a recording (`-o json`, see JsonExecRecord in src/output/json.ts: keep in sync) → the
+ * joined exec it was printed from, so that `report` summarises, filters and draws timelines with the
+ * very code of a live run. Pure.
+ *
+ * Also read: exit lines (`"type": "exit"`, issue 12 part 1) and `upperLayer` on exec lines (part
+ * 2), when a recording has them; the totals line (`{"kind":"trace-exec.totals"}`, when stderr went
+ * into the same file) and lines of a type this version does not know are skipped, not malformed.
+ * Pod labels are not in the record: -l cannot be applied to a recording.
+ */
+import { decodeCgroupPath } from '../cgroup/decode.js';
+import type { CgroupIdentity } from '../cgroup/types.js';
+import type { AttributedEvent } from '../join/types.js';
+import type { ExitRecord } from '../output/markdown.js';
+
+export type ReportLine =
+  | { kind: 'exec'; event: AttributedEvent; /** Present when the record has the field. */ upperLayer?: boolean | null }
+  | { kind: 'exit'; exit: ExitRecord }
+  /** Not an exec or exit: a totals line, a blank line, a type this version does not know. */
+  | { kind: 'skip'; why: string }
+  | { kind: 'malformed'; reason: string };
+
+type Obj = Record<string, unknown>;
+
+class Bad extends Error {}
+
+const str = (o: Obj, k: string): string => {
+  if (typeof o[k] !== 'string') throw new Bad(`"${k}" is not a string`);
+  return o[k];
+};
+/** A string or null; absent counts as null (fields added to the format later). */
+const strOrNull = (o: Obj, k: string): string | null => {
+  const v = o[k];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') throw new Bad(`"${k}" is neither a string nor null`);
+  return v;
+};
+const int = (o: Obj, k: string): number => {
+  if (!Number.isSafeInteger(o[k])) throw new Bad(`"${k}" is not a whole number`);
+  return o[k] as number;
+};
+const intOrNull = (o: Obj, k: string): number | null => (o[k] === null || o[k] === undefined ? null : int(o, k));
+const timeOf = (o: Obj): number => {
+  const t = Date.parse(str(o, 'time'));
+  if (Number.isNaN(t)) throw new Bad(`"time" ${JSON.stringify(o.time)} is not an RFC 3339 time`);
+  return t;
+};
+
+export function parseRecordLine(line: string): ReportLine {
+  const text = line.trim();
+  if (text === '') return { kind: 'skip', why: 'blank' };
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch (e) {
+    return { kind: 'malformed', reason: `not JSON (${(e as Error).message})` };
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return { kind: 'malformed', reason: 'not a JSON object' };
+  const r = o as Obj;
+  try {
+    if (typeof r.kind === 'string') return { kind: 'skip', why: r.kind };
+    const type = r.type ?? 'exec';
+    if (type === 'exit') return { kind: 'exit', exit: exitOf(r) };
+    if (type !== 'exec') return { kind: 'skip', why: `type ${String(type)}` };
+    return { kind: 'exec', event: execOf(r), ...('upperLayer' in r ? { upperLayer: upperLayerOf(r) } : {}) };
+  } catch (e) {
+    if (e instanceof Bad) return { kind: 'malformed', reason: e.message };
+    throw e;
+  }
+}
+
+function upperLayerOf(r: Obj): boolean | null {
+  if (r.upperLayer !== null && typeof r.upperLayer !== 'boolean') throw new Bad('"upperLayer" is neither true, false nor null');
+  return r.upperLayer;
+}
+
+function execOf(r: Obj): AttributedEvent {
+  const attribution = str(r, 'attribution');
+  if (attribution !== 'pod' && attribution !== 'host' && attribution !== 'unattributed') throw new Bad(`"attribution" ${JSON.stringify(attribution)} is not pod, host or unattributed`);
+  if (!Array.isArray(r.args) || !r.args.every((a) => typeof a === 'string')) throw new Bad('"args" is not a list of strings');
+  if (typeof r.argsTruncated !== 'boolean') throw new Bad('"argsTruncated" is not true or false');
+  const cgroup = str(r, 'cgroup');
+  const namespace = strOrNull(r, 'namespace');
+  const pod = strOrNull(r, 'pod');
+  if (attribution === 'pod' && (namespace === null || pod === null)) throw new Bad('an exec attributed to a pod without "namespace" and "pod"');
+  const containerId = strOrNull(r, 'containerId');
+  return {
+    event: {
+      timeMs: timeOf(r),
+      pid: int(r, 'pid'),
+      tid: int(r, 'pid'),
+      ppid: int(r, 'ppid'),
+      uid: int(r, 'uid'),
+      comm: str(r, 'comm'),
+      filename: str(r, 'filename'),
+      args: r.args as string[],
+      argsTruncated: r.argsTruncated,
+      retval: intOrNull(r, 'retval'),
+      cgroupV2: cgroup,
+      cgroupV1: null,
+    },
+    node: str(r, 'node'),
+    identity: identityOf(attribution, cgroup, strOrNull(r, 'podUid'), containerId, strOrNull(r, 'unit'), strOrNull(r, 'helper')),
+    namespace: attribution === 'pod' ? namespace : null,
+    pod: attribution === 'pod' ? pod : null,
+    container: strOrNull(r, 'container'),
+    containerId,
+    cgroup,
+    unattributed: attribution === 'unattributed',
+    labels: {},
+  };
+}
+
+/**
+ * The cgroup identity as the record states it. The decoder, given the record's cgroup path again,
+ * supplies what the record does not carry (runtime, QoS); the record's own fields win.
+ */
+function identityOf(attribution: string, cgroup: string, podUid: string | null, containerId: string | null, unit: string | null, helper: string | null): CgroupIdentity {
+  if (attribution === 'host') return { kind: 'host', unit };
+  const decoded = decodeCgroupPath(cgroup);
+  const base = decoded.kind === 'pod' ? decoded : { runtime: null, qos: 'besteffort' as const };
+  const uid = podUid ?? (decoded.kind === 'pod' ? decoded.podUid : '');
+  return {
+    kind: 'pod',
+    podUid: uid,
+    staticPod: uid !== '' && !uid.includes('-'),
+    containerId,
+    runtime: base.runtime,
+    qos: base.qos,
+    helper: helper === 'conmon' || helper === 'kata' ? helper : null,
+  };
+}
+
+function exitOf(r: Obj): ExitRecord {
+  const exitCode = intOrNull(r, 'exitCode');
+  const signal = strOrNull(r, 'signal');
+  if (exitCode === null && signal === null) throw new Bad('an exit with neither "exitCode" nor "signal"');
+  const d = r.durationMs;
+  if (d !== undefined && d !== null && typeof d !== 'number') throw new Bad('"durationMs" is not a number');
+  return {
+    timeMs: timeOf(r),
+    node: str(r, 'node'),
+    namespace: strOrNull(r, 'namespace'),
+    pod: strOrNull(r, 'pod'),
+    container: strOrNull(r, 'container'),
+    pid: int(r, 'pid'),
+    comm: str(r, 'comm'),
+    exitCode,
+    signal,
+    durationMs: typeof d === 'number' ? d : null,
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * `kubectl trace-exec report`, the built CLI as a user runs it: no cluster, no root. A recording
+ * made of -o json lines (plain, gzip, stdin, with a malformed line and exit lines of a later
+ * version) → -o summary, -o markdown (read back as GFM tables), --timeline-to (checked against the
+ * trace-event format). On the real kernel: a live run's --summary-to and `report` of its JSON lines
+ * print the same summary.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatJsonLine } from '../../src/output/json.js';
+import { T0, hostEvent, podEvent } from '../../src/output/fixtures.test-helpers.js';
+import { CLI, startCli } from '../support/cli.js';
+import { gfmTables } from '../support/gfm.js';
+import { kernelDescribe } from '../support/kernel.js';
+import { removeTempDirs, tempDir } from '../support/tmp.js';
+import { traceEventProblems } from '../support/trace-events.js';
+
+afterAll(removeTempDirs);
+const dir = tempDir('trace-exec-report-');
+const at = (ms: number) => T0 + ms;
+
+const A = [
+  formatJsonLine(podEvent({ pid: 10, comm: 'sh', filename: '/bin/sh', args: ['sh', '-c', 'curl x'], timeMs: at(0) }, { namespace: 'pay', pod: 'api-0', container: 'api' })),
+  formatJsonLine(podEvent({ pid: 10, comm: 'curl', filename: '/usr/bin/curl', args: ['curl', 'x'], timeMs: at(20) }, { namespace: 'pay', pod: 'api-0', container: 'api' })),
+  '{"time": "2026-11-26T11:41', // cut: a malformed line
+  formatJsonLine(podEvent({ pid: 11, comm: 'sh', filename: '/nope', args: ['/nope'], retval: -2, timeMs: at(30) }, { namespace: 'pay', pod: 'api-1', container: 'api' })),
+  // An exit line as issue 12 part 1 describes it: the curl ended with 7 after 80 ms.
+  JSON.stringify({ type: 'exit', time: new Date(at(100)).toISOString(), node: 'worker-1', namespace: 'pay', pod: 'api-0', container: 'api', containerId: null, pid: 10, comm: 'curl', exitCode: 7, signal: null, durationMs: 80 }),
+].join('\n');
+const B = [
+  formatJsonLine(podEvent({ pid: 20, comm: 'nginx', timeMs: at(5) }, { namespace: 'web', pod: 'web-0', container: 'nginx' })),
+  formatJsonLine(hostEvent({ pid: 30, comm: 'bash', timeMs: at(40) }, 'sshd.service')),
+  '{"kind":"trace-exec.totals","reason":"duration","events":3}',
+].join('\n');
+
+async function report(args: string[], stdin?: string) {
+  const r = await execa(process.execPath, [CLI, 'report', ...args], { reject: false, input: stdin ?? '', env: { FORCE_COLOR: '0' } });
+  return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('report, offline', () => {
+  const a = join(dir, 'a.jsonl');
+  const b = join(dir, 'b.jsonl.gz');
+  writeFileSync(a, A + '\n');
+  writeFileSync(b, gzipSync(B + '\n'));
+
+  it('-o summary of a file, a gzip file and stdin: the summary table; the malformed line named, not fatal', async () => {
+    const r = await report([a, b, '-'], formatJsonLine(podEvent({ timeMs: at(50) }, { namespace: 'std', pod: 'in-0' })) + '\n');
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.split('\n').filter((l) => l.startsWith('│')).map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
+    expect(rows.map((c) => c.slice(0, 4))).toEqual([
+      ['NAMESPACE', 'POD', 'CONTAINER', 'EXECS'],
+      ['pay', 'api-0', 'api', '2'],
+      ['<host>', 'sshd.service', '-', '1'],
+      ['pay', 'api-1', 'api', '1'],
+      ['std', 'in-0', 'nginx', '1'],
+      ['web', 'web-0', 'nginx', '1'],
+    ]);
+    expect(r.stderr).toContain(`trace-exec: warning: ${a}:3: malformed line skipped: not JSON`);
+    expect(r.stderr).toMatch(/report: read 9 lines from 3 files: 6 execs \(6 kept by the filters\), 1 exits, 1 malformed lines skipped/);
+  });
+
+  it.each<[string, string[], string[]]>([
+    ['-n', ['-n', 'web'], ['web-0']],
+    ['pod/NAME', ['pod/api-1', 'pod/web-0'], ['api-1', 'web-0']],
+    ['--failed', ['--failed'], ['api-1']],
+    ['--host', ['--host'], ['sshd.service']],
+    ['--comm and -c', ['--comm', '^curl$', '-c', 'api'], ['api-0']],
+  ])('the filter %s', async (_name, args, pods) => {
+    const r = await report([a, b, ...args]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.split('\n').filter((l) => l.startsWith('│')).slice(1).map((l) => l.split('│')[2]!.trim());
+    expect(rows.sort()).toEqual(pods);
+  });
+
+  it('-o markdown: GitHub-flavoured tables, the failed exec, the exits section (the input has exits)', async () => {
+    const r = await report(['-o', 'markdown', a, b]);
+    expect(r.code, r.stderr).toBe(0);
+    const { tables, problems } = gfmTables(r.stdout);
+    expect(problems).toEqual([]);
+    expect(tables.map((t) => t.header[0])).toEqual(['namespace', 'pod', 'pod', 'unit', 'time (UTC)', 'namespace']);
+    expect(tables[0]!.rows).toEqual([['pay', '2', '3', '1'], ['web', '1', '1', '0'], ['host processes', '-', '1', '0']]);
+    expect(tables[4]!.rows[0]!.slice(1)).toEqual(['pay/api-1', 'api', '`/nope`', '`/nope`', 'ENOENT']);
+    expect(tables[5]!.rows).toEqual([['pay', 'api-0', '1', '1', '`curl`×1']]);
+    expect(r.stdout).toContain(`Recorded in \`${a}\`, \`${b}\`: 5 execs, 1 exits; 1 malformed lines skipped.`);
+    expect(r.stdout).not.toContain('Drift'); // no upperLayer in the input
+  });
+
+  it('--timeline-to: a valid trace-event file; the exit recorded ends the curl span', async () => {
+    const file = join(dir, 'timeline.json');
+    const r = await report([b, a, '--timeline-to', file]); // files in any order: fed by time
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`wrote the timeline (5 execs) to ${file}`);
+    const t = JSON.parse(readFileSync(file, 'utf8')) as { traceEvents: { ph: string; name: string; ts?: number; dur?: number; args?: Record<string, unknown> }[] };
+    expect(traceEventProblems(t)).toEqual([]);
+    const spans = Object.fromEntries(t.traceEvents.filter((e) => e.ph === 'X').map((e) => [e.name, e]));
+    expect(spans.sh).toMatchObject({ ts: at(0) * 1000, dur: 20_000, args: { ended: 'next exec' } });
+    expect(spans.curl).toMatchObject({ ts: at(20) * 1000, dur: 80_000, args: { ended: 'exit', exitCode: 7, signal: null, argv: ['curl', 'x'] } });
+    // A recording does not say when the trace ended: open spans end at its last record (the bash at 40 ms… the exit at 100 ms).
+    expect(spans.nginx).toMatchObject({ ts: at(5) * 1000, dur: 95_000, args: { ended: 'end of trace' } });
+    expect(t.traceEvents.find((e) => e.ph === 'i')).toMatchObject({ name: 'nope ENOENT' });
+  });
+
+  it.each<[string, string[], RegExp]>([
+    ['-l', ['-l', 'app=web'], /^trace-exec: error: -l\/--selector is not possible offline: the JSON records carry no pod labels; keep pods by name \(pod\/NAME\), -n, -c or --comm instead$/],
+    ['a missing file', [join(dir, 'nope.jsonl')], /^trace-exec: error: cannot read \/.*nope\.jsonl: no such file\n {2}hint: give files written by -o json, or - for stdin$/],
+    ['--timeline-to in a directory that does not exist (before reading)', ['-', '--timeline-to', join(dir, 'no/t.json')], /^trace-exec: error: --timeline-to \/.*no\/t\.json: the directory \/.*\/no does not exist; create it or choose another path$/],
+    ['-o json', ['-o', 'json'], /^trace-exec: error: -o\/--output "json" is not a report format: use summary or markdown \(the input is JSON lines already: filter it with jq\)$/],
+    ['a flag of live runs', ['-d', '1s'], /^trace-exec: error: unknown flag -d/],
+  ])('refuses %s with one line, exit 1', async (_name, args, message) => {
+    const r = await report([a, ...args]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    expect(existsSync(join(dir, 'no'))).toBe(false);
+  });
+
+  it('a mistyped subcommand: did you mean report?', async () => {
+    const r = await execa(process.execPath, [CLI, 'reprot', a], { reject: false });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe('trace-exec: error: unknown command "reprot"; did you mean report? (see kubectl trace-exec --help)');
+  });
+});
+
+const k = kernelDescribe();
+
+describe.skipIf(k.skip)(`report of a real recording${k.reason ? ` (${k.reason})` : ''}`, () => {
+  it("prints the same summary as the live run's --summary-to", async () => {
+    if (k.reason) throw new Error(`real-kernel tests must run under CI but cannot: ${k.reason}`);
+    const summary = join(dir, 'live-summary.txt');
+    const live = startCli(['--local', '-o', 'json', '-d', '2s', '--summary-to', summary]);
+    const r = await live.done();
+    expect(r.code, r.stderr).toBe(0);
+    const recording = join(dir, 'live.jsonl.gz');
+    writeFileSync(recording, gzipSync(r.stdout));
+    const rep = await report([recording]);
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(rep.stdout + '\n').toBe(readFileSync(summary, 'utf8'));
+    expect(rep.stderr).toMatch(/ 0 malformed lines skipped/);
+  }, 90_000);
+});
