@@ -126,7 +126,7 @@ export class NodeTrace {
     );
     this.decoder = decoder;
     if (!facts.perl) {
-      log.warn(`${node}: the image has no perl: bpftrace's output is sent record by record instead of in batches (more CPU on the node, the API server and here; see "The debug pod image" in the README)`);
+      log.warn(`${node}: the image has no perl: bpftrace's output is sent record by record instead of in batches (more CPU on the node, the API server and here), and a client that goes silent without closing its stream is left to the debug pod's own lease check (see "The debug pod image" in the README)`);
     }
     const programFile = await runner.stage(rendered.program);
     const tracer = { bpftrace: bpftraceCommand(rendered, programFile), batch: facts.perl };

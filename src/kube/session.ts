@@ -13,7 +13,8 @@ import type { NodeRunner } from '../node/runner.js';
 import { contextNamespace, loadKubeConfig } from './config.js';
 import { checkAccess, checkNode, requiredPermissions } from './access.js';
 import { apiStatus, describeApiError, isNotFound, withTimeout } from './errors.js';
-import { CONTAINER, deadlineSeconds, debugNamespaceManifest, debugPodManifest } from './debug-pod.js';
+import { CONTAINER, deadlineSeconds, debugNamespaceManifest, debugPodFiles, debugPodManifest } from './debug-pod.js';
+import { leaseFromEnv } from '../node/lease.js';
 import { waitForRunning } from './wait.js';
 import { ExecRunner } from './exec-runner.js';
 import { PodWatch } from './pod-watch.js';
@@ -101,6 +102,7 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
   abortIfInterrupted();
 
   const runId = randomBytes(3).toString('hex');
+  const lease = leaseFromEnv();
   const created: Created = { namespace: null, pods: [] };
   const watchers: PodWatch[] = [];
   let cleaned: Promise<boolean> | null = null;
@@ -130,7 +132,7 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
   const openNode = async (node: string): Promise<NodeSession> => {
     abortIfInterrupted();
     const { image, arch } = images.get(node)!;
-    const body = debugPodManifest({ node, namespace: debugNamespace, image, runId, deadlineSeconds: deadlineSeconds(opts.durationMs, opts.timeoutMs) });
+    const body = debugPodManifest({ node, namespace: debugNamespace, image, runId, deadlineSeconds: deadlineSeconds(opts.durationMs, opts.timeoutMs), lease });
     log.progress(`creating debug pod ${debugNamespace}/${body.metadata!.name} on ${node} (${arch}, image ${image})`);
     const pod = await withTimeout(core.createNamespacedPod({ namespace: debugNamespace, body }), t, 'creating the debug pod').catch((e: unknown) => {
       throw createPodError(e, debugNamespace, server);
@@ -161,7 +163,7 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
     });
     return {
       node,
-      runner: new ExecRunner(kc, { ...ref, container: CONTAINER }, { pid: `/tmp/${ref.name}.pid`, program: `/tmp/${ref.name}.bt` }, server),
+      runner: new ExecRunner(kc, { ...ref, container: CONTAINER }, debugPodFiles(ref.name), server, lease),
       index,
       onPodsChanged: (cb) => watch.onChange(cb),
       onFailure: (cb) => failureListeners.push(cb),
