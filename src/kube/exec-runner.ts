@@ -43,8 +43,6 @@ interface ExecExit {
 export class ExecRunner implements NodeRunner {
   private readonly exec: Exec;
   private attachments = 0;
-  /** The pid file of the last tracer whose exec opened: the next one stops it first. */
-  private lastPidFile: string | null = null;
 
   constructor(
     kc: KubeConfig,
@@ -80,11 +78,10 @@ export class ExecRunner implements NodeRunner {
   async start(tracer: TracerCommand, sink: TracerSink): Promise<TracerHandle> {
     const tail = new StderrTail();
     const pidFile = `${this.files.pid}.${++this.attachments}`;
-    const files = { pid: pidFile, previousPid: this.lastPidFile, lease: this.files.lease };
+    const files = { pid: pidFile, lease: this.files.lease };
     // The dead-man switch: stdin stays open and carries a heartbeat; its end or silence stops bpftrace.
     const heartbeat = new PassThrough();
     const h = await this.open(tracerArgv(tracer, files, this.lease.limitS), (c) => sink.stdout(c), (c) => tail.push(c), heartbeat);
-    this.lastPidFile = pidFile;
     heartbeat.write('\n');
     const beat = setInterval(() => heartbeat.write('\n'), this.lease.heartbeatMs);
     const done = h.done.then((x): TracerExit => {
@@ -107,7 +104,7 @@ export class ExecRunner implements NodeRunner {
             clearTimeout(timer);
           }
           // The pod's filesystem goes with the pod; still, leave nothing of this run behind in it.
-          await this.run(['rm', '-f', pidFile, this.files.program]).catch(() => {});
+          await this.run(['rm', '-f', pidFile, this.files.program, this.files.lease]).catch(() => {});
         })();
         return stopped;
       },

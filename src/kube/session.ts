@@ -31,6 +31,10 @@ export interface NodeSession {
   onPodsChanged(cb: () => void): void;
   /** Called when the debug pod goes away or fails during the run. */
   onFailure(cb: (message: string) => void): void;
+  /** After a lost stream: why the debug pod cannot be traced any more, or null while it runs (src/node-trace.ts). */
+  podGone(): Promise<string | null>;
+  /** A new attachment took over: the pod watch retries now. */
+  resumed(): void;
 }
 
 export interface ClusterRun {
@@ -167,10 +171,35 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
       index,
       onPodsChanged: (cb) => watch.onChange(cb),
       onFailure: (cb) => failureListeners.push(cb),
+      podGone: () => podGone(core, ref, t),
+      resumed: () => watch.resume(),
     };
   };
 
   return { nodes, refused, podScope, openNode, cleanup };
+}
+
+/** Why the debug pod cannot be traced any more (deleted, ended), or null while it runs; rejects when the API cannot tell. */
+async function podGone(core: CoreV1Api, ref: { namespace: string; name: string }, t: number | null): Promise<string | null> {
+  let pod: V1Pod;
+  try {
+    pod = await withTimeout(core.readNamespacedPod(ref), t ?? 10_000, 'reading the debug pod');
+  } catch (e) {
+    if (isNotFound(e)) return `the debug pod ${ref.namespace}/${ref.name} was deleted`;
+    throw e;
+  }
+  const phase = pod.status?.phase;
+  if (pod.metadata?.deletionTimestamp) return `the debug pod ${ref.namespace}/${ref.name} is being deleted`;
+  if (phase === 'Succeeded' || phase === 'Failed') {
+    const why =
+      pod.status?.reason === 'DeadlineExceeded'
+        ? 'its activeDeadlineSeconds passed'
+        : phase === 'Succeeded'
+          ? 'it ends itself when this client has not been heard from for 90 s'
+          : (pod.status?.reason ?? 'Failed');
+    return `the debug pod ${ref.namespace}/${ref.name} ended (${phase}: ${why})`;
+  }
+  return null;
 }
 
 interface Created {

@@ -31,8 +31,8 @@ export class LocalRunner implements NodeRunner {
   async start(tracer: TracerCommand, sink: TracerSink): Promise<TracerHandle> {
     const tail = new StderrTail();
     const dir = mkdtempSync(join(tmpdir(), 'trace-exec-'));
-    const pidFile = join(dir, 'bpftrace.pid');
-    const argv = tracerArgv(tracer, { pid: pidFile, previousPid: null, lease: null }, this.lease.limitS);
+    const pidFile = join(dir, 'bpftrace.pid.1');
+    const argv = tracerArgv(tracer, { pid: pidFile, lease: null }, this.lease.limitS);
     // Everything stays in our process group: a Ctrl-C in the terminal reaches bpftrace too, which
     // detaches its probes on SIGINT (the shell and the batcher ignore it and drain what is left).
     // stdin carries the heartbeat (src/node/lease.ts): if this process dies, the pipe's end stops bpftrace.

@@ -27,13 +27,14 @@ interface RunOpts {
   closeStdinAfterMs?: number;
   limitS?: number;
   lease?: string | null;
-  previousPid?: string | null;
+  /** This attachment's pid file (default: a fresh BASE.1). */
+  pidFile?: string;
 }
 
 /** Runs `sh -c script` as "bpftrace" through the tracer command; collects stdout chunk by chunk. */
 async function runTracer(script: string, batch: boolean, opts: RunOpts = {}) {
-  const pidFile = join(dir, `pid-${Math.random().toString(36).slice(2)}`);
-  const files = { pid: pidFile, previousPid: opts.previousPid ?? null, lease: opts.lease ?? null };
+  const pidFile = opts.pidFile ?? join(dir, `pid-${Math.random().toString(36).slice(2)}.1`);
+  const files = { pid: pidFile, lease: opts.lease ?? null };
   const argv = tracerArgv({ bpftrace: opts.perl ? ['perl', '-e', script] : ['sh', '-c', script], batch }, files, opts.limitS ?? 10);
   const t0 = performance.now();
   // In its own process group when the test interrupts it, as a terminal would.
@@ -152,20 +153,46 @@ describe('tracer command', () => {
     rmSync(lease, { force: true });
   });
 
-  it("stops the previous attachment's bpftrace first, by its pid file: never two at once", async () => {
-    // The "previous bpftrace" is a process named bpftrace (comm), as the script checks before it signals.
+  it("stops an earlier attachment's bpftrace first, by its pid file: never two at once", async () => {
+    // The earlier bpftrace is a process named bpftrace (comm), as the script checks before it signals.
     const fake = join(dir, 'bpftrace');
     writeFileSync(fake, '#!/usr/bin/perl\n$SIG{INT} = sub { exit 0 }; sleep 1 while 1;\n', { mode: 0o755 });
     const old = spawn(fake, [], { stdio: 'ignore' });
-    const prev = join(dir, 'prev.pid');
-    writeFileSync(prev, `${old.pid}\n`);
+    const base = join(dir, 'run-a.pid');
+    writeFileSync(`${base}.1`, `${old.pid}\n`);
+    writeFileSync(`${base}.1.sh`, '1\n');
     const oldExit = new Promise<number | null>((r) => old.once('exit', (c) => r(c)));
-    let oldGoneFirst = false;
-    const r = await runTracer(`kill -0 ${old.pid} 2>/dev/null && echo both || echo alone`, true, { previousPid: prev });
-    void oldExit.then(() => (oldGoneFirst = true));
+    const r = await runTracer(`kill -0 ${old.pid} 2>/dev/null && echo both || echo alone`, true, { pidFile: `${base}.2` });
     expect(await oldExit).toBe(0); // SIGINT, not SIGKILL
-    expect(oldGoneFirst).toBe(true);
     expect(r.text).toBe('alone\n');
-    expect(existsSync(prev)).toBe(false);
+    expect(existsSync(`${base}.1`)).toBe(false);
+    expect(existsSync(`${base}.1.sh`)).toBe(false);
+    expect(existsSync(`${base}.2.sh`)).toBe(false); // its own intent goes with it
+  });
+
+  it('waits for an earlier attachment still starting (no pid file yet), then stops its bpftrace', async () => {
+    const fake = join(dir, 'bpftrace');
+    writeFileSync(fake, '#!/usr/bin/perl\n$SIG{INT} = sub { exit 0 }; sleep 1 while 1;\n', { mode: 0o755 });
+    const base = join(dir, 'run-b.pid');
+    writeFileSync(`${base}.1.sh`, '1\n');
+    let old: ReturnType<typeof spawn> | null = null;
+    setTimeout(() => {
+      old = spawn(fake, [], { stdio: 'ignore' });
+      writeFileSync(`${base}.1`, `${old.pid}\n`);
+    }, 600);
+    const r = await runTracer(`echo started`, true, { pidFile: `${base}.2` });
+    expect(r.text).toBe('started\n');
+    expect(r.atMs).toBeGreaterThan(550);
+    expect(old!.exitCode ?? (await new Promise((res) => old!.once('exit', res)))).toBe(0);
+  });
+
+  it('an attachment that finds a newer one never starts bpftrace (it was given up while starting)', async () => {
+    const base = join(dir, 'run-c.pid');
+    writeFileSync(`${base}.3.sh`, '1\n');
+    const r = await runTracer('echo ran', true, { pidFile: `${base}.2` });
+    expect(r.text).toBe('');
+    expect(r.code).toBe(0);
+    expect(existsSync(`${base}.2`)).toBe(false);
+    rmSync(`${base}.3.sh`);
   });
 });

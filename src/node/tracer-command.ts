@@ -74,30 +74,42 @@ export const BATCHER_PERL = [
 ].join('\n');
 
 /**
- * $1 this attachment's pid file, $2 the previous attachment's ('' = none), $3 the pod's lease file
- * ('' = none), $4 the lease limit in seconds, $5 the batcher ('' = none), then bpftrace's argv.
+ * $1 this attachment's pid file (`BASE.N`, N counting attachments), $2 the pod's lease file ('' =
+ * none), $3 the lease limit in seconds, $4 the batcher ('' = none), then bpftrace's argv.
  *
- * A tracer of an earlier attachment of this run (whose stream was lost) is stopped first, by its
- * pid file: never two tracers of one run on a node. The exec's stdin (the heartbeat) moves to fd 5.
- * With a batcher, bpftrace runs in the background of a pipeline so that its pid and exit code can be
- * kept: the code travels back through fd 3 while the batcher's output goes to the original stdout
- * (fd 4). SIGINT is ignored by the shell and the batcher; bpftrace installs its own handler and
- * stops cleanly on it. Without perl, a read loop on fd 5 renews the lease and stops bpftrace when
- * the stream ends; a silent client is then left to the pod's own lease check (src/node/lease.ts).
+ * Never two tracers of one run on a node: each attachment first writes `BASE.N.sh` (its intent),
+ * then looks at the others'. A newer one means this attachment was given up (its stream was lost
+ * while it started): it never starts bpftrace. An older one is waited for until it has started
+ * its bpftrace or given up (5 s at most), and that bpftrace is stopped, by its pid file. Writing
+ * before looking, on both sides, means at least one of two attachments sees the other.
+ *
+ * The exec's stdin (the heartbeat) moves to fd 5. With a batcher, bpftrace runs in the background
+ * of a pipeline so that its pid and exit code can be kept: the code travels back through fd 3
+ * while the batcher's output goes to the original stdout (fd 4). SIGINT is ignored by the shell
+ * and the batcher; bpftrace installs its own handler and stops cleanly on it. Without perl, a read
+ * loop on fd 5 renews the lease and stops bpftrace when the stream ends; a silent client is then
+ * left to the pod's own lease check (src/node/lease.ts).
  */
 const TRACER_SCRIPT = [
-  'pidf=$1; prev=$2; lease=$3; limit=$4; batcher=$5; shift 5',
+  'pidf=$1; lease=$2; limit=$3; batcher=$4; shift 4',
+  'base=${pidf%.*}; me=${pidf##*.}',
+  'echo $$ > "$pidf.sh"',
+  "trap 'rm -f \"$pidf.sh\"' EXIT",
   '[ -e /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null',
   '[ -e /sys/kernel/debug/tracing ] || mount -t debugfs nodev /sys/kernel/debug 2>/dev/null',
-  'if [ -n "$prev" ] && [ -s "$prev" ]; then',
-  '  old=$(cat "$prev")',
-  '  if [ "$(cat "/proc/$old/comm" 2>/dev/null)" = bpftrace ]; then',
+  'for f in "$base".*.sh; do',
+  '  k=${f%.sh}; k=${k##*.}',
+  '  case $k in "$me"|*[!0-9]*|"") continue;; esac',
+  '  [ "$k" -gt "$me" ] && exit 0',
+  '  i=0; while [ $i -lt 25 ] && [ -e "$f" ] && [ ! -s "$base.$k" ]; do sleep 0.2; i=$((i + 1)); done',
+  '  old=$(cat "$base.$k" 2>/dev/null)',
+  '  if [ -n "$old" ] && [ "$(cat "/proc/$old/comm" 2>/dev/null)" = bpftrace ]; then',
   '    kill -INT "$old" 2>/dev/null; i=0',
   '    while [ $i -lt 25 ] && kill -0 "$old" 2>/dev/null; do sleep 0.2; i=$((i + 1)); done',
   '    kill -KILL "$old" 2>/dev/null',
   '  fi',
-  '  rm -f "$prev"',
-  'fi',
+  '  rm -f "$base.$k" "$f"',
+  'done',
   "trap '' INT",
   'exec 4>&1 5<&0 </dev/null',
   'if [ -z "$batcher" ]; then',
@@ -118,15 +130,13 @@ export interface TracerCommand {
 }
 
 export interface TracerFiles {
-  /** Where bpftrace's pid goes (one file per attachment). */
+  /** Where bpftrace's pid goes: `BASE.N` for the Nth attachment (earlier ones are stopped first). */
   pid: string;
-  /** The pid file of the attachment before this one, whose tracer is stopped first; null on the first. */
-  previousPid: string | null;
   /** The pod's lease file, touched on each heartbeat; null with --local (no pod). */
   lease: string | null;
 }
 
 /** The argv to run on the node; limitS: no heartbeat on stdin for this long stops bpftrace. */
 export function tracerArgv(cmd: TracerCommand, files: TracerFiles, limitS: number): string[] {
-  return ['sh', '-c', TRACER_SCRIPT, 'trace-exec', files.pid, files.previousPid ?? '', files.lease ?? '', String(limitS), cmd.batch ? BATCHER_PERL : '', ...cmd.bpftrace];
+  return ['sh', '-c', TRACER_SCRIPT, 'trace-exec', files.pid, files.lease ?? '', String(limitS), cmd.batch ? BATCHER_PERL : '', ...cmd.bpftrace];
 }

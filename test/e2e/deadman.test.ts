@@ -4,13 +4,13 @@
  * 90), and its pod completes, so that `cleanup` removes it without --all. The stand-in's kubelet
  * runs the pod's own command (runContainers), so the pod ends when that command exits.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer, type Pod } from '../apiserver/index.js';
 import { kernelDescribe } from '../support/kernel.js';
 import { startCli } from '../support/cli.js';
 import { startExecLoad } from '../support/load.js';
-import { bpftraceProcesses, expectNothingLeft, running } from '../support/leftovers.js';
+import { bpftraceProcesses, expectNothingLeft, removePodFiles, running } from '../support/leftovers.js';
 
 const k = kernelDescribe();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,11 +32,6 @@ async function waitFor<T>(what: string, get: () => T | undefined | null | false,
 const debugPod = (): Pod => api.listPods().find((p) => p.metadata?.labels?.['app.kubernetes.io/name'] === 'trace-exec')!;
 const phaseOf = (p: Pod) => api.getPod(p.metadata.namespace!, p.metadata.name!)?.status?.phase;
 
-/** What a killed client leaves: the pod's files in this machine's /tmp (a real pod's /tmp goes with it). */
-function removePodFiles(pod: Pod | undefined): void {
-  if (!pod) return;
-  for (const f of readdirSync('/tmp')) if (f.startsWith(`${pod.metadata.name}.`)) rmSync(`/tmp/${f}`, { force: true });
-}
 
 describe.skipIf(k.skip)(`the dead-man switch${k.reason ? ` (${k.reason})` : ''}`, () => {
   let load: { stop(): Promise<void> };
@@ -55,7 +50,7 @@ describe.skipIf(k.skip)(`the dead-man switch${k.reason ? ` (${k.reason})` : ''}`
   });
   afterEach(async () => {
     await expectNothingLeft(api);
-    removePodFiles(pod);
+    if (pod) removePodFiles([pod.metadata.name!]);
     pod = undefined;
   });
 
@@ -109,7 +104,10 @@ describe.skipIf(k.skip)(`the dead-man switch${k.reason ? ` (${k.reason})` : ''}`
   }, 90_000);
 
   it('a trace that goes on past the lease is not ended by it: the heartbeats renew it', async () => {
-    const r = await startCli([...args(), '-d', `${LEASE_S * 2 + 4}s`], env).done();
+    const cli = startCli([...args(), '-d', `${LEASE_S * 2 + 4}s`], env);
+    await cli.waitForStderr(/tracing execs on/, 60_000);
+    pod = debugPod();
+    const r = await cli.done();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/stopped \(duration\)/);
     expect(r.stderr).not.toMatch(/debug pod ended|no heartbeat/);
