@@ -4,7 +4,8 @@
  * 90), and its pod completes, so that `cleanup` removes it without --all. The stand-in's kubelet
  * runs the pod's own command (runContainers), so the pod ends when that command exits.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer, type Pod } from '../apiserver/index.js';
 import { kernelDescribe } from '../support/kernel.js';
@@ -116,11 +117,15 @@ describe.skipIf(k.skip)(`the dead-man switch${k.reason ? ` (${k.reason})` : ''}`
   it('--local: the CLI SIGKILLed, bpftrace stops as its stdin ends', async () => {
     const cli = startCli(['--local', '-o', 'json'], env);
     await cli.waitForStderr(/tracing execs on/, 60_000);
-    const tracers = descendants(cli.proc.pid!).filter((p) => comm(p) === 'bpftrace');
+    const below = descendants(cli.proc.pid!);
+    const tracers = below.filter((p) => comm(p) === 'bpftrace');
     expect(tracers).toHaveLength(1);
+    // The tracer command's pid file, in a temporary directory the killed CLI cannot remove.
+    const argv = below.map((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')).find((a) => a[0] === 'sh' && a[3] === 'trace-exec')!;
     cli.proc.kill('SIGKILL');
     await cli.done();
     await waitFor('bpftrace stopped', () => tracers.every((p) => !running(p)), 5000);
+    rmSync(dirname(argv[4]!), { recursive: true, force: true });
   }, 60_000);
 });
 
