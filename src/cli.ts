@@ -16,6 +16,7 @@ import { whyNotWritable } from './cli/output-paths.js';
 import { stderrLog } from './log.js';
 import { UserError } from './errors.js';
 import { run, type Totals } from './run.js';
+import { GapLog } from './reconnect.js';
 import { cleanup } from './cleanup.js';
 import { LineBatch } from './output/line-batch.js';
 import { gitCommit, VERSION } from './version.js';
@@ -311,9 +312,10 @@ async function askOnTerminal(question: string): Promise<boolean> {
 }
 
 function reportTotals(t: Totals, json: boolean, write: (s: string) => void, reason: string): void {
+  const gaps = new GapLog(t.gaps).summary();
   write(
     `trace-exec: stopped (${reason}): ${t.shown} execs shown of ${t.events} traced, ${t.lost} lost, ` +
-      `${t.unattributed} unattributed, ${t.incomplete} incomplete, ${t.malformed} malformed lines, ${t.self} self\n`,
+      `${t.unattributed} unattributed, ${t.incomplete} incomplete, ${t.malformed} malformed lines, ${t.self} self${gaps ? `, ${gaps} without execs` : ''}\n`,
   );
   if (json) write(JSON.stringify({ kind: 'trace-exec.totals', reason, ...t }) + '\n');
 }

@@ -18,6 +18,7 @@ import { Timeline } from './output/timeline.js';
 import { writeFileSync } from 'node:fs';
 import { openCluster, type ClusterRun } from './kube/session.js';
 import { openClusterPods, type ClusterPods } from './kube/cluster-pods.js';
+import { GapLog, type Gap } from './reconnect.js';
 
 export interface Io {
   /** Writes one line of data to stdout. */
@@ -42,6 +43,8 @@ export interface Totals {
   failedNodes: number;
   /** Execs of trace-exec's own debug pod (or, with --local, of its own children): left out unless --include-self. */
   self: number;
+  /** Stretches whose execs are unknown: a node's exec stream was lost until a new attachment took over (to: null, never). */
+  gaps: Gap[];
 }
 
 export interface RunResult {
@@ -63,7 +66,8 @@ const CONFIRM_ABOVE = 10;
 export async function run(opts: Options, io: Io): Promise<RunResult> {
   const { log } = io;
   let cluster: ClusterRun | null = null;
-  const totals: Totals = { events: 0, shown: 0, lost: 0, unattributed: 0, malformed: 0, incomplete: 0, nodes: 0, failedNodes: 0, self: 0 };
+  const totals: Totals = { events: 0, shown: 0, lost: 0, unattributed: 0, malformed: 0, incomplete: 0, nodes: 0, failedNodes: 0, self: 0, gaps: [] };
+  const gaps = new GapLog();
   let stopRequested: (reason: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
   let stopReason: string | null = null;
@@ -129,6 +133,9 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
         const where = nodes.length === 1 ? node : `${node} (${attached}/${nodes.length})`;
         log.progress(`tracing execs on ${where}${opts.durationMs ? ` for ${opts.durationMs / 1000}s` : ' (Ctrl-C to stop)'}`);
       },
+      reconnectTimeoutMs: opts.reconnectTimeoutMs,
+      gapOpened: (node: string, fromMs: number) => gaps.open(node, fromMs),
+      gapClosed: (node: string, toMs: number) => void gaps.close(node, toMs),
     };
 
     // Start every node, a few at a time; a node that cannot be traced is reported and the rest go on.
@@ -195,6 +202,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
       const failed = writeAtEnd('--timeline-to', opts.timelineTo, JSON.stringify(file) + '\n', `the timeline (${timeline.size} execs)`, log);
       if (failed) writeFailures.push(failed);
     }
+    totals.gaps = gaps.list();
     if (reason === 'every node ended' && failures.length > 0) {
       if (failures.length === 1) throw failures[0]!;
       throw new UserError(`every node stopped tracing: ${failures.map((f) => f.message).join('; ')}`);

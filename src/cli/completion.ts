@@ -117,6 +117,7 @@ const EXAMPLES: Partial<Record<ValueKind, string[]>> = {
   duration: ['30s', '1m', '5m', '10m'],
   timeout: ['30s', '2m', '5m'],
   'request-timeout': ['5s', '10s', '30s'],
+  'reconnect-timeout': ['30s', '60s', '0'],
 };
 
 export type PodTarget = Exclude<Target, { kind: 'node' }>;

@@ -13,7 +13,7 @@ import { DEFAULT_IMAGES } from '../node/images.js';
 /** What completion offers for a flag's value. */
 export type ValueKind =
   | 'namespaces' | 'namespace' | 'containers' | 'output' | 'report-output' | 'summary-format' | 'kubeconfig' | 'file' | 'context'
-  | 'duration' | 'timeout' | 'request-timeout' | 'image' | 'number' | 'none';
+  | 'duration' | 'timeout' | 'request-timeout' | 'reconnect-timeout' | 'image' | 'number' | 'none';
 
 /** Values of --summary-format. */
 export const SUMMARY_FORMATS = ['text', 'markdown'] as const;
@@ -61,6 +61,8 @@ export const MAIN_FLAGS: readonly FlagSpec[] = Object.freeze([
     describe: 'Create the debug pod in this existing namespace instead of a temporary one' },
   { name: 'timeout', kind: 'duration', complete: 'timeout', default: '2m', brief: 'how long to wait for the debug pod to be Running',
     describe: 'How long to wait for the debug pod to be Running' },
+  { name: 'reconnect-timeout', kind: 'duration', complete: 'reconnect-timeout', default: '60s', brief: 'how long to re-attach to a node after its exec stream was lost',
+    describe: 'How long to try to re-attach to a node after its exec stream was lost (per loss; at most 80s; 0: a loss ends the node)' },
   { name: 'local', kind: 'boolean', brief: 'trace this machine directly, without a cluster', describe: 'Trace this machine directly, without a cluster (needs root and bpftrace)' },
   { name: 'node-selector', kind: 'value', complete: 'none', brief: 'trace every node with these labels',
     describe: 'Trace every node with these labels (e.g. node-role.kubernetes.io/worker=)' },

@@ -75,6 +75,7 @@ describe('buildOptions', () => {
       images: { all: null, byArch: {} },
       debugNamespace: null,
       timeoutMs: 120_000,
+      reconnectTimeoutMs: 60_000,
       verbose: false,
     });
   });
@@ -117,6 +118,7 @@ describe('buildOptions', () => {
       images: { all: 'registry.example.com/bpftrace:0.21', byArch: { arm64: 'registry.example.com/bpftrace-arm64:0.21' } },
       debugNamespace: 'debug',
       timeoutMs: 300_000,
+      reconnectTimeoutMs: 60_000,
       verbose: true,
     });
   });
@@ -240,6 +242,10 @@ describe('buildOptions', () => {
       ['duration', 'durationMs', '45', 45_000],
       ['timeout', 'timeoutMs', '500ms', 500],
       ['requestTimeout', 'requestTimeoutMs', '1h', 3_600_000],
+      ['reconnectTimeout', 'reconnectTimeoutMs', '30s', 30_000],
+      ['reconnectTimeout', 'reconnectTimeoutMs', '80s', 80_000],
+      ['reconnectTimeout', 'reconnectTimeoutMs', '0', 0],
+      ['reconnectTimeout', 'reconnectTimeoutMs', '0s', 0],
     ])('--%s %s', (flag, field, value, ms) => {
       expect(build({ [flag]: value })[field]).toBe(ms);
     });
@@ -251,6 +257,8 @@ describe('buildOptions', () => {
       ['timeout', '--timeout', '0s', /must be longer than zero/],
       ['requestTimeout', '--request-timeout', '10x', /is not a duration/],
       ['requestTimeout', '--request-timeout', '0ms', /must be longer than zero/],
+      ['reconnectTimeout', '--reconnect-timeout', 'forever', /is not a duration/],
+      ['reconnectTimeout', '--reconnect-timeout', '5m', /longer than the debug pod outlives a silent client .*: give at most 80s, or 0 to end/],
     ])('rejects %s %j naming %s', (key, flag, value, message) => {
       const msg = usageError({ [key]: value });
       expect(msg.startsWith(`${flag} "${value}"`)).toBe(true);

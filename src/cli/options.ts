@@ -59,6 +59,8 @@ export interface Options {
   readonly images: ImageSpec;
   readonly debugNamespace: string | null;
   readonly timeoutMs: number;
+  /** How long to try to re-attach to a node after its exec stream was lost, per loss; 0: never. */
+  readonly reconnectTimeoutMs: number;
   readonly verbose: boolean;
   /** Also write the summary table to this file at the end (besides the chosen output). */
   readonly summaryTo: string | null;
@@ -93,6 +95,7 @@ export interface RawArgs {
   image?: string[];
   debugNamespace?: string;
   timeout?: string;
+  reconnectTimeout?: string;
   verbose?: boolean;
   summaryTo?: string;
   summaryFormat?: string;
@@ -150,6 +153,26 @@ function durationFlag(value: string | undefined, flag: string): number | null {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+}
+
+/** Default --reconnect-timeout: a minute of API server restart or network loss is ridden out. */
+export const DEFAULT_RECONNECT_MS = 60_000;
+/**
+ * The longest useful --reconnect-timeout: the debug pod ends itself 90 s after the client's last
+ * heartbeat (src/node/lease.ts), and the last heartbeat may be up to 5 s before the loss was seen.
+ */
+export const MAX_RECONNECT_MS = 80_000;
+
+function reconnectTimeout(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_RECONNECT_MS;
+  if (/^\s*0+(\.0*)?(ms|s|m|h)?\s*$/.test(value)) return 0;
+  const ms = durationFlag(value, '--reconnect-timeout')!;
+  if (ms > MAX_RECONNECT_MS) {
+    throw new UsageError(
+      `--reconnect-timeout "${value}" is longer than the debug pod outlives a silent client (it ends itself 90 s after the last heartbeat): give at most ${MAX_RECONNECT_MS / 1000}s, or 0 to end a node's trace at its first stream loss`,
+    );
+  }
+  return ms;
 }
 
 export function buildOptions(raw: RawArgs): Options {
@@ -231,6 +254,7 @@ export function buildOptions(raw: RawArgs): Options {
     images,
     debugNamespace: raw.debugNamespace ?? null,
     timeoutMs: durationFlag(raw.timeout, '--timeout') ?? 120_000,
+    reconnectTimeoutMs: reconnectTimeout(raw.reconnectTimeout),
     verbose: raw.verbose ?? false,
     summaryTo: raw.summaryTo ?? null,
     summaryFormat,

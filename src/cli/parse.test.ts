@@ -37,6 +37,7 @@ const SAMPLES: Record<string, [string, string]> = {
   image: ['img:a', 'img:b'],
   'debug-namespace': ['dbg-a', 'dbg-b'],
   timeout: ['1m', '2m'],
+  'reconnect-timeout': ['10s', '30s'],
   'node-selector': ['a=b', 'c=d'],
   selector: ['a=b', 'c=d'],
   container: ['web', 'sidecar'],

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { leaseTiming } from '../node/lease.js';
 import { debugNamespaceManifest, debugPodManifest, debugPodName, deadlineSeconds, DEFAULT_DEADLINE_S } from './debug-pod.js';
 
 describe('the debug namespace', () => {
@@ -21,7 +22,7 @@ describe('the debug namespace', () => {
 });
 
 describe('the debug pod', () => {
-  const pod = debugPodManifest({ node: 'worker-1.example.com', namespace: 'trace-exec-x', image: 'img:1', runId: 'a1b2c3', deadlineSeconds: 400 });
+  const pod = debugPodManifest({ node: 'worker-1.example.com', namespace: 'trace-exec-x', image: 'img:1', runId: 'a1b2c3', deadlineSeconds: 400, lease: leaseTiming(90) });
   const spec = pod.spec!;
   const c = spec.containers[0]!;
 
@@ -36,10 +37,12 @@ describe('the debug pod', () => {
     const host = Object.fromEntries(spec.volumes!.map((v) => [v.name, v.hostPath?.path]));
     for (const path of ['/sys/kernel/tracing', '/sys/kernel/debug', '/sys/fs/cgroup']) expect(host[mounts[path]!]).toBe(path);
   });
-  it('cannot outlive the run: never restarted, a deadline, a container that ends by itself', () => {
+  it('cannot outlive the run: never restarted, a deadline, a container that ends when the lease runs out', () => {
     expect(spec.restartPolicy).toBe('Never');
     expect(spec.activeDeadlineSeconds).toBe(400);
-    expect(c.command).toEqual(['sleep', '400']);
+    // src/node/lease.test.ts runs this command for real.
+    expect(c.command?.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(c.command?.slice(3)).toEqual(['trace-exec', '/tmp/trace-exec-worker-1-a1b2c3.lease', '90', '10']);
   });
   it('puts the tail of its log into its status when it fails to start (exec format error is only in the log)', () => {
     expect(c.terminationMessagePolicy).toBe('FallbackToLogsOnError');
@@ -62,7 +65,7 @@ describe('the debug pod', () => {
   });
 
   it('leaves long node names out of the label (63 characters at most)', () => {
-    const long = debugPodManifest({ node: 'n'.repeat(70), namespace: 'x', image: 'i', runId: 'r', deadlineSeconds: 1 });
+    const long = debugPodManifest({ node: 'n'.repeat(70), namespace: 'x', image: 'i', runId: 'r', deadlineSeconds: 1, lease: leaseTiming(90) });
     expect(long.metadata?.labels?.['trace-exec.io/node']).toBeUndefined();
   });
 });

@@ -1,9 +1,11 @@
 /**
  * The debug pod, modelled on `oc debug node/NAME`: a temporary namespace labelled for Pod Security
- * `privileged`, a privileged hostPID pod pinned to the node with spec.nodeName (no scheduler), and an
- * activeDeadlineSeconds so that it ends itself even if this client dies.
+ * `privileged`, a privileged hostPID pod pinned to the node with spec.nodeName (no scheduler). It ends
+ * itself when this client is gone: its main process exits once the client's heartbeats stop
+ * (src/node/lease.ts), and activeDeadlineSeconds ends it in any case.
  */
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
+import { podMainCommand, type LeaseTiming } from '../node/lease.js';
 
 export const TOOL_LABEL = 'app.kubernetes.io/name';
 export const TOOL_NAME = 'trace-exec';
@@ -58,6 +60,12 @@ export interface DebugPodParams {
   image: string;
   runId: string;
   deadlineSeconds: number;
+  lease: LeaseTiming;
+}
+
+/** The run's files in the debug container: bpftrace's pid files (`.pid.N`), the program, the lease. */
+export function debugPodFiles(podName: string): { pid: string; program: string; lease: string } {
+  return { pid: `/tmp/${podName}.pid`, program: `/tmp/${podName}.bt`, lease: `/tmp/${podName}.lease` };
 }
 
 /** Pod names are DNS-1123 subdomains of at most 253 characters; keep ours short and readable. */
@@ -76,11 +84,12 @@ const HOST_PATHS: { name: string; path: string; type?: string }[] = [
 ];
 
 export function debugPodManifest(p: DebugPodParams): V1Pod {
+  const name = debugPodName(p.node, p.runId);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      name: debugPodName(p.node, p.runId),
+      name,
       namespace: p.namespace,
       labels: labels(p.runId, p.node),
       annotations: {
@@ -102,8 +111,9 @@ export function debugPodManifest(p: DebugPodParams): V1Pod {
           name: CONTAINER,
           image: p.image,
           imagePullPolicy: 'IfNotPresent',
-          // The container only has to stay up; bpftrace runs through exec. It also ends by itself.
-          command: ['sleep', String(p.deadlineSeconds)],
+          // The container only has to stay up while the client is there; bpftrace runs through exec.
+          // It exits (and the pod completes) when the client's heartbeats stop: the dead-man switch.
+          command: podMainCommand(debugPodFiles(name).lease, p.lease),
           // A container that fails to start (an image of another architecture: `exec format error`)
           // says why only in its log; this puts the log's tail into its status, where the run reads it.
           terminationMessagePolicy: 'FallbackToLogsOnError',

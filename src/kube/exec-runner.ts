@@ -3,10 +3,11 @@
  * Frames are arbitrary chunks (src/events/lines.ts reassembles lines). The socket closing does not
  * stop the remote process, so stop() signals bpftrace through a second exec, by the pid it wrote.
  */
-import { Readable, Writable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import { StderrTail, type NodeRunner, type TracerExit, type TracerHandle, type TracerSink } from '../node/runner.js';
 import { tracerArgv, type TracerCommand } from '../node/tracer-command.js';
+import type { LeaseTiming } from '../node/lease.js';
 import { describeApiError } from './errors.js';
 
 export interface PodRef {
@@ -32,15 +33,27 @@ export function exitCodeOf(status: V1Status): number | null {
   return Number.isInteger(code) ? code : null;
 }
 
+/** How an exec ended: its exit code, or why there is none; lost: no status came, the command may still run. */
+interface ExecExit {
+  code: number | null;
+  reason: string | null;
+  lost: boolean;
+}
+
 export class ExecRunner implements NodeRunner {
   private readonly exec: Exec;
+  private attachments = 0;
 
   constructor(
     kc: KubeConfig,
     private readonly pod: PodRef,
-    /** Files of this run in the container: bpftrace's pid (for stop()) and the staged program. */
-    private readonly files: { pid: string; program: string },
+    /**
+     * Files of this run in the container: bpftrace's pid (one file per attachment, `pid.N`), the
+     * staged program, the lease the heartbeats renew (src/node/lease.ts).
+     */
+    private readonly files: { pid: string; program: string; lease: string },
     private readonly server: string,
+    private readonly lease: LeaseTiming,
   ) {
     this.exec = new Exec(kc);
   }
@@ -64,8 +77,17 @@ export class ExecRunner implements NodeRunner {
 
   async start(tracer: TracerCommand, sink: TracerSink): Promise<TracerHandle> {
     const tail = new StderrTail();
-    const h = await this.open(tracerArgv(tracer, this.files.pid), (c) => sink.stdout(c), (c) => tail.push(c));
-    const done = h.done.then((x): TracerExit => ({ ...x, stderr: tail.toString() }));
+    const pidFile = `${this.files.pid}.${++this.attachments}`;
+    const files = { pid: pidFile, lease: this.files.lease };
+    // The dead-man switch: stdin stays open and carries a heartbeat; its end or silence stops bpftrace.
+    const heartbeat = new PassThrough();
+    const h = await this.open(tracerArgv(tracer, files, this.lease.limitS), (c) => sink.stdout(c), (c) => tail.push(c), heartbeat);
+    heartbeat.write('\n');
+    const beat = setInterval(() => heartbeat.write('\n'), this.lease.heartbeatMs);
+    const done = h.done.then((x): TracerExit => {
+      clearInterval(beat);
+      return { ...x, stderr: tail.toString() };
+    });
     let settled = false;
     void done.then(() => (settled = true));
     let stopped: Promise<void> | null = null;
@@ -76,13 +98,13 @@ export class ExecRunner implements NodeRunner {
         stopped = (async () => {
           if (!settled) {
             // SIGINT lets bpftrace detach its probes and flush; the status then ends the stream.
-            await this.run(['sh', '-c', 'kill -INT "$(cat "$1")" 2>/dev/null; true', 'trace-exec', this.files.pid]).catch(() => {});
+            await this.run(['sh', '-c', 'kill -INT "$(cat "$1")" 2>/dev/null; true', 'trace-exec', pidFile]).catch(() => {});
             const timer = setTimeout(() => h.close(), 5000);
             await done;
             clearTimeout(timer);
           }
           // The pod's filesystem goes with the pod; still, leave nothing of this run behind in it.
-          await this.run(['rm', '-f', this.files.pid, this.files.program]).catch(() => {});
+          await this.run(['rm', '-f', pidFile, this.files.program, this.files.lease]).catch(() => {});
         })();
         return stopped;
       },
@@ -93,10 +115,10 @@ export class ExecRunner implements NodeRunner {
     argv: readonly string[],
     stdout: (c: Buffer) => void,
     stderr: (c: Buffer) => void,
-    stdin?: Buffer,
-  ): Promise<{ done: Promise<{ code: number | null; reason: string | null }>; close: () => void }> {
-    let resolveDone!: (v: { code: number | null; reason: string | null }) => void;
-    const done = new Promise<{ code: number | null; reason: string | null }>((r) => (resolveDone = r));
+    stdin?: Buffer | Readable,
+  ): Promise<{ done: Promise<ExecExit>; close: () => void }> {
+    let resolveDone!: (v: ExecExit) => void;
+    const done = new Promise<ExecExit>((r) => (resolveDone = r));
     let status: V1Status | null = null;
     let ws;
     try {
@@ -107,7 +129,7 @@ export class ExecRunner implements NodeRunner {
         [...argv],
         sinkStream(stdout),
         sinkStream(stderr),
-        stdin ? Readable.from([stdin]) : null,
+        stdin instanceof Readable ? stdin : stdin ? Readable.from([stdin]) : null,
         false,
         (s) => {
           status = s;
@@ -118,10 +140,10 @@ export class ExecRunner implements NodeRunner {
     }
     ws.on('close', (code: number, why: Buffer) => {
       const s = status as V1Status | null;
-      if (s) resolveDone({ code: exitCodeOf(s), reason: s.message ?? null });
-      else resolveDone({ code: null, reason: `the exec stream closed without a status (WebSocket code ${code}${why.length ? `: ${why}` : ''})` });
+      if (s) resolveDone({ code: exitCodeOf(s), reason: s.message ?? null, lost: false });
+      else resolveDone({ code: null, reason: `the exec stream closed without a status (WebSocket code ${code}${why.length ? `: ${why}` : ''})`, lost: true });
     });
-    ws.on('error', (e: Error) => resolveDone({ code: null, reason: `the exec stream failed: ${e.message}` }));
+    ws.on('error', (e: Error) => resolveDone({ code: null, reason: `the exec stream failed: ${e.message}`, lost: true }));
     return { done, close: () => ws.close() };
   }
 }

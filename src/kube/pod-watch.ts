@@ -65,6 +65,15 @@ export class PodWatch {
     void this.watch();
   }
 
+  /** Retries now if the watch is waiting to retry (the API is back: no need to wait out the backoff). */
+  resume(): void {
+    if (!this.retryTimer || this.stopped) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.failures = 0;
+    this.watch().catch((e: unknown) => this.ended(e, false));
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -124,6 +133,7 @@ export class PodWatch {
     }
     const delay = err ? Math.min(200 * 2 ** Math.min(this.failures, 5), 5000) : 100;
     this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
       const next = is410 ? this.list().then(() => this.watch()) : this.watch();
       next.catch((e: unknown) => this.ended(e, false));
     }, delay);

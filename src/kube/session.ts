@@ -13,7 +13,8 @@ import type { NodeRunner } from '../node/runner.js';
 import { contextNamespace, loadKubeConfig } from './config.js';
 import { checkAccess, checkNode, requiredPermissions } from './access.js';
 import { apiStatus, describeApiError, isNotFound, withTimeout } from './errors.js';
-import { CONTAINER, deadlineSeconds, debugNamespaceManifest, debugPodManifest } from './debug-pod.js';
+import { CONTAINER, deadlineSeconds, debugNamespaceManifest, debugPodFiles, debugPodManifest } from './debug-pod.js';
+import { leaseFromEnv } from '../node/lease.js';
 import { notReadyGraceMs, waitForRunning } from './wait.js';
 import { notReady } from './node-ready.js';
 import { ExecRunner } from './exec-runner.js';
@@ -33,6 +34,10 @@ export interface NodeSession {
   onPodsChanged(cb: () => void): void;
   /** Called when the debug pod goes away or fails during the run. */
   onFailure(cb: (message: string) => void): void;
+  /** After a lost stream: why the debug pod cannot be traced any more, or null while it runs (src/node-trace.ts). */
+  podGone(): Promise<string | null>;
+  /** A new attachment took over: the pod watch retries now. */
+  resumed(): void;
 }
 
 export interface ClusterRun {
@@ -107,6 +112,7 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
   abortIfInterrupted();
 
   const runId = randomBytes(3).toString('hex');
+  const lease = leaseFromEnv();
   const created: Created = { namespace: null, pods: [] };
   const watchers: PodWatch[] = [];
   let cleaned: Promise<boolean> | null = null;
@@ -136,7 +142,7 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
   const openNode = async (node: string): Promise<NodeSession> => {
     abortIfInterrupted();
     const { image, arch } = images.get(node)!;
-    const body = debugPodManifest({ node, namespace: debugNamespace, image, runId, deadlineSeconds: deadlineSeconds(opts.durationMs, opts.timeoutMs) });
+    const body = debugPodManifest({ node, namespace: debugNamespace, image, runId, deadlineSeconds: deadlineSeconds(opts.durationMs, opts.timeoutMs), lease });
     log.progress(`creating debug pod ${debugNamespace}/${body.metadata!.name} on ${node} (${arch}, image ${image})`);
     const pod = await withTimeout(core.createNamespacedPod({ namespace: debugNamespace, body }), t, 'creating the debug pod').catch((e: unknown) => {
       throw createPodError(e, debugNamespace, server);
@@ -168,14 +174,39 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
     return {
       node,
       image,
-      runner: new ExecRunner(kc, { ...ref, container: CONTAINER }, { pid: `/tmp/${ref.name}.pid`, program: `/tmp/${ref.name}.bt` }, server),
+      runner: new ExecRunner(kc, { ...ref, container: CONTAINER }, debugPodFiles(ref.name), server, lease),
       index,
       onPodsChanged: (cb) => watch.onChange(cb),
       onFailure: (cb) => failureListeners.push(cb),
+      podGone: () => podGone(core, ref, t),
+      resumed: () => watch.resume(),
     };
   };
 
   return { nodes, refused, podScope, openNode, cleanup };
+}
+
+/** Why the debug pod cannot be traced any more (deleted, ended), or null while it runs; rejects when the API cannot tell. */
+async function podGone(core: CoreV1Api, ref: { namespace: string; name: string }, t: number | null): Promise<string | null> {
+  let pod: V1Pod;
+  try {
+    pod = await withTimeout(core.readNamespacedPod(ref), t ?? 10_000, 'reading the debug pod');
+  } catch (e) {
+    if (isNotFound(e)) return `the debug pod ${ref.namespace}/${ref.name} was deleted`;
+    throw e;
+  }
+  const phase = pod.status?.phase;
+  if (pod.metadata?.deletionTimestamp) return `the debug pod ${ref.namespace}/${ref.name} is being deleted`;
+  if (phase === 'Succeeded' || phase === 'Failed') {
+    const why =
+      pod.status?.reason === 'DeadlineExceeded'
+        ? 'its activeDeadlineSeconds passed'
+        : phase === 'Succeeded'
+          ? 'it ends itself when this client has not been heard from for 90 s'
+          : (pod.status?.reason ?? 'Failed');
+    return `the debug pod ${ref.namespace}/${ref.name} ended (${phase}: ${why})`;
+  }
+  return null;
 }
 
 interface Created {

@@ -11,8 +11,11 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { StderrTail, type NodeRunner, type TracerExit, type TracerHandle, type TracerSink } from './runner.js';
 import { tracerArgv, type TracerCommand } from './tracer-command.js';
+import { leaseFromEnv, type LeaseTiming } from './lease.js';
 
 export class LocalRunner implements NodeRunner {
+  constructor(private readonly lease: LeaseTiming = leaseFromEnv()) {}
+
   async run(argv: readonly string[]): Promise<string> {
     const r = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore' });
     if (r.exitCode !== 0) {
@@ -28,17 +31,25 @@ export class LocalRunner implements NodeRunner {
   async start(tracer: TracerCommand, sink: TracerSink): Promise<TracerHandle> {
     const tail = new StderrTail();
     const dir = mkdtempSync(join(tmpdir(), 'trace-exec-'));
-    const pidFile = join(dir, 'bpftrace.pid');
-    const argv = tracerArgv(tracer, pidFile);
+    const pidFile = join(dir, 'bpftrace.pid.1');
+    const argv = tracerArgv(tracer, { pid: pidFile, lease: null }, this.lease.limitS);
     // Everything stays in our process group: a Ctrl-C in the terminal reaches bpftrace too, which
     // detaches its probes on SIGINT (the shell and the batcher ignore it and drain what is left).
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    // stdin carries the heartbeat (src/node/lease.ts): if this process dies, the pipe's end stops bpftrace.
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.on('error', () => {}); // EPIPE once the tracer is gone
+    child.stdin.write('\n');
+    const beat = setInterval(() => child.stdin.write('\n'), this.lease.heartbeatMs);
     child.stdout.on('data', (c: Buffer) => sink.stdout(c));
     child.stderr.on('data', (c: Buffer) => tail.push(c));
     const done = new Promise<TracerExit>((resolve) => {
-      child.once('error', (e) => resolve({ code: null, reason: e.message, stderr: tail.toString() }));
-      child.once('close', (code, signal) => resolve({ code, reason: signal ? `killed by ${signal}` : null, stderr: tail.toString() }));
-    }).finally(() => rmSync(dir, { recursive: true, force: true }));
+      child.once('error', (e) => resolve({ code: null, reason: e.message, stderr: tail.toString(), lost: false }));
+      child.once('close', (code, signal) => resolve({ code, reason: signal ? `killed by ${signal}` : null, stderr: tail.toString(), lost: false }));
+    }).finally(() => {
+      clearInterval(beat);
+      child.stdin.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    });
     const signalTracer = (signal: NodeJS.Signals): void => {
       const pid = readPid(pidFile);
       try {

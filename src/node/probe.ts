@@ -6,13 +6,13 @@
 
 /**
  * The commands the debug pod runs besides `sh` and `bpftrace` (README "The debug pod image", "The
- * image contract", says why each): `sleep` is the container's command; env runs bpftrace
+ * image contract", says why each): `sleep`, `touch` and `rm` run the container's command (the lease check, src/node/lease.ts); env runs bpftrace
  * (src/node/render.ts), head stages the program and cat and kill stop bpftrace
  * (src/kube/exec-runner.ts), uname, cat and grep are this probe's, mount mounts tracefs and debugfs
  * (src/node/tracer-command.ts). perl, for batching, is optional and probed on its own.
  * Keep in sync with those files and the README table.
  */
-export const REQUIRED_TOOLS: readonly string[] = Object.freeze(['sleep', 'env', 'head', 'cat', 'kill', 'grep', 'uname', 'mount']);
+export const REQUIRED_TOOLS: readonly string[] = Object.freeze(['sleep', 'touch', 'rm', 'env', 'head', 'cat', 'kill', 'grep', 'uname', 'mount']);
 
 /**
  * A fixed script: its text never contains user input. /proc/1 is the host's init with hostPID.

@@ -12,6 +12,11 @@ export interface TracerExit {
   reason: string | null;
   /** The tail of bpftrace's stderr, with known harmless warnings removed. */
   stderr: string;
+  /**
+   * The stream ended without the command's exit status (WebSocket dropped, API server gone): the
+   * tracer may still run on the node, and a new attachment can take over (src/node-trace.ts).
+   */
+  lost: boolean;
 }
 
 export interface TracerSink {

@@ -322,6 +322,64 @@ describe('kubelet', () => {
   });
 });
 
+describe('runContainers, dropped exec streams, restarts', () => {
+  async function withRunContainers(): Promise<void> {
+    await api.close();
+    api = await startApiServer({ podStartDelayMs: 50, runContainers: true });
+    api.addNode('node-1');
+    kc.loadFromFile(api.kubeconfigPath);
+    core = kc.makeApiClient(CoreV1Api);
+  }
+
+  it("runs the container's command: the pod completes when it exits (Succeeded, Completed / Failed, Error), and its execs end with it", async () => {
+    await withRunContainers();
+    await runningPod('default', 'ok', { containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'sleep 1'] }] });
+    await core.createNamespacedPod({ namespace: 'default', body: podSpec('bad', { containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'exit $1'], args: ['x', '3'] }] }) });
+    // An exec left running in "ok" dies with its container.
+    const execDone = exec('default', 'ok', ['sleep', '30']);
+    await waitFor(() => api.execProcesses().some((p) => p.pod === 'ok'), 'the exec runs');
+    await waitFor(() => api.getPod('default', 'ok')?.status?.phase === 'Succeeded', 'ok Succeeded', 5000);
+    expect(api.getPod('default', 'ok')?.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect((await execDone).status).toMatchObject({ status: 'Failure', details: { causes: [{ reason: 'ExitCode', message: '137' }] } });
+    await waitFor(() => api.getPod('default', 'bad')?.status?.phase === 'Failed', 'bad Failed');
+    expect(api.getPod('default', 'bad')?.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+    // A completed pod takes no more execs, as a real API server says.
+    await expect(exec('default', 'ok', ['true'])).rejects.toBeDefined();
+    expect(api.requests.at(-1)).toMatchObject({ path: '/api/v1/namespaces/default/pods/ok/exec', status: 400 });
+  });
+
+  it('without runContainers the command is not run (the pod stays Running)', async () => {
+    await runningPod('default', 'idle', { containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'exit 0'] }] });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(api.getPod('default', 'idle')?.status?.phase).toBe('Running');
+  });
+
+  it('drops exec streams without a status; the process goes on and its stdin ends', async () => {
+    await runningPod('default', 'x');
+    const stdin = new PassThrough();
+    let status: V1Status | undefined;
+    const ws = await new Exec(kc).exec('default', 'x', 'main', ['sh', '-c', 'cat >/dev/null; sleep 30'], new PassThrough(), new PassThrough(), stdin, false, (s) => (status = s));
+    const closed = new Promise<number>((resolve) => ws.on('close', (code: number) => resolve(code)));
+    await waitFor(() => api.execProcesses().length === 1, 'the exec runs');
+    expect(api.dropExecStreams()).toBe(1);
+    expect(await closed).toBe(1006); // abnormal closure: no close frame
+    expect(status).toBeUndefined();
+    // cat saw the end of its stdin and went on to the sleep: the process outlives the stream.
+    const [proc] = api.execProcesses();
+    expect(proc?.command).toEqual(['sh', '-c', 'cat >/dev/null; sleep 30']);
+    await waitFor(() => readFileSync(`/proc/${proc!.pid}/task/${proc!.pid}/children`, 'utf8').trim() !== '', 'sleep started after stdin ended');
+  });
+
+  it('restarts: the port refuses connections while down and answers on the same port after', async () => {
+    await runningPod('default', 'x');
+    const restarted = api.restart(500);
+    await new Promise((r) => setTimeout(r, 100));
+    await expect(core.readNamespacedPod({ namespace: 'default', name: 'x' })).rejects.toThrow(/ECONNREFUSED|fetch failed/);
+    await restarted;
+    expect((await core.readNamespacedPod({ namespace: 'default', name: 'x' })).status?.phase).toBe('Running');
+  });
+});
+
 describe('watch', () => {
   it('streams ADDED, MODIFIED and DELETED in order from a list resourceVersion', async () => {
     const list = await core.listNamespacedPod({ namespace: 'default' });

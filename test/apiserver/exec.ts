@@ -101,6 +101,16 @@ export class ExecServer {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.run(ws, exec));
   }
 
+  /**
+   * Drops every open exec connection without a status, as a proxy or a dying API server does (the
+   * socket is destroyed: no close frame); the processes go on, their stdin ends. Returns how many.
+   */
+  dropAll(): number {
+    const n = this.wss.clients.size;
+    for (const ws of this.wss.clients) ws.terminate();
+    return n;
+  }
+
   /** Closes every exec connection (the processes themselves belong to the kubelet). */
   closeAll(): void {
     for (const ws of this.wss.clients) ws.terminate();

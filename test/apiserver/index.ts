@@ -62,6 +62,11 @@ export interface ApiServerOptions {
   namespaces?: string[];
   /** Cgroups for the containers of pods started through the API, see KubeletOptions.containerCgroup. */
   containerCgroup?: (podUid: string, containerId: string) => string[];
+  /**
+   * Run the containers' own commands as real processes, so that a pod completes when they exit
+   * (see KubeletOptions.runContainers). Default false: containers only "run" in their status.
+   */
+  runContainers?: boolean;
 }
 
 export interface AddNodeOptions {
@@ -153,6 +158,17 @@ export interface ApiServer {
   compactHistory(): void;
   /** Ends every open watch stream, as an API server restart or a proxy timeout does. */
   closeWatches(): void;
+  /**
+   * Drops every open exec stream without a status (the WebSocket is destroyed, no close frame), as
+   * a load balancer or a dying API server does; the processes go on. Returns how many were dropped.
+   */
+  dropExecStreams(): number;
+  /**
+   * An API server restart: the port closes (every connection, watch and exec stream with it;
+   * requests are refused), and opens again on the same port after downMs. The kubelet and its
+   * processes go on. Resolves when the server listens again.
+   */
+  restart(downMs: number): Promise<void>;
   /** The current (latest) resourceVersion. */
   readonly resourceVersion: string;
   /** Stops the server, kills every process the kubelet started, removes temp files. Idempotent. */
@@ -266,6 +282,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     imagePaths: opts.imagePaths ?? [],
     killGraceMs: opts.killGraceMs ?? 2000,
     ...(opts.containerCgroup ? { containerCgroup: opts.containerCgroup } : {}),
+    runContainers: opts.runContainers ?? false,
   });
   const watches = new WatchHub(store, opts.bookmarkIntervalMs ?? 15000);
   const userName = opts.userName ?? 'standin-user';
@@ -283,7 +300,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       resolve();
     });
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
   const tmpDir = mkdtempSync(join(tmpdir(), 'standin-apiserver-'));
   const kubeconfigPath = writeKubeconfig(tmpDir, url, userName, token);
 
@@ -408,6 +426,23 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     failNext: (count, status = 500, match, message) => faults.failNext(count, status, match, message),
     compactHistory: () => store.compact(),
     closeWatches: () => watches.closeAll(),
+    dropExecStreams: () => exec.dropAll(),
+    restart: async (downMs) => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      watches.closeAll();
+      exec.dropAll();
+      await closed;
+      await new Promise((r) => setTimeout(r, downMs));
+      if (closing) return;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    },
     close,
   };
 }

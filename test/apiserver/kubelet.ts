@@ -2,11 +2,12 @@
  * The kubelet of every node at once. It drives the lifecycle of pods created through the API
  * (Pending/ContainerCreating → Running, or ErrImagePull → ImagePullBackOff for bad images, or a
  * container that does not start for failing images; nothing while the node is missing or NotReady),
- * enforces spec.activeDeadlineSeconds, and owns the processes that
- * execs start: they are real processes on this machine, and like processes in a container they outlive
+ * enforces spec.activeDeadlineSeconds, runs the containers' own commands (with runContainers: a
+ * pod completes when they exit), and owns the processes that execs start: they are real processes on this machine, and like processes in a container they outlive
  * the exec connection and die with the pod.
  */
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:os';
 import { normalizeImage } from './resources.js';
 import { groupAlive, killGroup, spawnGroup, stopGroup, type GroupProcess } from './processes.js';
 import type { Store, StoreEvent } from './store.js';
@@ -62,6 +63,14 @@ export interface KubeletOptions {
   failingImages: ReadonlyArray<StartFailure>;
   /** Images whose exec'd commands find only some commands (first match wins). */
   imagePaths: ReadonlyArray<ImagePath>;
+  /**
+   * Run each regular container's `command` + `args` (those that have a command) as a real process
+   * when the pod starts, as a container runtime would; when every such process has exited, the
+   * containers are terminated (exit code, Completed/Error) and the pod Succeeded or Failed, and what
+   * its execs left running is killed (a container's processes end with it). Off: containers only
+   * "run" in their status, as before.
+   */
+  runContainers?: boolean;
 }
 
 export interface ExecProcessInfo {
@@ -106,6 +115,8 @@ export class Kubelet {
   private readonly lifecycleTimers = new Map<string, NodeJS.Timeout>();
   private readonly deadlines = new Map<string, { due: number; timer: NodeJS.Timeout }>();
   private readonly execs = new Map<string, Set<ExecEntry>>();
+  /** runContainers: the containers' own processes per pod uid. */
+  private readonly mains = new Map<string, GroupProcess[]>();
   /** With containerCgroup: pod uid → container name → the cgroup directories its execs start in. */
   private readonly cgroups = new Map<string, Map<string, string[]>>();
   private readonly stopping = new Set<Promise<void>>();
@@ -135,14 +146,8 @@ export class Kubelet {
 
   /** Starts `command` for an exec into `pod`; the process belongs to the pod from now on. */
   exec(pod: Pod, container: string, command: string[], opts: { stdin: boolean }): GroupProcess {
-    const dirs = this.cgroups.get(pod.metadata.uid ?? '')?.get(container);
-    // In the container's cgroups before the command is exec'd (the wrapping sh itself is a host exec).
-    const argv = dirs
-      ? ['sh', '-c', `${dirs.map((_, i) => `echo $$ >"\${${i + 1}}/cgroup.procs"`).join(' && ')} && shift ${dirs.length} && exec "$@"`, 'sh', ...dirs, ...command]
-      : command;
     const image = pod.spec?.containers?.find((c) => c.name === container)?.image;
-    const limited = image ? this.opts.imagePaths.find((f) => (typeof f.image === 'string' ? f.image === image || normalizeImage(f.image) === normalizeImage(image) : f.image.test(image))) : undefined;
-    const proc = spawnGroup(argv, { ...opts, ...(limited ? { env: { ...process.env, PATH: limited.path } } : {}) });
+    const proc = this.spawnIn(pod.metadata.uid ?? '', container, command, opts, image);
     if (proc.pid === undefined) return proc;
     const uid = pod.metadata.uid ?? '';
     const entry: ExecEntry = { pid: proc.pid, ns: pod.metadata.namespace ?? '', pod: pod.metadata.name ?? '', container, command, proc };
@@ -151,6 +156,18 @@ export class Kubelet {
     set.add(entry);
     void proc.exited.then(() => this.untrackWhenGone(uid, entry));
     return proc;
+  }
+
+  /** Starts `command` as a process of the container (in its cgroups when the kubelet makes them). */
+  private spawnIn(uid: string, container: string, command: string[], opts: { stdin: boolean }, image?: string): GroupProcess {
+    const dirs = this.cgroups.get(uid)?.get(container);
+    // In the container's cgroups before the command is exec'd (the wrapping sh itself is a host exec).
+    const argv = dirs
+      ? ['sh', '-c', `${dirs.map((_, i) => `echo $$ >"\${${i + 1}}/cgroup.procs"`).join(' && ')} && shift ${dirs.length} && exec "$@"`, 'sh', ...dirs, ...command]
+      : command;
+    // An image whose commands find only some tools (imagePaths): its PATH.
+    const limited = image ? this.opts.imagePaths.find((f) => (typeof f.image === 'string' ? f.image === image || normalizeImage(f.image) === normalizeImage(image) : f.image.test(image))) : undefined;
+    return spawnGroup(argv, { ...opts, ...(limited ? { env: { ...process.env, PATH: limited.path } } : {}) });
   }
 
   /**
@@ -183,7 +200,7 @@ export class Kubelet {
     for (const d of this.deadlines.values()) clearTimeout(d.timer);
     this.lifecycleTimers.clear();
     this.deadlines.clear();
-    for (const uid of [...this.execs.keys()]) this.killExecs(uid, 'graceful');
+    for (const uid of new Set([...this.execs.keys(), ...this.mains.keys()])) this.killExecs(uid, 'graceful');
     await Promise.all([...this.stopping]);
   }
 
@@ -217,9 +234,12 @@ export class Kubelet {
     this.deadlines.delete(uid);
   }
 
+  /** Stops the pod's exec processes and its containers' own processes. */
   private killExecs(uid: string, how: 'graceful' | 'now'): void {
-    for (const entry of this.execs.get(uid) ?? []) {
-      const done = how === 'graceful' ? stopGroup(entry.proc, this.opts.killGraceMs) : killGroup(entry.proc);
+    const procs = [...[...(this.execs.get(uid) ?? [])].map((e) => e.proc), ...(this.mains.get(uid) ?? [])];
+    this.mains.delete(uid);
+    for (const proc of procs) {
+      const done = how === 'graceful' ? stopGroup(proc, this.opts.killGraceMs) : killGroup(proc);
       this.stopping.add(done);
       void done.finally(() => this.stopping.delete(done));
     }
@@ -358,6 +378,57 @@ export class Kubelet {
         state: { running: { startedAt: now } },
         lastState: {},
       }));
+      return status;
+    });
+    if (this.opts.runContainers) this.runContainers(ns, name, uid);
+  }
+
+  /** runContainers: each container's command as a process; the pod completes when they have all exited. */
+  private runContainers(ns: string, name: string, uid: string): void {
+    const pod = this.store.get('pods', ns, name) as Pod | undefined;
+    if (pod?.metadata.uid !== uid || pod.status?.phase !== 'Running') return;
+    const commandOf = (c: Container): string[] => [...((c['command'] as string[] | undefined) ?? []), ...((c['args'] as string[] | undefined) ?? [])];
+    const running = (pod.spec?.containers ?? []).filter((c) => ((c['command'] as string[] | undefined) ?? []).length > 0);
+    if (running.length === 0) return;
+    const exits = new Map<string, { exitCode: number; finishedAt: string }>();
+    const procs = running.map((c) => {
+      const proc = this.spawnIn(uid, c.name, commandOf(c), { stdin: false }, c.image);
+      proc.child.stdout?.resume();
+      proc.child.stderr?.resume();
+      void proc.exited.then(() => {
+        const { exitCode, signalCode } = proc.child;
+        exits.set(c.name, { exitCode: signalCode ? 128 + (constants.signals[signalCode] ?? 0) : (exitCode ?? 128), finishedAt: timestamp() });
+        if (exits.size === running.length && this.mains.get(uid) === procs) this.containersExited(ns, name, uid, exits);
+      });
+      return proc;
+    });
+    this.mains.set(uid, procs);
+  }
+
+  /** Every container process exited: the pod is over, and what still runs in its containers ends with it. */
+  private containersExited(ns: string, name: string, uid: string, exits: Map<string, { exitCode: number; finishedAt: string }>): void {
+    this.mains.delete(uid);
+    this.killExecs(uid, 'now');
+    this.updateStatus(ns, name, uid, (p) => {
+      if (TERMINAL.has(p.status?.phase ?? '')) return undefined;
+      const status: PodStatus = p.status ?? {};
+      const failed = [...exits.values()].some((e) => e.exitCode !== 0);
+      status.phase = failed ? 'Failed' : 'Succeeded';
+      status.conditions = (status.conditions ?? []).map((c) =>
+        c.type === 'Ready' || c.type === 'ContainersReady' ? condition(c.type, false, 'PodCompleted') : c,
+      );
+      status.containerStatuses = status.containerStatuses?.map((s) => {
+        const e = exits.get(s.name);
+        if (!e) return s;
+        const terminated = {
+          exitCode: e.exitCode,
+          reason: e.exitCode === 0 ? 'Completed' : 'Error',
+          startedAt: s.state?.running?.startedAt ?? e.finishedAt,
+          finishedAt: e.finishedAt,
+          ...(s.containerID ? { containerID: s.containerID } : {}),
+        };
+        return { ...s, ready: false, started: false, state: { terminated } };
+      });
       return status;
     });
   }

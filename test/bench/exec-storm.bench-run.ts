@@ -14,7 +14,9 @@
  *     writes (reads per exec on its stdout pipe);
  *  5. the client ceiling without the kernel: the recording replayed through dist/ in a fresh process,
  *     stage by stage (test/bench/client-path.mjs);
- *  6. memory: 10k / 100k / 1M replayed execs, one fresh process each.
+ *  6. memory: 10k / 100k / 1M replayed execs, one fresh process each;
+ *  7. opt-in, BENCH_SOAK_MIN=10: the soak, one long trace with the exec stream dropped every minute
+ *     (test/bench/soak.ts); `npm run bench -- -t soak` runs it alone.
  *
  * No timing is asserted; the run asserts that it completed. Prints a table, writes
  * bench-results/bench-<timestamp>.json. BENCH_KEEP=1 keeps the temp dir (outputs, recording).
@@ -32,6 +34,7 @@ import { traceUnavailable } from '../support/kernel.js';
 import { addToApi, makeWorkload, removeCgroups, type Workload } from '../support/workloads.js';
 import { bpfProgStats, cpuMicros, descendantsNamed, machineCpu, pidsNamed, statusKb, ticksPerSecond } from './procstat.js';
 import { prepareStorm, startIn, type RunningStorm, type Storm } from './storm.js';
+import { soak } from './soak.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -685,4 +688,51 @@ describe('benchmark: exec storm through trace-exec', () => {
     expect(printer.storm).toBe(ceilingEvents);
     for (const m of memory) expect(m.storm).toBe(m.events);
   }, 1_200_000);
+});
+
+describe.skipIf(!process.env.BENCH_SOAK_MIN)('soak: one long trace with stream drops', () => {
+  const cleanups: { what: string; fn: () => unknown }[] = [];
+  afterAll(async () => {
+    for (const { what, fn } of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (e) {
+        console.error(`soak cleanup (${what}) failed: ${(e as Error).message}`);
+      }
+    }
+  }, 120_000);
+
+  it('soak: a steady exec rate for BENCH_SOAK_MIN minutes, the stream dropped every BENCH_SOAK_DROP_S s (60)', async () => {
+    const unavailable = traceUnavailable();
+    if (unavailable) throw new Error(`the soak traces for real and needs root, bpftrace and tracefs: ${unavailable}`);
+    const minutes = Number(process.env.BENCH_SOAK_MIN);
+    const dropEveryS = Number(process.env.BENCH_SOAK_DROP_S ?? 60);
+    if (!(minutes > 0) || !(dropEveryS > 0)) throw new Error(`BENCH_SOAK_MIN and BENCH_SOAK_DROP_S must be positive numbers (got ${process.env.BENCH_SOAK_MIN}, ${process.env.BENCH_SOAK_DROP_S})`);
+    const tmp = mkdtempSync(join(tmpdir(), 'trace-exec-soak-'));
+    if (process.env.BENCH_KEEP === '1') console.log(`soak: keeping ${tmp}`);
+    else cleanups.push({ what: 'temp dir', fn: () => rmSync(tmp, { recursive: true, force: true }) });
+    console.log(`soak: ${minutes} min, a drop every ${dropEveryS} s, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    const r = await soak(tmp, minutes, dropEveryS, cleanups);
+    const when = new Date().toISOString();
+    mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+    const file = join(ROOT, 'bench-results', `soak-${when.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, JSON.stringify({ when, machine: { nproc: availableParallelism(), kernel: release(), node: process.version, loadavgAtEnd: loadavg() }, ...r }, null, 2) + '\n');
+    const f = (x: number, d = 1) => x.toFixed(d);
+    console.log(
+      [
+        '',
+        `soak: ${f(r.minutes, 2)} min at ${f(r.execRatePerS)} numbered execs/s, ${r.drops} drops → ${r.gaps.length} gaps (${r.gaps.filter((g) => g.to === null).length} not closed), ${f(r.gapSeconds)} s in gaps, exit ${r.exit}`,
+        `  numbered execs: ${r.generated} generated, ${r.delivered} delivered, ${r.duplicates} twice, ${r.missingOutsideGaps.length} missing outside the gaps, ${r.unknownInGaps} unknown in the gaps`,
+        `  client RSS (MB): start ${f(r.rssMB.start)}, end ${f(r.rssMB.end)}, peak ${f(r.rssMB.peak)}; per minute ${r.rssMB.perMinute.map((x) => f(x)).join(' ')}`,
+        `  totals: ${JSON.stringify({ ...r.totals, gaps: undefined })}`,
+        `  results: ${file}`,
+        '',
+      ].join('\n'),
+    );
+    expect(r.exit, r.stderrTail).toBe(0);
+    expect(r.gaps.length, r.stderrTail).toBe(r.drops);
+    expect(r.gaps.every((g) => g.to !== null)).toBe(true);
+    expect(r.duplicates).toBe(0);
+    expect(r.missingOutsideGaps).toEqual([]);
+  }, 4 * 3_600_000);
 });

@@ -136,7 +136,7 @@ describe('rejected before anything is created', () => {
 /** Two values for each flag that takes one; the flag table in src/cli/parse.test.ts checks them in-process. */
 const TWICE: Record<string, [string, string]> = {
   namespace: ['a', 'b'], output: ['json', 'wide'], duration: ['1s', '2s'], 'max-events': ['5', '7'],
-  context: ['standin', 'standin'], 'request-timeout': ['5s', '10s'], image: ['img:a', 'img:b'],
+  context: ['standin', 'standin'], 'request-timeout': ['5s', '10s'], 'reconnect-timeout': ['10s', '20s'], image: ['img:a', 'img:b'],
   'debug-namespace': ['dbg-a', 'dbg-b'], timeout: ['1m', '2m'], 'node-selector': ['a=b', 'c=d'], selector: ['a=b', 'c=d'],
   container: ['web', 'sidecar'], comm: ['^ls$', '^cat$'], 'summary-to': ['/tmp/trace-exec-x.txt', '/tmp/trace-exec-y.txt'],
   'summary-format': ['markdown', 'text'], 'timeline-to': ['/tmp/trace-exec-x.json', '/tmp/trace-exec-y.json'],

@@ -1,5 +1,5 @@
 /** After a run: no debug pod, no temporary namespace, no process the stand-in's kubelet started. */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { groupAlive } from '../apiserver/processes.js';
 import { expect } from 'vitest';
 import type { ApiServer } from '../apiserver/index.js';
@@ -46,4 +46,22 @@ export async function expectNothingLeft(api: ApiServer): Promise<void> {
   expect(api.listNamespaces().filter((n) => n.metadata?.name?.startsWith('trace-exec-')), 'namespaces left').toEqual([]);
   for (let i = 0; i < 50 && api.execProcesses().length > 0; i++) await sleep(100);
   expect(api.execProcesses(), 'exec processes left').toEqual([]);
+}
+
+/** The debug pods a run created, from its stderr ("creating debug pod NS/NAME on …"). */
+export function debugPodNames(stderr: string): string[] {
+  return [...stderr.matchAll(/creating debug pod [\w-]+\/([\w.-]+) on /g)].map((m) => m[1]!);
+}
+
+/**
+ * Removes the files of these debug pods from this machine's /tmp: the stand-in's "containers" share
+ * it, where a real pod's /tmp goes with the pod. A run stopped normally removes its own; a killed
+ * tracer or lease check leaves some (the lease, its mark, an attachment's `.sh` intent).
+ */
+export function removePodFiles(podNames: readonly string[]): void {
+  const names = new Set(podNames);
+  for (const f of readdirSync('/tmp')) {
+    const m = /^(trace-exec-[\w.-]+?)\.(lease|lease\.mark|bt|pid\.\d+(\.sh)?)$/.exec(f);
+    if (m && names.has(m[1]!)) rmSync(`/tmp/${f}`, { force: true });
+  }
 }
