@@ -84,7 +84,10 @@ export class NodeTrace {
   /** When the current attachment last delivered data (a gap starts there). */
   private lastDataAt = 0;
   private reattaching: Promise<void> | null = null;
+  /** Cuts a re-attachment's waits short when the run stops. */
   private wake: () => void = () => {};
+  private requestStop!: () => void;
+  private readonly stopRequested = new Promise<void>((r) => (this.requestStop = r));
   private emit: (a: AttributedEvent) => void = (a) => this.hooks.event(a);
   private endWith!: (error: UserError | null) => void;
   /** Resolves when the node's trace ended: null when stopped by the run, else why it failed. */
@@ -232,7 +235,8 @@ export class NodeTrace {
   }
 
   private async reattach(exit: TracerExit): Promise<void> {
-    const { node, podGone } = { node: this.node, podGone: this.parts.podGone! };
+    const node = this.node;
+    const podGone = this.parts.podGone!;
     const { log, reconnectTimeoutMs } = this.hooks;
     const from = this.lastDataAt;
     this.retire(this.decoder);
@@ -262,7 +266,11 @@ export class NodeTrace {
           this.handle = handle; // finish() stops it
           return;
         }
-        const outcome = await Promise.race([attached.then(() => null), handle.done]);
+        const outcome = await Promise.race([attached.then(() => null), handle.done, this.stopRequested.then(() => 'stop' as const)]);
+        if (outcome === 'stop' || this.stopping) {
+          this.handle = handle; // finish() stops it
+          return;
+        }
         if (outcome === null) {
           const to = Date.now();
           this.handle = handle;
@@ -316,6 +324,7 @@ export class NodeTrace {
   }
 
   private async finish(): Promise<void> {
+    this.requestStop();
     this.wake();
     if (this.reattaching) await this.reattaching;
     if (this.ticker) clearInterval(this.ticker);

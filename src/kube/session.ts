@@ -178,7 +178,7 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
       index,
       onPodsChanged: (cb) => watch.onChange(cb),
       onFailure: (cb) => failureListeners.push(cb),
-      podGone: () => podGone(core, ref, t),
+      podGone: () => podGone(core, ref, t, lease.limitS),
       resumed: () => watch.resume(),
     };
   };
@@ -187,7 +187,7 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
 }
 
 /** Why the debug pod cannot be traced any more (deleted, ended), or null while it runs; rejects when the API cannot tell. */
-async function podGone(core: CoreV1Api, ref: { namespace: string; name: string }, t: number | null): Promise<string | null> {
+async function podGone(core: CoreV1Api, ref: { namespace: string; name: string }, t: number | null, leaseS: number): Promise<string | null> {
   let pod: V1Pod;
   try {
     pod = await withTimeout(core.readNamespacedPod(ref), t ?? 10_000, 'reading the debug pod');
@@ -202,7 +202,7 @@ async function podGone(core: CoreV1Api, ref: { namespace: string; name: string }
       pod.status?.reason === 'DeadlineExceeded'
         ? 'its activeDeadlineSeconds passed'
         : phase === 'Succeeded'
-          ? 'it ends itself when this client has not been heard from for 90 s'
+          ? `it ends itself when this client has not been heard from for ${leaseS} s`
           : (pod.status?.reason ?? 'Failed');
     return `the debug pod ${ref.namespace}/${ref.name} ended (${phase}: ${why})`;
   }
