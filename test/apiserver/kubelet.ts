@@ -3,11 +3,13 @@
  * (Pending/ContainerCreating → Running, or ErrImagePull → ImagePullBackOff for bad images; nothing while
  * the node is missing or NotReady), enforces spec.activeDeadlineSeconds, and owns the processes that
  * execs start: they are real processes on this machine, and like processes in a container they outlive
- * the exec connection and die with the pod.
+ * the exec connection and die with the pod. On a simulated node (simulated-node.ts) the execs are
+ * answered in-process instead, and die with the pod all the same.
  */
 import { randomBytes } from 'node:crypto';
 import { normalizeImage } from './resources.js';
 import { groupAlive, killGroup, spawnGroup, stopGroup, type GroupProcess } from './processes.js';
+import type { NodeSimulation } from './simulated-node.js';
 import type { Store, StoreEvent } from './store.js';
 import { timestamp, type Condition, type Container, type ContainerStatus, type Node, type Pod, type PodStatus } from './types.js';
 
@@ -63,6 +65,7 @@ export class Kubelet {
   private readonly deadlines = new Map<string, { due: number; timer: NodeJS.Timeout }>();
   private readonly execs = new Map<string, Set<ExecEntry>>();
   private readonly stopping = new Set<Promise<void>>();
+  private readonly simulations = new Map<string, NodeSimulation>();
   private readonly unsubscribe: () => void;
   private nextPodIp = 10;
   private shutDown = false;
@@ -85,6 +88,18 @@ export class Kubelet {
   /** Gives up a pod adopted for a create that then failed. */
   release(uid: string): void {
     this.forget(uid);
+  }
+
+  /** From now on, execs into pods on this node are answered by `sim` instead of real processes. */
+  simulate(node: string, sim: NodeSimulation): void {
+    this.simulations.get(node)?.shutdown();
+    this.simulations.set(node, sim);
+  }
+
+  /** The simulation that answers execs into `pod`, when its node is simulated. */
+  simulationFor(pod: Pod): NodeSimulation | undefined {
+    const node = pod.spec?.nodeName;
+    return node === undefined ? undefined : this.simulations.get(node);
   }
 
   /** Starts `command` for an exec into `pod`; the process belongs to the pod from now on. */
@@ -131,6 +146,7 @@ export class Kubelet {
     this.lifecycleTimers.clear();
     this.deadlines.clear();
     for (const uid of [...this.execs.keys()]) this.killExecs(uid, 'graceful');
+    for (const sim of this.simulations.values()) sim.shutdown();
     await Promise.all([...this.stopping]);
   }
 
@@ -148,6 +164,7 @@ export class Kubelet {
     if (e.type === 'DELETED') {
       this.forget(uid);
       this.killExecs(uid, 'graceful');
+      this.simulationFor(pod)?.podGone(uid);
       return;
     }
     this.tryAdmit(pod);
@@ -340,6 +357,8 @@ export class Kubelet {
     this.lifecycleTimers.delete(uid);
     // The kubelet kills the containers outright, and every exec process dies with them.
     this.killExecs(uid, 'now');
+    const pod = this.store.get('pods', ns, name) as Pod | undefined;
+    if (pod) this.simulationFor(pod)?.podGone(uid);
     this.updateStatus(ns, name, uid, (p) => {
       if (TERMINAL.has(p.status?.phase ?? '')) return undefined;
       const now = timestamp();
