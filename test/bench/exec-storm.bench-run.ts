@@ -19,19 +19,20 @@
  * No timing is asserted; the run asserts that it completed. Prints a table, writes
  * bench-results/bench-<timestamp>.json. BENCH_KEEP=1 keeps the temp dir (outputs, recording).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../apiserver/index.js';
 import { CLI } from '../support/cli.js';
 import { traceUnavailable } from '../support/kernel.js';
 import { addToApi, makeWorkload, removeCgroups, type Workload } from '../support/workloads.js';
-import { bpfProgStats, comm, cpuMicros, machineCpu, pidsNamed, statusKb, ticksPerSecond } from './procstat.js';
-import { prepareStorm, startIn, type RunningStorm, type Storm } from './storm.js';
+import { interrupt, sleep, waitExit, waitFor } from './children.js';
+import { comm, cpuMicros, machineCpu, pidsNamed, statusKb, ticksPerSecond } from './procstat.js';
+import { recordStorm } from './record-storm.js';
+import { prepareStorm, startIn, type RunningStorm, type Storm, type StormRun } from './storm.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -43,42 +44,25 @@ const CONTAINER = 'storm';
 const FILENAME = '/bin/true';
 const BPF_STATS = '/proc/sys/kernel/bpf_stats_enabled';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls cond every intervalMs until it is true; throws with what() after timeoutMs. */
-async function waitFor(cond: () => boolean, timeoutMs: number, what: () => string, intervalMs = 25): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(what());
-    await sleep(intervalMs);
-  }
+/** Writes the results file; returns its path. */
+function writeResults(results: { when: string }): string {
+  mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+  const file = join(ROOT, 'bench-results', `bench-${results.when.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  return file;
 }
 
-interface Exit {
-  code: number | null;
-  signal: string | null;
-  killed: boolean;
-}
-
-/** Waits for a child to exit; SIGKILLs it after graceMs. */
-async function waitExit(child: ChildProcess, graceMs: number): Promise<Exit> {
-  if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode, killed: false };
-  let killed = false;
-  const timer = setTimeout(() => {
-    killed = true;
-    child.kill('SIGKILL');
-  }, graceMs);
-  const [code, signal] = (await new Promise((r) => child.once('exit', (c, s) => r([c, s])))) as [number | null, string | null];
-  clearTimeout(timer);
-  return { code, signal, killed };
-}
-
-/** Stops a child with SIGINT if it still runs (cleanup path). */
-async function interrupt(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGINT');
-    await waitExit(child, graceMs);
-  }
+/** The printed table: rows with targets, then details, then free lines. */
+function formatTable(rows: [string, string, string][], details: [string, string][], lines: string[]): string {
+  return [
+    `${'metric'.padEnd(41)}${'value'.padEnd(22)}target`,
+    ...rows.map(([m, v, t]) => `${m.padEnd(41)}${v.padEnd(22)}${t}`),
+    '',
+    'details:',
+    ...details.map(([m, v]) => `  ${m.padEnd(39)}${v}`),
+    '',
+    ...lines,
+  ].join('\n');
 }
 
 /** Counts the storm's execs in a growing JSON-lines file, reading only what was added. */
@@ -125,16 +109,6 @@ async function drain(c: OutputCounter, expected: number, since: number, timeoutM
     await sleep(100);
   }
   return { count: c.count, lagMs: Math.max(0, c.lastGrowth - since), complete: c.count >= expected };
-}
-
-interface StormRun {
-  label: string;
-  ms: number;
-  perExecUs: number;
-  /** How many of the machine's CPUs were busy on average while the storm ran (everything, not only us). */
-  busyCpus: number;
-  /** The storm's own CPU time per exec (user + sys, its children included), when the storm reports it. */
-  cpuPerExecUs: number | null;
 }
 
 interface OutEvent {
@@ -354,86 +328,13 @@ describe('benchmark: exec storm through trace-exec', () => {
     const local = await tracedRun('local', ['--local'], 1, { isStorm: isLocalStorm });
 
     // ---- 4. bpftrace alone, recording the storm (its stdout read through a pipe, like the kubelet) --
-    const probe = (await import(pathToFileURL(join(DIST, 'node/probe.js')).href)) as typeof import('../../src/node/probe.js');
-    const render = (await import(pathToFileURL(join(DIST, 'node/render.js')).href)) as typeof import('../../src/node/render.js');
-    const facts = probe.parseProbe(execFileSync(probe.PROBE_COMMAND[0]!, probe.PROBE_COMMAND.slice(1), { encoding: 'utf8' }));
-    const rendered = render.renderProgram(facts);
-    const programFile = join(tmp, 'trace-exec.bt');
-    writeFileSync(programFile, rendered.program);
-    const recording = join(tmp, 'recording.jsonl');
-    let statsOn = false;
-    try {
-      writeFileSync(BPF_STATS, '1');
-      statsOn = true;
-      cleanups.push({ what: 'kernel.bpf_stats_enabled', fn: () => writeFileSync(BPF_STATS, bpfStatsBefore) });
-    } catch {
-      /* BPF run times are then not reported */
-    }
-    const program = {
-      sha256: createHash('sha256').update(rendered.program).digest('hex'),
-      lines: rendered.program.split('\n').length,
-      strlen: rendered.strlen,
-      v1Controller: rendered.v1Controller,
-      v2: rendered.v2,
-    };
-    const cmd = render.bpftraceCommand(rendered, programFile);
-    const recFd = openSync(recording, 'w');
-    cleanups.push({ what: 'recording fd', fn: () => closeSync(recFd) });
-    const tBt = performance.now();
-    const bt = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanups.push({ what: 'recording bpftrace', fn: () => interrupt(bt, 10_000) });
-    let btStderr = '';
-    bt.stderr!.on('data', (c: Buffer) => (btStderr += c.toString()));
-    const pipe = { reads: 0, bytes: 0, lastGrowth: performance.now(), started: NaN, text: '' };
-    bt.stdout!.on('data', (c: Buffer) => {
-      pipe.reads++;
-      pipe.bytes += c.length;
-      pipe.lastGrowth = performance.now();
-      writeSync(recFd, c);
-      if (Number.isNaN(pipe.started)) {
-        pipe.text += c.toString();
-        if (pipe.text.includes('"B ')) pipe.started = performance.now() - tBt;
-      }
+    const { recording, rendered, program, alone, bpftraceAlone } = await recordStorm({
+      dist: DIST,
+      tmp,
+      bpfStatsBefore,
+      runStorm: () => runStorm('bpftrace alone'),
+      onCleanup: (what, fn) => cleanups.push({ what, fn }),
     });
-    await waitFor(() => !Number.isNaN(pipe.started) || bt.exitCode !== null, 120_000, () => `bpftrace did not start within 120 s: ${btStderr}`, 20);
-    if (bt.exitCode !== null) throw new Error(`bpftrace exited (${bt.exitCode}): ${btStderr}`);
-    const rec0 = { cpu: cpuMicros(bt.pid!)!, bpf: bpfProgStats(bt.pid!), reads: pipe.reads, bytes: pipe.bytes };
-    const alone = await runStorm('bpftrace alone');
-    await waitFor(() => performance.now() - pipe.lastGrowth > 1500, 60_000, () => 'the recording did not stop growing', 100);
-    const rec1 = { cpu: cpuMicros(bt.pid!)!, bpf: bpfProgStats(bt.pid!), reads: pipe.reads, bytes: pipe.bytes };
-    bt.kill('SIGINT');
-    const btExit = await waitExit(bt, 15_000);
-    if (statsOn) writeFileSync(BPF_STATS, bpfStatsBefore);
-    const recText = readFileSync(recording, 'utf8');
-    const recLost = [...recText.matchAll(/"type": "lost_events", "data": \{"events": (\d+)\}/g)].reduce((s, m) => s + Number(m[1]), 0);
-    const recExecs = (recText.match(/"data": "E /g) ?? []).length; // every exec the program saw, the storm's and others'
-    const bpfRunNs = rec1.bpf.runTimeNs - rec0.bpf.runTimeNs;
-    const bpfRuns = rec1.bpf.runCnt - rec0.bpf.runCnt;
-    // Per program: how often it ran and its mean cost, busiest first (names are not in fdinfo).
-    const perProg = rec1.bpf.byProg
-      .map((p, i) => ({ runs: p.runCnt - (rec0.bpf.byProg[i]?.runCnt ?? 0), ns: p.runTimeNs - (rec0.bpf.byProg[i]?.runTimeNs ?? 0) }))
-      .filter((p) => p.runs > 0)
-      .map((p) => ({ runs: p.runs, meanNs: Math.round(p.ns / p.runs), totalMs: p.ns / 1e6 }))
-      .sort((a, b) => b.totalMs - a.totalMs);
-    const bpftraceAlone = {
-      startupS: pipe.started / 1000,
-      probes: Number(/"probes": (\d+)/.exec(recText)?.[1] ?? NaN),
-      programs: rec1.bpf.progs,
-      stormMs: alone.ms,
-      execsSeen: recExecs,
-      lost: recLost,
-      bytes: recText.length,
-      bytesPerExec: recText.length / recExecs,
-      pipeReadsPerExec: (rec1.reads - rec0.reads) / recExecs,
-      bytesPerPipeRead: (rec1.bytes - rec0.bytes) / Math.max(1, rec1.reads - rec0.reads),
-      cpuUsPerExec: (rec1.cpu - rec0.cpu) / recExecs,
-      bpfStats: statsOn,
-      bpfRunTimeUsPerExec: statsOn ? bpfRunNs / 1000 / recExecs : null,
-      bpfRunsPerExec: statsOn ? bpfRuns / recExecs : null,
-      bpfNsPerRun: statsOn && bpfRuns ? bpfRunNs / bpfRuns : null,
-      bpfPrograms: statsOn ? perProg : null,
-      exit: btExit,
-    };
 
     // ---- 5/6. the client without the kernel, in fresh processes --------------------------------
     const templateFile = join(tmp, 'template.json');
@@ -510,9 +411,7 @@ describe('benchmark: exec storm through trace-exec', () => {
       ceiling,
       memory,
     };
-    mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
-    const resultFile = join(ROOT, 'bench-results', `bench-${results.when.replace(/[:.]/g, '-')}.json`);
-    writeFileSync(resultFile, JSON.stringify(results, null, 2) + '\n');
+    const resultFile = writeResults(results);
 
     const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
     const memRow = (m: Mem) => f(m.rssMB, 1);
@@ -557,13 +456,7 @@ describe('benchmark: exec storm through trace-exec', () => {
       [`V8 heap total after, ${sizes}`, memory.map((m) => f(m.heapTotalMB, 1)).join(' / ')],
       [`heap live after GC, ${sizes}`, memory.map((m) => f(m.heapUsedAfterGcMB, 1)).join(' / ')],
     ];
-    const table = [
-      `${'metric'.padEnd(41)}${'value'.padEnd(22)}target`,
-      ...rows.map(([m, v, t]) => `${m.padEnd(41)}${v.padEnd(22)}${t}`),
-      '',
-      'details:',
-      ...details.map(([m, v]) => `  ${m.padEnd(39)}${v}`),
-      '',
+    const table = formatTable(rows, details, [
       `client stages, recorded stream replayed in-process (${ceilingEvents} execs, cumulative, best of 3 by CPU):`,
       ...ceiling.stages.map((s) => `  ${s.stage.padEnd(46)}${f(s.eventsPerSec, 0).padStart(9)} ev/s ${f(s.cpuUsPerEvent).padStart(7)} µs/ev`),
       '',
@@ -571,7 +464,7 @@ describe('benchmark: exec storm through trace-exec', () => {
         `node/NAME ${fullPath.storms.map((s) => f(s.ms / 1000)).join(' s, ')} s; --local ${local.storms.map((s) => f(s.ms / 1000)).join(' s, ')} s; bpftrace alone ${f(alone.ms / 1000)} s`,
       `pod Running → attached = CLI stderr "probing node" → "tracing execs on" (probe exec, program staged, bpftrace compiled and attached, BEGIN seen)`,
       `results: ${resultFile}`,
-    ].join('\n');
+    ]);
     console.log(`\n${table}\n`);
 
     // ---- the run completed (no timing is asserted) -----------------------------------------------
