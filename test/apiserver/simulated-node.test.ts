@@ -172,6 +172,23 @@ describe('a simulated node behind the stand-in', () => {
     expect(flushes.length).toBeGreaterThan(20); // 20000/s × ~300 B fills 4 KiB every ~0.7 ms: far more than one per 100 ms
   });
 
+  it('holds the replay until told, with the header sent at once', async () => {
+    let go!: () => void;
+    const sim = simulate({ holdUntil: new Promise<void>((resolve) => (go = resolve)) });
+    const t = await startTracer(runner());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(t.notices.map((n) => n.kind)).toEqual(['started']);
+    expect(sim.runs[0]).toMatchObject({ replayFrom: null, execs: 0 });
+    go();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await t.handle.stop();
+    t.decoder.end();
+    expect(sim.runs[0]!.replayFrom).not.toBeNull();
+    expect(t.events.length).toBe(sim.runs[0]!.execs);
+    expect(t.events.length).toBeGreaterThan(400); // 2000/s for ~0.3 s, counted from go()
+    expect(t.events.length).toBeLessThan(900);
+  });
+
   it('drops execs while the client does not read, and says how many records it lost', async () => {
     const sim = simulate({ eventsPerSec: 50_000, backlogLimit: 64 << 10 });
     const url = `${api.url.replace('http', 'ws')}/api/v1/namespaces/default/pods/debug/exec?command=bpftrace&stdout=true`;

@@ -10,6 +10,7 @@
  *    real machine;
  *  - a tracer (any other argv that mentions bpftrace): the replay, until it is stopped;
  *  - a stop (`kill` in the argv): the pod's tracers flush and end with Success, then the stop does;
+ *    a tracer whose stdin or connection closes ends so too (its client is gone);
  *  - anything else (staging the program, rm): stdin read to its end (or to the byte count that is its
  *    last argument, as `head -c N` does), then Success with no output.
  * A tracer sends as trace-exec's node-side batcher does: one stdout frame per flush, every 100 ms or
@@ -21,7 +22,7 @@ import { REPLAY_CLOCK_NS, type TraceReplay } from './trace-replay.js';
 
 /** The exec server's side of a simulated exec. */
 export interface SimulatedExecIo {
-  /** Sends a chunk on stdout (nothing when the client is gone). */
+  /** Sends a chunk on stdout (nothing when the client is gone). The chunk is copied: reuse it at will. */
   stdout(chunk: Buffer): void;
   /** Bytes queued towards the client that it has not taken yet. */
   backlog(): number;
@@ -61,12 +62,19 @@ export interface SimulatedNodeOptions {
   /** The node-side batcher's flush period and size. Defaults 100 ms and 64 KiB. */
   flushMs?: number;
   flushBytes?: number;
+  /**
+   * The replay waits for this to settle; the header goes at once, so that the client sees the tracer
+   * started. A benchmark can so start every node's replay together, once all of them trace.
+   */
+  holdUntil?: Promise<unknown>;
 }
 
 /** One tracer exec: when it ran and what it sent. Times are performance.now() of this process. */
 export interface TracerRun {
   readonly podUid: string;
   readonly startedAt: number;
+  /** When the replay began (holdUntil settled); exec k is due k / rate seconds after it. */
+  replayFrom: number | null;
   /** When a stop came for it. */
   stoppedAt: number | null;
   /** When it sent its last frame and its Status. */
@@ -77,7 +85,7 @@ export interface TracerRun {
   dropped: number;
   frames: number;
   bytes: number;
-  /** Time this process spent rendering the frames, in ms (the sending is the exec server's). */
+  /** Time this process spent rendering the frames, in ms (sending them, the exec server's part, aside). */
   renderMs: number;
 }
 
@@ -86,31 +94,43 @@ const lastInteger = (argv: readonly string[]): number | null => {
   return last !== undefined && /^\d+$/.test(last) ? Number(last) : null;
 };
 
+/** Where every tracer renders its frames, one at a time (single-threaded; stdout() copies). */
+let scratch = Buffer.alloc(0);
+
 class Tracer {
   readonly run: TracerRun;
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | null = null;
   private readonly rate: number;
   private next = 0;
   private lostRecords = 0;
 
   constructor(
     podUid: string,
-    private readonly opts: Required<Omit<SimulatedNodeOptions, 'rename'>>,
+    private readonly opts: Required<Omit<SimulatedNodeOptions, 'rename' | 'holdUntil'>>,
+    holdUntil: Promise<unknown> | undefined,
     header: string,
     private readonly io: SimulatedExecIo,
   ) {
     this.rate = opts.eventsPerSec;
-    this.run = { podUid, startedAt: performance.now(), stoppedAt: null, endedAt: null, execs: 0, dropped: 0, frames: 0, bytes: 0, renderMs: 0 };
+    this.run = { podUid, startedAt: performance.now(), replayFrom: null, stoppedAt: null, endedAt: null, execs: 0, dropped: 0, frames: 0, bytes: 0, renderMs: 0 };
     io.stdout(Buffer.from(header));
+    if (holdUntil) void holdUntil.then(() => this.replay());
+    else this.replay();
+  }
+
+  private replay(): void {
+    if (this.run.endedAt !== null) return;
+    this.run.replayFrom = performance.now();
     // The batcher flushes at flushMs, or sooner when flushBytes fill first.
-    const fillMs = (opts.flushBytes / Math.max(1, this.rate * opts.replay.bytesPerExec)) * 1000;
-    this.timer = setInterval(() => this.flush(), Math.max(1, Math.min(opts.flushMs, fillMs)));
+    const fillMs = (this.opts.flushBytes / Math.max(1, this.rate * this.opts.replay.bytesPerExec)) * 1000;
+    this.timer = setInterval(() => this.flush(), Math.max(1, Math.min(this.opts.flushMs, fillMs)));
   }
 
   /** Sends every exec that is due by now (exec k is due k / rate seconds after the start). */
   private flush(): void {
-    const t = performance.now();
-    const due = Math.floor(((t - this.run.startedAt) * this.rate) / 1000);
+    if (this.run.replayFrom === null) return;
+    let t = performance.now();
+    const due = Math.floor(((t - this.run.replayFrom) * this.rate) / 1000);
     if (due <= this.next) return;
     const { replay, flushBytes } = this.opts;
     if (!this.io.connected()) {
@@ -123,38 +143,42 @@ class Tracer {
       this.next = due;
       return;
     }
-    let buf = Buffer.allocUnsafe(flushBytes);
+    // One buffer for every frame of every tracer: stdout() copies the frame before it returns.
+    if (scratch.length < flushBytes) scratch = Buffer.allocUnsafe(flushBytes);
     let at = 0;
     if (this.lostRecords > 0) {
-      at += buf.write(`{"type": "lost_events", "data": {"events": ${this.lostRecords}}}\n`, at, 'latin1');
+      at += scratch.write(`{"type": "lost_events", "data": {"events": ${this.lostRecords}}}\n`, at, 'latin1');
       this.lostRecords = 0;
     }
+    let renderMs = 0;
     for (let k = this.next; k < due; k++) {
       const size = replay.size(k);
-      if (at + size > buf.length) {
-        this.send(buf.subarray(0, at));
-        buf = Buffer.allocUnsafe(Math.max(flushBytes, size));
+      if (at > 0 && at + size > flushBytes) {
+        renderMs += performance.now() - t;
+        this.send(at);
+        t = performance.now();
         at = 0;
       }
-      at = replay.write(k, REPLAY_CLOCK_NS + Math.round((k * 1e9) / this.rate), buf, at);
+      if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
+      at = replay.write(k, REPLAY_CLOCK_NS + Math.round((k * 1e9) / this.rate), scratch, at);
     }
     this.run.execs += due - this.next;
     this.next = due;
-    if (at > 0) this.send(buf.subarray(0, at));
-    this.run.renderMs += performance.now() - t;
+    this.run.renderMs += renderMs + performance.now() - t;
+    if (at > 0) this.send(at);
   }
 
-  private send(frame: Buffer): void {
+  private send(bytes: number): void {
     this.run.frames++;
-    this.run.bytes += frame.length;
-    this.io.stdout(frame);
+    this.run.bytes += bytes;
+    this.io.stdout(scratch.subarray(0, bytes));
   }
 
   /** Flushes what is due and ends with `code` (0: stopped as bpftrace is by SIGINT). */
   end(code: number): void {
     if (this.run.endedAt !== null) return;
     if (code === 0) this.flush();
-    clearInterval(this.timer);
+    if (this.timer) clearInterval(this.timer);
     this.run.endedAt = performance.now();
     this.io.exit(code);
   }
@@ -163,14 +187,17 @@ class Tracer {
 export class SimulatedNode implements NodeSimulation {
   /** Every tracer this node ran, oldest first. */
   readonly runs: TracerRun[] = [];
-  private readonly opts: Required<Omit<SimulatedNodeOptions, 'rename'>>;
+  private readonly opts: Required<Omit<SimulatedNodeOptions, 'rename' | 'holdUntil'>>;
+  private readonly holdUntil: Promise<unknown> | undefined;
   private readonly header: string;
   private readonly tracers = new Map<string, Set<Tracer>>();
 
   constructor(opts: SimulatedNodeOptions) {
-    this.opts = { backlogLimit: 1 << 20, flushMs: 100, flushBytes: 64 << 10, ...opts };
+    const { rename, holdUntil, ...rest } = opts;
+    this.opts = { backlogLimit: 1 << 20, flushMs: 100, flushBytes: 64 << 10, ...rest };
+    this.holdUntil = holdUntil;
     let header = opts.replay.header;
-    for (const [from, to] of Object.entries(opts.rename ?? {})) header = header.replaceAll(from, to);
+    for (const [from, to] of Object.entries(rename ?? {})) header = header.replaceAll(from, to);
     this.header = header;
   }
 
@@ -189,20 +216,17 @@ export class SimulatedNode implements NodeSimulation {
       return {};
     }
     if (text.includes('bpftrace')) {
-      const tracer = new Tracer(req.podUid, this.opts, this.header, io);
+      const tracer = new Tracer(req.podUid, this.opts, this.holdUntil, this.header, io);
       this.runs.push(tracer.run);
       let set = this.tracers.get(req.podUid);
       if (!set) this.tracers.set(req.podUid, (set = new Set()));
       set.add(tracer);
-      return {};
+      // A client that closes the stream, or the tracer's stdin, is gone: a node-side batcher that
+      // watches its stdin stops bpftrace then, and sending on would reach no one anyway.
+      return { stdinEnd: () => this.stop(req.podUid, tracer) };
     }
     if (/\bkill\b/.test(text)) {
-      const now = performance.now();
-      for (const t of this.tracers.get(req.podUid) ?? []) {
-        t.run.stoppedAt ??= now;
-        t.end(0);
-      }
-      this.tracers.delete(req.podUid);
+      for (const t of [...(this.tracers.get(req.podUid) ?? [])]) this.stop(req.podUid, t);
       io.exit(0);
       return {};
     }
@@ -219,6 +243,14 @@ export class SimulatedNode implements NodeSimulation {
       },
       stdinEnd: () => io.exit(0),
     };
+  }
+
+  /** Stops a tracer as SIGINT stops bpftrace: what is due is flushed, then Success. */
+  private stop(podUid: string, tracer: Tracer): void {
+    if (tracer.run.endedAt !== null) return;
+    tracer.run.stoppedAt ??= performance.now();
+    tracer.end(0);
+    this.tracers.get(podUid)?.delete(tracer);
   }
 
   podGone(podUid: string): void {
