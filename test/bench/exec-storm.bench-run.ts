@@ -14,10 +14,13 @@
  *     writes (reads per exec on its stdout pipe);
  *  5. the client ceiling without the kernel: the recording replayed through dist/ in a fresh process,
  *     stage by stage (test/bench/client-path.mjs);
- *  6. memory: 10k / 100k / 1M replayed execs, one fresh process each.
+ *  6. memory: 10k / 100k / 1M replayed execs, one fresh process each;
+ *  7. fan-in: the recording replayed by BENCH_FANIN_NODES simulated nodes (default 100) into one CLI
+ *     with --all-nodes, at each merged rate of BENCH_FANIN_RATES (test/bench/fanin.ts).
  *
- * No timing is asserted; the run asserts that it completed. Prints a table, writes
- * bench-results/bench-<timestamp>.json. BENCH_KEEP=1 keeps the temp dir (outputs, recording).
+ * BENCH_ONLY=fanin runs only 4 (for the recording) and 7. No timing is asserted; the run asserts that
+ * it completed. Prints a table, writes bench-results/bench-<timestamp>.json. BENCH_KEEP=1 keeps the
+ * temp dir (outputs, recording).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +34,7 @@ import { traceUnavailable } from '../support/kernel.js';
 import { addToApi, makeWorkload, removeCgroups, type Workload } from '../support/workloads.js';
 import { interrupt, sleep, waitExit, waitFor } from './children.js';
 import { comm, cpuMicros, machineCpu, pidsNamed, statusKb, ticksPerSecond } from './procstat.js';
+import { faninReport, runFanin } from './fanin.js';
 import { recordStorm } from './record-storm.js';
 import { prepareStorm, startIn, type RunningStorm, type Storm, type StormRun } from './storm.js';
 
@@ -43,6 +47,15 @@ const POD = 'storm-0';
 const CONTAINER = 'storm';
 const FILENAME = '/bin/true';
 const BPF_STATS = '/proc/sys/kernel/bpf_stats_enabled';
+
+/** '' runs every phase; 'fanin' only what the fan-in needs (the recording) and the fan-in. */
+const ONLY = process.env.BENCH_ONLY ?? '';
+
+function positiveInts(name: string, fallback: string): number[] {
+  const values = (process.env[name] ?? fallback).split(',').map(Number);
+  if (!values.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`${name} must be positive integers (a comma list), got ${process.env[name]}`);
+  return values;
+}
 
 /** Writes the results file; returns its path. */
 function writeResults(results: { when: string }): string {
@@ -307,6 +320,56 @@ describe('benchmark: exec storm through trace-exec', () => {
       };
     };
 
+    if (ONLY !== '' && ONLY !== 'fanin') throw new Error(`BENCH_ONLY must be unset or "fanin", got ${ONLY}`);
+    const [faninNodes] = positiveInts('BENCH_FANIN_NODES', '100');
+    const [faninStepS] = positiveInts('BENCH_FANIN_STEP_S', '10');
+    const fanin = (recording: string, probeOutput: string) =>
+      runFanin({
+        cli: CLI,
+        root: ROOT,
+        tmp,
+        recording,
+        probeOutput,
+        storm: { uid: workload.uid, containerId },
+        nodes: faninNodes!,
+        rates: positiveInts('BENCH_FANIN_RATES', '25000,50000,100000,150000'),
+        stepS: faninStepS!,
+        keep: process.env.BENCH_KEEP === '1',
+        profile: process.env.BENCH_FANIN_PROFILE === '1',
+      });
+
+    if (ONLY === 'fanin') {
+      // ---- 4 (for the recording) and 7 alone ----------------------------------------------------
+      const rec = await recordStorm({
+        dist: DIST,
+        tmp,
+        bpfStatsBefore,
+        runStorm: () => runStorm('bpftrace alone'),
+        onCleanup: (what, fn) => cleanups.push({ what, fn }),
+      });
+      const faninResult = await fanin(rec.recording, rec.probeOutput);
+      const resultFile = writeResults({
+        when: new Date().toISOString(),
+        only: ONLY,
+        machine: { ...machine, loadavgAtEnd: loadavg() },
+        bpftraceAlone: rec.bpftraceAlone,
+        program: { ...rec.program, probes: rec.bpftraceAlone.probes, programs: rec.bpftraceAlone.programs },
+        fanin: faninResult,
+      } as { when: string });
+      const report = faninReport(faninResult);
+      const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
+      const recorded: [string, string][] = [
+        ['storm recorded by bpftrace alone', `${rec.bpftraceAlone.execsSeen} execs, lost ${rec.bpftraceAlone.lost}, ${f(rec.alone.ms / 1000)} s, ${f(rec.bpftraceAlone.bytesPerExec, 0)} B/exec`],
+      ];
+      console.log(`\n${formatTable(report.rows, [...report.details, ...recorded], [...report.lines, '', `BENCH_ONLY=fanin: phases 1-3, 5, 6 skipped`, `results: ${resultFile}`])}\n`);
+      expect(faninResult.steps.length).toBeGreaterThan(0);
+      for (const st of faninResult.steps) {
+        expect(st.exit.code, st.stderr.join('\n')).toBe(0);
+        expect(st.totals, st.stderr.join('\n')).not.toBeNull();
+      }
+      return;
+    }
+
     // ---- 1. untraced (warm the page cache first) -----------------------------------------------
     await runStorm('warm-up', Math.min(500, N));
     const untraced: StormRun[] = [await runStorm('untraced #1')];
@@ -328,7 +391,7 @@ describe('benchmark: exec storm through trace-exec', () => {
     const local = await tracedRun('local', ['--local'], 1, { isStorm: isLocalStorm });
 
     // ---- 4. bpftrace alone, recording the storm (its stdout read through a pipe, like the kubelet) --
-    const { recording, rendered, program, alone, bpftraceAlone } = await recordStorm({
+    const { recording, probeOutput, rendered, program, alone, bpftraceAlone } = await recordStorm({
       dist: DIST,
       tmp,
       bpfStatsBefore,
@@ -385,6 +448,9 @@ describe('benchmark: exec storm through trace-exec', () => {
     }
     const memory = memorySizes.map((n) => child('memory', n)) as unknown as Mem[];
 
+    // ---- 7. fan-in: many simulated nodes into one client ----------------------------------------
+    const faninResult = await fanin(recording, probeOutput);
+
     // ---- report ----------------------------------------------------------------------------------
     const bestUntraced = Math.min(...untraced.map((s) => s.ms));
     const bestTraced = Math.min(...fullPath.storms.map((s) => s.ms));
@@ -410,8 +476,10 @@ describe('benchmark: exec storm through trace-exec', () => {
       recordedStormExecs: recorded.perCopy,
       ceiling,
       memory,
+      fanin: faninResult,
     };
     const resultFile = writeResults(results);
+    const faninRows = faninReport(faninResult);
 
     const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
     const memRow = (m: Mem) => f(m.rssMB, 1);
@@ -425,6 +493,7 @@ describe('benchmark: exec storm through trace-exec', () => {
       ['client ceiling, recorded stream (ev/s)', f(printer.eventsPerSec, 0), '≥ 100000'],
       [`RSS at ${sizes} events (MB)`, memory.map(memRow).join(' / '), 'flat ±10'],
       ['pod Running → bpftrace attached (s)', f(fullPath.startup.probingToTracingS), ''],
+      ...faninRows.rows,
     ];
     const details: [string, string][] = [
       ['storm execs out with another filename', `${fullPath.stormExecsOtherFilename.length} (${[...new Set(fullPath.stormExecsOtherFilename.map((e) => JSON.stringify(e.filename)))].join(', ') || '-'})`],
@@ -455,6 +524,7 @@ describe('benchmark: exec storm through trace-exec', () => {
       [`RSS before feed, ${sizes} (MB)`, memory.map((m) => f(m.rssBeforeFeedMB, 1)).join(' / ')],
       [`V8 heap total after, ${sizes}`, memory.map((m) => f(m.heapTotalMB, 1)).join(' / ')],
       [`heap live after GC, ${sizes}`, memory.map((m) => f(m.heapUsedAfterGcMB, 1)).join(' / ')],
+      ...faninRows.details,
     ];
     const table = formatTable(rows, details, [
       `client stages, recorded stream replayed in-process (${ceilingEvents} execs, cumulative, best of 3 by CPU):`,
@@ -463,6 +533,8 @@ describe('benchmark: exec storm through trace-exec', () => {
       `storm: ${storm.kind === 'cc' ? 'C vfork+execve' : 'Node spawnSync FALLBACK (no cc: much slower per exec)'}, N=${N}; untraced ${untraced.map((s) => f(s.ms / 1000)).join(' s, ')} s; ` +
         `node/NAME ${fullPath.storms.map((s) => f(s.ms / 1000)).join(' s, ')} s; --local ${local.storms.map((s) => f(s.ms / 1000)).join(' s, ')} s; bpftrace alone ${f(alone.ms / 1000)} s`,
       `pod Running → attached = CLI stderr "probing node" → "tracing execs on" (probe exec, program staged, bpftrace compiled and attached, BEGIN seen)`,
+      '',
+      ...faninRows.lines,
       `results: ${resultFile}`,
     ]);
     console.log(`\n${table}\n`);
@@ -475,5 +547,9 @@ describe('benchmark: exec storm through trace-exec', () => {
     }
     expect(printer.storm).toBe(ceilingEvents);
     for (const m of memory) expect(m.storm).toBe(m.events);
-  }, 1_200_000);
+    for (const st of faninResult.steps) {
+      expect(st.exit.code, st.stderr.join('\n')).toBe(0);
+      expect(st.totals, st.stderr.join('\n')).not.toBeNull();
+    }
+  }, 1_800_000);
 });
