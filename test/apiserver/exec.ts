@@ -3,7 +3,8 @@
  * (v5/v4/.../channel.k8s.io), binary frames whose first byte is the channel (0 stdin, 1 stdout, 2 stderr,
  * 3 error/status, 4 resize, 255 close), and on exit a v4 Status on channel 3 before a normal close.
  * The command runs as a real process on this machine (see Kubelet.exec) and, as with a real kubelet,
- * keeps running when the client goes away.
+ * keeps running when the client goes away; on a simulated node it is answered in-process instead
+ * (simulated-node.ts), through the same channels.
  */
 import type { IncomingMessage } from 'node:http';
 import { constants } from 'node:os';
@@ -11,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { flag } from './http.js';
 import type { Kubelet } from './kubelet.js';
+import type { NodeSimulation, SimulatedExec } from './simulated-node.js';
 import type { ResourceTarget } from './routes.js';
 import { badRequest, notFound } from './status.js';
 import type { Store } from './store.js';
@@ -167,6 +169,8 @@ export class ExecServer {
     const send = (channel: number, data: Buffer): void => {
       if (ws.readyState === WebSocket.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), data]));
     };
+    const sim = this.kubelet.simulationFor(exec.pod);
+    if (sim) return this.runSimulated(ws, exec, sim, version, send);
     const proc = this.kubelet.exec(exec.pod, exec.container, exec.command, { stdin: exec.stdin });
     const { child } = proc;
 
@@ -204,19 +208,53 @@ export class ExecServer {
       if (ws.readyState === WebSocket.OPEN) ws.close(1000);
     });
 
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-      if (!isBinary || buf.length === 0) return;
-      const channel = buf[0];
-      if (channel === STDIN && exec.stdin) {
-        child.stdin?.write(buf.subarray(1));
-      } else if (channel === CLOSE && version >= 5 && buf[1] === STDIN) {
-        child.stdin?.end(); // v5: the client closed its stdin
-      }
-      // Channel 4 (resize) needs a terminal; without one there is nothing to resize.
+    onStdin(ws, exec, version, {
+      stdin: (chunk) => child.stdin?.write(chunk),
+      // The exec connection ending is EOF on stdin; the process itself keeps running, as on a real node.
+      stdinEnd: () => child.stdin?.end(),
     });
-    // The exec connection ending is EOF on stdin; the process itself keeps running, as on a real node.
-    ws.on('close', () => child.stdin?.end());
-    ws.on('error', () => {});
   }
+
+  /** An exec into a pod of a simulated node: answered by the simulation, framed as for a process. */
+  private runSimulated(ws: WebSocket, exec: ExecRequest, sim: NodeSimulation, version: number, send: (channel: number, data: Buffer) => void): void {
+    send(exec.stdout ? STDOUT : exec.stderr ? STDERR : ERROR, Buffer.alloc(0));
+    let ended = false;
+    let handle: SimulatedExec = {};
+    onStdin(ws, exec, version, { stdin: (chunk) => handle.stdin?.(chunk), stdinEnd: () => handle.stdinEnd?.() });
+    handle = sim.exec(
+      { podUid: exec.pod.metadata.uid ?? '', command: exec.command, stdin: exec.stdin },
+      {
+        stdout: (chunk) => {
+          if (exec.stdout) send(STDOUT, chunk);
+        },
+        // ws's own queue plus the socket's: what the client has not taken yet (the kernel's buffers aside).
+        backlog: () => ws.bufferedAmount,
+        connected: () => ws.readyState === WebSocket.OPEN,
+        exit: (code) => {
+          if (ended) return;
+          ended = true;
+          const payload = errorChannelPayload(version, code === 0 ? { kind: 'success' } : { kind: 'exit', code, command: exec.command });
+          if (payload !== undefined) send(ERROR, Buffer.from(payload));
+          if (ws.readyState === WebSocket.OPEN) ws.close(1000);
+        },
+      },
+    );
+  }
+}
+
+/** Stdin frames (channel 0) and its end: a v5 close of channel 0, or the connection closing. */
+function onStdin(ws: WebSocket, exec: ExecRequest, version: number, to: Required<SimulatedExec>): void {
+  ws.on('message', (data: RawData, isBinary: boolean) => {
+    const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    if (!isBinary || buf.length === 0) return;
+    const channel = buf[0];
+    if (channel === STDIN && exec.stdin) {
+      to.stdin(buf.subarray(1));
+    } else if (channel === CLOSE && version >= 5 && buf[1] === STDIN) {
+      to.stdinEnd(); // v5: the client closed its stdin
+    }
+    // Channel 4 (resize) needs a terminal; without one there is nothing to resize.
+  });
+  ws.on('close', () => to.stdinEnd());
+  ws.on('error', () => {});
 }

@@ -2,7 +2,7 @@
  * A Kubernetes API server stand-in for end-to-end tests: plain http on 127.0.0.1, the real wire
  * protocol (REST, watch, Status errors, discovery, SelfSubjectAccessReview, pods/exec over WebSocket),
  * good enough for @kubernetes/client-node and kubectl, with a kubelet that runs exec'd commands as real
- * processes on this machine. It serves core/v1 pods, namespaces and nodes, and (with no controllers
+ * processes on this machine (or, on a node added with `simulated`, answers them in-process). It serves core/v1 pods, namespaces and nodes, and (with no controllers
  * behind them) apps/v1 deployments, statefulsets, daemonsets, replicasets and batch/v1 jobs.
  *
  *   const api = await startApiServer({ podStartDelayMs: 50 });
@@ -23,6 +23,7 @@ import { ExecServer } from './exec.js';
 import { FaultInjector, type RequestMatcher } from './faults.js';
 import { Kubelet, type ExecProcessInfo, type ImagePath, type StartFailure } from './kubelet.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import type { NodeSimulation } from './simulated-node.js';
 import { generateJobSelector, namespaces as namespaceDef, workloadDef, workloadResources, type ResourceDef } from './resources.js';
 import { deleteNamespace } from './rest.js';
 import { createApiHttpServer, type RequestRecord } from './server.js';
@@ -33,6 +34,8 @@ import { WatchHub } from './watch.js';
 export type { ExecProcessInfo, ImagePath, StartFailure } from './kubelet.js';
 export type { RequestRecord } from './server.js';
 export type { RequestMatcher } from './faults.js';
+export { SimulatedNode, type NodeSimulation, type SimulatedNodeOptions, type TracerRun } from './simulated-node.js';
+export { TraceReplay } from './trace-replay.js';
 export type * from './types.js';
 
 export interface ApiServerOptions {
@@ -80,6 +83,11 @@ export interface AddNodeOptions {
   nodeInfo?: NodeInfo;
   /** Default 127.0.0.1: the node is this machine. */
   internalIP?: string;
+  /**
+   * Execs into this node's pods are answered by this simulation instead of real processes (see
+   * simulated-node.ts): many nodes can stream at once without a process, or a kernel, each.
+   */
+  simulated?: NodeSimulation;
 }
 
 /** A pod for addPod: metadata.namespace and metadata.name are required, the rest is stored as given. */
@@ -339,6 +347,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     },
 
     addNode(name, nodeOpts = {}) {
+      if (nodeOpts.simulated) kubelet.simulate(name, nodeOpts.simulated);
       const existing = store.get('nodes', undefined, name) as Node | undefined;
       if (!existing) return store.create('nodes', newNode(name, nodeOpts));
       return store.update<Node>('nodes', undefined, name, (node) => {

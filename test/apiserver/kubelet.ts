@@ -4,12 +4,14 @@
  * container that does not start for failing images; nothing while the node is missing or NotReady),
  * enforces spec.activeDeadlineSeconds, runs the containers' own commands (with runContainers: a
  * pod completes when they exit), and owns the processes that execs start: they are real processes on this machine, and like processes in a container they outlive
- * the exec connection and die with the pod.
+ * the exec connection and die with the pod. On a simulated node
+ * (simulated-node.ts) the execs are answered in-process instead, and die with the pod all the same.
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import { normalizeImage } from './resources.js';
 import { groupAlive, killGroup, spawnGroup, stopGroup, type GroupProcess } from './processes.js';
+import type { NodeSimulation } from './simulated-node.js';
 import type { Store, StoreEvent } from './store.js';
 import { timestamp, type Condition, type Container, type ContainerStatus, type Node, type Pod, type PodStatus } from './types.js';
 
@@ -120,6 +122,7 @@ export class Kubelet {
   /** With containerCgroup: pod uid → container name → the cgroup directories its execs start in. */
   private readonly cgroups = new Map<string, Map<string, string[]>>();
   private readonly stopping = new Set<Promise<void>>();
+  private readonly simulations = new Map<string, NodeSimulation>();
   private readonly unsubscribe: () => void;
   private nextPodIp = 10;
   private shutDown = false;
@@ -142,6 +145,18 @@ export class Kubelet {
   /** Gives up a pod adopted for a create that then failed. */
   release(uid: string): void {
     this.forget(uid);
+  }
+
+  /** From now on, execs into pods on this node are answered by `sim` instead of real processes. */
+  simulate(node: string, sim: NodeSimulation): void {
+    this.simulations.get(node)?.shutdown();
+    this.simulations.set(node, sim);
+  }
+
+  /** The simulation that answers execs into `pod`, when its node is simulated. */
+  simulationFor(pod: Pod): NodeSimulation | undefined {
+    const node = pod.spec?.nodeName;
+    return node === undefined ? undefined : this.simulations.get(node);
   }
 
   /** Starts `command` for an exec into `pod`; the process belongs to the pod from now on. */
@@ -201,6 +216,7 @@ export class Kubelet {
     this.lifecycleTimers.clear();
     this.deadlines.clear();
     for (const uid of new Set([...this.execs.keys(), ...this.mains.keys()])) this.killExecs(uid, 'graceful');
+    for (const sim of this.simulations.values()) sim.shutdown();
     await Promise.all([...this.stopping]);
   }
 
@@ -218,6 +234,7 @@ export class Kubelet {
     if (e.type === 'DELETED') {
       this.forget(uid);
       this.killExecs(uid, 'graceful');
+      this.simulationFor(pod)?.podGone(uid);
       return;
     }
     this.tryAdmit(pod);
@@ -519,6 +536,8 @@ export class Kubelet {
     this.lifecycleTimers.delete(uid);
     // The kubelet kills the containers outright, and every exec process dies with them.
     this.killExecs(uid, 'now');
+    const pod = this.store.get('pods', ns, name) as Pod | undefined;
+    if (pod) this.simulationFor(pod)?.podGone(uid);
     this.updateStatus(ns, name, uid, (p) => {
       if (TERMINAL.has(p.status?.phase ?? '')) return undefined;
       const now = timestamp();

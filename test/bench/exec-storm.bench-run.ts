@@ -17,23 +17,29 @@
  *  6. memory: 10k / 100k / 1M replayed execs, one fresh process each;
  *  7. opt-in, BENCH_SOAK_MIN=10: the soak, one long trace with the exec stream dropped every minute
  *     (test/bench/soak.ts); `npm run bench -- -t soak` runs it alone.
+ *  8. fan-in: the recording replayed by BENCH_FANIN_NODES simulated nodes (default 100) into one CLI
+ *     with --all-nodes, at each merged rate of BENCH_FANIN_RATES (test/bench/fanin.ts).
  *
- * No timing is asserted; the run asserts that it completed. Prints a table, writes
- * bench-results/bench-<timestamp>.json. BENCH_KEEP=1 keeps the temp dir (outputs, recording).
+ * BENCH_ONLY=fanin runs only 4 (for the recording) and 7. No timing is asserted; the run asserts that
+ * it completed. Prints a table, writes bench-results/bench-<timestamp>.json. BENCH_KEEP=1 keeps the
+ * temp dir (outputs, recording).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../apiserver/index.js';
 import { CLI } from '../support/cli.js';
 import { traceUnavailable } from '../support/kernel.js';
 import { addToApi, makeWorkload, removeCgroups, type Workload } from '../support/workloads.js';
-import { bpfProgStats, cpuMicros, descendantsNamed, machineCpu, pidsNamed, statusKb, ticksPerSecond } from './procstat.js';
-import { prepareStorm, startIn, type RunningStorm, type Storm } from './storm.js';
+import { interrupt, sleep, waitExit, waitFor } from './children.js';
+import { cpuMicros, descendantsNamed, machineCpu, pidsNamed, statusKb, ticksPerSecond } from './procstat.js';
+import { faninReport, runFanin } from './fanin.js';
+import { recordStorm } from './record-storm.js';
+import { prepareStorm, startIn, type RunningStorm, type Storm, type StormRun } from './storm.js';
 import { soak } from './soak.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -46,42 +52,34 @@ const CONTAINER = 'storm';
 const FILENAME = '/bin/true';
 const BPF_STATS = '/proc/sys/kernel/bpf_stats_enabled';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** '' runs every phase; 'fanin' only what the fan-in needs (the recording) and the fan-in. */
+const ONLY = process.env.BENCH_ONLY ?? '';
 
-/** Polls cond every intervalMs until it is true; throws with what() after timeoutMs. */
-async function waitFor(cond: () => boolean, timeoutMs: number, what: () => string, intervalMs = 25): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(what());
-    await sleep(intervalMs);
-  }
+function positiveInts(name: string, fallback: string): number[] {
+  const values = (process.env[name] ?? fallback).split(',').map(Number);
+  if (!values.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`${name} must be positive integers (a comma list), got ${process.env[name]}`);
+  return values;
 }
 
-interface Exit {
-  code: number | null;
-  signal: string | null;
-  killed: boolean;
+/** Writes the results file; returns its path. */
+function writeResults(results: { when: string }): string {
+  mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+  const file = join(ROOT, 'bench-results', `bench-${results.when.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  return file;
 }
 
-/** Waits for a child to exit; SIGKILLs it after graceMs. */
-async function waitExit(child: ChildProcess, graceMs: number): Promise<Exit> {
-  if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode, killed: false };
-  let killed = false;
-  const timer = setTimeout(() => {
-    killed = true;
-    child.kill('SIGKILL');
-  }, graceMs);
-  const [code, signal] = (await new Promise((r) => child.once('exit', (c, s) => r([c, s])))) as [number | null, string | null];
-  clearTimeout(timer);
-  return { code, signal, killed };
-}
-
-/** Stops a child with SIGINT if it still runs (cleanup path). */
-async function interrupt(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGINT');
-    await waitExit(child, graceMs);
-  }
+/** The printed table: rows with targets, then details, then free lines. */
+function formatTable(rows: [string, string, string][], details: [string, string][], lines: string[]): string {
+  return [
+    `${'metric'.padEnd(41)}${'value'.padEnd(22)}target`,
+    ...rows.map(([m, v, t]) => `${m.padEnd(41)}${v.padEnd(22)}${t}`),
+    '',
+    'details:',
+    ...details.map(([m, v]) => `  ${m.padEnd(39)}${v}`),
+    '',
+    ...lines,
+  ].join('\n');
 }
 
 /** Counts the storm's execs in a growing JSON-lines file, reading only what was added. */
@@ -128,16 +126,6 @@ async function drain(c: OutputCounter, expected: number, since: number, timeoutM
     await sleep(100);
   }
   return { count: c.count, lagMs: Math.max(0, c.lastGrowth - since), complete: c.count >= expected };
-}
-
-interface StormRun {
-  label: string;
-  ms: number;
-  perExecUs: number;
-  /** How many of the machine's CPUs were busy on average while the storm ran (everything, not only us). */
-  busyCpus: number;
-  /** The storm's own CPU time per exec (user + sys, its children included), when the storm reports it. */
-  cpuPerExecUs: number | null;
 }
 
 interface OutEvent {
@@ -383,6 +371,56 @@ describe('benchmark: exec storm through trace-exec', () => {
       };
     };
 
+    if (ONLY !== '' && ONLY !== 'fanin') throw new Error(`BENCH_ONLY must be unset or "fanin", got ${ONLY}`);
+    const [faninNodes] = positiveInts('BENCH_FANIN_NODES', '100');
+    const [faninStepS] = positiveInts('BENCH_FANIN_STEP_S', '10');
+    const fanin = (recording: string, probeOutput: string) =>
+      runFanin({
+        cli: CLI,
+        root: ROOT,
+        tmp,
+        recording,
+        probeOutput,
+        storm: { uid: workload.uid, containerId },
+        nodes: faninNodes!,
+        rates: positiveInts('BENCH_FANIN_RATES', '25000,50000,100000,150000'),
+        stepS: faninStepS!,
+        keep: process.env.BENCH_KEEP === '1',
+        profile: process.env.BENCH_FANIN_PROFILE === '1',
+      });
+
+    if (ONLY === 'fanin') {
+      // ---- 4 (for the recording) and 7 alone ----------------------------------------------------
+      const rec = await recordStorm({
+        dist: DIST,
+        tmp,
+        bpfStatsBefore,
+        runStorm: () => runStorm('bpftrace alone'),
+        onCleanup: (what, fn) => cleanups.push({ what, fn }),
+      });
+      const faninResult = await fanin(rec.recording, rec.probeOutput);
+      const resultFile = writeResults({
+        when: new Date().toISOString(),
+        only: ONLY,
+        machine: { ...machine, loadavgAtEnd: loadavg() },
+        bpftraceAlone: rec.bpftraceAlone,
+        program: { ...rec.program, probes: rec.bpftraceAlone.probes, programs: rec.bpftraceAlone.programs },
+        fanin: faninResult,
+      } as { when: string });
+      const report = faninReport(faninResult);
+      const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
+      const recorded: [string, string][] = [
+        ['storm recorded by bpftrace alone', `${rec.bpftraceAlone.execsSeen} execs, lost ${rec.bpftraceAlone.lost}, ${f(rec.alone.ms / 1000)} s, ${f(rec.bpftraceAlone.bytesPerExec, 0)} B/exec`],
+      ];
+      console.log(`\n${formatTable(report.rows, [...report.details, ...recorded], [...report.lines, '', `BENCH_ONLY=fanin: phases 1-3, 5, 6 skipped`, `results: ${resultFile}`])}\n`);
+      expect(faninResult.steps.length).toBeGreaterThan(0);
+      for (const st of faninResult.steps) {
+        expect(st.exit.code, st.stderr.join('\n')).toBe(0);
+        expect(st.totals, st.stderr.join('\n')).not.toBeNull();
+      }
+      return;
+    }
+
     // ---- 1. untraced (warm the page cache first) -----------------------------------------------
     await runStorm('warm-up', Math.min(500, N));
     const untraced: StormRun[] = [await runStorm('untraced #1')];
@@ -404,86 +442,13 @@ describe('benchmark: exec storm through trace-exec', () => {
     const local = await tracedRun('local', ['--local'], 1, { isStorm: isLocalStorm });
 
     // ---- 4. bpftrace alone, recording the storm (its stdout read through a pipe, like the kubelet) --
-    const probe = (await import(pathToFileURL(join(DIST, 'node/probe.js')).href)) as typeof import('../../src/node/probe.js');
-    const render = (await import(pathToFileURL(join(DIST, 'node/render.js')).href)) as typeof import('../../src/node/render.js');
-    const facts = probe.parseProbe(execFileSync(probe.PROBE_COMMAND[0]!, probe.PROBE_COMMAND.slice(1), { encoding: 'utf8' }));
-    const rendered = render.renderProgram(facts);
-    const programFile = join(tmp, 'trace-exec.bt');
-    writeFileSync(programFile, rendered.program);
-    const recording = join(tmp, 'recording.jsonl');
-    let statsOn = false;
-    try {
-      writeFileSync(BPF_STATS, '1');
-      statsOn = true;
-      cleanups.push({ what: 'kernel.bpf_stats_enabled', fn: () => writeFileSync(BPF_STATS, bpfStatsBefore) });
-    } catch {
-      /* BPF run times are then not reported */
-    }
-    const program = {
-      sha256: createHash('sha256').update(rendered.program).digest('hex'),
-      lines: rendered.program.split('\n').length,
-      strlen: rendered.strlen,
-      v1Controller: rendered.v1Controller,
-      v2: rendered.v2,
-    };
-    const cmd = render.bpftraceCommand(rendered, programFile);
-    const recFd = openSync(recording, 'w');
-    cleanups.push({ what: 'recording fd', fn: () => closeSync(recFd) });
-    const tBt = performance.now();
-    const bt = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanups.push({ what: 'recording bpftrace', fn: () => interrupt(bt, 10_000) });
-    let btStderr = '';
-    bt.stderr!.on('data', (c: Buffer) => (btStderr += c.toString()));
-    const pipe = { reads: 0, bytes: 0, lastGrowth: performance.now(), started: NaN, text: '' };
-    bt.stdout!.on('data', (c: Buffer) => {
-      pipe.reads++;
-      pipe.bytes += c.length;
-      pipe.lastGrowth = performance.now();
-      writeSync(recFd, c);
-      if (Number.isNaN(pipe.started)) {
-        pipe.text += c.toString();
-        if (pipe.text.includes('"B ')) pipe.started = performance.now() - tBt;
-      }
+    const { recording, probeOutput, rendered, program, alone, bpftraceAlone } = await recordStorm({
+      dist: DIST,
+      tmp,
+      bpfStatsBefore,
+      runStorm: () => runStorm('bpftrace alone'),
+      onCleanup: (what, fn) => cleanups.push({ what, fn }),
     });
-    await waitFor(() => !Number.isNaN(pipe.started) || bt.exitCode !== null, 120_000, () => `bpftrace did not start within 120 s: ${btStderr}`, 20);
-    if (bt.exitCode !== null) throw new Error(`bpftrace exited (${bt.exitCode}): ${btStderr}`);
-    const rec0 = { cpu: cpuMicros(bt.pid!)!, bpf: bpfProgStats(bt.pid!), reads: pipe.reads, bytes: pipe.bytes };
-    const alone = await runStorm('bpftrace alone');
-    await waitFor(() => performance.now() - pipe.lastGrowth > 1500, 60_000, () => 'the recording did not stop growing', 100);
-    const rec1 = { cpu: cpuMicros(bt.pid!)!, bpf: bpfProgStats(bt.pid!), reads: pipe.reads, bytes: pipe.bytes };
-    bt.kill('SIGINT');
-    const btExit = await waitExit(bt, 15_000);
-    if (statsOn) writeFileSync(BPF_STATS, bpfStatsBefore);
-    const recText = readFileSync(recording, 'utf8');
-    const recLost = [...recText.matchAll(/"type": "lost_events", "data": \{"events": (\d+)\}/g)].reduce((s, m) => s + Number(m[1]), 0);
-    const recExecs = (recText.match(/"data": "E /g) ?? []).length; // every exec the program saw, the storm's and others'
-    const bpfRunNs = rec1.bpf.runTimeNs - rec0.bpf.runTimeNs;
-    const bpfRuns = rec1.bpf.runCnt - rec0.bpf.runCnt;
-    // Per program: how often it ran and its mean cost, busiest first (names are not in fdinfo).
-    const perProg = rec1.bpf.byProg
-      .map((p, i) => ({ runs: p.runCnt - (rec0.bpf.byProg[i]?.runCnt ?? 0), ns: p.runTimeNs - (rec0.bpf.byProg[i]?.runTimeNs ?? 0) }))
-      .filter((p) => p.runs > 0)
-      .map((p) => ({ runs: p.runs, meanNs: Math.round(p.ns / p.runs), totalMs: p.ns / 1e6 }))
-      .sort((a, b) => b.totalMs - a.totalMs);
-    const bpftraceAlone = {
-      startupS: pipe.started / 1000,
-      probes: Number(/"probes": (\d+)/.exec(recText)?.[1] ?? NaN),
-      programs: rec1.bpf.progs,
-      stormMs: alone.ms,
-      execsSeen: recExecs,
-      lost: recLost,
-      bytes: recText.length,
-      bytesPerExec: recText.length / recExecs,
-      pipeReadsPerExec: (rec1.reads - rec0.reads) / recExecs,
-      bytesPerPipeRead: (rec1.bytes - rec0.bytes) / Math.max(1, rec1.reads - rec0.reads),
-      cpuUsPerExec: (rec1.cpu - rec0.cpu) / recExecs,
-      bpfStats: statsOn,
-      bpfRunTimeUsPerExec: statsOn ? bpfRunNs / 1000 / recExecs : null,
-      bpfRunsPerExec: statsOn ? bpfRuns / recExecs : null,
-      bpfNsPerRun: statsOn && bpfRuns ? bpfRunNs / bpfRuns : null,
-      bpfPrograms: statsOn ? perProg : null,
-      exit: btExit,
-    };
 
     // ---- 4b. the floor: a minimal bpftrace program, one printf per exec, same settings and reader --
     const args = rendered.program.includes('args.filename') ? 'args.' : 'args->';
@@ -579,6 +544,9 @@ describe('benchmark: exec storm through trace-exec', () => {
     }
     const memory = memorySizes.map((n) => child('memory', n)) as unknown as Mem[];
 
+    // ---- 7. fan-in: many simulated nodes into one client ----------------------------------------
+    const faninResult = await fanin(recording, probeOutput);
+
     // ---- report ----------------------------------------------------------------------------------
     const bestUntraced = Math.min(...untraced.map((s) => s.ms));
     const bestTraced = Math.min(...fullPath.storms.map((s) => s.ms));
@@ -608,10 +576,10 @@ describe('benchmark: exec storm through trace-exec', () => {
       recordedStormExecs: recorded.perCopy,
       ceiling,
       memory,
+      fanin: faninResult,
     };
-    mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
-    const resultFile = join(ROOT, 'bench-results', `bench-${results.when.replace(/[:.]/g, '-')}.json`);
-    writeFileSync(resultFile, JSON.stringify(results, null, 2) + '\n');
+    const resultFile = writeResults(results);
+    const faninRows = faninReport(faninResult);
 
     const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
     const memRow = (m: Mem) => f(m.rssMB, 1);
@@ -627,6 +595,7 @@ describe('benchmark: exec storm through trace-exec', () => {
       ['client ceiling, recorded stream (ev/s)', f(printer.eventsPerSec, 0), '≥ 200000'],
       [`RSS at ${sizes} events (MB)`, memory.map(memRow).join(' / '), 'flat, ≤ 150'],
       ['pod Running → bpftrace attached (s)', f(fullPath.startup.probingToTracingS), ''],
+      ...faninRows.rows,
     ];
     const details: [string, string][] = [
       ['storm execs out with another filename', `${fullPath.stormExecsOtherFilename.length} (${[...new Set(fullPath.stormExecsOtherFilename.map((e) => JSON.stringify(e.filename)))].join(', ') || '-'})`],
@@ -661,22 +630,19 @@ describe('benchmark: exec storm through trace-exec', () => {
       [`RSS before feed, ${sizes} (MB)`, memory.map((m) => f(m.rssBeforeFeedMB, 1)).join(' / ')],
       [`V8 heap total after, ${sizes}`, memory.map((m) => f(m.heapTotalMB, 1)).join(' / ')],
       [`heap live after GC, ${sizes}`, memory.map((m) => f(m.heapUsedAfterGcMB, 1)).join(' / ')],
+      ...faninRows.details,
     ];
-    const table = [
-      `${'metric'.padEnd(41)}${'value'.padEnd(22)}target`,
-      ...rows.map(([m, v, t]) => `${m.padEnd(41)}${v.padEnd(22)}${t}`),
-      '',
-      'details:',
-      ...details.map(([m, v]) => `  ${m.padEnd(39)}${v}`),
-      '',
+    const table = formatTable(rows, details, [
       `client stages, recorded stream replayed in-process (${ceilingEvents} execs, cumulative, best of 3 by CPU):`,
       ...ceiling.stages.map((s) => `  ${s.stage.padEnd(46)}${f(s.eventsPerSec, 0).padStart(9)} ev/s ${f(s.cpuUsPerEvent).padStart(7)} µs/ev`),
       '',
       `storm: ${storm.kind === 'cc' ? 'C vfork+execve' : 'Node spawnSync FALLBACK (no cc: much slower per exec)'}, N=${N}; untraced ${untraced.map((s) => f(s.ms / 1000)).join(' s, ')} s; ` +
         `node/NAME ${fullPath.storms.map((s) => f(s.ms / 1000)).join(' s, ')} s; --local ${local.storms.map((s) => f(s.ms / 1000)).join(' s, ')} s; bpftrace alone ${f(alone.ms / 1000)} s`,
       `pod Running → attached = CLI stderr "probing node" → "tracing execs on" (probe exec, program staged, bpftrace compiled and attached, BEGIN seen)`,
+      '',
+      ...faninRows.lines,
       `results: ${resultFile}`,
-    ].join('\n');
+    ]);
     console.log(`\n${table}\n`);
 
     // ---- the run completed (no timing is asserted) -----------------------------------------------
@@ -687,7 +653,11 @@ describe('benchmark: exec storm through trace-exec', () => {
     }
     expect(printer.storm).toBe(ceilingEvents);
     for (const m of memory) expect(m.storm).toBe(m.events);
-  }, 1_200_000);
+    for (const st of faninResult.steps) {
+      expect(st.exit.code, st.stderr.join('\n')).toBe(0);
+      expect(st.totals, st.stderr.join('\n')).not.toBeNull();
+    }
+  }, 1_800_000);
 });
 
 describe.skipIf(!process.env.BENCH_SOAK_MIN)('soak: one long trace with stream drops', () => {

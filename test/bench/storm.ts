@@ -91,6 +91,17 @@ export function prepareStorm(forceFallback = false): Storm {
   return { kind: 'node', compiler: null, fallbackReason, argv: (n) => [process.execPath, '-e', STORM_JS, String(n)], dispose };
 }
 
+/** One storm's timing, as the benchmark reports it. */
+export interface StormRun {
+  label: string;
+  ms: number;
+  perExecUs: number;
+  /** How many of the machine's CPUs were busy on average while the storm ran (everything, not only us). */
+  busyCpus: number;
+  /** The storm's own CPU time per exec (user + sys, its children included), when the storm reports it. */
+  cpuPerExecUs: number | null;
+}
+
 export interface RunningStorm {
   pid: number;
   /** Resolves with the exit code and the wall time from the go signal to the exit, in ms. */
