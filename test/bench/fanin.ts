@@ -320,6 +320,7 @@ async function runStep(cfg: FaninConfig, replay: TraceReplay, rate: number): Pro
       partial = parts.pop() ?? '';
       for (const line of parts) stderr.push({ t: performance.now(), line });
     });
+    const stderrClosed = new Promise((resolve) => child.stderr!.once('close', resolve));
     const exited = waitExit(child, 1e9);
     let done = false;
     void exited.then(() => (done = true));
@@ -364,6 +365,7 @@ async function runStep(cfg: FaninConfig, replay: TraceReplay, rate: number): Pro
       await sleep(SAMPLE_MS);
     }
     const exit = await exited;
+    await Promise.race([stderrClosed, sleep(2000)]); // the totals line may come after the exit
     counter.poll();
     let standInProfile: ProfileSummary | null = null;
     if (session) {
