@@ -523,7 +523,7 @@ export function faninReport(r: FaninResult): { rows: [string, string, string][];
   const rows: [string, string, string][] = [
     [`fan-in: merged ev/s sustained, ${r.nodes} nodes`, r.sustainedRate === null ? `none (tried ${r.steps.map((s) => s.rate).join(', ')})` : String(r.sustainedRate), '≥ 100000'],
     ['fan-in: client CPU per event (µs)', best ? `${f(best.window.cliCpuUsPerEvent)}${at}` : 'n/a', ''],
-    ['fan-in: client RSS start / end (MB)', best ? `${f(best.window.cliRssStartMB)} / ${f(best.window.cliRssEndMB)}${at}` : 'n/a', `flat (±${RSS_SLACK_MB})`],
+    ['fan-in: client RSS start / end (MB)', best ? `${f(best.window.cliRssStartMB, 0)} / ${f(best.window.cliRssEndMB, 0)}${at}` : 'n/a', `flat (±${RSS_SLACK_MB})`],
     ['fan-in: client ceiling, delivered ev/s', `${f(Math.max(...r.steps.map((s) => s.window.deliveredRate).filter(Number.isFinite)), 0)} (best step)`, ''],
     [`fan-in: ${r.nodes} debug pods tracing (s)`, f(r.steps[0]?.startup.allTracingS), ''],
   ];
