@@ -320,6 +320,7 @@ async function runStep(cfg: FaninConfig, replay: TraceReplay, rate: number): Pro
       partial = parts.pop() ?? '';
       for (const line of parts) stderr.push({ t: performance.now(), line });
     });
+    const stderrClosed = new Promise((resolve) => child.stderr!.once('close', resolve));
     const exited = waitExit(child, 1e9);
     let done = false;
     void exited.then(() => (done = true));
@@ -364,6 +365,7 @@ async function runStep(cfg: FaninConfig, replay: TraceReplay, rate: number): Pro
       await sleep(SAMPLE_MS);
     }
     const exit = await exited;
+    await Promise.race([stderrClosed, sleep(2000)]); // the totals line may come after the exit
     counter.poll();
     let standInProfile: ProfileSummary | null = null;
     if (session) {
@@ -521,7 +523,7 @@ export function faninReport(r: FaninResult): { rows: [string, string, string][];
   const rows: [string, string, string][] = [
     [`fan-in: merged ev/s sustained, ${r.nodes} nodes`, r.sustainedRate === null ? `none (tried ${r.steps.map((s) => s.rate).join(', ')})` : String(r.sustainedRate), '≥ 100000'],
     ['fan-in: client CPU per event (µs)', best ? `${f(best.window.cliCpuUsPerEvent)}${at}` : 'n/a', ''],
-    ['fan-in: client RSS start / end (MB)', best ? `${f(best.window.cliRssStartMB)} / ${f(best.window.cliRssEndMB)}${at}` : 'n/a', `flat (±${RSS_SLACK_MB})`],
+    ['fan-in: client RSS start / end (MB)', best ? `${f(best.window.cliRssStartMB, 0)} / ${f(best.window.cliRssEndMB, 0)}${at}` : 'n/a', `flat (±${RSS_SLACK_MB})`],
     ['fan-in: client ceiling, delivered ev/s', `${f(Math.max(...r.steps.map((s) => s.window.deliveredRate).filter(Number.isFinite)), 0)} (best step)`, ''],
     [`fan-in: ${r.nodes} debug pods tracing (s)`, f(r.steps[0]?.startup.allTracingS), ''],
   ];
