@@ -93,6 +93,13 @@ export const MAIN_FLAGS: readonly FlagSpec[] = Object.freeze([
   { name: 'version', kind: 'boolean', brief: 'show version', describe: 'Show version number' },
 ] satisfies FlagSpec[]);
 
+/** A flag of the live trace, as MAIN_FLAGS defines it (for commands that share it). */
+function mainFlag(name: string): FlagSpec {
+  const f = MAIN_FLAGS.find((x) => x.name === name);
+  if (!f) throw new Error(`no flag --${name} in MAIN_FLAGS`);
+  return f;
+}
+
 export const CLEANUP_FLAGS: readonly FlagSpec[] = Object.freeze([
   { name: 'namespace', alias: 'n', kind: 'value', complete: 'namespace', brief: 'debug pods in this namespace',
     describe: "Debug pods in this namespace (default: the context's namespace)" },
@@ -121,12 +128,11 @@ export const REPORT_FLAGS: readonly FlagSpec[] = Object.freeze([
     describe: 'Also write the execs as a timeline (Chrome trace-event JSON: opens in ui.perfetto.dev and chrome://tracing) to this file' },
   { name: 'namespace', alias: 'n', kind: 'list', combine: 'any', complete: 'none', brief: 'only execs of pods in these namespaces',
     describe: 'Only execs of pods in these namespaces (repeatable or a,b: either)' },
-  { name: 'container', alias: 'c', kind: 'list', combine: 'any', complete: 'none', brief: 'only execs in containers with this name',
-    describe: 'Only execs in containers with this name (repeatable or a,b: either)' },
-  { name: 'comm', kind: 'list', combine: 'any', complete: 'none', brief: 'only execs whose command name matches this regular expression',
-    describe: 'Only execs whose command name matches this regular expression (repeatable: either)' },
-  { name: 'failed', kind: 'boolean', brief: 'only execs that failed', describe: 'Only execs that failed (retval < 0)' },
-  { name: 'host', kind: 'boolean', brief: 'only host processes', describe: 'Only host processes (not in any pod)' },
+  // The live trace's filters (one definition); -c completes nothing offline (no cluster to ask).
+  { ...mainFlag('container'), complete: 'none' },
+  mainFlag('comm'),
+  mainFlag('failed'),
+  mainFlag('host'),
   { name: 'verbose', alias: 'v', kind: 'boolean', brief: 'say more on stderr', describe: 'Say more on stderr (every malformed line), and show stack traces of unexpected errors' },
   { name: 'help', alias: 'h', kind: 'boolean', brief: 'show help', describe: 'Show help' },
 ] satisfies FlagSpec[]);

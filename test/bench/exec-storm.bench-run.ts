@@ -140,17 +140,23 @@ interface OutEvent {
   retval: number | null;
 }
 
-describe('benchmark: exec storm through trace-exec', () => {
+/** Cleanups a describe block registers as it goes, run newest first after it; one failing does not stop the rest. */
+function cleanupsAfterAll(label: string): { what: string; fn: () => unknown }[] {
   const cleanups: { what: string; fn: () => unknown }[] = [];
   afterAll(async () => {
     for (const { what, fn } of cleanups.reverse()) {
       try {
         await fn();
       } catch (e) {
-        console.error(`bench cleanup (${what}) failed: ${(e as Error).message}`);
+        console.error(`${label} cleanup (${what}) failed: ${(e as Error).message}`);
       }
     }
   }, 120_000);
+  return cleanups;
+}
+
+describe('benchmark: exec storm through trace-exec', () => {
+  const cleanups = cleanupsAfterAll('bench');
 
   it('measures the storm, the full path, the client ceiling and memory', async () => {
     const unavailable = traceUnavailable();
@@ -661,16 +667,7 @@ describe('benchmark: exec storm through trace-exec', () => {
 });
 
 describe.skipIf(!process.env.BENCH_SOAK_MIN)('soak: one long trace with stream drops', () => {
-  const cleanups: { what: string; fn: () => unknown }[] = [];
-  afterAll(async () => {
-    for (const { what, fn } of cleanups.reverse()) {
-      try {
-        await fn();
-      } catch (e) {
-        console.error(`soak cleanup (${what}) failed: ${(e as Error).message}`);
-      }
-    }
-  }, 120_000);
+  const cleanups = cleanupsAfterAll('soak');
 
   it('soak: a steady exec rate for BENCH_SOAK_MIN minutes, the stream dropped every BENCH_SOAK_DROP_S s (60)', async () => {
     const unavailable = traceUnavailable();
