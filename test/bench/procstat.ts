@@ -1,6 +1,7 @@
 /** What /proc says about a process: CPU time, memory. Linux only, as the benchmark is. */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { descendants } from '../support/proc.js';
 
 let clkTck: number | undefined;
 /** Clock ticks per second (USER_HZ), the unit of utime/stime in /proc/<pid>/stat. */
@@ -63,21 +64,9 @@ export function pidsNamed(name: string): number[] {
 
 /** Pids of running processes named `name` below `root` (children, grandchildren…). */
 export function descendantsNamed(root: number, name: string): number[] {
-  const parent = new Map<number, number>();
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      parent.set(Number(pid), Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[1]));
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  const below = (pid: number): boolean => {
-    for (let p = parent.get(pid), n = 0; p !== undefined && p > 1 && n < 64; p = parent.get(p), n++) if (p === root) return true;
-    return false;
-  };
-  return pidsNamed(name).filter(below);
+  return descendants(root)
+    .filter((p) => p.comm === name && p.state !== 'Z')
+    .map((p) => p.pid);
 }
 
 /** Sum of run_time_ns / run_cnt over the BPF programs pid holds (needs kernel.bpf_stats_enabled=1). */

@@ -4,7 +4,7 @@
  * 90), and its pod completes, so that `cleanup` removes it without --all. The stand-in's kubelet
  * runs the pod's own command (runContainers), so the pod ends when that command exits.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer, type Pod } from '../apiserver/index.js';
@@ -12,6 +12,7 @@ import { kernelDescribe } from '../support/kernel.js';
 import { startCli } from '../support/cli.js';
 import { startExecLoad } from '../support/load.js';
 import { bpftraceProcesses, expectNothingLeft, removePodFiles, running } from '../support/leftovers.js';
+import { descendants } from '../support/proc.js';
 
 const k = kernelDescribe();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -118,10 +119,10 @@ describe.skipIf(k.skip)(`the dead-man switch${k.reason ? ` (${k.reason})` : ''}`
     const cli = startCli(['--local', '-o', 'json'], env);
     await cli.waitForStderr(/tracing execs on/, 60_000);
     const below = descendants(cli.proc.pid!);
-    const tracers = below.filter((p) => comm(p) === 'bpftrace');
+    const tracers = below.filter((p) => p.comm === 'bpftrace').map((p) => p.pid);
     expect(tracers).toHaveLength(1);
     // The tracer command's pid file, in a temporary directory the killed CLI cannot remove.
-    const argv = below.map((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')).find((a) => a[0] === 'sh' && a[3] === 'trace-exec')!;
+    const argv = below.map((p) => readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0')).find((a) => a[0] === 'sh' && a[3] === 'trace-exec')!;
     cli.proc.kill('SIGKILL');
     await cli.done();
     await waitFor('bpftrace stopped', () => tracers.every((p) => !running(p)), 5000);
@@ -129,30 +130,3 @@ describe.skipIf(k.skip)(`the dead-man switch${k.reason ? ` (${k.reason})` : ''}`
   }, 60_000);
 });
 
-function comm(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
-
-/** Every live process below pid (by parent pid). */
-function descendants(pid: number): number[] {
-  const parent = new Map<number, number>();
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      parent.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      /* gone */
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number): void => {
-    for (const [child, pp] of parent) if (pp === p) (out.push(child), walk(child));
-  };
-  walk(pid);
-  return out;
-}

@@ -1,6 +1,7 @@
 /** After a run: no debug pod, no temporary namespace, no process the stand-in's kubelet started. */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { groupAlive } from '../apiserver/processes.js';
+import { processes } from './proc.js';
 import { expect } from 'vitest';
 import type { ApiServer } from '../apiserver/index.js';
 
@@ -27,18 +28,9 @@ export function bpftraceProcesses(api: ApiServer): number[] {
 /** The bpftrace processes themselves (comm "bpftrace") in the groups of the kubelet's exec commands. */
 export function bpftracePids(api: ApiServer): number[] {
   const groups = new Set(api.execProcesses().map((p) => p.pid));
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const m = /^\d+ \((.*)\) (\S) \d+ (\d+)/.exec(stat);
-      if (m && m[1] === 'bpftrace' && m[2] !== 'Z' && groups.has(Number(m[3]))) out.push(Number(entry));
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return out;
+  return processes()
+    .filter((p) => p.comm === 'bpftrace' && p.state !== 'Z' && groups.has(p.pgrp))
+    .map((p) => p.pid);
 }
 
 export async function expectNothingLeft(api: ApiServer): Promise<void> {
