@@ -143,9 +143,17 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     const startOne = async (): Promise<void> => {
       for (let node = queue.shift(); node !== undefined && stopReason === null; node = queue.shift()) {
         try {
+          const pods = localPods;
           const parts: NodeTraceParts = cluster
             ? await cluster.openNode(node)
-            : { node, runner: new LocalRunner(), index: localPods?.index ?? null, nodeFromPod: localPods !== null, onPodsChanged: (cb) => localPods?.onChange(cb) };
+            : {
+                node,
+                runner: new LocalRunner(),
+                index: pods?.index ?? null,
+                nodeFromPod: pods !== null,
+                // Without a cluster (--local alone) there are no pods to change.
+                ...(pods ? { onPodsChanged: (cb: () => void) => pods.onChange(cb) } : {}),
+              };
           const trace = new NodeTrace(parts, hooks);
           traces.push(trace);
           await trace.start();
