@@ -102,14 +102,19 @@ const LINKEDIT_DATA = new Map([
 
 /**
  * What an injector that moves __LINKEDIT (postject's LIEF) could get wrong: segments that overlap in
- * the file or in memory, a vmsize smaller than its filesize, and tables of the dynamic linker
+ * the file or in memory or are not page-aligned, a vmsize smaller than its filesize, and tables of the dynamic linker
  * (symbols, strings, fixups, exports) that point outside __LINKEDIT or into the signature.
  */
 export function layoutProblems(buf: Buffer, signatureOffset: number): string[] {
   const m = parseMachO(buf);
   const out: string[] = [];
   const segs = m.segments.filter((s) => s.vmsize > 0n);
-  for (const s of segs) if (BigInt(s.filesize) > s.vmsize) out.push(`segment ${s.name}: filesize ${s.filesize} > vmsize ${s.vmsize}`);
+  // The kernel maps segments by page: 16 KiB on arm64, 4 KiB on x86_64.
+  const page = m.cputype === 0x0100000c ? 0x4000n : 0x1000n;
+  for (const s of segs) {
+    if (BigInt(s.filesize) > s.vmsize) out.push(`segment ${s.name}: filesize ${s.filesize} > vmsize ${s.vmsize}`);
+    if (s.vmaddr % page !== 0n || (s.filesize > 0 && BigInt(s.fileoff) % page !== 0n)) out.push(`segment ${s.name} is not aligned to ${page}-byte pages`);
+  }
   for (let i = 0; i < segs.length; i++) {
     for (let j = i + 1; j < segs.length; j++) {
       const [a, b] = [segs[i]!, segs[j]!];

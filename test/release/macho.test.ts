@@ -118,6 +118,29 @@ describe('the verifier catches what the kernel would kill', () => {
   });
 });
 
+describe('the verifier catches a layout an injector could leave behind', () => {
+  /** Offset of the first load command of type `cmd`. */
+  const command = (file: Buffer, cmd: number): number => {
+    let off = 32;
+    for (let i = 0; i < file.readUInt32LE(16); i++, off += file.readUInt32LE(off + 4)) if (file.readUInt32LE(off) === cmd) return off;
+    throw new Error(`no load command 0x${cmd.toString(16)}`);
+  };
+
+  it('a string table that runs into the signature', () => {
+    const bad = Buffer.from(signed);
+    const symtab = command(bad, 0x2);
+    bad.writeUInt32LE(parseMachO(bad).signature!.dataoff - 8, symtab + 16);
+    expect(verifySignature(bad).problems.join('\n')).toMatch(/LC_SYMTAB strings \(\d+\+\d+\) is not inside __LINKEDIT before the signature/);
+  });
+
+  it('a segment off its page boundary', () => {
+    const bad = Buffer.from(signed);
+    const data = parseMachO(bad).segments.find((s) => s.name === '__DATA')!;
+    bad.writeBigUInt64LE(data.vmaddr + 0x800n, data.cmdOffset + 24);
+    expect(verifySignature(bad).problems.join('\n')).toMatch(/segment __DATA is not aligned to 4096-byte pages/);
+  });
+});
+
 const llvm = llvmDescribe();
 describe.skipIf(llvm.skip)(`against LLVM's ld64.lld, which signs ad hoc as Apple's linker does${llvm.reason ? ` (${llvm.reason})` : ''}`, () => {
   beforeAll(() => {
