@@ -4,20 +4,21 @@
  * CLI with --local. Each exec must say where its file came from (upperLayer), and --drift must keep
  * exactly the upper-layer ones.
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestCgroup, execIn, hex32, hex64, kernelDescribe, removeAll, uuid } from '../support/kernel.js';
 import { jsonLines, startCli, type CliRun } from '../support/cli.js';
-import { removeTempDirs, tempDir } from '../support/tmp.js';
+import { removeTempDirs } from '../support/tmp.js';
+import { mountOverlay, type Overlay } from '../support/overlay.js';
 
 const k = kernelDescribe();
 
 describe.skipIf(k.skip)(`drift (upperLayer, --drift) on real overlayfs mounts${k.reason ? ` (${k.reason})` : ''}`, () => {
   const marker = `te-${hex32().slice(0, 12)}`;
   const cgroups: TestCgroup[] = [];
-  let merged: string | null = null;
+  let overlay: Overlay | null = null;
+  let merged = '';
   let all: Record<string, unknown>[] = [];
   let drift: Record<string, unknown>[] = [];
   const clis: CliRun[] = [];
@@ -37,18 +38,9 @@ describe.skipIf(k.skip)(`drift (upperLayer, --drift) on real overlayfs mounts${k
 
   beforeAll(async () => {
     if (k.reason) throw new Error(`real-kernel tests must run under CI but cannot: ${k.reason}`);
-    const dir = tempDir('trace-exec-drift-');
-    const [lower, upper, work, mnt] = ['lower', 'upper', 'work', 'merged'].map((d) => join(dir, d)) as [string, string, string, string];
-    for (const d of [lower, upper, work, mnt]) mkdirSync(d);
-    copyFileSync('/bin/true', join(lower, EXECS.image));
-    copyFileSync('/bin/true', join(upper, EXECS.upper));
-    copyFileSync('/bin/true', join(lower, EXECS.changed));
-    chmodSync(join(lower, EXECS.changed), 0o644);
-    for (const f of [join(lower, EXECS.image), join(upper, EXECS.upper)]) chmodSync(f, 0o755);
-    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, mnt]);
-    merged = mnt;
-    copyFileSync('/bin/true', join(mnt, EXECS.written));
-    chmodSync(join(mnt, EXECS.written), 0o755);
+    overlay = mountOverlay({ lower: { [EXECS.image]: true, [EXECS.changed]: false }, upper: { [EXECS.upper]: true } }, 'trace-exec-drift-');
+    const mnt = (merged = overlay.merged);
+    overlay.writeTrue(EXECS.written);
     chmodSync(join(mnt, EXECS.changed), 0o755);
 
     // Two traces at once: every exec, and --drift.
@@ -72,17 +64,10 @@ describe.skipIf(k.skip)(`drift (upperLayer, --drift) on real overlayfs mounts${k
   afterAll(() => {
     for (const c of clis) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
     const errors: string[] = [];
-    if (merged) {
-      try {
-        execFileSync('umount', [merged]);
-      } catch {
-        // Busy (a process still running from it): detach it now, the kernel frees it when idle.
-        try {
-          execFileSync('umount', ['-l', merged]);
-        } catch (e) {
-          errors.push(`could not unmount ${merged}: ${(e as Error).message}`);
-        }
-      }
+    try {
+      overlay?.unmount();
+    } catch (e) {
+      errors.push(`could not unmount ${merged}: ${(e as Error).message}`);
     }
     try {
       removeAll(cgroups);
@@ -103,7 +88,7 @@ describe.skipIf(k.skip)(`drift (upperLayer, --drift) on real overlayfs mounts${k
   ] as const)('%s: upperLayer %s', (_name, file, upperLayer) => {
     const hits = find(all, file);
     expect(hits, `exactly one exec of ${file}`).toHaveLength(1);
-    expect(hits[0]).toMatchObject({ filename: join(merged!, file), retval: 0, upperLayer, attribution: 'unattributed' });
+    expect(hits[0]).toMatchObject({ filename: join(merged, file), retval: 0, upperLayer, attribution: 'unattributed' });
     expect(hits[0]!.podUid).toEqual(expect.any(String));
   });
 
