@@ -36,6 +36,7 @@ const EXAMPLES: [string, string][] = [
   [`${NAME} pod/api-0 -n payments`, 'Only the execs of one pod, on the node it runs on'],
   [`${NAME} deploy/web -n shop --comm '^(sh|bash)$'`, 'Shells started in any pod of a deployment, on all its nodes'],
   [`${NAME} --node-selector node-role.kubernetes.io/worker= --failed -o wide`, 'Failed execs on every worker node'],
+  [`${NAME} node/worker-1 --drift -o json`, "Execs of files that are not in their container's image (written after it started)"],
   [`${NAME} --all-nodes --image arm64=registry.example.com/trace-exec-bpftrace:1`, 'Every node; arm64 nodes with your image (there is no default for arm64)'],
   [`${NAME} --local -d 10s`, 'Trace this machine directly (no cluster): on a node or a CI runner, as root'],
 ];
@@ -263,12 +264,13 @@ async function reportMain(argv: string[], log: ReturnType<typeof stderrLog>, wri
         `Markdown summary (-o markdown), and/or writes a timeline for Perfetto / chrome://tracing (--timeline-to).\n` +
         `Keeps pods by name with pod/NAME; -l is not possible offline: the records carry no pod labels.\n` +
         `Malformed lines are counted and named on stderr, and skipped.\n\n` +
-        `Usage:\n  ${NAME} report FILE… [pod/NAME…] [-o summary|markdown] [--timeline-to FILE] [-n NS] [-c NAME] [--comm RE] [--failed] [--host]`,
+        `Usage:\n  ${NAME} report FILE… [pod/NAME…] [-o summary|markdown] [--timeline-to FILE] [-n NS] [-c NAME] [--comm RE] [--failed] [--host] [--drift]`,
       examples: [
         [`${NAME} report execs.jsonl`, 'The summary of a recording'],
         [`${NAME} report execs-*.jsonl.gz -n payments -o markdown >> "$GITHUB_STEP_SUMMARY"`, 'One namespace of several compressed files, as Markdown'],
         [`${NAME} report execs.jsonl --timeline-to timeline.json`, 'A timeline to open in ui.perfetto.dev'],
         [`kubectl trace-exec node/w -o json -d 1m | ${NAME} report - --failed`, 'Failed execs of a live minute, summarised'],
+        [`${NAME} report execs.jsonl --drift -o markdown`, "Only execs of files not in their container's image"],
       ],
       version: null,
       wrap: Math.min(110, process.stderr.columns ?? 100),

@@ -25,7 +25,7 @@ import { SNAPSHOT_COMMAND, parseSnapshot } from './node/snapshot.js';
 
 /** An exec event's fields for joining a snapshot process by its cgroups. */
 const NO_EVENT: ExecEvent = {
-  timeMs: 0, pid: 0, tid: 0, ppid: 0, uid: 0, comm: '', filename: '', args: [], argsTruncated: false, retval: null, cgroupV2: null, cgroupV1: null,
+  timeMs: 0, pid: 0, tid: 0, ppid: 0, uid: 0, comm: '', filename: '', args: [], argsTruncated: false, retval: null, cgroupV2: null, cgroupV1: null, upperLayer: null,
 };
 
 function ownerOf(a: AttributedEvent): Owner {

@@ -82,7 +82,7 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
         if (!keepExec(r.event)) break;
         counts.shown++;
         summary?.add(r.event);
-        markdown?.add(r.event, r.upperLayer);
+        markdown?.add(r.event);
         toTimeline({ timeMs: r.event.event.timeMs, exec: r.event, ...('upperLayer' in r ? { upperLayer: r.upperLayer } : {}) });
         break;
       }
@@ -136,7 +136,8 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
 
 /**
  * The filters, for a process that ended: its pod, namespace, container and command as for an exec;
- * --failed keeps processes that exited non-zero or by a signal; --host those in no pod.
+ * --failed keeps processes that exited non-zero or by a signal; --host those in no pod; --drift
+ * none (an exit record does not say where its executable came from).
  */
 function exitKept(x: ExitRecord, o: ReportOptions, pods: ReadonlySet<string> | null): boolean {
   const f = o.filters;
@@ -146,5 +147,6 @@ function exitKept(x: ExitRecord, o: ReportOptions, pods: ReadonlySet<string> | n
   if (f.comm && !f.comm.some((re) => re.test(x.comm))) return false;
   if (f.failed && !(x.signal !== null || (x.exitCode !== null && x.exitCode !== 0))) return false;
   if (f.host && x.pod !== null) return false;
+  if (f.drift) return false;
   return true;
 }

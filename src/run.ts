@@ -119,7 +119,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
       totals.shown++;
       printer.event(a);
       digest?.add(a);
-      timeline?.exec(a);
+      timeline?.exec(a, { upperLayer: a.event.upperLayer });
       if (opts.maxEvents !== null && totals.shown >= opts.maxEvents) stopRequested('max-events');
     };
     let attached = 0;

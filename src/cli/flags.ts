@@ -78,6 +78,8 @@ export const MAIN_FLAGS: readonly FlagSpec[] = Object.freeze([
     describe: 'Only execs whose command name matches this regular expression (repeatable: either)' },
   { name: 'failed', kind: 'boolean', brief: 'only execs that failed', describe: 'Only execs that failed (retval < 0)' },
   { name: 'host', kind: 'boolean', brief: 'only host processes', describe: 'Only host processes (not in any pod)' },
+  { name: 'drift', kind: 'boolean', brief: "only execs of files from a container's writable layer, not its image",
+    describe: "Only execs of files written or changed in a container after it started: from its writable (overlayfs upper) layer, not its image (JSON: \"upperLayer\": true)" },
   { name: 'summary-to', kind: 'value', complete: 'file',
     brief: 'also write the summary table to this file at the end', describe: 'Also write the summary table to this file when the trace ends' },
   { name: 'summary-format', kind: 'value', complete: 'summary-format', default: 'text', brief: 'the --summary-to file as text or markdown',
@@ -133,6 +135,7 @@ export const REPORT_FLAGS: readonly FlagSpec[] = Object.freeze([
   mainFlag('comm'),
   mainFlag('failed'),
   mainFlag('host'),
+  mainFlag('drift'),
   { name: 'verbose', alias: 'v', kind: 'boolean', brief: 'say more on stderr', describe: 'Say more on stderr (every malformed line), and show stack traces of unexpected errors' },
   { name: 'help', alias: 'h', kind: 'boolean', brief: 'show help', describe: 'Show help' },
 ] satisfies FlagSpec[]);

@@ -57,7 +57,7 @@ describe('buildOptions', () => {
   it('fills in the defaults', () => {
     expect(buildOptions({ targets: ['node/worker-1'] })).toEqual<Options>({
       scope: { kind: 'targets', targets: [{ kind: 'node', name: 'worker-1' }] },
-      filters: { selector: null, container: null, comm: null, failed: false, host: false },
+      filters: { selector: null, container: null, comm: null, failed: false, host: false, drift: false },
       yes: false,
       includeNotReady: false,
       ancestry: false,
@@ -100,7 +100,7 @@ describe('buildOptions', () => {
       }),
     ).toEqual<Options>({
       scope: { kind: 'targets', targets: [{ kind: 'node', name: 'worker-1' }] },
-      filters: { selector: null, container: null, comm: null, failed: false, host: false },
+      filters: { selector: null, container: null, comm: null, failed: false, host: false, drift: false },
       yes: false,
       includeNotReady: false,
       ancestry: false,
@@ -166,6 +166,7 @@ describe('buildOptions', () => {
       ['a bad --comm', { comm: ['^sh$', '('] }, /--comm "\(" is not a regular expression/],
       ['--host with -c', { host: true, container: ['x'] }, /--host keeps only host processes/],
       ['--host with -l', { host: true, selector: ['a=b'] }, /--host keeps only host processes/],
+      ['--drift with --failed', { drift: true, failed: true }, /^--drift keeps only execs that ran a file from a writable layer, and a failed exec ran none: it cannot be combined with --failed$/],
       ['a bad -c', { container: ['web', 'Web App'] }, /^-c\/--container "Web App" is not a valid container name/],
       ['--include-not-ready with a node target', { targets: ['node/a'], includeNotReady: true }, /^--include-not-ready only applies to --all-nodes and --node-selector .*drop the flag/],
       ['--include-not-ready with --local', { targets: [], local: true, includeNotReady: true }, /^--include-not-ready only applies to --all-nodes and --node-selector/],

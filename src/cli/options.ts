@@ -34,6 +34,8 @@ export interface Filters {
   readonly comm: readonly RegExp[] | null;
   readonly failed: boolean;
   readonly host: boolean;
+  /** Only execs whose executable came from the container's writable (upper) layer (--drift). */
+  readonly drift: boolean;
 }
 
 export interface Options {
@@ -84,6 +86,7 @@ export interface RawArgs {
   comm?: string[];
   failed?: boolean;
   host?: boolean;
+  drift?: boolean;
   namespace?: string[];
   output?: string;
   duration?: string;
@@ -263,10 +266,10 @@ export function buildOptions(raw: RawArgs): Options {
 }
 
 /**
- * The client-side filters (-n, -l, -c, --comm, --failed, --host), checked: shared by a live trace
- * and `report`, which applies them to a recording.
+ * The client-side filters (-n, -l, -c, --comm, --failed, --host, --drift), checked: shared by a
+ * live trace and `report`, which applies them to a recording.
  */
-export function buildFilters(raw: Pick<RawArgs, 'selector' | 'container' | 'comm' | 'failed' | 'host' | 'namespace'>): { filters: Filters; namespaces: readonly string[] | null } {
+export function buildFilters(raw: Pick<RawArgs, 'selector' | 'container' | 'comm' | 'failed' | 'host' | 'drift' | 'namespace'>): { filters: Filters; namespaces: readonly string[] | null } {
   let comm: RegExp[] | null = null;
   if (raw.comm !== undefined && raw.comm.length > 0) {
     comm = raw.comm.map((c) => {
@@ -299,7 +302,12 @@ export function buildFilters(raw: Pick<RawArgs, 'selector' | 'container' | 'comm
     comm: comm ? Object.freeze(comm) : null,
     failed: raw.failed ?? false,
     host: raw.host ?? false,
+    drift: raw.drift ?? false,
   });
+  if (filters.drift && filters.failed) {
+    // A failed exec ran no file, so it has no layer: together they would show nothing.
+    throw new UsageError('--drift keeps only execs that ran a file from a writable layer, and a failed exec ran none: it cannot be combined with --failed');
+  }
   if (filters.host && (filters.selector || filters.container)) {
     throw new UsageError('--host keeps only host processes: it cannot be combined with -l/--selector or -c/--container');
   }

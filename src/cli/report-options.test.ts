@@ -20,7 +20,7 @@ describe('buildReportOptions', () => {
       timelineTo: null,
       namespaces: null,
       pods: null,
-      filters: { selector: null, container: null, comm: null, failed: false, host: false },
+      filters: { selector: null, container: null, comm: null, failed: false, host: false, drift: false },
       verbose: false,
     });
   });
@@ -31,6 +31,7 @@ describe('buildReportOptions', () => {
     ['a file in a directory named pod, written ./pod/x', { targets: ['./pod/x'] }, { sources: ['./pod/x'], pods: null }],
     ['markdown and a timeline', { targets: ['a'], output: 'markdown', timelineTo: 't.json' }, { output: 'markdown', timelineTo: 't.json' }],
     ['the filters of a live run', { targets: ['a'], namespace: ['a,b'], container: ['web'], comm: ['^sh$'], failed: true }, { namespaces: ['a', 'b'], filters: { container: ['web'], comm: [/^sh$/], failed: true } }],
+    ['--drift', { targets: ['a'], drift: true }, { filters: { drift: true, failed: false } }],
   ])('%s', (_name, raw, expected) => {
     expect(buildReportOptions({ targets: [], ...raw })).toMatchObject(expected);
   });

@@ -27,6 +27,7 @@ export interface RawReportArgs {
   comm?: string[];
   failed?: boolean;
   host?: boolean;
+  drift?: boolean;
   verbose?: boolean;
 }
 
@@ -61,7 +62,7 @@ export function buildReportOptions(raw: RawReportArgs): ReportOptions {
     throw new UsageError(`-o/--output "${raw.output}" is not a report format: use ${REPORT_FORMATS.join(' or ')}${raw.output === 'json' ? ' (the input is JSON lines already: filter it with jq)' : ''}`);
   }
   if (raw.timelineTo !== undefined && raw.timelineTo.trim() === '') throw new UsageError('--timeline-to needs a file name');
-  const { filters, namespaces } = buildFilters(raw as Pick<RawArgs, 'container' | 'comm' | 'failed' | 'host' | 'namespace'>);
+  const { filters, namespaces } = buildFilters(raw as Pick<RawArgs, 'container' | 'comm' | 'failed' | 'host' | 'drift' | 'namespace'>);
   if (filters.host && pods.length > 0) throw new UsageError('--host keeps only host processes: it cannot be combined with pod/NAME');
   return Object.freeze({
     sources: Object.freeze(sources),

@@ -11,11 +11,12 @@ const B = (monoNs: bigint): TraceRecord => ({ kind: 'B', monoNs });
 const A = (tid: number, enterMonoNs: bigint, index: number, arg: string): TraceRecord => ({ kind: 'A', key: `${tid}:${enterMonoNs}`, tid, index, arg });
 const F = (tid: number, enterMonoNs: bigint, argc: number, filename: string): TraceRecord => ({ kind: 'F', key: `${tid}:${enterMonoNs}`, tid, argc, filename });
 const R = (tid: number, enterMonoNs: bigint, index: number, arg: string): TraceRecord => ({ kind: 'R', key: `${tid}:${enterMonoNs}`, tid, index, arg });
-const X = (tid: number, retval: number, enterMonoNs: bigint, comm: string): TraceRecord => ({
+const X = (tid: number, retval: number, enterMonoNs: bigint, comm: string, upper: 0 | 1 | 2 = 0): TraceRecord => ({
   kind: 'X',
   key: `${tid}:${enterMonoNs}`,
   tid,
   retval,
+  upper,
   comm,
 });
 const E = (fields: Partial<E> & Pick<E, 'tid' | 'monoNs'>): E => ({
@@ -85,7 +86,7 @@ describe('ExecAssembler', () => {
       A(4299, MONO + 1_500_000n, 0, 'ls'),
       A(4299, MONO + 1_500_000n, 1, '-l'),
       A(4299, MONO + 1_500_000n, 2, '/tmp'),
-      X(4299, 0, MONO + 1_500_000n, 'ls'),
+      X(4299, 0, MONO + 1_500_000n, 'ls', 2),
     ]);
     expect(events).toEqual<ExecEvent[]>([
       {
@@ -101,6 +102,7 @@ describe('ExecAssembler', () => {
         retval: 0,
         cgroupV2: CONTAINER_CGROUP,
         cgroupV1: null,
+        upperLayer: false,
       },
     ]);
     expect(a.stats).toEqual({ events: 1, incomplete: 0, orphanExits: 0, lost: 0, malformed: 0 });
@@ -281,6 +283,25 @@ describe('ExecAssembler', () => {
       ]);
       expect(a.stats).toMatchObject({ incomplete: 2, orphanExits: 1 });
       expect(a.waiting).toBe(0);
+    });
+  });
+
+  describe('upperLayer: where the executable sits (X upper)', () => {
+    it.each([
+      ['1: an overlayfs upper layer (drift)', 0, 1, true],
+      ['2: a lower (image) layer', 0, 2, false],
+      ['0: not on overlayfs, or the node could not say', 0, 0, null],
+      ['a failed exec (the program prints 0)', -2, 0, null],
+    ] as const)('%s', (_name, retval, upper, upperLayer) => {
+      const a = assembler();
+      const events = feed(a, [B(MONO), E({ tid: 7, monoNs: MONO + 1n, argc: 0 }), X(7, retval, MONO + 1n, 'x', upper)]);
+      expect(events.map((e) => e.upperLayer)).toEqual([upperLayer]);
+    });
+
+    it('an exec whose exit record never came: not known', () => {
+      const a = assembler();
+      feed(a, [B(MONO), E({ tid: 7, monoNs: MONO + 1n, argc: 0 })]);
+      expect(a.expire(WALL, true).map((e) => e.upperLayer)).toEqual([null]);
     });
   });
 

@@ -51,6 +51,9 @@ interface Pending {
 
 type Exit = Extract<TraceRecord, { kind: 'X' }>;
 
+/** X's upper field → ExecEvent.upperLayer: 0 not overlayfs or not known, 1 upper layer, 2 lower. */
+const UPPER_LAYER = [null, true, false] as const;
+
 /** What most records complete: nothing (shared, frozen: records come ~3 per exec). */
 const NONE: readonly ExecEvent[] = Object.freeze([]);
 
@@ -217,6 +220,7 @@ export class ExecAssembler {
       retval: p.x?.retval ?? null,
       cgroupV2: this.path(2, p.e.cg2),
       cgroupV1: this.path(1, p.e.cg1),
+      upperLayer: UPPER_LAYER[p.x?.upper ?? 0],
     };
   }
 

@@ -60,9 +60,13 @@ describe('parseRecord', () => {
       ['A: an empty argument', printf('A 4299 77 3 \n'), { kind: 'A', key: '4299:77', tid: 4299, index: 3, arg: '' }],
       ['A: an argument ending in a newline keeps it', printf('A 1 77 0 a\n\n'), { kind: 'A', key: '1:77', tid: 1, index: 0, arg: 'a\n' }],
       ['A: an argument that is only newlines', printf('A 1 77 0 \n\n\n'), { kind: 'A', key: '1:77', tid: 1, index: 0, arg: '\n\n' }],
-      ['X: exec returned', printf('X 4299 0 5123456790000 ls\n'), { kind: 'X', key: '4299:5123456790000', tid: 4299, retval: 0, comm: 'ls' }],
-      ['X: a failed exec', printf('X 4299 -2 77 bash\n'), { kind: 'X', key: '4299:77', tid: 4299, retval: -2, comm: 'bash' }],
-      ['X: a comm with spaces', printf('X 8 0 77 kworker u8:1 x\n'), { kind: 'X', key: '8:77', tid: 8, retval: 0, comm: 'kworker u8:1 x' }],
+      ['X: exec returned', printf('X 4299 0 5123456790000 0 ls\n'), { kind: 'X', key: '4299:5123456790000', tid: 4299, retval: 0, upper: 0, comm: 'ls' }],
+      ['X: a failed exec', printf('X 4299 -2 77 0 bash\n'), { kind: 'X', key: '4299:77', tid: 4299, retval: -2, upper: 0, comm: 'bash' }],
+      ['X: a comm with spaces', printf('X 8 0 77 0 kworker u8:1 x\n'), { kind: 'X', key: '8:77', tid: 8, retval: 0, upper: 0, comm: 'kworker u8:1 x' }],
+      ['X: the executable is in an overlayfs upper layer', printf('X 8 0 77 1 miner\n'), { kind: 'X', key: '8:77', tid: 8, retval: 0, upper: 1, comm: 'miner' }],
+      ['X: the executable is in a lower (image) layer', printf('X 8 0 77 2 nginx\n'), { kind: 'X', key: '8:77', tid: 8, retval: 0, upper: 2, comm: 'nginx' }],
+      ['X: a comm that starts with a digit', printf('X 8 0 77 2 7z\n'), { kind: 'X', key: '8:77', tid: 8, retval: 0, upper: 2, comm: '7z' }],
+      ['X: an empty comm', printf('X 8 0 77 1 \n'), { kind: 'X', key: '8:77', tid: 8, retval: 0, upper: 1, comm: '' }],
       ['K: keepalive carries nothing', printf('K 5183456789012\n'), { kind: 'other', type: 'keepalive' }],
     ])('%s', (_name, line, record) => {
       expect(parseRecord(line)).toEqual(record);
@@ -111,6 +115,10 @@ describe('parseRecord', () => {
       ['R with a negative index', printf('R 1 77 -1 x\n'), 'bad R record'],
       ['X with a non-number retval', printf('X 1 oops 5 sh\n'), 'bad X record'],
       ['X without an enter time', printf('X 1 0\n'), 'bad X record'],
+      ['X without upper', printf('X 1 0 5\n'), 'bad X record'],
+      ['X of an older program (comm where upper is)', printf('X 1 0 5 sh\n'), 'bad X record'],
+      ['X with upper out of range', printf('X 1 0 5 3 sh\n'), 'bad X record'],
+      ['X with a two-digit upper', printf('X 1 0 5 12 sh\n'), 'bad X record'],
     ])('%s', (_name, line, reason) => {
       expect(parseRecord(line)).toEqual({ kind: 'malformed', line, reason });
     });
@@ -157,7 +165,8 @@ describe('the fast path for plain printf records', () => {
     'E 4299 4299 4100 0 1001500000 7421 13187 3 /opt/My App/ls',
     'A 4299 1001500000 2 with  spaces ',
     'A 1 77 0 ',
-    'X 4299 -2 1001500000 bash',
+    'X 4299 -2 1001500000 0 bash',
+    'X 4299 0 1001500000 1 x y',
     'P 2 7421 0 crio-abc.scope',
     'A 1 77 0 grüße ✓ 日本語',
   ])('%j', (text) => {

@@ -24,7 +24,8 @@ export type TraceRecord =
     }
   /** key: the exec's "<tid>:<enter mono ns>", as in its E record. */
   | { kind: 'A'; key: string; tid: number; index: number; arg: string }
-  | { kind: 'X'; key: string; tid: number; retval: number; comm: string }
+  /** upper: where the new program's executable sits: 1 overlayfs upper layer, 2 lower, 0 neither or not known. */
+  | { kind: 'X'; key: string; tid: number; retval: number; upper: 0 | 1 | 2; comm: string }
   /** A successful exec's strings read again from the new program (its entry read some as empty). */
   | { kind: 'F'; key: string; tid: number; argc: number; filename: string }
   | { kind: 'R'; key: string; tid: number; index: number; arg: string }
@@ -224,15 +225,20 @@ function parseA(text: string, kind: 'A' | 'F' | 'R' = 'A'): TraceRecord | null {
   return { kind, key, tid, index: n, arg: rest };
 }
 
-/** X <tid> <retval> <enter_mono_ns> <comm>: the clock is never negative. */
+/** X <tid> <retval> <enter_mono_ns> <upper> <comm>: the clock is never negative, upper one digit 0-2. */
 function parseX(text: string): TraceRecord | null {
   const e = ends(text, 3);
   if (!e || text.charCodeAt(e[1]! + 1) === 45) return null;
+  // upper is a single digit followed by the space before comm (comm may be empty: then the text ends).
+  const u = e[2]! + 1;
+  const upper = text.charCodeAt(u) - 48;
+  if (!(upper >= 0 && upper <= 2) || (u + 1 < text.length && text.charCodeAt(u + 1) !== 32)) return null;
   return {
     kind: 'X',
     key: `${text.slice(2, e[0])}:${text.slice(e[1]! + 1, e[2])}`,
     tid: Number(text.slice(2, e[0])),
     retval: Number(text.slice(e[0]! + 1, e[1])),
-    comm: text.slice(e[2]! + 1),
+    upper: upper as 0 | 1 | 2,
+    comm: text.slice(u + 2),
   };
 }

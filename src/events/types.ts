@@ -21,6 +21,12 @@ export interface ExecEvent {
   /** cgroup paths relative to each hierarchy's root, as captured ('/' = root); null = not captured. */
   cgroupV2: string | null;
   cgroupV1: string | null;
+  /**
+   * Where the new program's executable sits on overlayfs (a container's root): true in the upper,
+   * writable layer (written or changed after the container started: drift), false in a lower (image)
+   * layer; null when not on overlayfs, the exec failed, or the node could not say.
+   */
+  upperLayer: boolean | null;
 }
 
 /** Diagnostics that travel in the stream with the events. */

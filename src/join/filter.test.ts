@@ -4,24 +4,27 @@ import type { Filters } from '../cli/options.js';
 import { hostEvent, podEvent } from '../output/fixtures.test-helpers.js';
 import type { AttributedEvent } from './types.js';
 
-const NONE: Filters = { selector: null, container: null, comm: null, failed: false, host: false };
-const web = podEvent({ comm: 'ls' }, { namespace: 'shop', container: 'web' });
+const NONE: Filters = { selector: null, container: null, comm: null, failed: false, host: false, drift: false };
+const web = podEvent({ comm: 'ls', upperLayer: true }, { namespace: 'shop', container: 'web' });
 const side = { ...podEvent({ comm: 'cat', retval: -2 }, { namespace: 'pay', container: 'sidecar' }), labels: { app: 'x', tier: 'db' } };
 const host = hostEvent({ comm: 'bash' });
-const ALL: [string, AttributedEvent][] = [['web', web], ['side', side], ['host', host]];
+const image = podEvent({ comm: 'nginx', upperLayer: false }, { namespace: 'shop', container: 'web' });
+const ALL: [string, AttributedEvent][] = [['web', web], ['side', side], ['host', host], ['image', image]];
 
 describe('makeFilter', () => {
   it.each<[string, readonly string[] | null, Partial<Filters>, string[]]>([
-    ['nothing: everything', null, {}, ['web', 'side', 'host']],
-    ['-n a -n b: either namespace', ['shop', 'pay'], {}, ['web', 'side']],
-    ['-c web -c sidecar: either container', null, { container: ['web', 'sidecar'] }, ['web', 'side']],
-    ['-c web', null, { container: ['web'] }, ['web']],
+    ['nothing: everything', null, {}, ['web', 'side', 'host', 'image']],
+    ['-n a -n b: either namespace', ['shop', 'pay'], {}, ['web', 'side', 'image']],
+    ['-c web -c sidecar: either container', null, { container: ['web', 'sidecar'] }, ['web', 'side', 'image']],
+    ['-c web', null, { container: ['web'] }, ['web', 'image']],
     ['--comm x --comm y: either pattern', null, { comm: [/^ls$/, /^cat$/] }, ['web', 'side']],
     ['--comm one pattern', null, { comm: [/^bash$/] }, ['host']],
     ['-l a,b: all of them', null, { selector: 'app=x,tier=db' }, ['side']],
     ['-l a,b where one does not match', null, { selector: 'app=x,tier=web' }, []],
     ['--failed', null, { failed: true }, ['side']],
     ['--host', null, { host: true }, ['host']],
+    ['--drift: only execs from a writable layer (not an image layer, not unknown)', null, { drift: true }, ['web']],
+    ['--drift -n', ['pay'], { drift: true }, []],
     ['filters together: all must hold', ['shop', 'pay'], { comm: [/^ls$/, /^cat$/], failed: true }, ['side']],
   ])('%s', (_what, namespaces, f, kept) => {
     const keep = makeFilter(namespaces, { ...NONE, ...f }, null);

@@ -1,5 +1,6 @@
 /**
- * Which joined execs to show: -n namespaces, pod/workload targets, -l, -c, --comm, --failed, --host.
+ * Which joined execs to show: -n namespaces, pod/workload targets, -l, -c, --comm, --failed, --host,
+ * --drift.
  * All are applied on the client after the join; an unattributed exec is in no namespace and no pod.
  */
 import type { Filters } from '../cli/options.js';
@@ -49,6 +50,7 @@ export function makeFilter(namespaces: readonly string[] | null, f: Filters, pod
   }
   if (f.failed) tests.push((a) => a.event.retval !== null && a.event.retval < 0);
   if (f.host) tests.push((a) => a.identity.kind === 'host');
+  if (f.drift) tests.push((a) => a.event.upperLayer === true);
   return (a) => tests.every((t) => t(a));
 }
 

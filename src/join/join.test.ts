@@ -62,6 +62,7 @@ function exec(cgroupV2: string | null, cgroupV1: string | null = null): ExecEven
     retval: 0,
     cgroupV2,
     cgroupV1,
+    upperLayer: null,
   };
 }
 

@@ -63,8 +63,30 @@ describe('what the probe decides', () => {
     expect(renderProgram(parseProbe(NODES['bpftrace-0.13-rhel8-v1'])).program).toContain('kn)->id.id;');
   });
 
+  it('reads where the executable sits (overlayfs upper or lower layer) in the exit program, folded into X', () => {
+    for (const name of Object.keys(NODES) as (keyof typeof NODES)[]) {
+      const r = renderProgram(parseProbe(NODES[name]));
+      expect(r.upperLayer).toBe(true);
+      expect(r.program).toContain('$inode->i_sb->s_magic == 0x794c7630');
+      expect(r.program).toContain('*(uint64 *)((uint64)$inode + sizeof(struct inode)) != 0 ? 1 : 2');
+      expect(r.program).toMatch(/printf\("X %d %d %llu %d %s\\n", tid, args(->|\.)ret, @start\[tid\], \$upper, comm\);/);
+      expect(r.program).not.toContain('always 0');
+    }
+  });
+
+  it('on a kernel without struct ovl_inode (before 4.13) X says 0 and the program says why', () => {
+    const old = NODES['bpftrace-0.13-rhel8-v1'].replace('4.18.0-372.9.1.el8.x86_64', '4.9.0-12-amd64');
+    const r = renderProgram(parseProbe(old));
+    expect(r.upperLayer).toBe(false);
+    expect(r.program).toContain("// On this node X's upper is always 0: Linux 4.9.0 is older than 4.13, which has no struct ovl_inode to read.");
+    expect(r.program).not.toContain('s_magic');
+    expect(r.program).toContain('printf("X %d %d %llu %d %s\\n", tid, args->ret, @start[tid], $upper, comm);');
+  });
+
   it('includes kernel headers only without BTF', () => {
     expect(renderProgram(parseProbe(NODES['bpftrace-0.13-rhel8-v1-nobtf'])).program).toContain('#include <linux/kernfs.h>');
+    // struct file, inode and super_block, for X's upper field.
+    expect(renderProgram(parseProbe(NODES['bpftrace-0.13-rhel8-v1-nobtf'])).program).toContain('#include <linux/fs.h>');
     expect(renderProgram(parseProbe(NODES['bpftrace-0.13-rhel8-v1'])).program).not.toContain('#include');
   });
 

@@ -25,6 +25,8 @@ export interface RenderedProgram {
   levels: number;
   v1Controller: string | null;
   v2: boolean;
+  /** Whether X records say where the executable sits (overlayfs upper/lower layer); else always 0. */
+  upperLayer: boolean;
   bpftrace: Version;
 }
 
@@ -69,10 +71,14 @@ export function renderProgram(facts: NodeFacts, options: RenderOptions = {}, tmp
     BPFTRACE_PERF_RB_PAGES: String(PERF_RB_PAGES),
   };
 
+  // Drift (X's upper field): struct ovl_inode, whose __upperdentry directly follows its vfs_inode,
+  // came in Linux 4.13; before it there is no such layout to read.
+  const upper = versionAtLeast(facts.kernel, 4, 13);
+
   const probeList = (dir: 'enter' | 'exit'): string =>
     `tracepoint:syscalls:sys_${dir}_execve,\ntracepoint:syscalls:sys_${dir}_execveat`;
   const scope: TemplateScope = {
-    INCLUDES: facts.btf ? '' : '#include <linux/sched.h>\n#include <linux/mm_types.h>\n#include <linux/cgroup-defs.h>\n#include <linux/kernfs.h>\n',
+    INCLUDES: facts.btf ? '' : '#include <linux/sched.h>\n#include <linux/mm_types.h>\n#include <linux/fs.h>\n#include <linux/cgroup-defs.h>\n#include <linux/kernfs.h>\n',
     ENTER: probeList('enter'),
     EXIT: probeList('exit'),
     KN_ID: knId,
@@ -88,6 +94,8 @@ export function renderProgram(facts: NodeFacts, options: RenderOptions = {}, tmp
     ARGS_RET: `${args}ret`,
     LEVELS,
     KN_PARENT: parent,
+    UPPER: upper,
+    UPPER_WHY: upper ? '' : `Linux ${facts.kernel.join('.')} is older than 4.13, which has no struct ovl_inode to read`,
   };
   return {
     program: expand(tmpl, scope),
@@ -97,6 +105,7 @@ export function renderProgram(facts: NodeFacts, options: RenderOptions = {}, tmp
     levels: LEVELS,
     v1Controller: v1?.name ?? null,
     v2,
+    upperLayer: upper,
     bpftrace: bt,
   };
 }

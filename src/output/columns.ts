@@ -16,14 +16,15 @@ export type ColumnName =
   | 'UID'
   | 'RET'
   | 'CONTAINER-ID'
+  | 'DRIFT'
   | 'ANCESTRY'
   | 'ARGS';
 
 /** `-o table`: NODE is added when more than one node is traced. ARGS is last so that it alone can be cut to the terminal. */
 export const TABLE_COLUMNS: readonly ColumnName[] = ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'RET', 'ARGS'];
-/** `-o wide`: the table columns plus NODE UID CONTAINER-ID. */
+/** `-o wide`: the table columns plus NODE UID CONTAINER-ID DRIFT. */
 export const WIDE_COLUMNS: readonly ColumnName[] = [
-  'TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'ARGS',
+  'TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'ARGS',
 ];
 
 /** Which columns a table shows. */
@@ -55,6 +56,12 @@ export const HOST_NAMESPACE = '<host>';
 export const UNKNOWN_NAMESPACE = '<unknown>';
 /** Shown for an unknown or absent value. */
 export const NONE = '-';
+/**
+ * Starts the ARGS cell of an exec whose executable came from its container's writable layer, when
+ * no DRIFT column says so (`-o table`, or a terminal too narrow for it). `[` is always quoted in an
+ * argument (shellQuote), so a bare `[drift]` cannot be the start of a real argv.
+ */
+export const DRIFT_MARK = '[drift]';
 /** Characters of a container id shown in CONTAINER-ID. */
 export const CONTAINER_ID_CHARS = 13;
 /** Characters of the pod uid shown for an unattributed pod (`pod-uid:da0fc44d`). */
@@ -125,9 +132,27 @@ const COLUMNS: Readonly<Record<ColumnName, Column>> = {
     minWidth: CONTAINER_ID_CHARS,
     cell: (e) => (e.containerId === null ? NONE : escapeUnprintable(e.containerId.slice(0, CONTAINER_ID_CHARS))),
   },
+  DRIFT: { name: 'DRIFT', minWidth: 5, cell: driftCell },
   ANCESTRY: { name: 'ANCESTRY', minWidth: 24, cell: ancestryCell },
   ARGS: { name: 'ARGS', minWidth: 4, cell: (e) => formatArgs(e.event.args, e.event.argsTruncated) },
 };
+
+/** ARGS where no DRIFT column is shown: execs from the writable layer start with DRIFT_MARK. */
+const MARKED_ARGS: Column = {
+  name: 'ARGS',
+  minWidth: 4,
+  cell: (e) => {
+    const args = formatArgs(e.event.args, e.event.argsTruncated);
+    if (e.event.upperLayer !== true) return args;
+    return args === '' ? DRIFT_MARK : `${DRIFT_MARK} ${args}`;
+  },
+};
+
+/** DRIFT: `yes` for an executable from the container's writable (upper) layer, `no` from an image layer, `-` not known. */
+export function driftCell(e: AttributedEvent): string {
+  const u = e.event.upperLayer;
+  return u === null ? NONE : u ? 'yes' : 'no';
+}
 
 /** RET: `0`, the errno name of a failed exec (`ENOENT`), `-` when the exit record never came. */
 export function retCell(e: AttributedEvent): string {
@@ -150,7 +175,16 @@ export function columnsFor(set: ColumnSet): readonly Column[] {
   const names = [...(set.wide ? WIDE_COLUMNS : TABLE_COLUMNS)];
   if (set.nodes && !set.wide) names.splice(1, 0, 'NODE');
   if (set.ancestry) names.splice(names.length - 1, 0, 'ANCESTRY');
-  return names.map((name) => COLUMNS[name]);
+  return markDrift(names.map((name) => COLUMNS[name]));
+}
+
+/**
+ * The same columns with ARGS marking drift execs when no DRIFT column is among them: for the
+ * columns a narrow terminal keeps (src/output/live.ts) as for `-o table`.
+ */
+export function markDrift(columns: readonly Column[]): readonly Column[] {
+  const shown = columns.some((c) => c.name === 'DRIFT');
+  return columns.map((c) => (c.name !== 'ARGS' ? c : shown ? COLUMNS.ARGS : MARKED_ARGS));
 }
 
 /** The row of cells for an event, in columnsFor(set) order. */

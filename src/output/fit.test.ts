@@ -15,7 +15,8 @@ describe('fitColumns', () => {
     ['several nodes at 80: NODE stays, CONTAINER goes', { nodes: true }, 80, 'TIME:8 NODE:8 NAMESPACE:9 POD:12 COMM:6 RET:6 ARGS:19'],
     ['several nodes at 120', { nodes: true }, 120, 'TIME:8 NODE:8 NAMESPACE:9 POD:12 CONTAINER:9 PID:7 PPID:7 COMM:6 RET:6 ARGS:30'],
     ['wide at 80', { wide: true }, 80, 'TIME:8 NAMESPACE:9 POD:12 COMM:6 NODE:8 RET:6 ARGS:19'],
-    ['wide at 140: ARGS on the row, UID and CONTAINER-ID kept', { wide: true }, 140, 'TIME:8 NAMESPACE:9 POD:12 CONTAINER:9 PID:7 PPID:7 COMM:6 NODE:8 UID:5 RET:6 CONTAINER-ID:13 ARGS:28'],
+    ['wide at 140: ARGS on the row, UID, CONTAINER-ID and DRIFT kept', { wide: true }, 140, 'TIME:8 NAMESPACE:9 POD:12 CONTAINER:9 PID:7 PPID:7 COMM:6 NODE:8 UID:5 RET:6 CONTAINER-ID:13 DRIFT:5 ARGS:21'],
+    ['wide at 100: DRIFT left out before PID (ARGS marks drift rows then)', { wide: true }, 100, 'TIME:8 NAMESPACE:9 POD:12 CONTAINER:9 PID:7 COMM:6 NODE:8 RET:6 ARGS:19'],
     ['ancestry at 120', { ancestry: true }, 120, 'TIME:8 NAMESPACE:9 POD:12 CONTAINER:9 PID:7 PPID:7 COMM:6 RET:6 ANCESTRY:12 ARGS:26'],
   ])('%s', (_what, set, width, expected) => {
     const cols = fitColumns(names(set), width);

@@ -3,7 +3,8 @@
  * one line of `width` columns. Columns start at their minimum (never below their header, so header
  * words are never split); ARGS keeps ARGS_SHARE of the width, what is left grows the other columns
  * towards their preferred width in GROW_ORDER, and ARGS takes the rest. When even the minimums leave ARGS too
- * little, whole columns are left out, least useful first (DROP_ORDER).
+ * little, whole columns are left out, least useful first (DROP_ORDER). DRIFT goes early: without it,
+ * ARGS marks the rows it would have said yes for (src/output/columns.ts markDrift).
  *
  * Pure: computed once per run from the column names and the width.
  */
@@ -37,6 +38,7 @@ export const FIT: Readonly<Record<ColumnName, FitSpec>> = {
   RET: { min: 6, preferred: 7, cut: 'end' }, // ENOENT; ENOEXEC
   UID: { min: 5, preferred: 6, cut: 'end' },
   'CONTAINER-ID': { min: 13, preferred: 13, cut: 'end' }, // the 13 characters CONTAINER-ID shows
+  DRIFT: { min: 5, preferred: 5, cut: 'end' }, // yes, no, -
   ANCESTRY: { min: 12, preferred: 40, cut: 'end' }, // nearest parents first: the far end goes
   ARGS: { min: MIN_ARGS, preferred: Infinity, cut: 'end' },
 };
@@ -44,7 +46,7 @@ export const FIT: Readonly<Record<ColumnName, FitSpec>> = {
 /** Who gets the room beyond the minimums first. */
 export const GROW_ORDER: readonly ColumnName[] = ['POD', 'TIME', 'NAMESPACE', 'CONTAINER', 'COMM', 'NODE', 'RET', 'UID', 'CONTAINER-ID', 'ANCESTRY'];
 /** Left out first when the terminal is too narrow for every column at its minimum. */
-export const DROP_ORDER: readonly ColumnName[] = ['PPID', 'UID', 'CONTAINER-ID', 'PID', 'ANCESTRY', 'CONTAINER', 'NODE'];
+export const DROP_ORDER: readonly ColumnName[] = ['PPID', 'UID', 'CONTAINER-ID', 'DRIFT', 'PID', 'ANCESTRY', 'CONTAINER', 'NODE'];
 
 export interface FittedColumn {
   name: ColumnName;

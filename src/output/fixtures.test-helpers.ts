@@ -10,7 +10,7 @@ export const CONTAINER_ID = '0123456789abcdef'.repeat(4);
 /** 2026-11-26T11:41:16.123Z */
 export const T0 = Date.UTC(2026, 10, 26, 11, 41, 16, 123);
 
-export type EventOverrides = Partial<ExecEvent>;
+export type EventOverrides = { [K in keyof ExecEvent]?: ExecEvent[K] };
 
 /** An ExecEvent: a successful `sh -c true` by root; override any field. */
 export function execEvent(fields: EventOverrides = {}): ExecEvent {
@@ -27,6 +27,7 @@ export function execEvent(fields: EventOverrides = {}): ExecEvent {
     retval: 0,
     cgroupV2: null,
     cgroupV1: null,
+    upperLayer: null,
     ...fields,
   };
 }

@@ -5,7 +5,7 @@ import { CONTAINER_ID, POD_UID, T0, hostEvent, podEvent, unattributedEvent } fro
 
 const FIELD_ORDER = [
   'time', 'node', 'namespace', 'pod', 'container', 'containerId', 'pid', 'ppid', 'uid', 'comm', 'filename',
-  'args', 'argsTruncated', 'retval', 'error', 'cgroup', 'podUid', 'unit', 'helper', 'attribution',
+  'args', 'argsTruncated', 'retval', 'error', 'upperLayer', 'cgroup', 'podUid', 'unit', 'helper', 'attribution',
 ];
 
 const POD_CGROUP =
@@ -28,6 +28,7 @@ const base: JsonExecRecord = {
   argsTruncated: false,
   retval: 0,
   error: null,
+  upperLayer: null,
   cgroup: POD_CGROUP,
   podUid: POD_UID,
   unit: null,
@@ -98,6 +99,8 @@ describe('toJsonRecord', () => {
     { name: 'exit record never came', e: podEvent({ retval: null }), expected: { ...base, retval: null } },
     { name: 'permission denied', e: podEvent({ retval: -13 }), expected: { ...base, retval: -13, error: 'EACCES' } },
     { name: 'an errno without a name here', e: podEvent({ retval: -200 }), expected: { ...base, retval: -200, error: 'E200' } },
+    { name: 'executable from the upper layer (drift)', e: podEvent({ upperLayer: true }), expected: { ...base, upperLayer: true } },
+    { name: 'executable from an image layer', e: podEvent({ upperLayer: false }), expected: { ...base, upperLayer: false } },
     {
       name: 'non-ASCII args',
       e: podEvent({ args: ['echo', 'héllo', '日本語', '👍🏽'] }),
@@ -145,7 +148,7 @@ describe('formatJsonLine', () => {
     const line = formatJsonLine(podEvent({ retval: -2 }));
     const before = JSON.stringify({ ...toJsonRecord(podEvent({ retval: -2 })), error: undefined });
     expect(line.replace(',"error":"ENOENT"', '')).toBe(before);
-    expect(line).toContain('"retval":-2,"error":"ENOENT","cgroup":');
+    expect(line).toContain('"retval":-2,"error":"ENOENT","upperLayer":null,"cgroup":');
   });
 
   it('starts with time and ends with attribution, no trailing newline', () => {
@@ -168,6 +171,8 @@ describe('formatJsonLine is JSON.stringify(toJsonRecord(e)), byte for byte', () 
     ['failed, truncated', podEvent({ retval: -2, argsTruncated: true })],
     ['no exit record', podEvent({ retval: null })],
     ['no args', podEvent({ args: [] })],
+    ['upper layer', podEvent({ upperLayer: true })],
+    ['image layer', podEvent({ upperLayer: false })],
     ['odd strings everywhere', podEvent({ args: odd, comm: odd[6]!, filename: odd[7]! })],
     ['odd names', podEvent({}, { namespace: 'n\u2028s', pod: 'p"o\\d', container: '\x7fc' })],
     ['with ancestry', { ...podEvent(), ancestry: [{ pid: 1, comm: 'sh\u009b', namespace: null, pod: null, container: null, host: true }] } as AttributedEvent],

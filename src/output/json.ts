@@ -27,6 +27,12 @@ export interface JsonExecRecord {
   retval: number | null;
   /** The errno name of a failed exec ("ENOENT"); null on success or when the exit record never came. */
   error: string | null;
+  /**
+   * The executable came from the writable (upper) overlayfs layer of its container: written or
+   * changed after the container started, not part of its image (drift). false: from an image
+   * (lower) layer; null: not on overlayfs, a failed exec, or not known.
+   */
+  upperLayer: boolean | null;
   /** The cgroup path that decided the attribution. */
   cgroup: string;
   /** Pod uid (or static pod config hash) from the cgroup; null for host processes. */
@@ -60,6 +66,7 @@ export function toJsonRecord(e: AttributedEvent): JsonExecRecord {
     argsTruncated: ev.argsTruncated,
     retval: ev.retval,
     error: errnoName(ev.retval),
+    upperLayer: ev.upperLayer,
     cgroup: e.cgroup,
     podUid: podUidOf(e),
     unit: unitOf(e),
@@ -144,7 +151,7 @@ export function formatJsonLine(e: AttributedEvent): string {
   return (
     `{"time":"${new Date(ev.timeMs).toISOString()}",${p.head},"pid":${ev.pid},"ppid":${ev.ppid},"uid":${ev.uid},` +
     `"comm":${str(ev.comm)},"filename":${str(ev.filename)},"args":[${args}],"argsTruncated":${ev.argsTruncated},` +
-    `"retval":${ev.retval === null ? 'null' : ev.retval},"error":${orNull(errnoName(ev.retval))},${p.tail}` +
+    `"retval":${ev.retval === null ? 'null' : ev.retval},"error":${orNull(errnoName(ev.retval))},"upperLayer":${ev.upperLayer},${p.tail}` +
     // The ancestry chain (--ancestry) is rare enough for the general form.
     (e.ancestry ? `,"ancestry":${escapeHazards(JSON.stringify(e.ancestry))}` : '') +
     '}'

@@ -14,9 +14,9 @@ const col = (line: string, needle: string): number => {
 // Column starts: TIME 0, NAMESPACE 14, POD 28, CONTAINER 54, PID 68, PPID 77, COMM 86, RET 100, ARGS 108.
 const TABLE_HEADER =
   'TIME          NAMESPACE     POD                       CONTAINER     PID      PPID     COMM          RET     ARGS';
-// ... COMM 86, NODE 100, UID 114, RET 121, CONTAINER-ID 129, ARGS 144.
+// ... COMM 86, NODE 100, UID 114, RET 121, CONTAINER-ID 129, DRIFT 144, ARGS 151.
 const WIDE_HEADER =
-  'TIME          NAMESPACE     POD                       CONTAINER     PID      PPID     COMM          NODE          UID    RET     CONTAINER-ID   ARGS';
+  'TIME          NAMESPACE     POD                       CONTAINER     PID      PPID     COMM          NODE          UID    RET     CONTAINER-ID   DRIFT  ARGS';
 
 describe('LiveTable header', () => {
   it.each([
@@ -54,14 +54,40 @@ describe('LiveTable rows', () => {
       wide: true,
       e: podEvent({ retval: -2, args: ['find', '/'], argsTruncated: true }),
       out:
-        '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            worker-1      0      ENOENT  0123456789abc  find / …',
+        '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            worker-1      0      ENOENT  0123456789abc  -      find / …',
     },
     {
       name: 'null retval (wide)',
       wide: true,
       e: hostEvent({ retval: null }, null),
       out:
-        '11:41:16.123  <host>        -                         -             4242     4200     bash          worker-1      0      -       -              bash',
+        '11:41:16.123  <host>        -                         -             4242     4200     bash          worker-1      0      -       -              -      bash',
+    },
+    {
+      name: 'from the writable layer (drift): marked before its argv',
+      wide: false,
+      e: podEvent({ upperLayer: true, args: ['./miner'] }),
+      out: '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            0       [drift] ./miner',
+    },
+    {
+      name: 'from an image layer: not marked',
+      wide: false,
+      e: podEvent({ upperLayer: false }),
+      out: '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            0       sh -c true',
+    },
+    {
+      name: 'drift in wide: the DRIFT column says it, ARGS is not marked',
+      wide: true,
+      e: podEvent({ upperLayer: true, args: ['./miner'] }),
+      out:
+        '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            worker-1      0      0       0123456789abc  yes    ./miner',
+    },
+    {
+      name: 'an image layer in wide',
+      wide: true,
+      e: podEvent({ upperLayer: false }),
+      out:
+        '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            worker-1      0      0       0123456789abc  no     sh -c true',
     },
     {
       name: 'empty argv leaves no trailing spaces',
@@ -154,8 +180,18 @@ describe('LiveTable on a terminal: every line fits', () => {
     const t = new LiveTable({ wide: true, width: 140 });
     const r = t.row(podEvent({ args: longArgs }));
     expect(r.split('\n')).toHaveLength(1);
-    expect(r).toMatch(/ 0123456789abc  curl -sS -H 'Authorization:…$/);
+    expect(r).toMatch(/ 0123456789abc  -      curl -sS -H 'Authori…$/);
     expect(displayWidth(r)).toBe(140);
+  });
+
+  it('-o wide on a terminal too narrow for DRIFT marks drift rows in ARGS instead', () => {
+    const narrow = new LiveTable({ wide: true, width: 80 });
+    expect(narrow.header()).not.toContain('DRIFT');
+    expect(narrow.row(podEvent({ upperLayer: true, args: ['./miner'] }))).toMatch(/ 0 +\[drift\] \.\/miner$/);
+    expect(narrow.row(podEvent({ upperLayer: false, args: ['./miner'] }))).toMatch(/ 0 +\.\/miner$/);
+    const roomy = new LiveTable({ wide: true, width: 160 });
+    expect(roomy.header()).toContain(' DRIFT  ARGS');
+    expect(roomy.row(podEvent({ upperLayer: true, args: ['./miner'] }))).toMatch(/ yes +\.\/miner$/);
   });
 
   it('a failed exec says its error in RET', () => {

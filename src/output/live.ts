@@ -1,5 +1,5 @@
 import type { AttributedEvent } from '../join/types.js';
-import { columnsFor, type Column, type ColumnSet } from './columns.js';
+import { columnsFor, markDrift, type Column, type ColumnSet } from './columns.js';
 import { fitColumns, FIT, GAP } from './fit.js';
 import { displayWidth, padToWidth, truncateMiddle, truncateToWidth } from './width.js';
 
@@ -39,7 +39,8 @@ export class LiveTable {
       this.widths = null;
     } else {
       const fitted = fitColumns(all.map((c) => c.name), opts.width);
-      this.columns = fitted.map((f) => all.find((c) => c.name === f.name)!);
+      // A DRIFT column left out for want of room: ARGS marks those rows instead.
+      this.columns = markDrift(fitted.map((f) => all.find((c) => c.name === f.name)!));
       this.widths = fitted.map((f) => f.width);
     }
     const starts: number[] = [];

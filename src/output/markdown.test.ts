@@ -8,7 +8,7 @@ const at = (s: number) => T0 + s * 1000; // T0 = 2026-11-26T11:41:16.123Z
 
 function render(events: AttributedEvent[], opts: { upper?: (boolean | null | undefined)[]; exits?: Partial<ExitRecord>[]; facts?: string[] } = {}): string {
   const m = new MarkdownSummary();
-  events.forEach((e, i) => m.add(e, opts.upper?.[i]));
+  events.forEach((e, i) => m.add(opts.upper ? { ...e, event: { ...e.event, upperLayer: opts.upper[i] ?? null } } : e));
   for (const x of opts.exits ?? []) m.exit({ timeMs: T0, node: 'worker-1', namespace: 'pay', pod: 'api-0', container: 'api', pid: 1, comm: 'sh', exitCode: 0, signal: null, durationMs: 5, ...x });
   return m.render('trace-exec summary', opts.facts);
 }
@@ -88,13 +88,21 @@ describe('MarkdownSummary', () => {
 
   it.each<[string, (boolean | null | undefined)[], RegExp | null]>([
     ['no upperLayer in the records: no drift section', [undefined, undefined], null],
-    ['known, none from the writable layer', [false, null], /### Drift.*\n\nNone: all 2 execs with a known origin ran a file of an image layer\./],
+    ['no exec on overlayfs: no drift section', [null, null], null],
+    ['known, none from the writable layer', [false, null], /### Drift.*\n\nNone: all 1 exec of a file on overlayfs ran a file of an image layer\./],
     ['one from the writable layer', [true, false], /### Drift.*\n\n1 exec ran a file written into the container after it started/],
   ])('drift: %s', (_name, upper, re) => {
     const md = render([podEvent({ filename: '/tmp/x' }), podEvent()], { upper });
     if (re === null) expect(md).not.toContain('Drift');
     else expect(md).toMatch(re);
-    if (upper[0] === true) expect(tablesOf(md).get('### Drift: executables not from the image')?.[1]?.slice(3)).toEqual(['`/tmp/x`', "`sh -c true`", 'ran']);
+    if (upper[0] === true) {
+      const tables = tablesOf(md);
+      expect(tables.get('### Drift: executables not from the image')).toEqual([
+        ['pod', 'container', 'drift execs', 'commonest files'],
+        ['default/web-7d9f8b6c5d-x2x9q', 'nginx', '1', '`/tmp/x`×1'],
+      ]);
+      expect(tables.get('### Drift: executables not from the image (2)')?.[1]?.slice(3)).toEqual(['`/tmp/x`', '`sh -c true`', 'ran']);
+    }
   });
 
   it.each<[string, Partial<ExitRecord>[], string[][] | string | null]>([

@@ -1,8 +1,8 @@
 /**
  * A GitHub-flavoured Markdown summary (`--summary-to F --summary-format markdown`, `report -o
  * markdown`): totals, a table per namespace (host processes and unmatched pod cgroups each get their
- * own), the failed execs; a drift section when the records say where executables came from
- * (`upperLayer`), an exits section when exits were recorded. Written for $GITHUB_STEP_SUMMARY.
+ * own), the failed execs; a drift section when some exec ran a file on overlayfs (`upperLayer`
+ * true or false), an exits section when exits were recorded. Written for $GITHUB_STEP_SUMMARY.
  *
  * Keeps the Summary's counters, and at most MAX_LISTED failed execs, drift execs and exit groups'
  * worth of detail: memory does not grow with the trace.
@@ -84,15 +84,15 @@ export class MarkdownSummary {
   private lastMs = -Infinity;
   private readonly nodes = new Set<string>();
   private readonly failedList: Listed[] = [];
-  /** Execs that said where their executable came from (`upperLayer` present): the drift section then shows. */
+  /** Execs of a file on overlayfs, whose layer is known (upperLayer true or false): the drift section then shows. */
   private driftKnown = 0;
   private driftCount = 0;
   private readonly driftList: Listed[] = [];
   private exitsSeen = 0;
   private readonly exitGroups = new Map<string, ExitGroup>();
 
-  /** One exec; `upperLayer` when its record said (undefined: the record has no such field). */
-  add(e: AttributedEvent, upperLayer?: boolean | null): void {
+  /** One exec (upperLayer null: not on overlayfs, or from a recording without the field). */
+  add(e: AttributedEvent): void {
     this.summary.add(e);
     this.execs++;
     const t = e.event.timeMs;
@@ -104,9 +104,10 @@ export class MarkdownSummary {
       this.failed++;
       if (this.failedList.length < MAX_LISTED) this.failedList.push(listed(e));
     }
-    if (upperLayer !== undefined) {
+    const upperLayer = e.event.upperLayer;
+    if (upperLayer !== null) {
       this.driftKnown++;
-      if (upperLayer === true) {
+      if (upperLayer) {
         this.driftCount++;
         if (this.driftList.length < MAX_LISTED) this.driftList.push(listed(e));
       }
@@ -175,8 +176,12 @@ export class MarkdownSummary {
 
     if (this.driftKnown > 0) {
       out.push('### Drift: executables not from the image', '');
-      if (this.driftCount === 0) out.push(`None: all ${plural(this.driftKnown, 'exec')} with a known origin ran a file of an image layer.`, '');
-      else out.push(`${plural(this.driftCount, 'exec')} ran a file written into the container after it started (its writable layer):`, '', ...listedTable(this.driftList, 'retval'), ...more(this.driftCount, this.driftList.length), '');
+      if (this.driftCount > 0) {
+        out.push(`${plural(this.driftCount, 'exec')} ran a file written into the container after it started (its writable layer):`, '');
+        out.push(...table(['pod', 'container', 'drift execs', 'commonest files'], '---|---|--:|---',
+          this.summary.driftRows().map((d) => [mdText(d.namespace === HOST_NAMESPACE ? (d.pod === '-' ? 'host' : `host ${d.pod}`) : `${d.namespace}/${d.pod}`), mdText(d.container), d.execs, d.top.map(([f, n]) => `${mdCode(f)}×${n}`).join(' ')])), '');
+        out.push(...listedTable(this.driftList, 'retval'), ...more(this.driftCount, this.driftList.length), '');
+      } else out.push(`None: all ${plural(this.driftKnown, 'exec')} of a file on overlayfs ran a file of an image layer.`, '');
     }
     if (this.exitsSeen > 0) {
       out.push('### Exits', '');

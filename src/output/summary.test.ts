@@ -129,3 +129,37 @@ describe('Summary', () => {
     expect(lines.some((l) => l.includes('│     1 │'))).toBe(true);
   });
 });
+
+describe('Summary: drift (executables from a container writable layer)', () => {
+  it('no drift exec: the summary is the one table, as before', () => {
+    const { rendered } = summarize([podEvent({ upperLayer: false }), podEvent({ upperLayer: null })]);
+    expect(rendered).not.toContain('Drift');
+    expect(rendered.split('\n').filter((l) => l.startsWith('┌'))).toHaveLength(1);
+  });
+
+  it('a drift table per pod and container, most drift execs first, with the commonest files', () => {
+    const s = new Summary();
+    const events = [
+      podEvent({ upperLayer: true, filename: '/tmp/miner' }),
+      podEvent({ upperLayer: true, filename: '/tmp/miner' }),
+      podEvent({ upperLayer: true, filename: './x' }),
+      podEvent({ upperLayer: false, filename: '/bin/sh' }),
+      podEvent({ upperLayer: true, filename: '/opt/new' }, { namespace: 'pay', pod: 'api-0', container: 'api' }),
+      podEvent({ upperLayer: true, filename: '/dev/shm/\x1b[2J' }, { namespace: 'pay', pod: 'api-0', container: 'api' }),
+      hostEvent({ upperLayer: null }),
+    ];
+    for (const e of events) s.add(e);
+    expect(s.driftRows()).toEqual([
+      { namespace: 'default', pod: 'web-7d9f8b6c5d-x2x9q', container: 'nginx', execs: 3, top: [['/tmp/miner', 2], ['./x', 1]] },
+      { namespace: 'pay', pod: 'api-0', container: 'api', execs: 2, top: [['/dev/shm/\x1b[2J', 1], ['/opt/new', 1]] },
+    ]);
+    const rendered = s.render();
+    const [main, drift] = rendered.split('\n\nDrift: execs of files written into the container after it started (its writable layer)\n');
+    expect(cells(main!)[0]).toEqual([...SUMMARY_HEAD]);
+    expect(cells(drift!)).toEqual([
+      ['NAMESPACE', 'POD', 'CONTAINER', 'DRIFT EXECS', 'FILES'],
+      ['default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '3', '/tmp/miner×2 ./x×1'],
+      ['pay', 'api-0', 'api', '2', '/dev/shm/\\x1b[2J×1 /opt/new×1'],
+    ]);
+  });
+});

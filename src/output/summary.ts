@@ -14,6 +14,19 @@ export const MAX_COMMS_PER_GROUP = 1024;
 
 export const SUMMARY_HEAD = ['NAMESPACE', 'POD', 'CONTAINER', 'EXECS', 'COMMANDS', 'FAILED', 'FIRST', 'LAST', 'TOP'] as const;
 
+/** Executables from a container's writable layer (drift) in one namespace / pod / container. */
+export interface DriftRow {
+  namespace: string;
+  pod: string;
+  container: string;
+  /** Execs whose executable came from the writable (upper) layer. */
+  execs: number;
+  /** The commonest such files (raw paths as exec'd) and how often each ran. */
+  top: [string, number][];
+}
+
+export const DRIFT_HEAD = ['NAMESPACE', 'POD', 'CONTAINER', 'DRIFT EXECS', 'FILES'] as const;
+
 /** One namespace / pod / container of the summary. Cells are as the table shows them (`<host>`, units, `-`). */
 export interface SummaryRow {
   namespace: string;
@@ -41,6 +54,9 @@ interface Group {
   comms: Map<string, number>;
   /** Execs whose comm did not fit in `comms`. */
   otherComms: number;
+  /** Execs of a file from the writable layer (upperLayer true), and their filenames (bounded as comms). */
+  drift: number;
+  driftFiles: Map<string, number>;
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -61,7 +77,7 @@ export class Summary {
     const t = e.event.timeMs;
     let g = this.groups.get(key);
     if (g === undefined) {
-      g = { namespace, pod, container, execs: 0, failed: 0, firstMs: t, lastMs: t, comms: new Map(), otherComms: 0 };
+      g = { namespace, pod, container, execs: 0, failed: 0, firstMs: t, lastMs: t, comms: new Map(), otherComms: 0, drift: 0, driftFiles: new Map() };
       this.groups.set(key, g);
     }
     g.execs++;
@@ -73,6 +89,20 @@ export class Summary {
     if (n !== undefined) g.comms.set(e.event.comm, n + 1);
     else if (g.comms.size < MAX_COMMS_PER_GROUP) g.comms.set(e.event.comm, 1);
     else g.otherComms++;
+    if (e.event.upperLayer === true) {
+      g.drift++;
+      const f = g.driftFiles.get(e.event.filename);
+      if (f !== undefined) g.driftFiles.set(e.event.filename, f + 1);
+      else if (g.driftFiles.size < MAX_COMMS_PER_GROUP) g.driftFiles.set(e.event.filename, 1);
+    }
+  }
+
+  /** The groups that ran files from their writable layer, most such execs first. */
+  driftRows(): DriftRow[] {
+    return [...this.groups.values()]
+      .filter((g) => g.drift > 0)
+      .sort((a, b) => b.drift - a.drift || compare(a.namespace, b.namespace) || compare(a.pod, b.pod) || compare(a.container, b.container))
+      .map((g) => ({ namespace: g.namespace, pod: g.pod, container: g.container, execs: g.drift, top: topCommands(g.driftFiles) }));
   }
 
   /** The groups, most execs first, then by namespace, pod, container (the order of render() and of the Markdown summary). */
@@ -92,7 +122,10 @@ export class Summary {
       }));
   }
 
-  /** The summary table: most execs first, then by namespace, pod, container. No colour codes. */
+  /**
+   * The summary table: most execs first, then by namespace, pod, container; then, when any exec ran
+   * a file from its container's writable layer, a drift table. No colour codes.
+   */
   render(): string {
     const table = new Table({
       head: [...SUMMARY_HEAD],
@@ -112,11 +145,19 @@ export class Summary {
         g.top.map(([comm, n]) => `${escapeUnprintable(comm)}×${n}`).join(' '),
       ]);
     }
-    return table.toString();
+    const drift = this.driftRows();
+    if (drift.length === 0) return table.toString();
+    const driftTable = new Table({
+      head: [...DRIFT_HEAD],
+      colAligns: ['left', 'left', 'left', 'right', 'left'],
+      style: { head: [], border: [], compact: true },
+    });
+    for (const d of drift) driftTable.push([d.namespace, d.pod, d.container, d.execs, d.top.map(([f, n]) => `${escapeUnprintable(f)}×${n}`).join(' ')]);
+    return `${table.toString()}\n\nDrift: execs of files written into the container after it started (its writable layer)\n${driftTable.toString()}`;
   }
 }
 
-/** The TOP_COMMANDS most frequent commands with their counts, ties by name. */
+/** The TOP_COMMANDS most frequent commands (or files) with their counts, ties by name. */
 function topCommands(comms: ReadonlyMap<string, number>): [string, number][] {
   return [...comms].sort(([a, x], [b, y]) => y - x || compare(a, b)).slice(0, TOP_COMMANDS);
 }

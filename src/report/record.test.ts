@@ -20,6 +20,8 @@ const CASES: [string, AttributedEvent][] = [
   ['a pod cgroup no pod record matched', unattributedEvent()],
   ['a runtime helper', conmon()],
   ['a static pod', podEvent({}, { podUid: 'a'.repeat(32) })],
+  ['an executable from the writable layer (drift)', podEvent({ upperLayer: true, filename: '/tmp/miner' })],
+  ['an executable from an image layer', podEvent({ upperLayer: false })],
 ];
 
 describe('parseRecordLine', () => {
@@ -29,6 +31,14 @@ describe('parseRecordLine', () => {
     expect(r.kind).toBe('exec');
     if (r.kind !== 'exec') return;
     expect(formatJsonLine(r.event)).toBe(line);
+    expect(r.upperLayer).toBe(e.event.upperLayer);
+  });
+
+  it('a recording from before upperLayer: not known (null), and the record says it had no such field', () => {
+    const o = JSON.parse(formatJsonLine(podEvent())) as Record<string, unknown>;
+    delete o.upperLayer;
+    const r = parseRecordLine(JSON.stringify(o));
+    expect(r).toMatchObject({ kind: 'exec', event: { event: { upperLayer: null } } });
     expect(r).not.toHaveProperty('upperLayer');
   });
 
@@ -44,7 +54,7 @@ describe('parseRecordLine', () => {
   });
 
   it.each<[string, Record<string, unknown>, unknown]>([
-    ['upperLayer true (drift)', { upperLayer: true }, { kind: 'exec', upperLayer: true }],
+    ['upperLayer true (drift)', { upperLayer: true }, { kind: 'exec', upperLayer: true, event: { event: { upperLayer: true } } }],
     ['upperLayer null', { upperLayer: null }, { kind: 'exec', upperLayer: null }],
     ['type exec', { type: 'exec' }, { kind: 'exec' }],
     ['a type this version does not know', { type: 'fork' }, { kind: 'skip', why: 'type fork' }],

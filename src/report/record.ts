@@ -98,6 +98,8 @@ function execOf(r: Obj): AttributedEvent {
       retval: intOrNull(r, 'retval'),
       cgroupV2: cgroup,
       cgroupV1: null,
+      // A recording from before drift was recorded has no such field: not known.
+      upperLayer: 'upperLayer' in r ? upperLayerOf(r) : null,
     },
     node: str(r, 'node'),
     identity: identityOf(attribution, cgroup, strOrNull(r, 'podUid'), containerId, strOrNull(r, 'unit'), strOrNull(r, 'helper')),

@@ -76,6 +76,26 @@ describe('report, offline', () => {
     expect(rows.sort()).toEqual(pods);
   });
 
+  it('--drift keeps the execs of files from a writable layer; -o markdown has the drift section', async () => {
+    const drift = [
+      formatJsonLine(podEvent({ pid: 40, comm: 'miner', filename: '/tmp/miner', upperLayer: true, timeMs: at(1) }, { namespace: 'pay', pod: 'api-0', container: 'api' })),
+      formatJsonLine(podEvent({ pid: 41, comm: 'nginx', filename: '/usr/sbin/nginx', upperLayer: false, timeMs: at(2) }, { namespace: 'web', pod: 'web-0', container: 'nginx' })),
+      formatJsonLine(hostEvent({ pid: 42, comm: 'bash', timeMs: at(3) }, 'sshd.service')),
+    ].join('\n') + '\n';
+    const summary = await report(['-', '--drift'], drift);
+    expect(summary.code, summary.stderr).toBe(0);
+    const rows = summary.stdout.split('\n').filter((l) => l.startsWith('│')).map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
+    expect(rows.map((c) => c.slice(0, 4))).toEqual([['NAMESPACE', 'POD', 'CONTAINER', 'EXECS'], ['pay', 'api-0', 'api', '1'], ['NAMESPACE', 'POD', 'CONTAINER', 'DRIFT EXECS'], ['pay', 'api-0', 'api', '1']]);
+    expect(summary.stdout).toContain('Drift: execs of files written into the container after it started');
+    expect(summary.stdout).toContain('/tmp/miner×1');
+    const md = await report(['-', '-o', 'markdown'], drift);
+    expect(md.code, md.stderr).toBe(0);
+    const { tables, problems } = gfmTables(md.stdout);
+    expect(problems).toEqual([]);
+    expect(md.stdout).toContain('### Drift: executables not from the image\n\n1 exec ran a file written into the container after it started');
+    expect(tables.find((t) => t.header[2] === 'drift execs')?.rows).toEqual([['pay/api-0', 'api', '1', '`/tmp/miner`×1']]);
+  });
+
   it('-o markdown: GitHub-flavoured tables, the failed exec, the exits section (the input has exits)', async () => {
     const r = await report(['-o', 'markdown', a, b]);
     expect(r.code, r.stderr).toBe(0);
@@ -86,7 +106,7 @@ describe('report, offline', () => {
     expect(tables[4]!.rows[0]!.slice(1)).toEqual(['pay/api-1', 'api', '`/nope`', '`/nope`', 'ENOENT']);
     expect(tables[5]!.rows).toEqual([['pay', 'api-0', '1', '1', '`curl`×1']]);
     expect(r.stdout).toContain(`Recorded in \`${a}\`, \`${b}\`: 5 execs, 1 exits; 1 malformed lines skipped.`);
-    expect(r.stdout).not.toContain('Drift'); // no upperLayer in the input
+    expect(r.stdout).not.toContain('Drift'); // no exec of a file on overlayfs in the input (upperLayer null)
   });
 
   it('--timeline-to: a valid trace-event file; the exit recorded ends the curl span', async () => {

@@ -59,7 +59,7 @@ describe.skipIf(k.skip)(`--timeline-to on the real kernel${k.reason ? ` (${k.rea
     const echo = events.filter((e) => e.ph === 'X' && (e.args.argv as string[])[1] === tag);
     expect(echo, `one span for the echo; events naming ${tag}: ${JSON.stringify(events.filter((e) => JSON.stringify(e).includes(tag)))}\n${r.stderr}`).toHaveLength(1);
     const span = echo[0]!;
-    expect(span).toMatchObject({ name: 'echo', args: { filename: '/bin/echo', retval: 0, error: null, ended: 'end of trace' } });
+    expect(span).toMatchObject({ name: 'echo', args: { filename: '/bin/echo', retval: 0, error: null, upperLayer: null, ended: 'end of trace' } });
     expect(groupName.get(span.pid)).toBe(`<unknown>/pod-uid:${uid.slice(0, 8)}`);
     expect(span.ts! / 1000).toBeGreaterThanOrEqual(started - 1000);
     expect(span.ts! / 1000).toBeLessThanOrEqual(Date.now());
