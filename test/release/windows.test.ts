@@ -1,9 +1,9 @@
 /**
  * The Windows release as a user gets it: `npm run release` for windows-amd64, its .zip unpacked, and
  * kubectl-trace_exec.exe run under Wine (Debian's wine64, installed when missing; under CI=true this
- * must run) — --help, --version, a bad flag, the names it answers to, and a trace against the API
+ * must run) — --help, --version, a bad flag, the names it answers to, and traces against the API
  * stand-in over 127.0.0.1 whose kubelet runs the debug pod's commands, bpftrace included, on this
- * machine. Paths the .exe is given are Windows paths (Z:\…, Wine's drive for /).
+ * machine: one ended by --duration, one by Ctrl-C. Paths the .exe is given are Windows paths (Z:\…, Wine's drive for /).
  */
 import { tempDir, removeTempDirs } from '../support/tmp.js';
 import { load } from 'js-yaml';
@@ -149,8 +149,8 @@ describe.skipIf(wine.skip)(`kubectl-trace_exec.exe under Wine${wine.reason ? ` (
       const r = await w.run(exe, ['node/worker-1', '--context', 'standin', '-o', 'json', '-d', '4s'], {
         env: { KUBECONFIG: kubeconfigList },
         timeoutMs: 120_000,
-        onStderr: (all) => {
-          if (!triggered && /tracing execs on worker-1/.test(all)) {
+        watch: ({ stderr }) => {
+          if (!triggered && /tracing execs on worker-1/.test(stderr)) {
             triggered = true;
             void run('/bin/echo', [marker]);
           }
@@ -161,6 +161,31 @@ describe.skipIf(wine.skip)(`kubectl-trace_exec.exe under Wine${wine.reason ? ` (
       const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { node: string; args: string[]; namespace: string | null });
       expect(events.find((e) => e.args[1] === marker), r.stderr).toMatchObject({ node: 'worker-1', args: ['/bin/echo', marker] });
       expect(r.stderr).toMatch(/^\{"kind":"trace-exec\.totals","reason":"duration".*"lost":0/m);
+      await expectNothingLeft(api);
+    }, 150_000);
+
+    it('Ctrl-C once the exec is on stdout: stops, deletes the debug pod, exit 0', async () => {
+      const marker = `trace-exec-windows-ctrl-c-${process.pid}`;
+      let triggered = false;
+      let interruptedAt = 0;
+      const r = await w.run(exe, ['node/worker-1', '--kubeconfig', windowsPath(api.kubeconfigPath), '-o', 'json', '-d', '90s'], {
+        timeoutMs: 120_000,
+        watch: ({ stdout, stderr }, child) => {
+          if (!triggered && /tracing execs on worker-1/.test(stderr)) {
+            triggered = true;
+            void run('/bin/echo', [marker]);
+          }
+          if (!interruptedAt && stdout.includes(marker)) {
+            interruptedAt = Date.now();
+            child.kill('SIGINT');
+          }
+        },
+      });
+      took('trace until Ctrl-C', r.ms);
+      expect(interruptedAt, `the exec never reached stdout:\n${r.stderr}`).toBeGreaterThan(0);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^\{"kind":"trace-exec\.totals","reason":"SIGINT"/m);
+      took('Ctrl-C to exit', Date.now() - interruptedAt);
       await expectNothingLeft(api);
     }, 150_000);
   });

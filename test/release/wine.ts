@@ -5,7 +5,7 @@
  * pipe gives `open EBADF`).
  */
 import { tempDir } from '../support/tmp.js';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -52,8 +52,12 @@ export interface WineRun {
 
 export interface Wine {
   prefix: string;
-  /** Runs a Windows program; `env` adds to a small environment (Wine passes it on to the program). */
-  run(exe: string, args: string[], opts?: { env?: Record<string, string>; timeoutMs?: number; onStderr?: (all: string) => void }): Promise<WineRun>;
+  /**
+   * Runs a Windows program; `env` adds to a small environment (Wine passes it on to the program).
+   * `watch` sees its output so far every 100 ms, and the process: SIGINT to it is Ctrl-C (Wine calls
+   * the program's console control handlers).
+   */
+  run(exe: string, args: string[], opts?: { env?: Record<string, string>; timeoutMs?: number; watch?: (out: { stdout: string; stderr: string }, child: ChildProcess) => void }): Promise<WineRun>;
   /** Stops this prefix's wineserver and the programs in it. */
   close(): void;
 }
@@ -80,7 +84,7 @@ export function createPrefix(): Wine {
         const child = spawn('wine', [exe, ...args], { env: { ...base, NODE_SKIP_PLATFORM_CHECK: '1', ...opts.env }, stdio: ['ignore', out, err] });
         closeSync(out);
         closeSync(err);
-        const poll = opts.onStderr ? setInterval(() => opts.onStderr!(readFileSync(errFile, 'utf8')), 100) : null;
+        const poll = opts.watch ? setInterval(() => opts.watch!({ stdout: readFileSync(outFile, 'utf8'), stderr: readFileSync(errFile, 'utf8') }, child), 100) : null;
         const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
         child.on('error', reject);
         child.on('close', (code) => {
