@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../apiserver/index.js';
 import { expectNothingLeft } from '../support/leftovers.js';
 import { kernelDescribe } from '../support/kernel.js';
+import { addToApi, makeWorkload, removeCgroups, runIn, type Workload } from '../support/workloads.js';
 import { BASE_URL, buildRelease, ROOT, run, type Release } from './support.js';
 import { createPrefix, windowsPath, wineDescribe, type Wine } from './wine.js';
 
@@ -118,11 +119,15 @@ describe.skipIf(wine.skip)(`kubectl-trace_exec.exe under Wine${wine.reason ? ` (
   describe.skipIf(k.skip)(`against the API stand-in${k.reason ? ` (${k.reason})` : ''}`, () => {
     let api: ApiServer;
     let kubeconfigList: string;
+    let pod: Workload;
     beforeAll(async () => {
       if (k.reason) throw new Error(`must run under CI but cannot: ${k.reason}`);
+      pod = makeWorkload('systemd-crio-hybrid', 'payments', 'api-7d9c6b5f4-x2kqp', [{ name: 'api' }]);
       api = await startApiServer({ podStartDelayMs: 100 });
       api.addNode('worker-1');
       api.addNode('worker-2');
+      api.addNamespace('payments');
+      addToApi(api, pod);
       // KUBECONFIG as Windows writes it: two files, ';' between them, drive-letter paths.
       const other = join(tempDir('trace-exec-kc-'), 'other.yaml');
       writeFileSync(
@@ -134,6 +139,7 @@ describe.skipIf(wine.skip)(`kubectl-trace_exec.exe under Wine${wine.reason ? ` (
     });
     afterAll(async () => {
       await api?.close();
+      if (pod) removeCgroups([pod]);
     });
 
     it('KUBECONFIG=Z:\\…\\other.yaml;Z:\\…\\kubeconfig: contexts of both files, nodes through the second', async () => {
@@ -143,7 +149,7 @@ describe.skipIf(wine.skip)(`kubectl-trace_exec.exe under Wine${wine.reason ? ` (
       expect(nodes.stdout, nodes.stderr).toBe('node/worker-1\nnode/worker-2\n:4\n');
     });
 
-    it('traces node/worker-1 for 4 s: an exec of this machine, attributed, streamed; the debug pod deleted', async () => {
+    it('traces node/worker-1 for 4 s: an exec in a pod\'s cgroup on this machine, attributed to namespace/pod/container; the debug pod deleted', async () => {
       const marker = `trace-exec-windows-${process.pid}`;
       let triggered = false;
       const r = await w.run(exe, ['node/worker-1', '--context', 'standin', '-o', 'json', '-d', '4s'], {
@@ -152,14 +158,20 @@ describe.skipIf(wine.skip)(`kubectl-trace_exec.exe under Wine${wine.reason ? ` (
         watch: ({ stderr }) => {
           if (!triggered && /tracing execs on worker-1/.test(stderr)) {
             triggered = true;
-            void run('/bin/echo', [marker]);
+            void runIn(pod, 'api', ['/bin/echo', marker]);
           }
         },
       });
       took('trace -d 4s', r.ms);
       expect(r.code, r.stderr).toBe(0);
-      const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { node: string; args: string[]; namespace: string | null });
-      expect(events.find((e) => e.args[1] === marker), r.stderr).toMatchObject({ node: 'worker-1', args: ['/bin/echo', marker] });
+      const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { args: string[] });
+      expect(events.find((e) => e.args[1] === marker), r.stderr).toMatchObject({
+        node: 'worker-1',
+        namespace: 'payments',
+        pod: 'api-7d9c6b5f4-x2kqp',
+        container: 'api',
+        args: ['/bin/echo', marker],
+      });
       expect(r.stderr).toMatch(/^\{"kind":"trace-exec\.totals","reason":"duration".*"lost":0/m);
       await expectNothingLeft(api);
     }, 150_000);
@@ -173,7 +185,7 @@ describe.skipIf(wine.skip)(`kubectl-trace_exec.exe under Wine${wine.reason ? ` (
         watch: ({ stdout, stderr }, child) => {
           if (!triggered && /tracing execs on worker-1/.test(stderr)) {
             triggered = true;
-            void run('/bin/echo', [marker]);
+            void runIn(pod, 'api', ['/bin/echo', marker]);
           }
           if (!interruptedAt && stdout.includes(marker)) {
             interruptedAt = Date.now();
