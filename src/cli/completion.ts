@@ -349,10 +349,12 @@ export type Invocation = 'kubectl' | 'oc' | 'complete';
 /**
  * Which name the program was started under: argv[1] is the path typed or found on PATH (for the
  * standalone executable too); the launchers in the release archives, which exec the one executable,
- * say it in TRACE_EXEC_INVOKED_AS.
+ * say it in TRACE_EXEC_INVOKED_AS. On Windows the path has backslashes and the name `.exe`, in any
+ * case (the file system ignores it): a link or copy of kubectl-trace_exec.exe named
+ * kubectl_complete-trace_exec.exe is the completion hook.
  */
 export function invokedAs(argv1: string | undefined, envName: string | undefined): Invocation {
-  const name = (envName || argv1 || '').split('/').pop() ?? '';
+  const name = (envName || argv1 || '').split(/[\\/]/).pop()?.toLowerCase() ?? '';
   if (name.startsWith('kubectl_complete-trace_exec') || name.startsWith('oc_complete-trace_exec')) return 'complete';
   if (name.startsWith('oc-trace_exec')) return 'oc';
   return 'kubectl';

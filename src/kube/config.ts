@@ -10,7 +10,8 @@ export function loadKubeConfig(kubeconfig: string | null, context: string | null
       readFileSync(kubeconfig); // a clearer error than the loader's for a missing or unreadable file
       kc.loadFromFile(kubeconfig);
     } else {
-      // Honours KUBECONFIG (a ':'-separated list), then ~/.kube/config, then the in-cluster service account.
+      // Honours KUBECONFIG (a list split at path.delimiter: ':', or ';' on Windows), then ~/.kube/config
+      // (%HOME% or %USERPROFILE%\.kube\config on Windows), then the in-cluster service account.
       kc.loadFromDefault();
     }
   } catch (e) {
