@@ -90,6 +90,7 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
         counts.exits++;
         if (r.exit.timeMs > lastMs) lastMs = r.exit.timeMs;
         if (!keepExit(r.exit)) break;
+        summary?.exit(r.exit);
         markdown?.exit(r.exit);
         toTimeline({ timeMs: r.exit.timeMs, exit: r.exit });
         break;

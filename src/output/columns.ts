@@ -2,6 +2,7 @@ import type { AttributedEvent } from '../join/types.js';
 import { attributionOf, podUidOf, unitOf } from './attribution.js';
 import { escapeUnprintable, shellQuote } from './quote.js';
 import { errnoName } from './errno.js';
+import { signalName } from './signal.js';
 
 /** Every column the table formats know. */
 export type ColumnName =
@@ -126,11 +127,33 @@ const COLUMNS: Readonly<Record<ColumnName, Column>> = {
     cell: (e) => (e.containerId === null ? NONE : escapeUnprintable(e.containerId.slice(0, CONTAINER_ID_CHARS))),
   },
   ANCESTRY: { name: 'ANCESTRY', minWidth: 24, cell: ancestryCell },
-  ARGS: { name: 'ARGS', minWidth: 4, cell: (e) => formatArgs(e.event.args, e.event.argsTruncated) },
+  ARGS: { name: 'ARGS', minWidth: 4, cell: argsCell },
 };
 
-/** RET: `0`, the errno name of a failed exec (`ENOENT`), `-` when the exit record never came. */
+/** ARGS: argv; for the end of a process (--exits) `[ended after 1.52 s]` instead, which no argv row starts with. */
+export function argsCell(e: AttributedEvent): string {
+  const end = e.event.exit;
+  if (!end) return formatArgs(e.event.args, e.event.argsTruncated);
+  return `[ended after ${formatDuration(end.durationMs)}${end.core ? ', core dumped' : ''}]`;
+}
+
+/** `0.42 ms`, `12 ms`, `5.01 s`, `3m12s`, `2h03m`: short, with the precision that matters at each scale. */
+export function formatDuration(ms: number): string {
+  if (ms < 10) return `${Number(ms.toFixed(2))} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
+  const s = Math.floor(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
+}
+
+/**
+ * RET: `0`, the errno name of a failed exec (`ENOENT`), `-` when the exit record never came; for
+ * the end of a process (--exits) `exit 3` or the signal that killed it (`SIGKILL`).
+ */
 export function retCell(e: AttributedEvent): string {
+  const end = e.event.exit;
+  if (end) return end.exitCode !== null ? `exit ${end.exitCode}` : (signalName(end.signal) ?? NONE);
   const r = e.event.retval;
   return r === null ? NONE : (errnoName(r) ?? String(r));
 }

@@ -23,7 +23,7 @@ describe('LiveTable header', () => {
     { wide: false, width: null, out: TABLE_HEADER },
     { wide: true, width: null, out: WIDE_HEADER },
     { wide: false, width: 80, out: 'TIME      NAMESPACE  POD           CONTAINER  COMM    RET     ARGS' },
-    { wide: false, width: 200, out: 'TIME          NAMESPACE       POD                             CONTAINER       PID      PPID     COMM             RET      ARGS' },
+    { wide: false, width: 200, out: 'TIME          NAMESPACE       POD                             CONTAINER       PID      PPID     COMM             RET       ARGS' },
   ])('wide=$wide width=$width', ({ wide, width, out }) => {
     expect(new LiveTable({ wide, width }).header()).toBe(out);
   });
@@ -48,6 +48,18 @@ describe('LiveTable rows', () => {
       wide: false,
       e: unattributedEvent(),
       out: '11:41:16.123  <unknown>     pod-uid:da0fc44d          -             4242     4200     sh            0       sh -c true',
+    },
+    {
+      name: 'the end of a process (--exits): exit status in RET, how long it ran in ARGS',
+      wide: false,
+      e: podEvent({ exit: { exitCode: 3, signal: null, core: false, durationMs: 1520 } }),
+      out: '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            exit 3  [ended after 1.52 s]',
+    },
+    {
+      name: 'a process killed by a signal, with a core dump (--exits)',
+      wide: false,
+      e: podEvent({ exit: { exitCode: null, signal: 11, core: true, durationMs: 0.25 } }),
+      out: '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            SIGSEGV  [ended after 0.25 ms, core dumped]',
     },
     {
       name: 'truncated args, failed exec (wide)',
