@@ -6,6 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestCgroup, execIn, removeAll, hex32, hex64, kernelDescribe, uuid } from '../support/kernel.js';
 import { jsonLines, startCli, type CliRun } from '../support/cli.js';
+import { removeTempDirs, tempDir } from '../support/tmp.js';
+import { traceEventProblems } from '../support/trace-events.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const k = kernelDescribe();
 
@@ -20,6 +24,7 @@ describe.skipIf(k.skip)(`--exits on the real kernel${k.reason ? ` (${k.reason})`
   const uid = uuid();
   const id = hex64();
   let lines: Record<string, unknown>[] = [];
+  const timelineFile = join(tempDir('trace-exec-exits-'), 'timeline.json');
   const tag = (what: string): string => `${marker}-${what}`;
   const RUNS: [string, string[]][] = [
     ['zero', ['/bin/sh', '-c', 'exit 0', tag('zero')]],
@@ -33,7 +38,7 @@ describe.skipIf(k.skip)(`--exits on the real kernel${k.reason ? ` (${k.reason})`
 
   beforeAll(async () => {
     if (k.reason) throw new Error(`real-kernel tests must run under CI but cannot: ${k.reason}`);
-    cli = startCli(['--local', '--exits', '-o', 'json', '-d', '60s']);
+    cli = startCli(['--local', '--exits', '-o', 'json', '-d', '60s', '--timeline-to', timelineFile]);
     await cli.waitForStderr(/tracing execs on/, 45_000);
     const cg = new TestCgroup(`kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid.replaceAll('-', '_')}.slice/cri-containerd-${id}.scope`, ['v1', 'v2']);
     cgroups.push(cg);
@@ -49,6 +54,7 @@ describe.skipIf(k.skip)(`--exits on the real kernel${k.reason ? ` (${k.reason})`
   afterAll(() => {
     if (cli && cli.proc.exitCode === null) cli.proc.kill('SIGKILL');
     removeAll(cgroups);
+    removeTempDirs();
   });
 
   /**
@@ -91,6 +97,17 @@ describe.skipIf(k.skip)(`--exits on the real kernel${k.reason ? ` (${k.reason})`
     expect(exits[0]).toMatchObject({ exitCode: 4, signal: null });
     expect(exits[0]!.durationMs as number).toBeGreaterThanOrEqual(180);
     expect(Date.parse(String(exits[0]!.time)) - Date.parse(String(last[0]!.time))).toBeGreaterThanOrEqual(180);
+  });
+
+  it('--timeline-to: a span ends at its process\'s end, with the exit code or signal', () => {
+    const file = JSON.parse(readFileSync(timelineFile, 'utf8')) as { traceEvents: { ph: string; ts?: number; dur?: number; args: Record<string, unknown> }[] };
+    expect(traceEventProblems(file)).toEqual([]);
+    for (const [what, exitCode, signal] of [['three', 3, null], ['kill', null, 'SIGKILL']] as const) {
+      const { exec, exits } = find(what);
+      const span = file.traceEvents.findLast((e) => e.ph === 'X' && e.args.pid === exec.pid && (e.args.argv as string[]).at(-1) === tag(what));
+      expect(span, what).toMatchObject({ args: { ended: 'exit', exitCode, signal } });
+      expect(Math.abs((span!.ts! + span!.dur!) / 1000 - Date.parse(String(exits[0]!.time)))).toBeLessThan(2);
+    }
   });
 
   it('every exec line says "type": "exec" first; the totals count the exits', () => {
