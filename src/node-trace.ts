@@ -11,7 +11,7 @@
 import type { Log } from './log.js';
 import { UserError } from './errors.js';
 import { commandNotFound, MissingToolsError, missingToolsMessage, PROBE_COMMAND, parseProbe, ProbeError } from './node/probe.js';
-import { renderProgram, bpftraceCommand, RenderError } from './node/render.js';
+import { renderProgram, bpftraceCommand, EXEC_KEYS, RenderError } from './node/render.js';
 import type { NodeRunner, TracerExit, TracerHandle } from './node/runner.js';
 import type { TracerCommand } from './node/tracer-command.js';
 import { Backoff, clock, seconds } from './reconnect.js';
@@ -147,7 +147,7 @@ export class NodeTrace {
     let malformedShown = 0;
     const decoder = (started: () => void): TraceDecoder =>
       new TraceDecoder(
-        { strlen: rendered.strlen, levels: rendered.levels, argsMax: rendered.argsMax, exits: this.hooks.exits },
+        { strlen: rendered.strlen, levels: rendered.levels, argsMax: rendered.argsMax, exits: this.hooks.exits, maxExecd: EXEC_KEYS },
         {
           event: (e) => {
             if (table && !e.exit) chains.set(e, table.exec(e.pid, e.ppid, e.comm, ownerOf(joiner.join(e))));
