@@ -120,7 +120,8 @@ const COLUMNS: Readonly<Record<ColumnName, Column>> = {
   COMM: { name: 'COMM', minWidth: 12, cell: (e) => escapeUnprintable(e.event.comm) },
   NODE: { name: 'NODE', minWidth: 12, cell: (e) => escapeUnprintable(e.node) },
   UID: { name: 'UID', minWidth: 5, cell: (e) => String(e.event.uid) },
-  RET: { name: 'RET', minWidth: 6, cell: retCell },
+  // At 6 columns (80-column terminals) a signal goes without its SIG prefix: KILL, TERM, SEGV.
+  RET: { name: 'RET', minWidth: 6, cell: retCell, narrow: { below: 7, cell: (e) => (e.event.exit && e.event.exit.signal !== null ? retCell(e).replace(/^SIG/, '') : retCell(e)) } },
   'CONTAINER-ID': {
     name: 'CONTAINER-ID',
     minWidth: CONTAINER_ID_CHARS,

@@ -29,6 +29,17 @@ describe('LiveTable header', () => {
   });
 });
 
+describe('LiveTable rows of process ends at 80 columns', () => {
+  it('a signal drops its SIG prefix to fit RET; an exit status fits as it is', () => {
+    const t = new LiveTable({ wide: false, width: 80 });
+    const killed = t.row(podEvent({ exit: { exitCode: null, signal: 9, core: false, durationMs: 3 } }));
+    const three = t.row(podEvent({ exit: { exitCode: 3, signal: null, core: false, durationMs: 3 } }));
+    expect(killed).toMatch(/ sh {6}KILL {4}\[ended after 3 ms\]$/);
+    expect(three).toMatch(/ sh {6}exit 3 {2}\[ended after 3 ms\]$/);
+    expect(displayWidth(killed)).toBeLessThanOrEqual(80);
+  });
+});
+
 describe('LiveTable rows', () => {
   it.each<{ name: string; wide: boolean; e: AttributedEvent; out: string }>([
     {
