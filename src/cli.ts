@@ -37,6 +37,7 @@ const EXAMPLES: [string, string][] = [
   [`${NAME} deploy/web -n shop --comm '^(sh|bash)$'`, 'Shells started in any pod of a deployment, on all its nodes'],
   [`${NAME} --node-selector node-role.kubernetes.io/worker= --failed -o wide`, 'Failed execs on every worker node'],
   [`${NAME} node/worker-1 --drift -o json`, "Execs of files that are not in their container's image (written after it started)"],
+  [`${NAME} node/worker-1 -n payments --exits --failed`, 'Failed execs, and processes that exited non-zero or were killed'],
   [`${NAME} --all-nodes --image arm64=registry.example.com/trace-exec-bpftrace:1`, 'Every node; arm64 nodes with your image (there is no default for arm64)'],
   [`${NAME} --local -d 10s`, 'Trace this machine directly (no cluster): on a node or a CI runner, as root'],
 ];
@@ -320,7 +321,7 @@ function reportTotals(t: Totals, json: boolean, write: (s: string) => void, reas
   const gaps = new GapLog(t.gaps).summary();
   write(
     `trace-exec: stopped (${reason}): ${t.shown} execs shown of ${t.events} traced, ${t.lost} lost, ` +
-      `${t.unattributed} unattributed, ${t.incomplete} incomplete, ${t.malformed} malformed lines, ${t.self} self${gaps ? `, ${gaps} without execs` : ''}\n`,
+      `${t.unattributed} unattributed, ${t.incomplete} incomplete, ${t.malformed} malformed lines, ${t.self} self${t.exits > 0 ? `, ${t.exits} exits` : ''}${gaps ? `, ${gaps} without execs` : ''}\n`,
   );
   if (json) write(JSON.stringify({ kind: 'trace-exec.totals', reason, ...t }) + '\n');
 }

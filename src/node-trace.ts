@@ -11,7 +11,7 @@
 import type { Log } from './log.js';
 import { UserError } from './errors.js';
 import { commandNotFound, MissingToolsError, missingToolsMessage, PROBE_COMMAND, parseProbe, ProbeError } from './node/probe.js';
-import { renderProgram, bpftraceCommand, RenderError } from './node/render.js';
+import { renderProgram, bpftraceCommand, EXEC_KEYS, RenderError } from './node/render.js';
 import type { NodeRunner, TracerExit, TracerHandle } from './node/runner.js';
 import type { TracerCommand } from './node/tracer-command.js';
 import { Backoff, clock, seconds } from './reconnect.js';
@@ -55,6 +55,8 @@ export interface NodeTraceHooks {
   log: Log;
   /** --ancestry: trace forks and exits too, and give each exec its parent chain. */
   ancestry: boolean;
+  /** --exits: also report how each process exec'd while tracing ended (events with `exit` set). */
+  exits: boolean;
   event(a: AttributedEvent): void;
   lost(count: number): void;
   /** Said once, when bpftrace is attached on this node. */
@@ -118,7 +120,7 @@ export class NodeTrace {
     let facts;
     try {
       facts = parseProbe(await runner.run(PROBE_COMMAND));
-      rendered = renderProgram(facts, { ancestry: this.hooks.ancestry });
+      rendered = renderProgram(facts, { ancestry: this.hooks.ancestry, exits: this.hooks.exits });
     } catch (e) {
       // A missing command, named with the image contract: reported by the probe, or — for sh, which
       // runs the probe — by the container runtime.
@@ -145,10 +147,10 @@ export class NodeTrace {
     let malformedShown = 0;
     const decoder = (started: () => void): TraceDecoder =>
       new TraceDecoder(
-        { strlen: rendered.strlen, levels: rendered.levels, argsMax: rendered.argsMax },
+        { strlen: rendered.strlen, levels: rendered.levels, argsMax: rendered.argsMax, exits: this.hooks.exits, maxExecd: EXEC_KEYS },
         {
           event: (e) => {
-            if (table) chains.set(e, table.exec(e.pid, e.ppid, e.comm, ownerOf(joiner.join(e))));
+            if (table && !e.exit) chains.set(e, table.exec(e.pid, e.ppid, e.comm, ownerOf(joiner.join(e))));
             for (const a of joiner.push(e, Date.now())) this.emit(a);
           },
           process: (rec) => {

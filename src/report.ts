@@ -11,7 +11,7 @@ import type { Log } from './log.js';
 import { makeFilter } from './join/filter.js';
 import type { AttributedEvent } from './join/types.js';
 import { MarkdownSummary, mdCode, type ExitRecord } from './output/markdown.js';
-import { Summary } from './output/summary.js';
+import { endedBadly, Summary } from './output/summary.js';
 import { MAX_TIMELINE_EXECS, Timeline } from './output/timeline.js';
 import { checkReadable, readLines } from './report/read.js';
 import { parseRecordLine } from './report/record.js';
@@ -90,6 +90,7 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
         counts.exits++;
         if (r.exit.timeMs > lastMs) lastMs = r.exit.timeMs;
         if (!keepExit(r.exit)) break;
+        summary?.exit(r.exit);
         markdown?.exit(r.exit);
         toTimeline({ timeMs: r.exit.timeMs, exit: r.exit });
         break;
@@ -145,7 +146,7 @@ function exitKept(x: ExitRecord, o: ReportOptions, pods: ReadonlySet<string> | n
   if (pods && (x.pod === null || !pods.has(x.pod))) return false;
   if (f.container && (x.container === null || !f.container.includes(x.container))) return false;
   if (f.comm && !f.comm.some((re) => re.test(x.comm))) return false;
-  if (f.failed && !(x.signal !== null || (x.exitCode !== null && x.exitCode !== 0))) return false;
+  if (f.failed && !endedBadly(x)) return false;
   if (f.host && x.pod !== null) return false;
   if (f.drift) return false;
   return true;

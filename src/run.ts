@@ -12,6 +12,8 @@ import { whyLocalCannotTrace } from './node/preflight.js';
 import { NodeTrace, type NodeTraceParts } from './node-trace.js';
 import { isSelf, makeFilter } from './join/filter.js';
 import type { AttributedEvent } from './join/types.js';
+import type { ProcessEnd } from './events/types.js';
+import { signalName } from './output/signal.js';
 import { createPrinter, Summary } from './output/index.js';
 import { MarkdownSummary, mdCode } from './output/markdown.js';
 import { Timeline } from './output/timeline.js';
@@ -43,6 +45,8 @@ export interface Totals {
   failedNodes: number;
   /** Execs of trace-exec's own debug pod (or, with --local, of its own children): left out unless --include-self. */
   self: number;
+  /** --exits: ends of processes exec'd while tracing (before the filters). */
+  exits: number;
   /** Stretches whose execs are unknown: a node's exec stream was lost until a new attachment took over (to: null, never). */
   gaps: Gap[];
 }
@@ -66,7 +70,7 @@ const CONFIRM_ABOVE = 10;
 export async function run(opts: Options, io: Io): Promise<RunResult> {
   const { log } = io;
   let cluster: ClusterRun | null = null;
-  const totals: Totals = { events: 0, shown: 0, lost: 0, unattributed: 0, malformed: 0, incomplete: 0, nodes: 0, failedNodes: 0, self: 0, gaps: [] };
+  const totals: Totals = { events: 0, shown: 0, lost: 0, unattributed: 0, malformed: 0, incomplete: 0, nodes: 0, failedNodes: 0, self: 0, exits: 0, gaps: [] };
   const gaps = new GapLog();
   let stopRequested: (reason: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
@@ -108,6 +112,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     const keep = makeFilter(opts.namespaces, opts.filters, cluster?.podScope ?? null);
     const selfPid = opts.scope.kind === 'local' ? process.pid : null;
     const show = (a: AttributedEvent): void => {
+      if (a.event.exit) return showEnd(a, a.event.exit);
       totals.events++;
       if (a.unattributed) totals.unattributed++;
       if (isSelf(a, selfPid)) {
@@ -122,10 +127,22 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
       timeline?.exec(a, { upperLayer: a.event.upperLayer });
       if (opts.maxEvents !== null && totals.shown >= opts.maxEvents) stopRequested('max-events');
     };
+    // --exits: a process's end passes the filters of its exec (its pod, container, command; --failed:
+    // ended badly); it is not an exec, so it does not count towards --max-events.
+    const showEnd = (a: AttributedEvent, end: ProcessEnd): void => {
+      totals.exits++;
+      if (isSelf(a, selfPid) && !opts.includeSelf) return;
+      if (!keep(a)) return;
+      if (opts.maxEvents !== null && totals.shown >= opts.maxEvents) return;
+      printer.event(a);
+      digest?.add(a);
+      timeline?.exit(a.node, a.event.pid, a.event.timeMs, { exitCode: end.exitCode, signal: signalName(end.signal) });
+    };
     let attached = 0;
     const hooks = {
       log,
       ancestry: opts.ancestry,
+      exits: opts.exits,
       event: show,
       lost: (n: number) => (totals.lost += n),
       started: (node: string) => {

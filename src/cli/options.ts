@@ -47,6 +47,8 @@ export interface Options {
   readonly includeNotReady: boolean;
   /** Give each exec its parent chain (traces forks and exits too). */
   readonly ancestry: boolean;
+  /** --exits: also report how each process exec'd during the trace ended. */
+  readonly exits: boolean;
   /** Show the execs of trace-exec's own debug pod too (else left out and counted as "self"). */
   readonly includeSelf: boolean;
   /** Namespaces to keep (client-side filter after the join); null = everything, host processes included. */
@@ -79,6 +81,7 @@ export interface RawArgs {
   allNodes?: boolean;
   includeNotReady?: boolean;
   ancestry?: boolean;
+  exits?: boolean;
   includeSelf?: boolean;
   yes?: boolean;
   selector?: string[];
@@ -246,6 +249,7 @@ export function buildOptions(raw: RawArgs): Options {
     yes: raw.yes ?? false,
     includeNotReady: raw.includeNotReady ?? false,
     ancestry: raw.ancestry ?? false,
+    exits: raw.exits ?? false,
     includeSelf: raw.includeSelf ?? false,
     namespaces,
     output,

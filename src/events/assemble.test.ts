@@ -105,7 +105,7 @@ describe('ExecAssembler', () => {
         upperLayer: false,
       },
     ]);
-    expect(a.stats).toEqual({ events: 1, incomplete: 0, orphanExits: 0, lost: 0, malformed: 0 });
+    expect(a.stats).toEqual({ events: 1, incomplete: 0, orphanExits: 0, unknownEnds: 0, lost: 0, malformed: 0 });
     expect(a.waiting).toBe(0);
   });
 
@@ -367,7 +367,7 @@ describe('ExecAssembler', () => {
       { kind: 'other', type: 'keepalive' },
     ]);
     expect(events).toEqual([]);
-    expect(a.stats).toEqual({ events: 0, incomplete: 0, orphanExits: 0, lost: 15, malformed: 1 });
+    expect(a.stats).toEqual({ events: 0, incomplete: 0, orphanExits: 0, unknownEnds: 0, lost: 15, malformed: 1 });
     expect(a.waiting).toBe(0);
   });
 });
@@ -432,5 +432,58 @@ describe('strings read again from the new program (F, R)', () => {
     expect(a.waiting).toBe(1);
     expect(a.expire(WALL + 2000)).toEqual([]);
     expect(a.waiting).toBe(0);
+  });
+});
+
+describe('ExecAssembler --exits', () => {
+  const Z = (pid: number, execMonoNs: bigint, monoNs: bigint, status: number): TraceRecord => ({ kind: 'Z', pid, execMonoNs, monoNs, status });
+  const t0 = MONO + 1_000_000n;
+  const run = exec({ tid: 40, monoNs: t0, filename: '/bin/sleep', args: ['sleep', '1'] });
+
+  it.each<[string, TraceRecord[], Partial<ExecEvent>[]]>([
+    ['exit(0) after 1.5 s: the exec, then its end at its time, with the exec\'s fields',
+      [B(MONO), ...run, Z(40, t0, t0 + 1_500_000_000n, 0)],
+      [{ comm: 'sleep', retval: 0 }, { comm: 'sleep', args: ['sleep', '1'], timeMs: WALL + 1 + 1500, exit: { exitCode: 0, signal: null, core: false, durationMs: 1500 } }]],
+    ['exit(3)', [B(MONO), ...run, Z(40, t0, t0 + 2_345_678n, 3 << 8)], [{}, { exit: { exitCode: 3, signal: null, core: false, durationMs: 2.346 } }]],
+    ['killed by SIGKILL', [B(MONO), ...run, Z(40, t0, t0 + 1_000_000n, 9)], [{}, { exit: { exitCode: null, signal: 9, core: false, durationMs: 1 } }]],
+    ['SIGSEGV with a core dump', [B(MONO), ...run, Z(40, t0, t0 + 1_000_000n, 11 | 0x80)], [{}, { exit: { exitCode: null, signal: 11, core: true, durationMs: 1 } }]],
+    ['the end before its exec\'s last record (another CPU): it waits for the exec, and comes after it',
+      [B(MONO), ...run.slice(0, -1), Z(40, t0, t0 + 5_000_000n, 0), run.at(-1)!], [{ retval: 0 }, { exit: { exitCode: 0, signal: null, core: false, durationMs: 5 } }]],
+    ['a second end of one exec (two threads read the process gone) is dropped', [B(MONO), ...run, Z(40, t0, t0 + 1_000_000n, 0), Z(40, t0, t0 + 1_000_001n, 0)],
+      [{}, { exit: { exitCode: 0, signal: null, core: false, durationMs: 1 } }]],
+    ['an end that names an earlier exec than the last one seen is not joined to the later', [B(MONO), ...run, Z(40, t0 - 1n, t0 + 1_000_000n, 0)], [{}]],
+    ['a failed exec is not remembered: the process runs on', [B(MONO), ...exec({ tid: 41, monoNs: t0, filename: '/nope', args: ['nope'], retval: -2 }), Z(41, t0, t0 + 1n, 0)], [{ retval: -2 }]],
+  ])('%s', (_name, records, expected) => {
+    const a = assembler({ exits: true });
+    const events = [...feed(a, records), ...a.expire(WALL + 5000)];
+    expect(events).toMatchObject(expected);
+    expect(events.every((e, i) => (i === 1) === (e.exit !== undefined))).toBe(true);
+  });
+
+  it('the end of a process that exec\'d again is measured from its last exec', () => {
+    const a = assembler({ exits: true });
+    const again = exec({ tid: 40, monoNs: t0 + 10_000_000n, filename: '/bin/app', args: ['app'] });
+    const events = feed(a, [B(MONO), ...run, ...again, Z(40, t0 + 10_000_000n, t0 + 12_000_000n, 256)]);
+    expect(events).toMatchObject([{ comm: 'sleep' }, { comm: 'app' }, { comm: 'app', exit: { exitCode: 1, durationMs: 2 } }]);
+  });
+
+  it('ends of processes it never saw exec are dropped after holdMs and counted', () => {
+    const a = assembler({ exits: true });
+    expect(feed(a, [B(MONO), Z(99, 1n, 2n, 0)])).toEqual([]);
+    expect(a.waiting).toBe(1);
+    expect(a.expire(WALL + 2000)).toEqual([]);
+    expect(a.stats.unknownEnds).toBe(1);
+    expect(a.waiting).toBe(0);
+  });
+
+  it('remembers at most maxExecd execs, the oldest forgotten first; without --exits none', () => {
+    const a = assembler({ exits: true, maxExecd: 2 });
+    for (const tid of [1, 2, 3]) feed(a, exec({ tid, monoNs: BigInt(tid), filename: '/bin/x', args: [] }));
+    expect(a.remembered).toBe(2);
+    expect(feed(a, [Z(1, 1n, 9n, 0)])).toEqual([]);
+    expect(feed(a, [Z(3, 3n, 9n, 0)])).toMatchObject([{ pid: 3, exit: { exitCode: 0 } }]);
+    const off = assembler();
+    feed(off, exec({ tid: 1, monoNs: 1n, filename: '/bin/x', args: [] }));
+    expect(off.remembered).toBe(0);
   });
 });

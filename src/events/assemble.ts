@@ -6,6 +6,7 @@
  */
 import type { ExecEvent } from './types.js';
 import type { TraceRecord } from './records.js';
+import { decodeWaitStatus } from './wait-status.js';
 
 export interface AssemblerOptions {
   /** The program's string buffer size: a string of strlen - 1 bytes may have been cut. */
@@ -18,6 +19,13 @@ export interface AssemblerOptions {
   holdMs?: number;
   /** Upper bound on remembered cgroup paths (one per cgroup seen; a node has a few thousand). */
   maxCgroups?: number;
+  /**
+   * --exits: remember each pid's last successful exec, so that its end (Z record) can be reported
+   * as that exec's. Default false.
+   */
+  exits?: boolean;
+  /** Upper bound on remembered execs for --exits (the program's own bound, EXEC_KEYS); oldest go first. */
+  maxExecd?: number;
 }
 
 export interface AssemblerStats {
@@ -26,6 +34,8 @@ export interface AssemblerStats {
   incomplete: number;
   /** Exit records whose exec never entered while we traced (started before the tracer). */
   orphanExits: number;
+  /** --exits: ends of processes whose exec was not seen (lost, or forgotten past maxExecd): dropped. */
+  unknownEnds: number;
   lost: number;
   malformed: number;
 }
@@ -50,6 +60,7 @@ interface Pending {
 }
 
 type Exit = Extract<TraceRecord, { kind: 'X' }>;
+type End = Extract<TraceRecord, { kind: 'Z' }>;
 
 /** X's upper field → ExecEvent.upperLayer: 0 not overlayfs or not known, 1 upper layer, 2 lower. */
 const UPPER_LAYER = [null, true, false] as const;
@@ -58,7 +69,7 @@ const UPPER_LAYER = [null, true, false] as const;
 const NONE: readonly ExecEvent[] = Object.freeze([]);
 
 export class ExecAssembler {
-  readonly stats: AssemblerStats = { events: 0, incomplete: 0, orphanExits: 0, lost: 0, malformed: 0 };
+  readonly stats: AssemblerStats = { events: 0, incomplete: 0, orphanExits: 0, unknownEnds: 0, lost: 0, malformed: 0 };
   private readonly holdMs: number;
   private readonly maxCgroups: number;
   private readonly argsMax: number;
@@ -67,6 +78,11 @@ export class ExecAssembler {
   private readonly orphanExit = new Map<string, { x: Exit; since: number }>();
   /** F and R records that came before their exec's E (they are printed on another CPU). */
   private readonly earlyAgain = new Map<string, { again: Again; since: number }>();
+  /** --exits: pid → its last successful exec, emitted (Map order: oldest first, for the bound). */
+  private readonly execd = new Map<number, { event: ExecEvent; monoNs: bigint }>();
+  /** --exits: ends that came before their exec was emitted (another CPU, or records still missing). */
+  private readonly earlyEnds = new Map<number, { z: End; since: number }>();
+  private readonly maxExecd: number;
   /** "hier:id" → path components, leaf first ('' marks the hierarchy root). */
   private readonly components = new Map<string, string[]>();
   /** Per hierarchy (index 1 and 2): cgroup id → path. */
@@ -76,6 +92,7 @@ export class ExecAssembler {
     this.holdMs = opts.holdMs ?? 2000;
     this.maxCgroups = opts.maxCgroups ?? 100_000;
     this.argsMax = opts.argsMax ?? 32;
+    this.maxExecd = opts.maxExecd ?? 65_536;
   }
 
   /** Feeds one record received at wall time nowMs; returns the execs it completed. */
@@ -145,6 +162,8 @@ export class ExecAssembler {
         p.x = rec;
         return this.completeIfDone(p);
       }
+      case 'Z':
+        return this.end(rec, nowMs);
       case 'lost':
         this.stats.lost += rec.count;
         return NONE;
@@ -162,7 +181,13 @@ export class ExecAssembler {
     for (const p of this.pending.values()) {
       if (force || nowMs - p.since >= this.holdMs) {
         this.stats.incomplete++;
-        out.push(this.emit(p));
+        out.push(...this.finish(p));
+      }
+    }
+    for (const [pid, o] of this.earlyEnds) {
+      if (force || nowMs - o.since >= this.holdMs) {
+        this.earlyEnds.delete(pid);
+        this.stats.unknownEnds++;
       }
     }
     for (const [key, o] of this.orphanExit) {
@@ -177,7 +202,54 @@ export class ExecAssembler {
 
   /** How many execs are waiting for records: the join and the benchmark watch this stay bounded. */
   get waiting(): number {
-    return this.pending.size + this.orphanExit.size + this.earlyAgain.size;
+    return this.pending.size + this.orphanExit.size + this.earlyAgain.size + this.earlyEnds.size;
+  }
+
+  /** How many pids' last execs are remembered for --exits (bounded by maxExecd). */
+  get remembered(): number {
+    return this.execd.size;
+  }
+
+  /** A Z record: the end of the process whose exec it names, or held until that exec is emitted. */
+  private end(z: End, nowMs: number): readonly ExecEvent[] {
+    const known = this.execd.get(z.pid);
+    if (known && known.monoNs === z.execMonoNs) {
+      this.execd.delete(z.pid);
+      return [this.ended(known.event, known.monoNs, z)];
+    }
+    // Its exec is still being assembled (or was lost: then it is dropped after holdMs).
+    if (this.opts.exits) this.earlyEnds.set(z.pid, { z, since: nowMs });
+    else this.stats.unknownEnds++;
+    return NONE;
+  }
+
+  /** The event of a process's end: its exec's fields, the time of the end, how it ended. */
+  private ended(exec: ExecEvent, execMonoNs: bigint, z: End): ExecEvent {
+    const durationMs = Math.round(Number(z.monoNs - execMonoNs) / 1000) / 1000;
+    return { ...exec, timeMs: this.wallMs(z.monoNs, exec.timeMs + durationMs), exit: { ...decodeWaitStatus(z.status), durationMs } };
+  }
+
+  /** The wall time of a kernel monotonic time, by the tracer's clock reference (B); `fallback` without one. */
+  private wallMs(monoNs: bigint, fallback: number): number {
+    return this.clock ? this.clock.wallMs + Number(monoNs - this.clock.monoNs) / 1e6 : fallback;
+  }
+
+  /** Emits an exec, and with --exits remembers it for its end (which may already have come). */
+  private finish(p: Pending): ExecEvent[] {
+    const e = this.emit(p);
+    if (!this.opts.exits || e.retval !== 0) return [e];
+    const early = this.earlyEnds.get(e.pid);
+    if (early && early.z.execMonoNs === p.e.monoNs) {
+      this.earlyEnds.delete(e.pid);
+      return [e, this.ended(e, p.e.monoNs, early.z)];
+    }
+    this.execd.delete(e.pid); // re-insert: Map order is oldest exec first
+    this.execd.set(e.pid, { event: e, monoNs: p.e.monoNs });
+    if (this.execd.size > this.maxExecd) {
+      const oldest = this.execd.keys().next().value;
+      if (oldest !== undefined) this.execd.delete(oldest);
+    }
+    return [e];
   }
 
   private completeIfDone(p: Pending): readonly ExecEvent[] {
@@ -186,7 +258,7 @@ export class ExecAssembler {
     // The program reads a successful exec's strings again when one read as empty (a page the process
     // had not touched yet): wait for that second reading (held no longer than holdMs).
     if (p.x.retval === 0 && readAsEmpty(p) && !againComplete(p.again, this.argsMax)) return NONE;
-    return [this.emit(p)];
+    return this.finish(p);
   }
 
   private emit(p: Pending): ExecEvent {
@@ -204,9 +276,7 @@ export class ExecAssembler {
       (filename === '' && p.x?.retval === 0) ||
       // …and the second reading, from the new program, did not all come.
       (p.x?.retval === 0 && readAsEmpty(p) && !againComplete(p.again, this.argsMax));
-    const timeMs = this.clock
-      ? this.clock.wallMs + Number(p.e.monoNs - this.clock.monoNs) / 1e6
-      : p.since;
+    const timeMs = this.wallMs(p.e.monoNs, p.since);
     return {
       timeMs,
       pid: p.e.pid,

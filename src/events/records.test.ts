@@ -67,6 +67,8 @@ describe('parseRecord', () => {
       ['X: the executable is in a lower (image) layer', printf('X 8 0 77 2 nginx\n'), { kind: 'X', key: '8:77', tid: 8, retval: 0, upper: 2, comm: 'nginx' }],
       ['X: a comm that starts with a digit', printf('X 8 0 77 2 7z\n'), { kind: 'X', key: '8:77', tid: 8, retval: 0, upper: 2, comm: '7z' }],
       ['X: an empty comm', printf('X 8 0 77 1 \n'), { kind: 'X', key: '8:77', tid: 8, retval: 0, upper: 1, comm: '' }],
+      ['Z: a process ended with exit(3)', printf('Z 4299 5123456790000 5124456790000 768\n'), { kind: 'Z', pid: 4299, execMonoNs: 5123456790000n, monoNs: 5124456790000n, status: 768 }],
+      ['Z: a process killed by SIGKILL', printf('Z 12 77 99 9\n'), { kind: 'Z', pid: 12, execMonoNs: 77n, monoNs: 99n, status: 9 }],
       ['K: keepalive carries nothing', printf('K 5183456789012\n'), { kind: 'other', type: 'keepalive' }],
     ])('%s', (_name, line, record) => {
       expect(parseRecord(line)).toEqual(record);
@@ -101,7 +103,9 @@ describe('parseRecord', () => {
       ['printf without a string', '{"type": "printf", "data": 42}', 'printf without text'],
       ['lost_events without a count', '{"type": "lost_events", "data": {}}', 'lost_events without a count'],
       ['lost_events with null data', '{"type": "lost_events", "data": null}', 'lost_events without a count'],
-      ['an unknown tag', printf('Z 1 2\n'), 'unknown printf record'],
+      ['an unknown tag', printf('Y 1 2\n'), 'unknown printf record'],
+      ['Z with too few fields', printf('Z 1 2 3\n'), 'bad Z record'],
+      ['Z with a negative clock', printf('Z 1 -2 3 0\n'), 'bad Z record'],
       ['a tag without its space', printf('B\n'), 'unknown printf record'],
       ['B without a clock', printf('B \n'), 'B record without a clock'],
       ['B with a negative clock', printf('B -5\n'), 'B record without a clock'],

@@ -33,6 +33,11 @@ export type TraceRecord =
   | { kind: 'fork'; ppid: number; pid: number; monoNs: bigint; comm: string }
   /** --ancestry: a process exited. */
   | { kind: 'exit'; pid: number; monoNs: bigint }
+  /**
+   * --exits: a process whose exec succeeded while tracing ended (its last thread exited). execMonoNs
+   * is the enter time of its last exec (as in that exec's E record); status the kernel's wait status.
+   */
+  | { kind: 'Z'; pid: number; execMonoNs: bigint; monoNs: bigint; status: number }
   | { kind: 'lost'; count: number }
   | { kind: 'attached'; probes: number }
   /** Output bpftrace prints that carries no exec (maps at exit, time stamps…). */
@@ -157,6 +162,11 @@ function parsePrintf(text: string, line: string): TraceRecord {
       const f = text.slice(2).split(' ');
       if (f.length !== 2 || !UINT.test(f[0]!) || !UINT.test(f[1]!)) return bad('bad Q record');
       return { kind: 'exit', pid: Number(f[0]), monoNs: BigInt(f[1]!) };
+    }
+    case 'Z ': {
+      const f = text.slice(2).split(' ');
+      if (f.length !== 4 || !UINT.test(f[0]!) || !UINT.test(f[1]!) || !UINT.test(f[2]!) || !INT.test(f[3]!)) return bad('bad Z record');
+      return { kind: 'Z', pid: Number(f[0]), execMonoNs: BigInt(f[1]!), monoNs: BigInt(f[2]!), status: Number(f[3]) };
     }
     case 'B ': {
       const v = text.slice(2);

@@ -27,6 +27,23 @@ export interface ExecEvent {
    * layer; null when not on overlayfs, the exec failed, or the node could not say.
    */
   upperLayer: boolean | null;
+  /**
+   * With --exits, on the event that reports a process's end: that event is its last successful
+   * exec's (pid, comm, argv, cgroups…) with timeMs the time of the end.
+   */
+  exit?: ProcessEnd;
+}
+
+/** How a process exec'd while tracing ended (its whole thread group), from the kernel's wait status. */
+export interface ProcessEnd {
+  /** The exit status (0–255); null when a signal killed it. */
+  exitCode: number | null;
+  /** The number of the signal that killed it; null when it exited. */
+  signal: number | null;
+  /** The signal dumped core. */
+  core: boolean;
+  /** From its last exec (entry) to its end, in milliseconds (µs precision). */
+  durationMs: number;
 }
 
 /** Diagnostics that travel in the stream with the events. */

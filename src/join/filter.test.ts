@@ -32,6 +32,26 @@ describe('makeFilter', () => {
   });
 });
 
+describe('makeFilter with --exits: a process\'s end is filtered as its exec', () => {
+  const end = (e: AttributedEvent, exitCode: number | null, signal: number | null): AttributedEvent => ({ ...e, event: { ...e.event, exit: { exitCode, signal, core: false, durationMs: 1 } } });
+  const ENDS: [string, AttributedEvent][] = [
+    ['web exit 0', end(web, 0, null)],
+    ['web exit 3', end(web, 3, null)],
+    ['web SIGKILL', end(web, null, 9)],
+    ['host exit 0', end(host, 0, null)],
+  ];
+  it.each<[string, readonly string[] | null, Partial<Filters>, string[]]>([
+    ['--failed: ended non-zero or by a signal', null, { failed: true }, ['web exit 3', 'web SIGKILL']],
+    ['-n', ['shop'], {}, ['web exit 0', 'web exit 3', 'web SIGKILL']],
+    ['-c', null, { container: ['web'] }, ['web exit 0', 'web exit 3', 'web SIGKILL']],
+    ['--comm', null, { comm: [/^bash$/] }, ['host exit 0']],
+    ['--host', null, { host: true }, ['host exit 0']],
+  ])('%s', (_what, namespaces, f, kept) => {
+    const keep = makeFilter(namespaces, { ...NONE, ...f }, null);
+    expect(ENDS.filter(([, e]) => keep(e)).map(([n]) => n)).toEqual(kept);
+  });
+});
+
 describe('isSelf', () => {
   const debugPod = { ...podEvent({}, { namespace: 'trace-exec-x7k2p', pod: 'trace-exec-worker-1-ab12cd', container: 'trace-exec' }), labels: { 'app.kubernetes.io/name': 'trace-exec', 'trace-exec.io/run-id': 'ab12cd' } };
   it.each<[string, AttributedEvent, number | null, boolean]>([

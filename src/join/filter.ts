@@ -5,6 +5,7 @@
  */
 import type { Filters } from '../cli/options.js';
 import type { AttributedEvent } from './types.js';
+import { endedBadly } from '../events/wait-status.js';
 import { matches, parseSelector } from './selector.js';
 import type { LabelSelector } from './selector.js';
 import { TOOL_LABEL, TOOL_NAME } from '../kube/debug-pod.js';
@@ -48,7 +49,8 @@ export function makeFilter(namespaces: readonly string[] | null, f: Filters, pod
     const res = f.comm;
     tests.push((a) => res.some((re) => re.test(a.event.comm)));
   }
-  if (f.failed) tests.push((a) => a.event.retval !== null && a.event.retval < 0);
+  // --exits: a process's end is kept when the process ended badly (non-zero, or by a signal).
+  if (f.failed) tests.push((a) => (a.event.exit ? endedBadly(a.event.exit) : a.event.retval !== null && a.event.retval < 0));
   if (f.host) tests.push((a) => a.identity.kind === 'host');
   if (f.drift) tests.push((a) => a.event.upperLayer === true);
   return (a) => tests.every((t) => t(a));

@@ -29,6 +29,38 @@ describe('--ancestry', () => {
   });
 });
 
+describe('--exits', () => {
+  it('remembers successful execs and reports the end of their processes, one exit program with --ancestry', () => {
+    const golden17 = golden('bpftrace-0.17-hybrid-6.18-exits');
+    const r = renderProgram(parseProbe(NODES['bpftrace-0.17-hybrid-6.18']), { exits: true });
+    if (process.env.UPDATE_GOLDEN || !existsSync(golden17)) writeFileSync(golden17, r.program);
+    expect(r.program).toBe(readFileSync(golden17, 'utf8'));
+    expect(r.program).toContain('@execd[pid] = @start[tid];');
+    expect(r.program).toContain('printf("Z %d %llu %llu %d\\n"');
+    expect(r.program).not.toContain('printf("Q ');
+    const both = renderProgram(parseProbe(NODES['bpftrace-0.17-hybrid-6.18']), { exits: true, ancestry: true }).program;
+    expect(both.match(/tracepoint:sched:sched_process_exit/g)).toHaveLength(1);
+    expect(both).toContain('printf("Q ');
+    expect(both).toContain('printf("Z ');
+    expect(renderProgram(parseProbe(NODES['bpftrace-0.17-hybrid-6.18'])).program).not.toContain('@execd[pid] =');
+  });
+
+  it.each([
+    ['bpftrace-0.17-hybrid-6.18', 'BPFTRACE_MAP_KEYS_MAX=65536'],
+    ['bpftrace-0.20-v2-5.14', 'BPFTRACE_MAX_MAP_KEYS=65536'],
+    ['bpftrace-0.24-v2-6.15', 'BPFTRACE_MAX_MAP_KEYS=65536'],
+  ] as const)('%s: raises the map bound (%s), only with --exits', (name, env) => {
+    expect(bpftraceCommand(renderProgram(parseProbe(NODES[name]), { exits: true }))).toContain(env);
+    expect(bpftraceCommand(renderProgram(parseProbe(NODES[name]))).join(' ')).not.toContain('MAP_KEYS');
+  });
+
+  it('without BTF, includes the header of signal_struct', () => {
+    const r = renderProgram(parseProbe(NODES['bpftrace-0.13-rhel8-v1-nobtf']), { exits: true });
+    expect(r.program).toContain('#include <linux/sched/signal.h>');
+    expect(r.program).toContain('curtask->signal->live.counter == 0');
+  });
+});
+
 describe('what the probe decides', () => {
   it.each([
     // node, kernfs parent field, kernfs id, args syntax, string env, strlen, v1 controller (subsys index), v2

@@ -12,6 +12,14 @@ export const ARGS_MAX = 32;
 export const LEVELS = 8;
 /** Pages of perf ring buffer per CPU (bpftrace's default is 64). */
 export const PERF_RB_PAGES = 1024;
+/**
+ * Keys per map with --exits (bpftrace's default is 4096, and a full map silently drops new keys):
+ * @execd holds one per running process exec'd while tracing, so this many such processes can be
+ * running at once before later ones' exits go unreported. Every map of the program gets the bound,
+ * and bpftrace 0.17 preallocates its hash maps: ~80 bytes a key, 5 MiB a map, ~25 MiB of kernel
+ * memory for the program's five maps (measured on 6.18, /proc/PID/fdinfo memlock), only with --exits.
+ */
+export const EXEC_KEYS = 65536;
 /** Seconds between keepalive records on a quiet node. */
 export const KEEPALIVE_S = 20;
 
@@ -41,6 +49,8 @@ export class RenderError extends Error {}
 export interface RenderOptions {
   /** Also trace forks and exits, for each exec's parent chain (--ancestry). */
   ancestry?: boolean;
+  /** Also report how each process exec'd while tracing ended (--exits). */
+  exits?: boolean;
 }
 
 export function renderProgram(facts: NodeFacts, options: RenderOptions = {}, tmpl: string = template()): RenderedProgram {
@@ -70,6 +80,9 @@ export function renderProgram(facts: NodeFacts, options: RenderOptions = {}, tmp
     // bpftrace formats them; too small a buffer is where events get lost.
     BPFTRACE_PERF_RB_PAGES: String(PERF_RB_PAGES),
   };
+  const exits = options.exits ?? false;
+  // 0.20 renamed it with the string size's variable.
+  if (exits) env[versionAtLeast(bt, 0, 20) ? 'BPFTRACE_MAX_MAP_KEYS' : 'BPFTRACE_MAP_KEYS_MAX'] = String(EXEC_KEYS);
 
   // Drift (X's upper field): struct ovl_inode, whose __upperdentry directly follows its vfs_inode,
   // came in Linux 4.13; before it there is no such layout to read.
@@ -78,7 +91,10 @@ export function renderProgram(facts: NodeFacts, options: RenderOptions = {}, tmp
   const probeList = (dir: 'enter' | 'exit'): string =>
     `tracepoint:syscalls:sys_${dir}_execve,\ntracepoint:syscalls:sys_${dir}_execveat`;
   const scope: TemplateScope = {
-    INCLUDES: facts.btf ? '' : '#include <linux/sched.h>\n#include <linux/mm_types.h>\n#include <linux/fs.h>\n#include <linux/cgroup-defs.h>\n#include <linux/kernfs.h>\n',
+    INCLUDES: facts.btf
+      ? ''
+      : '#include <linux/sched.h>\n#include <linux/mm_types.h>\n#include <linux/fs.h>\n#include <linux/cgroup-defs.h>\n#include <linux/kernfs.h>\n' +
+        (exits ? '#include <linux/sched/signal.h>\n' : ''),
     ENTER: probeList('enter'),
     EXIT: probeList('exit'),
     KN_ID: knId,
@@ -88,6 +104,8 @@ export function renderProgram(facts: NodeFacts, options: RenderOptions = {}, tmp
     ARGS_MAX,
     KEEPALIVE_S,
     ANCESTRY: options.ancestry ?? false,
+    EXITS: exits,
+    PROCESS_EXIT: (options.ancestry ?? false) || exits,
     ARGS: args,
     ARGS_ARGV: `${args}argv`,
     ARGS_FILENAME: `${args}filename`,

@@ -6,6 +6,7 @@ import {
   columnsFor,
   containerCell,
   formatArgs,
+  formatDuration,
   formatClock,
   namespaceCell,
   podCell,
@@ -161,5 +162,21 @@ describe('rowCells', () => {
   ])('$name', ({ e, table, wide }) => {
     expect(rowCells(e, TABLE)).toStrictEqual([...table.slice(0, -1), retCell(e), table.at(-1)]);
     expect(rowCells(e, WIDE)).toStrictEqual(wide);
+  });
+});
+
+describe('formatDuration (--exits)', () => {
+  it.each([
+    [0.001, '0 ms'],
+    [0.25, '0.25 ms'],
+    [9.994, '9.99 ms'],
+    [12.4, '12 ms'],
+    [999.4, '999 ms'],
+    [1520, '1.52 s'],
+    [59_994, '59.99 s'],
+    [192_000, '3m12s'],
+    [7_380_000, '2h03m'],
+  ])('%s ms → %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
   });
 });

@@ -2,6 +2,7 @@ import type { AttributedEvent } from '../join/types.js';
 import { attributionOf, podUidOf, unitOf } from './attribution.js';
 import { escapeUnprintable, shellQuote } from './quote.js';
 import { errnoName } from './errno.js';
+import { signalName } from './signal.js';
 
 /** Every column the table formats know. */
 export type ColumnName =
@@ -126,7 +127,8 @@ const COLUMNS: Readonly<Record<ColumnName, Column>> = {
   COMM: { name: 'COMM', minWidth: 12, cell: (e) => escapeUnprintable(e.event.comm) },
   NODE: { name: 'NODE', minWidth: 12, cell: (e) => escapeUnprintable(e.node) },
   UID: { name: 'UID', minWidth: 5, cell: (e) => String(e.event.uid) },
-  RET: { name: 'RET', minWidth: 6, cell: retCell },
+  // At 6 columns (80-column terminals) a signal goes without its SIG prefix: KILL, TERM, SEGV.
+  RET: { name: 'RET', minWidth: 6, cell: retCell, narrow: { below: 7, cell: (e) => (e.event.exit && e.event.exit.signal !== null ? retCell(e).replace(/^SIG/, '') : retCell(e)) } },
   'CONTAINER-ID': {
     name: 'CONTAINER-ID',
     minWidth: CONTAINER_ID_CHARS,
@@ -134,7 +136,7 @@ const COLUMNS: Readonly<Record<ColumnName, Column>> = {
   },
   DRIFT: { name: 'DRIFT', minWidth: 5, cell: driftCell },
   ANCESTRY: { name: 'ANCESTRY', minWidth: 24, cell: ancestryCell },
-  ARGS: { name: 'ARGS', minWidth: 4, cell: (e) => formatArgs(e.event.args, e.event.argsTruncated) },
+  ARGS: { name: 'ARGS', minWidth: 4, cell: argsCell },
 };
 
 /** ARGS where no DRIFT column is shown: execs from the writable layer start with DRIFT_MARK. */
@@ -142,8 +144,8 @@ const MARKED_ARGS: Column = {
   name: 'ARGS',
   minWidth: 4,
   cell: (e) => {
-    const args = formatArgs(e.event.args, e.event.argsTruncated);
-    if (e.event.upperLayer !== true) return args;
+    const args = argsCell(e);
+    if (e.event.upperLayer !== true || e.event.exit) return args;
     return args === '' ? DRIFT_MARK : `${DRIFT_MARK} ${args}`;
   },
 };
@@ -151,11 +153,33 @@ const MARKED_ARGS: Column = {
 /** DRIFT: `yes` for an executable from the container's writable (upper) layer, `no` from an image layer, `-` not known. */
 export function driftCell(e: AttributedEvent): string {
   const u = e.event.upperLayer;
-  return u === null ? NONE : u ? 'yes' : 'no';
+  return u === null || e.event.exit ? NONE : u ? 'yes' : 'no';
 }
 
-/** RET: `0`, the errno name of a failed exec (`ENOENT`), `-` when the exit record never came. */
+/** ARGS: argv; for the end of a process (--exits) `[ended after 1.52 s]` instead, which no argv row starts with. */
+export function argsCell(e: AttributedEvent): string {
+  const end = e.event.exit;
+  if (!end) return formatArgs(e.event.args, e.event.argsTruncated);
+  return `[ended after ${formatDuration(end.durationMs)}${end.core ? ', core dumped' : ''}]`;
+}
+
+/** `0.42 ms`, `12 ms`, `5.01 s`, `3m12s`, `2h03m`: short, with the precision that matters at each scale. */
+export function formatDuration(ms: number): string {
+  if (ms < 10) return `${Number(ms.toFixed(2))} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
+  const s = Math.floor(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
+}
+
+/**
+ * RET: `0`, the errno name of a failed exec (`ENOENT`), `-` when the exit record never came; for
+ * the end of a process (--exits) `exit 3` or the signal that killed it (`SIGKILL`).
+ */
 export function retCell(e: AttributedEvent): string {
+  const end = e.event.exit;
+  if (end) return end.exitCode !== null ? `exit ${end.exitCode}` : (signalName(end.signal) ?? NONE);
   const r = e.event.retval;
   return r === null ? NONE : (errnoName(r) ?? String(r));
 }

@@ -11,7 +11,7 @@ describe('fitColumns', () => {
     ['table at 80: PPID and PID left out', {}, 80, 'TIME:8 NAMESPACE:9 POD:12 CONTAINER:9 COMM:6 RET:6 ARGS:18'],
     ['table at 100: every column at its minimum', {}, 100, 'TIME:8 NAMESPACE:9 POD:12 CONTAINER:9 PID:7 PPID:7 COMM:6 RET:6 ARGS:20'],
     ['table at 120: the pod name grows first', {}, 120, 'TIME:8 NAMESPACE:9 POD:16 CONTAINER:9 PID:7 PPID:7 COMM:6 RET:6 ARGS:36'],
-    ['table at 200', {}, 200, 'TIME:12 NAMESPACE:14 POD:30 CONTAINER:14 PID:7 PPID:7 COMM:15 RET:7 ARGS:78'],
+    ['table at 200', {}, 200, 'TIME:12 NAMESPACE:14 POD:30 CONTAINER:14 PID:7 PPID:7 COMM:15 RET:8 ARGS:77'],
     ['several nodes at 80: NODE stays, CONTAINER goes', { nodes: true }, 80, 'TIME:8 NODE:8 NAMESPACE:9 POD:12 COMM:6 RET:6 ARGS:19'],
     ['several nodes at 120', { nodes: true }, 120, 'TIME:8 NODE:8 NAMESPACE:9 POD:12 CONTAINER:9 PID:7 PPID:7 COMM:6 RET:6 ARGS:30'],
     ['wide at 80', { wide: true }, 80, 'TIME:8 NAMESPACE:9 POD:12 COMM:6 NODE:8 RET:6 ARGS:19'],

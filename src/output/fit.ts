@@ -35,7 +35,7 @@ export const FIT: Readonly<Record<ColumnName, FitSpec>> = {
   PID: { min: 7, preferred: 7, cut: 'end' }, // pid_max is at most 4194304
   PPID: { min: 7, preferred: 7, cut: 'end' },
   COMM: { min: 6, preferred: 15, cut: 'end' }, // the kernel's comm has at most 15 characters
-  RET: { min: 6, preferred: 7, cut: 'end' }, // ENOENT; ENOEXEC
+  RET: { min: 6, preferred: 8, cut: 'end' }, // ENOENT; ENOEXEC, SIGKILL (--exits; KILL when narrower), exit 127
   UID: { min: 5, preferred: 6, cut: 'end' },
   'CONTAINER-ID': { min: 13, preferred: 13, cut: 'end' }, // the 13 characters CONTAINER-ID shows
   DRIFT: { min: 5, preferred: 5, cut: 'end' }, // yes, no, -

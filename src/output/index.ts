@@ -4,8 +4,8 @@ import { LiveTable } from './live.js';
 import { Summary } from './summary.js';
 import { PathSearchFolder } from './path-search.js';
 
-export type { JsonExecRecord } from './json.js';
-export { formatJsonLine, toJsonRecord } from './json.js';
+export type { JsonExecRecord, JsonExitRecord } from './json.js';
+export { formatJsonLine, toJsonExitRecord, toJsonRecord } from './json.js';
 export { LiveTable, type LiveTableOptions } from './live.js';
 export { Summary } from './summary.js';
 export type { Attribution } from './attribution.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AttributedEvent } from '../join/types.js';
-import { formatJsonLine, toJsonRecord, type JsonExecRecord } from './json.js';
+import { formatJsonLine, toJsonExitRecord, toJsonRecord, type JsonExecRecord } from './json.js';
 import { CONTAINER_ID, POD_UID, T0, hostEvent, podEvent, unattributedEvent } from './fixtures.test-helpers.js';
 
 const FIELD_ORDER = [
-  'time', 'node', 'namespace', 'pod', 'container', 'containerId', 'pid', 'ppid', 'uid', 'comm', 'filename',
+  'type', 'time', 'node', 'namespace', 'pod', 'container', 'containerId', 'pid', 'ppid', 'uid', 'comm', 'filename',
   'args', 'argsTruncated', 'retval', 'error', 'upperLayer', 'cgroup', 'podUid', 'unit', 'helper', 'attribution',
 ];
 
@@ -13,6 +13,7 @@ const POD_CGROUP =
 
 /** The record of the default pod event; rows override what they change. */
 const base: JsonExecRecord = {
+  type: 'exec',
   time: '2026-11-26T11:41:16.123Z',
   node: 'worker-1',
   namespace: 'default',
@@ -151,10 +152,39 @@ describe('formatJsonLine', () => {
     expect(line).toContain('"retval":-2,"error":"ENOENT","upperLayer":null,"cgroup":');
   });
 
-  it('starts with time and ends with attribution, no trailing newline', () => {
+  it('starts with type and time and ends with attribution, no trailing newline', () => {
     const line = formatJsonLine(hostEvent());
-    expect(line.startsWith('{"time":"2026-11-26T11:41:16.123Z","node":"worker-1","namespace":null,')).toBe(true);
+    expect(line.startsWith('{"type":"exec","time":"2026-11-26T11:41:16.123Z","node":"worker-1","namespace":null,')).toBe(true);
     expect(line.endsWith(`"podUid":null,"unit":"sshd.service","helper":null,"attribution":"host"}`)).toBe(true);
+  });
+});
+
+describe('exit lines (--exits)', () => {
+  const ended = (exit: NonNullable<AttributedEvent['event']['exit']>, over: Partial<AttributedEvent['event']> = {}, e = podEvent(over)): AttributedEvent => ({
+    ...e,
+    event: { ...e.event, exit },
+  });
+  it.each<[string, AttributedEvent, Record<string, unknown>]>([
+    ['exit(3) in a pod', ended({ exitCode: 3, signal: null, core: false, durationMs: 1520.25 }),
+      { type: 'exit', time: '2026-11-26T11:41:16.123Z', node: 'worker-1', namespace: 'default', pod: 'web-7d9f8b6c5d-x2x9q', container: 'nginx', containerId: CONTAINER_ID, pid: 4242, comm: 'sh', exitCode: 3, signal: null, durationMs: 1520.25 }],
+    ['killed by SIGKILL', ended({ exitCode: null, signal: 9, core: false, durationMs: 7 }), { exitCode: null, signal: 'SIGKILL' }],
+    ['SIGSEGV with a core dump', ended({ exitCode: null, signal: 11, core: true, durationMs: 7 }), { exitCode: null, signal: 'SIGSEGV' }],
+    ['a host process', { ...hostEvent(), event: { ...hostEvent().event, exit: { exitCode: 0, signal: null, core: false, durationMs: 0.001 } } },
+      { namespace: null, pod: null, container: null, exitCode: 0, durationMs: 0.001 }],
+  ])('%s', (_n, e, expected) => {
+    const line = formatJsonLine(e);
+    const reference = JSON.stringify(toJsonExitRecord(e));
+    expect(line).toBe(reference);
+    expect(Object.keys(JSON.parse(line))).toEqual(['type', 'time', 'node', 'namespace', 'pod', 'container', 'containerId', 'pid', 'comm', 'exitCode', 'signal', 'durationMs']);
+    expect(JSON.parse(line)).toMatchObject(expected);
+  });
+
+  it('an exec and its end share the placement cache without mixing their shapes', () => {
+    const e = podEvent();
+    const end = ended({ exitCode: 1, signal: null, core: false, durationMs: 2 }, {}, e);
+    expect(formatJsonLine(e)).toBe(JSON.stringify(toJsonRecord(e)));
+    expect(formatJsonLine(end)).toBe(JSON.stringify(toJsonExitRecord(end)));
+    expect(formatJsonLine(e)).toBe(JSON.stringify(toJsonRecord(e)));
   });
 });
 

@@ -2,9 +2,12 @@ import type { AttributedEvent } from '../join/types.js';
 import { attributionOf, podUidOf, unitOf, type Attribution } from './attribution.js';
 import type { Ancestor } from '../join/process-table.js';
 import { errnoName } from './errno.js';
+import { signalName } from './signal.js';
 
 /** One exec as printed by `-o json` (one object a line). Field order is part of the format. */
 export interface JsonExecRecord {
+  /** What the line is: every exec line says "exec" (--exits adds "exit" lines). */
+  type: 'exec';
   /** RFC 3339, UTC, milliseconds: 2026-11-26T11:41:16.123Z */
   time: string;
   node: string;
@@ -46,11 +49,36 @@ export interface JsonExecRecord {
   ancestry?: Ancestor[];
 }
 
+/**
+ * With --exits, the end of a process exec'd while tracing, as `-o json` prints it. Field order is
+ * part of the format; the place fields are those of its exec's line.
+ */
+export interface JsonExitRecord {
+  type: 'exit';
+  /** When the process ended (its last thread exited). */
+  time: string;
+  node: string;
+  namespace: string | null;
+  pod: string | null;
+  container: string | null;
+  containerId: string | null;
+  pid: number;
+  /** The command name of its last exec. */
+  comm: string;
+  /** The exit status (0–255); null when a signal killed it. */
+  exitCode: number | null;
+  /** The signal that killed it ("SIGKILL"); null when it exited. */
+  signal: string | null;
+  /** From its last exec to its end, milliseconds (µs precision). */
+  durationMs: number;
+}
+
 export function toJsonRecord(e: AttributedEvent): JsonExecRecord {
   const attribution = attributionOf(e);
   const ev = e.event;
   // Literal order = output order.
   return {
+    type: 'exec',
     time: new Date(ev.timeMs).toISOString(),
     node: e.node,
     namespace: attribution === 'pod' ? e.namespace : null,
@@ -73,6 +101,28 @@ export function toJsonRecord(e: AttributedEvent): JsonExecRecord {
     helper: e.identity.kind === 'pod' ? e.identity.helper : null,
     attribution,
     ...(e.ancestry ? { ancestry: e.ancestry } : {}),
+  };
+}
+
+/** The end of a process (an event with `exit` set, --exits). */
+export function toJsonExitRecord(e: AttributedEvent): JsonExitRecord {
+  const attribution = attributionOf(e);
+  const ev = e.event;
+  const end = ev.exit;
+  if (!end) throw new Error('toJsonExitRecord: not the end of a process');
+  return {
+    type: 'exit',
+    time: new Date(ev.timeMs).toISOString(),
+    node: e.node,
+    namespace: attribution === 'pod' ? e.namespace : null,
+    pod: attribution === 'pod' ? e.pod : null,
+    container: attribution === 'host' ? null : e.container,
+    containerId: e.containerId,
+    pid: ev.pid,
+    comm: ev.comm,
+    exitCode: end.exitCode,
+    signal: signalName(end.signal),
+    durationMs: end.durationMs,
   };
 }
 
@@ -146,10 +196,17 @@ function placementOf(e: AttributedEvent): Placement {
 export function formatJsonLine(e: AttributedEvent): string {
   const ev = e.event;
   const p = placementOf(e);
+  if (ev.exit) {
+    const end = ev.exit;
+    return (
+      `{"type":"exit","time":"${new Date(ev.timeMs).toISOString()}",${p.head},"pid":${ev.pid},"comm":${str(ev.comm)},` +
+      `"exitCode":${end.exitCode === null ? 'null' : end.exitCode},"signal":${orNull(signalName(end.signal))},"durationMs":${JSON.stringify(end.durationMs)}}`
+    );
+  }
   let args = '';
   for (let i = 0; i < ev.args.length; i++) args += (i === 0 ? '' : ',') + str(ev.args[i]!);
   return (
-    `{"time":"${new Date(ev.timeMs).toISOString()}",${p.head},"pid":${ev.pid},"ppid":${ev.ppid},"uid":${ev.uid},` +
+    `{"type":"exec","time":"${new Date(ev.timeMs).toISOString()}",${p.head},"pid":${ev.pid},"ppid":${ev.ppid},"uid":${ev.uid},` +
     `"comm":${str(ev.comm)},"filename":${str(ev.filename)},"args":[${args}],"argsTruncated":${ev.argsTruncated},` +
     `"retval":${ev.retval === null ? 'null' : ev.retval},"error":${orNull(errnoName(ev.retval))},"upperLayer":${ev.upperLayer},${p.tail}` +
     // The ancestry chain (--ancestry) is rare enough for the general form.

@@ -23,9 +23,20 @@ describe('LiveTable header', () => {
     { wide: false, width: null, out: TABLE_HEADER },
     { wide: true, width: null, out: WIDE_HEADER },
     { wide: false, width: 80, out: 'TIME      NAMESPACE  POD           CONTAINER  COMM    RET     ARGS' },
-    { wide: false, width: 200, out: 'TIME          NAMESPACE       POD                             CONTAINER       PID      PPID     COMM             RET      ARGS' },
+    { wide: false, width: 200, out: 'TIME          NAMESPACE       POD                             CONTAINER       PID      PPID     COMM             RET       ARGS' },
   ])('wide=$wide width=$width', ({ wide, width, out }) => {
     expect(new LiveTable({ wide, width }).header()).toBe(out);
+  });
+});
+
+describe('LiveTable rows of process ends at 80 columns', () => {
+  it('a signal drops its SIG prefix to fit RET; an exit status fits as it is', () => {
+    const t = new LiveTable({ wide: false, width: 80 });
+    const killed = t.row(podEvent({ exit: { exitCode: null, signal: 9, core: false, durationMs: 3 } }));
+    const three = t.row(podEvent({ exit: { exitCode: 3, signal: null, core: false, durationMs: 3 } }));
+    expect(killed).toMatch(/ sh {6}KILL {4}\[ended after 3 ms\]$/);
+    expect(three).toMatch(/ sh {6}exit 3 {2}\[ended after 3 ms\]$/);
+    expect(displayWidth(killed)).toBeLessThanOrEqual(80);
   });
 });
 
@@ -48,6 +59,18 @@ describe('LiveTable rows', () => {
       wide: false,
       e: unattributedEvent(),
       out: '11:41:16.123  <unknown>     pod-uid:da0fc44d          -             4242     4200     sh            0       sh -c true',
+    },
+    {
+      name: 'the end of a process (--exits): exit status in RET, how long it ran in ARGS',
+      wide: false,
+      e: podEvent({ exit: { exitCode: 3, signal: null, core: false, durationMs: 1520 } }),
+      out: '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            exit 3  [ended after 1.52 s]',
+    },
+    {
+      name: 'a process killed by a signal, with a core dump (--exits)',
+      wide: false,
+      e: podEvent({ exit: { exitCode: null, signal: 11, core: true, durationMs: 0.25 } }),
+      out: '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            SIGSEGV  [ended after 0.25 ms, core dumped]',
     },
     {
       name: 'truncated args, failed exec (wide)',

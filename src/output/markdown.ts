@@ -11,27 +11,14 @@ import type { AttributedEvent } from '../join/types.js';
 import { containerCell, formatArgs, HOST_NAMESPACE, namespaceCell, podCell, UNKNOWN_NAMESPACE } from './columns.js';
 import { errnoName } from './errno.js';
 import { escapeUnprintable } from './quote.js';
-import { Summary, type SummaryRow } from './summary.js';
+import { exitRecordOf, Summary, type ExitRecord, type SummaryRow } from './summary.js';
 
 /** Failed execs (and drift execs) listed one by one; more are counted. */
 export const MAX_LISTED = 50;
 /** Characters of argv shown in a listed exec. */
 const ARGS_CHARS = 120;
 
-/** A process that ended (an exit record, see issue 12 part 1). */
-export interface ExitRecord {
-  timeMs: number;
-  node: string;
-  namespace: string | null;
-  pod: string | null;
-  container: string | null;
-  pid: number;
-  comm: string;
-  /** null when killed by a signal. */
-  exitCode: number | null;
-  signal: string | null;
-  durationMs: number | null;
-}
+export type { ExitRecord } from './summary.js';
 
 interface Listed {
   timeMs: number;
@@ -41,14 +28,6 @@ interface Listed {
   filename: string;
   args: string;
   error: string;
-}
-
-interface ExitGroup {
-  namespace: string;
-  pod: string;
-  exits: number;
-  bad: number;
-  comms: Map<string, number>;
 }
 
 /** Text in a table cell: control characters visible, Markdown's punctuation and `|` escaped. */
@@ -88,11 +67,10 @@ export class MarkdownSummary {
   private driftKnown = 0;
   private driftCount = 0;
   private readonly driftList: Listed[] = [];
-  private exitsSeen = 0;
-  private readonly exitGroups = new Map<string, ExitGroup>();
 
   /** One exec (upperLayer null: not on overlayfs, or from a recording without the field). */
   add(e: AttributedEvent): void {
+    if (e.event.exit) return this.exit(exitRecordOf(e));
     this.summary.add(e);
     this.execs++;
     const t = e.event.timeMs;
@@ -116,22 +94,7 @@ export class MarkdownSummary {
 
   /** One process that ended. */
   exit(x: ExitRecord): void {
-    this.exitsSeen++;
-    const namespace = x.namespace ?? HOST_NAMESPACE;
-    const pod = x.pod ?? '-';
-    const key = `${namespace}\u0000${pod}`;
-    let g = this.exitGroups.get(key);
-    if (!g) {
-      // Bounded like the Summary: past its size, further pods are not told apart.
-      if (this.exitGroups.size >= 10_000) return;
-      g = { namespace, pod, exits: 0, bad: 0, comms: new Map() };
-      this.exitGroups.set(key, g);
-    }
-    g.exits++;
-    if (x.signal !== null || (x.exitCode !== null && x.exitCode !== 0)) {
-      g.bad++;
-      if (g.comms.size < 1024 || g.comms.has(x.comm)) g.comms.set(x.comm, (g.comms.get(x.comm) ?? 0) + 1);
-    }
+    this.summary.exit(x);
   }
 
   /**
@@ -183,14 +146,15 @@ export class MarkdownSummary {
         out.push(...listedTable(this.driftList, 'retval'), ...more(this.driftCount, this.driftList.length), '');
       } else out.push(`None: all ${plural(this.driftKnown, 'exec')} of a file on overlayfs ran a file of an image layer.`, '');
     }
-    if (this.exitsSeen > 0) {
+    const exitsSeen = this.summary.exitsSeen;
+    if (exitsSeen > 0) {
       out.push('### Exits', '');
-      const bad = [...this.exitGroups.values()].filter((g) => g.bad > 0).sort((a, b) => b.bad - a.bad || cmp(a.namespace, b.namespace) || cmp(a.pod, b.pod));
-      if (bad.length === 0) out.push(`All ${plural(this.exitsSeen, 'process', 'processes')} that ended exited with 0.`, '');
+      const bad = this.summary.exitRows();
+      if (bad.length === 0) out.push(`All ${plural(exitsSeen, 'process', 'processes')} that ended exited with 0.`, '');
       else {
-        out.push(`Processes that exited non-zero or by a signal (of ${this.exitsSeen} that ended):`, '');
+        out.push(`Processes that exited non-zero or by a signal (of ${exitsSeen} that ended):`, '');
         out.push(...table(['namespace', 'pod', 'ended', 'non-zero or signal', 'commonest commands'], '---|---|--:|--:|---',
-          bad.map((g) => [mdText(g.namespace), mdText(g.pod), g.exits, g.bad, [...g.comms].sort(([a, x], [b, y]) => y - x || cmp(a, b)).slice(0, 3).map(([c, n]) => `${mdCode(c)}×${n}`).join(' ')])), '');
+          bad.map((g) => [mdText(g.namespace), mdText(g.pod), g.ended, g.bad, g.top.map(([c, n]) => `${mdCode(c)}×${n}`).join(' ')])), '');
       }
     }
     return out.join('\n');

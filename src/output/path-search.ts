@@ -52,6 +52,11 @@ export class PathSearchFolder {
   ) {}
 
   push(e: AttributedEvent): void {
+    // The end of a process (--exits) is no attempt of a search: shown as it comes.
+    if (e.event.exit) {
+      this.emit(e);
+      return;
+    }
     const key = `${e.node}\0${e.event.pid}`;
     const prev = this.held.get(key);
     if (prev && e.event.timeMs < prev.e.event.timeMs) {

@@ -22,6 +22,35 @@ function summarize(events: AttributedEvent[]): { rendered: string; header: strin
 const at = (sec: number) => T0 + sec * 1000; // T0 = 11:41:16.123Z
 const times = (n: number, f: (i: number) => AttributedEvent) => Array.from({ length: n }, (_, i) => f(i));
 
+describe('Summary with --exits', () => {
+  const end = (e: AttributedEvent, exitCode: number | null, signal: number | null): AttributedEvent => ({ ...e, event: { ...e.event, exit: { exitCode, signal, core: false, durationMs: 5 } } });
+  it('lists per pod the processes that ended badly, with their commonest commands; exits are not execs', () => {
+    const s = new Summary();
+    const web = podEvent({ comm: 'curl' }, { pod: 'web-0' });
+    s.add(web);
+    s.add(end(web, 0, null));
+    s.add(end(web, 7, null));
+    s.add(end(web, null, 9));
+    s.add(end(podEvent({ comm: 'sh' }, { pod: 'web-0' }), 2, null));
+    s.add(end(hostEvent({ comm: 'cron' }), 0, null));
+    expect(s.rows().map((r) => r.execs)).toEqual([1]);
+    expect(s.exitsSeen).toBe(5);
+    expect(s.exitRows()).toEqual([{ namespace: 'default', pod: 'web-0', ended: 4, bad: 3, top: [['curl', 2], ['sh', 1]] }]);
+    const text = s.render();
+    expect(text).toContain('Processes that exited non-zero or by a signal (of 5 that ended):');
+    expect(text).toMatch(/default\s+│ web-0 │\s+4 │\s+3 │ curl×2 sh×1/);
+  });
+
+  it('says so when every process that ended exited with 0; without exits nothing is added', () => {
+    const s = new Summary();
+    s.add(end(podEvent(), 0, null));
+    expect(s.render()).toContain('Exits: every process that ended (1) exited with 0.');
+    const none = new Summary();
+    none.add(podEvent());
+    expect(none.render()).not.toContain('xit');
+  });
+});
+
 describe('Summary', () => {
   it.each<{ name: string; events: AttributedEvent[]; rows: string[][] }>([
     { name: 'no events: header only', events: [], rows: [] },

@@ -1,7 +1,50 @@
 import Table from 'cli-table3';
 import type { AttributedEvent } from '../join/types.js';
-import { containerCell, formatClock, namespaceCell, podCell } from './columns.js';
+import { containerCell, formatClock, HOST_NAMESPACE, namespaceCell, NONE, podCell } from './columns.js';
 import { escapeUnprintable } from './quote.js';
+import { toJsonExitRecord } from './json.js';
+
+/** A process that ended (--exits: an exit event live, an exit line of a recording). */
+export interface ExitRecord {
+  timeMs: number;
+  node: string;
+  namespace: string | null;
+  pod: string | null;
+  container: string | null;
+  pid: number;
+  comm: string;
+  /** null when killed by a signal. */
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number | null;
+}
+
+/** The ExitRecord of a live exit event (an event with `exit` set): what its JSON line says. */
+export function exitRecordOf(e: AttributedEvent): ExitRecord {
+  const { type: _type, time: _time, containerId: _id, ...rest } = toJsonExitRecord(e);
+  return { timeMs: e.event.timeMs, ...rest };
+}
+
+/** Ended with a non-zero status or by a signal. */
+export const endedBadly = (x: Pick<ExitRecord, 'exitCode' | 'signal'>): boolean => x.signal !== null || (x.exitCode !== null && x.exitCode !== 0);
+
+/** Per pod (host processes: `<host>`), processes that ended badly, of how many ended. */
+export interface ExitRow {
+  namespace: string;
+  pod: string;
+  ended: number;
+  bad: number;
+  /** The commonest commands among those that ended badly, with counts. */
+  top: [string, number][];
+}
+
+interface ExitGroup {
+  namespace: string;
+  pod: string;
+  ended: number;
+  bad: number;
+  comms: Map<string, number>;
+}
 
 /** Commands listed in TOP. */
 export const TOP_COMMANDS = 3;
@@ -11,6 +54,9 @@ export const TOP_COMMANDS = 3;
  * `1024+`.
  */
 export const MAX_COMMS_PER_GROUP = 1024;
+
+/** The exits table (--exits): BAD = exited non-zero or by a signal. */
+export const EXITS_HEAD = ['NAMESPACE', 'POD', 'ENDED', 'BAD', 'TOP'] as const;
 
 export const SUMMARY_HEAD = ['NAMESPACE', 'POD', 'CONTAINER', 'EXECS', 'COMMANDS', 'FAILED', 'FIRST', 'LAST', 'TOP'] as const;
 
@@ -68,8 +114,44 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  */
 export class Summary {
   private readonly groups = new Map<string, Group>();
+  private readonly exitGroups = new Map<string, ExitGroup>();
+  private exitCount = 0;
+
+  /** How many process ends were added (exit(), or add() of an exit event). */
+  get exitsSeen(): number {
+    return this.exitCount;
+  }
+
+  /** One process that ended: counted per pod, and by command when it ended badly. */
+  exit(x: ExitRecord): void {
+    this.exitCount++;
+    const namespace = x.namespace ?? HOST_NAMESPACE;
+    const pod = x.pod ?? NONE;
+    const key = `${namespace}\u0000${pod}`;
+    let g = this.exitGroups.get(key);
+    if (!g) {
+      // Bounded: past this many pods, further ones are not told apart.
+      if (this.exitGroups.size >= 10_000) return;
+      g = { namespace, pod, ended: 0, bad: 0, comms: new Map() };
+      this.exitGroups.set(key, g);
+    }
+    g.ended++;
+    if (endedBadly(x)) {
+      g.bad++;
+      if (g.comms.size < MAX_COMMS_PER_GROUP || g.comms.has(x.comm)) g.comms.set(x.comm, (g.comms.get(x.comm) ?? 0) + 1);
+    }
+  }
+
+  /** Pods with processes that ended badly, most first. */
+  exitRows(): ExitRow[] {
+    return [...this.exitGroups.values()]
+      .filter((g) => g.bad > 0)
+      .sort((a, b) => b.bad - a.bad || compare(a.namespace, b.namespace) || compare(a.pod, b.pod))
+      .map((g) => ({ namespace: g.namespace, pod: g.pod, ended: g.ended, bad: g.bad, top: topCommands(g.comms) }));
+  }
 
   add(e: AttributedEvent): void {
+    if (e.event.exit) return this.exit(exitRecordOf(e));
     const namespace = namespaceCell(e);
     const pod = podCell(e);
     const container = containerCell(e);
@@ -146,14 +228,29 @@ export class Summary {
       ]);
     }
     const drift = this.driftRows();
-    if (drift.length === 0) return table.toString();
+    const main = this.exitCount === 0 ? table.toString() : `${table.toString()}\n\n${this.renderExits()}`;
+    if (drift.length === 0) return main;
     const driftTable = new Table({
       head: [...DRIFT_HEAD],
       colAligns: ['left', 'left', 'left', 'right', 'left'],
       style: { head: [], border: [], compact: true },
     });
     for (const d of drift) driftTable.push([d.namespace, d.pod, d.container, d.execs, d.top.map(([f, n]) => `${escapeUnprintable(f)}×${n}`).join(' ')]);
-    return `${table.toString()}\n\nDrift: execs of files written into the container after it started (its writable layer)\n${driftTable.toString()}`;
+    return `${main}\n\nDrift: execs of files written into the container after it started (its writable layer)\n${driftTable.toString()}`;
+  }
+
+  /** --exits: per pod, the processes that ended badly, with their commonest commands. */
+  private renderExits(): string {
+    const rows = this.exitRows();
+    const of = `of ${this.exitCount} that ended`;
+    if (rows.length === 0) return `Exits: every process that ended (${this.exitCount}) exited with 0.`;
+    const table = new Table({
+      head: [...EXITS_HEAD],
+      colAligns: ['left', 'left', 'right', 'right', 'left'],
+      style: { head: [], border: [], compact: true },
+    });
+    for (const r of rows) table.push([r.namespace, r.pod, r.ended, r.bad, r.top.map(([comm, n]) => `${escapeUnprintable(comm)}×${n}`).join(' ')]);
+    return `Processes that exited non-zero or by a signal (${of}):\n${table.toString()}`;
   }
 }
 

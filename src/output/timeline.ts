@@ -7,7 +7,7 @@
  *   `<unknown>/pod-uid:…`;
  * - one thread (track) per process (pid) in it, named by its first command and its pid;
  * - one complete event (`ph: "X"`) per successful exec, named by the command, from the exec to the
- *   next exec of the same pid, to its exit when one is reported (exit(): for a later `--exits`), or
+ *   next exec of the same pid, to its exit when one is reported (exit(): --exits, or an exit line), or
  *   to the end of the trace; argv, container, node, retval… in `args`;
  * - a failed exec is an instant event (`ph: "i"`) on its process's track: the process goes on
  *   running what it ran before, so it ends no span;

@@ -53,6 +53,28 @@ describe('parseRecordLine', () => {
     expect(offline.render()).toBe(live.render());
   });
 
+  it('reads the exit lines --exits prints, and old exec lines without "type"; the summary of both is the live one', () => {
+    const e = podEvent({ comm: 'curl' });
+    const ends = [
+      { ...e, event: { ...e.event, timeMs: T0 + 100, exit: { exitCode: 3, signal: null, core: false, durationMs: 100.5 } } },
+      { ...e, event: { ...e.event, timeMs: T0 + 200, exit: { exitCode: null, signal: 9, core: false, durationMs: 200 } } },
+    ];
+    const live = new Summary();
+    const offline = new Summary();
+    for (const x of [e, ...ends]) {
+      live.add(x);
+      const r = parseRecordLine(formatJsonLine(x));
+      if (r.kind === 'exec') offline.add(r.event);
+      else if (r.kind === 'exit') offline.exit(r.exit);
+    }
+    expect(parseRecordLine(formatJsonLine(ends[1]!))).toMatchObject({ kind: 'exit', exit: { pid: e.event.pid, comm: 'curl', exitCode: null, signal: 'SIGKILL', durationMs: 200, pod: e.pod } });
+    expect(offline.render()).toBe(live.render());
+    expect(live.render()).toContain('Processes that exited non-zero or by a signal (of 2 that ended)');
+    const old = JSON.parse(formatJsonLine(e)) as Record<string, unknown>;
+    delete old.type;
+    expect(parseRecordLine(JSON.stringify(old)).kind).toBe('exec');
+  });
+
   it.each<[string, Record<string, unknown>, unknown]>([
     ['upperLayer true (drift)', { upperLayer: true }, { kind: 'exec', upperLayer: true, event: { event: { upperLayer: true } } }],
     ['upperLayer null', { upperLayer: null }, { kind: 'exec', upperLayer: null }],

@@ -3,7 +3,7 @@
  * joined exec it was printed from, so that `report` summarises, filters and draws timelines with the
  * very code of a live run. Pure.
  *
- * Also read: exit lines (`"type": "exit"`, issue 12 part 1) and `upperLayer` on exec lines (part
+ * Also read: exit lines (`"type": "exit"`, --exits: JsonExitRecord) and `upperLayer` on exec lines (issue 12 part
  * 2), when a recording has them; the totals line (`{"kind":"trace-exec.totals"}`, when stderr went
  * into the same file) and lines of a type this version does not know are skipped, not malformed.
  * Pod labels are not in the record: -l cannot be applied to a recording.

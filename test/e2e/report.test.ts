@@ -50,7 +50,14 @@ describe('report, offline', () => {
   it('-o summary of a file, a gzip file and stdin: the summary table; the malformed line named, not fatal', async () => {
     const r = await report([a, b, '-'], formatJsonLine(podEvent({ timeMs: at(50) }, { namespace: 'std', pod: 'in-0' })) + '\n');
     expect(r.code, r.stderr).toBe(0);
-    const rows = r.stdout.split('\n').filter((l) => l.startsWith('│')).map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
+    // The exec table, then (the input has exit lines) the exits table.
+    const [execTable, exitTable] = r.stdout.split('\n\n');
+    const rows = execTable!.split('\n').filter((l) => l.startsWith('│')).map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
+    expect(exitTable).toMatch(/^Processes that exited non-zero or by a signal \(of 1 that ended\):\n/);
+    expect(exitTable!.split('\n').filter((l) => l.startsWith('│')).map((l) => l.split('│').slice(1, -1).map((c) => c.trim()))).toEqual([
+      ['NAMESPACE', 'POD', 'ENDED', 'BAD', 'TOP'],
+      ['pay', 'api-0', '1', '1', 'curl×1'],
+    ]);
     expect(rows.map((c) => c.slice(0, 4))).toEqual([
       ['NAMESPACE', 'POD', 'CONTAINER', 'EXECS'],
       ['pay', 'api-0', 'api', '2'],
@@ -72,7 +79,8 @@ describe('report, offline', () => {
   ])('the filter %s', async (_name, args, pods) => {
     const r = await report([a, b, ...args]);
     expect(r.code, r.stderr).toBe(0);
-    const rows = r.stdout.split('\n').filter((l) => l.startsWith('│')).slice(1).map((l) => l.split('│')[2]!.trim());
+    // The exec table (an exits table may follow it).
+    const rows = r.stdout.split('\n\n')[0]!.split('\n').filter((l) => l.startsWith('│')).slice(1).map((l) => l.split('│')[2]!.trim());
     expect(rows.sort()).toEqual(pods);
   });
 
