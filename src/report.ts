@@ -50,7 +50,18 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
   const keep = makeFilter(opts.namespaces, opts.filters, null);
   const pods = opts.pods ? new Set(opts.pods) : null;
   const keepExec = (e: AttributedEvent): boolean => keep(e) && (pods === null || (e.pod !== null && pods.has(e.pod)));
-  const keepExit = (x: ExitRecord): boolean => exitKept(x, opts, pods);
+  const keepExit = (x: ExitRecord): boolean => exitKept(x, opts, pods, drifted.has(processKey(x.node, x.pid)));
+  // --drift: exit lines do not say where the file came from, their process's exec line does (read
+  // before them, in a recording of one trace): the processes whose last exec was drift, bounded.
+  const drifted = new Set<string>();
+  const noteExec = (e: AttributedEvent): void => {
+    if (!opts.filters.drift || e.event.retval !== 0) return;
+    const key = processKey(e.node, e.event.pid);
+    drifted.delete(key);
+    if (e.event.upperLayer !== true) return;
+    if (drifted.size >= MAX_DRIFTED) drifted.delete(drifted.values().next().value!);
+    drifted.add(key);
+  };
   const summary = opts.output === 'summary' ? new Summary() : null;
   const markdown = opts.output === 'markdown' ? new MarkdownSummary() : null;
   // Files may come in any order (several nodes, rotated files): the timeline is fed by time at the end.
@@ -79,6 +90,7 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
       case 'exec': {
         counts.execs++;
         if (r.event.event.timeMs > lastMs) lastMs = r.event.event.timeMs;
+        noteExec(r.event);
         if (!keepExec(r.event)) break;
         counts.shown++;
         summary?.add(r.event);
@@ -138,9 +150,10 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
 /**
  * The filters, for a process that ended: its pod, namespace, container and command as for an exec;
  * --failed keeps processes that exited non-zero or by a signal; --host those in no pod; --drift
- * none (an exit record does not say where its executable came from).
+ * those whose last exec, read before, ran a file from the writable layer (an exit record does not
+ * say where its executable came from).
  */
-function exitKept(x: ExitRecord, o: ReportOptions, pods: ReadonlySet<string> | null): boolean {
+function exitKept(x: ExitRecord, o: ReportOptions, pods: ReadonlySet<string> | null, drifted: boolean): boolean {
   const f = o.filters;
   if (o.namespaces && (x.namespace === null || !o.namespaces.includes(x.namespace))) return false;
   if (pods && (x.pod === null || !pods.has(x.pod))) return false;
@@ -148,6 +161,11 @@ function exitKept(x: ExitRecord, o: ReportOptions, pods: ReadonlySet<string> | n
   if (f.comm && !f.comm.some((re) => re.test(x.comm))) return false;
   if (f.failed && !endedBadly(x)) return false;
   if (f.host && x.pod !== null) return false;
-  if (f.drift) return false;
+  if (f.drift && !drifted) return false;
   return true;
 }
+
+/** Processes remembered for --drift's exit lines (as the live client remembers execs for --exits). */
+const MAX_DRIFTED = 65_536;
+
+const processKey = (node: string, pid: number): string => `${node}\0${pid}`;

@@ -104,6 +104,24 @@ describe('report, offline', () => {
     expect(tables.find((t) => t.header[2] === 'drift execs')?.rows).toEqual([['pay/api-0', 'api', '1', '`/tmp/miner`×1']]);
   });
 
+  it('--drift keeps the exit lines of processes whose exec (read before) was drift', async () => {
+    const exit = (pid: number, comm: string, ns: string, pod: string, ms: number) =>
+      JSON.stringify({ type: 'exit', time: new Date(at(ms)).toISOString(), node: 'worker-1', namespace: ns, pod, container: 'c', containerId: null, pid, comm, exitCode: null, signal: 'SIGKILL', durationMs: 5 });
+    const lines = [
+      formatJsonLine(podEvent({ pid: 40, comm: 'miner', filename: '/tmp/miner', upperLayer: true, timeMs: at(1) }, { namespace: 'pay', pod: 'api-0', container: 'c' })),
+      formatJsonLine(podEvent({ pid: 41, comm: 'nginx', filename: '/usr/sbin/nginx', upperLayer: false, timeMs: at(2) }, { namespace: 'web', pod: 'web-0', container: 'c' })),
+      exit(40, 'miner', 'pay', 'api-0', 6),
+      exit(41, 'nginx', 'web', 'web-0', 7),
+      exit(43, 'ghost', 'pay', 'api-0', 8), // its exec is not in the recording: not known to be drift
+    ].join('\n') + '\n';
+    const r = await report(['-', '--drift'], lines);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Processes that exited non-zero or by a signal (of 1 that ended)');
+    expect(r.stdout).toMatch(/│ pay +│ api-0 +│ +1 │ +1 │ miner×1/);
+    expect(r.stdout).not.toContain('nginx×');
+    expect(r.stdout).not.toContain('ghost');
+  });
+
   it('-o markdown: GitHub-flavoured tables, the failed exec, the exits section (the input has exits)', async () => {
     const r = await report(['-o', 'markdown', a, b]);
     expect(r.code, r.stderr).toBe(0);
