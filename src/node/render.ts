@@ -81,7 +81,8 @@ export function renderProgram(facts: NodeFacts, options: RenderOptions = {}, tmp
     BPFTRACE_PERF_RB_PAGES: String(PERF_RB_PAGES),
   };
   const exits = options.exits ?? false;
-  // 0.20 renamed it with the string size's variable.
+  // 0.20.0 renamed it (bpftrace a685088b6, "Standardize config and env var names"; the old name is
+  // still read there, with a deprecation warning on stderr, so each version gets its own name).
   if (exits) env[versionAtLeast(bt, 0, 20) ? 'BPFTRACE_MAX_MAP_KEYS' : 'BPFTRACE_MAP_KEYS_MAX'] = String(EXEC_KEYS);
 
   // Drift (X's upper field): struct ovl_inode, whose __upperdentry directly follows its vfs_inode,
