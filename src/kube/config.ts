@@ -1,5 +1,6 @@
 /** Which cluster and user: --kubeconfig, KUBECONFIG lists, --context, in-cluster config — as kubectl does. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../errors.js';
 
@@ -9,9 +10,11 @@ export function loadKubeConfig(kubeconfig: string | null, context: string | null
     if (kubeconfig) {
       readFileSync(kubeconfig); // a clearer error than the loader's for a missing or unreadable file
       kc.loadFromFile(kubeconfig);
+    } else if (process.env.KUBECONFIG) {
+      loadKubeconfigList(kc, process.env.KUBECONFIG);
     } else {
-      // Honours KUBECONFIG (a list split at path.delimiter: ':', or ';' on Windows), then ~/.kube/config
-      // (%HOME% or %USERPROFILE%\.kube\config on Windows), then the in-cluster service account.
+      // ~/.kube/config (%HOME% or %USERPROFILE%\.kube\config on Windows), then the in-cluster
+      // service account.
       kc.loadFromDefault();
     }
   } catch (e) {
@@ -32,6 +35,37 @@ export function loadKubeConfig(kubeconfig: string | null, context: string | null
     throw new UserError('the kubeconfig selects no cluster', 'set a current-context, or pass --context NAME');
   }
   return kc;
+}
+
+/**
+ * KUBECONFIG, a list split at path.delimiter (':', or ';' on Windows), merged as kubectl merges it
+ * (client-go's loading rules): empty names and files that do not exist are skipped; the first file
+ * to set the current context, or to name a cluster, user or context, wins, and later ones never
+ * change it. The client library's own loader instead fails on a missing file and on a name that two
+ * files share, and lets the last file's current context win.
+ */
+export function loadKubeconfigList(kc: KubeConfig, list: string): string[] {
+  const files = [...new Set(list.split(delimiter).filter((f) => f !== ''))];
+  const found = files.filter((f) => existsSync(f));
+  if (found.length === 0) throw new Error(`none of its files exists: ${files.join(delimiter)}`);
+  const merged = { clusters: [] as KubeConfig['clusters'], users: [] as KubeConfig['users'], contexts: [] as KubeConfig['contexts'], currentContext: '' };
+  for (const file of found) {
+    const one = new KubeConfig();
+    try {
+      one.loadFromFile(file); // relative paths in it become relative to its directory
+    } catch (e) {
+      throw new Error(`${file}: ${(e as Error).message}`);
+    }
+    const add = <T extends { name: string }>(into: T[], from: readonly T[]): void => {
+      for (const item of from) if (!into.some((x) => x.name === item.name)) into.push(item);
+    };
+    add(merged.clusters, one.clusters);
+    add(merged.users, one.users);
+    add(merged.contexts, one.contexts);
+    if (!merged.currentContext && one.currentContext) merged.currentContext = one.currentContext;
+  }
+  kc.loadFromOptions(merged);
+  return found;
 }
 
 /** The namespace the kubeconfig context names, as kubectl uses it when -n is not given. */

@@ -5,7 +5,7 @@
  */
 import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, type V1PodSpec } from '@kubernetes/client-node';
 import type { Target, WorkloadKind } from '../cli/options.js';
-import { contextNamespace, loadKubeConfig } from './config.js';
+import { contextNamespace, loadKubeConfig, loadKubeconfigList } from './config.js';
 import { describeApiError, withTimeout } from './errors.js';
 
 export interface NameSource {
@@ -106,6 +106,7 @@ export function contextNames(kubeconfig: string | null): string[] {
   const kc = new KubeConfig();
   try {
     if (kubeconfig) kc.loadFromFile(kubeconfig);
+    else if (process.env.KUBECONFIG) loadKubeconfigList(kc, process.env.KUBECONFIG);
     else kc.loadFromDefault();
   } catch {
     return [];

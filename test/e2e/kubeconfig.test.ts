@@ -1,0 +1,59 @@
+/**
+ * KUBECONFIG lists, as kubectl reads them, through the built CLI against the API stand-in: a missing
+ * file is skipped, and where two files name the same cluster and user the first wins, as does the
+ * first current-context (the client library alone fails on both).
+ */
+import { writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer, type ApiServer } from '../apiserver/index.js';
+import { startCli } from '../support/cli.js';
+import { removeTempDirs, tempDir } from '../support/tmp.js';
+
+const dir = tempDir('trace-exec-kubeconfig-');
+const missing = join(dir, 'missing.yaml');
+// The stand-in's cluster and user names, another server and context: if this file won, the run
+// would go to 127.0.0.1:1 and fail.
+const other = join(dir, 'other.yaml');
+let api: ApiServer;
+
+beforeAll(async () => {
+  api = await startApiServer();
+  writeFileSync(
+    other,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{name: standin, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]',
+      'contexts: [{name: elsewhere, context: {cluster: standin, user: standin}}]',
+      'users: [{name: standin, user: {token: nope}}]',
+      'current-context: elsewhere',
+    ].join('\n'),
+  );
+});
+afterAll(async () => {
+  await api?.close();
+  removeTempDirs();
+});
+
+describe('KUBECONFIG lists', () => {
+  it('missing file, then the stand-in, then a file sharing its names: the stand-in is used', async () => {
+    const before = api.requests.length;
+    const r = await startCli(['cleanup', '--dry-run'], { KUBECONFIG: [missing, api.kubeconfigPath, other].join(delimiter) }).done();
+    expect(r.code, r.stderr).toBe(0);
+    expect(api.requests.length).toBeGreaterThan(before);
+  });
+
+  it('--context picks a context of a later file', async () => {
+    const r = await startCli(['cleanup', '--dry-run', '--context', 'elsewhere', '--request-timeout', '3s'], { KUBECONFIG: [api.kubeconfigPath, other].join(delimiter) }).done();
+    // elsewhere's cluster is the first file's "standin" (the first to name it wins): the stand-in.
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('no file of the list exists: one line naming KUBECONFIG, exit 1', async () => {
+    const r = await startCli(['cleanup', '--dry-run'], { KUBECONFIG: missing }).done();
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`cannot load the kubeconfig (KUBECONFIG=${missing}): none of its files exists: ${missing}`);
+  });
+});
