@@ -101,7 +101,7 @@ describe('what the probe decides', () => {
       expect(r.upperLayer).toBe(true);
       expect(r.program).toContain('$inode->i_sb->s_magic == 0x794c7630');
       expect(r.program).toContain('*(uint64 *)((uint64)$inode + sizeof(struct inode)) != 0 ? 1 : 2');
-      expect(r.program).toMatch(/printf\("X %d %d %llu %d %s\\n", tid, args(->|\.)ret, @start\[tid\], \$upper, comm\);/);
+      expect(r.program).toMatch(/printf\("X %d %d %llu %d %s\\n", \$tid, args(->|\.)ret, @start\[tid\], \$upper, comm\);/);
       expect(r.program).not.toContain('always 0');
     }
   });
@@ -112,7 +112,7 @@ describe('what the probe decides', () => {
     expect(r.upperLayer).toBe(false);
     expect(r.program).toContain("// On this node X's upper is always 0: Linux 4.9.0 is older than 4.13, which has no struct ovl_inode to read.");
     expect(r.program).not.toContain('s_magic');
-    expect(r.program).toContain('printf("X %d %d %llu %d %s\\n", tid, args->ret, @start[tid], $upper, comm);');
+    expect(r.program).toContain('printf("X %d %d %llu %d %s\\n", $tid, args->ret, @start[tid], $upper, comm);');
   });
 
   it('includes kernel headers only without BTF', () => {
@@ -127,6 +127,7 @@ describe('what the probe decides', () => {
     const probes = r.program.split(/\n\n/).filter((p) => p.includes('tracepoint:syscalls:'));
     expect(probes.filter((p) => p.includes('sys_enter_execve,'))).toHaveLength(3);
     expect(probes.filter((p) => p.includes('sys_exit_execve,'))).toHaveLength(1);
+    expect(r.program.split(/\n\n/).filter((p) => p.includes('tracepoint:sched:sched_process_exec'))).toHaveLength(1);
     for (const p of probes) expect((p.match(/str\(/g) ?? []).length).toBeLessThanOrEqual(2);
     expect(r.program).toContain(`while ($i < ${ARGS_MAX} &&`);
     expect(r.program).toContain(`while ($l < ${LEVELS} &&`);

@@ -25,6 +25,15 @@ const UNTOUCHED_EXEC = [
   `die "execve: $!";`,
 ].join(' ');
 
+/**
+ * python3: a thread other than the main one execs (Go's syscall.Exec from a goroutine does the same).
+ * The kernel then gives the exec'ing thread the leader's pid as its tid, so the exec's entry and its
+ * return are seen under two tids.
+ */
+const THREAD_EXEC = `import os, sys, threading, time
+threading.Thread(target=lambda: os.execv('/bin/echo', ['/bin/echo', sys.argv[1]])).start()
+time.sleep(10)`;
+
 /** A 4 KiB file: "/bin/true" at 0 and argv0 at 2048, NUL-terminated. */
 function untouchedFile(argv0: string): string {
   const dir = tempDir('trace-exec-untouched-');
@@ -104,6 +113,7 @@ describe.skipIf(k.skip)(`--local on the real kernel${k.reason ? ` (${k.reason})`
     // An exec whose filename and argv sit in a page the process never touched: BPF cannot read them
     // at entry (it cannot fault pages in); the program reads them again from the new program.
     await execIn(null, ['perl', '-e', UNTOUCHED_EXEC, untouchedFile(`${marker}-untouched`)]);
+    await execIn(null, ['/usr/bin/python3', '-c', THREAD_EXEC, `${marker}-thread`]);
     // Give the last records time to arrive, then stop the CLI as a user would (Ctrl-C).
     await new Promise((r) => setTimeout(r, 1500));
     cli.proc.kill('SIGINT');
@@ -149,6 +159,13 @@ describe.skipIf(k.skip)(`--local on the real kernel${k.reason ? ` (${k.reason})`
     const e = events.find((x) => (x.args as string[])[0] === `${marker}-untouched`);
     expect(e, 'the exec of an untouched page').toBeDefined();
     expect(e).toMatchObject({ filename: '/bin/true', args: [`${marker}-untouched`], argsTruncated: false, retval: 0, comm: 'true' });
+  });
+
+  it('an exec by a thread other than the main one: complete, with its return value', () => {
+    const python = events.find((x) => (x.args as string[])[2] === THREAD_EXEC);
+    const e = events.find((x) => (x.args as string[])[1] === `${marker}-thread`);
+    expect(python, 'the python exec').toBeDefined();
+    expect(e, 'the thread\'s exec').toMatchObject({ filename: '/bin/echo', args: ['/bin/echo', `${marker}-thread`], retval: 0, comm: 'echo', pid: python!.pid });
   });
 
   it('reports failed execs with their error', () => {
