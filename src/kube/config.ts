@@ -19,7 +19,8 @@ export function loadKubeConfig(kubeconfig: string | null, context: string | null
     }
   } catch (e) {
     const where = kubeconfig ? `--kubeconfig ${kubeconfig}` : `KUBECONFIG=${process.env.KUBECONFIG ?? '~/.kube/config'}`;
-    throw new UserError(`cannot load the kubeconfig (${where}): ${(e as Error).message}`, 'point --kubeconfig at a valid kubeconfig file');
+    const hint = kubeconfig || !process.env.KUBECONFIG ? 'point --kubeconfig at a valid kubeconfig file' : 'set KUBECONFIG to kubeconfig files that exist, or pass --kubeconfig FILE';
+    throw new UserError(`cannot load the kubeconfig (${where}): ${(e as Error).message}`, hint);
   }
   if (context) {
     if (!kc.getContextObject(context)) {

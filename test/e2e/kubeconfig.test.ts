@@ -3,7 +3,7 @@
  * file is skipped, and where two files name the same cluster and user the first wins, as does the
  * first current-context (the client library alone fails on both).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../apiserver/index.js';
@@ -19,14 +19,15 @@ let api: ApiServer;
 
 beforeAll(async () => {
   api = await startApiServer();
+  const user = /^users:\n- name: (\S+)$/m.exec(readFileSync(api.kubeconfigPath, 'utf8'))![1]!;
   writeFileSync(
     other,
     [
       'apiVersion: v1',
       'kind: Config',
       'clusters: [{name: standin, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]',
-      'contexts: [{name: elsewhere, context: {cluster: standin, user: standin}}]',
-      'users: [{name: standin, user: {token: nope}}]',
+      `contexts: [{name: elsewhere, context: {cluster: standin, user: ${user}}}]`,
+      `users: [{name: ${user}, user: {token: nope}}]`,
       'current-context: elsewhere',
     ].join('\n'),
   );
@@ -45,15 +46,18 @@ describe('KUBECONFIG lists', () => {
   });
 
   it('--context picks a context of a later file', async () => {
-    const r = await startCli(['cleanup', '--dry-run', '--context', 'elsewhere', '--request-timeout', '3s'], { KUBECONFIG: [api.kubeconfigPath, other].join(delimiter) }).done();
-    // elsewhere's cluster is the first file's "standin" (the first to name it wins): the stand-in.
+    const r = await startCli(['cleanup', '--dry-run', '--context', 'elsewhere'], { KUBECONFIG: [api.kubeconfigPath, other].join(delimiter) }).done();
+    // elsewhere's cluster and user are the first file's (the first to name them wins): the stand-in,
+    // with its token (the later file's token would get a 401).
     expect(r.code, r.stderr).toBe(0);
   });
 
-  it('no file of the list exists: one line naming KUBECONFIG, exit 1', async () => {
+  it('no file of the list exists: the error names KUBECONFIG and its files, the hint says what to set; exit 1', async () => {
     const r = await startCli(['cleanup', '--dry-run'], { KUBECONFIG: missing }).done();
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toContain(`cannot load the kubeconfig (KUBECONFIG=${missing}): none of its files exists: ${missing}`);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `trace-exec: error: cannot load the kubeconfig (KUBECONFIG=${missing}): none of its files exists: ${missing}`,
+      '  hint: set KUBECONFIG to kubeconfig files that exist, or pass --kubeconfig FILE',
+    ]);
   });
 });
