@@ -9,7 +9,7 @@ const at = (s: number) => T0 + s * 1000; // T0 = 2026-11-26T11:41:16.123Z
 function render(events: AttributedEvent[], opts: { upper?: (boolean | null | undefined)[]; exits?: Partial<ExitRecord>[]; facts?: string[] } = {}): string {
   const m = new MarkdownSummary();
   events.forEach((e, i) => m.add(opts.upper ? { ...e, event: { ...e.event, upperLayer: opts.upper[i] ?? null } } : e));
-  for (const x of opts.exits ?? []) m.exit({ timeMs: T0, node: 'worker-1', namespace: 'pay', pod: 'api-0', container: 'api', pid: 1, comm: 'sh', exitCode: 0, signal: null, durationMs: 5, ...x });
+  for (const x of opts.exits ?? []) m.exit({ timeMs: T0, node: 'worker-1', namespace: 'pay', pod: 'api-0', container: 'api', containerId: null, pid: 1, comm: 'sh', exitCode: 0, signal: null, durationMs: 5, ...x });
   return m.render('trace-exec summary', opts.facts);
 }
 

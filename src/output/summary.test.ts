@@ -41,6 +41,16 @@ describe('Summary with --exits', () => {
     expect(text).toMatch(/default\s+│ web-0 │\s+4 │\s+3 │ curl×2 sh×1/);
   });
 
+  it('a process in a pod cgroup no pod record matched is told apart from host processes, as in the exec table', () => {
+    const s = new Summary();
+    s.add(end(unattributedEvent({ comm: 'miner' }), null, 9));
+    s.add(end(hostEvent({ comm: 'cron' }), 1, null));
+    expect(s.exitRows()).toEqual([
+      { namespace: '<host>', pod: '-', ended: 1, bad: 1, top: [['cron', 1]] },
+      { namespace: '<unknown>', pod: '-', ended: 1, bad: 1, top: [['miner', 1]] },
+    ]);
+  });
+
   it('says so when every process that ended exited with 0; without exits nothing is added', () => {
     const s = new Summary();
     s.add(end(podEvent(), 0, null));

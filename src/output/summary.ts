@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import type { AttributedEvent } from '../join/types.js';
-import { containerCell, formatClock, HOST_NAMESPACE, namespaceCell, NONE, podCell } from './columns.js';
+import { containerCell, formatClock, HOST_NAMESPACE, namespaceCell, NONE, podCell, UNKNOWN_NAMESPACE } from './columns.js';
 import { escapeUnprintable } from './quote.js';
 import { toJsonExitRecord } from './json.js';
 
@@ -11,6 +11,8 @@ export interface ExitRecord {
   namespace: string | null;
   pod: string | null;
   container: string | null;
+  /** Set for a process in a container, also where no pod record matched its cgroup. */
+  containerId: string | null;
   pid: number;
   comm: string;
   /** null when killed by a signal. */
@@ -21,7 +23,7 @@ export interface ExitRecord {
 
 /** The ExitRecord of a live exit event (an event with `exit` set): what its JSON line says. */
 export function exitRecordOf(e: AttributedEvent): ExitRecord {
-  const { type: _type, time: _time, containerId: _id, ...rest } = toJsonExitRecord(e);
+  const { type: _type, time: _time, ...rest } = toJsonExitRecord(e);
   return { timeMs: e.event.timeMs, ...rest };
 }
 
@@ -125,7 +127,9 @@ export class Summary {
   /** One process that ended: counted per pod, and by command when it ended badly. */
   exit(x: ExitRecord): void {
     this.exitCount++;
-    const namespace = x.namespace ?? HOST_NAMESPACE;
+    // No namespace: a host process, or one in a pod cgroup no pod record matched (it has a container
+    // id), as the exec table tells them apart.
+    const namespace = x.namespace ?? (x.containerId !== null ? UNKNOWN_NAMESPACE : HOST_NAMESPACE);
     const pod = x.pod ?? NONE;
     const key = `${namespace}\u0000${pod}`;
     let g = this.exitGroups.get(key);

@@ -145,6 +145,7 @@ function exitOf(r: Obj): ExitRecord {
     namespace: strOrNull(r, 'namespace'),
     pod: strOrNull(r, 'pod'),
     container: strOrNull(r, 'container'),
+    containerId: strOrNull(r, 'containerId'),
     pid: int(r, 'pid'),
     comm: str(r, 'comm'),
     exitCode,
