@@ -61,6 +61,7 @@ export interface JsonExitRecord {
   namespace: string | null;
   pod: string | null;
   container: string | null;
+  /** Set for a process in a container, also where no pod record matched its cgroup. */
   containerId: string | null;
   pid: number;
   /** The command name of its last exec. */
@@ -73,6 +74,20 @@ export interface JsonExitRecord {
   durationMs: number;
 }
 
+/**
+ * Where the process ran, as exec and exit lines both print it (in this order): namespace and pod
+ * only for an attributed pod, the container name for anything but a host process.
+ */
+function placeFields(e: AttributedEvent, attribution: Attribution): Pick<JsonExecRecord, 'node' | 'namespace' | 'pod' | 'container' | 'containerId'> {
+  return {
+    node: e.node,
+    namespace: attribution === 'pod' ? e.namespace : null,
+    pod: attribution === 'pod' ? e.pod : null,
+    container: attribution === 'host' ? null : e.container,
+    containerId: e.containerId,
+  };
+}
+
 export function toJsonRecord(e: AttributedEvent): JsonExecRecord {
   const attribution = attributionOf(e);
   const ev = e.event;
@@ -80,11 +95,7 @@ export function toJsonRecord(e: AttributedEvent): JsonExecRecord {
   return {
     type: 'exec',
     time: new Date(ev.timeMs).toISOString(),
-    node: e.node,
-    namespace: attribution === 'pod' ? e.namespace : null,
-    pod: attribution === 'pod' ? e.pod : null,
-    container: attribution === 'host' ? null : e.container,
-    containerId: e.containerId,
+    ...placeFields(e, attribution),
     pid: ev.pid,
     ppid: ev.ppid,
     uid: ev.uid,
@@ -106,18 +117,13 @@ export function toJsonRecord(e: AttributedEvent): JsonExecRecord {
 
 /** The end of a process (an event with `exit` set, --exits). */
 export function toJsonExitRecord(e: AttributedEvent): JsonExitRecord {
-  const attribution = attributionOf(e);
   const ev = e.event;
   const end = ev.exit;
   if (!end) throw new Error('toJsonExitRecord: not the end of a process');
   return {
     type: 'exit',
     time: new Date(ev.timeMs).toISOString(),
-    node: e.node,
-    namespace: attribution === 'pod' ? e.namespace : null,
-    pod: attribution === 'pod' ? e.pod : null,
-    container: attribution === 'host' ? null : e.container,
-    containerId: e.containerId,
+    ...placeFields(e, attributionOf(e)),
     pid: ev.pid,
     comm: ev.comm,
     exitCode: end.exitCode,

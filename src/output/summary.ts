@@ -2,24 +2,13 @@ import Table from 'cli-table3';
 import type { AttributedEvent } from '../join/types.js';
 import { containerCell, formatClock, HOST_NAMESPACE, namespaceCell, NONE, podCell, UNKNOWN_NAMESPACE } from './columns.js';
 import { escapeUnprintable } from './quote.js';
-import { toJsonExitRecord } from './json.js';
+import { toJsonExitRecord, type JsonExitRecord } from './json.js';
 
-/** A process that ended (--exits: an exit event live, an exit line of a recording). */
-export interface ExitRecord {
-  timeMs: number;
-  node: string;
-  namespace: string | null;
-  pod: string | null;
-  container: string | null;
-  /** Set for a process in a container, also where no pod record matched its cgroup. */
-  containerId: string | null;
-  pid: number;
-  comm: string;
-  /** null when killed by a signal. */
-  exitCode: number | null;
-  signal: string | null;
-  durationMs: number | null;
-}
+/**
+ * A process that ended (--exits: an exit event live, an exit line of a recording): its JSON line's
+ * fields, with the time as milliseconds; durationMs null where a recording's line has none.
+ */
+export type ExitRecord = Omit<JsonExitRecord, 'type' | 'time' | 'durationMs'> & { timeMs: number; durationMs: number | null };
 
 /** The ExitRecord of a live exit event (an event with `exit` set): what its JSON line says. */
 export function exitRecordOf(e: AttributedEvent): ExitRecord {
