@@ -44,30 +44,26 @@ export function zipDir(dir: string, out: string, epoch: number): void {
       const packed = deflateRawSync(data, { level: 6 });
       const crc = crc32(data);
       const nameBytes = Buffer.from(name, 'utf8');
-      const local = Buffer.alloc(30);
+      // The local header and the central directory entry share a run of fields (version needed to
+      // file name length), at offset 4 in the local header and 6 in the central entry.
+      const shared = (b: Buffer, at: number): Buffer => {
+        b.writeUInt16LE(NEEDED, at);
+        b.writeUInt16LE(UTF8, at + 2);
+        b.writeUInt16LE(DEFLATE, at + 4);
+        b.writeUInt16LE(time, at + 6);
+        b.writeUInt16LE(date, at + 8);
+        b.writeUInt32LE(crc, at + 10);
+        b.writeUInt32LE(packed.length, at + 14);
+        b.writeUInt32LE(data.length, at + 18);
+        b.writeUInt16LE(nameBytes.length, at + 22);
+        return b;
+      };
+      const local = shared(Buffer.alloc(30), 4);
       local.writeUInt32LE(0x04034b50, 0);
-      local.writeUInt16LE(NEEDED, 4);
-      local.writeUInt16LE(UTF8, 6);
-      local.writeUInt16LE(DEFLATE, 8);
-      local.writeUInt16LE(time, 10);
-      local.writeUInt16LE(date, 12);
-      local.writeUInt32LE(crc, 14);
-      local.writeUInt32LE(packed.length, 18);
-      local.writeUInt32LE(data.length, 22);
-      local.writeUInt16LE(nameBytes.length, 26);
-      local.writeUInt16LE(0, 28);
-      const header = Buffer.alloc(46);
+      // extra field length 28: 0
+      const header = shared(Buffer.alloc(46), 6);
       header.writeUInt32LE(0x02014b50, 0);
       header.writeUInt16LE(MADE_BY, 4);
-      header.writeUInt16LE(NEEDED, 6);
-      header.writeUInt16LE(UTF8, 8);
-      header.writeUInt16LE(DEFLATE, 10);
-      header.writeUInt16LE(time, 12);
-      header.writeUInt16LE(date, 14);
-      header.writeUInt32LE(crc, 16);
-      header.writeUInt32LE(packed.length, 20);
-      header.writeUInt32LE(data.length, 24);
-      header.writeUInt16LE(nameBytes.length, 28);
       // extra 30, comment 32, disk 34, internal attributes 36: 0
       header.writeUInt32LE(((0o100000 | (st.mode & 0o777)) << 16) >>> 0, 38);
       header.writeUInt32LE(offset, 42);
