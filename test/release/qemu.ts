@@ -3,7 +3,8 @@
  * (libc6-arm64-cross, libstdc++6-arm64-cross, under /usr/aarch64-linux-gnu) installed with apt-get
  * when missing, as root. Node's official linux-arm64 binary links glibc and libstdc++ dynamically.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { aptInstall, canApt } from '../support/apt.js';
 import { existsSync } from 'node:fs';
 
 export const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
@@ -13,19 +14,8 @@ const PACKAGES = ['qemu-user', 'libc6-arm64-cross', 'libstdc++6-arm64-cross'];
 export function qemuDescribe(): { skip: boolean; reason: string | null } {
   if (ready()) return { skip: false, reason: null };
   let reason = `qemu-aarch64 or the arm64 runtimes are missing (and installing ${PACKAGES.join(' ')} needs root and apt-get)`;
-  if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const install = (): void => void execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...PACKAGES], { stdio: 'ignore', env, timeout: 600_000 });
-    try {
-      try {
-        install();
-      } catch {
-        execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env, timeout: 300_000 });
-        install();
-      }
-    } catch (e) {
-      process.stderr.write(`arm64 release test: apt-get install ${PACKAGES.join(' ')} failed: ${(e as Error).message}\n`);
-    }
+  if (canApt()) {
+    aptInstall(PACKAGES, 'arm64 release test');
     if (ready()) return { skip: false, reason: null };
     reason = `apt-get install ${PACKAGES.join(' ')} did not bring qemu-aarch64 and ${ARM64_SYSROOT}`;
   }

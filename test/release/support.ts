@@ -3,6 +3,7 @@
  * a real kubectl, and PATHs without Node on them.
  */
 import { tempDir } from '../support/tmp.js';
+import { aptInstall, canApt } from '../support/apt.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -84,16 +85,10 @@ export function kubectlDescribe(): { path: string | null; skip: boolean; reason:
   const found = findKubectl();
   if (found) return { path: found, skip: false, reason: null };
   let reason: string;
-  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) {
+  if (!canApt()) {
     reason = 'kubectl is not installed (and installing kubernetes-client needs root and apt-get)';
   } else {
-    try {
-      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-      execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env, timeout: 300_000 });
-      execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'kubernetes-client'], { stdio: 'ignore', env, timeout: 300_000 });
-    } catch (e) {
-      process.stderr.write(`release tests: apt-get install kubernetes-client failed: ${(e as Error).message}\n`);
-    }
+    aptInstall(['kubernetes-client'], 'release tests');
     const installed = findKubectl();
     if (installed) return { path: installed, skip: false, reason: null };
     reason = 'kubectl is not installed and apt-get install kubernetes-client did not bring it';
@@ -128,14 +123,8 @@ export async function kubectlMinor(kubectl: string): Promise<number | null> {
  */
 export function llvmDescribe(): { ld64: string | null; mc: string | null; skip: boolean; reason: string | null } {
   let found = findLlvm();
-  if (!found && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
-    try {
-      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-      execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env, timeout: 300_000 });
-      execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'lld', 'llvm'], { stdio: 'ignore', env, timeout: 300_000 });
-    } catch (e) {
-      process.stderr.write(`release tests: apt-get install lld llvm failed: ${(e as Error).message}\n`);
-    }
+  if (!found && canApt()) {
+    aptInstall(['lld', 'llvm'], 'release tests');
     found = findLlvm();
   }
   if (found) return { ...found, skip: false, reason: null };

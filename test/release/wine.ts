@@ -5,8 +5,9 @@
  * pipe gives `open EBADF`).
  */
 import { tempDir } from '../support/tmp.js';
+import { aptInstall, canApt } from '../support/apt.js';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Whether wine can run here (installing it as root with apt-get when missing); skip without CI when it cannot. */
@@ -14,24 +15,12 @@ export function wineDescribe(): { skip: boolean; reason: string | null; installM
   if (hasWine()) return { skip: false, reason: null, installMs: null };
   let reason: string;
   let installMs: number | null = null;
-  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) {
+  if (!canApt()) {
     reason = 'wine is not installed (and installing wine64 needs root and apt-get)';
   } else {
     const started = Date.now();
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    // --no-install-recommends: wine64 recommends wine32 (i386) and fonts; a console program needs neither.
-    const install = (): void =>
-      void execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'wine64', 'wine'], { stdio: 'ignore', env, timeout: 600_000 });
-    try {
-      try {
-        install();
-      } catch {
-        execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env, timeout: 300_000 });
-        install();
-      }
-    } catch (e) {
-      process.stderr.write(`windows release test: apt-get install wine64 wine failed: ${(e as Error).message}\n`);
-    }
+    // --no-install-recommends (aptInstall): wine64 recommends wine32 (i386) and fonts; a console program needs neither.
+    aptInstall(['wine64', 'wine'], 'windows release test');
     installMs = Date.now() - started;
     if (hasWine()) return { skip: false, reason: null, installMs };
     reason = 'wine is not installed and apt-get install wine64 wine did not bring it';
