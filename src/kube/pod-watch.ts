@@ -6,6 +6,7 @@
 import { CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { containerIdFromStatus, type ContainerRecord, type PodIndex, type PodRecord } from '../join/pod-index.js';
 import type { Log } from '../log.js';
+import { messageChain } from './errors.js';
 
 export function podRecord(pod: V1Pod): PodRecord | null {
   const uid = pod.metadata?.uid;
@@ -52,11 +53,6 @@ const defaultTuning: PodWatchTuning = {
   timeoutSeconds: () => WATCH_TIMEOUT_SECONDS.min + Math.floor(Math.random() * (WATCH_TIMEOUT_SECONDS.max - WATCH_TIMEOUT_SECONDS.min + 1)),
   newWatch: (kc) => new Watch(kc),
 };
-
-/** The client library's own inactivity abort: on a stream that was open, it only means the watch was quiet. */
-function isIdleAbort(err: unknown): boolean {
-  return err instanceof Error && err.name === 'TimeoutError';
-}
 
 function statusCode(err: unknown): number | undefined {
   const e = err as { statusCode?: number; code?: number } | null;
@@ -135,7 +131,7 @@ export class PodWatch {
     const done = (err: unknown): void => {
       if (state.ended) return;
       state.ended = true;
-      this.ended(err ?? state.streamError, state);
+      this.ended(err, state);
     };
     try {
       this.abort = await this.tuning.newWatch(this.kc).watch(
@@ -179,22 +175,23 @@ export class PodWatch {
   }
 
   /**
-   * A watch that ends — cleanly at its timeoutSeconds, by the client's idle abort, or with 410 Gone — is
-   * routine: resume from the last resourceVersion (or re-list) without a word. Only a watch that cannot
-   * be (re)opened is a failure worth a warning.
+   * A watch that was open and ends — cleanly at its timeoutSeconds, by the client library's idle abort,
+   * or with its connection — is routine, as is 410 Gone: resume from the last resourceVersion (or
+   * re-list) without a word. A failure is a watch that cannot be (re)opened or that the server ends
+   * with an error status; it warns, with backoff.
    */
-  private ended(err: unknown, state: { opened: boolean; gone: boolean }): void {
+  private ended(err: unknown, state: { opened: boolean; gone: boolean; streamError?: Error | null }): void {
     if (this.stopped) return;
     const gone = state.gone || statusCode(err) === 410;
-    const routine = gone || !err || (state.opened && isIdleAbort(err));
-    if (!routine) {
+    const failure = gone ? null : (state.streamError ?? (state.opened ? null : err));
+    if (failure) {
       this.failures++;
       if (this.failures === 1 || this.failures % 10 === 0) {
         this.warned = true;
-        this.log.warn(`the pod watch for ${this.what} failed (${(err as Error).message ?? err}), retrying; execs of new pods may show as unattributed meanwhile`);
+        this.log.warn(`the pod watch for ${this.what} failed (${messageChain(failure)}), retrying; execs of new pods may show as unattributed meanwhile`);
       }
     }
-    const delay = routine ? 100 : Math.min(200 * 2 ** Math.min(this.failures, 5), 5000);
+    const delay = failure ? Math.min(200 * 2 ** Math.min(this.failures, 5), 5000) : 100;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       const next = gone ? this.list().then(() => this.watch()) : this.watch();
