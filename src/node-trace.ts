@@ -211,8 +211,8 @@ export class NodeTrace {
 
   /**
    * --ancestry: records decoded while the first /proc snapshot is read wait for it, in order, so that
-   * the first execs' chains include the processes that started before the trace (the snapshot is
-   * taken after bpftrace attached, so no fork falls between the two).
+   * the first execs' chains include the processes that started before the trace. (bpftrace ≤ 0.23
+   * reports its probes just before attaching them: a fork in that instant is in neither.)
    */
   private held: (() => void)[] | null = null;
 
