@@ -150,6 +150,36 @@ describe('LiveTable rows', () => {
   });
 });
 
+describe('LiveTable piped with --ancestry', () => {
+  const parent = (comm: string, pid: number) => ({ pid, comm, namespace: null, pod: null, container: null, host: true });
+  const chains = [
+    [],
+    [parent('bash', 10)],
+    [parent('sh', 12), parent('containerd-shim', 9), parent('systemd', 1)],
+    [parent('sh', 14), parent('sh', 13), parent('runc:[2:INIT]', 11), parent('containerd-shim', 9), parent('systemd', 1)],
+    Array.from({ length: 8 }, (_, i) => parent(`worker-${i}-ñ日本`, 100 + i)),
+  ];
+
+  it.each([false, true])('ANCESTRY and ARGS line up with the header on every row (wide=%s)', (wide) => {
+    const t = new LiveTable({ wide, width: null, ancestry: true });
+    const h = t.header();
+    for (const ancestry of chains) {
+      const r = t.row({ ...podEvent({ args: ['echo', 'hi'] }), ancestry });
+      const at = col(h, 'ANCESTRY'); // the cells before it are ASCII: string index = display column
+      expect(r.slice(at - 2, at + 1), r).toBe(`  ${ancestry.length === 0 ? '-' : ancestry[0]!.comm[0]}`);
+      expect(col(r, 'echo hi'), `${h}\n${r}`).toBe(col(h, 'ARGS'));
+    }
+  });
+
+  it('keeps the nearest parents of a long chain and marks the cut', () => {
+    const t = new LiveTable({ wide: false, width: null, ancestry: true });
+    const r = t.row({ ...podEvent({ args: ['echo', 'hi'] }), ancestry: chains[3]! });
+    expect(r).toMatch(/ {2}sh ← sh ← runc:\[2:INIT\] ← containerd-sh… {2}echo hi$/);
+    // What fits is not cut.
+    expect(t.row({ ...podEvent({ args: ['echo', 'hi'] }), ancestry: chains[2]! })).toMatch(/ {2}sh ← containerd-shim ← systemd +echo hi$/);
+  });
+});
+
 describe('LiveTable on a terminal: every line fits', () => {
   const longArgs = ['curl', '-sS', '-H', 'Authorization: Bearer x', ...Array.from({ length: 40 }, (_, i) => `--opt${i}`)];
   const events: AttributedEvent[] = [
