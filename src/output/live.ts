@@ -33,7 +33,7 @@ export class LiveTable {
   private readonly starts: readonly number[];
 
   constructor(opts: LiveTableOptions) {
-    const all = columnsFor({ wide: opts.wide, nodes: opts.nodes ?? false, ancestry: opts.ancestry ?? false });
+    const all = columnsFor({ wide: opts.wide, nodes: opts.nodes ?? false, ancestry: opts.ancestry ?? false, terminal: opts.width !== null });
     if (opts.width === null) {
       this.columns = all;
       this.widths = null;

@@ -1,8 +1,9 @@
 /**
  * The live table in a real terminal: the built CLI runs `--local` inside tmux at 80, 120 and 200
- * columns (and -o wide at 120 and 140) while this test execs marked commands, and what tmux shows is
- * read back. No line may wrap (tmux's joined and unjoined captures agree), the header is the one
- * src/output/live.ts lays out for that width, a PATH search is one row, a failed exec says ENOENT.
+ * columns (and -o wide at 80, 120 and 140) while this test execs marked commands, and what tmux shows
+ * is read back. No line may wrap (tmux's joined and unjoined captures agree), the header is the one
+ * src/output/live.ts lays out for that width and has PID (one node: no NODE), a PATH search is one
+ * row, a failed exec says ENOENT.
  * tmux comes from Debian (installed here when missing; needs root, as the kernel tests do).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -124,6 +125,7 @@ describe.skipIf(k.skip)(`the live table in a real terminal${k.reason ? ` (${k.re
     [80, 'table'],
     [120, 'table'],
     [200, 'table'],
+    [80, 'wide'],
     [120, 'wide'],
     [140, 'wide'],
   ])('%d columns, -o %s', async (width, output) => {
@@ -133,6 +135,9 @@ describe.skipIf(k.skip)(`the live table in a real terminal${k.reason ? ` (${k.re
     expect(joined, `no line wrapped at ${width} columns:\n${what}`).toEqual(rows);
     for (const r of rows) expect(displayWidth(r), r).toBeLessThanOrEqual(width);
     expect(rows[0], 'the header, whole words, laid out for this width').toBe(new LiveTable({ wide: output === 'wide', width }).header());
+    // What the next command needs; a NODE column would say the same on every row of this one-node trace.
+    expect(rows[0]!.split(/ +/)).toContain('PID');
+    expect(rows[0]!.split(/ +/)).not.toContain('NODE');
 
     // A PATH search: one row, the attempt that ran.
     // RET's cell starts where its header does (the rows here are ASCII).
