@@ -133,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
     const result = await run(opts, {
       out,
       log,
-      width: process.stdout.isTTY ? (process.stdout.columns ?? 120) : null,
+      width: terminalWidth(),
       interrupted,
       confirm: process.stdin.isTTY && process.stderr.isTTY ? askOnTerminal : null,
     }).finally(() => stdout.flush());
@@ -299,12 +299,17 @@ async function reportMain(argv: string[], log: ReturnType<typeof stderrLog>, wri
   process.stdout.on('error', () => (stdoutOpen = false));
   const stdout = new LineBatch({ write: (text) => void (stdoutOpen && process.stdout.write(text)) });
   try {
-    const result = await report(opts, { out: (l) => stdout.push(l), log: reportLog, stdin: process.stdin }).finally(() => stdout.flush());
+    const result = await report(opts, { out: (l) => stdout.push(l), log: reportLog, stdin: process.stdin, width: terminalWidth() }).finally(() => stdout.flush());
     for (const w of result.writeFailures) reportLog.error(`${w}; exiting with 1`);
     return result.writeFailures.length > 0 ? 1 : 0;
   } catch (e) {
     return reportFailure(e, reportLog, write, opts.verbose);
   }
+}
+
+/** The columns of the terminal stdout is, null when it is piped (then output is never cut). */
+function terminalWidth(): number | null {
+  return process.stdout.isTTY ? (process.stdout.columns ?? 120) : null;
 }
 
 async function askOnTerminal(question: string): Promise<boolean> {

@@ -24,6 +24,8 @@ export interface ReportIo {
   out(line: string): void;
   log: Log;
   stdin: Readable;
+  /** Terminal columns when stdout is a TTY (the summary is fitted to them), null when piped. */
+  width: number | null;
 }
 
 export interface ReportCounts {
@@ -112,7 +114,7 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
   if (counts.execs === 0 && counts.lines > 0) log.warn('no exec records in the input: was it written by trace-exec -o json?');
 
   const sources = opts.sources.map((s) => (s === '-' ? 'stdin' : s));
-  if (summary) for (const l of summary.render().split('\n')) io.out(l);
+  if (summary) for (const l of summary.render(io.width).split('\n')) io.out(l);
   if (markdown) {
     const filtered = counts.shown < counts.execs ? `, ${counts.shown} of them kept by the filters` : '';
     const fact =

@@ -42,7 +42,7 @@ export class LiveTable {
   private readonly caps: readonly (number | undefined)[];
 
   constructor(opts: LiveTableOptions) {
-    const all = columnsFor({ wide: opts.wide, nodes: opts.nodes ?? false, ancestry: opts.ancestry ?? false });
+    const all = columnsFor({ wide: opts.wide, nodes: opts.nodes ?? false, ancestry: opts.ancestry ?? false, terminal: opts.width !== null });
     if (opts.width === null) {
       this.columns = all;
       this.widths = null;
