@@ -2,7 +2,7 @@
 /**
  * The whole user-facing surface on one page: usage, examples, flags → frozen Options → run().
  * Exit codes are decided here: 0 when the trace ends by --duration, --max-events, Ctrl-C or a closed
- * stdout; 1 on any error (as kubectl), including objects left behind on the cluster.
+ * stdout or stderr; 1 on any error (as kubectl), including objects left behind on the cluster.
  */
 import { hideBin } from 'yargs/helpers';
 import { buildOptions, UsageError, type RawArgs } from './cli/options.js';
@@ -13,6 +13,7 @@ import { closestSubcommand } from './cli/suggest.js';
 import { report } from './report.js';
 import { camelKey, MAIN_FLAGS } from './cli/flags.js';
 import { whyNotWritable } from './cli/output-paths.js';
+import { stdStream } from './cli/std-stream.js';
 import { stderrLog } from './log.js';
 import { UserError } from './errors.js';
 import { run, type Totals } from './run.js';
@@ -43,7 +44,13 @@ const EXAMPLES: [string, string][] = [
 ];
 
 export async function main(argv: string[]): Promise<number> {
-  const write = (t: string): void => void process.stderr.write(t);
+  // Signals and a reader of stdout or stderr going away end the trace; cleanup always runs.
+  let interrupt!: (why: string) => void;
+  const interrupted = new Promise<string>((r) => (interrupt = r));
+  // A closed stderr (`2>&1 | head`, a CI log pipe) ends a trace as a closed stdout does; the
+  // diagnostics after it are dropped, and cannot crash the run or change its exit code.
+  const stderr = stdStream(process.stderr, 'stderr', (why) => interrupt(why));
+  const write = (t: string): void => stderr.write(t);
   let verbose = argv.includes('-v') || argv.includes('--verbose');
   const log = stderrLog(write, verbose);
   if (INVOKED_AS === 'complete') return completeMain(argv, true);
@@ -103,9 +110,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
 
-  // Signals and a closed stdout end the trace; cleanup always runs. A second Ctrl-C does not skip it.
-  let interrupt!: (why: string) => void;
-  const interrupted = new Promise<string>((r) => (interrupt = r));
+  // A second Ctrl-C does not skip the cleanup.
   let signals = 0;
   // Windows: Ctrl-C is SIGINT, Ctrl-Break SIGBREAK, closing the console window SIGHUP (then about 10 s
   // until Windows ends the process); SIGTERM is never raised there, listening to it is harmless.
@@ -116,17 +121,9 @@ export async function main(argv: string[]): Promise<number> {
       else log.progress('stopping: removing the debug pod first, please wait');
     });
   }
-  let stdoutOpen = true;
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    stdoutOpen = false;
-    interrupt(e.code === 'EPIPE' ? 'stdout closed' : `stdout failed: ${e.message}`);
-  });
+  const data = stdStream(process.stdout, 'stdout', (why) => interrupt(why));
   // Every line a chunk of the stream produced goes out in one write (not one system call per event).
-  const stdout = new LineBatch({
-    write: (text) => {
-      if (stdoutOpen) process.stdout.write(text);
-    },
-  });
+  const stdout = new LineBatch({ write: (text) => data.write(text) });
   const out = (line: string): void => stdout.push(line);
 
   try {
@@ -334,6 +331,7 @@ main(hideBin(process.argv)).then(
   },
   (e: unknown) => {
     const verbose = process.argv.includes('-v') || process.argv.includes('--verbose');
-    process.exit(reportFailure(e, stderrLog((t) => void process.stderr.write(t), verbose), (t) => void process.stderr.write(t), verbose));
+    const write = stdStream(process.stderr, 'stderr', () => {}).write;
+    process.exit(reportFailure(e, stderrLog(write, verbose), write, verbose));
   },
 );
