@@ -11,8 +11,9 @@ import { parseCleanup, parseMain, parseReport } from './cli/parse.js';
 import { buildReportOptions, refuseSelector, type RawReportArgs } from './cli/report-options.js';
 import { closestSubcommand } from './cli/suggest.js';
 import { report } from './report.js';
+import { TOTALS_KIND } from './report/record.js';
 import { camelKey, MAIN_FLAGS } from './cli/flags.js';
-import { whyNotWritable } from './cli/output-paths.js';
+import { unwritableMessage } from './cli/output-paths.js';
 import { stdStream } from './cli/std-stream.js';
 import { stderrLog } from './log.js';
 import { UserError } from './errors.js';
@@ -103,9 +104,9 @@ export async function main(argv: string[]): Promise<number> {
   // Files written at the end are checked now, before anything is created or traced.
   for (const f of MAIN_FLAGS.filter((x) => x.name.endsWith('-to'))) {
     const file = (raw as unknown as Record<string, unknown>)[camelKey(f.name)];
-    const why = typeof file === 'string' ? whyNotWritable(file) : null;
-    if (why) {
-      log.error(`--${f.name} ${file}: ${why}; create it or choose another path`);
+    const message = typeof file === 'string' ? unwritableMessage(`--${f.name}`, file, exampleFileName(f.name, opts.summaryFormat)) : null;
+    if (message) {
+      log.error(message);
       return 1;
     }
   }
@@ -163,6 +164,13 @@ function reportFailure(e: unknown, log: ReturnType<typeof stderrLog>, write: (t:
   write(`  please report this at the project's issue tracker with: trace-exec ${VERSION}, node ${process.version}${verbose ? '' : ' (run again with -v for a stack trace)'}\n`);
   if (verbose) write(`${(e as Error)?.stack}\n`);
   return 1;
+}
+
+/** The file name offered below a directory given to a --…-to flag. */
+function exampleFileName(flag: string, summaryFormat: string | null): string {
+  if (flag === 'summary-to') return summaryFormat === 'markdown' ? 'summary.md' : 'summary.txt';
+  if (flag === 'timeline-to') return 'timeline.json';
+  return `${flag.replace(/-to$/, '')}.out`;
 }
 
 /** --version: what is running, from which commit, and which image it starts by default. */
@@ -264,7 +272,8 @@ async function reportMain(argv: string[], log: ReturnType<typeof stderrLog>, wri
         `No cluster and no root needed. Prints the summary a live run prints (-o summary), a GitHub-flavoured\n` +
         `Markdown summary (-o markdown), and/or writes a timeline for Perfetto / chrome://tracing (--timeline-to).\n` +
         `Keeps pods by name with pod/NAME; -l is not possible offline: the records carry no pod labels.\n` +
-        `Malformed lines are counted and named on stderr, and skipped.\n\n` +
+        `Malformed lines are counted and named on stderr, and skipped; an input with no exec or exit record at all\n` +
+        `(trace-exec's stderr log, say) is not a recording: refused, exit 1.\n\n` +
         `Usage:\n  ${NAME} report FILE… [pod/NAME…] [-o summary|markdown] [--timeline-to FILE] [-n NS] [-c NAME] [--comm RE] [--failed] [--host] [--drift]`,
       examples: [
         [`${NAME} report execs.jsonl`, 'The summary of a recording'],
@@ -286,9 +295,9 @@ async function reportMain(argv: string[], log: ReturnType<typeof stderrLog>, wri
     }
     throw e;
   }
-  const why = opts.timelineTo ? whyNotWritable(opts.timelineTo) : null;
-  if (why) {
-    log.error(`--timeline-to ${opts.timelineTo}: ${why}; create it or choose another path`);
+  const unwritable = opts.timelineTo ? unwritableMessage('--timeline-to', opts.timelineTo, exampleFileName('timeline-to', null)) : null;
+  if (unwritable) {
+    log.error(unwritable);
     return 1;
   }
   const reportLog = stderrLog(write, opts.verbose);
@@ -320,7 +329,7 @@ function reportTotals(t: Totals, json: boolean, write: (s: string) => void, reas
     `trace-exec: stopped (${reason}): ${t.shown} execs shown of ${t.events} traced, ${t.lost} lost, ` +
       `${t.unattributed} unattributed, ${t.incomplete} incomplete, ${t.malformed} malformed lines, ${t.self} self${t.exits > 0 ? `, ${t.exits} exits` : ''}${gaps ? `, ${gaps} without execs` : ''}\n`,
   );
-  if (json) write(JSON.stringify({ kind: 'trace-exec.totals', reason, ...t }) + '\n');
+  if (json) write(JSON.stringify({ kind: TOTALS_KIND, reason, ...t }) + '\n');
 }
 
 main(hideBin(process.argv)).then(
