@@ -3,6 +3,7 @@ import type { AttributedEvent } from '../join/types.js';
 import { containerCell, formatClock, HOST_NAMESPACE, namespaceCell, NONE, podCell, UNKNOWN_NAMESPACE } from './columns.js';
 import { escapeUnprintable } from './quote.js';
 import { toJsonExitRecord, type JsonExitRecord } from './json.js';
+import { endedBadly } from '../events/wait-status.js';
 
 /**
  * A process that ended (--exits: an exit event live, an exit line of a recording): its JSON line's
@@ -15,9 +16,6 @@ export function exitRecordOf(e: AttributedEvent): ExitRecord {
   const { type: _type, time: _time, ...rest } = toJsonExitRecord(e);
   return { timeMs: e.event.timeMs, ...rest };
 }
-
-/** Ended with a non-zero status or by a signal. */
-export const endedBadly = (x: Pick<ExitRecord, 'exitCode' | 'signal'>): boolean => x.signal !== null || (x.exitCode !== null && x.exitCode !== 0);
 
 /** Per pod (host processes: `<host>`), processes that ended badly, of how many ended. */
 export interface ExitRow {
