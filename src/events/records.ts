@@ -1,6 +1,7 @@
 /**
  * bpftrace `-f json` lines → typed records.
- * KEEP IN SYNC with bpf/trace-exec.bt.tmpl: the printf formats there are parsed here.
+ * KEEP IN SYNC with bpf/trace-exec.bt.tmpl: the printf formats there are parsed here;
+ * records-template.test.ts renders every variant and checks each format against this parser.
  */
 
 export type TraceRecord =
