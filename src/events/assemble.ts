@@ -51,16 +51,16 @@ interface Again {
 
 interface Pending {
   tid: number;
-  e: Extract<TraceRecord, { kind: 'E' }>;
+  e: Extract<TraceRecord, { kind: 'execEnter' }>;
   again: Again | null;
   args: (string | undefined)[];
   argsSeen: number;
-  x: Extract<TraceRecord, { kind: 'X' }> | null;
+  x: Extract<TraceRecord, { kind: 'execReturn' }> | null;
   since: number;
 }
 
-type Exit = Extract<TraceRecord, { kind: 'X' }>;
-type End = Extract<TraceRecord, { kind: 'Z' }>;
+type Exit = Extract<TraceRecord, { kind: 'execReturn' }>;
+type End = Extract<TraceRecord, { kind: 'processEnd' }>;
 
 /** X's upper field → ExecEvent.upperLayer: 0 not overlayfs or not known, 1 upper layer, 2 lower. */
 const UPPER_LAYER = [null, true, false] as const;
@@ -98,10 +98,10 @@ export class ExecAssembler {
   /** Feeds one record received at wall time nowMs; returns the execs it completed. */
   push(rec: TraceRecord, nowMs: number): readonly ExecEvent[] {
     switch (rec.kind) {
-      case 'B':
+      case 'clock':
         this.clock = { monoNs: rec.monoNs, wallMs: nowMs };
         return NONE;
-      case 'P': {
+      case 'cgroupName': {
         if (!this.addComponent(rec.hier, rec.cgroupId, rec.level, rec.name)) return NONE;
         // Execs in this cgroup may have had every other record already (its P records are printed
         // once, by whichever exec saw the cgroup first, maybe on another CPU): finish them now.
@@ -111,7 +111,7 @@ export class ExecAssembler {
         }
         return done;
       }
-      case 'E': {
+      case 'execEnter': {
         const p: Pending = { tid: rec.tid, e: rec, again: null, args: new Array(Math.min(rec.argc, this.argsMax)), argsSeen: 0, x: null, since: nowMs };
         const key = rec.key;
         const early = this.orphanExit.get(key);
@@ -127,15 +127,15 @@ export class ExecAssembler {
         this.pending.set(key, p);
         return NONE;
       }
-      case 'A': {
+      case 'execArg': {
         const p = this.pending.get(rec.key);
         if (!p || rec.index >= p.args.length || p.args[rec.index] !== undefined) return NONE;
         p.args[rec.index] = rec.arg;
         p.argsSeen++;
         return this.completeIfDone(p);
       }
-      case 'F':
-      case 'R': {
+      case 'rereadFilename':
+      case 'rereadArg': {
         const p = this.pending.get(rec.key);
         let again = p ? p.again : (this.earlyAgain.get(rec.key)?.again ?? null);
         if (!again) {
@@ -143,7 +143,7 @@ export class ExecAssembler {
           if (p) p.again = again;
           else this.earlyAgain.set(rec.key, { again, since: nowMs });
         }
-        if (rec.kind === 'F') {
+        if (rec.kind === 'rereadFilename') {
           again.filename = rec.filename;
           again.argc = rec.argc;
         } else if (rec.index < this.argsMax && again.args[rec.index] === undefined) {
@@ -152,7 +152,7 @@ export class ExecAssembler {
         }
         return p ? this.completeIfDone(p) : NONE;
       }
-      case 'X': {
+      case 'execReturn': {
         const key = rec.key;
         const p = this.pending.get(key);
         if (!p) {
@@ -162,7 +162,7 @@ export class ExecAssembler {
         p.x = rec;
         return this.completeIfDone(p);
       }
-      case 'Z':
+      case 'processEnd':
         return this.end(rec, nowMs);
       case 'lost':
         this.stats.lost += rec.count;

@@ -17,20 +17,20 @@ type Sample = number | bigint | string;
  * record they must parse to. Strings carry spaces and non-ASCII: the last field takes the rest.
  */
 const CONTRACT: Record<string, { args: Sample[]; record: TraceRecord }> = {
-  B: { args: [5_000_000_001n], record: { kind: 'B', monoNs: 5_000_000_001n } },
+  B: { args: [5_000_000_001n], record: { kind: 'clock', monoNs: 5_000_000_001n } },
   K: { args: [5_000_000_002n], record: { kind: 'other', type: 'keepalive' } },
   'P 1': {
     args: [4_294_967_301n, 3, 'kubepods burstable.slice'],
-    record: { kind: 'P', hier: 1, cgroupId: '4294967301', level: 3, name: 'kubepods burstable.slice' },
+    record: { kind: 'cgroupName', hier: 1, cgroupId: '4294967301', level: 3, name: 'kubepods burstable.slice' },
   },
   'P 2': {
     args: [4_294_967_302n, 0, 'cri-containerd-ü.scope'],
-    record: { kind: 'P', hier: 2, cgroupId: '4294967302', level: 0, name: 'cri-containerd-ü.scope' },
+    record: { kind: 'cgroupName', hier: 2, cgroupId: '4294967302', level: 0, name: 'cri-containerd-ü.scope' },
   },
   E: {
     args: [101, 102, 103, 104, 5_000_000_003n, 4_294_967_302n, 4_294_967_301n, 3, '/usr/bin/grüße now'],
     record: {
-      kind: 'E',
+      kind: 'execEnter',
       key: '101:5000000003',
       tid: 101,
       pid: 102,
@@ -43,14 +43,14 @@ const CONTRACT: Record<string, { args: Sample[]; record: TraceRecord }> = {
       filename: '/usr/bin/grüße now',
     },
   },
-  A: { args: [101, 5_000_000_003n, 2, 'an arg'], record: { kind: 'A', key: '101:5000000003', tid: 101, index: 2, arg: 'an arg' } },
+  A: { args: [101, 5_000_000_003n, 2, 'an arg'], record: { kind: 'execArg', key: '101:5000000003', tid: 101, index: 2, arg: 'an arg' } },
   // tid, retval (negative: -ENOENT), enter time, upper (0 | 1 | 2), comm.
-  X: { args: [101, -2, 5_000_000_003n, 1, 'kworker/0:1 x'], record: { kind: 'X', key: '101:5000000003', tid: 101, retval: -2, upper: 1, comm: 'kworker/0:1 x' } },
-  F: { args: [101, 5_000_000_003n, 4n, '/bin/sh'], record: { kind: 'F', key: '101:5000000003', tid: 101, argc: 4, filename: '/bin/sh' } },
-  R: { args: [101, 5_000_000_003n, 1n, '-c x'], record: { kind: 'R', key: '101:5000000003', tid: 101, index: 1, arg: '-c x' } },
+  X: { args: [101, -2, 5_000_000_003n, 1, 'kworker/0:1 x'], record: { kind: 'execReturn', key: '101:5000000003', tid: 101, retval: -2, upper: 1, comm: 'kworker/0:1 x' } },
+  F: { args: [101, 5_000_000_003n, 4n, '/bin/sh'], record: { kind: 'rereadFilename', key: '101:5000000003', tid: 101, argc: 4, filename: '/bin/sh' } },
+  R: { args: [101, 5_000_000_003n, 1n, '-c x'], record: { kind: 'rereadArg', key: '101:5000000003', tid: 101, index: 1, arg: '-c x' } },
   C: { args: [102, 105, 5_000_000_004n, 'sh c'], record: { kind: 'fork', ppid: 102, pid: 105, monoNs: 5_000_000_004n, comm: 'sh c' } },
-  Q: { args: [105, 5_000_000_005n], record: { kind: 'exit', pid: 105, monoNs: 5_000_000_005n } },
-  Z: { args: [102, 5_000_000_003n, 5_000_000_006n, 256 * 3], record: { kind: 'Z', pid: 102, execMonoNs: 5_000_000_003n, monoNs: 5_000_000_006n, status: 768 } },
+  Q: { args: [105, 5_000_000_005n], record: { kind: 'gone', pid: 105, monoNs: 5_000_000_005n } },
+  Z: { args: [102, 5_000_000_003n, 5_000_000_006n, 256 * 3], record: { kind: 'processEnd', pid: 102, execMonoNs: 5_000_000_003n, monoNs: 5_000_000_006n, status: 768 } },
 };
 
 /** The printf formats of a bpftrace program, escapes resolved (only \n is used). */
