@@ -105,7 +105,7 @@ describe('ExecAssembler', () => {
         upperLayer: false,
       },
     ]);
-    expect(a.stats).toEqual({ events: 1, incomplete: 0, orphanExits: 0, unknownEnds: 0, lost: 0, malformed: 0 });
+    expect(a.stats).toEqual({ events: 1, incomplete: 0, orphanReturns: 0, unknownEnds: 0, lost: 0, malformed: 0 });
     expect(a.waiting).toBe(0);
   });
 
@@ -123,7 +123,7 @@ describe('ExecAssembler', () => {
     expect(a.waiting).toBe(1);
     expect(feed(a, [e!, arg!])).toMatchObject([{ tid: 42, filename: '/bin/sh', args: ['sh'], retval: 0, comm: 'sh' }]);
     expect(a.waiting).toBe(0);
-    expect(a.stats.orphanExits).toBe(0);
+    expect(a.stats.orphanReturns).toBe(0);
   });
 
   describe('two execs by the same tid (a PATH search: failed, then found)', () => {
@@ -267,7 +267,7 @@ describe('ExecAssembler', () => {
       feed(a, [X(77, 0, MONO - 1n, 'sh'), X(78, -13, MONO - 2n, 'sh')]);
       expect(a.waiting).toBe(2);
       expect(a.expire(WALL + 1000)).toEqual([]);
-      expect(a.stats).toMatchObject({ events: 0, orphanExits: 2 });
+      expect(a.stats).toMatchObject({ events: 0, orphanReturns: 2 });
       expect(a.waiting).toBe(0);
     });
 
@@ -281,7 +281,7 @@ describe('ExecAssembler', () => {
         ['/a', WALL + 1],
         ['/b', WALL + 2],
       ]);
-      expect(a.stats).toMatchObject({ incomplete: 2, orphanExits: 1 });
+      expect(a.stats).toMatchObject({ incomplete: 2, orphanReturns: 1 });
       expect(a.waiting).toBe(0);
     });
   });
@@ -367,7 +367,7 @@ describe('ExecAssembler', () => {
       { kind: 'other', type: 'keepalive' },
     ]);
     expect(events).toEqual([]);
-    expect(a.stats).toEqual({ events: 0, incomplete: 0, orphanExits: 0, unknownEnds: 0, lost: 15, malformed: 1 });
+    expect(a.stats).toEqual({ events: 0, incomplete: 0, orphanReturns: 0, unknownEnds: 0, lost: 15, malformed: 1 });
     expect(a.waiting).toBe(0);
   });
 });

@@ -10,7 +10,7 @@ import type { ExecEvent, StreamNotice } from './types.js';
 export interface DecoderSink {
   event(e: ExecEvent): void;
   notice(n: StreamNotice): void;
-  /** Fork and exit records (--ancestry), in arrival order. */
+  /** fork and gone records (--ancestry), in arrival order. */
   process?(rec: Extract<TraceRecord, { kind: 'fork' | 'gone' }>): void;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The kernel's wait status of a process that ended (task->exit_code, as the Z record carries it):
+ * The kernel's wait status of a process that ended (task->exit_code, as the processEnd record carries it):
  * the exit status in bits 8–15, or the signal that killed it in bits 0–6, with 0x80 when it dumped
  * core — what wait(2) hands a parent.
  */
