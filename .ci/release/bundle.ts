@@ -15,7 +15,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 const READ_ASSET = /readFileSync\(\s*new URL\(\s*(['"])([^'"]+)\1\s*,\s*import\.meta\.url\s*\)\s*,\s*(['"])utf-?8\3\s*\)/g;
 
 /** Assets that must end up inside the bundle: the build fails if one was not inlined. */
-const REQUIRED_ASSETS = ['bpf/trace-exec.bt.tmpl', 'bpf/tracer.sh', 'bpf/batcher.pl'];
+const REQUIRED_ASSETS: readonly string[] = ['bpf/trace-exec.bt.tmpl', 'bpf/tracer.sh', 'bpf/batcher.pl'];
 
 function inlineAssets(root: string, inlined: Set<string>): Plugin {
   return {
@@ -70,5 +70,7 @@ export async function bundle(root: string, outFile: string, commit: string): Pro
         `readFileSync(new URL('…', import.meta.url), 'utf8'); adapt READ_ASSET in .ci/release/bundle.ts`,
     );
   }
-  return { file: outFile, bytes: statSync(outFile).size, inlined: [...inlined].sort() };
+  // The required assets in their order (the program template first), then any other.
+  const order = [...REQUIRED_ASSETS, ...[...inlined].filter((a) => !REQUIRED_ASSETS.includes(a)).sort()];
+  return { file: outFile, bytes: statSync(outFile).size, inlined: order.filter((a) => inlined.has(a)) };
 }
