@@ -23,7 +23,8 @@
 # flushes and closes the pipe: what it still wrote goes out and the batcher exits. SIGKILL 10 s
 # later if not. The heartbeat costs one select bit and nothing per record.
 #
-# Full-line comments are stripped before it is sent to the node.
+# Full-line comments are stripped before it is sent to the node (so no line of code may start
+# with #; scripts.test.ts checks the sent form too).
 $SIG{INT} = 'IGNORE';
 my ($max, $wait, $nap) = (65536, 0.1, 0.01);
 my ($pidf, $lease, $limit) = @ARGV;

@@ -2,7 +2,8 @@
 # The node-side command that runs bpftrace (src/node/tracer-command.ts runs it as `sh -c`): tracefs
 # mounted, bpftrace's pid written where stop() finds it, its output batched before it leaves the
 # node (bpf/batcher.pl), and bpftrace's own exit code as the command's. argv is passed as "$@",
-# never interpolated. Full-line comments are stripped before it is sent to the node.
+# never interpolated. Full-line comments are stripped before it is sent to the node (so no line
+# of code may start with #; scripts.test.ts checks the sent form too).
 #
 # $1 this attachment's pid file (`BASE.N`, N counting attachments), $2 the pod's lease file ('' =
 # none), $3 the lease limit in seconds, $4 the batcher's source ('' = none), then bpftrace's argv.
