@@ -12,7 +12,7 @@ import type { Log } from './log.js';
 import { UserError } from './errors.js';
 import { commandNotFound, MissingToolsError, missingToolsMessage, PROBE_COMMAND, parseProbe, ProbeError } from './node/probe.js';
 import { renderProgram, bpftraceCommand, EXEC_KEYS, RenderError } from './node/render.js';
-import type { NodeRunner, TracerExit, TracerHandle } from './node/runner.js';
+import type { NodeRunner, TracerEnd, TracerHandle } from './node/runner.js';
 import type { TracerCommand } from './node/tracer-command.js';
 import { Backoff, clock, seconds } from './reconnect.js';
 import { TraceDecoder } from './events/decoder.js';
@@ -260,7 +260,7 @@ export class NodeTrace {
     this.before.incomplete += decoder.stats.incomplete;
   }
 
-  private async reattach(exit: TracerExit): Promise<void> {
+  private async reattach(exit: TracerEnd): Promise<void> {
     const node = this.node;
     const podGone = this.parts.podGone!;
     const { log, reconnectTimeoutMs } = this.hooks;
@@ -400,7 +400,7 @@ function within<T>(p: Promise<T>, ms: number, what: string, late?: (v: T) => voi
   });
 }
 
-function tracerError(exit: TracerExit, node: string): UserError {
+function tracerError(exit: TracerEnd, node: string): UserError {
   const how = exit.code !== null ? `exited with code ${exit.code}` : (exit.reason ?? 'ended');
   const detail = exit.stderr ? `:\n${exit.stderr}` : '';
   return new UserError(`bpftrace on ${node} ${how} before the trace was stopped${detail}`);

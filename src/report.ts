@@ -10,8 +10,9 @@ import type { ReportOptions } from './cli/report-options.js';
 import type { Log } from './log.js';
 import { makeFilter } from './join/filter.js';
 import type { AttributedEvent } from './join/types.js';
-import { MarkdownSummary, mdCode, type ExitRecord } from './output/markdown.js';
-import { endedBadly, Summary } from './output/summary.js';
+import { MarkdownSummary, mdCode, type EndedProcess } from './output/markdown.js';
+import { Summary } from './output/summary.js';
+import { endedBadly } from './events/wait-status.js';
 import { MAX_TIMELINE_EXECS, Timeline } from './output/timeline.js';
 import { checkReadable, readLines } from './report/read.js';
 import { parseRecordLine, TOTALS_KIND, totalsShown } from './report/record.js';
@@ -46,7 +47,7 @@ export interface ReportResult {
   writeFailures: string[];
 }
 
-type TimelineItem = { timeMs: number; exec: AttributedEvent; upperLayer?: boolean | null } | { timeMs: number; exit: ExitRecord };
+type TimelineItem = { timeMs: number; exec: AttributedEvent; upperLayer?: boolean | null } | { timeMs: number; exit: EndedProcess };
 
 export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportResult> {
   const { log } = io;
@@ -54,7 +55,7 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
   const keep = makeFilter(opts.namespaces, opts.filters, null);
   const pods = opts.pods ? new Set(opts.pods) : null;
   const keepExec = (e: AttributedEvent): boolean => keep(e) && (pods === null || (e.pod !== null && pods.has(e.pod)));
-  const keepExit = (x: ExitRecord): boolean => exitKept(x, opts, pods, drifted.has(processKey(x.node, x.pid)));
+  const keepExit = (x: EndedProcess): boolean => exitKept(x, opts, pods, drifted.has(processKey(x.node, x.pid)));
   // --drift: exit lines do not say where the file came from, their process's exec line does (read
   // before them, in a recording of one trace): the processes whose last exec was drift, bounded.
   const drifted = new Set<string>();
@@ -179,7 +180,7 @@ function notARecording(n: NotARecording): UserError {
  * those whose last exec, read before, ran a file from the writable layer (an exit record does not
  * say where its executable came from).
  */
-function exitKept(x: ExitRecord, o: ReportOptions, pods: ReadonlySet<string> | null, drifted: boolean): boolean {
+function exitKept(x: EndedProcess, o: ReportOptions, pods: ReadonlySet<string> | null, drifted: boolean): boolean {
   const f = o.filters;
   if (o.namespaces && (x.namespace === null || !o.namespaces.includes(x.namespace))) return false;
   if (pods && (x.pod === null || !pods.has(x.pod))) return false;

@@ -5,7 +5,7 @@
  */
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
-import { StderrTail, type NodeRunner, type TracerExit, type TracerHandle, type TracerSink } from '../node/runner.js';
+import { StderrTail, type NodeRunner, type TracerEnd, type TracerHandle, type TracerSink } from '../node/runner.js';
 import { tracerArgv, type TracerCommand } from '../node/tracer-command.js';
 import type { LeaseTiming } from '../node/lease.js';
 import { describeApiError } from './errors.js';
@@ -84,7 +84,7 @@ export class ExecRunner implements NodeRunner {
     const h = await this.open(tracerArgv(tracer, files, this.lease.limitS), (c) => sink.stdout(c), (c) => tail.push(c), heartbeat);
     heartbeat.write('\n');
     const beat = setInterval(() => heartbeat.write('\n'), this.lease.heartbeatMs);
-    const done = h.done.then((x): TracerExit => {
+    const done = h.done.then((x): TracerEnd => {
       clearInterval(beat);
       return { ...x, stderr: tail.toString() };
     });

@@ -11,11 +11,11 @@
 import { decodeCgroupPath } from '../cgroup/decode.js';
 import type { CgroupIdentity } from '../cgroup/types.js';
 import type { AttributedEvent } from '../join/types.js';
-import type { ExitRecord } from '../output/markdown.js';
+import type { EndedProcess } from '../output/markdown.js';
 
 export type ReportLine =
   | { kind: 'exec'; event: AttributedEvent; /** Present when the record has the field. */ upperLayer?: boolean | null }
-  | { kind: 'exit'; exit: ExitRecord }
+  | { kind: 'exit'; exit: EndedProcess }
   /** Not an exec or exit: a totals line, a blank line, a type this version does not know. */
   | { kind: 'skip'; why: string }
   | { kind: 'malformed'; reason: string };
@@ -146,7 +146,7 @@ function identityOf(attribution: string, cgroup: string, podUid: string | null, 
   };
 }
 
-function exitOf(r: Obj): ExitRecord {
+function exitOf(r: Obj): EndedProcess {
   const exitCode = intOrNull(r, 'exitCode');
   const signal = strOrNull(r, 'signal');
   if (exitCode === null && signal === null) throw new Bad('an exit with neither "exitCode" nor "signal"');
