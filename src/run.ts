@@ -16,6 +16,7 @@ import type { ProcessEnd } from './events/types.js';
 import { signalName } from './output/signal.js';
 import { createPrinter, Summary } from './output/index.js';
 import { MarkdownSummary, mdCode } from './output/markdown.js';
+import { PathSearchMarker } from './output/path-search.js';
 import { Timeline } from './output/timeline.js';
 import { writeFileSync } from 'node:fs';
 import { openCluster, type ClusterRun } from './kube/session.js';
@@ -138,12 +139,15 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
       digest?.add(a);
       timeline?.exit(a.node, a.event.pid, a.event.timeMs, { exitCode: end.exitCode, signal: signalName(end.signal) });
     };
+    // Before the filters: whether a failed exec was one attempt of a PATH search depends on the exec
+    // after it, which --failed, --comm… may leave out. JSON writes the mark, the rest fold on it.
+    const marker = new PathSearchMarker(show);
     let attached = 0;
     const hooks = {
       log,
       ancestry: opts.ancestry,
       exits: opts.exits,
-      event: show,
+      event: (a: AttributedEvent) => marker.push(a),
       lost: (n: number) => (totals.lost += n),
       started: (node: string) => {
         attached++;
@@ -201,6 +205,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     const reason = await Promise.race([stopped, allEnded]);
     if (durationTimer) clearTimeout(durationTimer);
     await Promise.all(traces.map((t) => t.stop()));
+    marker.flush();
     const endMs = Date.now();
     // A run that fails as a whole (below) prints no table header: its output is the error alone.
     if (!(reason === 'every node ended' && failures.length > 0)) printer.end();
