@@ -12,6 +12,7 @@ import { makeFilter } from './join/filter.js';
 import type { AttributedEvent } from './join/types.js';
 import { MarkdownSummary, mdCode, type ExitRecord } from './output/markdown.js';
 import { endedBadly, Summary } from './output/summary.js';
+import { PathSearchMarker, recordClock } from './output/path-search.js';
 import { MAX_TIMELINE_EXECS, Timeline } from './output/timeline.js';
 import { checkReadable, readLines } from './report/read.js';
 import { parseRecordLine } from './report/record.js';
@@ -73,6 +74,19 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
     else timelineDropped++;
   };
   let lastMs = -Infinity;
+  // As in a live run: the PATH search marker before the filters (see src/output/path-search.ts), on
+  // the records' clock. A recording made by this version has the marks already; they are kept.
+  const recordedLayer = new WeakMap<AttributedEvent, boolean | null>();
+  const exec = (e: AttributedEvent): void => {
+    noteExec(e);
+    if (!keepExec(e)) return;
+    counts.shown++;
+    summary?.add(e);
+    markdown?.add(e);
+    toTimeline({ timeMs: e.event.timeMs, exec: e, ...(recordedLayer.has(e) ? { upperLayer: recordedLayer.get(e) } : {}) });
+  };
+  const clock = recordClock();
+  const marker = new PathSearchMarker(exec, clock.schedule);
 
   checkReadable(opts.sources);
   for await (const line of readLines(opts.sources, io.stdin)) {
@@ -90,17 +104,15 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
       case 'exec': {
         counts.execs++;
         if (r.event.event.timeMs > lastMs) lastMs = r.event.event.timeMs;
-        noteExec(r.event);
-        if (!keepExec(r.event)) break;
-        counts.shown++;
-        summary?.add(r.event);
-        markdown?.add(r.event);
-        toTimeline({ timeMs: r.event.event.timeMs, exec: r.event, ...('upperLayer' in r ? { upperLayer: r.upperLayer } : {}) });
+        if (r.upperLayer !== undefined) recordedLayer.set(r.event, r.upperLayer);
+        clock.advanceTo(r.event.event.timeMs);
+        marker.push(r.event);
         break;
       }
       case 'exit':
         counts.exits++;
         if (r.exit.timeMs > lastMs) lastMs = r.exit.timeMs;
+        clock.advanceTo(r.exit.timeMs);
         if (!keepExit(r.exit)) break;
         summary?.exit(r.exit);
         markdown?.exit(r.exit);
@@ -108,6 +120,7 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
         break;
     }
   }
+  marker.flush();
   if (counts.malformed > MALFORMED_SHOWN && !opts.verbose) log.warn(`${counts.malformed - MALFORMED_SHOWN} more malformed lines skipped (-v names each)`);
   if (counts.execs === 0 && counts.lines > 0) log.warn('no exec records in the input: was it written by trace-exec -o json?');
 
