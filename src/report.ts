@@ -76,14 +76,15 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
   let lastMs = -Infinity;
   // As in a live run: the PATH search marker before the filters (see src/output/path-search.ts), on
   // the records' clock. A recording made by this version has the marks already; they are kept.
-  const recordedLayer = new WeakMap<AttributedEvent, boolean | null>();
+  // Lines written before `upperLayer` existed (the timeline then leaves it out; the event says null).
+  const noLayer = new WeakSet<AttributedEvent>();
   const exec = (e: AttributedEvent): void => {
     noteExec(e);
     if (!keepExec(e)) return;
     counts.shown++;
     summary?.add(e);
     markdown?.add(e);
-    toTimeline({ timeMs: e.event.timeMs, exec: e, ...(recordedLayer.has(e) ? { upperLayer: recordedLayer.get(e) } : {}) });
+    toTimeline({ timeMs: e.event.timeMs, exec: e, ...(noLayer.has(e) ? {} : { upperLayer: e.event.upperLayer }) });
   };
   const clock = recordClock();
   const marker = new PathSearchMarker(exec, clock.schedule);
@@ -104,7 +105,7 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
       case 'exec': {
         counts.execs++;
         if (r.event.event.timeMs > lastMs) lastMs = r.event.event.timeMs;
-        if (r.upperLayer !== undefined) recordedLayer.set(r.event, r.upperLayer);
+        if (timelineItems && r.upperLayer === undefined) noLayer.add(r.event);
         clock.advanceTo(r.event.event.timeMs);
         marker.push(r.event);
         break;

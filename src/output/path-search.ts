@@ -117,21 +117,31 @@ export class PathSearchMarker {
  */
 export function recordClock(): { schedule: Schedule; advanceTo(ms: number): void } {
   let now = -Infinity;
-  const timers = new Set<{ at: number; fn: () => void }>();
+  // Due times in order. With one hold time on a clock that only moves forward, each new timer goes
+  // at the end: insertion and firing cost O(1) a record; a cancelled timer stays until its turn.
+  const queue: { at: number; fn: () => void; cancelled: boolean }[] = [];
+  let head = 0;
   return {
     schedule: (fn, ms) => {
-      const t = { at: (Number.isFinite(now) ? now : 0) + ms, fn };
-      timers.add(t);
-      return () => timers.delete(t);
+      const t = { at: (Number.isFinite(now) ? now : 0) + ms, fn, cancelled: false };
+      let i = queue.length;
+      while (i > head && queue[i - 1]!.at > t.at) i--;
+      queue.splice(i, 0, t);
+      return () => {
+        t.cancelled = true;
+      };
     },
     advanceTo(ms) {
       if (ms <= now) return;
       now = ms;
-      if (timers.size === 0) return;
-      for (const t of [...timers].sort((a, b) => a.at - b.at)) {
-        if (t.at > now) break;
-        timers.delete(t);
-        t.fn();
+      while (head < queue.length && queue[head]!.at <= now) {
+        const t = queue[head++]!;
+        if (!t.cancelled) t.fn();
+      }
+      // Drop what has fired once it is the larger part, so the array does not grow with the input.
+      if (head > 1024 && head * 2 > queue.length) {
+        queue.splice(0, head);
+        head = 0;
       }
     },
   };
