@@ -2,7 +2,7 @@
 /**
  * The whole user-facing surface on one page: usage, examples, flags → frozen Options → run().
  * Exit codes are decided here: 0 when the trace ends by --duration, --max-events, Ctrl-C or a closed
- * stdout; 1 on any error (as kubectl), including objects left behind on the cluster.
+ * stdout or stderr; 1 on any error (as kubectl), including objects left behind on the cluster.
  */
 import { hideBin } from 'yargs/helpers';
 import { buildOptions, UsageError, type RawArgs } from './cli/options.js';
@@ -11,8 +11,10 @@ import { parseCleanup, parseMain, parseReport } from './cli/parse.js';
 import { buildReportOptions, refuseSelector, type RawReportArgs } from './cli/report-options.js';
 import { closestSubcommand } from './cli/suggest.js';
 import { report } from './report.js';
+import { TOTALS_KIND } from './report/record.js';
 import { camelKey, MAIN_FLAGS } from './cli/flags.js';
-import { whyNotWritable } from './cli/output-paths.js';
+import { unwritableMessage } from './cli/output-paths.js';
+import { stdStream } from './cli/std-stream.js';
 import { stderrLog } from './log.js';
 import { UserError } from './errors.js';
 import { run, type Totals } from './run.js';
@@ -43,7 +45,13 @@ const EXAMPLES: [string, string][] = [
 ];
 
 export async function main(argv: string[]): Promise<number> {
-  const write = (t: string): void => void process.stderr.write(t);
+  // Signals and a reader of stdout or stderr going away end the trace; cleanup always runs.
+  let interrupt!: (why: string) => void;
+  const interrupted = new Promise<string>((r) => (interrupt = r));
+  // A closed stderr (`2>&1 | head`, a CI log pipe) ends a trace as a closed stdout does; the
+  // diagnostics after it are dropped, and cannot crash the run or change its exit code.
+  const stderr = stdStream(process.stderr, 'stderr', (why) => interrupt(why));
+  const write = (t: string): void => stderr.write(t);
   let verbose = argv.includes('-v') || argv.includes('--verbose');
   const log = stderrLog(write, verbose);
   if (INVOKED_AS === 'complete') return completeMain(argv, true);
@@ -96,16 +104,14 @@ export async function main(argv: string[]): Promise<number> {
   // Files written at the end are checked now, before anything is created or traced.
   for (const f of MAIN_FLAGS.filter((x) => x.name.endsWith('-to'))) {
     const file = (raw as unknown as Record<string, unknown>)[camelKey(f.name)];
-    const why = typeof file === 'string' ? whyNotWritable(file) : null;
-    if (why) {
-      log.error(`--${f.name} ${file}: ${why}; create it or choose another path`);
+    const message = typeof file === 'string' ? unwritableMessage(`--${f.name}`, file, exampleFileName(f.name, opts.summaryFormat)) : null;
+    if (message) {
+      log.error(message);
       return 1;
     }
   }
 
-  // Signals and a closed stdout end the trace; cleanup always runs. A second Ctrl-C does not skip it.
-  let interrupt!: (why: string) => void;
-  const interrupted = new Promise<string>((r) => (interrupt = r));
+  // A second Ctrl-C does not skip the cleanup.
   let signals = 0;
   // Windows: Ctrl-C is SIGINT, Ctrl-Break SIGBREAK, closing the console window SIGHUP (then about 10 s
   // until Windows ends the process); SIGTERM is never raised there, listening to it is harmless.
@@ -116,24 +122,16 @@ export async function main(argv: string[]): Promise<number> {
       else log.progress('stopping: removing the debug pod first, please wait');
     });
   }
-  let stdoutOpen = true;
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    stdoutOpen = false;
-    interrupt(e.code === 'EPIPE' ? 'stdout closed' : `stdout failed: ${e.message}`);
-  });
+  const data = stdStream(process.stdout, 'stdout', (why) => interrupt(why));
   // Every line a chunk of the stream produced goes out in one write (not one system call per event).
-  const stdout = new LineBatch({
-    write: (text) => {
-      if (stdoutOpen) process.stdout.write(text);
-    },
-  });
+  const stdout = new LineBatch({ write: (text) => data.write(text) });
   const out = (line: string): void => stdout.push(line);
 
   try {
     const result = await run(opts, {
       out,
       log,
-      width: process.stdout.isTTY ? (process.stdout.columns ?? 120) : null,
+      width: terminalWidth(),
       interrupted,
       confirm: process.stdin.isTTY && process.stderr.isTTY ? askOnTerminal : null,
     }).finally(() => stdout.flush());
@@ -166,6 +164,13 @@ function reportFailure(e: unknown, log: ReturnType<typeof stderrLog>, write: (t:
   write(`  please report this at the project's issue tracker with: trace-exec ${VERSION}, node ${process.version}${verbose ? '' : ' (run again with -v for a stack trace)'}\n`);
   if (verbose) write(`${(e as Error)?.stack}\n`);
   return 1;
+}
+
+/** The file name offered below a directory given to a --…-to flag. */
+function exampleFileName(flag: string, summaryFormat: string | null): string {
+  if (flag === 'summary-to') return summaryFormat === 'markdown' ? 'summary.md' : 'summary.txt';
+  if (flag === 'timeline-to') return 'timeline.json';
+  return `${flag.replace(/-to$/, '')}.out`;
 }
 
 /** --version: what is running, from which commit, and which image it starts by default. */
@@ -267,7 +272,8 @@ async function reportMain(argv: string[], log: ReturnType<typeof stderrLog>, wri
         `No cluster and no root needed. Prints the summary a live run prints (-o summary), a GitHub-flavoured\n` +
         `Markdown summary (-o markdown), and/or writes a timeline for Perfetto / chrome://tracing (--timeline-to).\n` +
         `Keeps pods by name with pod/NAME; -l is not possible offline: the records carry no pod labels.\n` +
-        `Malformed lines are counted and named on stderr, and skipped.\n\n` +
+        `Malformed lines are counted and named on stderr, and skipped; an input with no exec or exit record at all\n` +
+        `(trace-exec's stderr log, say) is not a recording: refused, exit 1.\n\n` +
         `Usage:\n  ${NAME} report FILE… [pod/NAME…] [-o summary|markdown] [--timeline-to FILE] [-n NS] [-c NAME] [--comm RE] [--failed] [--host] [--drift]`,
       examples: [
         [`${NAME} report execs.jsonl`, 'The summary of a recording'],
@@ -289,9 +295,9 @@ async function reportMain(argv: string[], log: ReturnType<typeof stderrLog>, wri
     }
     throw e;
   }
-  const why = opts.timelineTo ? whyNotWritable(opts.timelineTo) : null;
-  if (why) {
-    log.error(`--timeline-to ${opts.timelineTo}: ${why}; create it or choose another path`);
+  const unwritable = opts.timelineTo ? unwritableMessage('--timeline-to', opts.timelineTo, exampleFileName('timeline-to', null)) : null;
+  if (unwritable) {
+    log.error(unwritable);
     return 1;
   }
   const reportLog = stderrLog(write, opts.verbose);
@@ -299,12 +305,17 @@ async function reportMain(argv: string[], log: ReturnType<typeof stderrLog>, wri
   process.stdout.on('error', () => (stdoutOpen = false));
   const stdout = new LineBatch({ write: (text) => void (stdoutOpen && process.stdout.write(text)) });
   try {
-    const result = await report(opts, { out: (l) => stdout.push(l), log: reportLog, stdin: process.stdin }).finally(() => stdout.flush());
+    const result = await report(opts, { out: (l) => stdout.push(l), log: reportLog, stdin: process.stdin, width: terminalWidth() }).finally(() => stdout.flush());
     for (const w of result.writeFailures) reportLog.error(`${w}; exiting with 1`);
     return result.writeFailures.length > 0 ? 1 : 0;
   } catch (e) {
     return reportFailure(e, reportLog, write, opts.verbose);
   }
+}
+
+/** The columns of the terminal stdout is, null when it is piped (then output is never cut). */
+function terminalWidth(): number | null {
+  return process.stdout.isTTY ? (process.stdout.columns ?? 120) : null;
 }
 
 async function askOnTerminal(question: string): Promise<boolean> {
@@ -323,7 +334,7 @@ function reportTotals(t: Totals, json: boolean, write: (s: string) => void, reas
     `trace-exec: stopped (${reason}): ${t.shown} execs shown of ${t.events} traced, ${t.lost} lost, ` +
       `${t.unattributed} unattributed, ${t.incomplete} incomplete, ${t.malformed} malformed lines, ${t.self} self${t.exits > 0 ? `, ${t.exits} exits` : ''}${gaps ? `, ${gaps} without execs` : ''}\n`,
   );
-  if (json) write(JSON.stringify({ kind: 'trace-exec.totals', reason, ...t }) + '\n');
+  if (json) write(JSON.stringify({ kind: TOTALS_KIND, reason, ...t }) + '\n');
 }
 
 main(hideBin(process.argv)).then(
@@ -334,6 +345,7 @@ main(hideBin(process.argv)).then(
   },
   (e: unknown) => {
     const verbose = process.argv.includes('-v') || process.argv.includes('--verbose');
-    process.exit(reportFailure(e, stderrLog((t) => void process.stderr.write(t), verbose), (t) => void process.stderr.write(t), verbose));
+    const write = stdStream(process.stderr, 'stderr', () => {}).write;
+    process.exit(reportFailure(e, stderrLog(write, verbose), write, verbose));
   },
 );

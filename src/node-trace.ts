@@ -149,14 +149,16 @@ export class NodeTrace {
       new TraceDecoder(
         { strlen: rendered.strlen, levels: rendered.levels, argsMax: rendered.argsMax, exits: this.hooks.exits, maxExecd: EXEC_KEYS },
         {
-          event: (e) => {
-            if (table && !e.exit) chains.set(e, table.exec(e.pid, e.ppid, e.comm, ownerOf(joiner.join(e))));
-            for (const a of joiner.push(e, Date.now())) this.emit(a);
-          },
-          process: (rec) => {
-            if (rec.kind === 'fork') table?.fork(rec.ppid, rec.pid, rec.comm);
-            else table?.exit(rec.pid, Date.now());
-          },
+          event: (e) =>
+            this.inOrder(() => {
+              if (table && !e.exit) chains.set(e, table.exec(e.pid, e.ppid, e.comm, ownerOf(joiner.join(e))));
+              for (const a of joiner.push(e, Date.now())) this.emit(a);
+            }),
+          process: (rec) =>
+            this.inOrder(() => {
+              if (rec.kind === 'fork') table?.fork(rec.ppid, rec.pid, rec.comm);
+              else table?.exit(rec.pid, Date.now());
+            }),
           notice: (n) => {
             if (n.kind === 'started') started();
             else if (n.kind === 'lost') {
@@ -179,8 +181,12 @@ export class NodeTrace {
     const first = decoder(() => {
       // With --ancestry the process table is seeded from /proc first, so that "tracing" means
       // chains are complete from the first exec on.
-      if (table) void this.seed(table, joiner, rendered.v1Controller).finally(() => this.hooks.started(node));
-      else this.hooks.started(node);
+      if (!table) return this.hooks.started(node);
+      this.held = [];
+      void this.seed(table, joiner, rendered.v1Controller).finally(() => {
+        this.release();
+        this.hooks.started(node);
+      });
     });
     this.decoder = first;
     const handle = await this.attach(first);
@@ -202,6 +208,24 @@ export class NodeTrace {
 
   /** --ancestry after a gap: forks and exits in it are unknown, the node's /proc is not. */
   private reseed: (() => void) | null = null;
+
+  /**
+   * --ancestry: records decoded while the first /proc snapshot is read wait for it, in order, so that
+   * the first execs' chains include the processes that started before the trace. (bpftrace ≤ 0.23
+   * reports its probes just before attaching them: a fork in that instant is in neither.)
+   */
+  private held: (() => void)[] | null = null;
+
+  private inOrder(apply: () => void): void {
+    if (this.held) this.held.push(apply);
+    else apply();
+  }
+
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const apply of held) apply();
+  }
 
   /** Stages the program and starts a tracer whose output goes to `decoder` while it is the current one. */
   private async attach(decoder: TraceDecoder): Promise<TracerHandle> {
@@ -334,6 +358,7 @@ export class NodeTrace {
       await this.handle.stop();
       await this.handle.done;
     }
+    this.release(); // a run stopped before its snapshot came: what was held goes out with shorter chains
     this.retire(this.decoder);
     for (const a of this.joiner?.retry(Date.now(), true) ?? []) this.emit(a);
   }

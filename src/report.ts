@@ -15,7 +15,9 @@ import { endedBadly, Summary } from './output/summary.js';
 import { PathSearchMarker, recordClock } from './output/path-search.js';
 import { MAX_TIMELINE_EXECS, Timeline } from './output/timeline.js';
 import { checkReadable, readLines } from './report/read.js';
-import { parseRecordLine } from './report/record.js';
+import { parseRecordLine, TOTALS_KIND, totalsShown } from './report/record.js';
+import { RecordingCheck, type LineKind, type NotARecording } from './report/recording-check.js';
+import { UserError } from './errors.js';
 
 /** Malformed lines named one by one on stderr (all of them with -v); the rest are counted. */
 const MALFORMED_SHOWN = 5;
@@ -25,6 +27,8 @@ export interface ReportIo {
   out(line: string): void;
   log: Log;
   stdin: Readable;
+  /** Terminal columns when stdout is a TTY (the summary is fitted to them), null when piped. */
+  width: number | null;
 }
 
 export interface ReportCounts {
@@ -89,17 +93,22 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
   const clock = recordClock();
   const marker = new PathSearchMarker(exec, clock.schedule);
 
+  const check = new RecordingCheck();
   checkReadable(opts.sources);
   for await (const line of readLines(opts.sources, io.stdin)) {
     counts.lines++;
     const r = parseRecordLine(line.text);
+    let warning: string | null = null;
+    let what: LineKind = { kind: 'record' };
     switch (r.kind) {
       case 'malformed':
         counts.malformed++;
-        if (opts.verbose || counts.malformed <= MALFORMED_SHOWN) log.warn(`${line.source === '-' ? 'stdin' : line.source}:${line.lineNo}: malformed line skipped: ${r.reason}`);
+        what = { kind: 'malformed', reason: r.reason };
+        if (opts.verbose || counts.malformed <= MALFORMED_SHOWN) warning = `${sourceName(line.source)}:${line.lineNo}: malformed line skipped: ${r.reason}`;
         break;
       case 'skip':
         counts.skipped++;
+        what = r.why === 'blank' ? { kind: 'blank' } : r.why === TOTALS_KIND ? { kind: 'totals', shown: totalsShown(line.text) } : { kind: 'other' };
         if (r.why !== 'blank') log.debug(`${line.source}:${line.lineNo}: skipped (${r.why})`);
         break;
       case 'exec': {
@@ -120,13 +129,17 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
         toTimeline({ timeMs: r.exit.timeMs, exit: r.exit });
         break;
     }
+    for (const w of check.line(line.source, line.lineNo, line.text, what, warning)) log.warn(w);
   }
   marker.flush();
+  const checked = check.end();
+  if (checked.notRecordings.length > 0) throw notARecording(checked.notRecordings[0]!);
+  for (const w of checked.warnings) log.warn(w);
   if (counts.malformed > MALFORMED_SHOWN && !opts.verbose) log.warn(`${counts.malformed - MALFORMED_SHOWN} more malformed lines skipped (-v names each)`);
   if (counts.execs === 0 && counts.lines > 0) log.warn('no exec records in the input: was it written by trace-exec -o json?');
 
   const sources = opts.sources.map((s) => (s === '-' ? 'stdin' : s));
-  if (summary) for (const l of summary.render().split('\n')) io.out(l);
+  if (summary) for (const l of summary.render(io.width).split('\n')) io.out(l);
   if (markdown) {
     const filtered = counts.shown < counts.execs ? `, ${counts.shown} of them kept by the filters` : '';
     const fact =
@@ -159,6 +172,19 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
       `${counts.exits > 0 ? `, ${counts.exits} exits` : ''}, ${counts.malformed} malformed lines skipped`,
   );
   return { counts, writeFailures };
+}
+
+const sourceName = (source: string): string => (source === '-' ? 'stdin' : source);
+
+function notARecording(n: NotARecording): UserError {
+  // JSON.parse's own words ("Unexpected token 't', \"trace-exec: \"... is not valid JSON") add nothing here.
+  const first = n.firstMalformed ? ` (line ${n.firstMalformed.lineNo}: ${n.firstMalformed.reason.replace(/ \(.*\)$/, '')})` : '';
+  return new UserError(
+    `${sourceName(n.source)} is not a recording: none of its ${n.lines} lines is an exec or exit record of trace-exec -o json${first}`,
+    n.looksLikeStderr
+      ? "it looks like trace-exec's stderr (diagnostics); the recording is what -o json writes to stdout (-o json > execs.jsonl)"
+      : 'give the file written by -o json (-o json > execs.jsonl)',
+  );
 }
 
 /**

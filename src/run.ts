@@ -29,7 +29,7 @@ export interface Io {
   log: Log;
   /** Terminal width when stdout is a TTY, else null (never cut piped output). */
   width: number | null;
-  /** Resolves when the user interrupts (SIGINT, SIGTERM, SIGHUP) or stdout goes away. */
+  /** Resolves when the user interrupts (SIGINT, SIGTERM, SIGHUP) or stdout or stderr goes away. */
   interrupted: Promise<string>;
   /** Asks a yes/no question on the terminal; null when there is no terminal to ask on. */
   confirm: ((question: string) => Promise<boolean>) | null;

@@ -183,11 +183,14 @@ export function resolveFlags(specs: readonly FlagSpec[], parsed: Readonly<Record
   return out;
 }
 
-/** A count flag's text → the number; one line naming the flag when it is not a whole number ≥ 1. */
+/** A count flag's text → the number; one line naming the flag when it is not a whole number ≥ 1, or is beyond what it can count to. */
 export function parseCount(text: string, flag: string): number {
   const t = text.trim();
-  if (!/^\d+$/.test(t) || Number(t) < 1 || !Number.isSafeInteger(Number(t))) {
+  if (!/^\d+$/.test(t) || Number(t) < 1) {
     throw new FlagError(`${flag} "${text}" is not a count: give a whole number of at least 1 (e.g. ${flag} 100)`);
+  }
+  if (!Number.isSafeInteger(Number(t))) {
+    throw new FlagError(`${flag} "${text}" is too large: give at most ${Number.MAX_SAFE_INTEGER}, or leave the flag out for no limit`);
   }
   return Number(t);
 }

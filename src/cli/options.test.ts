@@ -53,6 +53,23 @@ describe('parseTarget', () => {
   });
 });
 
+describe('targets written kubectl get style, kind and name apart', () => {
+  it.each<[string[], string]>([
+    [['node', 'worker-1'], '"node worker-1" is not a target: write node/worker-1 (KIND/NAME, with a slash)'],
+    [['nodes', 'worker-1', 'worker-2'], '"nodes worker-1 worker-2" is not a target: write nodes/worker-1 nodes/worker-2 (KIND/NAME, with a slash)'],
+    [['pod', 'api-0'], '"pod api-0" is not a target: write pod/api-0 (KIND/NAME, with a slash)'],
+    [['Deploy', 'web'], '"Deploy web" is not a target: write deploy/web (KIND/NAME, with a slash)'],
+    [['node'], 'target "node" has no node name: write node/NAME (see: kubectl get nodes)'],
+    [['node', 'node/worker-1'], 'target "node" has no node name: write node/NAME (see: kubectl get nodes)'],
+  ])('%j', (targets, message) => {
+    expect(usageError({ targets })).toBe(message);
+  });
+
+  it('a name alone still asks for a kind', () => {
+    expect(usageError({ targets: ['worker-1'] })).toMatch(/^target "worker-1" has no kind: write node\/NAME/);
+  });
+});
+
 describe('buildOptions', () => {
   it('fills in the defaults', () => {
     expect(buildOptions({ targets: ['node/worker-1'] })).toEqual<Options>({
@@ -214,9 +231,18 @@ describe('buildOptions', () => {
       expect(build({ maxEvents }).maxEvents).toBe(n);
     });
 
-    it.each(['0', '-5', '1.5', 'abc', 'NaN', 'Infinity', '1e3', '', '99999999999999999999'])('rejects %j, naming the flag, never NaN', (maxEvents) => {
+    it.each(['0', '-5', '1.5', 'abc', 'NaN', 'Infinity', '1e3', ''])('rejects %j, naming the flag, never NaN', (maxEvents) => {
       const msg = usageError({ maxEvents });
       expect(msg).toBe(`--max-events "${maxEvents}" is not a count: give a whole number of at least 1 (e.g. --max-events 100)`);
+    });
+
+    it('accepts the largest count', () => {
+      expect(build({ maxEvents: '9007199254740991' }).maxEvents).toBe(Number.MAX_SAFE_INTEGER);
+    });
+
+    // A whole number, only too large: saying "not a count" would send the user looking for a typo.
+    it.each(['9007199254740992', '99999999999999999999', '99999999999999999999999', ' 0099999999999999999999 '])('rejects %j as too large, naming the largest', (maxEvents) => {
+      expect(usageError({ maxEvents })).toBe(`--max-events "${maxEvents}" is too large: give at most 9007199254740991, or leave the flag out for no limit`);
     });
   });
 

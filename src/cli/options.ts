@@ -152,6 +152,27 @@ export function parseTarget(text: string): Target {
   return { kind: 'workload', workload: kind, name };
 }
 
+/**
+ * `node worker-1` (kubectl get's way of naming objects) for node/worker-1: the kind word alone
+ * would otherwise be refused as a name without a kind.
+ */
+function refuseSpacedTargets(texts: readonly string[]): void {
+  const kindAt = texts.findIndex((t) => !t.includes('/') && TARGET_KINDS[t.toLowerCase()] !== undefined);
+  if (kindAt < 0) return;
+  const kind = texts[kindAt]!;
+  const names: string[] = [];
+  for (const t of texts.slice(kindAt + 1)) {
+    if (t.includes('/') || TARGET_KINDS[t.toLowerCase()] !== undefined) break;
+    names.push(t);
+  }
+  if (names.length === 0) {
+    const node = TARGET_KINDS[kind.toLowerCase()] === 'node';
+    throw new UsageError(`target "${kind}" has no ${node ? 'node ' : ''}name: write ${kind.toLowerCase()}/NAME${node ? ' (see: kubectl get nodes)' : ''}`);
+  }
+  const written = names.map((n) => `${kind.toLowerCase()}/${n}`).join(' ');
+  throw new UsageError(`"${[kind, ...names].join(' ')}" is not a target: write ${written} (KIND/NAME, with a slash)`);
+}
+
 function durationFlag(value: string | undefined, flag: string): number | null {
   if (value === undefined) return null;
   try {
@@ -195,6 +216,7 @@ export function buildOptions(raw: RawArgs): Options {
   } else if (raw.targets.length === 0) {
     throw new UsageError('no target: give node/NAME (see: kubectl get nodes), pod/NAME, deploy/NAME, --node-selector, --all-nodes, or --local to trace this machine');
   } else {
+    refuseSpacedTargets(raw.targets);
     const targets = raw.targets.map(parseTarget);
     if (targets.some((t) => t.kind === 'node') && targets.some((t) => t.kind !== 'node')) {
       throw new UsageError('node targets and pod/workload targets cannot be mixed: a pod target already traces the node the pod runs on');

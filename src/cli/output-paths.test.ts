@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeTempDirs, tempDir } from '../../test/support/tmp.js';
-import { whyNotWritable } from './output-paths.js';
+import { unwritableMessage, whyNotWritable } from './output-paths.js';
 
 const dir = tempDir('trace-exec-output-paths-');
 mkdirSync(join(dir, 'sub'));
@@ -30,5 +30,16 @@ describe('whyNotWritable', () => {
 
   it('a relative path is taken from the working directory', () => {
     expect(whyNotWritable('no-such-dir-here/s.txt')).toMatch(/no-such-dir-here does not exist/);
+  });
+});
+
+describe('unwritableMessage: the flag, the path, why, and the fix that fits', () => {
+  it.each<[string, string, string | null]>([
+    ['a new file', 'new.txt', null],
+    ['a directory that does not exist', 'missing/s.txt', `--summary-to ${join(dir, 'missing/s.txt')}: the directory ${join(dir, 'missing')} does not exist; create it or choose another path`],
+    // "create it" would be wrong advice here: it exists, as a directory, and a file is wanted.
+    ['a directory', 'sub', `--summary-to ${join(dir, 'sub')}: ${join(dir, 'sub')} is a directory; give the path of a file, e.g. ${join(dir, 'sub', 'summary.txt')}`],
+  ])('%s', (_what, rel, message) => {
+    expect(unwritableMessage('--summary-to', join(dir, rel), 'summary.txt')).toBe(message);
   });
 });

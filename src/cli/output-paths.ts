@@ -4,7 +4,7 @@
  * check leaves the file system as it found it.
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** null when `file` can be written at the end (its directory exists and is writable; if the file exists, it is a writable file), else why not. */
 export function whyNotWritable(file: string): string | null {
@@ -32,4 +32,17 @@ export function whyNotWritable(file: string): string | null {
     return `the directory ${dir} is not writable (${(e as NodeJS.ErrnoException).code})`;
   }
   return null;
+}
+
+/**
+ * The error for `flag file` when file cannot be written at the end, or null: the path, why, and the
+ * fix that fits. An existing directory is not to be created: it wants a file below it (example is
+ * the name offered, e.g. summary.txt).
+ */
+export function unwritableMessage(flag: string, file: string, example: string): string | null {
+  const why = whyNotWritable(file);
+  if (why === null) return null;
+  const path = resolve(file);
+  const isDir = why === `${path} is a directory`;
+  return `${flag} ${file}: ${why}; ${isDir ? `give the path of a file, e.g. ${join(path, example)}` : 'create it or choose another path'}`;
 }

@@ -1,16 +1,6 @@
 /** "did you mean --namespace?" for a mistyped flag, among the flags of the command it was given to. */
 import type { FlagSpec } from './flags.js';
-
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return d[a.length]![b.length]!;
-}
+import { editDistance as distance } from '../near-names.js';
 
 /** The long flag of `specs` nearest to `flag` (dashes ignored), or null when none is near. */
 export function closestFlag(flag: string, specs: readonly FlagSpec[]): string | null {

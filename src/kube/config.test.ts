@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadKubeconfigList } from './config.js';
+import { isLastResort, loadKubeconfigList } from './config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'trace-exec-kubeconfig-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,3 +61,39 @@ describe('loadKubeconfigList (kubectl\'s merge rules)', () => {
     expect(() => loadKubeconfigList(new KubeConfig(), list(c, bad))).toThrow(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `));
   });
 });
+
+describe('isLastResort (the client library found no kubeconfig)', () => {
+  const local = (name: string, user: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, `clusters: [{name: cluster, cluster: {server: "http://localhost:8080"}}]\nusers: [{name: user, user: ${user}}]\ncontexts: [{name: loaded-context, context: {cluster: cluster, user: user}}]\ncurrent-context: loaded-context\n`);
+    return path;
+  };
+  const fromDefault = (home: string): KubeConfig => {
+    const saved = { HOME: process.env.HOME, KUBECONFIG: process.env.KUBECONFIG };
+    process.env.HOME = home;
+    delete process.env.KUBECONFIG;
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromDefault();
+      return kc;
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  const emptyHome = mkdtempSync(join(dir, 'home-'));
+
+  it.each<[string, () => KubeConfig, boolean]>([
+    ['loadFromDefault with no KUBECONFIG, no ~/.kube/config, not in a pod', () => fromDefault(emptyHome), true],
+    ['a file of a real cluster', () => load(c), false],
+    ['a file that names localhost:8080 the same way but carries a token', () => load(local('token.yaml', '{token: t}')), false],
+  ])('%s', (_what, kc, want) => {
+    expect(isLastResort(kc())).toBe(want);
+  });
+});
+
+function load(file: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(file);
+  return kc;
+}

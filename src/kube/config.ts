@@ -1,7 +1,7 @@
 /** Which cluster and user: --kubeconfig, KUBECONFIG lists, --context, in-cluster config — as kubectl does. */
 import { existsSync, readFileSync } from 'node:fs';
-import { delimiter } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { delimiter, join } from 'node:path';
+import { findHomeDir, KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../errors.js';
 
 export function loadKubeConfig(kubeconfig: string | null, context: string | null): KubeConfig {
@@ -16,8 +16,10 @@ export function loadKubeConfig(kubeconfig: string | null, context: string | null
       // ~/.kube/config (%HOME% or %USERPROFILE%\.kube\config on Windows), then the in-cluster
       // service account.
       kc.loadFromDefault();
+      if (isLastResort(kc)) throw noKubeconfig(findHomeDir());
     }
   } catch (e) {
+    if (e instanceof UserError) throw e;
     const where = kubeconfig ? `--kubeconfig ${kubeconfig}` : `KUBECONFIG=${process.env.KUBECONFIG ?? '~/.kube/config'}`;
     const hint = kubeconfig || !process.env.KUBECONFIG ? 'point --kubeconfig at a valid kubeconfig file' : 'set KUBECONFIG to kubeconfig files that exist, or pass --kubeconfig FILE';
     throw new UserError(`cannot load the kubeconfig (${where}): ${(e as Error).message}`, hint);
@@ -72,4 +74,38 @@ export function loadKubeconfigList(kc: KubeConfig, list: string): string[] {
 /** The namespace the kubeconfig context names, as kubectl uses it when -n is not given. */
 export function contextNamespace(kc: KubeConfig): string {
   return kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+}
+
+/**
+ * Whether the client library found no kubeconfig and fell back to its last resort, an
+ * unauthenticated http://localhost:8080 (kubectl's old default), which it then refuses to call
+ * ("HTTP protocol is not allowed when skipTLSVerify is not set or false"): nothing a user wrote.
+ */
+export function isLastResort(kc: KubeConfig): boolean {
+  const [cluster] = kc.clusters;
+  const [user] = kc.users;
+  return (
+    kc.clusters.length === 1 &&
+    kc.users.length === 1 &&
+    kc.currentContext === 'loaded-context' &&
+    cluster?.name === 'cluster' &&
+    cluster.server === 'http://localhost:8080' &&
+    user?.name === 'user' &&
+    !user.token &&
+    !user.authProvider &&
+    !user.exec &&
+    !user.certFile &&
+    !user.certData
+  );
+}
+
+/** Where kubectl (client-go's default loading rules) looks for a cluster without --kubeconfig, said as a fix. */
+export function noKubeconfig(home: string | null): UserError {
+  const file = home ? join(home, '.kube', 'config') : null;
+  return new UserError(
+    `no kubeconfig found: KUBECONFIG is not set, ${file ? `${file} does not exist` : 'HOME is not set (so there is no ~/.kube/config)'}, ` +
+      'and this is not a pod with a service account (no /var/run/secrets/kubernetes.io/serviceaccount/token)',
+    `pass --kubeconfig FILE or set KUBECONFIG=FILE to your cluster's kubeconfig${file ? ` (or copy it to ${file})` : ''}; ` +
+      '`report` and --local need no cluster',
+  );
 }

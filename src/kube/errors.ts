@@ -65,7 +65,7 @@ export function describeApiError(e: unknown, what: string, server: string): User
 }
 
 /** "fetch failed: bad port": the library's message with the causes that say what really happened. */
-function messageChain(e: unknown): string {
+export function messageChain(e: unknown): string {
   const parts: string[] = [];
   for (let cur: unknown = e, depth = 0; cur && depth < 4; depth++) {
     const m = (cur as Error).message ?? String(cur);

@@ -5,7 +5,7 @@
  */
 import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, type V1PodSpec } from '@kubernetes/client-node';
 import type { Target, WorkloadKind } from '../cli/options.js';
-import { contextNamespace, loadKubeConfig, loadKubeconfigList } from './config.js';
+import { contextNamespace, isLastResort, loadKubeConfig, loadKubeconfigList } from './config.js';
 import { describeApiError, withTimeout } from './errors.js';
 
 export interface NameSource {
@@ -111,5 +111,6 @@ export function contextNames(kubeconfig: string | null): string[] {
   } catch {
     return [];
   }
+  if (isLastResort(kc)) return [];
   return sorted(kc.getContexts().map((c) => c.name));
 }

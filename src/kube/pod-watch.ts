@@ -6,6 +6,7 @@
 import { CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { containerIdFromStatus, type ContainerRecord, type PodIndex, type PodRecord } from '../join/pod-index.js';
 import type { Log } from '../log.js';
+import { messageChain } from './errors.js';
 
 export function podRecord(pod: V1Pod): PodRecord | null {
   const uid = pod.metadata?.uid;
@@ -33,6 +34,31 @@ export function podRecord(pod: V1Pod): PodRecord | null {
   };
 }
 
+/**
+ * client-node's Watch aborts a stream after 30 s without a byte (Watch.requestTimeoutMs, not an option),
+ * and an API server sends nothing on a quiet watch but a bookmark about once a minute. So each watch asks
+ * the server to end it cleanly before that limit, with a bookmark just before (the watch cache sends one
+ * 2 s ahead of the deadline); random within the range so that many nodes' watches do not resume together.
+ */
+export const WATCH_TIMEOUT_SECONDS = { min: 15, max: 25 } as const;
+
+export interface PodWatchTuning {
+  /** Seconds the server keeps each watch open. */
+  timeoutSeconds(): number;
+  /** The client library's watch (tests shorten its idle limit to reach it quickly). */
+  newWatch(kc: KubeConfig): Watch;
+}
+
+const defaultTuning: PodWatchTuning = {
+  timeoutSeconds: () => WATCH_TIMEOUT_SECONDS.min + Math.floor(Math.random() * (WATCH_TIMEOUT_SECONDS.max - WATCH_TIMEOUT_SECONDS.min + 1)),
+  newWatch: (kc) => new Watch(kc),
+};
+
+function statusCode(err: unknown): number | undefined {
+  const e = err as { statusCode?: number; code?: number } | null;
+  return e?.statusCode ?? (typeof e?.code === 'number' ? e.code : undefined);
+}
+
 export class PodWatch {
   private resourceVersion = '';
   private abort: AbortController | null = null;
@@ -40,7 +66,10 @@ export class PodWatch {
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly listeners: (() => void)[] = [];
   private readonly podListeners: ((type: string, pod: V1Pod) => void)[] = [];
+  /** Failed attempts in a row to (re)open the watch; 0 while it runs. */
   private failures = 0;
+  /** A warning went out for the current run of failures: say so when the watch is back. */
+  private warned = false;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -48,6 +77,7 @@ export class PodWatch {
     private readonly node: string | null,
     private readonly index: PodIndex,
     private readonly log: Log,
+    private readonly tuning: PodWatchTuning = defaultTuning,
   ) {}
 
   onChange(cb: () => void): void {
@@ -70,14 +100,17 @@ export class PodWatch {
     if (!this.retryTimer || this.stopped) return;
     clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    this.failures = 0;
-    this.watch().catch((e: unknown) => this.ended(e, false));
+    this.watch().catch((e: unknown) => this.ended(e, { opened: false, gone: false }));
   }
 
   stop(): void {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.abort?.abort();
+  }
+
+  private get what(): string {
+    return this.node ?? 'the cluster';
   }
 
   private async list(): Promise<void> {
@@ -94,14 +127,25 @@ export class PodWatch {
 
   private async watch(): Promise<void> {
     if (this.stopped) return;
-    let gone = false;
+    const state = { opened: false, gone: false, ended: false, streamError: null as Error | null };
+    const done = (err: unknown): void => {
+      if (state.ended) return;
+      state.ended = true;
+      this.ended(err, state);
+    };
     try {
-      this.abort = await new Watch(this.kc).watch(
+      this.abort = await this.tuning.newWatch(this.kc).watch(
         '/api/v1/pods',
-        { ...(this.node === null ? {} : { fieldSelector: `spec.nodeName=${this.node}` }), resourceVersion: this.resourceVersion, allowWatchBookmarks: true },
-        (type: string, obj: V1Pod & { code?: number }) => {
+        {
+          ...(this.node === null ? {} : { fieldSelector: `spec.nodeName=${this.node}` }),
+          resourceVersion: this.resourceVersion,
+          allowWatchBookmarks: true,
+          timeoutSeconds: this.tuning.timeoutSeconds(),
+        },
+        (type: string, obj: V1Pod & { code?: number; message?: string }) => {
           if (type === 'ERROR') {
-            if (obj.code === 410) gone = true;
+            if (obj.code === 410) state.gone = true;
+            else state.streamError = Object.assign(new Error(obj.message ?? `status ${obj.code}`), { code: obj.code });
             return;
           }
           const rv = obj.metadata?.resourceVersion;
@@ -112,30 +156,46 @@ export class PodWatch {
           if (!rec) return;
           if (type === 'DELETED') this.index.remove(rec.uid, Date.now());
           else this.index.upsert(rec);
-          this.failures = 0;
           this.changed();
         },
-        (err: unknown) => this.ended(err, gone),
+        done,
       );
+      // The library calls done before returning when the request itself failed; otherwise the stream is open.
+      if (!state.ended) this.opened(state);
     } catch (e) {
-      this.ended(e, gone);
+      done(e);
     }
   }
 
-  private ended(err: unknown, gone: boolean): void {
+  private opened(state: { opened: boolean }): void {
+    state.opened = true;
+    if (this.warned) this.log.progress(`the pod watch for ${this.what} is back after ${this.failures} failed attempt${this.failures === 1 ? '' : 's'}`);
+    this.failures = 0;
+    this.warned = false;
+  }
+
+  /**
+   * A watch that was open and ends — cleanly at its timeoutSeconds, by the client library's idle abort,
+   * or with its connection — is routine, as is 410 Gone: resume from the last resourceVersion (or
+   * re-list) without a word. A failure is a watch that cannot be (re)opened or that the server ends
+   * with an error status; it warns, with backoff.
+   */
+  private ended(err: unknown, state: { opened: boolean; gone: boolean; streamError?: Error | null }): void {
     if (this.stopped) return;
-    const is410 = gone || (err as { statusCode?: number; code?: number } | null)?.code === 410;
-    if (err && !is410) {
+    const gone = state.gone || statusCode(err) === 410;
+    const failure = gone ? null : (state.streamError ?? (state.opened ? null : err));
+    if (failure) {
       this.failures++;
       if (this.failures === 1 || this.failures % 10 === 0) {
-        this.log.warn(`the pod watch for ${this.node ?? 'the cluster'} failed (${(err as Error).message ?? err}), retrying; execs of new pods may show as unattributed meanwhile`);
+        this.warned = true;
+        this.log.warn(`the pod watch for ${this.what} failed (${messageChain(failure)}), retrying; execs of new pods may show as unattributed meanwhile`);
       }
     }
-    const delay = err ? Math.min(200 * 2 ** Math.min(this.failures, 5), 5000) : 100;
+    const delay = failure ? Math.min(200 * 2 ** Math.min(this.failures, 5), 5000) : 100;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      const next = is410 ? this.list().then(() => this.watch()) : this.watch();
-      next.catch((e: unknown) => this.ended(e, false));
+      const next = gone ? this.list().then(() => this.watch()) : this.watch();
+      next.catch((e: unknown) => this.ended(e, { opened: false, gone: false }));
     }, delay);
   }
 }

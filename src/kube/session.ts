@@ -8,6 +8,7 @@ import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import type { Options } from '../cli/options.js';
 import type { Log } from '../log.js';
 import { Interrupted, UserError } from '../errors.js';
+import { nearNames } from '../near-names.js';
 import { PodIndex } from '../join/pod-index.js';
 import type { NodeRunner } from '../node/runner.js';
 import { contextNamespace, loadKubeConfig } from './config.js';
@@ -215,11 +216,24 @@ interface Created {
 }
 
 async function warnMissingNamespaces(core: CoreV1Api, namespaces: readonly string[], log: Log, t: number | null): Promise<void> {
+  let existing: string[] | null = null;
   for (const name of namespaces) {
     try {
       await withTimeout(core.readNamespace({ name }), t, `reading namespace ${name}`);
     } catch (e) {
-      if (isNotFound(e)) log.warn(`namespace "${name}" does not exist (yet): its execs will show if it appears during the trace`);
+      if (!isNotFound(e)) continue;
+      // A typo is likelier than a namespace still to come: offer the near names that exist. Listing
+      // namespaces is not a permission a trace needs; without it the warning goes without them.
+      existing ??= await withTimeout(core.listNamespace(), t, 'listing namespaces').then(
+        (l) => l.items.map((n) => n.metadata?.name ?? '').filter((n) => n !== ''),
+        () => [],
+      );
+      const near = nearNames(name, existing);
+      log.warn(
+        near.length > 0
+          ? `namespace "${name}" does not exist (yet); did you mean ${near.map((n) => `-n ${n}`).join(' or ')}? Its execs will show if it appears during the trace`
+          : `namespace "${name}" does not exist (yet): its execs will show if it appears during the trace`,
+      );
     }
   }
 }

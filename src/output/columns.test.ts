@@ -28,6 +28,11 @@ describe('column sets', () => {
     [{ wide: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'ARGS']],
     [{ wide: true, nodes: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'ARGS']],
     [{ wide: true, ancestry: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'ANCESTRY', 'ARGS']],
+    // On a terminal -o wide shows NODE only when it tells rows apart; piped it keeps every column.
+    [{ wide: true, terminal: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'ARGS']],
+    [{ wide: true, nodes: true, terminal: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'ARGS']],
+    [{ terminal: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'RET', 'ARGS']],
+    [{ nodes: true, terminal: true }, ['TIME', 'NODE', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'RET', 'ARGS']],
   ])('%j', (set, names) => {
     expect(columnsFor({ ...TABLE, ...set }).map((c) => c.name)).toStrictEqual(names);
   });

@@ -23,7 +23,7 @@ export type ColumnName =
 
 /** `-o table`: NODE is added when more than one node is traced. ARGS is last so that it alone can be cut to the terminal. */
 export const TABLE_COLUMNS: readonly ColumnName[] = ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'RET', 'ARGS'];
-/** `-o wide`: the table columns plus NODE UID CONTAINER-ID DRIFT. */
+/** `-o wide`: the table columns plus NODE UID CONTAINER-ID DRIFT (NODE: see ColumnSet.terminal). */
 export const WIDE_COLUMNS: readonly ColumnName[] = [
   'TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'ARGS',
 ];
@@ -32,10 +32,16 @@ export const WIDE_COLUMNS: readonly ColumnName[] = [
 export interface ColumnSet {
   /** `-o wide`. */
   wide: boolean;
-  /** More than one node is traced: the table shows NODE too (wide always does). */
+  /** More than one node is traced: the table shows NODE too (wide does anyway when piped). */
   nodes: boolean;
   /** --ancestry: the parent chain, compactly, before ARGS. */
   ancestry: boolean;
+  /**
+   * Laid out for a terminal, where room is short: `-o wide` leaves out the NODE of a one-node trace,
+   * the same on every row (the room goes to PID and CONTAINER). Piped, wide keeps it so that its
+   * columns do not depend on the run.
+   */
+  terminal?: boolean;
 }
 
 export interface Column {
@@ -198,6 +204,7 @@ export function ancestryCell(e: AttributedEvent): string {
 export function columnsFor(set: ColumnSet): readonly Column[] {
   const names = [...(set.wide ? WIDE_COLUMNS : TABLE_COLUMNS)];
   if (set.nodes && !set.wide) names.splice(1, 0, 'NODE');
+  if (set.wide && !set.nodes && set.terminal) names.splice(names.indexOf('NODE'), 1);
   if (set.ancestry) names.splice(names.length - 1, 0, 'ANCESTRY');
   return markDrift(names.map((name) => COLUMNS[name]));
 }

@@ -46,7 +46,10 @@ export const FIT: Readonly<Record<ColumnName, FitSpec>> = {
 /** Who gets the room beyond the minimums first. */
 export const GROW_ORDER: readonly ColumnName[] = ['POD', 'TIME', 'NAMESPACE', 'CONTAINER', 'COMM', 'NODE', 'RET', 'UID', 'CONTAINER-ID', 'ANCESTRY'];
 /** Left out first when the terminal is too narrow for every column at its minimum. */
-export const DROP_ORDER: readonly ColumnName[] = ['PPID', 'UID', 'CONTAINER-ID', 'DRIFT', 'PID', 'ANCESTRY', 'CONTAINER', 'NODE'];
+// PID outlives CONTAINER: it is what an admin's next command (kill, nsenter, /proc) needs, and most
+// pods have one container. ANCESTRY, once asked for, outlives CONTAINER too. With several nodes NODE
+// outlives PID: a PID means nothing without its node.
+export const DROP_ORDER: readonly ColumnName[] = ['PPID', 'UID', 'CONTAINER-ID', 'DRIFT', 'CONTAINER', 'ANCESTRY', 'PID', 'NODE'];
 
 export interface FittedColumn {
   name: ColumnName;

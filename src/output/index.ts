@@ -89,7 +89,7 @@ export function createPrinter(format: OutputFormat, opts: PrinterOptions): Print
         end() {
           if (ended) return;
           ended = true;
-          for (const line of summary.render().split('\n')) write(line);
+          for (const line of summary.render(opts.width).split('\n')) write(line);
         },
       };
     }

@@ -22,10 +22,13 @@ describe('LiveTable header', () => {
   it.each([
     { wide: false, width: null, out: TABLE_HEADER },
     { wide: true, width: null, out: WIDE_HEADER },
-    { wide: false, width: 80, out: 'TIME      NAMESPACE  POD           CONTAINER  COMM    RET     ARGS' },
+    { wide: false, width: 80, out: 'TIME      NAMESPACE  POD           PID      COMM    RET     ARGS' },
+    { wide: true, width: 80, out: 'TIME      NAMESPACE  POD           PID      COMM    RET     ARGS' },
+    { wide: true, width: 80, nodes: true, out: 'TIME      NAMESPACE  POD           COMM    NODE      RET     ARGS' },
+    { wide: true, width: 120, out: 'TIME      NAMESPACE  POD           CONTAINER  PID      COMM    UID    RET     CONTAINER-ID   DRIFT  ARGS' },
     { wide: false, width: 200, out: 'TIME          NAMESPACE       POD                             CONTAINER       PID      PPID     COMM             RET       ARGS' },
-  ])('wide=$wide width=$width', ({ wide, width, out }) => {
-    expect(new LiveTable({ wide, width }).header()).toBe(out);
+  ])('wide=$wide width=$width nodes=$nodes', ({ wide, width, nodes, out }) => {
+    expect(new LiveTable({ wide, width, nodes }).header()).toBe(out);
   });
 });
 
@@ -150,6 +153,36 @@ describe('LiveTable rows', () => {
   });
 });
 
+describe('LiveTable piped with --ancestry', () => {
+  const parent = (comm: string, pid: number) => ({ pid, comm, namespace: null, pod: null, container: null, host: true });
+  const chains = [
+    [],
+    [parent('bash', 10)],
+    [parent('sh', 12), parent('containerd-shim', 9), parent('systemd', 1)],
+    [parent('sh', 14), parent('sh', 13), parent('runc:[2:INIT]', 11), parent('containerd-shim', 9), parent('systemd', 1)],
+    Array.from({ length: 8 }, (_, i) => parent(`worker-${i}-ñ日本`, 100 + i)),
+  ];
+
+  it.each([false, true])('ANCESTRY and ARGS line up with the header on every row (wide=%s)', (wide) => {
+    const t = new LiveTable({ wide, width: null, ancestry: true });
+    const h = t.header();
+    for (const ancestry of chains) {
+      const r = t.row({ ...podEvent({ args: ['echo', 'hi'] }), ancestry });
+      const at = col(h, 'ANCESTRY'); // the cells before it are ASCII: string index = display column
+      expect(r.slice(at - 2, at + 1), r).toBe(`  ${ancestry.length === 0 ? '-' : ancestry[0]!.comm[0]}`);
+      expect(col(r, 'echo hi'), `${h}\n${r}`).toBe(col(h, 'ARGS'));
+    }
+  });
+
+  it('keeps the nearest parents of a long chain and marks the cut', () => {
+    const t = new LiveTable({ wide: false, width: null, ancestry: true });
+    const r = t.row({ ...podEvent({ args: ['echo', 'hi'] }), ancestry: chains[3]! });
+    expect(r).toMatch(/ {2}sh ← sh ← runc:\[2:INIT\] ← containerd-sh… {2}echo hi$/);
+    // What fits is not cut.
+    expect(t.row({ ...podEvent({ args: ['echo', 'hi'] }), ancestry: chains[2]! })).toMatch(/ {2}sh ← containerd-shim ← systemd +echo hi$/);
+  });
+});
+
 describe('LiveTable on a terminal: every line fits', () => {
   const longArgs = ['curl', '-sS', '-H', 'Authorization: Bearer x', ...Array.from({ length: 40 }, (_, i) => `--opt${i}`)];
   const events: AttributedEvent[] = [
@@ -181,12 +214,21 @@ describe('LiveTable on a terminal: every line fits', () => {
     }
   });
 
-  it('80 columns: the sample row, pod name cut in the middle, ARGS cut at the end', () => {
+  it('80 columns: the sample row, pod name cut in the middle, ARGS cut at the end, PID kept', () => {
     const t = new LiveTable({ wide: false, width: 80 });
     expect([t.header(), ...events.slice(0, 2).map((e) => t.row(e))]).toEqual([
-      'TIME      NAMESPACE  POD           CONTAINER  COMM    RET     ARGS',
-      '11:41:16  default    web-7d…x2x9q  nginx      sh      0       sh -c true',
-      "11:41:16  a-ra…pace  checko…x2kqp  a-lo…name  sh      0       curl -sS -H 'Auth…",
+      'TIME      NAMESPACE  POD           PID      COMM    RET     ARGS',
+      '11:41:16  default    web-7d…x2x9q  4242     sh      0       sh -c true',
+      "11:41:16  a-ra…pace  checko…x2kqp  4242     sh      0       curl -sS -H 'Author…",
+    ]);
+  });
+
+  it('80 columns, several nodes: NODE kept, CONTAINER and PID left out', () => {
+    const t = new LiveTable({ wide: false, width: 80, nodes: true });
+    expect([t.header(), ...events.slice(0, 2).map((e) => t.row(e))]).toEqual([
+      'TIME      NODE      NAMESPACE  POD           COMM    RET     ARGS',
+      '11:41:16  worker-1  default    web-7d…x2x9q  sh      0       sh -c true',
+      "11:41:16  worker-1  a-ra…pace  checko…x2kqp  sh      0       curl -sS -H 'Autho…",
     ]);
   });
 
@@ -200,11 +242,15 @@ describe('LiveTable on a terminal: every line fits', () => {
   });
 
   it('-o wide keeps ARGS on the row at 140 columns', () => {
-    const t = new LiveTable({ wide: true, width: 140 });
+    const t = new LiveTable({ wide: true, width: 140, nodes: true });
     const r = t.row(podEvent({ args: longArgs }));
     expect(r.split('\n')).toHaveLength(1);
     expect(r).toMatch(/ 0123456789abc  -      curl -sS -H 'Authori…$/);
     expect(displayWidth(r)).toBe(140);
+    // One node: no NODE column; its room goes to ARGS.
+    const one = new LiveTable({ wide: true, width: 140 }).row(podEvent({ args: longArgs }));
+    expect(one).toMatch(/ 4242 +4200 +sh +0 +0 +0123456789abc  -      curl -sS -H 'Authorization: Be…$/);
+    expect(displayWidth(one)).toBe(140);
   });
 
   it('-o wide on a terminal too narrow for DRIFT marks drift rows in ARGS instead', () => {

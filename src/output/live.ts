@@ -1,5 +1,5 @@
 import type { AttributedEvent } from '../join/types.js';
-import { columnsFor, markDrift, type Column, type ColumnSet } from './columns.js';
+import { columnsFor, markDrift, type Column, type ColumnName, type ColumnSet } from './columns.js';
 import { fitColumns, FIT, GAP } from './fit.js';
 import { displayWidth, padToWidth, truncateMiddle, truncateToWidth } from './width.js';
 
@@ -14,6 +14,13 @@ export interface LiveTableOptions extends Partial<ColumnSet> {
 export const COLUMN_GAP = GAP;
 
 /**
+ * Piped, the one column whose cells are cut, to the width a wide terminal gives it: a parent chain is
+ * as long as the node's process tree is deep, and just before ARGS it would put ARGS somewhere else on
+ * nearly every row. The nearest parents stay; `-o json` has the whole chain.
+ */
+const PIPED_WIDTH: Partial<Record<ColumnName, number>> = { ANCESTRY: FIT.ANCESTRY.preferred };
+
+/**
  * The streaming table of `-o table` / `-o wide`, laid out like `kubectl get`: left-aligned columns
  * separated by spaces. No colour, no trailing spaces, no newline.
  *
@@ -21,9 +28,9 @@ export const COLUMN_GAP = GAP;
  * header and every row fit on one line; longer cells are cut with `…` (names in the middle, keeping
  * both ends); narrow terminals leave the least useful columns out.
  *
- * Piped (`width` null) nothing is cut or left out: rows cannot be measured in advance, so each
- * column has a fixed start from its header and usual width, a longer cell pushes the following
- * cells right, and they return to their own start as soon as there is room.
+ * Piped (`width` null) nothing is left out and nothing but ANCESTRY is cut (PIPED_WIDTH): rows cannot
+ * be measured in advance, so each column has a fixed start from its header and usual width, a longer
+ * cell pushes the following cells right, and they return to their own start as soon as there is room.
  */
 export class LiveTable {
   private readonly columns: readonly Column[];
@@ -31,9 +38,11 @@ export class LiveTable {
   private readonly widths: readonly number[] | null;
   /** Piped: the display column at which each column starts when nothing before it overflowed. */
   private readonly starts: readonly number[];
+  /** Piped: each column's cap (PIPED_WIDTH), or undefined. */
+  private readonly caps: readonly (number | undefined)[];
 
   constructor(opts: LiveTableOptions) {
-    const all = columnsFor({ wide: opts.wide, nodes: opts.nodes ?? false, ancestry: opts.ancestry ?? false });
+    const all = columnsFor({ wide: opts.wide, nodes: opts.nodes ?? false, ancestry: opts.ancestry ?? false, terminal: opts.width !== null });
     if (opts.width === null) {
       this.columns = all;
       this.widths = null;
@@ -43,12 +52,13 @@ export class LiveTable {
       this.columns = markDrift(fitted.map((f) => all.find((c) => c.name === f.name)!));
       this.widths = fitted.map((f) => f.width);
     }
+    this.caps = this.columns.map((c) => (this.widths ? undefined : PIPED_WIDTH[c.name]));
     const starts: number[] = [];
     let at = 0;
-    for (const c of this.columns) {
+    this.columns.forEach((c, i) => {
       starts.push(at);
-      at += Math.max(c.minWidth, displayWidth(c.name)) + COLUMN_GAP;
-    }
+      at += (this.caps[i] ?? Math.max(c.minWidth, displayWidth(c.name))) + COLUMN_GAP;
+    });
     this.starts = starts;
   }
 
@@ -58,7 +68,7 @@ export class LiveTable {
 
   row(e: AttributedEvent): string {
     const widths = this.widths;
-    if (!widths) return this.pushed(this.columns.map((c) => c.cell(e)));
+    if (!widths) return this.pushed(this.columns.map((c, i) => (this.caps[i] === undefined ? c.cell(e) : truncateToWidth(c.cell(e), this.caps[i]))));
     return this.fitted(this.columns.map((c, i) => (c.narrow && widths[i]! < c.narrow.below ? c.narrow.cell(e) : c.cell(e))));
   }
 

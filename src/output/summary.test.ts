@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AttributedEvent } from '../join/types.js';
-import { MAX_COMMS_PER_GROUP, SUMMARY_HEAD, Summary } from './summary.js';
+import { DRIFT_HEAD, EXITS_HEAD, MAX_COMMS_PER_GROUP, SUMMARY_HEAD, Summary } from './summary.js';
+import { DRIFT_COLUMNS, EXITS_COLUMNS, SUMMARY_COLUMNS } from './summary-layout.js';
+import { displayWidth } from './width.js';
 import { T0, hostEvent, podEvent, unattributedEvent } from './fixtures.test-helpers.js';
 
 /** The rendered table as rows of trimmed cells; the first row is the header. */
@@ -200,5 +202,57 @@ describe('Summary: drift (executables from a container writable layer)', () => {
       ['default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '3', '/tmp/miner×2 ./x×1'],
       ['pay', 'api-0', 'api', '2', '/dev/shm/\\x1b[2J×1 /opt/new×1'],
     ]);
+  });
+});
+
+describe('Summary on a terminal (render(width))', () => {
+  const end = (e: AttributedEvent, exitCode: number): AttributedEvent => ({ ...e, event: { ...e.event, exit: { exitCode, signal: null, core: false, durationMs: 5 } } });
+  // A busy node: long pod and container names, three top commands, drift, a process that failed.
+  function busy(): Summary {
+    const s = new Summary();
+    const api = { namespace: 'payments', pod: 'api-7d9c6b5f4-x2kqp', container: 'api' };
+    const shop = { namespace: 'checkout', pod: 'checkout-frontend-5f8d9c7b6-qwert', container: 'frontend-sidecar' };
+    for (const [i, comm] of ['curl', 'curl', 'sh', 'date'].entries()) s.add(podEvent({ comm, timeMs: at(i), retval: comm === 'date' ? -2 : 0 }, api));
+    for (const comm of ['nginx', 'grep', 'sh', 'wget']) s.add(podEvent({ comm, timeMs: at(60) }, shop));
+    s.add(podEvent({ comm: 'miner', upperLayer: true, filename: '/var/lib/monitoring/a-long-dropped-file-name' }, { namespace: 'monitoring', pod: 'node-exporter-abcde', container: 'node-exporter' }));
+    s.add(hostEvent({ comm: 'iptables' }, 'kubelet.service'));
+    s.add(end(podEvent({ comm: 'curl' }, api), 7));
+    return s;
+  }
+
+  it.each([76, 80, 100, 120, 160, 200])('at %d every line fits', (width) => {
+    const text = busy().render(width);
+    for (const line of text.split('\n')) expect(displayWidth(line), line).toBeLessThanOrEqual(width);
+  });
+
+  it('narrower than every minimum (76 here): the minimums, as on the live table below 80', () => {
+    expect(busy().render(60).split('\n\n')[0]).toBe(busy().render(76).split('\n\n')[0]);
+  });
+
+  it('at 80: who ran (names cut in the middle), how often, what; FIRST, LAST and COMMANDS left out', () => {
+    // The minimums take 76 columns: NAMESPACE (whole, one more) and TOP (whole, three more) take the rest.
+    const text = busy().render(80);
+    const [main] = text.split('\n\n');
+    expect(cells(main!)).toEqual([
+      ['NAMESPACE', 'POD', 'CONTAINER', 'EXECS', 'FAILED', 'TOP'],
+      ['checkout', 'checko…qwert', 'fron…ecar', '4', '0', 'grep×1 nginx×1 sh×1'],
+      ['payments', 'api-7d…x2kqp', 'api', '4', '1', 'curl×2 date×1 sh×1'],
+      ['<host>', 'kubele…rvice', '-', '1', '0', 'iptables×1'],
+      ['monitoring', 'node-e…abcde', 'node…rter', '1', '0', 'miner×1'],
+    ]);
+    expect(text).toContain('Processes that exited non-zero or by a signal (of 1 that ended):\n');
+    expect(text).toMatch(/│ node-ex…-abcde │ node-exporter │ +1 │ \/var\/lib…-name×1 │/);
+    expect(text).toContain('\n\nDrift: execs of files written into the container after it started (its writable\nlayer)\n');
+  });
+
+  it('wider than the table: the table as it is piped (every column whole)', () => {
+    expect(busy().render(200)).toBe(busy().render(null));
+    expect(busy().render()).toBe(busy().render(null));
+  });
+
+  it('the layout describes the columns of the tables it fits', () => {
+    expect(SUMMARY_COLUMNS.map((c) => c.head)).toEqual([...SUMMARY_HEAD]);
+    expect(EXITS_COLUMNS.map((c) => c.head)).toEqual([...EXITS_HEAD]);
+    expect(DRIFT_COLUMNS.map((c) => c.head)).toEqual([...DRIFT_HEAD]);
   });
 });

@@ -1,5 +1,7 @@
-import Table from 'cli-table3';
 import type { AttributedEvent } from '../join/types.js';
+import { renderBox } from './box.js';
+import { DRIFT_COLUMNS, DRIFT_FIT, EXITS_COLUMNS, EXITS_FIT, SUMMARY_COLUMNS, SUMMARY_FIT } from './summary-layout.js';
+import { wrapToWidth } from './width.js';
 import { containerCell, formatClock, HOST_NAMESPACE, namespaceCell, NONE, podCell, UNKNOWN_NAMESPACE } from './columns.js';
 import { escapeUnprintable } from './quote.js';
 import { toJsonExitRecord, type JsonExitRecord } from './json.js';
@@ -202,51 +204,37 @@ export class Summary {
 
   /**
    * The summary table: most execs first, then by namespace, pod, container; then, when any exec ran
-   * a file from its container's writable layer, a drift table. No colour codes.
+   * a file from its container's writable layer, a drift table. No colour codes. `width`: the
+   * terminal's, to fit every line to (src/output/summary-layout.ts); null (piped, a file): nothing cut.
    */
-  render(): string {
-    const table = new Table({
-      head: [...SUMMARY_HEAD],
-      colAligns: ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'left', 'left'],
-      style: { head: [], border: [], compact: true },
-    });
-    for (const g of this.rows()) {
-      table.push([
-        g.namespace,
-        g.pod,
-        g.container,
-        g.execs,
-        g.commands,
-        g.failed,
-        formatClock(g.firstMs, false),
-        formatClock(g.lastMs, false),
-        g.top.map(([comm, n]) => `${escapeUnprintable(comm)}×${n}`).join(' '),
-      ]);
-    }
+  render(width: number | null = null): string {
+    const rows = this.rows().map((g) => [
+      g.namespace,
+      g.pod,
+      g.container,
+      String(g.execs),
+      g.commands,
+      String(g.failed),
+      formatClock(g.firstMs, false),
+      formatClock(g.lastMs, false),
+      g.top.map(([comm, n]) => `${escapeUnprintable(comm)}×${n}`).join(' '),
+    ]);
+    const table = renderBox(SUMMARY_COLUMNS, rows, width, SUMMARY_FIT);
     const drift = this.driftRows();
-    const main = this.exitCount === 0 ? table.toString() : `${table.toString()}\n\n${this.renderExits()}`;
+    const main = this.exitCount === 0 ? table : `${table}\n\n${this.renderExits(width)}`;
     if (drift.length === 0) return main;
-    const driftTable = new Table({
-      head: [...DRIFT_HEAD],
-      colAligns: ['left', 'left', 'left', 'right', 'left'],
-      style: { head: [], border: [], compact: true },
-    });
-    for (const d of drift) driftTable.push([d.namespace, d.pod, d.container, d.execs, d.top.map(([f, n]) => `${escapeUnprintable(f)}×${n}`).join(' ')]);
-    return `${main}\n\nDrift: execs of files written into the container after it started (its writable layer)\n${driftTable.toString()}`;
+    const driftRows = drift.map((d) => [d.namespace, d.pod, d.container, String(d.execs), d.top.map(([f, n]) => `${escapeUnprintable(f)}×${n}`).join(' ')]);
+    const title = wrapToWidth('Drift: execs of files written into the container after it started (its writable layer)', width);
+    return `${main}\n\n${title}\n${renderBox(DRIFT_COLUMNS, driftRows, width, DRIFT_FIT)}`;
   }
 
   /** --exits: per pod, the processes that ended badly, with their commonest commands. */
-  private renderExits(): string {
+  private renderExits(width: number | null): string {
     const rows = this.exitRows();
     const of = `of ${this.exitCount} that ended`;
-    if (rows.length === 0) return `Exits: every process that ended (${this.exitCount}) exited with 0.`;
-    const table = new Table({
-      head: [...EXITS_HEAD],
-      colAligns: ['left', 'left', 'right', 'right', 'left'],
-      style: { head: [], border: [], compact: true },
-    });
-    for (const r of rows) table.push([r.namespace, r.pod, r.ended, r.bad, r.top.map(([comm, n]) => `${escapeUnprintable(comm)}×${n}`).join(' ')]);
-    return `Processes that exited non-zero or by a signal (${of}):\n${table.toString()}`;
+    if (rows.length === 0) return wrapToWidth(`Exits: every process that ended (${this.exitCount}) exited with 0.`, width);
+    const cells = rows.map((r) => [r.namespace, r.pod, String(r.ended), String(r.bad), r.top.map(([comm, n]) => `${escapeUnprintable(comm)}×${n}`).join(' ')]);
+    return `${wrapToWidth(`Processes that exited non-zero or by a signal (${of}):`, width)}\n${renderBox(EXITS_COLUMNS, cells, width, EXITS_FIT)}`;
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayWidth, padToWidth, truncateMiddle, truncateToWidth } from './width.js';
+import { displayWidth, padToWidth, truncateMiddle, truncateToWidth, wrapToWidth } from './width.js';
 
 describe('displayWidth', () => {
   it.each([
@@ -70,5 +70,18 @@ describe('truncateMiddle', () => {
     const r = truncateMiddle(s, max);
     expect(r).toBe(out);
     expect(displayWidth(r)).toBeLessThanOrEqual(Math.max(max, 0));
+  });
+});
+
+describe('wrapToWidth', () => {
+  it.each<{ text: string; width: number | null; out: string }>([
+    { text: 'Drift: execs of files written', width: null, out: 'Drift: execs of files written' },
+    { text: 'Drift: execs of files written', width: 29, out: 'Drift: execs of files written' },
+    { text: 'Drift: execs of files written', width: 28, out: 'Drift: execs of files\nwritten' },
+    { text: 'Drift: execs of files written', width: 12, out: 'Drift: execs\nof files\nwritten' },
+    { text: 'a-word-longer-than-the-width b', width: 10, out: 'a-word-longer-than-the-width\nb' },
+    { text: '日本語 の ポッド', width: 9, out: '日本語 の\nポッド' },
+  ])('$text at $width', ({ text, width, out }) => {
+    expect(wrapToWidth(text, width)).toBe(out);
   });
 });

@@ -113,3 +113,20 @@ export function truncateMiddle(s: string, max: number, ellipsis = '…'): string
   }
   return head + ellipsis + tail;
 }
+
+/**
+ * Text broken between words into lines of at most `width` columns (a word longer than that gets a
+ * line of its own); unchanged when `width` is null.
+ */
+export function wrapToWidth(text: string, width: number | null): string {
+  if (width === null || displayWidth(text) <= width) return text;
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && displayWidth(line) + 1 + displayWidth(word) > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  return [...lines, line].join('\n');
+}

@@ -69,6 +69,19 @@ export function parseRecordLine(line: string): ReportLine {
   }
 }
 
+/** The `kind` of the totals line a run writes at its end (src/cli.ts: keep in sync). */
+export const TOTALS_KIND = 'trace-exec.totals';
+
+/** The `shown` count of a totals line, or null when it has none. */
+export function totalsShown(line: string): number | null {
+  try {
+    const shown = (JSON.parse(line) as { shown?: unknown }).shown;
+    return Number.isSafeInteger(shown) ? (shown as number) : null;
+  } catch {
+    return null;
+  }
+}
+
 function upperLayerOf(r: Obj): boolean | null {
   if (r.upperLayer !== null && typeof r.upperLayer !== 'boolean') throw new Bad('"upperLayer" is neither true, false nor null');
   return r.upperLayer;

@@ -53,7 +53,10 @@ export interface ApiServerOptions {
   imagePaths?: ReadonlyArray<ImagePath>;
   /** How many change events watches can resume from. Default 1000. */
   historyLimit?: number;
-  /** Bookmark period for watches with allowWatchBookmarks=true (0 = never). Default 15000. */
+  /**
+   * Bookmark period for watches with allowWatchBookmarks=true (0 = never). Default 60000, the watch
+   * cache's bookmarkFrequency; a bookmark also comes 2 s before a watch's timeoutSeconds.
+   */
   bookmarkIntervalMs?: number;
   /** SIGTERM → SIGKILL grace when a pod's exec processes are stopped. Default 2000. */
   killGraceMs?: number;
@@ -292,7 +295,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     ...(opts.containerCgroup ? { containerCgroup: opts.containerCgroup } : {}),
     runContainers: opts.runContainers ?? false,
   });
-  const watches = new WatchHub(store, opts.bookmarkIntervalMs ?? 15000);
+  const watches = new WatchHub(store, opts.bookmarkIntervalMs ?? 60_000);
   const userName = opts.userName ?? 'standin-user';
   const token = opts.token ?? `standin-${randomBytes(16).toString('hex')}`;
   const access = new AccessControl(token, userName);

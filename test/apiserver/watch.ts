@@ -2,7 +2,8 @@
  * Watch streams: a chunked HTTP response of newline-delimited `{"type":..,"object":..}` events, with the
  * semantics of the real watch cache: start from a resourceVersion (410 Expired via an ERROR event when it
  * was compacted away), synthetic ADDED events when no resourceVersion is given, selector transitions
- * turned into ADDED/DELETED, timeoutSeconds, and bookmarks when the client allows them.
+ * turned into ADDED/DELETED, timeoutSeconds (or the server's own random timeout), and bookmarks when the
+ * client allows them, timed as the watch cache times them.
  */
 import type { ServerResponse } from 'node:http';
 import type { ResourceDef } from './resources.js';
@@ -24,6 +25,11 @@ export interface WatchRequest {
   /** Turns a stored object into what goes on the wire (itself, or a Table row for kubectl). */
   render: (obj: KubeObject) => unknown;
 }
+
+/** kube-apiserver's --min-request-timeout default. */
+const MIN_REQUEST_TIMEOUT_S = 1800;
+/** The watch cache sends its last bookmark this long before a watch's deadline. */
+const PRE_TIMEOUT_BOOKMARK_MS = 2000;
 
 type WireType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
@@ -80,11 +86,11 @@ export class WatchHub {
 
     let unsubscribe = (): void => {};
     let timeout: NodeJS.Timeout | undefined;
-    let bookmarks: NodeJS.Timeout | undefined;
+    let nextBookmark: NodeJS.Timeout | undefined;
     const finish = (): void => {
       unsubscribe();
       clearTimeout(timeout);
-      clearInterval(bookmarks);
+      clearTimeout(nextBookmark);
       this.open.delete(res);
       if (!res.writableEnded) res.end();
     };
@@ -107,13 +113,25 @@ export class WatchHub {
     }
     unsubscribe = this.store.subscribe(deliver);
 
-    if (w.timeoutSeconds !== undefined && w.timeoutSeconds > 0) {
-      timeout = setTimeout(finish, w.timeoutSeconds * 1000);
-    }
-    // Periodic bookmarks also keep clients with an inactivity timeout (client-node: 30 s) connected.
-    if (w.allowBookmarks && this.bookmarkIntervalMs > 0) {
-      bookmarks = setInterval(() => bookmark(), this.bookmarkIntervalMs);
-    }
+    // As kube-apiserver's watch handler: timeoutSeconds ends the watch cleanly whatever the traffic; without
+    // it the server picks a random 1–2 × --min-request-timeout (1800 s).
+    const timeoutMs = w.timeoutSeconds !== undefined && w.timeoutSeconds > 0 ? w.timeoutSeconds * 1000 : MIN_REQUEST_TIMEOUT_S * 1000 * (1 + Math.random());
+    const deadline = Date.now() + timeoutMs;
+    timeout = setTimeout(finish, timeoutMs);
+    // As the watch cache (cacheWatcher.nextBookmarkTime): a bookmark about every bookmarkFrequency and one
+    // 2 s before the deadline, so a client resumes from the newest resourceVersion. Nothing in between:
+    // a quiet watch carries no bytes for up to a minute.
+    const scheduleBookmark = (): void => {
+      if (!w.allowBookmarks || this.bookmarkIntervalMs <= 0) return;
+      const now = Date.now();
+      const at = Math.min(now + this.bookmarkIntervalMs, deadline - PRE_TIMEOUT_BOOKMARK_MS);
+      if (at < now) return;
+      nextBookmark = setTimeout(() => {
+        bookmark();
+        scheduleBookmark();
+      }, at - now);
+    };
+    scheduleBookmark();
   }
 
   /** Ends every open watch (the client sees the stream close, as when an API server restarts). */

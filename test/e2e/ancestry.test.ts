@@ -2,6 +2,7 @@
  * --ancestry end to end: "which pod's sh spawned this echo?" — each exec carries its parent chain,
  * with the pod or host of each ancestor, from the /proc snapshot and the traced forks.
  */
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../apiserver/index.js';
 import { hex32, kernelDescribe } from '../support/kernel.js';
@@ -42,5 +43,28 @@ describe.skipIf(k.skip)(`--ancestry${k.reason ? ` (${k.reason})` : ''}`, () => {
     // Above the pod's shell: the process that started it on the host (the test runner), from the snapshot.
     expect(chain[1]).toMatchObject({ pid: process.pid, host: true, pod: null });
     await expectNothingLeft(api);
+  });
+
+  it('gives the first execs of a run the chain of a shell started before it', async () => {
+    // The shell execs a child every 20 ms from before the trace until after it: the execs bpftrace sees
+    // while the /proc snapshot is still being read are the first ones shown, and need it as much.
+    const tag = `f-${hex32().slice(0, 8)}`;
+    const shell = spawn('/bin/sh', ['-c', `while :; do /bin/echo ${tag}; /bin/sleep 0.02; done`], { stdio: 'ignore' });
+    try {
+      const cli = startCli(['node/worker-1', '--kubeconfig', api.kubeconfigPath, '-o', 'json', '--ancestry']);
+      await cli.waitForStderr(/tracing execs on worker-1/, 60_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      cli.proc.kill('SIGINT');
+      const r = await cli.done();
+      expect(r.code, r.stderr).toBe(0);
+      const children = jsonLines(r.stdout).filter((x) => x.ppid === shell.pid);
+      expect(children.length, r.stderr).toBeGreaterThan(10);
+      const missing = children.filter((x) => (x.ancestry as { pid: number }[])[0]?.pid !== shell.pid);
+      expect(missing.map((x) => ({ time: x.time, comm: x.comm, ancestry: x.ancestry })), `${missing.length} of ${children.length}`).toEqual([]);
+      expect(children[0]!.ancestry).toEqual(expect.arrayContaining([expect.objectContaining({ pid: shell.pid, comm: 'sh', host: true })]));
+      await expectNothingLeft(api);
+    } finally {
+      shell.kill('SIGKILL');
+    }
   });
 });

@@ -67,6 +67,8 @@ describe('rejected before anything is created', () => {
     ['an unknown output format', ['node/worker-1', '-o', 'xml'], /-o\/--output "xml" is not a format: use one of table, wide, json, summary/],
     ['--max-events 0', ['node/worker-1', '--max-events', '0'], /--max-events "0" is not a count: give a whole number of at least 1/],
     ['--max-events -5', ['node/worker-1', '--max-events=-5'], /--max-events "-5" is not a count/],
+    ['--max-events beyond what it counts to', ['node/worker-1', '--max-events', '99999999999999999999999'], /^trace-exec: error: --max-events "99999999999999999999999" is too large: give at most 9007199254740991, or leave the flag out for no limit$/m],
+    ['kind and name apart, as kubectl get writes them', ['node', 'worker-1'], /^trace-exec: error: "node worker-1" is not a target: write node\/worker-1 \(KIND\/NAME, with a slash\)$/m],
     ['an unknown flag', ['node/worker-1', '--nmespace', 'x'], /unknown flag --nmespace; did you mean --namespace\?/],
     ['a namespace that is not a DNS-1123 label', ['node/worker-1', '-n', 'a;rm -rf /'], /-n\/--namespace "a;rm -rf \/" is not a valid namespace name/],
     ['a namespace with $()', ['node/worker-1', '-n', '$(touch /tmp/x)'], /is not a valid namespace name/],
@@ -75,6 +77,8 @@ describe('rejected before anything is created', () => {
     ['a bad --request-timeout', ['node/worker-1', '--request-timeout', 'soon'], /--request-timeout "soon" is not a duration/],
     ['--summary-to in a directory that does not exist', ['node/worker-1', '--summary-to', join(dir, 'missing/s.txt')], /--summary-to \/.*\/missing\/s\.txt: the directory \/.*\/missing does not exist; create it or choose another path/],
     ['--summary-to a directory', ['node/worker-1', '--summary-to', dir], /--summary-to \/.*: \/.* is a directory/],
+    ['--summary-to a directory: asks for a file in it, not to create it', ['node/worker-1', '--summary-to', dir], new RegExp(`^trace-exec: error: --summary-to ${dir}: ${dir} is a directory; give the path of a file, e.g. ${dir}/summary.txt$`, 'm')],
+    ['--timeline-to a directory: asks for a file in it', ['node/worker-1', '--timeline-to', dir], new RegExp(`^trace-exec: error: --timeline-to ${dir}: ${dir} is a directory; give the path of a file, e.g. ${dir}/timeline.json$`, 'm')],
     ['--timeline-to in a directory that does not exist', ['node/worker-1', '--timeline-to', join(dir, 'missing/t.json')], /--timeline-to \/.*\/missing\/t\.json: the directory \/.*\/missing does not exist; create it or choose another path/],
     ['an unknown --summary-format', ['node/worker-1', '--summary-to', join(dir, 's.md'), '--summary-format', 'html'], /--summary-format "html" is not a format: use text or markdown/],
     ['--summary-format without --summary-to', ['node/worker-1', '--summary-format', 'markdown'], /--summary-format says what --summary-to writes: add --summary-to FILE/],
@@ -130,6 +134,25 @@ describe('rejected before anything is created', () => {
     } finally {
       silent.close();
     }
+  });
+});
+
+describe('a namespace that does not exist', () => {
+  beforeAll(() => {
+    for (const ns of ['payments', 'payments-gw', 'shop']) api.addNamespace(ns);
+  });
+
+  it.each<[string, string]>([
+    ['paymnets', 'namespace "paymnets" does not exist (yet); did you mean -n payments? Its execs will show if it appears during the trace'],
+    ['payment', 'namespace "payment" does not exist (yet); did you mean -n payments or -n payments-gw? Its execs will show if it appears during the trace'],
+    ['monitoring', 'namespace "monitoring" does not exist (yet): its execs will show if it appears during the trace'],
+  ])('-n %s: the warning offers the near names that exist', async (ns, warning) => {
+    const cli = startCli(['node/worker-1', '-n', ns, '--kubeconfig', api.kubeconfigPath, '-d', '30s']);
+    await cli.waitForStderr(/does not exist/, 30_000);
+    cli.proc.kill('SIGINT');
+    const r = await cli.done();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.split('\n').filter((l) => l.includes('warning:'))).toEqual([`trace-exec: warning: ${warning}`]);
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import { tempDir, removeTempDirs } from '../support/tmp.js';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +116,49 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
     expect(r.out.split('\n').length).toBeGreaterThanOrEqual(5);
     expect(err).toMatch(/exit=0/);
     expect(err).toMatch(/stopped \(stdout closed\)/);
+  });
+
+  /**
+   * A shell pipeline, for real: `{ trace-exec ARGS; echo exit=$? >FILE; } REDIRECTS | head -N`.
+   * Resolves with what head printed, the CLI's exit code and how long the pipeline took.
+   */
+  const pipeline = async (cliArgs: string, redirects: string, lines: number) => {
+    const exitFile = join(tmp, `exit-${hex32()}`);
+    const started = Date.now();
+    const shown = await new Promise<string>((resolve) => {
+      const sh = spawn('sh', ['-c', `{ "${process.execPath}" "${CLI}" ${cliArgs}; echo "exit=$?" >"$1"; } ${redirects} | head -${lines}`, 'sh', exitFile], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      sh.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      sh.on('close', () => resolve(out));
+    });
+    return { shown, exit: readFileSync(exitFile, 'utf8').trim(), tookMs: Date.now() - started };
+  };
+
+  it('the stderr reader goes away early (2>&1 | head -3): stops, cleans up, exit 0', async () => {
+    const r = await pipeline(`node/worker-1 --kubeconfig "${api.kubeconfigPath}" -d 60s`, '2>&1', 3);
+    expect(r.shown.split('\n').filter(Boolean), r.shown).toHaveLength(3);
+    expect(r.exit).toBe('exit=0');
+    expect(r.tookMs).toBeLessThan(30_000); // stopped, not at --duration
+  });
+
+  it('only stderr goes away early (2>&1 >FILE | head -3): stops, cleans up, exit 0; FILE holds whole JSON lines', async () => {
+    const out = join(tmp, `out-${hex32()}`);
+    const r = await pipeline(`node/worker-1 --kubeconfig "${api.kubeconfigPath}" -o json -d 60s`, `2>&1 >"${out}"`, 3);
+    expect(r.shown, r.shown).toMatch(/^trace-exec: creating debug pod /);
+    expect(r.exit).toBe('exit=0');
+    expect(r.tookMs).toBeLessThan(30_000);
+    for (const l of jsonLines(readFileSync(out, 'utf8'))) expect(l).toHaveProperty('comm');
+  });
+
+  it('stderr goes away late (at the totals line): cleanup completes, exit 0, the data is complete', async () => {
+    const out = join(tmp, `out-${hex32()}`);
+    // Four lines: creating, pulling, probing, tracing; the next (the totals) finds the pipe closed.
+    const r = await pipeline(`node/worker-1 --kubeconfig "${api.kubeconfigPath}" -o json -d 4s`, `2>&1 >"${out}"`, 4);
+    expect(r.shown, r.shown).toMatch(/tracing execs on worker-1 for 4s\n$/);
+    expect(r.exit).toBe('exit=0');
+    expect(jsonLines(readFileSync(out, 'utf8')).length).toBeGreaterThan(0);
   });
 
   it('the exec stream drops (bpftrace killed on the node): says so, exit 1', async () => {

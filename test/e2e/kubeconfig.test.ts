@@ -7,7 +7,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../apiserver/index.js';
+import { formatJsonLine } from '../../src/output/json.js';
+import { podEvent } from '../../src/output/fixtures.test-helpers.js';
 import { startCli } from '../support/cli.js';
+import { kernelDescribe } from '../support/kernel.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
 const dir = tempDir('trace-exec-kubeconfig-');
@@ -59,5 +62,36 @@ describe('KUBECONFIG lists', () => {
       `trace-exec: error: cannot load the kubeconfig (KUBECONFIG=${missing}): none of its files exists: ${missing}`,
       '  hint: set KUBECONFIG to kubeconfig files that exist, or pass --kubeconfig FILE',
     ]);
+  });
+});
+
+describe('no kubeconfig at all (KUBECONFIG unset, an empty HOME, not in a pod)', () => {
+  const home = tempDir('trace-exec-home-');
+  const bare = { HOME: home, KUBECONFIG: undefined, KUBERNETES_SERVICE_HOST: undefined, KUBERNETES_SERVICE_PORT: undefined };
+  const noKubeconfig = [
+    `trace-exec: error: no kubeconfig found: KUBECONFIG is not set, ${home}/.kube/config does not exist, and this is not a pod with a service account (no /var/run/secrets/kubernetes.io/serviceaccount/token)`,
+    `  hint: pass --kubeconfig FILE or set KUBECONFIG=FILE to your cluster's kubeconfig (or copy it to ${home}/.kube/config); \`report\` and --local need no cluster`,
+  ];
+
+  it.each([[['node/worker-1']], [['node/worker-1', '-v']], [['--all-nodes']], [['cleanup']], [['cleanup', '-A', '--dry-run']]])('%j: says where it looked and how to fix it; exit 1', async (args) => {
+    const r = await startCli(args, bare).done();
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('trace-exec: debug:'))).toEqual(noKubeconfig);
+    expect(r.stdout).toBe('');
+  });
+
+  it('report needs none', async () => {
+    const file = join(home, 'execs.jsonl');
+    writeFileSync(file, formatJsonLine(podEvent({}, { namespace: 'pay', pod: 'api-0' })) + '\n');
+    const r = await startCli(['report', file], bare).done();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/│ pay +│ api-0 /);
+  });
+
+  const k = kernelDescribe();
+  it.skipIf(k.skip)(`--local needs none${k.reason ? ` (${k.reason})` : ''}`, async () => {
+    const r = await startCli(['--local', '-o', 'json', '-d', '1s'], bare).done();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/stopped \(duration\)/);
   });
 });

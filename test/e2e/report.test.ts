@@ -164,6 +164,47 @@ describe('report, offline', () => {
     expect(existsSync(join(dir, 'no'))).toBe(false);
   });
 
+  it("trace-exec's stderr log instead of its stdout: not a recording, exit 1, nothing on stdout", async () => {
+    const log = join(dir, 'trace-exec.log');
+    writeFileSync(log, 'trace-exec: probing node vm\ntrace-exec: tracing execs on vm for 2s\ntrace-exec: stopped (duration): 3 execs shown of 3 traced\n{"kind":"trace-exec.totals","reason":"duration","events":3,"shown":3}\n');
+    const r = await report([log]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n')).toEqual([
+      `trace-exec: error: ${log} is not a recording: none of its 4 lines is an exec or exit record of trace-exec -o json (line 1: not JSON)`,
+      "  hint: it looks like trace-exec's stderr (diagnostics); the recording is what -o json writes to stdout (-o json > execs.jsonl)",
+    ]);
+  });
+
+  it.each<[string, string]>([
+    ['JSON lines of something else', '{"level":"info","msg":"started"}\n{"level":"info","msg":"done"}\n'],
+    ['plain text', 'hello\nworld\n'],
+  ])('%s: not a recording, exit 1', async (_what, text) => {
+    const file = join(dir, `other-${_what.length}.txt`);
+    writeFileSync(file, text);
+    const r = await report([a, file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(new RegExp(`^trace-exec: error: ${file} is not a recording: none of its 2 lines is an exec or exit record of trace-exec -o json \\(line 1: `, 'm'));
+    expect(r.stderr).toMatch(/hint: give the file written by -o json \(-o json > execs\.jsonl\)$/m);
+  });
+
+  it('an empty recording (a trace that saw no exec) is still one: exit 0', async () => {
+    const empty = join(dir, 'empty.jsonl');
+    writeFileSync(empty, '');
+    const r = await report([empty]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('so is one with stderr in it (-o json >F 2>&1) that showed no exec: its totals say so; exit 0, warnings as before', async () => {
+    const mixed = join(dir, 'mixed.jsonl');
+    writeFileSync(mixed, 'trace-exec: tracing execs on vm for 2s\ntrace-exec: stopped (duration): 0 execs shown of 9 traced\n{"kind":"trace-exec.totals","reason":"duration","events":9,"shown":0}\n');
+    const r = await report([mixed]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`trace-exec: warning: ${mixed}:1: malformed line skipped: not JSON`);
+    expect(r.stderr).toContain('trace-exec: warning: no exec records in the input: was it written by trace-exec -o json?');
+  });
+
   it('a mistyped subcommand: did you mean report?', async () => {
     const r = await execa(process.execPath, [CLI, 'reprot', a], { reject: false });
     expect(r.exitCode).toBe(1);

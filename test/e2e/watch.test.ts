@@ -1,7 +1,8 @@
 /**
  * The pod watch survives what real API servers do to long watches: streams that end, errors, and a
  * resourceVersion that is too old to resume from (410 Gone → re-list). Pods that appear afterwards
- * are still attributed.
+ * are still attributed. A quiet watch (no pod changes for longer than the client library's 30 s idle
+ * limit, bookmarks only once a minute as the watch cache sends them) is routine: no warning.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../apiserver/index.js';
@@ -73,6 +74,43 @@ describe.skipIf(k.skip)(`the pod watch restarts${k.reason ? ` (${k.reason})` : '
     expect(api.requests.filter((q) => q.query.watch !== undefined).length).toBeGreaterThan(watchesBefore + 2);
     // The 410 made the client list again: the first list, and the re-list.
     expect(api.requests.filter((q) => q.path === '/api/v1/pods' && q.query.watch === undefined && q.status === 200).length).toBeGreaterThanOrEqual(2);
+    await expectNothingLeft(api);
+  });
+});
+
+describe.skipIf(k.skip)(`a quiet pod watch${k.reason ? ` (${k.reason})` : ''}`, () => {
+  let api: ApiServer;
+  const workloads: Workload[] = [];
+  afterAll(async () => {
+    await api?.close();
+    removeCgroups(workloads);
+  });
+  beforeAll(async () => {
+    if (k.reason) throw new Error(`end-to-end tests must run under CI but cannot: ${k.reason}`);
+    api = await startApiServer({ podStartDelayMs: 100 });
+    api.addNode('worker-1');
+    api.addNamespace('apps');
+  });
+
+  it('runs 70 s without a warning, and a pod created at 60 s is attributed', { timeout: 150_000 }, async () => {
+    const tag = `q-${hex32().slice(0, 8)}`;
+    const cli = startCli(['node/worker-1', '--kubeconfig', api.kubeconfigPath, '-o', 'json', '-n', 'apps', '-d', '70s']);
+    await cli.waitForStderr(/tracing execs on worker-1/, 60_000);
+    await sleep(60_000);
+    const late = makeWorkload('systemd-crio-hybrid', 'apps', 'late', [{ name: 'c' }]);
+    workloads.push(late);
+    addToApi(api, late);
+    await sleep(500);
+    await runIn(late, 'c', ['/bin/echo', tag]);
+
+    const r = await cli.done();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/warning/);
+    expect(jsonLines(r.stdout).find((e) => (e.args as string[])[1] === tag), r.stderr).toMatchObject({ namespace: 'apps', pod: 'late', container: 'c' });
+    // The watch was resumed (more than the first one), each from a resourceVersion, never re-listed.
+    const watches = api.requests.filter((q) => q.path === '/api/v1/pods' && q.query.watch !== undefined);
+    expect(watches.length).toBeGreaterThan(1);
+    expect(api.requests.filter((q) => q.path === '/api/v1/pods' && q.query.watch === undefined).length).toBe(1);
     await expectNothingLeft(api);
   });
 });

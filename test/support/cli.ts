@@ -14,7 +14,8 @@ export interface CliRun {
   done(): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>;
 }
 
-export function startCli(args: string[], env: Record<string, string> = {}): CliRun {
+/** env adds to this process's environment; a variable set to undefined is removed. */
+export function startCli(args: string[], env: Record<string, string | undefined> = {}): CliRun {
   let out = '';
   let err = '';
   const proc = execa(process.execPath, [CLI, ...args], {
