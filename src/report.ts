@@ -13,6 +13,7 @@ import type { AttributedEvent } from './join/types.js';
 import { MarkdownSummary, mdCode, type EndedProcess } from './output/markdown.js';
 import { Summary } from './output/summary.js';
 import { endedBadly } from './events/wait-status.js';
+import { PathSearchMarker, recordClock } from './output/path-search.js';
 import { MAX_TIMELINE_EXECS, Timeline } from './output/timeline.js';
 import { checkReadable, readLines } from './report/read.js';
 import { parseRecordLine, TOTALS_KIND, totalsShown } from './report/record.js';
@@ -78,6 +79,20 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
     else timelineDropped++;
   };
   let lastMs = -Infinity;
+  // As in a live run: the PATH search marker before the filters (see src/output/path-search.ts), on
+  // the records' clock. A recording made by this version has the marks already; they are kept.
+  // Lines written before `upperLayer` existed (the timeline then leaves it out; the event says null).
+  const noLayer = new WeakSet<AttributedEvent>();
+  const exec = (e: AttributedEvent): void => {
+    noteExec(e);
+    if (!keepExec(e)) return;
+    counts.shown++;
+    summary?.add(e);
+    markdown?.add(e);
+    toTimeline({ timeMs: e.event.timeMs, exec: e, ...(noLayer.has(e) ? {} : { upperLayer: e.event.upperLayer }) });
+  };
+  const clock = recordClock();
+  const marker = new PathSearchMarker(exec, clock.schedule);
 
   const check = new RecordingCheck();
   checkReadable(opts.sources);
@@ -100,17 +115,15 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
       case 'exec': {
         counts.execs++;
         if (r.event.event.timeMs > lastMs) lastMs = r.event.event.timeMs;
-        noteExec(r.event);
-        if (!keepExec(r.event)) break;
-        counts.shown++;
-        summary?.add(r.event);
-        markdown?.add(r.event);
-        toTimeline({ timeMs: r.event.event.timeMs, exec: r.event, ...('upperLayer' in r ? { upperLayer: r.upperLayer } : {}) });
+        if (timelineItems && r.upperLayer === undefined) noLayer.add(r.event);
+        clock.advanceTo(r.event.event.timeMs);
+        marker.push(r.event);
         break;
       }
       case 'exit':
         counts.exits++;
         if (r.exit.timeMs > lastMs) lastMs = r.exit.timeMs;
+        clock.advanceTo(r.exit.timeMs);
         if (!keepExit(r.exit)) break;
         summary?.exit(r.exit);
         markdown?.exit(r.exit);
@@ -119,6 +132,7 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
     }
     for (const w of check.line(line.source, line.lineNo, line.text, what, warning)) log.warn(w);
   }
+  marker.flush();
   const checked = check.end();
   if (checked.notRecordings.length > 0) throw notARecording(checked.notRecordings[0]!);
   for (const w of checked.warnings) log.warn(w);

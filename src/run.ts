@@ -16,6 +16,7 @@ import type { ProcessEnd } from './events/types.js';
 import { signalName } from './output/signal.js';
 import { createPrinter, Summary } from './output/index.js';
 import { MarkdownSummary, mdCode } from './output/markdown.js';
+import { PathSearchMarker } from './output/path-search.js';
 import { Timeline } from './output/timeline.js';
 import { writeFileSync } from 'node:fs';
 import { openCluster, type ClusterRun } from './kube/session.js';
@@ -81,6 +82,8 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
   const failures: UserError[] = [];
   let result: RunResult | undefined;
   let localPods: ClusterPods | null = null;
+  /** Passes on the failed execs still waiting for their next attempt (path-search.ts); idempotent. */
+  let flushPathSearches = (): void => {};
 
   try {
     let nodes: string[];
@@ -138,12 +141,16 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
       digest?.add(a);
       timeline?.exit(a.node, a.event.pid, a.event.timeMs, { exitCode: end.exitCode, signal: signalName(end.signal) });
     };
+    // Before the filters: whether a failed exec was one attempt of a PATH search depends on the exec
+    // after it, which --failed, --comm… may leave out. JSON writes the mark, the rest fold on it.
+    const marker = new PathSearchMarker(show);
+    flushPathSearches = () => marker.flush();
     let attached = 0;
     const hooks = {
       log,
       ancestry: opts.ancestry,
       exits: opts.exits,
-      event: show,
+      event: (a: AttributedEvent) => marker.push(a),
       lost: (n: number) => (totals.lost += n),
       started: (node: string) => {
         attached++;
@@ -201,6 +208,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     const reason = await Promise.race([stopped, allEnded]);
     if (durationTimer) clearTimeout(durationTimer);
     await Promise.all(traces.map((t) => t.stop()));
+    flushPathSearches();
     const endMs = Date.now();
     // A run that fails as a whole (below) prints no table header: its output is the error alone.
     if (!(reason === 'every node ended' && failures.length > 0)) printer.end();
@@ -240,6 +248,8 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     result = { totals, reason: e.why, cleanedUp: true, failures: [], writeFailures: [] };
   } finally {
     await Promise.all(traces.map((t) => t.stop()));
+    // A run cut short (Ctrl-C while another node's pod starts, an error) still writes what it traced.
+    flushPathSearches();
     localPods?.stop();
     if (cluster && !(await cluster.cleanup()) && result) result.cleanedUp = false;
   }

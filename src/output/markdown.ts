@@ -10,6 +10,7 @@
 import type { AttributedEvent } from '../join/types.js';
 import { containerCell, formatArgs, HOST_NAMESPACE, namespaceCell, podCell, UNKNOWN_NAMESPACE } from './columns.js';
 import { errnoName } from './errno.js';
+import { folded } from './path-search.js';
 import { escapeUnprintable } from './quote.js';
 import { endedProcessOf, Summary, type EndedProcess, type SummaryRow } from './summary.js';
 
@@ -71,6 +72,8 @@ export class MarkdownSummary {
   /** One exec (upperLayer null: not on overlayfs, or from a recording without the field). */
   add(e: AttributedEvent): void {
     if (e.event.exit) return this.exit(endedProcessOf(e));
+    // A PATH search counts once: as the exec that ran, or as its last failure (path-search.ts).
+    if (folded(e)) return;
     this.summary.add(e);
     this.execs++;
     const t = e.event.timeMs;

@@ -6,6 +6,7 @@ import { containerCell, formatClock, HOST_NAMESPACE, namespaceCell, NONE, podCel
 import { escapeUnprintable } from './quote.js';
 import { toJsonExitRecord, type JsonExitRecord } from './json.js';
 import { endedBadly } from '../events/wait-status.js';
+import { folded } from './path-search.js';
 
 /**
  * A process that ended (--exits: an exit event live, an exit line of a recording): its JSON line's
@@ -145,6 +146,8 @@ export class Summary {
 
   add(e: AttributedEvent): void {
     if (e.event.exit) return this.exit(endedProcessOf(e));
+    // A PATH search counts once: as the exec that ran, or as its last failure (path-search.ts).
+    if (folded(e)) return;
     const namespace = namespaceCell(e);
     const pod = podCell(e);
     const container = containerCell(e);

@@ -3,8 +3,8 @@
  * joined exec it was printed from, so that `report` summarises, filters and draws timelines with the
  * very code of a live run. Pure.
  *
- * Also read: exit lines (`"type": "exit"`, --exits: JsonExitRecord) and `upperLayer` on exec lines (issue 12 part
- * 2), when a recording has them; the totals line (`{"kind":"trace-exec.totals"}`, when stderr went
+ * Also read: exit lines (`"type": "exit"`, --exits: JsonExitRecord), `upperLayer` on exec lines (issue 12 part
+ * 2) and `pathSearch` (issue 24), when a recording has them; the totals line (`{"kind":"trace-exec.totals"}`, when stderr went
  * into the same file) and lines of a type this version does not know are skipped, not malformed.
  * Pod labels are not in the record: -l cannot be applied to a recording.
  */
@@ -123,7 +123,15 @@ function execOf(r: Obj): AttributedEvent {
     cgroup,
     unattributed: attribution === 'unattributed',
     labels: {},
+    ...(pathSearchOf(r) ? { pathSearch: true as const } : {}),
   };
+}
+
+/** `"pathSearch": true` on a failed attempt of a PATH search that went on; absent (or false) otherwise. */
+function pathSearchOf(r: Obj): boolean {
+  const v = r.pathSearch;
+  if (v !== undefined && typeof v !== 'boolean') throw new Bad('"pathSearch" is neither true nor false');
+  return v === true;
 }
 
 /**
