@@ -3,36 +3,15 @@
  * link of README.md and docs/*.md leads somewhere: the file exists and, for `#anchor`, the target
  * has a heading with that GitHub anchor. A moved or renamed heading fails here, not on GitHub.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { anchors, relativeLinks } from './markdown.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from '../support/tmp.js';
+import { brokenLinks } from './links.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
-
-/** What is wrong with each link of `page` (empty: all resolve). */
-export function brokenLinks(page: string): string[] {
-  const md = readFileSync(join(root, page), 'utf8');
-  const broken: string[] = [];
-  for (const { line, target } of relativeLinks(md)) {
-    const [path, anchor] = target.split('#', 2) as [string, string | undefined];
-    const file = path === '' ? join(root, page) : join(root, dirname(page), decodeURI(path));
-    const where = `${page}:${line}: ${target}`;
-    if (!existsSync(file)) {
-      broken.push(`${where}: no file ${relative(root, file)}`);
-      continue;
-    }
-    if (anchor === undefined || anchor === '') continue;
-    if (!statSync(file).isFile() || !file.endsWith('.md')) {
-      broken.push(`${where}: an anchor into ${relative(root, file)}, which is not a Markdown file`);
-      continue;
-    }
-    if (!anchors(readFileSync(file, 'utf8')).has(decodeURIComponent(anchor))) broken.push(`${where}: ${relative(root, file)} has no heading #${anchor}`);
-  }
-  return broken;
-}
 
 describe('README.md and docs/', () => {
   it('the README is at most 400 lines', () => {
@@ -45,6 +24,34 @@ describe('README.md and docs/', () => {
   });
 
   it.each(pages)('every relative link of %s resolves', (page) => {
-    expect(brokenLinks(page)).toEqual([]);
+    expect(brokenLinks(root, page)).toEqual([]);
+  });
+});
+
+describe('brokenLinks', () => {
+  afterAll(removeTempDirs);
+
+  it('names a missing file, a missing heading and an anchor into a non-Markdown file; passes the rest', () => {
+    const dir = tempDir('trace-exec-links-');
+    mkdirSync(join(dir, 'docs'));
+    writeFileSync(join(dir, 'bin'), '');
+    writeFileSync(join(dir, 'docs', 'ci.md'), '# CI recipe\n\n## A kind cluster\n');
+    writeFileSync(
+      join(dir, 'README.md'),
+      [
+        '# trace-exec',
+        '## Usage',
+        '[ok](#usage) [ok](docs/ci.md) [ok](docs/ci.md#a-kind-cluster) [ok](bin) [web](https://example.com/x.md#nope)',
+        '[gone](docs/gone.md) [moved](#reliability) [renamed](docs/ci.md#kind) [odd](bin#x)',
+      ].join('\n'),
+    );
+    writeFileSync(join(dir, 'docs', 'page.md'), '[up](../README.md#usage) [up](../README.md#install)\n');
+    expect(brokenLinks(dir, 'README.md')).toEqual([
+      'README.md:4: docs/gone.md: no file docs/gone.md',
+      'README.md:4: #reliability: README.md has no heading #reliability',
+      'README.md:4: docs/ci.md#kind: docs/ci.md has no heading #kind',
+      'README.md:4: bin#x: an anchor into bin, which is not a Markdown file',
+    ]);
+    expect(brokenLinks(dir, 'docs/page.md')).toEqual(['docs/page.md:1: ../README.md#install: README.md has no heading #install']);
   });
 });
