@@ -1,0 +1,78 @@
+/**
+ * The trace in the background: started detached so that it outlives the action's main step and
+ * records every later step of the job; stopped by the post step with SIGTERM, which ends it as
+ * Ctrl-C does (debug pod deleted, totals written, exit).
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+
+/** What trace-exec prints on stderr once bpftrace is attached on every node (as the CI recipe waits for). */
+const TRACING = 'tracing execs on';
+
+export interface Started {
+  pid: number;
+}
+
+/**
+ * Starts `executable args` with stdout to `recording` and stderr to `log`, and resolves once the log
+ * says it traces. Rejects, with the log, as soon as it ends before that, or after `timeoutSeconds`
+ * (then it is stopped).
+ */
+export async function startTrace(executable: string, args: readonly string[], recording: string, log: string, timeoutSeconds: number): Promise<Started> {
+  const out = openSync(recording, 'w');
+  const err = openSync(log, 'w');
+  const child = spawn(executable, args, { detached: true, stdio: ['ignore', out, err] });
+  closeSync(out);
+  closeSync(err);
+  const pid = await new Promise<number>((resolve, reject) => {
+    child.once('spawn', () => resolve(child.pid!));
+    child.once('error', (e) => reject(new Error(`could not start ${executable}: ${e.message}`)));
+  });
+  let ended: string | null = null;
+  child.once('exit', (code, signal) => (ended = signal ? `was killed by ${signal}` : `exited with ${code}`));
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  const logText = (): string => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+  for (;;) {
+    if (logText().includes(TRACING)) break;
+    if (ended !== null) throw new Error(`trace-exec ${ended} before it traced:\n${logText().trimEnd()}`);
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGTERM');
+      throw new Error(`trace-exec did not start tracing within ${timeoutSeconds} s (input start-timeout); stopped it:\n${logText().trimEnd()}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  // The job's later steps run after this process exits: let the trace live on without it.
+  child.unref();
+  return { pid };
+}
+
+/** Whether `pid` is a live process (a zombie that no one has reaped yet has ended). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // Linux: field 3 of /proc/PID/stat is the state, after the parenthesised command name.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS): kill(0) answered
+  }
+}
+
+/** SIGTERM, then waits up to `timeoutSeconds` for the end; SIGKILL after that. Returns how it ended. */
+export async function stopTrace(pid: number, timeoutSeconds: number): Promise<'stopped' | 'gone' | 'killed'> {
+  if (!alive(pid)) return 'gone';
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  while (alive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      return 'killed';
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return 'stopped';
+}
