@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'action/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     // Real-kernel and end-to-end tests share one kernel and start bpftrace: run files one at a time.
     fileParallelism: false,

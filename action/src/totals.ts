@@ -7,8 +7,7 @@ interface Totals {
   kind: 'trace-exec.totals';
   lost?: number;
   malformed?: number;
-  failedNodes?: unknown;
-  gaps?: unknown[];
+  failedNodes?: number;
 }
 
 /** What makes the recording in `log` incomplete, one sentence each; [] when it is complete. */
@@ -26,7 +25,6 @@ export function totalsProblems(log: string): string[] {
   const problems: string[] = [];
   if ((totals.lost ?? 0) > 0) problems.push(`trace-exec lost ${totals.lost} events: the recording is incomplete`);
   if ((totals.malformed ?? 0) > 0) problems.push(`trace-exec read ${totals.malformed} malformed lines from bpftrace: the recording may be incomplete`);
-  const failed = Array.isArray(totals.failedNodes) ? totals.failedNodes.length : Number(totals.failedNodes ?? 0);
-  if (failed > 0) problems.push(`trace-exec could not trace ${failed} node(s) to the end: see its log`);
+  if ((totals.failedNodes ?? 0) > 0) problems.push(`trace-exec could not trace ${totals.failedNodes} node(s) to the end: see its log`);
   return problems;
 }
