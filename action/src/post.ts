@@ -7,7 +7,7 @@ import * as core from '@actions/core';
 import { DefaultArtifactClient } from '@actions/artifact';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { readConfig } from './inputs.js';
 import { alive, stopTrace } from './trace.js';
 import { totalsProblems } from './totals.js';
@@ -17,9 +17,10 @@ declare const TRACE_EXEC_VERSION: string;
 /** The report subcommand's exit code when a fail-on finding exists (0 none, 1 errors). */
 const FINDINGS = 3;
 
-function run(executable: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs in the recording's directory: the summary names the recording as the artifact holds it (execs.jsonl), not by the runner's temp path. */
+function run(executable: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(executable, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(executable, args, { maxBuffer: 64 * 1024 * 1024, cwd }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr: err && typeof err.code !== 'number' ? `${stderr}${err.message}` : stderr });
     });
@@ -51,19 +52,21 @@ async function post(): Promise<void> {
   if (statSync(recording).size === 0) {
     await core.summary.addRaw('**trace-exec**: no execs were recorded.\n').write();
   } else {
-    const md = await run(executable, ['report', recording, '-o', 'markdown']);
+    const md = await run(executable, ['report', basename(recording), '-o', 'markdown'], dirname(recording));
     if (md.code !== 0) failures.push(`trace-exec report failed (${md.code}): ${md.stderr.trim()}`);
     else await core.summary.addRaw(md.stdout).addEOL().write();
   }
 
   if (config.baseline.length > 0) {
-    const missing = config.baseline.filter((f) => !existsSync(f));
+    // Paths in the inputs are the workspace's (this step's working directory).
+    const baseline = config.baseline.map((f) => resolvePath(f));
+    const missing = baseline.filter((f) => !existsSync(f));
     if (missing.length > 0) {
-      failures.push(`input baseline: ${missing.join(', ')} not found (a recording of an earlier run, e.g. from actions/download-artifact)`);
+      failures.push(`input baseline: ${missing.map((f) => config.baseline[baseline.indexOf(f)]).join(', ')} not found (a recording of an earlier run, e.g. from actions/download-artifact)`);
     } else {
-      const args = ['report', recording, ...config.baseline.flatMap((f) => ['--baseline', f]), '-o', 'markdown'];
+      const args = ['report', basename(recording), ...baseline.flatMap((f) => ['--baseline', f]), '-o', 'markdown'];
       if (config.failOn) args.push('--fail-on', config.failOn);
-      const diff = await run(executable, args);
+      const diff = await run(executable, args, dirname(recording));
       if (diff.code === 0 || diff.code === FINDINGS) await core.summary.addRaw(diff.stdout).addEOL().write();
       if (diff.code === FINDINGS) failures.push(`new against the baseline (fail-on: ${config.failOn}): see the job's summary`);
       else if (diff.code !== 0) failures.push(`trace-exec report --baseline failed (${diff.code}): ${diff.stderr.trim()}`);

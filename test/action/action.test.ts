@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,8 +103,9 @@ describe.skipIf(k.skip)(`the GitHub Action, main and post as the runner runs the
     expect(readFileSync(j.state.log!, 'utf8')).toMatch(/stopped \(SIGTERM\)/);
 
     // The step summary is the installed release's own `report -o markdown` of the recording.
-    const report = await execa(j.state.executable!, ['report', j.state.recording!, '-o', 'markdown']);
+    const report = await execa(j.state.executable!, ['report', 'execs.jsonl', '-o', 'markdown'], { cwd: dirname(j.state.recording!) });
     expect(j.summary).toContain(report.stdout);
+    expect(j.summary).toContain('Recorded in `execs.jsonl`'); // the artifact's name for it, not the runner's temp path
     const { problems } = gfmTables(j.summary);
     expect(problems, j.summary).toEqual([]);
     expect(j.summary).toMatch(/^### Namespace e2e\n\n\| pod \| container \| execs \|/m);
@@ -141,7 +142,7 @@ describe.skipIf(k.skip)(`the GitHub Action, main and post as the runner runs the
     const post = await runStep(j, 'post', root);
     expect(post.exitCode).toBe(1);
     expect(post.errors).toEqual([expect.stringContaining('new against the baseline (fail-on: new-exec)')]);
-    const diff = await execa(j.state.executable!, ['report', j.state.recording!, '--baseline', baseline, '-o', 'markdown'], { reject: false });
+    const diff = await execa(j.state.executable!, ['report', 'execs.jsonl', '--baseline', baseline, '-o', 'markdown'], { reject: false, cwd: dirname(j.state.recording!) });
     expect(j.summary).toContain(diff.stdout);
     expect(diff.stdout).toMatch(/true/);
     // The recording is kept even when the job fails.
