@@ -21,6 +21,7 @@ import { addToApi, makeWorkload, removeCgroups, runIn } from '../support/workloa
 import { linuxRelease, serveRelease, type ReleaseFixture, type ReleaseServer } from './release-fixture.js';
 import { startResultsService, type ResultsService } from './results-service.js';
 import { runStep, type Job } from './runner.js';
+import { stopTrace } from '../../action/src/trace.js';
 
 const k = kernelDescribe();
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -41,7 +42,10 @@ describe.skipIf(k.skip)(`the GitHub Action, main and post as the runner runs the
     api.addNode('worker-1');
     addToApi(api, web);
   }, 300_000);
+  const jobs: Job[] = [];
   afterAll(async () => {
+    // A trace a failed test left running is stopped while the API is still up, so it cleans up.
+    for (const j of jobs) if (j.state.pid && running(Number(j.state.pid))) await stopTrace(Number(j.state.pid), 60);
     await api?.close();
     await server?.close();
     await results?.close();
@@ -53,7 +57,7 @@ describe.skipIf(k.skip)(`the GitHub Action, main and post as the runner runs the
     const dir = tempDir('trace-exec-action-');
     const temp = join(dir, 'runner-temp');
     execFileSync('mkdir', ['-p', temp]);
-    return {
+    const j: Job = {
       dir,
       temp,
       inputs: { nodes: 'worker-1', kubeconfig: api.kubeconfigPath, 'release-url': server.url, ...inputs },
@@ -61,6 +65,8 @@ describe.skipIf(k.skip)(`the GitHub Action, main and post as the runner runs the
       state: {},
       summary: '',
     };
+    jobs.push(j);
+    return j;
   }
 
   /** The one artifact named `name` the stand-in took, unpacked: file → bytes. */
