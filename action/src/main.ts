@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { readConfig } from './inputs.js';
 import { install } from './install.js';
 import { normalizeVersion, releaseBaseUrl, runnerPlatform } from './release.js';
-import { startTrace } from './trace.js';
+import { startTime, startTrace } from './trace.js';
 
 /** package.json's version at build time (npm run action): the release this commit of the action installs by default. */
 declare const TRACE_EXEC_VERSION: string;
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   core.info(`starting: ${installed.executable} ${config.traceArgs.join(' ')} >${recording} 2>${log}`);
   const { pid } = await startTrace(installed.executable, config.traceArgs, recording, log, config.startTimeoutSeconds);
   core.saveState('pid', String(pid));
+  core.saveState('started', startTime(pid));
   core.saveState('executable', installed.executable);
   core.saveState('recording', recording);
   core.saveState('log', log);

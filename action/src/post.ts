@@ -40,7 +40,8 @@ async function post(): Promise<void> {
   const failures: string[] = [];
 
   // The debug pods' cleanup is retried with backoff inside trace-exec: give it time.
-  const how = await stopTrace(pid, 120);
+  const started = core.getState('started');
+  const how = await stopTrace(pid, 120, started);
   core.info(`trace-exec (pid ${pid}): ${how === 'stopped' ? 'stopped with SIGTERM' : how === 'gone' ? 'had already ended' : 'did not end within 120 s of SIGTERM: killed'}`);
   const logText = existsSync(log) ? readFileSync(log, 'utf8') : '';
   core.startGroup('trace-exec log');
@@ -81,7 +82,7 @@ async function post(): Promise<void> {
     failures.push(`could not save the recording as artifact ${config.artifactName}: ${(e as Error).message}`);
   }
 
-  if (alive(pid)) failures.push(`trace-exec (pid ${pid}) is still running after SIGKILL`);
+  if (alive(pid, started)) failures.push(`trace-exec (pid ${pid}) is still running after SIGKILL`);
   if (failures.length > 0) core.setFailed(failures.join('\n'));
 }
 

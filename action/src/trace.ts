@@ -46,28 +46,46 @@ export async function startTrace(executable: string, args: readonly string[], re
   return { pid };
 }
 
-/** Whether `pid` is a live process (a zombie that no one has reaped yet has ended). */
-export function alive(pid: number): boolean {
+/** Fields 3 (state) and 22 (start time, clock ticks since boot) of a /proc/PID/stat line; the command name in field 2 may hold spaces and parentheses. */
+export function parseStat(stat: string): { state: string; startTime: string } | null {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ');
+  return fields.length >= 20 ? { state: fields[0]!, startTime: fields[19]! } : null;
+}
+
+function readStat(pid: number): { state: string; startTime: string } | null {
+  try {
+    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** When `pid` started (Linux; '' elsewhere): post checks it so that a reused pid is never signalled. */
+export function startTime(pid: number): string {
+  return readStat(pid)?.startTime ?? '';
+}
+
+/**
+ * Whether `pid` is still the live trace: it exists, is not a zombie no one has reaped, and (when
+ * `started` is known) started when the trace did.
+ */
+export function alive(pid: number, started = ''): boolean {
   try {
     process.kill(pid, 0);
   } catch {
     return false;
   }
-  try {
-    // Linux: field 3 of /proc/PID/stat is the state, after the parenthesised command name.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (macOS): kill(0) answered
-  }
+  const stat = readStat(pid);
+  if (!stat) return true; // no /proc (macOS): kill(0) answered
+  return stat.state !== 'Z' && (started === '' || stat.startTime === started);
 }
 
 /** SIGTERM, then waits up to `timeoutSeconds` for the end; SIGKILL after that. Returns how it ended. */
-export async function stopTrace(pid: number, timeoutSeconds: number): Promise<'stopped' | 'gone' | 'killed'> {
-  if (!alive(pid)) return 'gone';
+export async function stopTrace(pid: number, timeoutSeconds: number, started = ''): Promise<'stopped' | 'gone' | 'killed'> {
+  if (!alive(pid, started)) return 'gone';
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + timeoutSeconds * 1000;
-  while (alive(pid)) {
+  while (alive(pid, started)) {
     if (Date.now() > deadline) {
       process.kill(pid, 'SIGKILL');
       return 'killed';

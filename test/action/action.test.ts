@@ -5,7 +5,7 @@
  * bpftrace, the release executable built by `npm run release` and served from 127.0.0.1, and a
  * results-service stand-in that takes the artifact upload as GitHub's does (twirp + blob).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -155,6 +155,24 @@ describe.skipIf(k.skip)(`the GitHub Action, main and post as the runner runs the
     expect(artifactFiles('execs-new')['execs.jsonl']!.equals(readFileSync(j.state.recording!))).toBe(true);
     await expectNothingLeft(api);
   }, 300_000);
+
+  it('post never signals a pid the trace no longer has (it ended and the pid was reused)', async () => {
+    const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const j = job({ 'artifact-name': 'execs-reused' });
+      writeFileSync(join(j.temp, 'execs.jsonl'), '');
+      writeFileSync(join(j.temp, 'trace-exec.log'), 'tracing execs on worker-1\n');
+      Object.assign(j.state, { pid: String(other.pid), started: '1', executable: '/nonexistent', recording: join(j.temp, 'execs.jsonl'), log: join(j.temp, 'trace-exec.log') });
+      const post = await runStep(j, 'post', root);
+      expect(post.stdout).toContain(`trace-exec (pid ${other.pid}): had already ended`);
+      expect(running(other.pid!), 'the other process lives on').toBe(true);
+      expect(post.exitCode).toBe(1);
+      expect(post.errors).toEqual([expect.stringContaining('trace-exec did not end cleanly (no totals line in its log)')]);
+      expect(j.summary).toContain('no execs were recorded');
+    } finally {
+      other.kill('SIGKILL');
+    }
+  }, 60_000);
 
   it('main fails with a clear message when the archive does not match SHA256SUMS, and installs and starts nothing', async () => {
     const j = job({ 'release-url': server.tamperedUrl });
