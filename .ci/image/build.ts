@@ -6,14 +6,15 @@
  *   SOURCE_DATE_EPOCH=… node .ci/image/build.ts      # another epoch (default packages.ts DEFAULT_EPOCH)
  *
  * Needs root, mmdebstrap, and for arm64 qemu-user-static (binfmt_misc is mounted and registered
- * when missing). --cache keeps each architecture's layer (by default release/image-cache): a second
- * build from the same package list only assembles the archive.
+ * when missing). --cache keeps each architecture's layer (default: the tests' cache,
+ * /var/cache/trace-exec-test-image, or TRACE_EXEC_IMAGE_CACHE): a second build from the same
+ * package list only assembles the archive; --no-cache builds in a temporary directory.
  */
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildImage, DEFAULT_REPOSITORY } from './image.ts';
+import { buildImage, DEFAULT_REPOSITORY, defaultCache } from './image.ts';
 import { ARCHES, isArch, type Arch } from './packages.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     options: {
       out: { type: 'string', default: join(ROOT, 'release/debug-image.oci.tar') },
       arch: { type: 'string', default: Object.keys(ARCHES).join(',') },
-      cache: { type: 'string', default: join(ROOT, 'release/image-cache') },
+      cache: { type: 'string', default: defaultCache() },
       'no-cache': { type: 'boolean', default: false },
       repository: { type: 'string', default: DEFAULT_REPOSITORY },
     },

@@ -10,15 +10,26 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipLayer, image, layout, writeArchive, type Image, type Layer } from './oci.ts';
-import { aptSources, buildRootfs } from './rootfs.ts';
+import { image, layout, writeArchive, type Image, type Layer } from './oci.ts';
+import { aptSources, buildRootfs, gzipLayer } from './rootfs.ts';
 import { DEFAULT_EPOCH, INCLUDE, SUITE, type Arch } from './packages.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-/** The files whose text decides a layer's bytes: a change to any of them is a new cache key. */
-const BUILDER_FILES = ['packages.ts', 'rootfs.ts', 'oci.ts', 'image.ts'];
+/**
+ * The files whose text decides a layer's bytes: a change to any of them is a new cache key. The
+ * config, manifest and index (oci.ts) are made anew from the layers at every build.
+ */
+const BUILDER_FILES = ['packages.ts', 'rootfs.ts'];
+/** The layout of a cache entry (layer.json's fields, file names): bump on a change. */
+const CACHE_FORMAT = 1;
 
 export const DEFAULT_REPOSITORY = 'localhost/trace-exec-bpftrace';
+
+/**
+ * Where layers are kept between builds, by `npm run image` and the tests alike, so that a machine
+ * builds each package list once: TRACE_EXEC_IMAGE_CACHE, else /var/cache/trace-exec-test-image.
+ */
+export const defaultCache = (env: NodeJS.ProcessEnv = process.env): string => env.TRACE_EXEC_IMAGE_CACHE || '/var/cache/trace-exec-test-image';
 
 export interface BuildOptions {
   arches: readonly Arch[];
@@ -62,12 +73,15 @@ export const epochFromEnv = (env: NodeJS.ProcessEnv = process.env): number => {
   return env.SOURCE_DATE_EPOCH && Number.isInteger(v) && v >= 0 ? v : DEFAULT_EPOCH;
 };
 
-/** The cache key: the builder's sources, the apt sources' text and the epoch (16 hex digits). */
+/**
+ * The cache key (16 hex digits): the builder's sources, the apt sources' text, the epoch, and
+ * Node's zlib (the gzip layer's bytes are zlib's; the rootfs tar's are not).
+ */
 export function cacheKey(epoch: number, sources: readonly string[] = aptSources()): string {
   const h = createHash('sha256');
   for (const f of BUILDER_FILES) h.update(`${f}\0${readFileSync(join(HERE, f), 'utf8')}\0`);
   for (const f of sources) h.update(`${f}\0${readFileSync(f, 'utf8')}\0`);
-  h.update(`epoch ${epoch}`);
+  h.update(`epoch ${epoch}\0format ${CACHE_FORMAT}\0zlib ${process.versions.zlib}`);
   return h.digest('hex').slice(0, 16);
 }
 

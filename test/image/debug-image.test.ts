@@ -5,7 +5,7 @@
  * per package list into the cache (test/support/debug-image.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACT } from '../../.ci/image/packages.ts';
@@ -77,5 +77,55 @@ describe.skipIf(d.skip)('the debug image (npm run image)', () => {
     expect(inRoot(root, 'bpftrace --version')).toMatch(/^bpftrace v0\.17\./);
     const out = inRoot(root, 'mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; bpftrace -e \'BEGIN { printf("image bpftrace %d\\n", 17); exit(); }\' 2>&1');
     expect(out).toContain('image bpftrace 17');
+  });
+});
+
+/** e_machine of an ELF file's header (62 x86-64, 183 AArch64); null when it is not a 64-bit little-endian ELF. */
+function elfMachine(file: string): number | null {
+  const h = Buffer.alloc(20);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, h, 0, 20, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return h.readUInt32BE(0) === 0x7f454c46 && h[4] === 2 && h[5] === 1 ? h.readUInt16LE(18) : null;
+}
+
+describe.skipIf(d.skip)('the two-platform archive (release/debug-image.oci.tar)', () => {
+  let both: TestImage;
+  let amd64: TestImage;
+  let arm: string;
+
+  beforeAll(async () => {
+    if (d.reason) throw new Error(`the debug image cannot be built here: ${d.reason}`);
+    amd64 = await debugImage(['amd64']);
+    both = await debugImage(['amd64', 'arm64']);
+    arm = tempDir('trace-exec-image-arm64-');
+    execFileSync('tar', ['-xf', both.images[1]!.rootfs, '-C', arm, '--numeric-owner']);
+  }, 1_200_000);
+  afterAll(removeTempDirs);
+
+  it('names one image index that lists linux/amd64 and linux/arm64, the amd64 entry being the image the tests run', () => {
+    const top = member(both.archive, 'index.json');
+    expect(top.manifests).toHaveLength(1);
+    expect(top.manifests[0]).toMatchObject({ mediaType: MEDIA.index, digest: both.digest, annotations: { [CONTAINERD_NAME]: both.name } });
+    const index = blob(both.archive, both.digest);
+    expect(index.manifests.map((m: any) => [m.mediaType, m.platform])).toEqual([
+      [MEDIA.manifest, { architecture: 'amd64', os: 'linux' }],
+      [MEDIA.manifest, { architecture: 'arm64', os: 'linux', variant: 'v8' }],
+    ]);
+    expect(index.manifests[0].digest).toBe(amd64.digest);
+    for (const m of index.manifests) {
+      const config = blob(both.archive, blob(both.archive, m.digest).config.digest);
+      expect([config.architecture, config.os, config.variant]).toEqual([m.platform.architecture, 'linux', m.platform.variant]);
+    }
+  });
+
+  it('holds arm64 binaries: AArch64 ELF for every contract command, and its bpftrace runs under qemu-user', () => {
+    const resolved = execFileSync('sh', ['-c', 'for c in "$@"; do for d in usr/bin usr/sbin; do [ -e "$R/$d/$c" ] && readlink -f "$R/$d/$c" | sed "s|^$R||" && break; done; done', 'sh', 'sh', 'bpftrace', 'perl', 'sleep', 'mount', 'grep', 'kill'], { encoding: 'utf8', env: { ...process.env, R: arm } }).trim().split('\n');
+    expect(resolved).toHaveLength(7);
+    for (const f of [...resolved, '/usr/lib/aarch64-linux-gnu/libc.so.6', '/usr/lib/aarch64-linux-gnu/libLLVM-14.so.1']) expect([f, elfMachine(join(arm, f))]).toEqual([f, 183]);
+    expect(inRoot(arm, 'bpftrace --version')).toMatch(/^bpftrace v0\.17\./);
   });
 });
