@@ -1,6 +1,7 @@
 /**
- * npm run image: the debug image (README "The debug pod image", "Build the project's image") for
- * linux/amd64 and linux/arm64 from Debian packages, into one OCI image-layout archive.
+ * npm run image: the debug image (README "The debug pod image", "The project's own image") for
+ * linux/amd64 and linux/arm64 from Debian packages, into one OCI image-layout archive, and beside it
+ * the list of packages and versions it holds (debug-image.packages.txt).
  *
  *   node .ci/image/build.ts [--out release/debug-image.oci.tar] [--arch amd64,arm64] [--cache DIR] [--repository NAME]
  *   SOURCE_DATE_EPOCH=… node .ci/image/build.ts      # another epoch (default packages.ts DEFAULT_EPOCH)
@@ -10,7 +11,7 @@
  * /var/cache/trace-exec-test-image, or TRACE_EXEC_IMAGE_CACHE): a second build from the same
  * package list only assembles the archive; --no-cache builds in a temporary directory.
  */
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -45,7 +46,10 @@ async function main(): Promise<void> {
   for (const i of built.images) {
     say(`linux/${i.arch}: manifest ${i.manifest}, layer ${mb(i.layer.blob.size)} gzip (${mb(i.rootfsBytes)} unpacked), ${i.packages.split('\n').filter(Boolean).length} packages`);
   }
-  say(`${built.archive}: ${mb(statSync(built.archive).size)}, ${built.digest}, named ${built.name} (cache key ${built.key})`);
+  // The package snapshot beside the archive: which Debian versions these digests were built from.
+  const list = built.archive.replace(/(\.oci)?\.tar$/, '') + '.packages.txt';
+  writeFileSync(list, built.images.map((i) => i.packages.split('\n').filter(Boolean).map((l) => `linux/${i.arch} ${l}\n`).join('')).join(''));
+  say(`${built.archive}: ${mb(statSync(built.archive).size)}, ${built.digest}, named ${built.name} (cache key ${built.key}); packages in ${list}`);
   process.stdout.write(`${built.archive}\n`);
 }
 

@@ -5,16 +5,21 @@
  * per package list into the cache (test/support/debug-image.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACT } from '../../.ci/image/packages.ts';
 import { CONTAINERD_NAME, MEDIA, REF_NAME } from '../../.ci/image/oci.ts';
+import { buildImage } from '../../.ci/image/image.ts';
+import { gzipLayer } from '../../.ci/image/rootfs.ts';
+import type { Arch } from '../../.ci/image/packages.ts';
 import { parseProbe, PROBE_SCRIPT, REQUIRED_TOOLS } from '../../src/node/probe.js';
-import { debugImage, imageDescribe, type TestImage } from '../support/debug-image.js';
+import { debugImage, IMAGE_CACHE, imageDescribe, type TestImage } from '../support/debug-image.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
 const d = imageDescribe();
+const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /** A file of an OCI archive, as JSON. */
 const member = (archive: string, path: string): any => JSON.parse(execFileSync('tar', ['-xOf', archive, path], { encoding: 'utf8', maxBuffer: 1 << 20 }));
@@ -128,4 +133,42 @@ describe.skipIf(d.skip)('the two-platform archive (release/debug-image.oci.tar)'
     for (const f of [...resolved, '/usr/lib/aarch64-linux-gnu/libc.so.6', '/usr/lib/aarch64-linux-gnu/libLLVM-14.so.1']) expect([f, elfMachine(join(arm, f))]).toEqual([f, 183]);
     expect(inRoot(arm, 'bpftrace --version')).toMatch(/^bpftrace v0\.17\./);
   });
+});
+
+/**
+ * Same packages, same digests. The quick half runs always: the layer's gzip and the archive's
+ * assembly redone from the cached rootfs. The whole build (mmdebstrap included) runs again only
+ * with TRACE_EXEC_IMAGE_REBUILD=1 (or =amd64,arm64), as it costs what a cold build costs
+ * (README "The project's own image" has the measured times).
+ */
+describe.skipIf(d.skip)('reproducibility', () => {
+  afterAll(removeTempDirs);
+
+  it('redoes the amd64 layer from the cached rootfs and the archive from the cached layers, byte for byte', async () => {
+    const cached = await debugImage(['amd64', 'arm64']);
+    const dir = tempDir('trace-exec-image-again-');
+    const amd64 = cached.images[0]!;
+    const layer = await gzipLayer(amd64.rootfs, join(dir, 'layer.tar.gz'));
+    expect(layer.diffId).toBe(amd64.layer.diffId);
+    expect(layer.blob).toEqual(amd64.layer.blob);
+    const again = await buildImage({ arches: ['amd64', 'arm64'], out: join(dir, 'again.oci.tar'), cache: IMAGE_CACHE });
+    expect([again.name, again.digest]).toEqual([cached.name, cached.digest]);
+    expect(sha256(again.archive)).toBe(sha256(cached.archive));
+  }, 300_000);
+
+  const rebuild = process.env.TRACE_EXEC_IMAGE_REBUILD;
+  it.skipIf(!rebuild)('builds again from scratch with the same digests (TRACE_EXEC_IMAGE_REBUILD)', async () => {
+    const arches = (rebuild === '1' ? ['amd64'] : rebuild!.split(',')) as Arch[];
+    const cached = await debugImage(arches);
+    const dir = tempDir('trace-exec-image-rebuild-');
+    const started = Date.now();
+    const fresh = await buildImage({ arches, out: join(dir, 'fresh.oci.tar'), cache: null, log: (m) => process.stderr.write(`rebuild: ${m}\n`) });
+    process.stderr.write(`rebuild: ${arches.join(', ')} from scratch in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+    for (const [i, f] of fresh.images.entries()) {
+      // A different package list means the mirror moved between the builds: not what is tested here.
+      expect(f.packages, `the mirror changed since the cached ${f.arch} build`).toBe(cached.images[i]!.packages);
+      expect([f.arch, f.layer.diffId, f.layer.blob.digest, f.manifest]).toEqual([f.arch, cached.images[i]!.layer.diffId, cached.images[i]!.layer.blob.digest, cached.images[i]!.manifest]);
+    }
+    expect(sha256(fresh.archive)).toBe(sha256(cached.archive));
+  }, 1_800_000);
 });
