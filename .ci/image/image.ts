@@ -68,10 +68,13 @@ export interface Built {
   key: string;
 }
 
-export const epochFromEnv = (env: NodeJS.ProcessEnv = process.env): number => {
-  const v = Number(env.SOURCE_DATE_EPOCH);
-  return env.SOURCE_DATE_EPOCH && Number.isInteger(v) && v >= 0 ? v : DEFAULT_EPOCH;
-};
+/** SOURCE_DATE_EPOCH when set (whole seconds since 1970), else DEFAULT_EPOCH. */
+export function epochFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.SOURCE_DATE_EPOCH;
+  if (raw === undefined || raw === '') return DEFAULT_EPOCH;
+  if (!/^\d+$/.test(raw)) throw new Error(`SOURCE_DATE_EPOCH=${raw}: give whole seconds since 1970 (date +%s), or unset it for the default ${DEFAULT_EPOCH}`);
+  return Number(raw);
+}
 
 /**
  * The cache key (16 hex digits): the builder's sources, the apt sources' text, the epoch, and
