@@ -7,11 +7,12 @@
  * (test/support/debug-image.ts).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { image, layout, writeArchive, type Image, type Layer } from './oci.ts';
 import { aptSources, buildRootfs, gzipLayer } from './rootfs.ts';
+import { removeTree } from './tree.ts';
 import { DEFAULT_EPOCH, INCLUDE, SUITE, type Arch } from './packages.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -109,8 +110,9 @@ async function layerIn(dir: string, arch: Arch, epoch: number, log: (m: string) 
   const unlock = await lock(`${dir}.lock`, log);
   try {
     if (existsSync(meta)) return { cached: true, ...read() };
+    removeStale(dir);
     const work = `${dir}.tmp-${process.pid}`;
-    rmSync(work, { recursive: true, force: true });
+    removeTree(work);
     mkdirSync(work, { recursive: true });
     const t = Date.now();
     log(`${arch}: mmdebstrap ${SUITE} (Essential + ${INCLUDE.join(', ')}) …`);
@@ -119,12 +121,21 @@ async function layerIn(dir: string, arch: Arch, epoch: number, log: (m: string) 
     const rootfsBytes = statSync(rootfs.tar).size;
     writeFileSync(join(work, 'packages.txt'), rootfs.packages);
     writeFileSync(join(work, 'layer.json'), JSON.stringify({ layer: { ...layer, file: 'layer.tar.gz' }, rootfsBytes, seconds: (Date.now() - t) / 1000 }, null, 2));
-    rmSync(dir, { recursive: true, force: true });
+    removeTree(dir);
     renameSync(work, dir);
     log(`${arch}: built in ${((Date.now() - t) / 1000).toFixed(0)} s`);
     return { cached: false, ...read() };
   } finally {
     unlock();
+  }
+}
+
+/** Work directories of builders that died (their pid is gone): `DIR.tmp-PID` beside `dir`. */
+function removeStale(dir: string): void {
+  const base = basename(dir);
+  for (const f of readdirSync(dirname(dir))) {
+    const m = new RegExp(`^${base}\\.tmp-(\\d+)$`).exec(f);
+    if (m && !alive(Number(m[1]))) removeTree(join(dirname(dir), f));
   }
 }
 
@@ -195,6 +206,6 @@ export async function buildImage(opts: BuildOptions): Promise<Built> {
     writeArchive(opts.out, oci, top, index, epoch, `${opts.out}.stage-${process.pid}`);
     return { archive: opts.out, name, digest, images, key };
   } finally {
-    if (temp) rmSync(temp, { recursive: true, force: true });
+    if (temp) removeTree(temp);
   }
 }
