@@ -3,7 +3,7 @@
  * linux/amd64 and linux/arm64 from Debian packages, into one OCI image-layout archive, and beside it
  * the list of packages and versions it holds (debug-image.packages.txt).
  *
- *   node .ci/image/build.ts [--out release/debug-image.oci.tar] [--arch amd64,arm64] [--cache DIR] [--repository NAME]
+ *   node .ci/image/build.ts [--out release/debug-image.oci.tar] [--arch amd64,arm64] [--cache DIR] [--name REPOSITORY[:TAG]]
  *   SOURCE_DATE_EPOCH=… node .ci/image/build.ts      # another epoch (default packages.ts DEFAULT_EPOCH)
  *
  * Needs root, mmdebstrap, and for arm64 qemu-user-static (binfmt_misc is mounted and registered
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
       arch: { type: 'string', default: Object.keys(ARCHES).join(',') },
       cache: { type: 'string', default: defaultCache() },
       'no-cache': { type: 'boolean', default: false },
-      repository: { type: 'string', default: DEFAULT_REPOSITORY },
+      name: { type: 'string', default: DEFAULT_REPOSITORY },
     },
   });
   const arches = values.arch!.split(',').map((a) => a.trim());
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     arches: arches as Arch[],
     out: resolve(values.out!),
     cache: values['no-cache'] ? null : resolve(values.cache!),
-    repository: values.repository,
+    name: values.name,
     log: say,
   });
   for (const i of built.images) {

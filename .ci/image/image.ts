@@ -38,8 +38,11 @@ export interface BuildOptions {
   out: string;
   /** Where layers are kept between builds; each build under a fresh temporary directory when null. */
   cache: string | null;
-  /** Without a tag: the tag is `bpftrace-VERSION-DIGEST` (the top manifest's or index's digest). */
-  repository?: string;
+  /**
+   * The name containerd imports it as: `REPOSITORY:TAG`, or `REPOSITORY` alone and the tag is
+   * `bpftrace-VERSION-DIGEST` (the top manifest's or index's digest). Default DEFAULT_REPOSITORY.
+   */
+  name?: string;
   epoch?: number;
   /** Progress lines (stderr in build.ts). */
   log?: (msg: string) => void;
@@ -176,6 +179,15 @@ export function tagFor(packages: string, digest: string): string {
   return `bpftrace-${version.replace(/[^\w.-]/g, '_')}-${digest.slice('sha256:'.length, 'sha256:'.length + 12)}`;
 }
 
+/**
+ * `name` as given when it has a tag (a colon after its last slash; `host:port/repo` has none), else
+ * with `tag`. A digest cannot name an archive's image: refused.
+ */
+export function withTag(name: string, tag: string): string {
+  if (name.includes('@')) throw new Error(`--name ${name}: give REPOSITORY or REPOSITORY:TAG, not a digest (the digest is the build's)`);
+  return name.slice(name.lastIndexOf('/') + 1).includes(':') ? name : `${name}:${tag}`;
+}
+
 export async function buildImage(opts: BuildOptions): Promise<Built> {
   const log = opts.log ?? (() => {});
   const epoch = opts.epoch ?? epochFromEnv();
@@ -200,7 +212,7 @@ export async function buildImage(opts: BuildOptions): Promise<Built> {
     if (!first || !oci[0]) throw new Error('no architecture to build: give --arch');
     const unnamed = layout(oci, `${DEFAULT_REPOSITORY}:x`);
     const digest = (unnamed.index ?? oci[0].manifest).descriptor.digest;
-    const name = `${opts.repository ?? DEFAULT_REPOSITORY}:${tagFor(first.packages, digest)}`;
+    const name = withTag(opts.name ?? DEFAULT_REPOSITORY, tagFor(first.packages, digest));
     const { top, index } = layout(oci, name);
     mkdirSync(dirname(opts.out), { recursive: true });
     writeArchive(opts.out, oci, top, index, epoch, `${opts.out}.stage-${process.pid}`);

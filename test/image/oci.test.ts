@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CONTAINERD_NAME, image, layout, MEDIA, nameAnnotations, platform, REF_NAME, type Layer } from '../../.ci/image/oci.ts';
-import { epochFromEnv, tagFor } from '../../.ci/image/image.ts';
+import { epochFromEnv, tagFor, withTag } from '../../.ci/image/image.ts';
 import { DEFAULT_EPOCH } from '../../.ci/image/packages.ts';
 
 const layer = (n: string): Layer => ({ diffId: `sha256:${n.repeat(64)}`, blob: { mediaType: MEDIA.layer, digest: `sha256:${n.repeat(64)}`, size: 1 }, file: `/x/${n}` });
@@ -66,6 +66,19 @@ describe('tagFor', () => {
     ['a 1 amd64\nbpftrace 0.17.0-1+b1~bpo12 arm64\n', 'bpftrace-0.17.0-1_b1_bpo12-0123456789ab'],
     ['libc6 2.36-9 amd64\n', 'bpftrace-unknown-0123456789ab'],
   ])('%j → %s', (packages, tag) => expect(tagFor(packages, `sha256:0123456789ab${'f'.repeat(52)}`)).toBe(tag));
+});
+
+describe('withTag', () => {
+  it.each([
+    ['localhost/trace-exec-bpftrace', 'localhost/trace-exec-bpftrace:T'],
+    ['localhost:5000/ops/bpftrace', 'localhost:5000/ops/bpftrace:T'],
+    ['localhost:5000/ops/bpftrace:v1', 'localhost:5000/ops/bpftrace:v1'],
+    ['bpftrace:v1', 'bpftrace:v1'],
+  ])('%s → %s', (name, want) => expect(withTag(name, 'T')).toBe(want));
+
+  it('refuses a digest', () => {
+    expect(() => withTag('r/x@sha256:00', 'T')).toThrow('--name r/x@sha256:00: give REPOSITORY or REPOSITORY:TAG, not a digest (the digest is the build\'s)');
+  });
 });
 
 describe('epochFromEnv', () => {
