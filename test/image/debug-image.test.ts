@@ -4,15 +4,17 @@
  * probe and bpftrace from the image, chrooted into its unpacked rootfs on this kernel. Built once
  * per package list into the cache (test/support/debug-image.ts).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACT } from '../../.ci/image/packages.ts';
 import { CONTAINERD_NAME, MEDIA, REF_NAME } from '../../.ci/image/oci.ts';
 import { buildImage } from '../../.ci/image/image.ts';
 import { gzipLayer } from '../../.ci/image/rootfs.ts';
+import { mountsBelow } from '../../.ci/image/tree.ts';
+import { aptInstall, canApt } from '../support/apt.js';
 import type { Arch } from '../../.ci/image/packages.ts';
 import { parseProbe, PROBE_SCRIPT, REQUIRED_TOOLS } from '../../src/node/probe.js';
 import { debugImage, IMAGE_CACHE, imageDescribe, type TestImage } from '../support/debug-image.js';
@@ -133,6 +135,54 @@ describe.skipIf(d.skip)('the two-platform archive (release/debug-image.oci.tar)'
     for (const f of [...resolved, '/usr/lib/aarch64-linux-gnu/libc.so.6', '/usr/lib/aarch64-linux-gnu/libLLVM-14.so.1']) expect([f, elfMachine(join(arm, f))]).toEqual([f, 183]);
     expect(inRoot(arm, 'bpftrace --version')).toMatch(/^bpftrace v0\.17\./);
   });
+});
+
+/**
+ * containerd 1.6 (Debian's) reads the archives as the README says: `ctr images import` names each
+ * from index.json's io.containerd.image.name, with the platforms the index lists. Not unpacked
+ * here (30 s): the real-runtime tests (test/runtime/) unpack and run the amd64 image. A private
+ * containerd without its CRI plugin, in a temporary directory, stopped and removed afterwards.
+ */
+describe.skipIf(d.skip)("containerd's import", () => {
+  let dir: string;
+  let containerd: ChildProcess | null = null;
+  const ctr = (...args: string[]): string => execFileSync('ctr', ['-a', join(dir, 'c.sock'), '-n', 'k8s.io', ...args], { encoding: 'utf8', timeout: 300_000 });
+
+  beforeAll(async () => {
+    if (d.reason) throw new Error(`the debug image cannot be built here: ${d.reason}`);
+    if (!existsSync('/usr/bin/containerd') && canApt()) aptInstall(['containerd'], 'debug image import');
+    dir = tempDir('trace-exec-image-ctd-');
+    writeFileSync(join(dir, 'config.toml'), [
+      'version = 2',
+      `root = "${dir}/root"`,
+      `state = "${dir}/state"`,
+      'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+      `[grpc]\n  address = "${dir}/c.sock"`,
+      `[ttrpc]\n  address = "${dir}/t.sock"`,
+      `[debug]\n  address = "${dir}/d.sock"`,
+    ].join('\n'));
+    containerd = spawn('containerd', ['--config', join(dir, 'config.toml')], { stdio: 'ignore' });
+    for (let i = 0; i < 100 && !existsSync(join(dir, 'c.sock')); i++) await new Promise((r) => setTimeout(r, 100));
+  }, 900_000);
+
+  afterAll(async () => {
+    if (containerd && containerd.exitCode === null) {
+      const exited = new Promise((r) => containerd!.once('exit', r));
+      containerd.kill('SIGTERM');
+      await exited;
+    }
+    expect(mountsBelow(dir)).toEqual([]);
+    removeTempDirs();
+  });
+
+  it('names the amd64 archive and the two-platform one as the build says, with their platforms', async () => {
+    const amd64 = await debugImage(['amd64']);
+    const both = await debugImage(['amd64', 'arm64']);
+    ctr('images', 'import', '--no-unpack', amd64.archive);
+    ctr('images', 'import', '--no-unpack', both.archive);
+    const listed = ctr('images', 'ls').trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/)).map((f) => [f[0], f[2], f.at(-2)]);
+    expect(listed.sort()).toEqual([[amd64.name, amd64.digest, 'linux/amd64'], [both.name, both.digest, 'linux/amd64,linux/arm64/v8']].sort());
+  }, 600_000);
 });
 
 /**
