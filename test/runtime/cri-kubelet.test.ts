@@ -116,6 +116,9 @@ describe.skipIf(r.skip)(`the CRI kubelet on containerd${r.reason ? ` (${r.reason
     // A writer that ignores its stdin and never stops writing; SIGTERM/SIGHUP/SIGPIPE would end it.
     const writer = await openExec(api, ns, 'runs', 'main', ['sh', '-c', 'echo $$; while :; do echo 0123456789abcdef0123456789abcdef; done'], { stdin: true });
     const writerPid = await firstLine(writer);
+    // Both wait on their stdin while the client is there (the shells hold stdout: see stdin.test.ts).
+    await sleep(500);
+    expect(procState(readerPid), 'the reader waits for input').not.toBeNull();
     const t0 = Date.now();
     reader.terminate();
     writer.terminate();
