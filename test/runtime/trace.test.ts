@@ -1,6 +1,7 @@
 /**
  * trace-exec on a real node: the built CLI → the API stand-in → its CRI kubelet → the run's
- * containerd, which runs the debug pod from the debug image as a privileged hostPID container, and
+ * containerd, which runs the debug pod from the project's debug image (`npm run image`, amd64; built
+ * once per package list, see test/support/debug-image.ts) as a privileged hostPID container, and
  * the workload pods of two namespaces; real bpftrace in the debug container sees the execs the
  * runtime placed in the cgroups it made, and the run joins them with the pods.
  */
@@ -9,13 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer, type Pod } from '../apiserver/index.js';
 import { jsonLines, startCli } from '../support/cli.js';
 import { hex32, traceUnavailable } from '../support/kernel.js';
-import { debugImage } from './debug-image.js';
+import { debugImageUnavailable, importDebugImage } from './debug-image.js';
 import { createPod, execIn, running, waitForPod } from './pods.js';
 import { runtimeDescribe, sharedRuntime, type Runtime } from './shared.js';
 import { WORKLOAD_IMAGE } from './test-images.js';
 
 const r = runtimeDescribe();
-const reason = r.reason ?? traceUnavailable();
+const reason = r.reason ?? traceUnavailable() ?? debugImageUnavailable();
 const skip = r.skip || (reason !== null && process.env.CI !== 'true');
 const NODE = 'cri-node';
 const LEASE_S = 6;
@@ -60,7 +61,7 @@ describe.skipIf(skip)(`trace-exec on a real node (containerd through the CRI)${r
   beforeAll(async () => {
     if (reason) throw new Error(`real-runtime tests must run under CI but cannot: ${reason}`);
     rt = await sharedRuntime();
-    image = debugImage(rt);
+    image = await importDebugImage(rt);
     api = await startApiServer();
     api.addNode(NODE, { runtime: rt });
     const sleeper = (name: string) => ({ name, image: WORKLOAD_IMAGE, command: ['sleep', '3600'] });
@@ -68,7 +69,7 @@ describe.skipIf(skip)(`trace-exec on a real node (containerd through the CRI)${r
     await createPod(api, { namespace: pay, name: 'api', node: NODE, containers: [sleeper('main')] });
     await waitForPod(api, shop, 'web', running);
     await waitForPod(api, pay, 'api', running);
-  }, 120_000);
+  }, 600_000);
 
   afterAll(async () => {
     await api?.close();
