@@ -28,6 +28,8 @@ export interface CriRuntime {
   podsDir: string;
   /** Host directories made for hostPath volumes are appended to it, for the run's teardown. */
   hostPathsLog: string;
+  /** `containerd://1.6.20…`: the node's status.nodeInfo.containerRuntimeVersion. */
+  version?: string;
 }
 
 type Qos = 'BestEffort' | 'Burstable' | 'Guaranteed';
@@ -369,7 +371,6 @@ export class CriKubelet {
   private setContainer(run: PodRun, name: string, state: ContainerStatus['state'], extra: Partial<ContainerStatus> = {}): void {
     this.update(run, (s) => {
       s.containerStatuses = (s.containerStatuses ?? []).map((cs) => (cs.name === name ? { ...cs, ...extra, state } : cs));
-      // A container that never started leaves a restartPolicy Never pod Failed only once it has ended.
     });
   }
 

@@ -356,7 +356,11 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 
     addNode(name, nodeOpts = {}) {
       if (nodeOpts.simulated) kubelet.simulate(name, nodeOpts.simulated);
-      if (nodeOpts.runtime) kubelet.delegate(new CriKubelet(store, name, nodeOpts.runtime));
+      if (nodeOpts.runtime) {
+        kubelet.delegate(new CriKubelet(store, name, nodeOpts.runtime));
+        const version = nodeOpts.runtime.version;
+        if (version && !nodeOpts.nodeInfo?.containerRuntimeVersion) nodeOpts = { ...nodeOpts, nodeInfo: { ...nodeOpts.nodeInfo, containerRuntimeVersion: version } };
+      }
       const existing = store.get('nodes', undefined, name) as Node | undefined;
       if (!existing) return store.create('nodes', newNode(name, nodeOpts));
       return store.update<Node>('nodes', undefined, name, (node) => {

@@ -46,6 +46,10 @@ describe.skipIf(r.skip)(`the CRI kubelet on containerd${r.reason ? ` (${r.reason
     await api?.close();
   });
 
+  it('reports the runtime\'s version as the node\'s', () => {
+    expect(api.listNodes().find((n) => n.metadata.name === NODE)?.status?.nodeInfo?.containerRuntimeVersion).toMatch(/^containerd:\/\/1\.6\./);
+  });
+
   it('runs a restartPolicy Never pod to its end: the runtime\'s exit code, Failed, containerd:// id', async () => {
     await createPod(api, { namespace: ns, name: 'ends', node: NODE, restartPolicy: 'Never', containers: [{ name: 'main', image: WORKLOAD_IMAGE, command: ['sh', '-c', 'echo bye; exit 3'] }] });
     const pod = await waitForPod(api, ns, 'ends', (p) => p.status?.phase === 'Failed');

@@ -27,6 +27,8 @@ declare module 'vitest' {
 export interface Runtime {
   instance: ContainerdInstance;
   cri: CriClient;
+  /** `containerd://1.6.20…`, what a node running on it reports. */
+  version: string;
   /** Where the CRI kubelet keeps pod logs and emptyDirs. */
   podsDir: string;
   /** Host paths the CRI kubelet created for hostPath volumes (one a line), removed at teardown. */
@@ -109,9 +111,12 @@ export async function sharedRuntime(): Promise<Runtime> {
   });
   const podsDir = join(dir, 'pods');
   mkdirSync(podsDir, { recursive: true });
+  const cri = new CriClient(state.address);
+  const v = await cri.version();
   mine = {
     instance: state,
-    cri: new CriClient(state.address),
+    cri,
+    version: `${v.runtimeName}://${v.runtimeVersion}`,
     podsDir,
     hostPathsLog: join(dir, 'host-paths'),
     ensureImage(archive) {
