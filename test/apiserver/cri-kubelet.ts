@@ -18,6 +18,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmdirSync, rmSync 
 import { dirname, join } from 'node:path';
 import { removePodCgroups } from '../runtime/containerd.js';
 import type { ContainerConfig, CriClient, CriContainerStatus, CriMount, NamespaceMode, PodSandboxConfig } from '../runtime/cri.js';
+import { cgroupParent, qosClass } from './qos.js';
 import type { Store, StoreEvent } from './store.js';
 import { timestamp, type Condition, type Container, type ContainerStatus, type Pod, type PodStatus } from './types.js';
 
@@ -31,8 +32,6 @@ export interface CriRuntime {
   /** `containerd://1.6.20…`: the node's status.nodeInfo.containerRuntimeVersion. */
   version?: string;
 }
-
-type Qos = 'BestEffort' | 'Burstable' | 'Guaranteed';
 
 interface Volume {
   name: string;
@@ -62,28 +61,6 @@ interface PodRun {
 }
 
 const POLL_MS = 250;
-
-/** The QoS class as the API server computes it (pkg/apis/core/helper/qos), for cpu and memory. */
-export function qosClass(containers: Container[]): Qos {
-  let any = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const r = (c['resources'] ?? {}) as { requests?: Record<string, string>; limits?: Record<string, string> };
-    const requests = r.requests ?? {};
-    const limits = r.limits ?? {};
-    for (const res of ['cpu', 'memory']) {
-      if (requests[res] !== undefined || limits[res] !== undefined) any = true;
-      if (limits[res] === undefined || (requests[res] !== undefined && requests[res] !== limits[res])) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
-
-/** The pod cgroup the kubelet's cgroupfs driver passes as the sandbox's cgroup parent. */
-export function cgroupParent(qos: Qos, uid: string): string {
-  return qos === 'Guaranteed' ? `/kubepods/pod${uid}` : `/kubepods/${qos.toLowerCase()}/pod${uid}`;
-}
 
 function condition(type: string, status: boolean, reason?: string, message?: string): Condition {
   const c: Condition = { type, status: status ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: timestamp() };

@@ -67,6 +67,39 @@ describe.skipIf(r.skip)(`the CRI kubelet on containerd${r.reason ? ` (${r.reason
     expect(pod.status!.containerStatuses![0]!.state?.terminated?.message).toMatch(/no such file or directory/);
   });
 
+  it('puts the log\'s tail in the status of a failed FallbackToLogsOnError container, as the kubelet does', async () => {
+    await createPod(api, {
+      namespace: ns,
+      name: 'logs',
+      node: NODE,
+      restartPolicy: 'Never',
+      containers: [{ name: 'main', image: WORKLOAD_IMAGE, command: ['sh', '-c', 'echo first; echo "exec /x: exec format error" >&2; exit 2'], terminationMessagePolicy: 'FallbackToLogsOnError' }],
+    });
+    const pod = await waitForPod(api, ns, 'logs', (p) => p.status?.phase === 'Failed');
+    expect(pod.status!.containerStatuses![0]!.state?.terminated).toMatchObject({ exitCode: 2, reason: 'Error', message: 'first\nexec /x: exec format error' });
+  });
+
+  it('keeps a pod whose hostPath of type Directory is missing in ContainerCreating, saying why', async () => {
+    await createPod(api, {
+      namespace: ns,
+      name: 'nodir',
+      node: NODE,
+      containers: [{ name: 'main', image: WORKLOAD_IMAGE, command: ['sleep', '60'], volumeMounts: [{ name: 'v', mountPath: '/v' }] }],
+      volumes: [{ name: 'v', hostPath: { path: `${hostDir}-absent`, type: 'Directory' } }],
+    });
+    const pod = await waitForPod(api, ns, 'nodir', (p) => !!p.status?.containerStatuses?.[0]?.state?.waiting?.message);
+    expect(pod.status!.phase).toBe('Pending');
+    expect(pod.status!.containerStatuses![0]!.state?.waiting).toEqual({ reason: 'ContainerCreating', message: `MountVolume.SetUp failed for volume "v" : hostPath type check failed: ${hostDir}-absent is not a directory` });
+    expect(existsSync(`${hostDir}-absent`)).toBe(false);
+  });
+
+  it('runs a Burstable pod below /kubepods/burstable', async () => {
+    await createPod(api, { namespace: ns, name: 'burst', node: NODE, containers: [{ name: 'main', image: WORKLOAD_IMAGE, command: ['sleep', '60'], resources: { requests: { cpu: '10m', memory: '64Mi' } } }] });
+    const pod = await waitForPod(api, ns, 'burst', running);
+    expect(pod.status?.qosClass).toBe('Burstable');
+    for (const h of cgroupHierarchies()) expect(existsSync(join(h, `kubepods/burstable/pod${pod.metadata.uid}`, idOf(pod, 'main'))), h).toBe(true);
+  });
+
   it('runs a hostPID pod with hostPath mounts (a missing one made, read-only honoured), and execs through the runtime', async () => {
     await createPod(api, {
       namespace: ns,
