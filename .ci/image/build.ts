@@ -1,19 +1,21 @@
 /**
- * npm run image: the debug image (README "The debug pod image", "Build the project's image") for
- * linux/amd64 and linux/arm64 from Debian packages, into one OCI image-layout archive.
+ * npm run image: the debug image (README "The debug pod image", "The project's own image") for
+ * linux/amd64 and linux/arm64 from Debian packages, into one OCI image-layout archive, and beside it
+ * the list of packages and versions it holds (debug-image.packages.txt).
  *
- *   node .ci/image/build.ts [--out release/debug-image.oci.tar] [--arch amd64,arm64] [--cache DIR] [--repository NAME]
+ *   node .ci/image/build.ts [--out release/debug-image.oci.tar] [--arch amd64,arm64] [--cache DIR] [--name REPOSITORY[:TAG]]
  *   SOURCE_DATE_EPOCH=… node .ci/image/build.ts      # another epoch (default packages.ts DEFAULT_EPOCH)
  *
  * Needs root, mmdebstrap, and for arm64 qemu-user-static (binfmt_misc is mounted and registered
- * when missing). --cache keeps each architecture's layer (by default release/image-cache): a second
- * build from the same package list only assembles the archive.
+ * when missing). --cache keeps each architecture's layer (default: the tests' cache,
+ * /var/cache/trace-exec-test-image, or TRACE_EXEC_IMAGE_CACHE): a second build from the same
+ * package list only assembles the archive; --no-cache builds in a temporary directory.
  */
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildImage, DEFAULT_REPOSITORY } from './image.ts';
+import { buildImage, DEFAULT_REPOSITORY, defaultCache } from './image.ts';
 import { ARCHES, isArch, type Arch } from './packages.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -26,9 +28,9 @@ async function main(): Promise<void> {
     options: {
       out: { type: 'string', default: join(ROOT, 'release/debug-image.oci.tar') },
       arch: { type: 'string', default: Object.keys(ARCHES).join(',') },
-      cache: { type: 'string', default: join(ROOT, 'release/image-cache') },
+      cache: { type: 'string', default: defaultCache() },
       'no-cache': { type: 'boolean', default: false },
-      repository: { type: 'string', default: DEFAULT_REPOSITORY },
+      name: { type: 'string', default: DEFAULT_REPOSITORY },
     },
   });
   const arches = values.arch!.split(',').map((a) => a.trim());
@@ -38,13 +40,16 @@ async function main(): Promise<void> {
     arches: arches as Arch[],
     out: resolve(values.out!),
     cache: values['no-cache'] ? null : resolve(values.cache!),
-    repository: values.repository,
+    name: values.name,
     log: say,
   });
   for (const i of built.images) {
     say(`linux/${i.arch}: manifest ${i.manifest}, layer ${mb(i.layer.blob.size)} gzip (${mb(i.rootfsBytes)} unpacked), ${i.packages.split('\n').filter(Boolean).length} packages`);
   }
-  say(`${built.archive}: ${mb(statSync(built.archive).size)}, ${built.digest}, named ${built.name} (cache key ${built.key})`);
+  // The package snapshot beside the archive: which Debian versions these digests were built from.
+  const list = built.archive.replace(/(\.oci)?\.tar$/, '') + '.packages.txt';
+  writeFileSync(list, built.images.map((i) => i.packages.split('\n').filter(Boolean).map((l) => `linux/${i.arch} ${l}\n`).join('')).join(''));
+  say(`${built.archive}: ${mb(statSync(built.archive).size)}, ${built.digest}, named ${built.name} (cache key ${built.key}); packages in ${list}`);
   process.stdout.write(`${built.archive}\n`);
 }
 

@@ -7,18 +7,30 @@
  * (test/support/debug-image.ts).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipLayer, image, layout, writeArchive, type Image, type Layer } from './oci.ts';
-import { aptSources, buildRootfs } from './rootfs.ts';
+import { image, layout, writeArchive, type Image, type Layer } from './oci.ts';
+import { aptSources, buildRootfs, gzipLayer } from './rootfs.ts';
+import { removeTree } from './tree.ts';
 import { DEFAULT_EPOCH, INCLUDE, SUITE, type Arch } from './packages.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-/** The files whose text decides a layer's bytes: a change to any of them is a new cache key. */
-const BUILDER_FILES = ['packages.ts', 'rootfs.ts', 'oci.ts', 'image.ts'];
+/**
+ * The files whose text decides a layer's bytes: a change to any of them is a new cache key. The
+ * config, manifest and index (oci.ts) are made anew from the layers at every build.
+ */
+const BUILDER_FILES = ['packages.ts', 'rootfs.ts'];
+/** The layout of a cache entry (layer.json's fields, file names): bump on a change. */
+const CACHE_FORMAT = 1;
 
 export const DEFAULT_REPOSITORY = 'localhost/trace-exec-bpftrace';
+
+/**
+ * Where layers are kept between builds, by `npm run image` and the tests alike, so that a machine
+ * builds each package list once: TRACE_EXEC_IMAGE_CACHE, else /var/cache/trace-exec-test-image.
+ */
+export const defaultCache = (env: NodeJS.ProcessEnv = process.env): string => env.TRACE_EXEC_IMAGE_CACHE || '/var/cache/trace-exec-test-image';
 
 export interface BuildOptions {
   arches: readonly Arch[];
@@ -26,8 +38,11 @@ export interface BuildOptions {
   out: string;
   /** Where layers are kept between builds; each build under a fresh temporary directory when null. */
   cache: string | null;
-  /** Without a tag: the tag is `bpftrace-VERSION-DIGEST` (the top manifest's or index's digest). */
-  repository?: string;
+  /**
+   * The name containerd imports it as: `REPOSITORY:TAG`, or `REPOSITORY` alone and the tag is
+   * `bpftrace-VERSION-DIGEST` (the top manifest's or index's digest). Default DEFAULT_REPOSITORY.
+   */
+  name?: string;
   epoch?: number;
   /** Progress lines (stderr in build.ts). */
   log?: (msg: string) => void;
@@ -57,17 +72,23 @@ export interface Built {
   key: string;
 }
 
-export const epochFromEnv = (env: NodeJS.ProcessEnv = process.env): number => {
-  const v = Number(env.SOURCE_DATE_EPOCH);
-  return env.SOURCE_DATE_EPOCH && Number.isInteger(v) && v >= 0 ? v : DEFAULT_EPOCH;
-};
+/** SOURCE_DATE_EPOCH when set (whole seconds since 1970), else DEFAULT_EPOCH. */
+export function epochFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.SOURCE_DATE_EPOCH;
+  if (raw === undefined || raw === '') return DEFAULT_EPOCH;
+  if (!/^\d+$/.test(raw)) throw new Error(`SOURCE_DATE_EPOCH=${raw}: give whole seconds since 1970 (date +%s), or unset it for the default ${DEFAULT_EPOCH}`);
+  return Number(raw);
+}
 
-/** The cache key: the builder's sources, the apt sources' text and the epoch (16 hex digits). */
+/**
+ * The cache key (16 hex digits): the builder's sources, the apt sources' text, the epoch, and
+ * Node's zlib (the gzip layer's bytes are zlib's; the rootfs tar's are not).
+ */
 export function cacheKey(epoch: number, sources: readonly string[] = aptSources()): string {
   const h = createHash('sha256');
   for (const f of BUILDER_FILES) h.update(`${f}\0${readFileSync(join(HERE, f), 'utf8')}\0`);
   for (const f of sources) h.update(`${f}\0${readFileSync(f, 'utf8')}\0`);
-  h.update(`epoch ${epoch}`);
+  h.update(`epoch ${epoch}\0format ${CACHE_FORMAT}\0zlib ${process.versions.zlib}`);
   return h.digest('hex').slice(0, 16);
 }
 
@@ -92,8 +113,9 @@ async function layerIn(dir: string, arch: Arch, epoch: number, log: (m: string) 
   const unlock = await lock(`${dir}.lock`, log);
   try {
     if (existsSync(meta)) return { cached: true, ...read() };
+    removeStale(dir);
     const work = `${dir}.tmp-${process.pid}`;
-    rmSync(work, { recursive: true, force: true });
+    removeTree(work);
     mkdirSync(work, { recursive: true });
     const t = Date.now();
     log(`${arch}: mmdebstrap ${SUITE} (Essential + ${INCLUDE.join(', ')}) …`);
@@ -102,12 +124,21 @@ async function layerIn(dir: string, arch: Arch, epoch: number, log: (m: string) 
     const rootfsBytes = statSync(rootfs.tar).size;
     writeFileSync(join(work, 'packages.txt'), rootfs.packages);
     writeFileSync(join(work, 'layer.json'), JSON.stringify({ layer: { ...layer, file: 'layer.tar.gz' }, rootfsBytes, seconds: (Date.now() - t) / 1000 }, null, 2));
-    rmSync(dir, { recursive: true, force: true });
+    removeTree(dir);
     renameSync(work, dir);
     log(`${arch}: built in ${((Date.now() - t) / 1000).toFixed(0)} s`);
     return { cached: false, ...read() };
   } finally {
     unlock();
+  }
+}
+
+/** Work directories of builders that died (their pid is gone): `DIR.tmp-PID` beside `dir`. */
+function removeStale(dir: string): void {
+  const base = basename(dir);
+  for (const f of readdirSync(dirname(dir))) {
+    const m = new RegExp(`^${base}\\.tmp-(\\d+)$`).exec(f);
+    if (m && !alive(Number(m[1]))) removeTree(join(dirname(dir), f));
   }
 }
 
@@ -148,6 +179,15 @@ export function tagFor(packages: string, digest: string): string {
   return `bpftrace-${version.replace(/[^\w.-]/g, '_')}-${digest.slice('sha256:'.length, 'sha256:'.length + 12)}`;
 }
 
+/**
+ * `name` as given when it has a tag (a colon after its last slash; `host:port/repo` has none), else
+ * with `tag`. A digest cannot name an archive's image: refused.
+ */
+export function withTag(name: string, tag: string): string {
+  if (name.includes('@')) throw new Error(`--name ${name}: give REPOSITORY or REPOSITORY:TAG, not a digest (the digest is the build's)`);
+  return name.slice(name.lastIndexOf('/') + 1).includes(':') ? name : `${name}:${tag}`;
+}
+
 export async function buildImage(opts: BuildOptions): Promise<Built> {
   const log = opts.log ?? (() => {});
   const epoch = opts.epoch ?? epochFromEnv();
@@ -172,12 +212,12 @@ export async function buildImage(opts: BuildOptions): Promise<Built> {
     if (!first || !oci[0]) throw new Error('no architecture to build: give --arch');
     const unnamed = layout(oci, `${DEFAULT_REPOSITORY}:x`);
     const digest = (unnamed.index ?? oci[0].manifest).descriptor.digest;
-    const name = `${opts.repository ?? DEFAULT_REPOSITORY}:${tagFor(first.packages, digest)}`;
+    const name = withTag(opts.name ?? DEFAULT_REPOSITORY, tagFor(first.packages, digest));
     const { top, index } = layout(oci, name);
     mkdirSync(dirname(opts.out), { recursive: true });
     writeArchive(opts.out, oci, top, index, epoch, `${opts.out}.stage-${process.pid}`);
     return { archive: opts.out, name, digest, images, key };
   } finally {
-    if (temp) rmSync(temp, { recursive: true, force: true });
+    if (temp) removeTree(temp);
   }
 }

@@ -7,11 +7,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { ARCHES, PATH, type Arch } from './packages.ts';
 
 export const MEDIA = Object.freeze({
@@ -40,6 +37,7 @@ export interface Platform {
   variant?: string;
 }
 
+/** A gzip layer (rootfs.ts gzipLayer). */
 export interface Layer {
   /** sha256 of the uncompressed tar: the config's diff_id. */
   diffId: string;
@@ -97,23 +95,6 @@ export function nameAnnotations(name: string): Record<string, string> {
   const tag = name.slice(name.lastIndexOf(':') + 1);
   if (tag === name || tag.includes('/')) throw new Error(`image name ${name} has no tag: give REPOSITORY:TAG`);
   return { [CONTAINERD_NAME]: name, [REF_NAME]: tag };
-}
-
-/** gzip of `tar` into `out` (no name, no time stamp: zlib's header is fixed), with both digests. */
-export async function gzipLayer(tar: string, out: string): Promise<Layer> {
-  const raw = createHash('sha256');
-  const packed = createHash('sha256');
-  let size = 0;
-  const tap = (h: ReturnType<typeof createHash>, count: boolean): Transform =>
-    new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        h.update(chunk);
-        if (count) size += chunk.length;
-        done(null, chunk);
-      },
-    });
-  await pipeline(createReadStream(tar), tap(raw, false), createGzip({ level: 6 }), tap(packed, true), createWriteStream(out));
-  return { diffId: `sha256:${raw.digest('hex')}`, blob: { mediaType: MEDIA.layer, digest: `sha256:${packed.digest('hex')}`, size }, file: out };
 }
 
 export interface Image {

@@ -3,11 +3,16 @@
  * (running their maintainer scripts; a foreign architecture's under qemu-user through
  * binfmt_misc), the build machine's traces are pruned, and GNU tar writes the tree with sorted
  * entries, time stamps clamped to the epoch and no atime/ctime. Same packages and epoch → same
- * bytes (test/image/debug-image.test.ts checks it).
+ * bytes (test/image/debug-image.test.ts checks it). Then the tar's gzip: the image's one layer.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, createWriteStream, existsSync, lstatSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { MEDIA, type Layer } from './oci.ts';
 import { ARCHES, CONTRACT, DPKG_OPTIONS, INCLUDE, PATH, PRUNE, SUITE, type Arch } from './packages.ts';
 
 /**
@@ -164,4 +169,21 @@ export async function buildRootfs(arch: Arch, work: string, epoch: number, sourc
   execFileSync('tar', tarArgs(dir, tar, epoch));
   rmSync(dir, { recursive: true, force: true });
   return { tar, packages };
+}
+
+/** gzip of `tar` into `out` (no name, no time stamp: zlib's header is fixed), with both digests. */
+export async function gzipLayer(tar: string, out: string): Promise<Layer> {
+  const raw = createHash('sha256');
+  const packed = createHash('sha256');
+  let size = 0;
+  const tap = (h: ReturnType<typeof createHash>, count: boolean): Transform =>
+    new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        h.update(chunk);
+        if (count) size += chunk.length;
+        done(null, chunk);
+      },
+    });
+  await pipeline(createReadStream(tar), tap(raw, false), createGzip({ level: 6 }), tap(packed, true), createWriteStream(out));
+  return { diffId: `sha256:${raw.digest('hex')}`, blob: { mediaType: MEDIA.layer, digest: `sha256:${packed.digest('hex')}`, size }, file: out };
 }

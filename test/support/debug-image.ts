@@ -14,12 +14,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildImage, cacheKey, epochFromEnv, type Built, type BuiltImage } from '../../.ci/image/image.ts';
+import { buildImage, cacheKey, defaultCache, epochFromEnv, type Built, type BuiltImage } from '../../.ci/image/image.ts';
 import { ARCHES, type Arch } from '../../.ci/image/packages.ts';
 import { hostArch } from '../../.ci/image/rootfs.ts';
 import { aptInstall, canApt } from './apt.js';
 
-export const IMAGE_CACHE = process.env.TRACE_EXEC_IMAGE_CACHE ?? '/var/cache/trace-exec-test-image';
+export const IMAGE_CACHE = defaultCache();
 
 export interface TestImage {
   /** The OCI archive to import (index.json → one manifest per architecture asked for). */
