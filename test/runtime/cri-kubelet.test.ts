@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { startApiServer, type ApiServer, type Pod } from '../apiserver/index.js';
 import { hex32 } from '../support/kernel.js';
 import { cgroupHierarchies } from './containerd.js';
@@ -139,7 +140,17 @@ describe.skipIf(r.skip)(`the CRI kubelet on containerd${r.reason ? ` (${r.reason
     expect(JSON.stringify(missing.status)).toMatch(/executable file not found/);
   });
 
-  it('speaks v5 to a client that asks, relaying v4 from the runtime', async () => {
+  it('speaks v5 to a client that asks, relaying v4 from the runtime (which refuses v5)', async () => {
+    const url = await rt.cri.exec({ containerId: idOf(api.getPod(ns, 'runs')!, 'main'), cmd: ['true'], tty: false, stdin: false, stdout: true, stderr: true });
+    const refused = await new Promise<number>((resolve, reject) => {
+      const direct = new WebSocket(url, ['v5.channel.k8s.io']);
+      direct.once('unexpected-response', (req, res) => {
+        req.destroy();
+        resolve(res.statusCode ?? 0);
+      });
+      direct.once('open', () => reject(new Error(`the runtime accepted ${direct.protocol}`)));
+    });
+    expect(refused).toBe(403);
     const ws = await openExec(api, ns, 'runs', 'main', ['echo', 'five'], { protocol: 'v5.channel.k8s.io' });
     expect(ws.protocol).toBe('v5.channel.k8s.io');
     const res = await collect(ws);
