@@ -363,7 +363,8 @@ export class CriKubelet {
 
   /** Host directories made for hostPath volumes that no pod of this node mounts any more, deepest first. */
   private removeMadeDirs(uid: string): void {
-    const free = [...this.madeDirs].filter(([, users]) => (users.delete(uid), users.size === 0)).map(([d]) => d);
+    for (const users of this.madeDirs.values()) users.delete(uid);
+    const free = [...this.madeDirs].filter(([, users]) => users.size === 0).map(([d]) => d);
     for (const d of free.sort((a, b) => b.length - a.length)) {
       this.madeDirs.delete(d);
       try {
