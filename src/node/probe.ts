@@ -159,7 +159,7 @@ export function chooseV1Controller(facts: NodeFacts): CgroupController | null {
   const mounted = new Set(facts.v1Mounts.flatMap((m) => m.options));
   for (const name of V1_PREFERENCE) {
     const c = facts.controllers.find((x) => x.name === name);
-    if (c && c.enabled && c.hierarchy > 0 && mounted.has(name)) return c;
+    if (c?.enabled && c.hierarchy > 0 && mounted.has(name)) return c;
   }
   return null;
 }

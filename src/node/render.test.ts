@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseProbe, chooseV1Controller, MissingToolsError } from './probe.js';
-import { renderProgram, bpftraceCommand, RenderError, ARGS_MAX, LEVELS } from './render.js';
+import { renderProgram, bpftraceCommand, ARGS_MAX, LEVELS } from './render.js';
 import { NODES } from './fixtures.test-helpers.js';
 
 const golden = (name: string) => new URL(`./golden/${name}.bt`, import.meta.url);

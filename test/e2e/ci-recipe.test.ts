@@ -82,7 +82,7 @@ describe.skipIf(k.skip)(`the README's CI recipe${k.reason ? ` (${k.reason})` : '
       // The e2e line must not run: it leaves a file behind if it does.
       script = block(readme, 'ci-recipe').replace('make e2e', 'touch e2e-ran');
     } else {
-      // GitHub runs a `run: |` step with `bash -e`. The job in steps is in docs/ci.md (since the docs split).
+      // GitHub runs a `run: |` step with `bash -e`.
       const ci = readFileSync(join(root, 'docs', 'ci.md'), 'utf8');
       const step = /- name: Start recording execs on the node\n {8}run: \|\n((?: {10}.*\n)+)/.exec(ci);
       expect(step, 'docs/ci.md has the workflow\'s first step').not.toBeNull();
