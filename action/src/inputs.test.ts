@@ -11,14 +11,41 @@ describe('readConfig', () => {
     [{ 'all-nodes': 'true' }, ['--all-nodes', '--yes', '-o', 'json']],
     [
       { nodes: 'w', namespace: 'a, b', kubeconfig: ' /k/config ', context: 'kind-ci', image: 'arm64=r/i:1,r/j:2', args: '--drift  -d 60m' },
-      ['node/w', '-n', 'a', '-n', 'b', '--kubeconfig', '/k/config', '--context', 'kind-ci', '--image', 'arm64=r/i:1', '--image', 'r/j:2', '--drift', '-d', '60m', '-o', 'json'],
+      [
+        'node/w',
+        '-n',
+        'a',
+        '-n',
+        'b',
+        '--kubeconfig',
+        '/k/config',
+        '--context',
+        'kind-ci',
+        '--image',
+        'arm64=r/i:1',
+        '--image',
+        'r/j:2',
+        '--drift',
+        '-d',
+        '60m',
+        '-o',
+        'json',
+      ],
     ],
   ])('%o → trace-exec %o', (inputs, args) => {
     expect(config(inputs).traceArgs).toEqual(args);
   });
 
   it('defaults: the bundled version, artifact trace-exec-<job>, 120 s to start, no baseline', () => {
-    expect(config({ nodes: 'w' })).toEqual({ version: '0.1.0', releaseUrl: '', traceArgs: ['node/w', '-o', 'json'], baseline: [], failOn: '', artifactName: 'trace-exec-e2e', startTimeoutSeconds: 120 });
+    expect(config({ nodes: 'w' })).toEqual({
+      version: '0.1.0',
+      releaseUrl: '',
+      traceArgs: ['node/w', '-o', 'json'],
+      baseline: [],
+      failOn: '',
+      artifactName: 'trace-exec-e2e',
+      startTimeoutSeconds: 120,
+    });
   });
 
   it('baseline: one path a line; fail-on: a list', () => {

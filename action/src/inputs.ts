@@ -21,7 +21,10 @@ export function listInput(v: string): string[] {
 
 /** A multi-line input, one item a line (paths may hold spaces, never newlines). */
 function lines(v: string): string[] {
-  return v.split('\n').map((s) => s.trim()).filter((s) => s !== '');
+  return v
+    .split('\n')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 function bool(name: string, v: string): boolean {
@@ -45,18 +48,21 @@ export function readConfig(input: (name: string) => string, env: { GITHUB_JOB?: 
   // Extra flags, split at whitespace (no shell quoting: a value with a space cannot be passed).
   const extra = input('args').trim() === '' ? [] : input('args').trim().split(/\s+/);
   for (const a of extra) {
-    if (/^-o/.test(a) || a.startsWith('--output')) throw new Error(`input args: ${a} is set by the action (-o json is the recording): leave it out`);
+    if (/^-o/.test(a) || a.startsWith('--output'))
+      throw new Error(`input args: ${a} is set by the action (-o json is the recording): leave it out`);
   }
   args.push(...extra);
   args.push('-o', 'json');
 
   const baseline = lines(input('baseline'));
   const failOn = listInput(input('fail-on')).join(',');
-  if (failOn && baseline.length === 0) throw new Error('input fail-on needs input baseline: the findings are what is new against the baseline recording');
+  if (failOn && baseline.length === 0)
+    throw new Error('input fail-on needs input baseline: the findings are what is new against the baseline recording');
 
   const timeout = input('start-timeout').trim() || '120';
   const startTimeoutSeconds = Number(timeout);
-  if (!Number.isInteger(startTimeoutSeconds) || startTimeoutSeconds < 1) throw new Error(`input start-timeout: "${timeout}" is not a whole number of seconds ≥ 1`);
+  if (!Number.isInteger(startTimeoutSeconds) || startTimeoutSeconds < 1)
+    throw new Error(`input start-timeout: "${timeout}" is not a whole number of seconds ≥ 1`);
 
   return Object.freeze({
     version: input('version').trim() || env.DEFAULT_VERSION,

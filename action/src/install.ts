@@ -22,11 +22,18 @@ async function download(url: string): Promise<Buffer> {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     throw new Error(`could not download ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
   }
-  if (!res.ok) throw new Error(`could not download ${url}: HTTP ${res.status} ${res.statusText} (check the inputs version and release-url)`);
+  if (!res.ok)
+    throw new Error(`could not download ${url}: HTTP ${res.status} ${res.statusText} (check the inputs version and release-url)`);
   return Buffer.from(await res.arrayBuffer());
 }
 
-export async function install(baseUrl: string, version: string, platform: Platform, toolDir: string, log: (msg: string) => void): Promise<Installed> {
+export async function install(
+  baseUrl: string,
+  version: string,
+  platform: Platform,
+  toolDir: string,
+  log: (msg: string) => void,
+): Promise<Installed> {
   const sumsUrl = `${baseUrl}/SHA256SUMS`;
   const sums = parseSha256Sums((await download(sumsUrl)).toString('utf8'));
   const picked = pickArchive(sums, version, platform);
@@ -35,7 +42,9 @@ export async function install(baseUrl: string, version: string, platform: Platfo
   const archive = await download(url);
   const actual = createHash('sha256').update(archive).digest('hex');
   if (actual !== picked.sha256) {
-    throw new Error(`${picked.archive} from ${url} has sha256 ${actual}, but ${sumsUrl} says ${picked.sha256}: the download is corrupt or was tampered with; nothing was installed`);
+    throw new Error(
+      `${picked.archive} from ${url} has sha256 ${actual}, but ${sumsUrl} says ${picked.sha256}: the download is corrupt or was tampered with; nothing was installed`,
+    );
   }
   const dir = join(toolDir, `trace-exec-${picked.version}-${platform.os}-${platform.arch}`);
   rmSync(dir, { recursive: true, force: true });

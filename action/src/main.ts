@@ -20,7 +20,12 @@ async function main(): Promise<void> {
   const version = normalizeVersion(config.version);
   const temp = process.env.RUNNER_TEMP;
   if (!temp) throw new Error('RUNNER_TEMP is not set: this runs as a step of a GitHub Actions job');
-  const baseUrl = releaseBaseUrl(version, config.releaseUrl, process.env.GITHUB_ACTION_REPOSITORY || 'trace-exec/trace-exec', process.env.GITHUB_SERVER_URL);
+  const baseUrl = releaseBaseUrl(
+    version,
+    config.releaseUrl,
+    process.env.GITHUB_ACTION_REPOSITORY || 'trace-exec/trace-exec',
+    process.env.GITHUB_SERVER_URL,
+  );
 
   const installed = await install(baseUrl, version, platform, join(temp, 'trace-exec-tool'), (m) => core.info(m));
   // Later steps can run `kubectl trace-exec …` (report, cleanup) with the same executable.

@@ -42,7 +42,9 @@ async function post(): Promise<void> {
   // The debug pods' cleanup is retried with backoff inside trace-exec: give it time.
   const started = core.getState('started');
   const how = await stopTrace(pid, 120, started);
-  core.info(`trace-exec (pid ${pid}): ${how === 'stopped' ? 'stopped with SIGTERM' : how === 'gone' ? 'had already ended' : 'did not end within 120 s of SIGTERM: killed'}`);
+  core.info(
+    `trace-exec (pid ${pid}): ${how === 'stopped' ? 'stopped with SIGTERM' : how === 'gone' ? 'had already ended' : 'did not end within 120 s of SIGTERM: killed'}`,
+  );
   const logText = existsSync(log) ? readFileSync(log, 'utf8') : '';
   core.startGroup('trace-exec log');
   core.info(logText.trimEnd());
@@ -63,7 +65,9 @@ async function post(): Promise<void> {
     const baseline = config.baseline.map((f) => resolvePath(f));
     const missing = baseline.filter((f) => !existsSync(f));
     if (missing.length > 0) {
-      failures.push(`input baseline: ${missing.map((f) => config.baseline[baseline.indexOf(f)]).join(', ')} not found (a recording of an earlier run, e.g. from actions/download-artifact)`);
+      failures.push(
+        `input baseline: ${missing.map((f) => config.baseline[baseline.indexOf(f)]).join(', ')} not found (a recording of an earlier run, e.g. from actions/download-artifact)`,
+      );
     } else {
       const args = ['report', basename(recording), ...baseline.flatMap((f) => ['--baseline', f]), '-o', 'markdown'];
       if (config.failOn) args.push('--fail-on', config.failOn);

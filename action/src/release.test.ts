@@ -63,7 +63,11 @@ describe('release', () => {
   });
 
   it.each([
-    ['0.1.0', { os: 'linux', arch: 'amd64' } as const, 'SHA256SUMS lists no trace-exec_v0.1.0_linux_amd64.tar.gz (it lists trace-exec_v0.2.0_linux_amd64.tar.gz, '],
+    [
+      '0.1.0',
+      { os: 'linux', arch: 'amd64' } as const,
+      'SHA256SUMS lists no trace-exec_v0.1.0_linux_amd64.tar.gz (it lists trace-exec_v0.2.0_linux_amd64.tar.gz, ',
+    ],
     ['latest', { os: 'linux', arch: 'arm64' } as const, 'SHA256SUMS lists no trace-exec_v*_linux_arm64.tar.gz'],
   ])('version %s for %o: not listed, said so', (v, p, message) => {
     expect(() => pickArchive(parseSha256Sums(SUMS), v, p)).toThrow(message);

@@ -14,7 +14,9 @@ export function runnerPlatform(runnerOs: string | undefined, runnerArch: string 
   const os = ({ Linux: 'linux', macOS: 'darwin', Windows: 'windows' } as const)[runnerOs as 'Linux' | 'macOS' | 'Windows'];
   const arch = ({ X64: 'amd64', ARM64: 'arm64' } as const)[runnerArch as 'X64' | 'ARM64'];
   if (!os || !arch) {
-    throw new Error(`no trace-exec release for a runner with RUNNER_OS=${runnerOs ?? '(unset)'} RUNNER_ARCH=${runnerArch ?? '(unset)'}: releases exist for Linux, macOS and Windows on X64 or ARM64`);
+    throw new Error(
+      `no trace-exec release for a runner with RUNNER_OS=${runnerOs ?? '(unset)'} RUNNER_ARCH=${runnerArch ?? '(unset)'}: releases exist for Linux, macOS and Windows on X64 or ARM64`,
+    );
   }
   if (os === 'windows' && arch === 'arm64') throw new Error('no trace-exec release for Windows on ARM64: use an X64 runner');
   return { os, arch };
@@ -71,5 +73,7 @@ export function pickArchive(sums: Map<string, string>, version: string, p: Platf
       return { archive: file, sha256, version: file.slice('trace-exec_v'.length, -suffix.length) };
     }
   }
-  throw new Error(`SHA256SUMS lists no ${wanted ?? `trace-exec_v*${suffix}`} (it lists ${[...sums.keys()].join(', ') || 'nothing'}): check the inputs version and release-url`);
+  throw new Error(
+    `SHA256SUMS lists no ${wanted ?? `trace-exec_v*${suffix}`} (it lists ${[...sums.keys()].join(', ') || 'nothing'}): check the inputs version and release-url`,
+  );
 }

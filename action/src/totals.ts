@@ -21,10 +21,12 @@ export function totalsProblems(log: string): string[] {
       // a line cut short: the run did not end cleanly
     }
   }
-  if (!totals) return ['trace-exec did not end cleanly (no totals line in its log): the recording may be incomplete; its log is in the artifact'];
+  if (!totals)
+    return ['trace-exec did not end cleanly (no totals line in its log): the recording may be incomplete; its log is in the artifact'];
   const problems: string[] = [];
   if ((totals.lost ?? 0) > 0) problems.push(`trace-exec lost ${totals.lost} events: the recording is incomplete`);
-  if ((totals.malformed ?? 0) > 0) problems.push(`trace-exec read ${totals.malformed} malformed lines from bpftrace: the recording may be incomplete`);
+  if ((totals.malformed ?? 0) > 0)
+    problems.push(`trace-exec read ${totals.malformed} malformed lines from bpftrace: the recording may be incomplete`);
   if ((totals.failedNodes ?? 0) > 0) problems.push(`trace-exec could not trace ${totals.failedNodes} node(s) to the end: see its log`);
   return problems;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseStat } from './trace.js';
 
-const rest = (state: string, start: string): string => `${state} 1 100 100 0 -1 4194560 300 0 0 0 5 2 0 0 20 0 3 0 ${start} 1000000 200 18446744073709551615`;
+const rest = (state: string, start: string): string =>
+  `${state} 1 100 100 0 -1 4194560 300 0 0 0 5 2 0 0 20 0 3 0 ${start} 1000000 200 18446744073709551615`;
 
 describe('parseStat', () => {
   it.each([

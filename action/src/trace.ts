@@ -18,7 +18,13 @@ export interface Started {
  * says it traces. Rejects, with the log, as soon as it ends before that, or after `timeoutSeconds`
  * (then it is stopped).
  */
-export async function startTrace(executable: string, args: readonly string[], recording: string, log: string, timeoutSeconds: number): Promise<Started> {
+export async function startTrace(
+  executable: string,
+  args: readonly string[],
+  recording: string,
+  log: string,
+  timeoutSeconds: number,
+): Promise<Started> {
   const out = openSync(recording, 'w');
   const err = openSync(log, 'w');
   const child = spawn(executable, args, { detached: true, stdio: ['ignore', out, err] });
@@ -37,7 +43,9 @@ export async function startTrace(executable: string, args: readonly string[], re
     if (ended !== null) throw new Error(`trace-exec ${ended} before it traced:\n${logText().trimEnd()}`);
     if (Date.now() > deadline) {
       process.kill(pid, 'SIGTERM');
-      throw new Error(`trace-exec did not start tracing within ${timeoutSeconds} s (input start-timeout); stopped it:\n${logText().trimEnd()}`);
+      throw new Error(
+        `trace-exec did not start tracing within ${timeoutSeconds} s (input start-timeout); stopped it:\n${logText().trimEnd()}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -48,7 +56,10 @@ export async function startTrace(executable: string, args: readonly string[], re
 
 /** Fields 3 (state) and 22 (start time, clock ticks since boot) of a /proc/PID/stat line; the command name in field 2 may hold spaces and parentheses. */
 export function parseStat(stat: string): { state: string; startTime: string } | null {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ');
+  const fields = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .trim()
+    .split(' ');
   return fields.length >= 20 ? { state: fields[0]!, startTime: fields[19]! } : null;
 }
 

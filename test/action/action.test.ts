@@ -61,7 +61,13 @@ describe.skipIf(k.skip)(`the GitHub Action, main and post as the runner runs the
       dir,
       temp,
       inputs: { nodes: 'worker-1', kubeconfig: api.kubeconfigPath, 'release-url': server.url, ...inputs },
-      env: { GITHUB_JOB: 'e2e', GITHUB_ACTION_REPOSITORY: 'trace-exec/trace-exec', ACTIONS_RUNTIME_TOKEN: results.token, ACTIONS_RESULTS_URL: `${results.url}/`, GITHUB_WORKSPACE: dir },
+      env: {
+        GITHUB_JOB: 'e2e',
+        GITHUB_ACTION_REPOSITORY: 'trace-exec/trace-exec',
+        ACTIONS_RUNTIME_TOKEN: results.token,
+        ACTIONS_RESULTS_URL: `${results.url}/`,
+        GITHUB_WORKSPACE: dir,
+      },
       state: {},
       summary: '',
     };
@@ -74,7 +80,9 @@ describe.skipIf(k.skip)(`the GitHub Action, main and post as the runner runs the
     const found = results.artifacts.filter((a) => a.name === name);
     expect(found, `artifacts named ${name}`).toHaveLength(1);
     const a = found[0]!;
-    expect(a.finalized?.hash, 'FinalizeArtifact carries the sha256 of the uploaded bytes').toBe(`sha256:${createHash('sha256').update(a.bytes!).digest('hex')}`);
+    expect(a.finalized?.hash, 'FinalizeArtifact carries the sha256 of the uploaded bytes').toBe(
+      `sha256:${createHash('sha256').update(a.bytes!).digest('hex')}`,
+    );
     const dir = tempDir('trace-exec-artifact-');
     writeFileSync(join(dir, 'artifact.zip'), a.bytes!);
     execFileSync('unzip', ['-q', 'artifact.zip', '-d', 'files'], { cwd: dir });
@@ -104,8 +112,17 @@ describe.skipIf(k.skip)(`the GitHub Action, main and post as the runner runs the
     await expectNothingLeft(api);
 
     const recording = readFileSync(j.state.recording!);
-    const events = recording.toString('utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(events.find((e) => (e.args as string[])[1] === tag)).toMatchObject({ namespace: 'e2e', pod: 'web-0', container: 'web', node: 'worker-1' });
+    const events = recording
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.find((e) => (e.args as string[])[1] === tag)).toMatchObject({
+      namespace: 'e2e',
+      pod: 'web-0',
+      container: 'web',
+      node: 'worker-1',
+    });
     expect(readFileSync(j.state.log!, 'utf8')).toMatch(/stopped \(SIGTERM\)/);
 
     // The step summary is the installed release's own `report -o markdown` of the recording.
@@ -148,7 +165,10 @@ describe.skipIf(k.skip)(`the GitHub Action, main and post as the runner runs the
     const post = await runStep(j, 'post', root);
     expect(post.exitCode).toBe(1);
     expect(post.errors).toEqual([expect.stringContaining('new against the baseline (fail-on: new-exec)')]);
-    const diff = await execa(j.state.executable!, ['report', 'execs.jsonl', '--baseline', baseline, '-o', 'markdown'], { reject: false, cwd: dirname(j.state.recording!) });
+    const diff = await execa(j.state.executable!, ['report', 'execs.jsonl', '--baseline', baseline, '-o', 'markdown'], {
+      reject: false,
+      cwd: dirname(j.state.recording!),
+    });
     expect(j.summary).toContain(diff.stdout);
     expect(diff.stdout).toMatch(/true/);
     // The recording is kept even when the job fails.
@@ -162,7 +182,13 @@ describe.skipIf(k.skip)(`the GitHub Action, main and post as the runner runs the
       const j = job({ 'artifact-name': 'execs-reused' });
       writeFileSync(join(j.temp, 'execs.jsonl'), '');
       writeFileSync(join(j.temp, 'trace-exec.log'), 'tracing execs on worker-1\n');
-      Object.assign(j.state, { pid: String(other.pid), started: '1', executable: '/nonexistent', recording: join(j.temp, 'execs.jsonl'), log: join(j.temp, 'trace-exec.log') });
+      Object.assign(j.state, {
+        pid: String(other.pid),
+        started: '1',
+        executable: '/nonexistent',
+        recording: join(j.temp, 'execs.jsonl'),
+        log: join(j.temp, 'trace-exec.log'),
+      });
       const post = await runStep(j, 'post', root);
       expect(post.stdout).toContain(`trace-exec (pid ${other.pid}): had already ended`);
       expect(running(other.pid!), 'the other process lives on').toBe(true);
@@ -178,7 +204,13 @@ describe.skipIf(k.skip)(`the GitHub Action, main and post as the runner runs the
     const j = job({ 'release-url': server.tamperedUrl });
     const main = await runStep(j, 'main', root);
     expect(main.exitCode).toBe(1);
-    expect(main.errors).toEqual([expect.stringMatching(new RegExp(`^${rel.archive.replaceAll('.', '\\.')} from ${server.tamperedUrl}/\\S+ has sha256 [0-9a-f]{64}, but ${server.tamperedUrl}/SHA256SUMS says [0-9a-f]{64}: the download is corrupt or was tampered with; nothing was installed$`))]);
+    expect(main.errors).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^${rel.archive.replaceAll('.', '\\.')} from ${server.tamperedUrl}/\\S+ has sha256 [0-9a-f]{64}, but ${server.tamperedUrl}/SHA256SUMS says [0-9a-f]{64}: the download is corrupt or was tampered with; nothing was installed$`,
+        ),
+      ),
+    ]);
     expect(existsSync(join(j.temp, 'trace-exec-tool', `trace-exec-${rel.version}-linux-amd64`, 'kubectl-trace_exec'))).toBe(false);
     expect(j.state).toEqual({});
     const post = await runStep(j, 'post', root);

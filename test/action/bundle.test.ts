@@ -20,12 +20,18 @@ describe('the GitHub Action', () => {
     for (const f of files) {
       const name = f.slice(out.length + 1);
       const committed = readFileSync(join(root, 'action/dist', name), 'utf8');
-      expect(committed === readFileSync(f, 'utf8'), `action/dist/${name} differs from a fresh build: run npm run action and commit action/dist`).toBe(true);
+      expect(
+        committed === readFileSync(f, 'utf8'),
+        `action/dist/${name} differs from a fresh build: run npm run action and commit action/dist`,
+      ).toBe(true);
     }
   }, 120_000);
 
   it('action.yml: runs on node24 with main and post (always), and declares exactly the inputs the code reads', () => {
-    const action = load(readFileSync(join(root, 'action.yml'), 'utf8')) as { inputs: Record<string, { description: string }>; runs: Record<string, string> };
+    const action = load(readFileSync(join(root, 'action.yml'), 'utf8')) as {
+      inputs: Record<string, { description: string }>;
+      runs: Record<string, string>;
+    };
     expect(action.runs).toEqual({ using: 'node24', main: 'action/dist/main.js', post: 'action/dist/post.js', 'post-if': 'always()' });
     const source = ['inputs.ts', 'main.ts', 'post.ts'].map((f) => readFileSync(join(root, 'action/src', f), 'utf8')).join('\n');
     const read = new Set([...source.matchAll(/\binput\('([a-z-]+)'\)/g)].map((m) => m[1]!));

@@ -17,7 +17,11 @@ function filesUnder(dir: string): string[] {
 
 /** What the release build reads: the sources (not their tests), bpf/, the builder, the package files. */
 function sourcesHash(root: string): string {
-  const files = [...filesUnder(join(root, 'src')).filter((f) => !/\.test(-helpers)?\.ts$/.test(f)), ...filesUnder(join(root, 'bpf')), ...filesUnder(join(root, '.ci/release'))]
+  const files = [
+    ...filesUnder(join(root, 'src')).filter((f) => !/\.test(-helpers)?\.ts$/.test(f)),
+    ...filesUnder(join(root, 'bpf')),
+    ...filesUnder(join(root, '.ci/release')),
+  ]
     .concat(['package.json', 'package-lock.json', 'plugin.yaml', 'LICENSE'].map((f) => join(root, f)))
     .sort();
   const h = createHash('sha256');
@@ -43,7 +47,11 @@ export async function linuxRelease(root: string): Promise<ReleaseFixture> {
   rmSync(work, { recursive: true, force: true });
   const target = process.arch === 'arm64' ? 'linux-arm64' : 'linux-amd64';
   mkdirSync(cache, { recursive: true });
-  const r = await run(process.execPath, [join(root, '.ci/release/build.ts'), '--out', work, '--targets', target, '--cache', join(root, 'release/cache')], { timeoutMs: 240_000 });
+  const r = await run(
+    process.execPath,
+    [join(root, '.ci/release/build.ts'), '--out', work, '--targets', target, '--cache', join(root, 'release/cache')],
+    { timeoutMs: 240_000 },
+  );
   if (r.code !== 0) throw new Error(`release build failed (${r.code}):\n${r.stderr}`);
   // Older builds go; other processes' builds in progress stay.
   for (const old of readdirSync(cache)) if (!old.includes('.tmp-')) rmSync(join(cache, old), { recursive: true, force: true });
@@ -83,5 +91,10 @@ export async function serveRelease(rel: ReleaseFixture): Promise<ReleaseServer> 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url: `${base}/published`, tamperedUrl: `${base}/tampered`, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `${base}/published`,
+    tamperedUrl: `${base}/tampered`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

@@ -60,17 +60,29 @@ export async function startResultsService(): Promise<ResultsService> {
         if (req.headers.authorization !== `Bearer ${token}`) return json(401, { code: 'unauthenticated', msg: 'bad token' });
         const call = JSON.parse(data.toString('utf8')) as Record<string, string>;
         const method = u.pathname.slice(SERVICE.length);
-        if (call.workflow_run_backend_id !== RUN || call.workflow_job_run_backend_id !== JOB) return json(400, { code: 'invalid_argument', msg: 'backend ids' });
+        if (call.workflow_run_backend_id !== RUN || call.workflow_job_run_backend_id !== JOB)
+          return json(400, { code: 'invalid_argument', msg: 'backend ids' });
         if (method === 'CreateArtifact') {
-          if (artifacts.some((a) => a.name === call.name)) return json(409, { code: 'already_exists', msg: `an artifact named ${call.name} exists` });
-          const a: Artifact = { name: call.name!, workflowRunBackendId: RUN, workflowJobRunBackendId: JOB, bytes: null, finalized: null, id: artifacts.length + 1 };
+          if (artifacts.some((a) => a.name === call.name))
+            return json(409, { code: 'already_exists', msg: `an artifact named ${call.name} exists` });
+          const a: Artifact = {
+            name: call.name!,
+            workflowRunBackendId: RUN,
+            workflowJobRunBackendId: JOB,
+            bytes: null,
+            finalized: null,
+            id: artifacts.length + 1,
+          };
           artifacts.push(a);
           // Path style (account in the path), as Azure's SDK expects for an IP host.
-          return json(200, { ok: true, signed_upload_url: `${url}/devstoreaccount1/actions-results/${a.id}/${encodeURIComponent(a.name)}.zip?sig=test-signature` });
+          return json(200, {
+            ok: true,
+            signed_upload_url: `${url}/devstoreaccount1/actions-results/${a.id}/${encodeURIComponent(a.name)}.zip?sig=test-signature`,
+          });
         }
         if (method === 'FinalizeArtifact') {
           const a = artifacts.find((x) => x.name === call.name);
-          if (!a || !a.bytes) return json(404, { code: 'not_found', msg: `no uploaded artifact ${call.name}` });
+          if (!a?.bytes) return json(404, { code: 'not_found', msg: `no uploaded artifact ${call.name}` });
           a.finalized = { size: String(call.size), hash: (call as { hash?: string }).hash };
           return json(200, { ok: true, artifact_id: String(a.id) });
         }

@@ -48,7 +48,7 @@ export function parseFileCommand(text: string): Record<string, string> {
   return out;
 }
 
-const unescape = (s: string): string => s.replaceAll('%0D', '\r').replaceAll('%0A', '\n').replaceAll('%25', '%');
+const unescapeCommand = (s: string): string => s.replaceAll('%0D', '\r').replaceAll('%0A', '\n').replaceAll('%25', '%');
 
 export async function runStep(job: Job, step: 'main' | 'post', root: string, node = process.execPath): Promise<StepResult> {
   const files = join(job.dir, `${step}-${Date.now()}`);
@@ -58,7 +58,13 @@ export async function runStep(job: Job, step: 'main' | 'post', root: string, nod
     writeFileSync(p, '');
     return p;
   };
-  const commands = { GITHUB_STATE: f('state'), GITHUB_OUTPUT: f('output'), GITHUB_ENV: f('env'), GITHUB_PATH: f('path'), GITHUB_STEP_SUMMARY: f('summary') };
+  const commands = {
+    GITHUB_STATE: f('state'),
+    GITHUB_OUTPUT: f('output'),
+    GITHUB_ENV: f('env'),
+    GITHUB_PATH: f('path'),
+    GITHUB_STEP_SUMMARY: f('summary'),
+  };
   const inputs = Object.fromEntries(Object.entries(job.inputs).map(([k, v]) => [`INPUT_${k.replaceAll(' ', '_').toUpperCase()}`, v]));
   const state = step === 'post' ? Object.fromEntries(Object.entries(job.state).map(([k, v]) => [`STATE_${k}`, v])) : {};
   const started = Date.now();
@@ -66,7 +72,17 @@ export async function runStep(job: Job, step: 'main' | 'post', root: string, nod
     cwd: job.dir,
     reject: false,
     timeout: 240_000,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, RUNNER_TEMP: job.temp, RUNNER_OS: 'Linux', RUNNER_ARCH: process.arch === 'arm64' ? 'ARM64' : 'X64', ...job.env, ...commands, ...inputs, ...state },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      RUNNER_TEMP: job.temp,
+      RUNNER_OS: 'Linux',
+      RUNNER_ARCH: process.arch === 'arm64' ? 'ARM64' : 'X64',
+      ...job.env,
+      ...commands,
+      ...inputs,
+      ...state,
+    },
     extendEnv: false,
   });
   if (step === 'main') Object.assign(job.state, parseFileCommand(readFileSync(commands.GITHUB_STATE, 'utf8')));
@@ -77,7 +93,10 @@ export async function runStep(job: Job, step: 'main' | 'post', root: string, nod
     stdout: r.stdout,
     stderr: r.stderr,
     outputs: parseFileCommand(readFileSync(commands.GITHUB_OUTPUT, 'utf8')),
-    errors: r.stdout.split('\n').filter((l) => l.startsWith('::error::')).map((l) => unescape(l.slice('::error::'.length))),
+    errors: r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('::error::'))
+      .map((l) => unescapeCommand(l.slice('::error::'.length))),
     seconds: (Date.now() - started) / 1000,
   };
 }
