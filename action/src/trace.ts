@@ -5,9 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-
-/** What trace-exec prints on stderr once bpftrace is attached on every node (as the CI recipe waits for). */
-const TRACING = 'tracing execs on';
+import { allTracing, tracing } from './started.js';
 
 export interface Started {
   pid: number;
@@ -15,7 +13,7 @@ export interface Started {
 
 /**
  * Starts `executable args` with stdout to `recording` and stderr to `log`, and resolves once the log
- * says it traces. Rejects, with the log, as soon as it ends before that, or after `timeoutSeconds`
+ * says it traces on every node. Rejects, with the log, as soon as it ends before that, or after `timeoutSeconds`
  * (then it is stopped).
  */
 export async function startTrace(
@@ -39,13 +37,14 @@ export async function startTrace(
   const deadline = Date.now() + timeoutSeconds * 1000;
   const logText = (): string => (existsSync(log) ? readFileSync(log, 'utf8') : '');
   for (;;) {
-    if (logText().includes(TRACING)) break;
+    if (allTracing(logText())) break;
     if (ended !== null) throw new Error(`trace-exec ${ended} before it traced:\n${logText().trimEnd()}`);
     if (Date.now() > deadline) {
-      process.kill(pid, 'SIGTERM');
-      throw new Error(
-        `trace-exec did not start tracing within ${timeoutSeconds} s (input start-timeout); stopped it:\n${logText().trimEnd()}`,
-      );
+      // Stopped and waited for, so that its debug pods are gone when the step fails.
+      await stopTrace(pid, 120);
+      const t = tracing(logText());
+      const what = t ? `traced on ${t.attached} of ${t.of} nodes only` : 'did not start tracing';
+      throw new Error(`trace-exec ${what} within ${timeoutSeconds} s (input start-timeout); stopped it:\n${logText().trimEnd()}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -40,6 +40,8 @@ describe.skipIf(k.skip)(`the GitHub Action, main and post as the runner runs the
     results = await startResultsService();
     api = await startApiServer({ podStartDelayMs: 100 });
     api.addNode('worker-1');
+    api.addNode('worker-2');
+    api.addNode('worker-3', { ready: false }); // its kubelet starts no pods
     addToApi(api, web);
   }, 300_000);
   const jobs: Job[] = [];
@@ -174,6 +176,17 @@ describe.skipIf(k.skip)(`the GitHub Action, main and post as the runner runs the
     // The recording is kept even when the job fails.
     expect(artifactFiles('execs-new')['execs.jsonl']!.equals(readFileSync(j.state.recording!))).toBe(true);
     await expectNothingLeft(api);
+  }, 300_000);
+
+  it('with several nodes, main waits until every one traces: one whose debug pod never starts fails it at start-timeout', async () => {
+    const j = job({ nodes: 'worker-1, worker-2, worker-3', 'start-timeout': '10' });
+    const main = await runStep(j, 'main', root);
+    expect(main.exitCode, main.stdout).toBe(1);
+    expect(main.errors).toHaveLength(1);
+    expect(main.errors[0]).toMatch(/^trace-exec traced on 2 of 3 nodes only within 10 s \(input start-timeout\); stopped it:\n/);
+    expect(main.errors[0]).toMatch(/tracing execs on worker-\d \(2\/3\)/);
+    expect(j.state).toEqual({});
+    await expectNothingLeft(api); // main stopped the trace and waited for its cleanup
   }, 300_000);
 
   it('post never signals a pid the trace no longer has (it ended and the pid was reused)', async () => {
