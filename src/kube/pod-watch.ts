@@ -66,6 +66,7 @@ export class PodWatch {
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly listeners: (() => void)[] = [];
   private readonly podListeners: ((type: string, pod: V1Pod) => void)[] = [];
+  private readonly listListeners: ((pods: readonly V1Pod[]) => void)[] = [];
   /** Failed attempts in a row to (re)open the watch; 0 while it runs. */
   private failures = 0;
   /** A warning went out for the current run of failures: say so when the watch is back. */
@@ -87,6 +88,11 @@ export class PodWatch {
   /** Every pod event as it comes (the session follows its own debug pod this way). */
   onPod(cb: (type: string, pod: V1Pod) => void): void {
     this.podListeners.push(cb);
+  }
+
+  /** Every list's pods (the first, and re-lists after 410 Gone): the state no watch event repeats. */
+  onList(cb: (pods: readonly V1Pod[]) => void): void {
+    this.listListeners.push(cb);
   }
 
   /** Lists once (errors propagate: the run cannot attribute without it), then keeps watching. */
@@ -118,6 +124,7 @@ export class PodWatch {
     const list = await core.listPodForAllNamespaces(this.node === null ? {} : { fieldSelector: `spec.nodeName=${this.node}` });
     this.resourceVersion = list.metadata?.resourceVersion ?? '';
     this.index.replaceAll(list.items.map(podRecord).filter((p): p is PodRecord => p !== null), Date.now());
+    for (const l of this.listListeners) l(list.items);
     this.changed();
   }
 
