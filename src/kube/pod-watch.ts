@@ -7,6 +7,7 @@ import { CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/clien
 import { containerIdFromStatus, type ContainerRecord, type PodIndex, type PodRecord } from '../join/pod-index.js';
 import type { Log } from '../log.js';
 import { messageChain } from './errors.js';
+import { retryDelayMs } from './retry-after.js';
 
 export function podRecord(pod: V1Pod): PodRecord | null {
   const uid = pod.metadata?.uid;
@@ -198,7 +199,8 @@ export class PodWatch {
         this.log.warn(`the pod watch for ${this.what} failed (${messageChain(failure)}), retrying; execs of new pods may show as unattributed meanwhile`);
       }
     }
-    const delay = failure ? Math.min(200 * 2 ** Math.min(this.failures, 5), 5000) : 100;
+    // A watch turned away with 429 (API Priority and Fairness) waits as long as any request would, with jitter.
+    const delay = failure ? (statusCode(failure) === 429 ? retryDelayMs(429, null, Math.min(this.failures, 5), Math.random)! : Math.min(200 * 2 ** Math.min(this.failures, 5), 5000)) : 100;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       const next = gone ? this.list().then(() => this.watch()) : this.watch();

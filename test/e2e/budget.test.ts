@@ -13,6 +13,7 @@ import { addSimulatedNodes } from '../support/simulated-fleet.js';
 const NODES = 5;
 const createsPod: RequestMatcher = (method, path) => method === 'POST' && /\/pods$/.test(path);
 const listsNodes: RequestMatcher = (method, path) => method === 'GET' && path === '/api/v1/nodes';
+const opensExec: RequestMatcher = (_method, path) => path.endsWith('/exec');
 
 describe('the API request budget', () => {
   let api: ApiServer;
@@ -39,6 +40,7 @@ describe('the API request budget', () => {
   it('honours 429 and 503 with Retry-After: sent again after the wait, once each, and every node traces', async () => {
     api.failNext(1, 503, listsNodes);
     api.failNext(2, 429, createsPod);
+    api.failNext(2, 429, opensExec);
     const r = await fleetRun();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/going on with the other nodes|answered 429|answered 503/);
@@ -56,6 +58,11 @@ describe('the API request budget', () => {
     const retries = [...creates].sort((a, b) => a.at - b.at).slice(-2);
     for (const q of retries) expect(q.at - refusedAt).toBeGreaterThanOrEqual(1000 - 50);
     expect(creates.filter((q) => q.at - refusedAt >= 1000 - 50)).toHaveLength(2);
+
+    // An exec upgrade turned away is opened again (the WebSocket library keeps no Retry-After: backoff).
+    const execs = r.requests.filter((q) => opensExec(q.method, q.path));
+    expect(execs.filter((q) => q.status === 429)).toHaveLength(2);
+    expect(execs.filter((q) => q.status === 101).length).toBe(execs.length - 2);
   });
 
   it('--kube-api-qps and --kube-api-burst bound the requests of the whole run, Ctrl-C and cleanup included', async () => {
