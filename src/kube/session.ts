@@ -126,6 +126,12 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
   const lease = leaseFromEnv();
   const created: Created = { namespace: null, pods: [] };
   const watchers: PodWatch[] = [];
+  // After Ctrl-C no pod watch opens again: on 500 nodes their re-opens (each ends every 15-25 s) would
+  // queue in the API request budget before the stops and deletions. The indexes keep what they hold
+  // for the execs the tracers still flush.
+  void interrupted.then(() => {
+    for (const w of watchers) w.stop();
+  });
   let cleaned: Promise<boolean> | null = null;
   const cleanup = (): Promise<boolean> => {
     cleaned ??= (async () => {
