@@ -32,6 +32,7 @@ describe('retryDelayMs', () => {
     ['a longer Retry-After wins over the backoff', 429, 5, 2, none, 5000],
     ['503 with Retry-After', 503, 2, 0, none, 2000],
     ['503 without Retry-After is not retried here', 503, null, 0, none, null],
+    ['503 with Retry-After: once only (its callers retry 5xx themselves)', 503, 1, 1, none, null],
     ['500 with Retry-After', 500, 1, 0, none, 1000],
     ['404 never', 404, 1, 0, none, null],
     ['409 never', 409, null, 0, none, null],
