@@ -22,6 +22,7 @@ import { writeFileSync } from 'node:fs';
 import { openCluster, type ClusterRun } from './kube/session.js';
 import { openClusterPods, type ClusterPods } from './kube/cluster-pods.js';
 import { GapLog, type Gap } from './reconnect.js';
+import { nodesInFlight, startNodes } from './node-start.js';
 
 export interface Io {
   /** Writes one line of data to stdout. */
@@ -64,8 +65,6 @@ export interface RunResult {
   writeFailures: string[];
 }
 
-/** Debug pods started at once; more nodes wait for a slot. */
-const NODE_PARALLELISM = 4;
 const CONFIRM_ABOVE = 10;
 
 export async function run(opts: Options, io: Io): Promise<RunResult> {
@@ -162,33 +161,31 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
       gapClosed: (node: string, toMs: number) => void gaps.close(node, toMs),
     };
 
-    // Start every node, a few at a time; a node that cannot be traced is reported and the rest go on.
-    const queue = [...nodes];
-    const startOne = async (): Promise<void> => {
-      for (let node = queue.shift(); node !== undefined && stopReason === null; node = queue.shift()) {
-        try {
-          const pods = localPods;
-          const parts: NodeTraceParts = cluster
-            ? await cluster.openNode(node)
-            : {
-                node,
-                runner: new LocalRunner(),
-                index: pods?.index ?? null,
-                nodeFromPod: pods !== null,
-                // Without a cluster (--local alone) there are no pods to change.
-                ...(pods ? { onPodsChanged: (cb: () => void) => pods.onChange(cb) } : {}),
-              };
-          const trace = new NodeTrace(parts, hooks);
-          traces.push(trace);
-          await trace.start();
-        } catch (e) {
-          if (!(e instanceof UserError) || e instanceof Interrupted || nodes.length === 1) throw e;
-          failures.push(e);
-          log.error(`${e.message.startsWith(node) || e.message.startsWith(`node ${node} `) ? '' : `${node}: `}${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}; going on with the other nodes`);
-        }
+    // Start every node under the API request budget, Ready first (src/node-start.ts); a node that
+    // cannot be traced is reported and the rest go on.
+    const startOne = async (node: string): Promise<void> => {
+      try {
+        const pods = localPods;
+        const parts: NodeTraceParts = cluster
+          ? await cluster.openNode(node)
+          : {
+              node,
+              runner: new LocalRunner(),
+              index: pods?.index ?? null,
+              nodeFromPod: pods !== null,
+              // Without a cluster (--local alone) there are no pods to change.
+              ...(pods ? { onPodsChanged: (cb: () => void) => pods.onChange(cb) } : {}),
+            };
+        const trace = new NodeTrace(parts, hooks);
+        traces.push(trace);
+        await trace.start();
+      } catch (e) {
+        if (!(e instanceof UserError) || e instanceof Interrupted || nodes.length === 1) throw e;
+        failures.push(e);
+        log.error(`${e.message.startsWith(node) || e.message.startsWith(`node ${node} `) ? '' : `${node}: `}${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}; going on with the other nodes`);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(NODE_PARALLELISM, nodes.length) }, startOne));
+    await startNodes(cluster?.startOrder ?? nodes, nodesInFlight(opts.apiBudget), startOne, () => stopReason !== null);
     if (traces.length === 0 && failures.length > 0) throw new UserError(`no node could be traced: ${failures.map((f) => f.message).join('; ')}`);
 
     const durationTimer = opts.durationMs ? setTimeout(() => stopRequested('duration'), opts.durationMs) : null;

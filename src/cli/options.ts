@@ -8,6 +8,7 @@ import { OUTPUT_FORMATS, type OutputFormat } from '../output/index.js';
 import { parseSelector } from '../join/selector.js';
 import { parseImageFlag } from './image-flag.js';
 import type { ImageSpec } from '../node/images.js';
+import { DEFAULT_BUDGET, type Budget } from '../kube/token-bucket.js';
 
 export type WorkloadKind = 'deployment' | 'statefulset' | 'daemonset' | 'job' | 'replicaset';
 
@@ -59,6 +60,8 @@ export interface Options {
   readonly kubeconfig: string | null;
   readonly context: string | null;
   readonly requestTimeoutMs: number | null;
+  /** --kube-api-qps, --kube-api-burst: every API request of the run goes through this budget (src/kube/request-budget.ts). */
+  readonly apiBudget: Budget;
   /** --image: the debug image for every node and/or per architecture (src/node/images.ts chooses). */
   readonly images: ImageSpec;
   readonly debugNamespace: string | null;
@@ -97,6 +100,8 @@ export interface RawArgs {
   kubeconfig?: string;
   context?: string;
   requestTimeout?: string;
+  kubeApiQps?: string;
+  kubeApiBurst?: string;
   /** Repeatable, comma lists: IMAGE or ARCH=IMAGE. */
   image?: string[];
   debugNamespace?: string;
@@ -249,6 +254,8 @@ export function buildOptions(raw: RawArgs): Options {
     }
   }
 
+  const apiBudget = parseBudget(raw.kubeApiQps, raw.kubeApiBurst);
+
   if (raw.debugNamespace !== undefined && !DNS1123_LABEL.test(raw.debugNamespace)) {
     throw new UsageError(`--debug-namespace "${raw.debugNamespace}" is not a valid namespace name`);
   }
@@ -280,6 +287,7 @@ export function buildOptions(raw: RawArgs): Options {
     kubeconfig: raw.kubeconfig ?? null,
     context: raw.context ?? null,
     requestTimeoutMs: durationFlag(raw.requestTimeout, '--request-timeout'),
+    apiBudget,
     images,
     debugNamespace: raw.debugNamespace ?? null,
     timeoutMs: durationFlag(raw.timeout, '--timeout') ?? 120_000,
@@ -354,4 +362,25 @@ export function parseSummaryFormat(value: string | undefined): SummaryFormat {
     throw new UsageError(`--summary-format "${value}" is not a format: use ${SUMMARY_FORMATS.join(' or ')}`);
   }
   return value as SummaryFormat;
+}
+
+/** --kube-api-qps (a positive number, fractions allowed as in client-go) and --kube-api-burst (a count). */
+export function parseBudget(qps: string | undefined, burst: string | undefined): Budget {
+  let q = DEFAULT_BUDGET.qps;
+  if (qps !== undefined) {
+    q = Number(qps.trim());
+    if (qps.trim() === '' || !Number.isFinite(q) || q <= 0) {
+      throw new UsageError(`--kube-api-qps "${qps}" is not a rate: give the API requests per second, a number above 0 (e.g. --kube-api-qps 20 or 0.5)`);
+    }
+  }
+  let b = DEFAULT_BUDGET.burst;
+  if (burst !== undefined) {
+    try {
+      b = parseCount(burst, '--kube-api-burst');
+    } catch (e) {
+      if (e instanceof FlagError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  return Object.freeze({ qps: q, burst: b });
 }

@@ -34,6 +34,8 @@ const SAMPLES: Record<string, [string, string]> = {
   kubeconfig: ['/tmp/one', '/tmp/two'],
   context: ['one', 'two'],
   'request-timeout': ['1s', '3s'],
+  'kube-api-qps': ['5', '0.5'],
+  'kube-api-burst': ['10', '20'],
   image: ['img:a', 'img:b'],
   'debug-namespace': ['dbg-a', 'dbg-b'],
   timeout: ['1m', '2m'],

@@ -4,8 +4,9 @@ import { delimiter, join } from 'node:path';
 import { findHomeDir, KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../errors.js';
 
-export function loadKubeConfig(kubeconfig: string | null, context: string | null): KubeConfig {
-  const kc = new KubeConfig();
+/** `into`: the KubeConfig to load (a BudgetedKubeConfig for a run, src/kube/request-budget.ts). */
+export function loadKubeConfig<K extends KubeConfig = KubeConfig>(kubeconfig: string | null, context: string | null, into?: K): K {
+  const kc = (into ?? new KubeConfig()) as K;
   try {
     if (kubeconfig) {
       readFileSync(kubeconfig); // a clearer error than the loader's for a missing or unreadable file

@@ -9,6 +9,13 @@ import { StderrTail, type NodeRunner, type TracerEnd, type TracerHandle, type Tr
 import { tracerArgv, type TracerCommand } from '../node/tracer-command.js';
 import type { LeaseTiming } from '../node/lease.js';
 import { describeApiError } from './errors.js';
+import { retryDelayMs } from './retry-after.js';
+
+/** The HTTP status of a refused WebSocket upgrade (the ws library's "Unexpected server response: 429"), or null. */
+export function upgradeStatus(e: unknown): number | null {
+  const m = /Unexpected server response: (\d{3})/.exec((e as Error)?.message ?? '');
+  return m ? Number(m[1]) : null;
+}
 
 export interface PodRef {
   namespace: string;
@@ -131,22 +138,29 @@ export class ExecRunner implements NodeRunner {
     const done = new Promise<ExecExit>((r) => (resolveDone = r));
     let status: V1Status | null = null;
     let ws;
-    try {
-      ws = await this.exec.exec(
-        this.pod.namespace,
-        this.pod.name,
-        this.pod.container,
-        [...argv],
-        sinkStream(stdout),
-        sinkStream(stderr),
-        stdin instanceof Readable ? stdin : stdin ? Readable.from([stdin]) : null,
-        false,
-        (s) => {
-          status = s;
-        },
-      );
-    } catch (e) {
-      throw describeApiError(e, `starting ${argv[0]} in pod ${this.pod.namespace}/${this.pod.name}`, this.server);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        ws = await this.exec.exec(
+          this.pod.namespace,
+          this.pod.name,
+          this.pod.container,
+          [...argv],
+          sinkStream(stdout),
+          sinkStream(stderr),
+          stdin instanceof Readable ? stdin : stdin ? Readable.from([stdin]) : null,
+          false,
+          (s) => {
+            status = s;
+          },
+        );
+        break;
+      } catch (e) {
+        // An upgrade turned away (429: API Priority and Fairness) never reached the node: open it again,
+        // as the API clients do (src/kube/retry-after.ts). The WebSocket library keeps no Retry-After.
+        const delay = retryDelayMs(upgradeStatus(e) ?? 0, null, attempt, Math.random);
+        if (delay === null) throw describeApiError(e, `starting ${argv[0]} in pod ${this.pod.namespace}/${this.pod.name}`, this.server);
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }
     ws.on('close', (code: number, why: Buffer) => {
       const s = status as V1Status | null;

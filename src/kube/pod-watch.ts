@@ -7,6 +7,7 @@ import { CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/clien
 import { containerIdFromStatus, type ContainerRecord, type PodIndex, type PodRecord } from '../join/pod-index.js';
 import type { Log } from '../log.js';
 import { messageChain } from './errors.js';
+import { retryDelayMs } from './retry-after.js';
 
 export function podRecord(pod: V1Pod): PodRecord | null {
   const uid = pod.metadata?.uid;
@@ -66,6 +67,7 @@ export class PodWatch {
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly listeners: (() => void)[] = [];
   private readonly podListeners: ((type: string, pod: V1Pod) => void)[] = [];
+  private readonly listListeners: ((pods: readonly V1Pod[]) => void)[] = [];
   /** Failed attempts in a row to (re)open the watch; 0 while it runs. */
   private failures = 0;
   /** A warning went out for the current run of failures: say so when the watch is back. */
@@ -87,6 +89,11 @@ export class PodWatch {
   /** Every pod event as it comes (the session follows its own debug pod this way). */
   onPod(cb: (type: string, pod: V1Pod) => void): void {
     this.podListeners.push(cb);
+  }
+
+  /** Every list's pods (the first, and re-lists after 410 Gone): the state no watch event repeats. */
+  onList(cb: (pods: readonly V1Pod[]) => void): void {
+    this.listListeners.push(cb);
   }
 
   /** Lists once (errors propagate: the run cannot attribute without it), then keeps watching. */
@@ -118,6 +125,7 @@ export class PodWatch {
     const list = await core.listPodForAllNamespaces(this.node === null ? {} : { fieldSelector: `spec.nodeName=${this.node}` });
     this.resourceVersion = list.metadata?.resourceVersion ?? '';
     this.index.replaceAll(list.items.map(podRecord).filter((p): p is PodRecord => p !== null), Date.now());
+    for (const l of this.listListeners) l(list.items);
     this.changed();
   }
 
@@ -191,7 +199,8 @@ export class PodWatch {
         this.log.warn(`the pod watch for ${this.what} failed (${messageChain(failure)}), retrying; execs of new pods may show as unattributed meanwhile`);
       }
     }
-    const delay = failure ? Math.min(200 * 2 ** Math.min(this.failures, 5), 5000) : 100;
+    // A watch turned away with 429 (API Priority and Fairness) waits as long as any request would, with jitter.
+    const delay = failure ? (statusCode(failure) === 429 ? retryDelayMs(429, null, Math.min(this.failures, 5), Math.random)! : Math.min(200 * 2 ** Math.min(this.failures, 5), 5000)) : 100;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       const next = gone ? this.list().then(() => this.watch()) : this.watch();

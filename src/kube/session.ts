@@ -4,7 +4,7 @@
  * deletions and printing the exact commands for whatever it could not remove.
  */
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { Options } from '../cli/options.js';
 import type { Log } from '../log.js';
 import { Interrupted, UserError } from '../errors.js';
@@ -24,6 +24,9 @@ import { resolveScope } from './targets.js';
 import type { PodScope } from '../join/filter.js';
 import { nodeArchitecture } from '../node/arch.js';
 import { chooseImage, noImageMessage, type ImageChoice } from '../node/images.js';
+import { BudgetedKubeConfig, RequestBudget, type BudgetStats } from './request-budget.js';
+import { startOrder } from './start-order.js';
+import { PodUpdates } from './pod-updates.js';
 
 /** One node being traced through its debug pod. */
 export interface NodeSession {
@@ -44,6 +47,10 @@ export interface NodeSession {
 export interface ClusterRun {
   /** The nodes to trace: each has a debug image for its architecture. */
   nodes: string[];
+  /** The same nodes in the order to start them (src/kube/start-order.ts). */
+  startOrder: string[];
+  /** What went through the API request budget so far (--kube-api-qps, --kube-api-burst). */
+  requests: BudgetStats;
   /** Nodes that no image fits (one error line each); nothing was created for them. */
   refused: UserError[];
   podScope: PodScope | null;
@@ -54,7 +61,8 @@ export interface ClusterRun {
 }
 
 export async function openCluster(opts: Options, log: Log, interrupted: Promise<string>): Promise<ClusterRun> {
-  const kc = loadKubeConfig(opts.kubeconfig, opts.context);
+  const budget = new RequestBudget(opts.apiBudget);
+  const kc = loadKubeConfig(opts.kubeconfig, opts.context, new BudgetedKubeConfig(budget));
   const server = kc.getCurrentCluster()?.server ?? '(unknown server)';
   const core = kc.makeApiClient(CoreV1Api);
   const t = opts.requestTimeoutMs;
@@ -69,9 +77,12 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
   const { podScope } = resolved;
   for (const { node, why } of resolved.skipped) log.warn(`skipping node ${node}: ${why}; pass --include-not-ready to try it anyway`);
   const archOf = new Map<string, string | null>();
+  const nodeObjects = new Map<string, V1Node>();
   await Promise.all(
     resolved.nodes.map(async (node) => {
-      const nodeObj = await checkNode(kc, node, t, server);
+      // A node of the list that chose it is not read again: 500 nodes, 500 requests saved.
+      const nodeObj = resolved.read.get(node) ?? (await checkNode(kc, node, t, server));
+      nodeObjects.set(node, nodeObj);
       const why = notReady(nodeObj);
       if (why) {
         log.warn(
@@ -116,11 +127,20 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
   const lease = leaseFromEnv();
   const created: Created = { namespace: null, pods: [] };
   const watchers: PodWatch[] = [];
+  // After Ctrl-C no pod watch opens again: on 500 nodes their re-opens (each ends every 15-25 s) would
+  // queue in the API request budget before the stops and deletions. The indexes keep what they hold
+  // for the execs the tracers still flush.
+  void interrupted.then(() => {
+    for (const w of watchers) w.stop();
+  });
   let cleaned: Promise<boolean> | null = null;
   const cleanup = (): Promise<boolean> => {
     cleaned ??= (async () => {
       for (const w of watchers) w.stop();
-      return removeCreated(core, created, log);
+      const ok = await removeCreated(core, created, log);
+      const r = budget.stats;
+      log.debug(`API requests: ${r.requests} (${r.throttled} waited ${(r.throttledMs / 1000).toFixed(1)} s in all for --kube-api-qps ${opts.apiBudget.qps} / --kube-api-burst ${opts.apiBudget.burst}; ${r.retried} answers retried)`);
+      return ok;
     })();
     return cleaned;
   };
@@ -152,15 +172,22 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
     created.pods.push(ref);
     abortIfInterrupted();
 
-    await waitForRunning(core, ref, { timeoutMs: opts.timeoutMs, image, arch, log, interrupted, node });
-    abortIfInterrupted();
-
+    // The node's pod watch, which the trace needs anyway, also brings the debug pod's changes: the
+    // wait for Running reads nothing more (src/kube/pod-updates.ts).
     const index = new PodIndex();
     const watch = new PodWatch(kc, node, index, log);
     watchers.push(watch);
+    const updates = new PodUpdates();
+    const isOwn = (p: V1Pod): boolean => p.metadata?.namespace === ref.namespace && p.metadata?.name === ref.name;
+    updates.push(pod);
+    watch.onList((pods) => {
+      const own = pods.find(isOwn);
+      if (own) updates.push(own);
+    });
     const failureListeners: ((m: string) => void)[] = [];
     watch.onPod((type, p: V1Pod) => {
-      if (p.metadata?.namespace !== ref.namespace || p.metadata?.name !== ref.name) return;
+      if (!isOwn(p)) return;
+      if (type !== 'DELETED') updates.push(p);
       const why =
         type === 'DELETED'
           ? `the debug pod ${ref.namespace}/${ref.name} was deleted during the trace`
@@ -172,6 +199,15 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
     await watch.start().catch((e: unknown) => {
       throw describeApiError(e, `listing the pods of node ${node}`, server);
     });
+    abortIfInterrupted();
+    const nodeObj = nodeObjects.get(node);
+    try {
+      await waitForRunning(core, ref, { timeoutMs: opts.timeoutMs, image, arch, log, interrupted, node, updates, ...(nodeObj ? { nodeNotReady: notReady(nodeObj) } : {}) });
+      abortIfInterrupted();
+    } catch (e) {
+      watch.stop(); // the run may go on without this node
+      throw e;
+    }
     return {
       node,
       image,
@@ -184,7 +220,7 @@ export async function openCluster(opts: Options, log: Log, interrupted: Promise<
     };
   };
 
-  return { nodes, refused, podScope, openNode, cleanup };
+  return { nodes, startOrder: startOrder(nodes.map((n) => nodeObjects.get(n)!)), requests: budget.stats, refused, podScope, openNode, cleanup };
 }
 
 /** Why the debug pod cannot be traced any more (deleted, ended), or null while it runs; rejects when the API cannot tell. */

@@ -17,6 +17,8 @@ export interface Resolved {
   /** --all-nodes / --node-selector: the nodes left out because they are not Ready, each with why. */
   skipped: { node: string; why: string }[];
   podScope: PodScope | null;
+  /** The node objects the resolution read (--all-nodes, --node-selector): no need to read them again. */
+  read: Map<string, V1Node>;
 }
 
 const WORKLOAD_SHORT: Record<string, string> = { deployment: 'deploy', statefulset: 'sts', daemonset: 'ds', job: 'job', replicaset: 'rs' };
@@ -62,7 +64,7 @@ export async function resolveScope(kc: KubeConfig, opts: Options, namespace: str
         'check them with: kubectl describe node NAME; pass --include-not-ready to try them anyway',
       );
     }
-    return { nodes, skipped, podScope: null };
+    return { nodes, skipped, podScope: null, read: new Map(items.map((n) => [n.metadata!.name!, n])) };
   }
 
   const nodes = new Set<string>();
@@ -102,7 +104,7 @@ export async function resolveScope(kc: KubeConfig, opts: Options, namespace: str
     for (const n of on) nodes.add(n);
   }
   const podScope = described.length > 0 ? { namespace, names, selectors, describe: described.join(', ') } : null;
-  return { nodes: [...nodes].sort(), skipped: [], podScope };
+  return { nodes: [...nodes].sort(), skipped: [], podScope, read: new Map() };
 }
 
 /** Pure: the names of the nodes to trace, and the NotReady ones left out (none with includeNotReady). */

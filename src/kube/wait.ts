@@ -7,8 +7,14 @@ import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { Log } from '../log.js';
 import { Interrupted, UserError } from '../errors.js';
 import { notReady } from './node-ready.js';
+import type { PodUpdates } from './pod-updates.js';
 
 const POLL_MS = 300;
+/**
+ * With a watch bringing the pod's changes, it is read again only after this long without one: a
+ * safety net for a watch that lags, not a poll (500 pods every 10 s are 50 requests a second).
+ */
+const WATCHED_READ_MS = 10_000;
 /** The node's Ready condition is read this often while its kubelet has not taken the pod up. */
 const NODE_POLL_MS = 2_000;
 const NOT_READY_GRACE_MAX_MS = 15_000;
@@ -130,7 +136,18 @@ export function podState(pod: V1Pod, f: ImageFacts): PodState {
 export async function waitForRunning(
   core: CoreV1Api,
   pod: { namespace: string; name: string },
-  o: { timeoutMs: number; image: string; arch: string; log: Log; interrupted: Promise<string>; node: string },
+  o: {
+    timeoutMs: number;
+    image: string;
+    arch: string;
+    log: Log;
+    interrupted: Promise<string>;
+    node: string;
+    /** The pod's changes from a watch: read from the API only when none came for a while. */
+    updates?: PodUpdates;
+    /** The node as read just before (its NotReady phrase, null when Ready): not read again for NODE_POLL_MS. */
+    nodeNotReady?: string | null;
+  },
 ): Promise<void> {
   const started = Date.now();
   const deadline = started + o.timeoutMs;
@@ -142,12 +159,24 @@ export async function waitForRunning(
   /** The node's NotReady phrase at the last look (null: Ready), and when that look was. */
   let nodeState: string | null | undefined;
   let nodeReadAt = 0;
+  let seeded = o.nodeNotReady;
+  if (seeded !== undefined) nodeReadAt = started;
+  /** With updates: the pod as last seen, and when it was read from the API. */
+  let lastPod: V1Pod | null = null;
+  let podReadAt = 0;
   for (;;) {
     if (interrupted) throw new Interrupted(interrupted, 'while waiting for the debug pod');
     let state: PodState;
     let takenUp = false;
     try {
-      const p = await core.readNamespacedPod(pod);
+      let p = o.updates?.take() ?? null;
+      if (p !== null) podReadAt = Date.now(); // as fresh as a read
+      else if (o.updates && lastPod !== null && Date.now() - podReadAt < WATCHED_READ_MS) p = lastPod;
+      if (p === null) {
+        p = await core.readNamespacedPod(pod);
+        podReadAt = Date.now();
+      }
+      lastPod = p;
       state = podState(p, o);
       takenUp = kubeletTookUp(p);
     } catch (e) {
@@ -159,8 +188,10 @@ export async function waitForRunning(
       o.log.progress(`${o.node}: ${state.what}`);
       said = state.what;
     }
-    let fresh: string | null | undefined;
-    if (!takenUp && Date.now() - nodeReadAt >= NODE_POLL_MS) {
+    let fresh: string | null | undefined = seeded;
+    seeded = undefined;
+    if (fresh !== undefined) nodeState = fresh;
+    else if (!takenUp && Date.now() - nodeReadAt >= NODE_POLL_MS) {
       nodeReadAt = Date.now();
       fresh = await core.readNode({ name: o.node }).then(notReady, () => undefined);
       if (fresh !== undefined) nodeState = fresh;
@@ -177,6 +208,8 @@ export async function waitForRunning(
         'check the node with kubectl describe node, or raise --timeout',
       );
     }
-    await new Promise((r) => setTimeout(r, POLL_MS));
+    // A node not yet seen Ready is read every NODE_POLL_MS: wake up for it even without a pod change.
+    if (o.updates) await o.updates.next(Math.max(1, Math.min(takenUp ? WATCHED_READ_MS : NODE_POLL_MS, deadline - Date.now())));
+    else await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }

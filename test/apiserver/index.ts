@@ -173,6 +173,8 @@ export interface ApiServer {
   allowAllAccess(): void;
   /** The next `count` requests (matching `match`, if given) answer `status` with a Status body. */
   failNext(count: number, status?: number, match?: RequestMatcher, message?: string): void;
+  /** API Priority and Fairness in small: past `perSecond` requests a second, 429 with Retry-After (null: no limit). */
+  limitRate(perSecond: number | null, retryAfterSeconds?: number): void;
   /** Drops the watch history: watching from any earlier resourceVersion answers 410 Expired. */
   compactHistory(): void;
   /** Ends every open watch stream, as an API server restart or a proxy timeout does. */
@@ -449,6 +451,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     denyAccess: (verb, resource, subresource) => access.deny(verb, resource, subresource),
     allowAllAccess: () => access.allowAll(),
     failNext: (count, status = 500, match, message) => faults.failNext(count, status, match, message),
+    limitRate: (perSecond, retryAfterSeconds) => faults.limitRate(perSecond, retryAfterSeconds),
     compactHistory: () => store.compact(),
     closeWatches: () => watches.closeAll(),
     dropExecStreams: () => exec.dropAll(),

@@ -22,6 +22,8 @@ export interface RequestRecord {
   query: Record<string, string | string[]>;
   /** The HTTP status answered (101 for an accepted upgrade); set when the response ends. */
   status?: number;
+  /** When it arrived (performance.now() of the stand-in's process): request rates are counted from it. */
+  at: number;
 }
 
 export interface ServerParts extends RestContext {
@@ -40,7 +42,7 @@ function record(parts: ServerParts, req: IncomingMessage): { url: URL; entry: Re
     const prev = query[k];
     query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
-  const entry: RequestRecord = { method: req.method ?? 'GET', path: url.pathname, query };
+  const entry: RequestRecord = { method: req.method ?? 'GET', path: url.pathname, query, at: performance.now() };
   parts.requests.push(entry);
   return { url, entry };
 }

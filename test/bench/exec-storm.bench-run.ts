@@ -19,8 +19,10 @@
  *     (test/bench/soak.ts); `npm run bench -- -t soak` runs it alone.
  *  8. fan-in: the recording replayed by BENCH_FANIN_NODES simulated nodes (default 100) into one CLI
  *     with --all-nodes, at each merged rate of BENCH_FANIN_RATES (test/bench/fanin.ts).
+ *  9. fleet: start and Ctrl-C of BENCH_FLEET_NODES simulated nodes (default 500) under the API request
+ *     budget, with and without a server-side limit (test/bench/fleet.ts). No kernel needed.
  *
- * BENCH_ONLY=fanin runs only 4 (for the recording) and 7. No timing is asserted; the run asserts that
+ * BENCH_ONLY=fanin runs only 4 (for the recording) and 7; BENCH_ONLY=fleet only 9. No timing is asserted; the run asserts that
  * it completed. Prints a table, writes bench-results/bench-<timestamp>.json. BENCH_KEEP=1 keeps the
  * temp dir (outputs, recording).
  */
@@ -40,6 +42,7 @@ import { faninReport, runFanin } from './fanin.js';
 import { recordStorm } from './record-storm.js';
 import { prepareStorm, startIn, type RunningStorm, type Storm, type StormRun } from './storm.js';
 import { soak } from './soak.js';
+import { fleetReport, runFleet, type FleetResult } from './fleet.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -154,7 +157,7 @@ function cleanupsAfterAll(label: string): { what: string; fn: () => unknown }[] 
   return cleanups;
 }
 
-describe('benchmark: exec storm through trace-exec', () => {
+describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', () => {
   const cleanups = cleanupsAfterAll('bench');
 
   it('measures the storm, the full path, the client ceiling and memory', async () => {
@@ -376,7 +379,7 @@ describe('benchmark: exec storm through trace-exec', () => {
       };
     };
 
-    if (ONLY !== '' && ONLY !== 'fanin') throw new Error(`BENCH_ONLY must be unset or "fanin", got ${ONLY}`);
+    if (ONLY !== '' && ONLY !== 'fanin') throw new Error(`BENCH_ONLY must be unset, "fanin" or "fleet", got ${ONLY}`);
     const [faninNodes] = positiveInts('BENCH_FANIN_NODES', '100');
     const [faninStepS] = positiveInts('BENCH_FANIN_STEP_S', '10');
     const fanin = (recording: string, probeOutput: string) =>
@@ -663,6 +666,31 @@ describe('benchmark: exec storm through trace-exec', () => {
       expect(st.totals, st.stderr.join('\n')).not.toBeNull();
     }
   }, 1_800_000);
+});
+
+describe.skipIf(ONLY !== '' && ONLY !== 'fleet')('fleet: many nodes started and removed under the API request budget', () => {
+  it('starts BENCH_FLEET_NODES simulated nodes, Ctrl-C, nothing left; with and without a server-side limit', async () => {
+    const [nodes] = positiveInts('BENCH_FLEET_NODES', '500');
+    const [podStartMs] = positiveInts('BENCH_FLEET_POD_START_MS', '1000');
+    const [serverLimit] = positiveInts('BENCH_FLEET_SERVER_LIMIT', '40');
+    const args = (process.env.BENCH_FLEET_ARGS ?? '').split(' ').filter((a) => a !== '');
+    const [traceS] = positiveInts('BENCH_FLEET_TRACE_S', '5');
+    const [startupLimitS] = positiveInts('BENCH_FLEET_STARTUP_LIMIT_S', '240');
+    const runs = (process.env.BENCH_FLEET_RUNS ?? 'default,limit').split(',');
+    const common = { cli: CLI, nodes: nodes!, args, podStartMs: podStartMs!, traceS: traceS!, startupLimitS: startupLimitS! };
+    const results: FleetResult[] = [];
+    if (runs.includes('default')) results.push(await runFleet({ ...common, serverLimitPerS: null, label: 'default budget' }));
+    if (runs.includes('limit')) results.push(await runFleet({ ...common, serverLimitPerS: serverLimit!, label: `server limit ${serverLimit}/s` }));
+    const when = new Date().toISOString();
+    const resultFile = writeResults({ when, only: 'fleet', machine: { nproc: availableParallelism(), kernel: release(), node: process.version, loadavgAtEnd: loadavg() }, fleet: results } as { when: string });
+    const report = fleetReport(results);
+    console.log(`\n${formatTable(report.rows, [], [...report.lines, `results: ${resultFile}`])}\n`);
+    for (const r of results) {
+      expect(r.exit.code, r.stderrTail.join('\n')).toBe(0);
+      expect(r.nodesTracing, r.stderrTail.join('\n')).toBe(r.nodes);
+      expect(r.podsLeft, r.stderrTail.join('\n')).toBe(0);
+    }
+  }, 1_200_000);
 });
 
 describe.skipIf(!process.env.BENCH_SOAK_MIN)('soak: one long trace with stream drops', () => {
