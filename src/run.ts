@@ -4,7 +4,7 @@
  * the exit code.
  */
 import { hostname } from 'node:os';
-import type { Options } from './cli/options.js';
+import type { RunOptions } from './trace/options.js';
 import type { Log } from './log.js';
 import { Interrupted, UserError } from './errors.js';
 import { LocalRunner } from './node/local.js';
@@ -67,7 +67,7 @@ export interface RunResult {
 const NODE_PARALLELISM = 4;
 const CONFIRM_ABOVE = 10;
 
-export async function run(opts: Options, io: Io): Promise<RunResult> {
+export async function run(opts: RunOptions, io: Io): Promise<RunResult> {
   const { log } = io;
   let cluster: ClusterRun | null = null;
   const totals: Totals = { events: 0, shown: 0, lost: 0, unattributed: 0, malformed: 0, incomplete: 0, nodes: 0, failedNodes: 0, self: 0, exits: 0, gaps: [] };
@@ -90,7 +90,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
       nodes = [hostname()];
       if (opts.scope.cluster) localPods = await openClusterPods(opts.kubeconfig, opts.context, log);
     } else {
-      cluster = await openCluster(opts, log, io.interrupted);
+      cluster = await openCluster({ ...opts, scope: opts.scope }, log, io.interrupted);
       nodes = cluster.nodes;
       for (const refusal of cluster.refused) {
         failures.push(refusal);
