@@ -1,6 +1,6 @@
 /**
  * One run: scope → (debug pod per node) → per node: probe → program → bpftrace stream → events →
- * join → one merged output, and cleanup on every way out. The CLI (src/cli.ts) turns the result into
+ * join → one merged output, and cleanup on every way out. The CLI (src/cli/trace-command.ts) turns the result into
  * the exit code.
  */
 import { hostname } from 'node:os';
