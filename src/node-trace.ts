@@ -14,33 +14,18 @@ import type { Log } from './log.js';
 import { UserError } from './errors.js';
 import type { NodeRunner, TracerExit, TracerHandle } from './node/runner.js';
 import { Backoff, clock, seconds } from './reconnect.js';
-import type { TraceDecoder } from './events/decoder.js';
-import type { PodIndex } from './join/pod-index.js';
 import { prepareNode, type PreparedNode } from './trace/prepare.js';
-import { NodePipeline, type NodeSink } from './trace/pipeline.js';
+import { NodePipeline, type NodeSink, type StreamDecoder } from './trace/pipeline.js';
 import { Ancestry } from './trace/ancestry.js';
+import type { NodeParts } from './trace/source.js';
 
-export interface NodeTraceParts {
-  node: string;
-  runner: NodeRunner;
-  index: PodIndex | null;
-  /** The index holds a whole cluster's pods (--local with a cluster): each exec's node is its pod's. */
-  nodeFromPod?: boolean;
-  /** The debug image the node's commands run in (none with --local: this machine runs them). */
-  image?: string;
-  onPodsChanged?(cb: () => void): void;
-  onFailure?(cb: (message: string) => void): void;
-  /**
-   * Why the debug pod can no longer be traced (deleted, ended), or null while it runs; rejects
-   * when that cannot be told now (API unreachable). Without it a lost stream ends the node.
-   */
-  podGone?(): Promise<string | null>;
-  /** A new attachment took over after a loss: the pod watch retries now rather than at its backoff. */
-  resumed?(): void;
-}
+/** What the node's source gives (src/trace/source.ts). */
+export type NodeTraceParts = NodeParts;
 
-export interface NodeTraceHooks extends NodeSink {
+export interface NodeTraceHooks {
   log: Log;
+  /** The run's sink: events, counts and gaps as they happen. */
+  sink: NodeSink;
   /** --ancestry: trace forks and exits too, and give each exec its parent chain. */
   ancestry: boolean;
   /** --exits: also report how each process exec'd while tracing ended (events with `exit` set). */
@@ -49,10 +34,6 @@ export interface NodeTraceHooks extends NodeSink {
   started(node: string): void;
   /** How long to try to re-attach after a lost stream, per loss; 0: a loss ends the node. */
   reconnectTimeoutMs: number;
-  /** Execs from fromMs on are unknown (the stream was lost)… */
-  gapOpened(node: string, fromMs: number): void;
-  /** …until toMs, when a new attachment started tracing. */
-  gapClosed(node: string, toMs: number): void;
 }
 
 /** One attempt to re-attach (probe of the pod, staging, the exec opening) gets at most this long. */
@@ -63,13 +44,11 @@ const TICK_MS = 100;
 export class NodeTrace {
   private handle: TracerHandle | null = null;
   /** The current attachment's decoder; data of any other attachment is dropped (never twice). */
-  private decoder: TraceDecoder | null = null;
+  private decoder: StreamDecoder | null = null;
   private pipeline: NodePipeline | null = null;
   private prepared: PreparedNode | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private stopping = false;
-  /** Counts of earlier attachments' decoders. */
-  private readonly before = { malformed: 0, incomplete: 0 };
   /** When the current attachment last delivered data (a gap starts there). */
   private lastDataAt = 0;
   private reattaching: Promise<void> | null = null;
@@ -90,13 +69,6 @@ export class NodeTrace {
     return this.parts.node;
   }
 
-  get stats(): { malformed: number; incomplete: number } {
-    return {
-      malformed: this.before.malformed + (this.decoder?.stats.malformed ?? 0),
-      incomplete: this.before.incomplete + (this.decoder?.stats.incomplete ?? 0),
-    };
-  }
-
   /** Prepares the node, starts its pipeline and the first attachment. Rejects (UserError) when it cannot. */
   async start(): Promise<void> {
     const { node, runner, index } = this.parts;
@@ -109,7 +81,7 @@ export class NodeTrace {
       nodeFromPod: this.parts.nodeFromPod ?? false,
       prepared,
       ancestry: this.hooks.ancestry ? new Ancestry(node, runner, prepared.v1Controller, log) : null,
-      sink: this.hooks,
+      sink: this.hooks.sink,
       log,
     });
     this.pipeline = pipeline;
@@ -141,7 +113,7 @@ export class NodeTrace {
   private everAttached = false;
 
   /** Stages the program and starts a tracer whose output goes to `decoder` while it is the current one. */
-  private async attach(decoder: TraceDecoder): Promise<TracerHandle> {
+  private async attach(decoder: StreamDecoder): Promise<TracerHandle> {
     const { runner } = this.parts;
     const prepared = this.prepared!;
     const programFile = await runner.stage(prepared.program);
@@ -164,13 +136,11 @@ export class NodeTrace {
     });
   }
 
-  /** Ends a decoder (its execs still waiting for records come out incomplete) and keeps its counts. */
-  private retire(decoder: TraceDecoder | null): void {
+  /** Ends a decoder: its execs still waiting for records come out incomplete. */
+  private retire(decoder: StreamDecoder | null): void {
     if (!decoder) return;
     if (this.decoder === decoder) this.decoder = null;
     decoder.end();
-    this.before.malformed += decoder.stats.malformed;
-    this.before.incomplete += decoder.stats.incomplete;
   }
 
   private async reattach(exit: TracerExit): Promise<void> {
@@ -181,14 +151,14 @@ export class NodeTrace {
     const from = this.lastDataAt;
     this.retire(this.decoder);
     this.handle = null;
-    this.hooks.gapOpened(node, from);
+    this.hooks.sink.gapOpened(node, from);
     log.warn(`${node}: the exec stream was lost (${exit.reason ?? 'no status'}); re-attaching for up to ${seconds(reconnectTimeoutMs)} s (--reconnect-timeout)`);
     const backoff = new Backoff(Date.now(), reconnectTimeoutMs);
     let last = exit.reason ?? 'no status';
     for (let delay = backoff.next(Date.now()); delay !== null; delay = backoff.next(Date.now())) {
       await this.pause(delay);
       if (this.stopping) return;
-      let decoder: TraceDecoder | null = null;
+      let decoder: StreamDecoder | null = null;
       try {
         const limit = Math.min(ATTEMPT_LIMIT_MS, Math.max(1000, backoff.left(Date.now())));
         const gone = await within(podGone(), limit, 'reading the debug pod');
@@ -214,7 +184,7 @@ export class NodeTrace {
         if ('first' in outcome) {
           const to = Date.now();
           this.handle = handle;
-          this.hooks.gapClosed(node, to);
+          this.hooks.sink.gapClosed(node, to);
           log.warn(`${node}: re-attached; execs from ${clock(from)} to ${clock(to)} UTC (${seconds(to - from)} s) are unknown`);
           if (!outcome.first) pipeline.reseed();
           this.parts.resumed?.();

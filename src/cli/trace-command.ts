@@ -11,7 +11,8 @@ import { camelKey, MAIN_FLAGS } from './flags.js';
 import { unwritableMessage } from './output-paths.js';
 import { run } from '../run.js';
 import { TOTALS_KIND } from '../report/record.js';
-import { GapLog } from '../reconnect.js';
+import type { GapLog } from '../reconnect.js';
+import { stopText } from '../trace/stop.js';
 import { gitCommit, VERSION } from '../version.js';
 import type { Totals } from '../run.js';
 import { NAME } from './command-name.js';
@@ -93,7 +94,7 @@ export async function traceCommand(argv: string[], log: Log, terminal: Terminal)
       interrupted: terminal.interrupted,
       confirm: terminalConfirm(),
     }).finally(() => stdout.flush());
-    reportTotals(result.totals, opts.output === 'json', write, result.reason);
+    reportTotals(result.totals, result.gaps, opts.output === 'json', write, stopText(result.reason));
     if (result.writeFailures.length > 0) {
       for (const w of result.writeFailures) log.error(`${w}; exiting with 1`);
       return 1;
@@ -113,8 +114,8 @@ function versionText(): string {
   return `trace-exec ${VERSION}\ncommit: ${gitCommit()}\ndefault image: ${defaultsText()}`;
 }
 
-function reportTotals(t: Totals, json: boolean, write: (s: string) => void, reason: string): void {
-  const gaps = new GapLog(t.gaps).summary();
+function reportTotals(t: Totals, gapLog: GapLog, json: boolean, write: (s: string) => void, reason: string): void {
+  const gaps = gapLog.summary();
   write(
     `trace-exec: stopped (${reason}): ${t.shown} execs shown of ${t.events} traced, ${t.lost} lost, ` +
       `${t.unattributed} unattributed, ${t.incomplete} incomplete, ${t.malformed} malformed lines, ${t.self} self${t.exits > 0 ? `, ${t.exits} exits` : ''}${gaps ? `, ${gaps} without execs` : ''}\n`,

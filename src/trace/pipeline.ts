@@ -12,10 +12,59 @@ import type { AttributedEvent } from '../join/types.js';
 import type { Ancestry } from './ancestry.js';
 import type { PreparedNode } from './prepare.js';
 
-/** Where a node's events and losses go: the run's one sink (src/trace/sink.ts). */
+/** Where a node's events, counts and gaps go, as they happen: the run's one sink (src/trace/sink.ts). */
 export interface NodeSink {
   event(a: AttributedEvent): void;
+  /** bpftrace reported events it could not hand over. */
   lost(count: number): void;
+  /** Lines that were not bpftrace records. */
+  malformed(count: number): void;
+  /** Execs that came out without all their records. */
+  incomplete(count: number): void;
+  /** Execs from fromMs on are unknown (the stream was lost)… */
+  gapOpened(node: string, fromMs: number): void;
+  /** …until toMs, when a new attachment started tracing. */
+  gapClosed(node: string, toMs: number): void;
+}
+
+/** One attachment's decoder, whose counts (malformed lines, incomplete execs) reach the sink as they grow. */
+export class StreamDecoder {
+  private malformed = 0;
+  private incomplete = 0;
+
+  constructor(
+    private readonly decoder: TraceDecoder,
+    private readonly sink: NodeSink,
+  ) {}
+
+  push(chunk: Uint8Array): void {
+    this.decoder.push(chunk);
+    this.count();
+  }
+
+  /** Emits execs whose records are overdue. */
+  tick(): void {
+    this.decoder.tick();
+    this.count();
+  }
+
+  /** End of the attachment's stream: the last line, and every exec still waiting (incomplete). */
+  end(): void {
+    this.decoder.end();
+    this.count();
+  }
+
+  private count(): void {
+    const { malformed, incomplete } = this.decoder.stats;
+    if (malformed !== this.malformed) {
+      this.sink.malformed(malformed - this.malformed);
+      this.malformed = malformed;
+    }
+    if (incomplete !== this.incomplete) {
+      this.sink.incomplete(incomplete - this.incomplete);
+      this.incomplete = incomplete;
+    }
+  }
 }
 
 export interface PipelineParts {
@@ -45,9 +94,9 @@ export class NodePipeline {
   }
 
   /** A decoder for one attachment's stream; `started` when its bpftrace reports its probes attached. */
-  decoder(started: () => void): TraceDecoder {
+  decoder(started: () => void): StreamDecoder {
     const { node, log, sink, ancestry } = this.parts;
-    return new TraceDecoder(this.parts.prepared.decoding, {
+    const decoder = new TraceDecoder(this.parts.prepared.decoding, {
       event: (e) => this.inOrder(() => this.exec(e)),
       process: (rec) => this.inOrder(() => ancestry?.process(rec, Date.now())),
       notice: (n) => {
@@ -60,6 +109,7 @@ export class NodePipeline {
         }
       },
     });
+    return new StreamDecoder(decoder, sink);
   }
 
   private exec(e: ExecEvent): void {
