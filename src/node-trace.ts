@@ -12,7 +12,7 @@
  */
 import type { Log } from './log.js';
 import { UserError } from './errors.js';
-import type { NodeRunner, TracerExit, TracerHandle } from './node/runner.js';
+import type { TracerExit, TracerHandle } from './node/runner.js';
 import { Backoff, clock, seconds } from './reconnect.js';
 import { prepareNode, type PreparedNode } from './trace/prepare.js';
 import { NodePipeline, type NodeSink, type StreamDecoder } from './trace/pipeline.js';
