@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeTrace, type NodeTraceHooks } from './node-trace.js';
-import type { NodeRunner, TracerExit, TracerHandle, TracerSink } from './node/runner.js';
+import type { NodeRunner, TracerEnd, TracerHandle, TracerSink } from './node/runner.js';
 import type { TracerCommand } from './node/tracer-command.js';
 import { PROBE_COMMAND } from './node/probe.js';
 import { SNAPSHOT_COMMAND } from './node/snapshot.js';
@@ -17,8 +17,8 @@ import type { Log } from './log.js';
 
 /** One bpftrace attachment as the fake runner started it: the test writes its stdout and ends it. */
 class FakeTracer implements TracerHandle {
-  readonly done: Promise<TracerExit>;
-  private end!: (exit: TracerExit) => void;
+  readonly done: Promise<TracerEnd>;
+  private end!: (exit: TracerEnd) => void;
   stopped = false;
 
   constructor(private readonly sink: TracerSink) {

@@ -12,7 +12,7 @@
  */
 import type { Log } from './log.js';
 import { UserError } from './errors.js';
-import type { TracerExit, TracerHandle } from './node/runner.js';
+import type { TracerEnd, TracerHandle } from './node/runner.js';
 import { Backoff, clock, seconds } from './reconnect.js';
 import { prepareNode, type PreparedNode } from './trace/prepare.js';
 import { NodePipeline, type NodeSink, type StreamDecoder } from './trace/pipeline.js';
@@ -143,7 +143,7 @@ export class NodeTrace {
     decoder.end();
   }
 
-  private async reattach(exit: TracerExit): Promise<void> {
+  private async reattach(exit: TracerEnd): Promise<void> {
     const node = this.node;
     const podGone = this.parts.podGone!;
     const pipeline = this.pipeline!;
@@ -270,7 +270,7 @@ function within<T>(p: Promise<T>, ms: number, what: string, late?: (v: T) => voi
   });
 }
 
-function tracerError(exit: TracerExit, node: string): UserError {
+function tracerError(exit: TracerEnd, node: string): UserError {
   const how = exit.code !== null ? `exited with code ${exit.code}` : (exit.reason ?? 'ended');
   const detail = exit.stderr ? `:\n${exit.stderr}` : '';
   return new UserError(`bpftrace on ${node} ${how} before the trace was stopped${detail}`);

@@ -9,8 +9,10 @@ import type { Readable } from 'node:stream';
 import type { Log } from './log.js';
 import { makeFilter, type Filters } from './join/filter.js';
 import type { AttributedEvent } from './join/types.js';
-import { MarkdownSummary, mdCode, type ExitRecord } from './output/markdown.js';
-import { endedBadly, Summary } from './output/summary.js';
+import { MarkdownSummary, mdCode, type EndedProcess } from './output/markdown.js';
+import { Summary } from './output/summary.js';
+import { endedBadly } from './events/wait-status.js';
+import { PathSearchMarker, recordClock } from './output/path-search.js';
 import { MAX_TIMELINE_EXECS, Timeline } from './output/timeline.js';
 import { checkReadable, readLines } from './report/read.js';
 import { parseRecordLine, TOTALS_KIND, totalsShown } from './report/record.js';
@@ -59,7 +61,7 @@ export interface ReportResult {
   writeFailures: string[];
 }
 
-type TimelineItem = { timeMs: number; exec: AttributedEvent; upperLayer?: boolean | null } | { timeMs: number; exit: ExitRecord };
+type TimelineItem = { timeMs: number; exec: AttributedEvent; upperLayer?: boolean | null } | { timeMs: number; exit: EndedProcess };
 
 export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportResult> {
   const { log } = io;
@@ -67,7 +69,7 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
   const keep = makeFilter(opts.namespaces, opts.filters, null);
   const pods = opts.pods ? new Set(opts.pods) : null;
   const keepExec = (e: AttributedEvent): boolean => keep(e) && (pods === null || (e.pod !== null && pods.has(e.pod)));
-  const keepExit = (x: ExitRecord): boolean => exitKept(x, opts, pods, drifted.has(processKey(x.node, x.pid)));
+  const keepExit = (x: EndedProcess): boolean => exitKept(x, opts, pods, drifted.has(processKey(x.node, x.pid)));
   // --drift: exit lines do not say where the file came from, their process's exec line does (read
   // before them, in a recording of one trace): the processes whose last exec was drift, bounded.
   const drifted = new Set<string>();
@@ -90,6 +92,20 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
     else timelineDropped++;
   };
   let lastMs = -Infinity;
+  // As in a live run: the PATH search marker before the filters (see src/output/path-search.ts), on
+  // the records' clock. A recording made by this version has the marks already; they are kept.
+  // Lines written before `upperLayer` existed (the timeline then leaves it out; the event says null).
+  const noLayer = new WeakSet<AttributedEvent>();
+  const exec = (e: AttributedEvent): void => {
+    noteExec(e);
+    if (!keepExec(e)) return;
+    counts.shown++;
+    summary?.add(e);
+    markdown?.add(e);
+    toTimeline({ timeMs: e.event.timeMs, exec: e, ...(noLayer.has(e) ? {} : { upperLayer: e.event.upperLayer }) });
+  };
+  const clock = recordClock();
+  const marker = new PathSearchMarker(exec, clock.schedule);
 
   const check = new RecordingCheck();
   checkReadable(opts.sources);
@@ -112,17 +128,15 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
       case 'exec': {
         counts.execs++;
         if (r.event.event.timeMs > lastMs) lastMs = r.event.event.timeMs;
-        noteExec(r.event);
-        if (!keepExec(r.event)) break;
-        counts.shown++;
-        summary?.add(r.event);
-        markdown?.add(r.event);
-        toTimeline({ timeMs: r.event.event.timeMs, exec: r.event, ...('upperLayer' in r ? { upperLayer: r.upperLayer } : {}) });
+        if (timelineItems && r.upperLayer === undefined) noLayer.add(r.event);
+        clock.advanceTo(r.event.event.timeMs);
+        marker.push(r.event);
         break;
       }
       case 'exit':
         counts.exits++;
         if (r.exit.timeMs > lastMs) lastMs = r.exit.timeMs;
+        clock.advanceTo(r.exit.timeMs);
         if (!keepExit(r.exit)) break;
         summary?.exit(r.exit);
         markdown?.exit(r.exit);
@@ -131,6 +145,7 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
     }
     for (const w of check.line(line.source, line.lineNo, line.text, what, warning)) log.warn(w);
   }
+  marker.flush();
   const checked = check.end();
   if (checked.notRecordings.length > 0) throw notARecording(checked.notRecordings[0]!);
   for (const w of checked.warnings) log.warn(w);
@@ -192,7 +207,7 @@ function notARecording(n: NotARecording): UserError {
  * those whose last exec, read before, ran a file from the writable layer (an exit record does not
  * say where its executable came from).
  */
-function exitKept(x: ExitRecord, o: ReportOptions, pods: ReadonlySet<string> | null, drifted: boolean): boolean {
+function exitKept(x: EndedProcess, o: ReportOptions, pods: ReadonlySet<string> | null, drifted: boolean): boolean {
   const f = o.filters;
   if (o.namespaces && (x.namespace === null || !o.namespaces.includes(x.namespace))) return false;
   if (pods && (x.pod === null || !pods.has(x.pod))) return false;

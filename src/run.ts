@@ -152,6 +152,7 @@ export async function run(opts: RunOptions, io: Io): Promise<RunResult> {
     const reason = await stop.requested;
     if (durationTimer) clearTimeout(durationTimer);
     await Promise.all(traces.map((t) => t.stop()));
+    events.flush();
     const endMs = Date.now();
     // A run whose every node failed ends as a whole (below): its output is the error alone, no table header.
     const failedAsWhole = reason.kind === 'nodes-ended' && failures.length > 0;
@@ -187,6 +188,8 @@ export async function run(opts: RunOptions, io: Io): Promise<RunResult> {
     interrupted = e;
   } finally {
     await Promise.all(traces.map((t) => t.stop()));
+    // A run cut short (Ctrl-C while another node's pod starts, an error) still writes what it traced.
+    sink?.flush();
     if (source && !(await source.close())) cleanedUp = false;
   }
   if (interrupted) {

@@ -1,6 +1,6 @@
 /**
- * src/cli.ts → one CommonJS file that needs nothing beside it: every dependency bundled, the bpftrace
- * template inlined, the git commit embedded. CommonJS because Node 24's single executable
+ * src/cli.ts → one CommonJS file that needs nothing beside it: every dependency bundled, the bpf/ files
+ * inlined, the git commit embedded. CommonJS because Node 24's single executable
  * applications run a CommonJS main script only; the same file is shipped for macOS.
  */
 import { build, type Plugin } from 'esbuild';
@@ -9,12 +9,13 @@ import { dirname, join, relative, resolve } from 'node:path';
 
 /**
  * `readFileSync(new URL('REL', import.meta.url), 'utf8')` in a source file becomes the file's text.
- * src/node/render.ts reads bpf/trace-exec.bt.tmpl that way; the bundle has no bpf/ beside it.
+ * src/node/render.ts reads bpf/trace-exec.bt.tmpl that way, src/node/tracer-command.ts the node-side
+ * scripts (bpf/tracer.sh, bpf/batcher.pl); the bundle has no bpf/ beside it.
  */
 const READ_ASSET = /readFileSync\(\s*new URL\(\s*(['"])([^'"]+)\1\s*,\s*import\.meta\.url\s*\)\s*,\s*(['"])utf-?8\3\s*\)/g;
 
 /** Assets that must end up inside the bundle: the build fails if one was not inlined. */
-const REQUIRED_ASSETS = ['bpf/trace-exec.bt.tmpl'];
+const REQUIRED_ASSETS: readonly string[] = ['bpf/trace-exec.bt.tmpl', 'bpf/tracer.sh', 'bpf/batcher.pl'];
 
 function inlineAssets(root: string, inlined: Set<string>): Plugin {
   return {
@@ -69,5 +70,7 @@ export async function bundle(root: string, outFile: string, commit: string): Pro
         `readFileSync(new URL('…', import.meta.url), 'utf8'); adapt READ_ASSET in .ci/release/bundle.ts`,
     );
   }
-  return { file: outFile, bytes: statSync(outFile).size, inlined: [...inlined].sort() };
+  // The required assets in their order (the program template first), then any other.
+  const order = [...REQUIRED_ASSETS, ...[...inlined].filter((a) => !REQUIRED_ASSETS.includes(a)).sort()];
+  return { file: outFile, bytes: statSync(outFile).size, inlined: order.filter((a) => inlined.has(a)) };
 }

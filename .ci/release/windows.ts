@@ -16,7 +16,7 @@
  * and a .cmd wrapper would hand kubectl's arguments to cmd.exe's parser (`|`, `&`, `^` in a --comm
  * pattern). The executable answers to the name it is started under (src/cli/completion.ts
  * invokedAs), so a hard link or copy named oc-trace_exec.exe or kubectl_complete-trace_exec.exe is
- * that program; the README says how. Three copies in the zip would triple its size (~35 MB each).
+ * that program; docs/install.md ("Windows (amd64)") says how. Three copies in the zip would triple its size (~35 MB each).
  */
 import { join } from 'node:path';
 import { injectSea, nodeBinary, registryFiles, seaBlob } from './sea.ts';

@@ -111,7 +111,7 @@ describe('complete: the answer, with live names', () => {
     },
     namespaces: async () => ['default', 'payments', 'shop', 'kube-system'],
     contexts: () => ['standin', 'prod'],
-    objects: async (c, namespace, resource) => {
+    objects: async (_c, namespace, resource) => {
       calls.push(`${resource} ${namespace}`);
       return resource === 'pod' ? ['web-0', 'web-1', 'db-0'] : resource === 'deployment' ? ['web', 'worker'] : [];
     },

@@ -192,7 +192,7 @@ export function planCompletion(args: readonly string[]): Plan {
   const nothing = (directive: number = Directive.NoFileComp): Plan => ({ kind: 'static', before: '', partial: '', candidates: [], directive });
 
   // The value of a flag: `-o <TAB>`, or `--output=<TAB>`.
-  const valueOf = (flag: Flag, before: string, partial: string): Plan => {
+  const valuePlan = (flag: Flag, before: string, partial: string): Plan => {
     const fixed = (candidates: Candidate[]): Plan => ({ kind: 'static', before, partial, candidates, directive: Directive.NoFileComp });
     // A comma list (-n a,b,<TAB>): complete the last element, leave out the ones already there.
     const comma = partial.lastIndexOf(',');
@@ -226,13 +226,13 @@ export function planCompletion(args: readonly string[]): Plan {
   };
 
   // Right after a flag that takes a value: `-o <TAB>`.
-  if (pending) return valueOf(pending, '', toComplete);
+  if (pending) return valuePlan(pending, '', toComplete);
 
   if (!dashdash && toComplete.startsWith('-')) {
     const eq = toComplete.indexOf('=');
     if (eq > 0) {
       const flag = findFlag(flags, toComplete.slice(0, eq));
-      return flag?.value ? valueOf(flag, toComplete.slice(0, eq + 1), toComplete.slice(eq + 1)) : nothing();
+      return flag?.value ? valuePlan(flag, toComplete.slice(0, eq + 1), toComplete.slice(eq + 1)) : nothing();
     }
     // Flag names: long ones, and the short ones once only "-" is typed; not those already given.
     const offered = flags.filter((f) => f.repeatable || !given.has(f.name));

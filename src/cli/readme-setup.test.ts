@@ -1,13 +1,15 @@
 /**
  * The README's first screen says the truth: the Node.js the Quick start asks for is package.json's
- * `engines`, its link commands cover every `bin` of package.json, and the table examples carry the
- * header the renderer lays out for the terminal width they name. Edit README.md when those change.
+ * `engines`, its link commands cover every `bin` of package.json, and the table examples (README.md's
+ * first, docs/output.md's 80-column one) carry the header the renderer lays out for the terminal width
+ * they name. Edit README.md or docs/output.md when those change.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LiveTable } from '../output/live.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const OUTPUT_DOC = readFileSync(new URL('../../docs/output.md', import.meta.url), 'utf8');
 const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { engines: { node: string }; bin: Record<string, string> };
 
 /** The text of the section under `## title`, up to the next `## `. */
@@ -34,12 +36,12 @@ describe('README Quick start', () => {
 });
 
 describe('README table examples', () => {
-  it.each<[string, RegExp]>([
-    ['the first example', /^```\n\$ kubectl trace-exec [^\n]*# on a (\d+)-column terminal\n([^\n]*)\n/m],
-    ['the 80-column example of -o table', /At (\d+) columns:\n\n {2}```\n {2}([^\n]*)\n/],
-  ])('%s has the header the table has at that width', (_what, block) => {
-    const m = block.exec(README);
-    expect(m, `README.md has ${_what}`).not.toBeNull();
+  it.each<[string, string, string, RegExp]>([
+    ['the first example', 'README.md', README, /^```\n\$ kubectl trace-exec [^\n]*# on a (\d+)-column terminal\n([^\n]*)\n/m],
+    ['the 80-column example of -o table', 'docs/output.md', OUTPUT_DOC, /At (\d+) columns:\n\n {2}```\n {2}([^\n]*)\n/],
+  ])('%s has the header the table has at that width', (_what, file, text, block) => {
+    const m = block.exec(text);
+    expect(m, `${file} has ${_what}`).not.toBeNull();
     const width = Number(m![1]);
     expect(m![2]).toBe(new LiveTable({ wide: false, width }).header());
   });

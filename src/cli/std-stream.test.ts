@@ -18,7 +18,10 @@ describe('goneReason', () => {
 describe('stdStream', () => {
   it('writes through while the reader is there', () => {
     const got: string[] = [];
-    const s = stdStream(new Writable({ write: (c, _e, cb) => (got.push(String(c)), cb()) }), 'stdout', () => {});
+    const s = stdStream(new Writable({ write: (c, _e, cb) => {
+        got.push(String(c));
+        cb();
+      }, }), 'stdout', () => {});
     s.write('a\n');
     s.write('b\n');
     expect(got).toEqual(['a\n', 'b\n']);
@@ -28,7 +31,10 @@ describe('stdStream', () => {
   it('a failing write: reported once, later writes dropped, nothing thrown', async () => {
     let writes = 0;
     const reasons: string[] = [];
-    const w = new Writable({ write: (_c, _e, cb) => (writes++, cb(errno('EPIPE', 'write EPIPE'))) });
+    const w = new Writable({ write: (_c, _e, cb) => {
+        writes++;
+        cb(errno('EPIPE', 'write EPIPE'));
+      }, });
     const s = stdStream(w, 'stderr', (r) => reasons.push(r));
     s.write('one\n');
     await new Promise((r) => setImmediate(r));

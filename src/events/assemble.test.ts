@@ -5,14 +5,14 @@ import type { ExecEvent } from './types.js';
 
 // --- record builders, in the order and shape bpf/trace-exec.bt.tmpl prints them -------------------
 
-type E = Extract<TraceRecord, { kind: 'E' }>;
+type E = Extract<TraceRecord, { kind: 'execEnter' }>;
 
-const B = (monoNs: bigint): TraceRecord => ({ kind: 'B', monoNs });
-const A = (tid: number, enterMonoNs: bigint, index: number, arg: string): TraceRecord => ({ kind: 'A', key: `${tid}:${enterMonoNs}`, tid, index, arg });
-const F = (tid: number, enterMonoNs: bigint, argc: number, filename: string): TraceRecord => ({ kind: 'F', key: `${tid}:${enterMonoNs}`, tid, argc, filename });
-const R = (tid: number, enterMonoNs: bigint, index: number, arg: string): TraceRecord => ({ kind: 'R', key: `${tid}:${enterMonoNs}`, tid, index, arg });
+const B = (monoNs: bigint): TraceRecord => ({ kind: 'clock', monoNs });
+const A = (tid: number, enterMonoNs: bigint, index: number, arg: string): TraceRecord => ({ kind: 'execArg', key: `${tid}:${enterMonoNs}`, tid, index, arg });
+const F = (tid: number, enterMonoNs: bigint, argc: number, filename: string): TraceRecord => ({ kind: 'rereadFilename', key: `${tid}:${enterMonoNs}`, tid, argc, filename });
+const R = (tid: number, enterMonoNs: bigint, index: number, arg: string): TraceRecord => ({ kind: 'rereadArg', key: `${tid}:${enterMonoNs}`, tid, index, arg });
 const X = (tid: number, retval: number, enterMonoNs: bigint, comm: string, upper: 0 | 1 | 2 = 0): TraceRecord => ({
-  kind: 'X',
+  kind: 'execReturn',
   key: `${tid}:${enterMonoNs}`,
   tid,
   retval,
@@ -20,7 +20,7 @@ const X = (tid: number, retval: number, enterMonoNs: bigint, comm: string, upper
   comm,
 });
 const E = (fields: Partial<E> & Pick<E, 'tid' | 'monoNs'>): E => ({
-  kind: 'E',
+  kind: 'execEnter',
   key: `${fields.tid}:${fields.monoNs}`,
   pid: fields.tid,
   ppid: 1,
@@ -35,7 +35,7 @@ const E = (fields: Partial<E> & Pick<E, 'tid' | 'monoNs'>): E => ({
 /** The P records of one cgroup: leaf first, then the root ('') when it is within `levels`. */
 function P(hier: 1 | 2, cgroupId: string, path: string, levels = LEVELS): TraceRecord[] {
   const names = path === '/' ? [] : path.split('/').slice(1).reverse();
-  return [...names, ''].slice(0, levels).map((name, level) => ({ kind: 'P', hier, cgroupId, level, name }));
+  return [...names, ''].slice(0, levels).map((name, level) => ({ kind: 'cgroupName', hier, cgroupId, level, name }));
 }
 
 /** One whole exec in record order: E, A×argc, X. */
@@ -105,7 +105,7 @@ describe('ExecAssembler', () => {
         upperLayer: false,
       },
     ]);
-    expect(a.stats).toEqual({ events: 1, incomplete: 0, orphanExits: 0, unknownEnds: 0, lost: 0, malformed: 0 });
+    expect(a.stats).toEqual({ events: 1, incomplete: 0, orphanReturns: 0, unknownEnds: 0, lost: 0, malformed: 0 });
     expect(a.waiting).toBe(0);
   });
 
@@ -123,7 +123,7 @@ describe('ExecAssembler', () => {
     expect(a.waiting).toBe(1);
     expect(feed(a, [e!, arg!])).toMatchObject([{ tid: 42, filename: '/bin/sh', args: ['sh'], retval: 0, comm: 'sh' }]);
     expect(a.waiting).toBe(0);
-    expect(a.stats.orphanExits).toBe(0);
+    expect(a.stats.orphanReturns).toBe(0);
   });
 
   describe('two execs by the same tid (a PATH search: failed, then found)', () => {
@@ -250,7 +250,7 @@ describe('ExecAssembler', () => {
       ],
       [
         'a missing argument: empty, and argsTruncated',
-        exec({ tid: 3, monoNs: MONO, filename: '/bin/sleep', args: ['sleep', '1'] }).filter((r) => r.kind !== 'A' || r.index !== 1),
+        exec({ tid: 3, monoNs: MONO, filename: '/bin/sleep', args: ['sleep', '1'] }).filter((r) => r.kind !== 'execArg' || r.index !== 1),
         { retval: 0, comm: 'sleep', args: ['sleep', ''], argsTruncated: true },
       ],
     ])('%s', (_name, records, expected) => {
@@ -267,7 +267,7 @@ describe('ExecAssembler', () => {
       feed(a, [X(77, 0, MONO - 1n, 'sh'), X(78, -13, MONO - 2n, 'sh')]);
       expect(a.waiting).toBe(2);
       expect(a.expire(WALL + 1000)).toEqual([]);
-      expect(a.stats).toMatchObject({ events: 0, orphanExits: 2 });
+      expect(a.stats).toMatchObject({ events: 0, orphanReturns: 2 });
       expect(a.waiting).toBe(0);
     });
 
@@ -281,7 +281,7 @@ describe('ExecAssembler', () => {
         ['/a', WALL + 1],
         ['/b', WALL + 2],
       ]);
-      expect(a.stats).toMatchObject({ incomplete: 2, orphanExits: 1 });
+      expect(a.stats).toMatchObject({ incomplete: 2, orphanReturns: 1 });
       expect(a.waiting).toBe(0);
     });
   });
@@ -367,7 +367,7 @@ describe('ExecAssembler', () => {
       { kind: 'other', type: 'keepalive' },
     ]);
     expect(events).toEqual([]);
-    expect(a.stats).toEqual({ events: 0, incomplete: 0, orphanExits: 0, unknownEnds: 0, lost: 15, malformed: 1 });
+    expect(a.stats).toEqual({ events: 0, incomplete: 0, orphanReturns: 0, unknownEnds: 0, lost: 15, malformed: 1 });
     expect(a.waiting).toBe(0);
   });
 });
@@ -436,7 +436,7 @@ describe('strings read again from the new program (F, R)', () => {
 });
 
 describe('ExecAssembler --exits', () => {
-  const Z = (pid: number, execMonoNs: bigint, monoNs: bigint, status: number): TraceRecord => ({ kind: 'Z', pid, execMonoNs, monoNs, status });
+  const Z = (pid: number, execMonoNs: bigint, monoNs: bigint, status: number): TraceRecord => ({ kind: 'processEnd', pid, execMonoNs, monoNs, status });
   const t0 = MONO + 1_000_000n;
   const run = exec({ tid: 40, monoNs: t0, filename: '/bin/sleep', args: ['sleep', '1'] });
 

@@ -156,7 +156,7 @@ describe('TraceDecoder', () => {
       { kind: 'lost', count: 12 },
       { kind: 'malformed', line: 'this is not json', reason: 'not JSON' },
     ]);
-    expect(whole.decoder.stats).toEqual({ events: 4, incomplete: 1, orphanExits: 0, unknownEnds: 0, lost: 12, malformed: 1 });
+    expect(whole.decoder.stats).toEqual({ events: 4, incomplete: 1, orphanReturns: 0, unknownEnds: 0, lost: 12, malformed: 1 });
   });
 
   it.each([

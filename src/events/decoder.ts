@@ -10,8 +10,8 @@ import type { ExecEvent, StreamNotice } from './types.js';
 export interface DecoderSink {
   event(e: ExecEvent): void;
   notice(n: StreamNotice): void;
-  /** Fork and exit records (--ancestry), in arrival order. */
-  process?(rec: Extract<TraceRecord, { kind: 'fork' | 'exit' }>): void;
+  /** fork and gone records (--ancestry), in arrival order. */
+  process?(rec: Extract<TraceRecord, { kind: 'fork' | 'gone' }>): void;
 }
 
 export class TraceDecoder {
@@ -48,10 +48,10 @@ export class TraceDecoder {
   private line(line: string): void {
     const rec = parseRecord(line);
     if (!rec) return;
-    if (rec.kind === 'B') this.sink.notice({ kind: 'started', monoNs: rec.monoNs });
+    if (rec.kind === 'clock') this.sink.notice({ kind: 'started', monoNs: rec.monoNs });
     else if (rec.kind === 'lost') this.sink.notice({ kind: 'lost', count: rec.count });
     else if (rec.kind === 'malformed') this.sink.notice({ kind: 'malformed', line: rec.line, reason: rec.reason });
-    else if (rec.kind === 'fork' || rec.kind === 'exit') this.sink.process?.(rec);
+    else if (rec.kind === 'fork' || rec.kind === 'gone') this.sink.process?.(rec);
     for (const e of this.assembler.push(rec, this.now())) this.sink.event(e);
   }
 }

@@ -7,24 +7,24 @@ const printf = (data: string): string => `{"type": "printf", "data": ${JSON.stri
 describe('parseRecord', () => {
   describe('each printf record of bpf/trace-exec.bt.tmpl', () => {
     it.each<[string, string, TraceRecord]>([
-      ['B: tracer started, with its clock', printf('B 5123456789012\n'), { kind: 'B', monoNs: 5123456789012n }],
+      ['B: tracer started, with its clock', printf('B 5123456789012\n'), { kind: 'clock', monoNs: 5123456789012n }],
       [
         'P: a cgroup v2 path component',
         printf('P 2 7421 0 cri-containerd-0123.scope\n'),
-        { kind: 'P', hier: 2, cgroupId: '7421', level: 0, name: 'cri-containerd-0123.scope' },
+        { kind: 'cgroupName', hier: 2, cgroupId: '7421', level: 0, name: 'cri-containerd-0123.scope' },
       ],
       [
         'P: a cgroup v1 path component',
         printf('P 1 93 1 kubepods.slice\n'),
-        { kind: 'P', hier: 1, cgroupId: '93', level: 1, name: 'kubepods.slice' },
+        { kind: 'cgroupName', hier: 1, cgroupId: '93', level: 1, name: 'kubepods.slice' },
       ],
-      ['P: the hierarchy root has an empty name', printf('P 2 1 3 \n'), { kind: 'P', hier: 2, cgroupId: '1', level: 3, name: '' }],
-      ['P: a name with spaces', printf('P 2 55 0 my unit.scope\n'), { kind: 'P', hier: 2, cgroupId: '55', level: 0, name: 'my unit.scope' }],
+      ['P: the hierarchy root has an empty name', printf('P 2 1 3 \n'), { kind: 'cgroupName', hier: 2, cgroupId: '1', level: 3, name: '' }],
+      ['P: a name with spaces', printf('P 2 55 0 my unit.scope\n'), { kind: 'cgroupName', hier: 2, cgroupId: '55', level: 0, name: 'my unit.scope' }],
       [
         'E: exec entered',
         printf('E 4299 4299 4100 1000 5123456790000 7421 0 3 /usr/bin/env\n'),
         {
-          kind: 'E',
+          kind: 'execEnter',
           key: '4299:5123456790000',
           tid: 4299,
           pid: 4299,
@@ -40,35 +40,35 @@ describe('parseRecord', () => {
       [
         'E: argc as printed (ARGS_MAX + 1 says more; the assembler knows ARGS_MAX)',
         printf('E 12 10 1 0 99 0 88 33 /bin/sh\n'),
-        { kind: 'E', key: '12:99', tid: 12, pid: 10, ppid: 1, uid: 0, monoNs: 99n, cg2: '0', cg1: '88', argc: 33, filename: '/bin/sh' },
+        { kind: 'execEnter', key: '12:99', tid: 12, pid: 10, ppid: 1, uid: 0, monoNs: 99n, cg2: '0', cg1: '88', argc: 33, filename: '/bin/sh' },
       ],
       [
         'E: a filename with spaces',
         printf('E 1 1 0 0 5 0 0 1 /opt/My App/run\n'),
-        { kind: 'E', key: '1:5', tid: 1, pid: 1, ppid: 0, uid: 0, monoNs: 5n, cg2: '0', cg1: '0', argc: 1, filename: '/opt/My App/run' },
+        { kind: 'execEnter', key: '1:5', tid: 1, pid: 1, ppid: 0, uid: 0, monoNs: 5n, cg2: '0', cg1: '0', argc: 1, filename: '/opt/My App/run' },
       ],
       [
         'E: an empty filename (not read)',
         printf('E 1 1 0 0 5 0 0 1 \n'),
-        { kind: 'E', key: '1:5', tid: 1, pid: 1, ppid: 0, uid: 0, monoNs: 5n, cg2: '0', cg1: '0', argc: 1, filename: '' },
+        { kind: 'execEnter', key: '1:5', tid: 1, pid: 1, ppid: 0, uid: 0, monoNs: 5n, cg2: '0', cg1: '0', argc: 1, filename: '' },
       ],
-      ['F: the filename read again, with the new argc', printf('F 4299 77 2 /opt/My App/run\n'), { kind: 'F', key: '4299:77', tid: 4299, argc: 2, filename: '/opt/My App/run' }],
-      ['R: an argument read again', printf('R 4299 77 1 -c echo\n'), { kind: 'R', key: '4299:77', tid: 4299, index: 1, arg: '-c echo' }],
-      ['R: an empty argument', printf('R 4299 77 1 \n'), { kind: 'R', key: '4299:77', tid: 4299, index: 1, arg: '' }],
-      ['A: one argument', printf('A 4299 77 0 ls\n'), { kind: 'A', key: '4299:77', tid: 4299, index: 0, arg: 'ls' }],
-      ['A: an argument with spaces', printf('A 4299 77 2 -c echo hi  there\n'), { kind: 'A', key: '4299:77', tid: 4299, index: 2, arg: '-c echo hi  there' }],
-      ['A: an empty argument', printf('A 4299 77 3 \n'), { kind: 'A', key: '4299:77', tid: 4299, index: 3, arg: '' }],
-      ['A: an argument ending in a newline keeps it', printf('A 1 77 0 a\n\n'), { kind: 'A', key: '1:77', tid: 1, index: 0, arg: 'a\n' }],
-      ['A: an argument that is only newlines', printf('A 1 77 0 \n\n\n'), { kind: 'A', key: '1:77', tid: 1, index: 0, arg: '\n\n' }],
-      ['X: exec returned', printf('X 4299 0 5123456790000 0 ls\n'), { kind: 'X', key: '4299:5123456790000', tid: 4299, retval: 0, upper: 0, comm: 'ls' }],
-      ['X: a failed exec', printf('X 4299 -2 77 0 bash\n'), { kind: 'X', key: '4299:77', tid: 4299, retval: -2, upper: 0, comm: 'bash' }],
-      ['X: a comm with spaces', printf('X 8 0 77 0 kworker u8:1 x\n'), { kind: 'X', key: '8:77', tid: 8, retval: 0, upper: 0, comm: 'kworker u8:1 x' }],
-      ['X: the executable is in an overlayfs upper layer', printf('X 8 0 77 1 miner\n'), { kind: 'X', key: '8:77', tid: 8, retval: 0, upper: 1, comm: 'miner' }],
-      ['X: the executable is in a lower (image) layer', printf('X 8 0 77 2 nginx\n'), { kind: 'X', key: '8:77', tid: 8, retval: 0, upper: 2, comm: 'nginx' }],
-      ['X: a comm that starts with a digit', printf('X 8 0 77 2 7z\n'), { kind: 'X', key: '8:77', tid: 8, retval: 0, upper: 2, comm: '7z' }],
-      ['X: an empty comm', printf('X 8 0 77 1 \n'), { kind: 'X', key: '8:77', tid: 8, retval: 0, upper: 1, comm: '' }],
-      ['Z: a process ended with exit(3)', printf('Z 4299 5123456790000 5124456790000 768\n'), { kind: 'Z', pid: 4299, execMonoNs: 5123456790000n, monoNs: 5124456790000n, status: 768 }],
-      ['Z: a process killed by SIGKILL', printf('Z 12 77 99 9\n'), { kind: 'Z', pid: 12, execMonoNs: 77n, monoNs: 99n, status: 9 }],
+      ['F: the filename read again, with the new argc', printf('F 4299 77 2 /opt/My App/run\n'), { kind: 'rereadFilename', key: '4299:77', tid: 4299, argc: 2, filename: '/opt/My App/run' }],
+      ['R: an argument read again', printf('R 4299 77 1 -c echo\n'), { kind: 'rereadArg', key: '4299:77', tid: 4299, index: 1, arg: '-c echo' }],
+      ['R: an empty argument', printf('R 4299 77 1 \n'), { kind: 'rereadArg', key: '4299:77', tid: 4299, index: 1, arg: '' }],
+      ['A: one argument', printf('A 4299 77 0 ls\n'), { kind: 'execArg', key: '4299:77', tid: 4299, index: 0, arg: 'ls' }],
+      ['A: an argument with spaces', printf('A 4299 77 2 -c echo hi  there\n'), { kind: 'execArg', key: '4299:77', tid: 4299, index: 2, arg: '-c echo hi  there' }],
+      ['A: an empty argument', printf('A 4299 77 3 \n'), { kind: 'execArg', key: '4299:77', tid: 4299, index: 3, arg: '' }],
+      ['A: an argument ending in a newline keeps it', printf('A 1 77 0 a\n\n'), { kind: 'execArg', key: '1:77', tid: 1, index: 0, arg: 'a\n' }],
+      ['A: an argument that is only newlines', printf('A 1 77 0 \n\n\n'), { kind: 'execArg', key: '1:77', tid: 1, index: 0, arg: '\n\n' }],
+      ['X: exec returned', printf('X 4299 0 5123456790000 0 ls\n'), { kind: 'execReturn', key: '4299:5123456790000', tid: 4299, retval: 0, upper: 0, comm: 'ls' }],
+      ['X: a failed exec', printf('X 4299 -2 77 0 bash\n'), { kind: 'execReturn', key: '4299:77', tid: 4299, retval: -2, upper: 0, comm: 'bash' }],
+      ['X: a comm with spaces', printf('X 8 0 77 0 kworker u8:1 x\n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 0, comm: 'kworker u8:1 x' }],
+      ['X: the executable is in an overlayfs upper layer', printf('X 8 0 77 1 miner\n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 1, comm: 'miner' }],
+      ['X: the executable is in a lower (image) layer', printf('X 8 0 77 2 nginx\n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 2, comm: 'nginx' }],
+      ['X: a comm that starts with a digit', printf('X 8 0 77 2 7z\n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 2, comm: '7z' }],
+      ['X: an empty comm', printf('X 8 0 77 1 \n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 1, comm: '' }],
+      ['Z: a process ended with exit(3)', printf('Z 4299 5123456790000 5124456790000 768\n'), { kind: 'processEnd', pid: 4299, execMonoNs: 5123456790000n, monoNs: 5124456790000n, status: 768 }],
+      ['Z: a process killed by SIGKILL', printf('Z 12 77 99 9\n'), { kind: 'processEnd', pid: 12, execMonoNs: 77n, monoNs: 99n, status: 9 }],
       ['K: keepalive carries nothing', printf('K 5183456789012\n'), { kind: 'other', type: 'keepalive' }],
     ])('%s', (_name, line, record) => {
       expect(parseRecord(line)).toEqual(record);
@@ -131,33 +131,33 @@ describe('parseRecord', () => {
   describe('bytes >= 0x80', () => {
     it('bpftrace 0.17 escapes them as \\uffffffXX: decoded back to the UTF-8 they were', () => {
       const line = String.raw`{"type": "printf", "data": "A 4299 77 4 gr\uffffffc3\uffffffbc\uffffffc3\uffffff9fe \uffffffe2\uffffff9c\uffffff93\n"}`;
-      expect(parseRecord(line)).toEqual({ kind: 'A', key: '4299:77', tid: 4299, index: 4, arg: 'grüße ✓' });
+      expect(parseRecord(line)).toEqual({ kind: 'execArg', key: '4299:77', tid: 4299, index: 4, arg: 'grüße ✓' });
     });
 
     it('0.17 escapes with upper-case hex digits decode too', () => {
       const line = String.raw`{"type": "printf", "data": "E 7 7 1 0 77 0 0 1 /tmp/\uffffffE6\uffffff97\uffffffA5\n"}`;
-      expect(parseRecord(line)).toMatchObject({ kind: 'E', tid: 7, monoNs: 77n, filename: '/tmp/日' });
+      expect(parseRecord(line)).toMatchObject({ kind: 'execEnter', tid: 7, monoNs: 77n, filename: '/tmp/日' });
     });
 
     it('a character cut by the string size becomes a replacement character', () => {
       const line = String.raw`{"type": "printf", "data": "A 1 77 0 ab\uffffffe2\uffffff9c\n"}`;
-      expect(parseRecord(line)).toEqual({ kind: 'A', key: '1:77', tid: 1, index: 0, arg: 'ab\ufffd' });
+      expect(parseRecord(line)).toEqual({ kind: 'execArg', key: '1:77', tid: 1, index: 0, arg: 'ab\ufffd' });
     });
 
     it('newer bpftrace writes real UTF-8, which stays as it is', () => {
-      expect(parseRecord(printf('A 4299 77 4 grüße ✓\n'))).toEqual({ kind: 'A', key: '4299:77', tid: 4299, index: 4, arg: 'grüße ✓' });
-      expect(parseRecord('{"type": "printf", "data": "A 1 77 0 \\u00e9t\\u00e9\\n"}')).toEqual({ kind: 'A', key: '1:77', tid: 1, index: 0, arg: 'été' });
+      expect(parseRecord(printf('A 4299 77 4 grüße ✓\n'))).toEqual({ kind: 'execArg', key: '4299:77', tid: 4299, index: 4, arg: 'grüße ✓' });
+      expect(parseRecord('{"type": "printf", "data": "A 1 77 0 \\u00e9t\\u00e9\\n"}')).toEqual({ kind: 'execArg', key: '1:77', tid: 1, index: 0, arg: 'été' });
     });
 
     it('an argument that literally spells \\uffffffc3 is not taken for an escape', () => {
       // The argument is the 10 characters `\uffffffc3`; JSON escapes its backslash.
       const line = String.raw`{"type": "printf", "data": "A 1 77 0 \\uffffffc3 gr\uffffffc3\uffffffbc\n"}`;
-      expect(parseRecord(line)).toEqual({ kind: 'A', key: '1:77', tid: 1, index: 0, arg: String.raw`\uffffffc3 grü` });
+      expect(parseRecord(line)).toEqual({ kind: 'execArg', key: '1:77', tid: 1, index: 0, arg: String.raw`\uffffffc3 grü` });
     });
 
     it('an escaped backslash right before an escape keeps both', () => {
       const line = String.raw`{"type": "printf", "data": "A 1 77 0 C:\\\uffffffc3\uffffffbc\n"}`;
-      expect(parseRecord(line)).toEqual({ kind: 'A', key: '1:77', tid: 1, index: 0, arg: 'C:\\ü' });
+      expect(parseRecord(line)).toEqual({ kind: 'execArg', key: '1:77', tid: 1, index: 0, arg: 'C:\\ü' });
     });
   });
 });

@@ -1,14 +1,23 @@
 /**
  * bpftrace `-f json` lines → typed records.
- * KEEP IN SYNC with bpf/trace-exec.bt.tmpl: the printf formats there are parsed here.
+ * KEEP IN SYNC with bpf/trace-exec.bt.tmpl: the printf formats there are parsed here;
+ * records-template.test.ts renders every variant and checks each format against this parser.
  */
 
+/**
+ * Records by what they mean; the program's one-letter tag (its printf's first word) is in each
+ * comment. Words kept apart: an exec *returns* (X), a process *ends* (Z: --exits reports it) or is
+ * *gone* (Q: --ancestry forgets it), the tracer *ends* (src/node/runner.ts TracerEnd).
+ */
 export type TraceRecord =
-  | { kind: 'B'; monoNs: bigint }
-  | { kind: 'P'; hier: 1 | 2; cgroupId: string; level: number; name: string }
+  /** B: the tracer started; its kernel monotonic clock then, to turn later clocks into wall time. */
+  | { kind: 'clock'; monoNs: bigint }
+  /** P: one name of a cgroup's path (level 0 the leaf), printed once per cgroup seen. */
+  | { kind: 'cgroupName'; hier: 1 | 2; cgroupId: string; level: number; name: string }
+  /** E: an exec entered (sys_enter_execve). */
   | {
-      kind: 'E';
-      /** The exec's key, shared by its A and X records: "<tid>:<enter mono ns>". */
+      kind: 'execEnter';
+      /** The exec's key, shared by its execArg, execReturn and reread records: "<tid>:<enter mono ns>". */
       key: string;
       tid: number;
       pid: number;
@@ -22,25 +31,29 @@ export type TraceRecord =
       /** The path passed to exec, cut at the string size. */
       filename: string;
     }
-  /** key: the exec's "<tid>:<enter mono ns>", as in its E record. */
-  | { kind: 'A'; key: string; tid: number; index: number; arg: string }
-  /** upper: where the new program's executable sits: 1 overlayfs upper layer, 2 lower, 0 neither or not known. */
-  | { kind: 'X'; key: string; tid: number; retval: number; upper: 0 | 1 | 2; comm: string }
-  /** A successful exec's strings read again from the new program (its entry read some as empty). */
-  | { kind: 'F'; key: string; tid: number; argc: number; filename: string }
-  | { kind: 'R'; key: string; tid: number; index: number; arg: string }
-  /** --ancestry: a process forked (threads are left out). */
-  | { kind: 'fork'; ppid: number; pid: number; monoNs: bigint; comm: string }
-  /** --ancestry: a process exited. */
-  | { kind: 'exit'; pid: number; monoNs: bigint }
+  /** A: one argument of an exec; key as in its execEnter. */
+  | { kind: 'execArg'; key: string; tid: number; index: number; arg: string }
   /**
-   * --exits: a process whose exec succeeded while tracing ended (its last thread exited). execMonoNs
-   * is the enter time of its last exec (as in that exec's E record); status the kernel's wait status.
+   * X: an exec returned (sys_exit_execve). upper: where the new program's executable sits: 1
+   * overlayfs upper layer, 2 lower, 0 neither or not known.
    */
-  | { kind: 'Z'; pid: number; execMonoNs: bigint; monoNs: bigint; status: number }
+  | { kind: 'execReturn'; key: string; tid: number; retval: number; upper: 0 | 1 | 2; comm: string }
+  /** F and R: a successful exec's strings read again from the new program (its entry read some as empty). */
+  | { kind: 'rereadFilename'; key: string; tid: number; argc: number; filename: string }
+  | { kind: 'rereadArg'; key: string; tid: number; index: number; arg: string }
+  /** C, --ancestry: a process forked (threads are left out). */
+  | { kind: 'fork'; ppid: number; pid: number; monoNs: bigint; comm: string }
+  /** Q, --ancestry: a process is gone (it exited): the process tree forgets it. */
+  | { kind: 'gone'; pid: number; monoNs: bigint }
+  /**
+   * Z, --exits: a process whose exec succeeded while tracing ended (its last thread exited).
+   * execMonoNs is the enter time of its last exec (as in that exec's execEnter); status the kernel's
+   * wait status.
+   */
+  | { kind: 'processEnd'; pid: number; execMonoNs: bigint; monoNs: bigint; status: number }
   | { kind: 'lost'; count: number }
   | { kind: 'attached'; probes: number }
-  /** Output bpftrace prints that carries no exec (maps at exit, time stamps…). */
+  /** Output bpftrace prints that carries no exec (K keepalives, maps at exit, time stamps…). */
   | { kind: 'other'; type: string }
   | { kind: 'malformed'; line: string; reason: string };
 
@@ -146,8 +159,8 @@ function parsePrintf(text: string, line: string): TraceRecord {
     if (hot === 69 /* E */) return parseE(text) ?? bad('bad E record');
     if (hot === 65 /* A */) return parseA(text) ?? bad('bad A record');
     if (hot === 88 /* X */) return parseX(text) ?? bad('bad X record');
-    if (hot === 70 /* F */) return parseA(text, 'F') ?? bad('bad F record');
-    if (hot === 82 /* R */) return parseA(text, 'R') ?? bad('bad R record');
+    if (hot === 70 /* F */) return parseA(text, 'rereadFilename') ?? bad('bad F record');
+    if (hot === 82 /* R */) return parseA(text, 'rereadArg') ?? bad('bad R record');
   }
   const tag = text.slice(0, 2);
   switch (tag) {
@@ -161,21 +174,21 @@ function parsePrintf(text: string, line: string): TraceRecord {
     case 'Q ': {
       const f = text.slice(2).split(' ');
       if (f.length !== 2 || !UINT.test(f[0]!) || !UINT.test(f[1]!)) return bad('bad Q record');
-      return { kind: 'exit', pid: Number(f[0]), monoNs: BigInt(f[1]!) };
+      return { kind: 'gone', pid: Number(f[0]), monoNs: BigInt(f[1]!) };
     }
     case 'Z ': {
       const f = text.slice(2).split(' ');
       if (f.length !== 4 || !UINT.test(f[0]!) || !UINT.test(f[1]!) || !UINT.test(f[2]!) || !INT.test(f[3]!)) return bad('bad Z record');
-      return { kind: 'Z', pid: Number(f[0]), execMonoNs: BigInt(f[1]!), monoNs: BigInt(f[2]!), status: Number(f[3]) };
+      return { kind: 'processEnd', pid: Number(f[0]), execMonoNs: BigInt(f[1]!), monoNs: BigInt(f[2]!), status: Number(f[3]) };
     }
     case 'B ': {
       const v = text.slice(2);
-      return UINT.test(v) ? { kind: 'B', monoNs: BigInt(v) } : bad('B record without a clock');
+      return UINT.test(v) ? { kind: 'clock', monoNs: BigInt(v) } : bad('B record without a clock');
     }
     case 'P ': {
       const f = fields(text.slice(2), 3);
       if (!f || (f[0] !== '1' && f[0] !== '2') || !UINT.test(f[1]!) || !UINT.test(f[2]!)) return bad('bad P record');
-      return { kind: 'P', hier: f[0] === '1' ? 1 : 2, cgroupId: f[1]!, level: Number(f[2]), name: f[3]! };
+      return { kind: 'cgroupName', hier: f[0] === '1' ? 1 : 2, cgroupId: f[1]!, level: Number(f[2]), name: f[3]! };
     }
     default:
       return bad('unknown printf record');
@@ -206,7 +219,7 @@ function parseE(text: string): TraceRecord | null {
   const tidText = text.slice(2, e[0]);
   const monoText = text.slice(e[3]! + 1, e[4]);
   return {
-    kind: 'E',
+    kind: 'execEnter',
     key: `${tidText}:${monoText}`,
     tid: Number(tidText),
     pid: num(1),
@@ -224,14 +237,14 @@ function parseE(text: string): TraceRecord | null {
  * A <tid> <enter_mono_ns> <index> <arg>, and the two records of the same shape: R (an argument read
  * again) and F <tid> <enter_mono_ns> <argc> <filename>. The clock and the number are never negative.
  */
-function parseA(text: string, kind: 'A' | 'F' | 'R' = 'A'): TraceRecord | null {
+function parseA(text: string, kind: 'execArg' | 'rereadFilename' | 'rereadArg' = 'execArg'): TraceRecord | null {
   const e = ends(text, 3);
   if (!e || text.charCodeAt(e[0]! + 1) === 45 || text.charCodeAt(e[1]! + 1) === 45) return null;
   const key = `${text.slice(2, e[0])}:${text.slice(e[0]! + 1, e[1])}`;
   const tid = Number(text.slice(2, e[0]));
   const n = Number(text.slice(e[1]! + 1, e[2]));
   const rest = text.slice(e[2]! + 1);
-  if (kind === 'F') return { kind, key, tid, argc: n, filename: rest };
+  if (kind === 'rereadFilename') return { kind, key, tid, argc: n, filename: rest };
   return { kind, key, tid, index: n, arg: rest };
 }
 
@@ -244,7 +257,7 @@ function parseX(text: string): TraceRecord | null {
   const upper = text.charCodeAt(u) - 48;
   if (!(upper >= 0 && upper <= 2) || (u + 1 < text.length && text.charCodeAt(u + 1) !== 32)) return null;
   return {
-    kind: 'X',
+    kind: 'execReturn',
     key: `${text.slice(2, e[0])}:${text.slice(e[1]! + 1, e[2])}`,
     tid: Number(text.slice(2, e[0])),
     retval: Number(text.slice(e[0]! + 1, e[1])),

@@ -21,4 +21,10 @@ export interface AttributedEvent {
   labels: Readonly<Record<string, string>>;
   /** With --ancestry: the exec'ing process's parent chain, nearest first. */
   ancestry?: Ancestor[];
+  /**
+   * A failed attempt of a PATH search that went on to a next directory (src/output/path-search.ts):
+   * JSON writes it (`"pathSearch": true`); every human output folds it into the attempt after it.
+   * Absent otherwise.
+   */
+  pathSearch?: true;
 }

@@ -5,7 +5,7 @@
  */
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
-import { StderrTail, type NodeRunner, type TracerExit, type TracerHandle, type TracerSink } from '../node/runner.js';
+import { StderrTail, type NodeRunner, type TracerEnd, type TracerHandle, type TracerSink } from '../node/runner.js';
 import { tracerArgv, type TracerCommand } from '../node/tracer-command.js';
 import type { LeaseTiming } from '../node/lease.js';
 import { describeApiError } from './errors.js';
@@ -40,6 +40,17 @@ interface ExecExit {
   lost: boolean;
 }
 
+/**
+ * The command that writes the program into the debug container from the exec's stdin: `head -c N`
+ * ends by itself after N bytes, so no stdin close is needed, which v4 exec cannot send. The shell
+ * stays until head is done (`; exit $?` keeps it from exec'ing head): containerd closes an exec's
+ * stdin as soon as no process of the exec holds its stdout, and head's stdout is the file, so a
+ * program arriving a moment after the exec started was cut short (test/runtime/stdin.test.ts).
+ */
+export function stageArgv(path: string, bytes: number): string[] {
+  return ['sh', '-c', 'umask 077 && head -c "$2" > "$1"; exit $?', 'trace-exec', path, String(bytes)];
+}
+
 export class ExecRunner implements NodeRunner {
   private readonly exec: Exec;
   private attachments = 0;
@@ -59,9 +70,8 @@ export class ExecRunner implements NodeRunner {
   }
 
   async stage(program: string): Promise<string> {
-    // `head -c N` ends by itself after N bytes: no need for a stdin close, which v4 exec cannot send.
     const bytes = Buffer.from(program, 'utf8');
-    await this.run(['sh', '-c', 'umask 077 && head -c "$2" > "$1"', 'trace-exec', this.files.program, String(bytes.length)], bytes);
+    await this.run(stageArgv(this.files.program, bytes.length), bytes);
     return this.files.program;
   }
 
@@ -84,7 +94,7 @@ export class ExecRunner implements NodeRunner {
     const h = await this.open(tracerArgv(tracer, files, this.lease.limitS), (c) => sink.stdout(c), (c) => tail.push(c), heartbeat);
     heartbeat.write('\n');
     const beat = setInterval(() => heartbeat.write('\n'), this.lease.heartbeatMs);
-    const done = h.done.then((x): TracerExit => {
+    const done = h.done.then((x): TracerEnd => {
       clearInterval(beat);
       return { ...x, stderr: tail.toString() };
     });

@@ -4,7 +4,7 @@
  * deletions and printing the exact commands for whatever it could not remove.
  */
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import type { Log } from '../log.js';
 import { Interrupted, UserError } from '../errors.js';
 import { nearNames } from '../near-names.js';

@@ -8,7 +8,7 @@
 /**
  * Public images with bpftrace ≥ 0.13 and the tools the pod runs, per architecture. Only amd64 has
  * one: quay.io/iovisor/bpftrace was built by a plain `docker build` on x86-64 CI and was last
- * published in 2023; no maintained multi-architecture image was found (README lists what was checked).
+ * published in 2023; no maintained multi-architecture image was found (docs/debug-image.md lists what was checked).
  */
 export const DEFAULT_IMAGES: Readonly<Record<string, string>> = Object.freeze({ amd64: 'quay.io/iovisor/bpftrace:v0.19.1' });
 

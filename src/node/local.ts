@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { StderrTail, type NodeRunner, type TracerExit, type TracerHandle, type TracerSink } from './runner.js';
+import { StderrTail, type NodeRunner, type TracerEnd, type TracerHandle, type TracerSink } from './runner.js';
 import { tracerArgv, type TracerCommand } from './tracer-command.js';
 import { leaseFromEnv, type LeaseTiming } from './lease.js';
 
@@ -42,7 +42,7 @@ export class LocalRunner implements NodeRunner {
     const beat = setInterval(() => child.stdin.write('\n'), this.lease.heartbeatMs);
     child.stdout.on('data', (c: Buffer) => sink.stdout(c));
     child.stderr.on('data', (c: Buffer) => tail.push(c));
-    const done = new Promise<TracerExit>((resolve) => {
+    const done = new Promise<TracerEnd>((resolve) => {
       child.once('error', (e) => resolve({ code: null, reason: e.message, stderr: tail.toString(), lost: false }));
       child.once('close', (code, signal) => resolve({ code, reason: signal ? `killed by ${signal}` : null, stderr: tail.toString(), lost: false }));
     }).finally(() => {

@@ -5,12 +5,12 @@
  */
 
 /**
- * The commands the debug pod runs besides `sh` and `bpftrace` (README "The debug pod image", "The
- * image contract", says why each): `sleep`, `touch` and `rm` run the container's command (the lease check, src/node/lease.ts); env runs bpftrace
+ * The commands the debug pod runs besides `sh` and `bpftrace` (docs/debug-image.md, "The image
+ * contract", says why each; README "The debug pod image" lists them): `sleep`, `touch` and `rm` run the container's command (the lease check, src/node/lease.ts); env runs bpftrace
  * (src/node/render.ts), head stages the program and cat and kill stop bpftrace
  * (src/kube/exec-runner.ts), uname, cat and grep are this probe's, mount mounts tracefs and debugfs
  * (src/node/tracer-command.ts). perl, for batching, is optional and probed on its own.
- * Keep in sync with those files and the README table.
+ * Keep in sync with those files, the README list and the docs table (test/docs/image-contract.test.ts checks).
  */
 export const REQUIRED_TOOLS: readonly string[] = Object.freeze(['sleep', 'touch', 'rm', 'env', 'head', 'cat', 'kill', 'grep', 'uname', 'mount']);
 
@@ -159,7 +159,7 @@ export function chooseV1Controller(facts: NodeFacts): CgroupController | null {
   const mounted = new Set(facts.v1Mounts.flatMap((m) => m.options));
   for (const name of V1_PREFERENCE) {
     const c = facts.controllers.find((x) => x.name === name);
-    if (c && c.enabled && c.hierarchy > 0 && mounted.has(name)) return c;
+    if (c?.enabled && c.hierarchy > 0 && mounted.has(name)) return c;
   }
   return null;
 }

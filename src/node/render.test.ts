@@ -1,27 +1,35 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseProbe, chooseV1Controller, MissingToolsError } from './probe.js';
-import { renderProgram, bpftraceCommand, RenderError, ARGS_MAX, LEVELS } from './render.js';
+import { renderProgram, bpftraceCommand, ARGS_MAX, LEVELS } from './render.js';
 import { NODES } from './fixtures.test-helpers.js';
 
 const golden = (name: string) => new URL(`./golden/${name}.bt`, import.meta.url);
 
+/**
+ * The program must equal its golden file. A missing golden file fails (a deleted one must not pass
+ * by being re-created); UPDATE_GOLDEN=1 writes them: review the diff before committing.
+ */
+function expectGolden(program: string, name: string): void {
+  const file = golden(name);
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, program);
+  if (!existsSync(file)) expect.fail(`golden file ${fileURLToPath(file)} is missing: run UPDATE_GOLDEN=1 npx vitest run src/node/render.test.ts and review it`);
+  expect(program).toBe(readFileSync(file, 'utf8'));
+}
+
 describe('renderProgram golden files', () => {
-  // UPDATE_GOLDEN=1 npx vitest run src/node rewrites them; review the diff before committing.
   it.each(Object.keys(NODES))('%s', (name) => {
     const r = renderProgram(parseProbe(NODES[name as keyof typeof NODES]));
-    if (process.env.UPDATE_GOLDEN || !existsSync(golden(name))) writeFileSync(golden(name), r.program);
-    expect(r.program).toBe(readFileSync(golden(name), 'utf8'));
+    expectGolden(r.program, name);
     expect(r.program).not.toMatch(/\{\{|\}\}/);
   });
 });
 
 describe('--ancestry', () => {
   it('adds fork and exit probes, threads left out', () => {
-    const golden17 = golden('bpftrace-0.17-hybrid-6.18-ancestry');
     const r = renderProgram(parseProbe(NODES['bpftrace-0.17-hybrid-6.18']), { ancestry: true });
-    if (process.env.UPDATE_GOLDEN || !existsSync(golden17)) writeFileSync(golden17, r.program);
-    expect(r.program).toBe(readFileSync(golden17, 'utf8'));
+    expectGolden(r.program, 'bpftrace-0.17-hybrid-6.18-ancestry');
     expect(r.program).toContain('tracepoint:task:task_newtask\n/(args->clone_flags & 0x10000) == 0/');
     expect(r.program).toContain('tracepoint:sched:sched_process_exit');
     expect(renderProgram(parseProbe(NODES['bpftrace-0.24-v2-6.15']), { ancestry: true }).program).toContain('/(args.clone_flags & 0x10000) == 0/');
@@ -31,10 +39,8 @@ describe('--ancestry', () => {
 
 describe('--exits', () => {
   it('remembers successful execs and reports the end of their processes, one exit program with --ancestry', () => {
-    const golden17 = golden('bpftrace-0.17-hybrid-6.18-exits');
     const r = renderProgram(parseProbe(NODES['bpftrace-0.17-hybrid-6.18']), { exits: true });
-    if (process.env.UPDATE_GOLDEN || !existsSync(golden17)) writeFileSync(golden17, r.program);
-    expect(r.program).toBe(readFileSync(golden17, 'utf8'));
+    expectGolden(r.program, 'bpftrace-0.17-hybrid-6.18-exits');
     expect(r.program).toContain('@execd[pid] = @start[tid];');
     expect(r.program).toContain('printf("Z %d %llu %llu %d\\n"');
     expect(r.program).not.toContain('printf("Q ');

@@ -1,11 +1,12 @@
 /**
  * Where the node-side commands run: locally (--local) or in the debug pod through the exec API
  * (src/kube/exec-runner.ts). Commands are always argv arrays; nothing goes through a shell except
- * the fixed scripts defined in src/node/.
+ * the fixed scripts in bpf/ (src/node/tracer-command.ts).
  */
 import type { TracerCommand } from './tracer-command.js';
 
-export interface TracerExit {
+/** How the tracer (bpftrace, through the node-side command) ended. */
+export interface TracerEnd {
   /** bpftrace's exit code; null when it was killed or the stream ended without a status. */
   code: number | null;
   /** Why it ended when no code says it (signal, stream dropped). */
@@ -24,7 +25,7 @@ export interface TracerSink {
 }
 
 export interface TracerHandle {
-  readonly done: Promise<TracerExit>;
+  readonly done: Promise<TracerEnd>;
   /** Stops bpftrace for real (a closed stream alone does not stop a remote process). */
   stop(): Promise<void>;
 }

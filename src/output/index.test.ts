@@ -2,16 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { OUTPUT_FORMATS, createPrinter, isOutputFormat, type OutputFormat } from './index.js';
 import { formatJsonLine } from './json.js';
 import { LiveTable } from './live.js';
+import { PathSearchMarker } from './path-search.js';
 import { hostEvent, podEvent, unattributedEvent } from './fixtures.test-helpers.js';
 
+/** As run.ts feeds a printer: through the PATH search marker, flushed before end(). */
 function run(format: OutputFormat, events = [podEvent(), hostEvent(), unattributedEvent()], width: number | null = null) {
   const lines: string[] = [];
   const p = createPrinter(format, { write: (l) => lines.push(l), width });
+  const marker = new PathSearchMarker((e) => p.event(e));
   const afterEvents: string[][] = [];
   for (const e of events) {
-    p.event(e);
+    marker.push(e);
     afterEvents.push([...lines]);
   }
+  marker.flush();
   p.end();
   return { lines, afterEvents };
 }
@@ -56,6 +60,8 @@ describe('createPrinter', () => {
     expect(rows).toHaveLength(n);
     expect(rows.at(-1)).toMatch(format === 'json' ? /"filename":"\/usr\/bin\/curl","args":\["curl","x"\],"argsTruncated":false,"retval":0,"error":null/ : / curl +.*\b0 .*curl x$/);
     if (format !== 'json') expect(rows.join('\n')).not.toContain('ENOENT');
+    // JSON keeps every attempt; the failed ones of the search say so.
+    if (format === 'json') expect(rows.map((l) => (JSON.parse(l) as { pathSearch?: boolean }).pathSearch)).toEqual([true, true, undefined]);
   });
 
   it('table: a failed exec held for a PATH search still comes out at the end', () => {

@@ -2,7 +2,7 @@ import type { AttributedEvent } from '../join/types.js';
 import { formatJsonLine } from './json.js';
 import { LiveTable } from './live.js';
 import { Summary } from './summary.js';
-import { PathSearchFolder } from './path-search.js';
+import { folded } from './path-search.js';
 
 export type { JsonExecRecord, JsonExitRecord } from './json.js';
 export { formatJsonLine, toJsonExitRecord, toJsonRecord } from './json.js';
@@ -46,8 +46,9 @@ export interface Printer {
 /**
  * A printer for `-o <format>`:
  * - table / wide: the header before the first row (or at end() when no event came), then a row per
- *   event, the attempts of a PATH search folded into one;
- * - json: one JSON object per event and line;
+ *   event, the attempts of a PATH search folded into one (the events come through a
+ *   PathSearchMarker: its marked attempts are left out);
+ * - json: one JSON object per event and line, marked attempts with `"pathSearch": true`;
  * - summary: nothing until end(), then the summary table line by line.
  * Events that arrive after end() are ignored.
  */
@@ -64,18 +65,15 @@ export function createPrinter(format: OutputFormat, opts: PrinterOptions): Print
         headerDone = true;
         write(table.header());
       };
-      // The attempts of one PATH search are one row (see path-search.ts).
-      const folder = new PathSearchFolder((e) => {
-        header();
-        write(table.row(e));
-      });
       return {
         event(e) {
-          if (!ended) folder.push(e);
+          // The attempts of one PATH search are one row (marked upstream, see path-search.ts).
+          if (ended || folded(e)) return;
+          header();
+          write(table.row(e));
         },
         end() {
           if (ended) return;
-          folder.flush();
           ended = true;
           header();
         },

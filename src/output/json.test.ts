@@ -152,6 +152,14 @@ describe('formatJsonLine', () => {
     expect(line).toContain('"retval":-2,"error":"ENOENT","upperLayer":null,"cgroup":');
   });
 
+  it('"pathSearch": true right after "error", only on a marked attempt; the line is otherwise unchanged', () => {
+    const plain = formatJsonLine(podEvent({ retval: -2 }));
+    const marked = formatJsonLine({ ...podEvent({ retval: -2 }), pathSearch: true });
+    expect(marked).toContain('"retval":-2,"error":"ENOENT","pathSearch":true,"upperLayer":null,"cgroup":');
+    expect(marked.replace('"pathSearch":true,', '')).toBe(plain);
+    expect(plain).not.toContain('pathSearch');
+  });
+
   it('starts with type and time and ends with attribution, no trailing newline', () => {
     const line = formatJsonLine(hostEvent());
     expect(line.startsWith('{"type":"exec","time":"2026-11-26T11:41:16.123Z","node":"worker-1","namespace":null,')).toBe(true);
@@ -205,6 +213,7 @@ describe('formatJsonLine is JSON.stringify(toJsonRecord(e)), byte for byte', () 
     ['image layer', podEvent({ upperLayer: false })],
     ['odd strings everywhere', podEvent({ args: odd, comm: odd[6]!, filename: odd[7]! })],
     ['odd names', podEvent({}, { namespace: 'n\u2028s', pod: 'p"o\\d', container: '\x7fc' })],
+    ['a failed attempt of a PATH search that went on', { ...podEvent({ retval: -2 }), pathSearch: true } as AttributedEvent],
     ['with ancestry', { ...podEvent(), ancestry: [{ pid: 1, comm: 'sh\u009b', namespace: null, pod: null, container: null, host: true }] } as AttributedEvent],
   ])('%s', (_n, e) => {
     expect(formatJsonLine(e)).toBe(reference(e));

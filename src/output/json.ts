@@ -31,6 +31,12 @@ export interface JsonExecRecord {
   /** The errno name of a failed exec ("ENOENT"); null on success or when the exit record never came. */
   error: string | null;
   /**
+   * Only on a failed attempt of a PATH search that went on to a next directory (src/output/
+   * path-search.ts): the human outputs fold it into the attempt after it. Absent elsewhere, so
+   * other lines keep their bytes.
+   */
+  pathSearch?: true;
+  /**
    * The executable came from the writable (upper) overlayfs layer of its container: written or
    * changed after the container started, not part of its image (drift). false: from an image
    * (lower) layer; null: not on overlayfs, a failed exec, or not known.
@@ -105,6 +111,7 @@ export function toJsonRecord(e: AttributedEvent): JsonExecRecord {
     argsTruncated: ev.argsTruncated,
     retval: ev.retval,
     error: errnoName(ev.retval),
+    ...(e.pathSearch ? { pathSearch: true as const } : {}),
     upperLayer: ev.upperLayer,
     cgroup: e.cgroup,
     podUid: podUidOf(e),
@@ -214,7 +221,7 @@ export function formatJsonLine(e: AttributedEvent): string {
   return (
     `{"type":"exec","time":"${new Date(ev.timeMs).toISOString()}",${p.head},"pid":${ev.pid},"ppid":${ev.ppid},"uid":${ev.uid},` +
     `"comm":${str(ev.comm)},"filename":${str(ev.filename)},"args":[${args}],"argsTruncated":${ev.argsTruncated},` +
-    `"retval":${ev.retval === null ? 'null' : ev.retval},"error":${orNull(errnoName(ev.retval))},"upperLayer":${ev.upperLayer},${p.tail}` +
+    `"retval":${ev.retval === null ? 'null' : ev.retval},"error":${orNull(errnoName(ev.retval))},${e.pathSearch ? '"pathSearch":true,' : ''}"upperLayer":${ev.upperLayer},${p.tail}` +
     // The ancestry chain (--ancestry) is rare enough for the general form.
     (e.ancestry ? `,"ancestry":${escapeHazards(JSON.stringify(e.ancestry))}` : '') +
     '}'

@@ -245,11 +245,11 @@ describe('LiveTable on a terminal: every line fits', () => {
     const t = new LiveTable({ wide: true, width: 140, nodes: true });
     const r = t.row(podEvent({ args: longArgs }));
     expect(r.split('\n')).toHaveLength(1);
-    expect(r).toMatch(/ 0123456789abc  -      curl -sS -H 'Authori…$/);
+    expect(r).toMatch(/ 0123456789abc {2}- {6}curl -sS -H 'Authori…$/);
     expect(displayWidth(r)).toBe(140);
     // One node: no NODE column; its room goes to ARGS.
     const one = new LiveTable({ wide: true, width: 140 }).row(podEvent({ args: longArgs }));
-    expect(one).toMatch(/ 4242 +4200 +sh +0 +0 +0123456789abc  -      curl -sS -H 'Authorization: Be…$/);
+    expect(one).toMatch(/ 4242 +4200 +sh +0 +0 +0123456789abc {2}- {6}curl -sS -H 'Authorization: Be…$/);
     expect(displayWidth(one)).toBe(140);
   });
 

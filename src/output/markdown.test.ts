@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { AttributedEvent } from '../join/types.js';
-import { MarkdownSummary, MAX_LISTED, mdCode, mdText, type ExitRecord } from './markdown.js';
+import { MarkdownSummary, MAX_LISTED, mdCode, mdText, type EndedProcess } from './markdown.js';
 import { T0, hostEvent, podEvent, unattributedEvent } from './fixtures.test-helpers.js';
 import { gfmCells, gfmTables } from '../../test/support/gfm.js';
 
 const at = (s: number) => T0 + s * 1000; // T0 = 2026-11-26T11:41:16.123Z
 
-function render(events: AttributedEvent[], opts: { upper?: (boolean | null | undefined)[]; exits?: Partial<ExitRecord>[]; facts?: string[] } = {}): string {
+function render(events: AttributedEvent[], opts: { upper?: (boolean | null | undefined)[]; exits?: Partial<EndedProcess>[]; facts?: string[] } = {}): string {
   const m = new MarkdownSummary();
   events.forEach((e, i) => m.add(opts.upper ? { ...e, event: { ...e.event, upperLayer: opts.upper[i] ?? null } } : e));
   for (const x of opts.exits ?? []) m.exit({ timeMs: T0, node: 'worker-1', namespace: 'pay', pod: 'api-0', container: 'api', containerId: null, pid: 1, comm: 'sh', exitCode: 0, signal: null, durationMs: 5, ...x });
@@ -105,7 +105,7 @@ describe('MarkdownSummary', () => {
     }
   });
 
-  it.each<[string, Partial<ExitRecord>[], string[][] | string | null]>([
+  it.each<[string, Partial<EndedProcess>[], string[][] | string | null]>([
     ['no exits recorded: no section', [], null],
     ['all exited 0', [{}, {}], 'All 2 processes that ended exited with 0.'],
     [

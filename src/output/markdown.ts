@@ -10,15 +10,16 @@
 import type { AttributedEvent } from '../join/types.js';
 import { containerCell, formatArgs, HOST_NAMESPACE, namespaceCell, podCell, UNKNOWN_NAMESPACE } from './columns.js';
 import { errnoName } from './errno.js';
+import { folded } from './path-search.js';
 import { escapeUnprintable } from './quote.js';
-import { exitRecordOf, Summary, type ExitRecord, type SummaryRow } from './summary.js';
+import { endedProcessOf, Summary, type EndedProcess, type SummaryRow } from './summary.js';
 
 /** Failed execs (and drift execs) listed one by one; more are counted. */
 export const MAX_LISTED = 50;
 /** Characters of argv shown in a listed exec. */
 const ARGS_CHARS = 120;
 
-export type { ExitRecord } from './summary.js';
+export type { EndedProcess } from './summary.js';
 
 interface Listed {
   timeMs: number;
@@ -70,7 +71,9 @@ export class MarkdownSummary {
 
   /** One exec (upperLayer null: not on overlayfs, or from a recording without the field). */
   add(e: AttributedEvent): void {
-    if (e.event.exit) return this.exit(exitRecordOf(e));
+    if (e.event.exit) return this.exit(endedProcessOf(e));
+    // A PATH search counts once: as the exec that ran, or as its last failure (path-search.ts).
+    if (folded(e)) return;
     this.summary.add(e);
     this.execs++;
     const t = e.event.timeMs;
@@ -93,7 +96,7 @@ export class MarkdownSummary {
   }
 
   /** One process that ended. */
-  exit(x: ExitRecord): void {
+  exit(x: EndedProcess): void {
     this.summary.exit(x);
   }
 

@@ -5,21 +5,20 @@ import { wrapToWidth } from './width.js';
 import { containerCell, formatClock, HOST_NAMESPACE, namespaceCell, NONE, podCell, UNKNOWN_NAMESPACE } from './columns.js';
 import { escapeUnprintable } from './quote.js';
 import { toJsonExitRecord, type JsonExitRecord } from './json.js';
+import { endedBadly } from '../events/wait-status.js';
+import { folded } from './path-search.js';
 
 /**
  * A process that ended (--exits: an exit event live, an exit line of a recording): its JSON line's
  * fields, with the time as milliseconds; durationMs null where a recording's line has none.
  */
-export type ExitRecord = Omit<JsonExitRecord, 'type' | 'time' | 'durationMs'> & { timeMs: number; durationMs: number | null };
+export type EndedProcess = Omit<JsonExitRecord, 'type' | 'time' | 'durationMs'> & { timeMs: number; durationMs: number | null };
 
-/** The ExitRecord of a live exit event (an event with `exit` set): what its JSON line says. */
-export function exitRecordOf(e: AttributedEvent): ExitRecord {
+/** A live exit event (an event with `exit` set) as an EndedProcess: what its JSON line says. */
+export function endedProcessOf(e: AttributedEvent): EndedProcess {
   const { type: _type, time: _time, ...rest } = toJsonExitRecord(e);
   return { timeMs: e.event.timeMs, ...rest };
 }
-
-/** Ended with a non-zero status or by a signal. */
-export const endedBadly = (x: Pick<ExitRecord, 'exitCode' | 'signal'>): boolean => x.signal !== null || (x.exitCode !== null && x.exitCode !== 0);
 
 /** Per pod (host processes: `<host>`), processes that ended badly, of how many ended. */
 export interface ExitRow {
@@ -116,7 +115,7 @@ export class Summary {
   }
 
   /** One process that ended: counted per pod, and by command when it ended badly. */
-  exit(x: ExitRecord): void {
+  exit(x: EndedProcess): void {
     this.exitCount++;
     // No namespace: a host process, or one in a pod cgroup no pod record matched (it has a container
     // id), as the exec table tells them apart.
@@ -146,7 +145,9 @@ export class Summary {
   }
 
   add(e: AttributedEvent): void {
-    if (e.event.exit) return this.exit(exitRecordOf(e));
+    if (e.event.exit) return this.exit(endedProcessOf(e));
+    // A PATH search counts once: as the exec that ran, or as its last failure (path-search.ts).
+    if (folded(e)) return;
     const namespace = namespaceCell(e);
     const pod = podCell(e);
     const container = containerCell(e);

@@ -10,7 +10,8 @@
  *   next exec of the same pid, to its exit when one is reported (exit(): --exits, or an exit line), or
  *   to the end of the trace; argv, container, node, retval… in `args`;
  * - a failed exec is an instant event (`ph: "i"`) on its process's track: the process goes on
- *   running what it ran before, so it ends no span;
+ *   running what it ran before, so it ends no span; the failed attempts of a PATH search that went
+ *   on (marked by path-search.ts) are left out;
  * - metadata events (`ph: "M"`, process_name / thread_name) declare every pid and tid used.
  *
  * pid and tid are numbers this file gives out, all distinct (a Linux pid can recur in several pods
@@ -25,6 +26,7 @@ import type { AttributedEvent } from '../join/types.js';
 import { attributionOf } from './attribution.js';
 import { namespaceCell, podCell } from './columns.js';
 import { errnoName } from './errno.js';
+import { folded } from './path-search.js';
 
 /**
  * Execs a timeline records; later ones are counted, not kept. Measured: ~400 bytes of heap per exec
@@ -121,6 +123,8 @@ export class Timeline {
   }
 
   exec(a: AttributedEvent, extras: ExecExtras = {}): void {
+    // A PATH search is the attempt that ran (or its last failure): its earlier misses are no instants.
+    if (folded(a)) return;
     const ev = a.event;
     const failed = ev.retval !== null && ev.retval < 0;
     const procKey = `${a.node}\u0000${ev.pid}`;

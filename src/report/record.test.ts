@@ -22,6 +22,7 @@ const CASES: [string, AttributedEvent][] = [
   ['a static pod', podEvent({}, { podUid: 'a'.repeat(32) })],
   ['an executable from the writable layer (drift)', podEvent({ upperLayer: true, filename: '/tmp/miner' })],
   ['an executable from an image layer', podEvent({ upperLayer: false })],
+  ['a failed attempt of a PATH search that went on', { ...podEvent({ retval: -2, filename: '/usr/local/bin/curl' }), pathSearch: true }],
 ];
 
 describe('parseRecordLine', () => {
@@ -79,6 +80,8 @@ describe('parseRecordLine', () => {
     ['upperLayer true (drift)', { upperLayer: true }, { kind: 'exec', upperLayer: true, event: { event: { upperLayer: true } } }],
     ['upperLayer null', { upperLayer: null }, { kind: 'exec', upperLayer: null }],
     ['type exec', { type: 'exec' }, { kind: 'exec' }],
+    ['pathSearch true', { retval: -2, pathSearch: true }, { kind: 'exec', event: { pathSearch: true } }],
+    ['pathSearch not a boolean', { pathSearch: 1 }, { kind: 'malformed', reason: '"pathSearch" is neither true nor false' }],
     ['a type this version does not know', { type: 'fork' }, { kind: 'skip', why: 'type fork' }],
     ['upperLayer not a boolean', { upperLayer: 'yes' }, { kind: 'malformed', reason: '"upperLayer" is neither true, false nor null' }],
     ['no pid', { pid: undefined }, { kind: 'malformed', reason: '"pid" is not a whole number' }],

@@ -3,19 +3,19 @@
  * joined exec it was printed from, so that `report` summarises, filters and draws timelines with the
  * very code of a live run. Pure.
  *
- * Also read: exit lines (`"type": "exit"`, --exits: JsonExitRecord) and `upperLayer` on exec lines (issue 12 part
- * 2), when a recording has them; the totals line (`{"kind":"trace-exec.totals"}`, when stderr went
+ * Also read: exit lines (`"type": "exit"`, --exits: JsonExitRecord), `upperLayer` on exec lines (issue 12 part
+ * 2) and `pathSearch` (issue 24), when a recording has them; the totals line (`{"kind":"trace-exec.totals"}`, when stderr went
  * into the same file) and lines of a type this version does not know are skipped, not malformed.
  * Pod labels are not in the record: -l cannot be applied to a recording.
  */
 import { decodeCgroupPath } from '../cgroup/decode.js';
 import type { CgroupIdentity } from '../cgroup/types.js';
 import type { AttributedEvent } from '../join/types.js';
-import type { ExitRecord } from '../output/markdown.js';
+import type { EndedProcess } from '../output/markdown.js';
 
 export type ReportLine =
   | { kind: 'exec'; event: AttributedEvent; /** Present when the record has the field. */ upperLayer?: boolean | null }
-  | { kind: 'exit'; exit: ExitRecord }
+  | { kind: 'exit'; exit: EndedProcess }
   /** Not an exec or exit: a totals line, a blank line, a type this version does not know. */
   | { kind: 'skip'; why: string }
   | { kind: 'malformed'; reason: string };
@@ -123,7 +123,15 @@ function execOf(r: Obj): AttributedEvent {
     cgroup,
     unattributed: attribution === 'unattributed',
     labels: {},
+    ...(pathSearchOf(r) ? { pathSearch: true as const } : {}),
   };
+}
+
+/** `"pathSearch": true` on a failed attempt of a PATH search that went on; absent (or false) otherwise. */
+function pathSearchOf(r: Obj): boolean {
+  const v = r.pathSearch;
+  if (v !== undefined && typeof v !== 'boolean') throw new Bad('"pathSearch" is neither true nor false');
+  return v === true;
 }
 
 /**
@@ -146,7 +154,7 @@ function identityOf(attribution: string, cgroup: string, podUid: string | null, 
   };
 }
 
-function exitOf(r: Obj): ExitRecord {
+function exitOf(r: Obj): EndedProcess {
   const exitCode = intOrNull(r, 'exitCode');
   const signal = strOrNull(r, 'signal');
   if (exitCode === null && signal === null) throw new Bad('an exit with neither "exitCode" nor "signal"');

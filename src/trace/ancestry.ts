@@ -5,7 +5,7 @@
  */
 import type { Log } from '../log.js';
 import type { ExecEvent } from '../events/types.js';
-import type { TraceRecord } from '../events/records.js';
+import type { DecoderSink } from '../events/decoder.js';
 import type { AttributedEvent } from '../join/types.js';
 import { ProcessTable, type Ancestor, type Owner } from '../join/process-table.js';
 import type { NodeRunner } from '../node/runner.js';
@@ -35,7 +35,8 @@ export class Ancestry {
     return this.table.exec(e.pid, e.ppid, e.comm, ownerOf(joined));
   }
 
-  process(rec: Extract<TraceRecord, { kind: 'fork' | 'exit' }>, nowMs: number): void {
+  /** A fork or a process gone, as the decoder hands them over in arrival order. */
+  process(rec: Parameters<NonNullable<DecoderSink['process']>>[0], nowMs: number): void {
     if (rec.kind === 'fork') this.table.fork(rec.ppid, rec.pid, rec.comm);
     else this.table.exit(rec.pid, nowMs);
   }

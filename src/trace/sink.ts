@@ -11,6 +11,7 @@ import type { MarkdownSummary } from '../output/markdown.js';
 import type { Summary } from '../output/summary.js';
 import type { Timeline } from '../output/timeline.js';
 import { signalName } from '../output/signal.js';
+import { PathSearchMarker } from '../output/path-search.js';
 import { GapLog } from '../reconnect.js';
 import type { NodeSink } from './pipeline.js';
 
@@ -47,9 +48,24 @@ export class EventSink implements NodeSink {
   /** Stretches whose execs are unknown: a node's exec stream was lost until a new attachment took over. */
   readonly gaps = new GapLog();
 
+  /**
+   * Before the filters: whether a failed exec was one attempt of a PATH search depends on the exec
+   * after it, which --failed, --comm… may leave out. JSON writes the mark, the rest fold on it.
+   */
+  private readonly marker = new PathSearchMarker((a) => this.show(a));
+
   constructor(private readonly parts: SinkParts) {}
 
   event(a: AttributedEvent): void {
+    this.marker.push(a);
+  }
+
+  /** Passes on the failed execs still waiting for their next attempt (path-search.ts); idempotent. */
+  flush(): void {
+    this.marker.flush();
+  }
+
+  private show(a: AttributedEvent): void {
     if (a.event.exit) return this.end(a, a.event.exit);
     const { counts, parts } = this;
     counts.events++;

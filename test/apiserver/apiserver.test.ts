@@ -5,7 +5,6 @@
 import { tempDir, removeTempDirs } from '../support/tmp.js';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import {
   ApiException,

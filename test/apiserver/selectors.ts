@@ -106,7 +106,7 @@ export function parseLabelSelector(selector: string): LabelRequirement[] {
 
 function matchesLabels(requirements: LabelRequirement[], labels: Record<string, string>): boolean {
   return requirements.every(({ key, op, values }) => {
-    const has = Object.prototype.hasOwnProperty.call(labels, key);
+    const has = Object.hasOwn(labels, key);
     const value = labels[key];
     switch (op) {
       case 'exists':

@@ -139,7 +139,7 @@ function handleUpgrade(parts: ServerParts, req: IncomingMessage, socket: Duplex,
     }
     const user = parts.access.identify(req);
     const target = parseResourcePath(url.pathname);
-    if (!target || target.def.resource !== 'pods' || target.name === undefined || target.subresource !== 'exec') throw pathNotFound();
+    if (target?.def.resource !== 'pods' || target.name === undefined || target.subresource !== 'exec') throw pathNotFound();
     parts.access.authorize(user, resourceAttributes(entry.method, target, url.searchParams));
     if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
       throw badRequest(`unsupported upgrade protocol: ${req.headers.upgrade ?? ''}; this server speaks WebSocket remotecommand only`);

@@ -58,8 +58,8 @@ describe('TraceReplay', () => {
     expect(replay.execs).toBe(2); // the host exec is not in the pod, and pid 101's second exec is a reuse
     expect(Array.from(replay.records)).toEqual([3, 4]);
     const header = replay.header.trimEnd().split('\n').map((l) => parseRecord(l));
-    expect(header.map((r) => r?.kind)).toEqual(['attached', 'B', 'P', 'P', 'P', 'P', 'P']);
-    expect(header[1]).toEqual({ kind: 'B', monoNs: BigInt(REPLAY_CLOCK_NS) });
+    expect(header.map((r) => r?.kind)).toEqual(['attached', 'clock', 'cgroupName', 'cgroupName', 'cgroupName', 'cgroupName', 'cgroupName']);
+    expect(header[1]).toEqual({ kind: 'clock', monoNs: BigInt(REPLAY_CLOCK_NS) });
     expect(TraceReplay.fromRecording(recording()).execs).toBe(3);
   });
 
@@ -69,9 +69,9 @@ describe('TraceReplay', () => {
     const key = REPLAY_CLOCK_NS + 123_456_789;
     expect(replay.write(3, key, buf, 0)).toBe(buf.length); // exec 3 is exec 1 of the next copy
     const records = buf.toString().trimEnd().split('\n').map((l) => parseRecord(l)!);
-    expect(records.map((r) => r.kind)).toEqual(['E', 'A', 'A', 'X']);
+    expect(records.map((r) => r.kind)).toEqual(['execEnter', 'execArg', 'execArg', 'execReturn']);
     for (const r of records) {
-      const mono = r.kind === 'E' ? r.monoNs : 'key' in r ? BigInt(r.key.split(':')[1]!) : null;
+      const mono = r.kind === 'execEnter' ? r.monoNs : 'key' in r ? BigInt(r.key.split(':')[1]!) : null;
       expect(mono).toBe(BigInt(key));
     }
     expect(records[0]).toMatchObject({ tid: 102, pid: 102, argc: 2 });

@@ -32,12 +32,12 @@ interface KeyedLine {
 
 function keyOf(rec: TraceRecord): { tid: number; mono: bigint } | null {
   switch (rec.kind) {
-    case 'E':
+    case 'execEnter':
       return { tid: rec.tid, mono: rec.monoNs };
-    case 'F':
-    case 'R':
-    case 'A':
-    case 'X':
+    case 'rereadFilename':
+    case 'rereadArg':
+    case 'execArg':
+    case 'execReturn':
       // The key as printed: "<tid>:<enter mono ns>".
       return { tid: rec.tid, mono: BigInt(rec.key.slice(rec.key.indexOf(':') + 1)) };
     default:
@@ -134,8 +134,8 @@ export class TraceReplay {
       const rec = parseRecord(line);
       if (!rec) continue;
       if (rec.kind === 'attached') attached ??= line;
-      else if (rec.kind === 'B') begin ??= { line, mono: String(rec.monoNs) };
-      else if (rec.kind === 'P') {
+      else if (rec.kind === 'clock') begin ??= { line, mono: String(rec.monoNs) };
+      else if (rec.kind === 'cgroupName') {
         const id = `${rec.hier}:${rec.cgroupId}`;
         cgroupLines.set(id, [...(cgroupLines.get(id) ?? []), line]);
         cgroupNames.set(id, [...(cgroupNames.get(id) ?? []), rec.name]);
@@ -146,7 +146,7 @@ export class TraceReplay {
       let lines = byKey.get(key);
       if (!lines) byKey.set(key, (lines = []));
       lines.push({ mono: String(k.mono), line });
-      if (rec.kind === 'E') entered.push({ key, pid: rec.pid, cg: [`2:${rec.cg2}`, `1:${rec.cg1}`] });
+      if (rec.kind === 'execEnter') entered.push({ key, pid: rec.pid, cg: [`2:${rec.cg2}`, `1:${rec.cg1}`] });
     }
     if (!begin) throw new Error('the recording has no B record: bpftrace never said it started');
 

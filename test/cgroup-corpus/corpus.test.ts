@@ -33,7 +33,7 @@ describe('the corpus', () => {
     for (const e of entries) expect(e.source, e.cgroup).toMatch(/^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/(?:blob|issues|pull)\//);
   });
 
-  it('covers the forms the README lists', () => {
+  it('covers the forms docs/cgroup-forms.md lists', () => {
     const forms = new Set(entries.map((e) => e.form));
     for (const f of ['systemd/crio', 'systemd/containerd', 'systemd/docker', 'cgroupfs/bare-id', 'cgroupfs/crio', 'runtime-notation',
       'crun-container', 'sub-cgroup', 'conmon', 'pod-cgroup', 'kubelet-root-prefix', 'nested-in-container', 'static-pod', 'kata', 'gvisor']) {

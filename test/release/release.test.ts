@@ -54,6 +54,8 @@ afterAll(() => {
 describe('npm run release', () => {
   it('builds in reasonable time, and says what it did', () => {
     expect(rel.log).toMatch(/bundle .*trace-exec\.cjs: [\d.]+ MB, inlined bpf\/trace-exec\.bt\.tmpl/);
+    // The node-side scripts travel inside the executable too (src/node/tracer-command.ts reads them).
+    expect(rel.log).toMatch(/inlined bpf\/trace-exec\.bt\.tmpl, bpf\/tracer\.sh, bpf\/batcher\.pl \(/);
     expect(rel.log).toMatch(/done/);
     expect(rel.ms).toBeLessThan(120_000);
   });

@@ -41,7 +41,10 @@ export function descendants(root: number, table: ProcEntry[] = processes()): Pro
   const out: ProcEntry[] = [];
   const walk = (pid: number, depth: number): void => {
     if (depth > 64) return;
-    for (const c of children.get(pid) ?? []) (out.push(c), walk(c.pid, depth + 1));
+    for (const c of children.get(pid) ?? []) {
+      out.push(c);
+      walk(c.pid, depth + 1);
+    }
   };
   walk(root, 0);
   return out;
