@@ -1,7 +1,9 @@
 /**
- * One node's part of a run: node probe → rendered program → bpftrace → decoder → join. Events go to
- * the run's shared sink; the node's own end (bpftrace failing, the debug pod going away) is reported
- * through `ended` so that the other nodes of the run can go on.
+ * One node's part of a run, as three stages: preparing the node (src/trace/prepare.ts: probe,
+ * render), its pipeline (src/trace/pipeline.ts: records → events → ancestry → join → the run's sink),
+ * and — here — the supervisor that keeps an attachment feeding that pipeline. The node's own end
+ * (bpftrace failing, the debug pod going away) is reported through `ended` so that the other nodes
+ * of the run can go on.
  *
  * An exec stream lost without bpftrace's exit status (WebSocket dropped, API server gone) is not the
  * node's end: within --reconnect-timeout a new attachment — a new tracer, which stops the old one
@@ -10,79 +12,43 @@
  */
 import type { Log } from './log.js';
 import { UserError } from './errors.js';
-import { commandNotFound, MissingToolsError, missingToolsMessage, PROBE_COMMAND, parseProbe, ProbeError } from './node/probe.js';
-import { renderProgram, bpftraceCommand, EXEC_KEYS, RenderError } from './node/render.js';
-import type { NodeRunner, TracerEnd, TracerHandle } from './node/runner.js';
-import type { TracerCommand } from './node/tracer-command.js';
+import type { TracerEnd, TracerHandle } from './node/runner.js';
 import { Backoff, clock, seconds } from './reconnect.js';
-import { TraceDecoder } from './events/decoder.js';
-import { Joiner } from './join/join.js';
-import type { PodIndex } from './join/pod-index.js';
-import type { AttributedEvent } from './join/types.js';
-import type { ExecEvent } from './events/types.js';
-import { ProcessTable, type Ancestor, type Owner } from './join/process-table.js';
-import { SNAPSHOT_COMMAND, parseSnapshot } from './node/snapshot.js';
+import { prepareNode, type PreparedNode } from './trace/prepare.js';
+import { NodePipeline, type NodeSink, type StreamDecoder } from './trace/pipeline.js';
+import { Ancestry } from './trace/ancestry.js';
+import type { NodeParts } from './trace/source.js';
 
-/** An exec event's fields for joining a snapshot process by its cgroups. */
-const NO_EVENT: ExecEvent = {
-  timeMs: 0, pid: 0, tid: 0, ppid: 0, uid: 0, comm: '', filename: '', args: [], argsTruncated: false, retval: null, cgroupV2: null, cgroupV1: null, upperLayer: null,
-};
-
-function ownerOf(a: AttributedEvent): Owner {
-  return { namespace: a.namespace, pod: a.pod, container: a.container, host: a.identity.kind === 'host' };
-}
-
-export interface NodeTraceParts {
-  node: string;
-  runner: NodeRunner;
-  index: PodIndex | null;
-  /** The index holds a whole cluster's pods (--local with a cluster): each exec's node is its pod's. */
-  nodeFromPod?: boolean;
-  /** The debug image the node's commands run in (none with --local: this machine runs them). */
-  image?: string;
-  onPodsChanged?(cb: () => void): void;
-  onFailure?(cb: (message: string) => void): void;
-  /**
-   * Why the debug pod can no longer be traced (deleted, ended), or null while it runs; rejects
-   * when that cannot be told now (API unreachable). Without it a lost stream ends the node.
-   */
-  podGone?(): Promise<string | null>;
-  /** A new attachment took over after a loss: the pod watch retries now rather than at its backoff. */
-  resumed?(): void;
-}
+/** What the node's source gives (src/trace/source.ts). */
+export type NodeTraceParts = NodeParts;
 
 export interface NodeTraceHooks {
   log: Log;
+  /** The run's sink: events, counts and gaps as they happen. */
+  sink: NodeSink;
   /** --ancestry: trace forks and exits too, and give each exec its parent chain. */
   ancestry: boolean;
   /** --exits: also report how each process exec'd while tracing ended (events with `exit` set). */
   exits: boolean;
-  event(a: AttributedEvent): void;
-  lost(count: number): void;
   /** Said once, when bpftrace is attached on this node. */
   started(node: string): void;
   /** How long to try to re-attach after a lost stream, per loss; 0: a loss ends the node. */
   reconnectTimeoutMs: number;
-  /** Execs from fromMs on are unknown (the stream was lost)… */
-  gapOpened(node: string, fromMs: number): void;
-  /** …until toMs, when a new attachment started tracing. */
-  gapClosed(node: string, toMs: number): void;
 }
 
 /** One attempt to re-attach (probe of the pod, staging, the exec opening) gets at most this long. */
 const ATTEMPT_LIMIT_MS = 20_000;
+/** How often decoders and the join let overdue execs go. */
+const TICK_MS = 100;
 
 export class NodeTrace {
   private handle: TracerHandle | null = null;
   /** The current attachment's decoder; data of any other attachment is dropped (never twice). */
-  private decoder: TraceDecoder | null = null;
-  private joiner: Joiner | null = null;
+  private decoder: StreamDecoder | null = null;
+  private pipeline: NodePipeline | null = null;
+  private prepared: PreparedNode | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private stopping = false;
-  /** What every attachment needs: the program, how to start bpftrace, a fresh decoder. */
-  private attachment: { program: string; tracer: (programFile: string | null) => TracerCommand; decoder: (started: () => void) => TraceDecoder } | null = null;
-  /** Counts of earlier attachments' decoders. */
-  private readonly before = { malformed: 0, incomplete: 0 };
   /** When the current attachment last delivered data (a gap starts there). */
   private lastDataAt = 0;
   private reattaching: Promise<void> | null = null;
@@ -90,7 +56,6 @@ export class NodeTrace {
   private wake: () => void = () => {};
   private requestStop!: () => void;
   private readonly stopRequested = new Promise<void>((r) => (this.requestStop = r));
-  private emit: (a: AttributedEvent) => void = (a) => this.hooks.event(a);
   private endWith!: (error: UserError | null) => void;
   /** Resolves when the node's trace ended: null when stopped by the run, else why it failed. */
   readonly ended = new Promise<UserError | null>((r) => (this.endWith = r));
@@ -104,136 +69,56 @@ export class NodeTrace {
     return this.parts.node;
   }
 
-  get stats(): { malformed: number; incomplete: number } {
-    return {
-      malformed: this.before.malformed + (this.decoder?.stats.malformed ?? 0),
-      incomplete: this.before.incomplete + (this.decoder?.stats.incomplete ?? 0),
-    };
-  }
-
-  /** Probes the node, renders the program, starts bpftrace. Rejects (UserError) when it cannot. */
+  /** Prepares the node, starts its pipeline and the first attachment. Rejects (UserError) when it cannot. */
   async start(): Promise<void> {
     const { node, runner, index } = this.parts;
     const { log } = this.hooks;
-    log.progress(`probing node ${node}`);
-    let rendered;
-    let facts;
-    try {
-      facts = parseProbe(await runner.run(PROBE_COMMAND));
-      rendered = renderProgram(facts, { ancestry: this.hooks.ancestry, exits: this.hooks.exits });
-    } catch (e) {
-      // A missing command, named with the image contract: reported by the probe, or — for sh, which
-      // runs the probe — by the container runtime.
-      const missing = e instanceof MissingToolsError ? e.missing : e instanceof Error && commandNotFound(e.message) ? [commandNotFound(e.message)!] : null;
-      if (missing) throw new UserError(missingToolsMessage(node, missing, this.parts.image ?? null));
-      if (e instanceof ProbeError || e instanceof RenderError) throw new UserError(`${node}: ${e.message}`);
-      throw e;
-    }
-    log.debug(
-      `${node}: bpftrace ${rendered.bpftrace.join('.')}, kernel ${facts.kernelRelease}, cgroup v2: ${rendered.v2 ? 'yes' : 'no'}, v1 controller: ${rendered.v1Controller ?? 'none'}`,
-    );
-    const joiner = new Joiner(index, { node, nodeFromPod: this.parts.nodeFromPod ?? false });
-    this.joiner = joiner;
-    const table = this.hooks.ancestry ? new ProcessTable() : null;
-    const chains = new Map<ExecEvent, Ancestor[]>();
-    this.emit = (a) => {
-      const chain = chains.get(a.event);
-      if (chain) {
-        chains.delete(a.event);
-        a.ancestry = chain;
-      }
-      this.hooks.event(a);
-    };
-    let malformedShown = 0;
-    const decoder = (started: () => void): TraceDecoder =>
-      new TraceDecoder(
-        { strlen: rendered.strlen, levels: rendered.levels, argsMax: rendered.argsMax, exits: this.hooks.exits, maxExecd: EXEC_KEYS },
-        {
-          event: (e) =>
-            this.inOrder(() => {
-              if (table && !e.exit) chains.set(e, table.exec(e.pid, e.ppid, e.comm, ownerOf(joiner.join(e))));
-              for (const a of joiner.push(e, Date.now())) this.emit(a);
-            }),
-          process: (rec) =>
-            this.inOrder(() => {
-              if (rec.kind === 'fork') table?.fork(rec.ppid, rec.pid, rec.comm);
-              else table?.exit(rec.pid, Date.now());
-            }),
-          notice: (n) => {
-            if (n.kind === 'started') started();
-            else if (n.kind === 'lost') {
-              this.hooks.lost(n.count);
-              log.warn(`bpftrace on ${node} lost ${n.count} events (the node produced them faster than they were read)`);
-            } else if (n.kind === 'malformed' && malformedShown++ === 0) {
-              log.warn(`skipping a malformed line from ${node} (${n.reason}): ${n.line.slice(0, 200)}`);
-            }
-          },
-        },
-      );
-    if (!facts.perl) {
-      log.warn(`${node}: the image has no perl: bpftrace's output is sent record by record instead of in batches (more CPU on the node, the API server and here), and a client that goes silent without closing its stream is left to the debug pod's own lease check (see "The debug pod image" in the README)`);
-    }
-    this.attachment = {
-      program: rendered.program,
-      tracer: (programFile) => ({ bpftrace: bpftraceCommand(rendered, programFile), batch: facts.perl }),
-      decoder,
-    };
-    const first = decoder(() => {
-      // With --ancestry the process table is seeded from /proc first, so that "tracing" means
-      // chains are complete from the first exec on.
-      if (!table) return this.hooks.started(node);
-      this.held = [];
-      void this.seed(table, joiner, rendered.v1Controller).finally(() => {
-        this.release();
-        this.hooks.started(node);
-      });
+    const prepared = await prepareNode(node, runner, { ancestry: this.hooks.ancestry, exits: this.hooks.exits, image: this.parts.image ?? null }, log);
+    this.prepared = prepared;
+    const pipeline = new NodePipeline({
+      node,
+      index,
+      nodeFromPod: this.parts.nodeFromPod ?? false,
+      prepared,
+      ancestry: this.hooks.ancestry ? new Ancestry(node, runner, prepared.v1Controller, log) : null,
+      sink: this.hooks.sink,
+      log,
     });
+    this.pipeline = pipeline;
+    const first = pipeline.decoder(() => this.attached());
     this.decoder = first;
     const handle = await this.attach(first);
     this.handle = handle;
     this.ticker = setInterval(() => {
       this.decoder?.tick();
-      const now = Date.now();
-      for (const a of joiner.retry(now)) this.emit(a);
-      index?.expire(now);
-      table?.expire(now);
-    }, 100);
-    this.reseed = table ? () => void this.seed(table, joiner, rendered.v1Controller) : null;
-    this.parts.onPodsChanged?.(() => {
-      for (const a of joiner.retry(Date.now())) this.emit(a);
-    });
+      pipeline.tick(Date.now());
+    }, TICK_MS);
+    this.parts.onPodsChanged?.(() => pipeline.podsChanged(Date.now()));
     this.parts.onFailure?.((msg) => void this.fail(new UserError(`${node}: ${msg}`)));
     this.follow(handle);
   }
 
-  /** --ancestry after a gap: forks and exits in it are unknown, the node's /proc is not. */
-  private reseed: (() => void) | null = null;
-
   /**
-   * --ancestry: records decoded while the first /proc snapshot is read wait for it, in order, so that
-   * the first execs' chains include the processes that started before the trace. (bpftrace ≤ 0.23
-   * reports its probes just before attaching them: a fork in that instant is in neither.)
+   * An attachment's bpftrace reports its probes attached. The node's first one — of the first
+   * attachment, or of a re-attachment when the first was lost before it attached — starts the
+   * pipeline (--ancestry reads /proc first) and is said once; true for that one.
    */
-  private held: (() => void)[] | null = null;
-
-  private inOrder(apply: () => void): void {
-    if (this.held) this.held.push(apply);
-    else apply();
+  private attached(): boolean {
+    if (this.everAttached) return false;
+    this.everAttached = true;
+    this.pipeline!.firstStarted(() => this.hooks.started(this.node));
+    return true;
   }
 
-  private release(): void {
-    const held = this.held ?? [];
-    this.held = null;
-    for (const apply of held) apply();
-  }
+  private everAttached = false;
 
   /** Stages the program and starts a tracer whose output goes to `decoder` while it is the current one. */
-  private async attach(decoder: TraceDecoder): Promise<TracerHandle> {
+  private async attach(decoder: StreamDecoder): Promise<TracerHandle> {
     const { runner } = this.parts;
-    const a = this.attachment!;
-    const programFile = await runner.stage(a.program);
+    const prepared = this.prepared!;
+    const programFile = await runner.stage(prepared.program);
     this.lastDataAt = Date.now();
-    return runner.start(a.tracer(programFile), {
+    return runner.start(prepared.tracer(programFile), {
       stdout: (c) => {
         if (this.decoder !== decoder) return;
         this.lastDataAt = Date.now();
@@ -251,30 +136,29 @@ export class NodeTrace {
     });
   }
 
-  /** Ends a decoder (its execs still waiting for records come out incomplete) and keeps its counts. */
-  private retire(decoder: TraceDecoder | null): void {
+  /** Ends a decoder: its execs still waiting for records come out incomplete. */
+  private retire(decoder: StreamDecoder | null): void {
     if (!decoder) return;
     if (this.decoder === decoder) this.decoder = null;
     decoder.end();
-    this.before.malformed += decoder.stats.malformed;
-    this.before.incomplete += decoder.stats.incomplete;
   }
 
   private async reattach(exit: TracerEnd): Promise<void> {
     const node = this.node;
     const podGone = this.parts.podGone!;
+    const pipeline = this.pipeline!;
     const { log, reconnectTimeoutMs } = this.hooks;
     const from = this.lastDataAt;
     this.retire(this.decoder);
     this.handle = null;
-    this.hooks.gapOpened(node, from);
+    this.hooks.sink.gapOpened(node, from);
     log.warn(`${node}: the exec stream was lost (${exit.reason ?? 'no status'}); re-attaching for up to ${seconds(reconnectTimeoutMs)} s (--reconnect-timeout)`);
     const backoff = new Backoff(Date.now(), reconnectTimeoutMs);
     let last = exit.reason ?? 'no status';
     for (let delay = backoff.next(Date.now()); delay !== null; delay = backoff.next(Date.now())) {
       await this.pause(delay);
       if (this.stopping) return;
-      let decoder: TraceDecoder | null = null;
+      let decoder: StreamDecoder | null = null;
       try {
         const limit = Math.min(ATTEMPT_LIMIT_MS, Math.max(1000, backoff.left(Date.now())));
         const gone = await within(podGone(), limit, 'reading the debug pod');
@@ -282,9 +166,9 @@ export class NodeTrace {
           void this.fail(new UserError(`${node}: ${gone}; its trace ended at the loss (${clock(from)})`));
           return;
         }
-        let started!: () => void;
-        const attached = new Promise<void>((r) => (started = r));
-        decoder = this.attachment!.decoder(() => started());
+        let started!: (first: boolean) => void;
+        const attached = new Promise<boolean>((r) => (started = r));
+        decoder = pipeline.decoder(() => started(this.attached()));
         this.decoder = decoder;
         const d = decoder;
         const handle = await within(this.attach(decoder), limit, 'starting bpftrace', (late) => void late.stop());
@@ -292,17 +176,17 @@ export class NodeTrace {
           this.handle = handle; // finish() stops it
           return;
         }
-        const outcome = await Promise.race([attached.then(() => null), handle.done, this.stopRequested.then(() => 'stop' as const)]);
+        const outcome = await Promise.race([attached.then((first) => ({ first })), handle.done, this.stopRequested.then(() => 'stop' as const)]);
         if (outcome === 'stop' || this.stopping) {
           this.handle = handle; // finish() stops it
           return;
         }
-        if (outcome === null) {
+        if ('first' in outcome) {
           const to = Date.now();
           this.handle = handle;
-          this.hooks.gapClosed(node, to);
+          this.hooks.sink.gapClosed(node, to);
           log.warn(`${node}: re-attached; execs from ${clock(from)} to ${clock(to)} UTC (${seconds(to - from)} s) are unknown`);
-          this.reseed?.();
+          if (!outcome.first) pipeline.reseed();
           this.parts.resumed?.();
           this.follow(handle);
           return;
@@ -358,23 +242,9 @@ export class NodeTrace {
       await this.handle.stop();
       await this.handle.done;
     }
-    this.release(); // a run stopped before its snapshot came: what was held goes out with shorter chains
+    this.pipeline?.release(); // a run stopped before its snapshot came: what was held goes out with shorter chains
     this.retire(this.decoder);
-    for (const a of this.joiner?.retry(Date.now(), true) ?? []) this.emit(a);
-  }
-
-  /** Seeds the process table from the node's /proc; a failure costs chain depth, not the trace. */
-  private async seed(table: ProcessTable, joiner: Joiner, v1Controller: string | null): Promise<void> {
-    try {
-      const procs = parseSnapshot(await this.parts.runner.run(SNAPSHOT_COMMAND), v1Controller);
-      for (const p of procs) {
-        const owner = ownerOf(joiner.join({ ...NO_EVENT, pid: p.pid, cgroupV2: p.cgroupV2, cgroupV1: p.cgroupV1 }));
-        table.seed(p.pid, p.ppid, p.comm, owner);
-      }
-      this.hooks.log.debug(`${this.node}: ${procs.length} processes in the snapshot for --ancestry`);
-    } catch (e) {
-      this.hooks.log.warn(`${this.node}: could not read the process table (${(e as Error).message}); ancestry starts from the processes traced from now on`);
-    }
+    this.pipeline?.drain(Date.now());
   }
 }
 

@@ -47,11 +47,7 @@ export interface Gap {
 
 /** Every gap of a run, in the order they opened; at most one open gap per node. */
 export class GapLog {
-  private readonly gaps: { node: string; fromMs: number; toMs: number | null }[];
-
-  constructor(from: readonly Gap[] = []) {
-    this.gaps = from.map((g) => ({ node: g.node, fromMs: Date.parse(g.from), toMs: g.to === null ? null : Date.parse(g.to) }));
-  }
+  private readonly gaps: { node: string; fromMs: number; toMs: number | null }[] = [];
 
   open(node: string, fromMs: number): void {
     if (this.gaps.some((g) => g.node === node && g.toMs === null)) return; // still the same incident

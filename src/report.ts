@@ -6,9 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import type { ReportOptions } from './cli/report-options.js';
 import type { Log } from './log.js';
-import { makeFilter } from './join/filter.js';
+import { makeFilter, type Filters } from './join/filter.js';
 import type { AttributedEvent } from './join/types.js';
 import { MarkdownSummary, mdCode, type EndedProcess } from './output/markdown.js';
 import { Summary } from './output/summary.js';
@@ -19,6 +18,20 @@ import { checkReadable, readLines } from './report/read.js';
 import { parseRecordLine, TOTALS_KIND, totalsShown } from './report/record.js';
 import { RecordingCheck, type LineKind, type NotARecording } from './report/recording-check.js';
 import { UserError } from './errors.js';
+import type { ReportFormat } from './output/index.js';
+
+/** What `report` needs (built from its flags by src/cli/report-options.ts). */
+export interface ReportOptions {
+  /** Files to read, in order; `-` is stdin. */
+  readonly sources: readonly string[];
+  readonly output: ReportFormat;
+  readonly timelineTo: string | null;
+  readonly namespaces: readonly string[] | null;
+  /** Pod names (pod/NAME): any of them, in any namespace -n keeps. */
+  readonly pods: readonly string[] | null;
+  readonly filters: Filters;
+  readonly verbose: boolean;
+}
 
 /** Malformed lines named one by one on stderr (all of them with -v); the rest are counted. */
 const MALFORMED_SHOWN = 5;

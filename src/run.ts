@@ -1,27 +1,24 @@
 /**
- * One run: scope → (debug pod per node) → per node: probe → program → bpftrace stream → events →
- * join → one merged output, and cleanup on every way out. The CLI (src/cli.ts) turns the result into
- * the exit code.
+ * One run: a source of nodes (this machine, or a cluster's debug pods) → per node a trace (probe →
+ * program → bpftrace stream → events → join, src/node-trace.ts) → one sink that counts and shows
+ * (src/trace/sink.ts) → the end-of-run files; cleanup on every way out. The CLI
+ * (src/cli/trace-command.ts) turns the result into the totals line and the exit code.
  */
-import { hostname } from 'node:os';
-import type { Options } from './cli/options.js';
+import type { RunOptions } from './trace/options.js';
 import type { Log } from './log.js';
 import { Interrupted, UserError } from './errors.js';
-import { LocalRunner } from './node/local.js';
-import { whyLocalCannotTrace } from './node/preflight.js';
-import { NodeTrace, type NodeTraceParts } from './node-trace.js';
-import { isSelf, makeFilter } from './join/filter.js';
-import type { AttributedEvent } from './join/types.js';
-import type { ProcessEnd } from './events/types.js';
-import { signalName } from './output/signal.js';
+import { NodeTrace } from './node-trace.js';
+import { makeFilter } from './join/filter.js';
 import { createPrinter, Summary } from './output/index.js';
 import { MarkdownSummary, mdCode } from './output/markdown.js';
-import { PathSearchMarker } from './output/path-search.js';
 import { Timeline } from './output/timeline.js';
 import { writeFileSync } from 'node:fs';
-import { openCluster, type ClusterRun } from './kube/session.js';
-import { openClusterPods, type ClusterPods } from './kube/cluster-pods.js';
-import { GapLog, type Gap } from './reconnect.js';
+import type { GapLog, Gap } from './reconnect.js';
+import { EventSink, type Counts } from './trace/sink.js';
+import { Stop, stopText, type StopReason } from './trace/stop.js';
+import type { TraceSource } from './trace/source.js';
+import { openLocal } from './trace/local-source.js';
+import { openClusterSource } from './trace/cluster-source.js';
 import { nodesInFlight, startNodes } from './node-start.js';
 
 export interface Io {
@@ -36,27 +33,20 @@ export interface Io {
   confirm: ((question: string) => Promise<boolean>) | null;
 }
 
-export interface Totals {
-  events: number;
-  shown: number;
-  lost: number;
-  unattributed: number;
-  malformed: number;
-  incomplete: number;
+/** The totals line's numbers, in its JSON order. */
+export interface Totals extends Counts {
   nodes: number;
   failedNodes: number;
-  /** Execs of trace-exec's own debug pod (or, with --local, of its own children): left out unless --include-self. */
-  self: number;
-  /** --exits: ends of processes exec'd while tracing (before the filters). */
-  exits: number;
-  /** Stretches whose execs are unknown: a node's exec stream was lost until a new attachment took over (to: null, never). */
+  /** Stretches whose execs are unknown, as the JSON totals record writes them (to: null, never closed). */
   gaps: Gap[];
 }
 
 export interface RunResult {
   totals: Totals;
-  /** Why the trace stopped: duration, max-events, SIGINT, stdout closed… */
-  reason: string;
+  /** The run's gaps, for the totals line's words. */
+  gaps: GapLog;
+  /** Why the trace stopped. */
+  reason: StopReason;
   /** false when cleanup left objects on the cluster (the commands to remove them were printed). */
   cleanedUp: boolean;
   /** Nodes that could not be traced, or stopped early, with why. */
@@ -67,116 +57,72 @@ export interface RunResult {
 
 const CONFIRM_ABOVE = 10;
 
-export async function run(opts: Options, io: Io): Promise<RunResult> {
+export async function run(opts: RunOptions, io: Io): Promise<RunResult> {
   const { log } = io;
-  let cluster: ClusterRun | null = null;
-  const totals: Totals = { events: 0, shown: 0, lost: 0, unattributed: 0, malformed: 0, incomplete: 0, nodes: 0, failedNodes: 0, self: 0, exits: 0, gaps: [] };
-  const gaps = new GapLog();
-  let stopRequested: (reason: string) => void = () => {};
-  const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
-  let stopReason: string | null = null;
-  void stopped.then((r) => (stopReason = r));
-  void io.interrupted.then((why) => stopRequested(why));
+  const stop = new Stop();
+  void io.interrupted.then((why) => stop.request({ kind: 'interrupted', why }));
   const traces: NodeTrace[] = [];
   const failures: UserError[] = [];
+  let source: TraceSource | null = null;
+  let sink: EventSink | null = null;
+  let nodeCount = 0;
   let result: RunResult | undefined;
-  let localPods: ClusterPods | null = null;
-  /** Passes on the failed execs still waiting for their next attempt (path-search.ts); idempotent. */
-  let flushPathSearches = (): void => {};
+  let interrupted: Interrupted | null = null;
+  let cleanedUp = true;
 
   try {
-    let nodes: string[];
     if (opts.scope.kind === 'local') {
-      const why = whyLocalCannotTrace(process.platform, process.getuid?.() ?? null, process.env.PATH);
-      if (why) throw new UserError(why);
-      nodes = [hostname()];
-      if (opts.scope.cluster) localPods = await openClusterPods(opts.kubeconfig, opts.context, log);
+      source = await openLocal({ cluster: opts.scope.cluster, kubeconfig: opts.kubeconfig, context: opts.context }, log);
     } else {
-      cluster = await openCluster(opts, log, io.interrupted);
-      nodes = cluster.nodes;
-      for (const refusal of cluster.refused) {
+      source = await openClusterSource({ ...opts, scope: opts.scope }, log, io.interrupted);
+      for (const refusal of source.refused) {
         failures.push(refusal);
         log.error(`${refusal.message}; going on with the other nodes`);
       }
-      if (opts.scope.kind === 'all-nodes' && nodes.length > CONFIRM_ABOVE && !opts.yes && io.confirm) {
-        if (!(await io.confirm(`trace all ${nodes.length} nodes (one privileged debug pod each)?`))) {
+      if (opts.scope.kind === 'all-nodes' && source.nodes.length > CONFIRM_ABOVE && !opts.yes && io.confirm) {
+        if (!(await io.confirm(`trace all ${source.nodes.length} nodes (one privileged debug pod each)?`))) {
           throw new UserError('not confirmed: nothing traced', 'pass --yes to skip the question, or choose nodes with --node-selector');
         }
       }
-      if (cluster.podScope) log.progress(`tracing ${cluster.podScope.describe} on ${nodes.join(', ')}`);
+      if (source.podScope) log.progress(`tracing ${source.podScope.describe} on ${source.nodes.join(', ')}`);
     }
-    totals.nodes = nodes.length + failures.length;
+    const { nodes } = source;
+    nodeCount = nodes.length + failures.length;
 
-    // A nested cluster's execs come from several nodes of one kernel: NODE is worth a column.
-    const printer = createPrinter(opts.output, { write: io.out, width: io.width, nodes: nodes.length > 1 || localPods !== null, ancestry: opts.ancestry });
+    const printer = createPrinter(opts.output, { write: io.out, width: io.width, nodes: source.manyNodes, ancestry: opts.ancestry });
     const digest = !opts.summaryTo ? null : opts.summaryFormat === 'markdown' ? new MarkdownSummary() : new Summary();
     const timeline = opts.timelineTo ? new Timeline() : null;
-    const keep = makeFilter(opts.namespaces, opts.filters, cluster?.podScope ?? null);
-    const selfPid = opts.scope.kind === 'local' ? process.pid : null;
-    const show = (a: AttributedEvent): void => {
-      if (a.event.exit) return showEnd(a, a.event.exit);
-      totals.events++;
-      if (a.unattributed) totals.unattributed++;
-      if (isSelf(a, selfPid)) {
-        totals.self++;
-        if (!opts.includeSelf) return;
-      }
-      if (!keep(a)) return;
-      if (opts.maxEvents !== null && totals.shown >= opts.maxEvents) return;
-      totals.shown++;
-      printer.event(a);
-      digest?.add(a);
-      timeline?.exec(a, { upperLayer: a.event.upperLayer });
-      if (opts.maxEvents !== null && totals.shown >= opts.maxEvents) stopRequested('max-events');
-    };
-    // --exits: a process's end passes the filters of its exec (its pod, container, command; --failed:
-    // ended badly); it is not an exec, so it does not count towards --max-events.
-    const showEnd = (a: AttributedEvent, end: ProcessEnd): void => {
-      totals.exits++;
-      if (isSelf(a, selfPid) && !opts.includeSelf) return;
-      if (!keep(a)) return;
-      if (opts.maxEvents !== null && totals.shown >= opts.maxEvents) return;
-      printer.event(a);
-      digest?.add(a);
-      timeline?.exit(a.node, a.event.pid, a.event.timeMs, { exitCode: end.exitCode, signal: signalName(end.signal) });
-    };
-    // Before the filters: whether a failed exec was one attempt of a PATH search depends on the exec
-    // after it, which --failed, --comm… may leave out. JSON writes the mark, the rest fold on it.
-    const marker = new PathSearchMarker(show);
-    flushPathSearches = () => marker.flush();
+    const events = new EventSink({
+      keep: makeFilter(opts.namespaces, opts.filters, source.podScope),
+      selfPid: source.selfPid,
+      includeSelf: opts.includeSelf,
+      maxEvents: opts.maxEvents,
+      printer,
+      digest,
+      timeline,
+      full: () => stop.request({ kind: 'max-events' }),
+    });
+    sink = events;
     let attached = 0;
     const hooks = {
       log,
       ancestry: opts.ancestry,
       exits: opts.exits,
-      event: (a: AttributedEvent) => marker.push(a),
-      lost: (n: number) => (totals.lost += n),
+      sink: events,
       started: (node: string) => {
         attached++;
         const where = nodes.length === 1 ? node : `${node} (${attached}/${nodes.length})`;
         log.progress(`tracing execs on ${where}${opts.durationMs ? ` for ${opts.durationMs / 1000}s` : ' (Ctrl-C to stop)'}`);
       },
       reconnectTimeoutMs: opts.reconnectTimeoutMs,
-      gapOpened: (node: string, fromMs: number) => gaps.open(node, fromMs),
-      gapClosed: (node: string, toMs: number) => void gaps.close(node, toMs),
     };
 
     // Start every node under the API request budget, Ready first (src/node-start.ts); a node that
     // cannot be traced is reported and the rest go on.
+    const from = source;
     const startOne = async (node: string): Promise<void> => {
       try {
-        const pods = localPods;
-        const parts: NodeTraceParts = cluster
-          ? await cluster.openNode(node)
-          : {
-              node,
-              runner: new LocalRunner(),
-              index: pods?.index ?? null,
-              nodeFromPod: pods !== null,
-              // Without a cluster (--local alone) there are no pods to change.
-              ...(pods ? { onPodsChanged: (cb: () => void) => pods.onChange(cb) } : {}),
-            };
-        const trace = new NodeTrace(parts, hooks);
+        const trace = new NodeTrace(await from.openNode(node), hooks);
         traces.push(trace);
         await trace.start();
       } catch (e) {
@@ -185,41 +131,36 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
         log.error(`${e.message.startsWith(node) || e.message.startsWith(`node ${node} `) ? '' : `${node}: `}${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}; going on with the other nodes`);
       }
     };
-    await startNodes(cluster?.startOrder ?? nodes, nodesInFlight(opts.apiBudget), startOne, () => stopReason !== null);
+    await startNodes(source.startOrder, nodesInFlight(opts.apiBudget), startOne, () => stop.reason !== null);
     if (traces.length === 0 && failures.length > 0) throw new UserError(`no node could be traced: ${failures.map((f) => f.message).join('; ')}`);
 
-    const durationTimer = opts.durationMs ? setTimeout(() => stopRequested('duration'), opts.durationMs) : null;
+    const durationTimer = opts.durationMs ? setTimeout(() => stop.request({ kind: 'duration' }), opts.durationMs) : null;
     // A node that ends by itself is reported; the run goes on while any node still traces.
     let live = traces.length;
-    const allEnded = new Promise<string>((resolve) => {
-      for (const t of traces) {
-        void t.ended.then((err) => {
-          if (err) {
-            failures.push(err);
-            if (traces.length > 1) log.error(`${err.message}; ${live - 1} node(s) still tracing`);
-          }
-          if (--live === 0) resolve('every node ended');
-        });
-      }
-    });
-    const reason = await Promise.race([stopped, allEnded]);
+    for (const t of traces) {
+      void t.ended.then((err) => {
+        if (err) {
+          failures.push(err);
+          if (traces.length > 1) log.error(`${err.message}; ${live - 1} node(s) still tracing`);
+        }
+        if (--live === 0) stop.request({ kind: 'nodes-ended' });
+      });
+    }
+    const reason = await stop.requested;
     if (durationTimer) clearTimeout(durationTimer);
     await Promise.all(traces.map((t) => t.stop()));
-    flushPathSearches();
+    events.flush();
     const endMs = Date.now();
-    // A run that fails as a whole (below) prints no table header: its output is the error alone.
-    if (!(reason === 'every node ended' && failures.length > 0)) printer.end();
-    for (const t of traces) {
-      totals.malformed += t.stats.malformed;
-      totals.incomplete += t.stats.incomplete;
-    }
-    totals.failedNodes = failures.length;
+    // A run whose every node failed ends as a whole (below): its output is the error alone, no table header.
+    const failedAsWhole = reason.kind === 'nodes-ended' && failures.length > 0;
+    if (!failedAsWhole) printer.end();
+    const totals = totalsOf(events, nodeCount, failures.length);
     const writeFailures: string[] = [];
     if (digest && opts.summaryTo) {
       const text =
         digest instanceof MarkdownSummary
           ? digest.render('trace-exec summary', [
-              `Traced on ${nodes.map(mdCode).join(', ')} until ${reason}: ${totals.events} execs traced, ${totals.shown} shown, ` +
+              `Traced on ${nodes.map(mdCode).join(', ')} until ${stopText(reason)}: ${totals.events} execs traced, ${totals.shown} shown, ` +
                 `${totals.lost} lost, ${totals.unattributed} unattributed, ${totals.incomplete} incomplete, ${totals.malformed} malformed lines.`,
             ])
           : digest.render();
@@ -228,29 +169,43 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     }
     if (timeline && opts.timelineTo) {
       if (timeline.dropped > 0) log.warn(`--timeline-to keeps the first ${timeline.size} execs; ${timeline.dropped} later ones are left out of it`);
-      const file = timeline.render(endMs, { nodes: nodes.join(','), reason });
+      const file = timeline.render(endMs, { nodes: nodes.join(','), reason: stopText(reason) });
       const failed = writeAtEnd('--timeline-to', opts.timelineTo, JSON.stringify(file) + '\n', `the timeline (${timeline.size} execs)`, log);
       if (failed) writeFailures.push(failed);
     }
-    totals.gaps = gaps.list();
-    if (reason === 'every node ended' && failures.length > 0) {
+    if (failedAsWhole) {
       if (failures.length === 1) throw failures[0]!;
       throw new UserError(`every node stopped tracing: ${failures.map((f) => f.message).join('; ')}`);
     }
-    result = { totals, reason, cleanedUp: true, failures, writeFailures };
+    result = { totals, gaps: events.gaps, reason, cleanedUp: true, failures, writeFailures };
   } catch (e) {
     // Ctrl-C while the debug pod starts ends the run like Ctrl-C while tracing: cleanup, exit 0.
     if (!(e instanceof Interrupted)) throw e;
     log.progress(e.message);
-    result = { totals, reason: e.why, cleanedUp: true, failures: [], writeFailures: [] };
+    interrupted = e;
   } finally {
     await Promise.all(traces.map((t) => t.stop()));
     // A run cut short (Ctrl-C while another node's pod starts, an error) still writes what it traced.
-    flushPathSearches();
-    localPods?.stop();
-    if (cluster && !(await cluster.cleanup()) && result) result.cleanedUp = false;
+    sink?.flush();
+    if (source && !(await source.close())) cleanedUp = false;
   }
-  return result;
+  if (interrupted) {
+    // Counted after the nodes that were tracing stopped: what they still delivered is in.
+    const events = sink ?? new EventSink(NO_OUTPUT);
+    return { totals: totalsOf(events, nodeCount, 0), gaps: events.gaps, reason: { kind: 'interrupted', why: interrupted.why }, cleanedUp, failures: [], writeFailures: [] };
+  }
+  return { ...result!, cleanedUp };
+}
+
+/** A sink for a run interrupted before it had one: counts nothing, shows nothing. */
+const NO_OUTPUT = { keep: () => false, selfPid: null, includeSelf: false, maxEvents: null, printer: { event: () => {}, end: () => {} }, digest: null, timeline: null, full: () => {} };
+
+function totalsOf(sink: EventSink, nodes: number, failedNodes: number): Totals {
+  const c = sink.counts;
+  return {
+    events: c.events, shown: c.shown, lost: c.lost, unattributed: c.unattributed, malformed: c.malformed, incomplete: c.incomplete,
+    nodes, failedNodes, self: c.self, exits: c.exits, gaps: sink.gaps.list(),
+  };
 }
 
 /**

@@ -13,7 +13,8 @@ import { CLEANUP_FLAGS as CLEANUP_SPECS, MAIN_FLAGS as MAIN_SPECS, REPORT_FLAGS 
 import { DEFAULT_IMAGES } from '../node/images.js';
 import { parseDuration } from './duration.js';
 import { OUTPUT_FORMATS } from '../output/index.js';
-import { TARGET_KINDS, type Target, type WorkloadKind } from './options.js';
+import type { Target, WorkloadKind } from '../kube/targets.js';
+import { TARGET_KINDS, targetOf } from './target.js';
 
 /** cobra's ShellCompDirective bits. */
 export const Directive = {
@@ -131,16 +132,6 @@ const KIND_STEMS: { stem: string; description: string }[] = [
   { stem: 'job/', description: 'the pods of a job' },
   { stem: 'rs/', description: 'the pods of a replicaset' },
 ];
-
-/** `deploy/web` → the target it names; null for a word that is none. */
-function targetOf(word: string): Target | null {
-  const slash = word.indexOf('/');
-  const kind = slash > 0 ? TARGET_KINDS[word.slice(0, slash).toLowerCase()] : undefined;
-  const name = word.slice(slash + 1);
-  if (!kind || name === '') return null;
-  if (kind === 'node' || kind === 'pod') return { kind, name };
-  return { kind: 'workload', workload: kind, name };
-}
 
 function findFlag(flags: readonly Flag[], word: string): Flag | undefined {
   if (word.startsWith('--')) return flags.find((f) => f.name === word.slice(2));

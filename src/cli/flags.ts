@@ -7,7 +7,7 @@
  * value; a list-valued flag (`kind: 'list'`) accumulates every value, and commas also separate values
  * for -n and -c (not for -l, whose commas are part of the selector, nor for --comm, a regular expression).
  */
-import { OUTPUT_FORMATS } from '../output/index.js';
+import { OUTPUT_FORMATS, REPORT_FORMATS, SUMMARY_FORMATS, type ReportFormat, type SummaryFormat } from '../output/index.js';
 import { DEFAULT_IMAGES } from '../node/images.js';
 
 /** What completion offers for a flag's value. */
@@ -15,9 +15,7 @@ export type ValueKind =
   | 'namespaces' | 'namespace' | 'containers' | 'output' | 'report-output' | 'summary-format' | 'kubeconfig' | 'file' | 'context'
   | 'duration' | 'timeout' | 'request-timeout' | 'reconnect-timeout' | 'image' | 'number' | 'none';
 
-/** Values of --summary-format. */
-export const SUMMARY_FORMATS = ['text', 'markdown'] as const;
-export type SummaryFormat = (typeof SUMMARY_FORMATS)[number];
+export { REPORT_FORMATS, SUMMARY_FORMATS, type ReportFormat, type SummaryFormat };
 
 /**
  * - boolean: no value;
@@ -121,9 +119,6 @@ export const CLEANUP_FLAGS: readonly FlagSpec[] = Object.freeze([
   { name: 'help', alias: 'h', kind: 'boolean', brief: 'show help', describe: 'Show help' },
 ] satisfies FlagSpec[]);
 
-/** Values of `report -o`. */
-export const REPORT_FORMATS = ['summary', 'markdown'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /**
  * `trace-exec report FILE…`: the client-side filters that make sense offline. Not -l: the records

@@ -9,72 +9,18 @@ import { parseSelector } from '../join/selector.js';
 import { parseImageFlag } from './image-flag.js';
 import type { ImageSpec } from '../node/images.js';
 import { DEFAULT_BUDGET, type Budget } from '../kube/token-bucket.js';
+import type { Filters } from '../join/filter.js';
+import type { Target, WorkloadKind } from '../kube/targets.js';
+import type { RunOptions, Scope } from '../trace/options.js';
+import { parseTarget, refuseSpacedTargets, TARGET_KINDS } from './target.js';
+import { UsageError } from './usage-error.js';
 
-export type WorkloadKind = 'deployment' | 'statefulset' | 'daemonset' | 'job' | 'replicaset';
+export { parseTarget, TARGET_KINDS, UsageError };
+export type { Filters, Scope, Target, WorkloadKind };
 
-export type Target =
-  | { kind: 'node'; name: string }
-  | { kind: 'pod'; name: string }
-  | { kind: 'workload'; workload: WorkloadKind; name: string };
-
-/** Where to trace: this machine, named targets, nodes by label, or every node. */
-export type Scope =
-  /** cluster: --kubeconfig or --context was given too: join with that cluster's pods (nested clusters). */
-  | { kind: 'local'; cluster: boolean }
-  | { kind: 'targets'; targets: readonly Target[] }
-  | { kind: 'node-selector'; selector: string }
-  | { kind: 'all-nodes' };
-
-/** Client-side filters, applied after the join. */
-export interface Filters {
-  /** Pod label selector (-l; several -l joined with commas: all must match). */
-  readonly selector: string | null;
-  /** Container names (-c): any of them. */
-  readonly container: readonly string[] | null;
-  /** Command name patterns (--comm): any of them. */
-  readonly comm: readonly RegExp[] | null;
-  readonly failed: boolean;
-  readonly host: boolean;
-  /** Only execs whose executable came from the container's writable (upper) layer (--drift). */
-  readonly drift: boolean;
-}
-
-export interface Options {
-  readonly scope: Scope;
-  readonly filters: Filters;
-  /** Skip the confirmation --all-nodes asks for on a terminal above 10 nodes. */
-  readonly yes: boolean;
-  /** --all-nodes / --node-selector: also try the nodes that are not Ready (else left out, one line each). */
-  readonly includeNotReady: boolean;
-  /** Give each exec its parent chain (traces forks and exits too). */
-  readonly ancestry: boolean;
-  /** --exits: also report how each process exec'd during the trace ended. */
-  readonly exits: boolean;
-  /** Show the execs of trace-exec's own debug pod too (else left out and counted as "self"). */
-  readonly includeSelf: boolean;
-  /** Namespaces to keep (client-side filter after the join); null = everything, host processes included. */
-  readonly namespaces: readonly string[] | null;
-  readonly output: OutputFormat;
-  readonly durationMs: number | null;
-  readonly maxEvents: number | null;
-  readonly kubeconfig: string | null;
-  readonly context: string | null;
-  readonly requestTimeoutMs: number | null;
-  /** --kube-api-qps, --kube-api-burst: every API request of the run goes through this budget (src/kube/request-budget.ts). */
-  readonly apiBudget: Budget;
-  /** --image: the debug image for every node and/or per architecture (src/node/images.ts chooses). */
-  readonly images: ImageSpec;
-  readonly debugNamespace: string | null;
-  readonly timeoutMs: number;
-  /** How long to try to re-attach to a node after its exec stream was lost, per loss; 0: never. */
-  readonly reconnectTimeoutMs: number;
+/** Everything a trace run takes (src/trace/options.ts, src/kube/session.ts), and -v. */
+export interface Options extends RunOptions {
   readonly verbose: boolean;
-  /** Also write the summary table to this file at the end (besides the chosen output). */
-  readonly summaryTo: string | null;
-  /** What --summary-to writes: the text table, or GitHub-flavoured Markdown. */
-  readonly summaryFormat: SummaryFormat;
-  /** Also write the shown execs as a Chrome trace-event timeline to this file at the end. */
-  readonly timelineTo: string | null;
 }
 
 export interface RawArgs {
@@ -113,69 +59,12 @@ export interface RawArgs {
   timelineTo?: string;
 }
 
-export class UsageError extends Error {}
-
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Values of a repeatable flag that also takes comma lists, without empties and repeats; null when none. */
 function commaList(values: readonly string[] | undefined): string[] | null {
   if (!values) return null;
   const all = [...new Set(values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== ''))];
   return all.length > 0 ? all : null;
-}
-
-/** Node names are DNS-1123 subdomains. */
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** kubectl's resource names and short names → what trace-exec does with them. */
-export const TARGET_KINDS: Record<string, 'node' | 'pod' | WorkloadKind> = {
-  node: 'node', nodes: 'node', no: 'node',
-  pod: 'pod', pods: 'pod', po: 'pod',
-  deployment: 'deployment', deployments: 'deployment', deploy: 'deployment',
-  statefulset: 'statefulset', statefulsets: 'statefulset', sts: 'statefulset',
-  daemonset: 'daemonset', daemonsets: 'daemonset', ds: 'daemonset',
-  job: 'job', jobs: 'job',
-  replicaset: 'replicaset', replicasets: 'replicaset', rs: 'replicaset',
-};
-
-export function parseTarget(text: string): Target {
-  const slash = text.indexOf('/');
-  if (slash < 0) {
-    throw new UsageError(`target "${text}" has no kind: write node/NAME (see: kubectl get nodes), pod/NAME or deploy/NAME`);
-  }
-  const kindText = text.slice(0, slash).toLowerCase();
-  const name = text.slice(slash + 1);
-  const kind = TARGET_KINDS[kindText];
-  if (!kind) {
-    throw new UsageError(`target kind "${kindText}" is not supported: use node/NAME, pod/NAME, deploy/NAME, sts/NAME, ds/NAME, job/NAME or rs/NAME`);
-  }
-  if (name === '') throw new UsageError(`target "${text}" has no ${kind === 'node' ? 'node ' : ''}name: write ${kindText}/NAME${kind === 'node' ? ' (see: kubectl get nodes)' : ''}`);
-  if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
-    throw new UsageError(`"${name}" is not a valid ${kind === 'node' ? 'node' : 'object'} name (lowercase letters, digits, '-' and '.')`);
-  }
-  if (kind === 'node') return { kind: 'node', name };
-  if (kind === 'pod') return { kind: 'pod', name };
-  return { kind: 'workload', workload: kind, name };
-}
-
-/**
- * `node worker-1` (kubectl get's way of naming objects) for node/worker-1: the kind word alone
- * would otherwise be refused as a name without a kind.
- */
-function refuseSpacedTargets(texts: readonly string[]): void {
-  const kindAt = texts.findIndex((t) => !t.includes('/') && TARGET_KINDS[t.toLowerCase()] !== undefined);
-  if (kindAt < 0) return;
-  const kind = texts[kindAt]!;
-  const names: string[] = [];
-  for (const t of texts.slice(kindAt + 1)) {
-    if (t.includes('/') || TARGET_KINDS[t.toLowerCase()] !== undefined) break;
-    names.push(t);
-  }
-  if (names.length === 0) {
-    const node = TARGET_KINDS[kind.toLowerCase()] === 'node';
-    throw new UsageError(`target "${kind}" has no ${node ? 'node ' : ''}name: write ${kind.toLowerCase()}/NAME${node ? ' (see: kubectl get nodes)' : ''}`);
-  }
-  const written = names.map((n) => `${kind.toLowerCase()}/${n}`).join(' ');
-  throw new UsageError(`"${[kind, ...names].join(' ')}" is not a target: write ${written} (KIND/NAME, with a slash)`);
 }
 
 function durationFlag(value: string | undefined, flag: string): number | null {

@@ -4,19 +4,10 @@
  * a recording has no pod labels.
  */
 import { REPORT_FORMATS, type ReportFormat } from './flags.js';
-import { buildFilters, UsageError, type Filters, type RawArgs } from './options.js';
+import { buildFilters, UsageError, type RawArgs } from './options.js';
+import type { ReportOptions } from '../report.js';
 
-export interface ReportOptions {
-  /** Files to read, in order; `-` is stdin. */
-  readonly sources: readonly string[];
-  readonly output: ReportFormat;
-  readonly timelineTo: string | null;
-  readonly namespaces: readonly string[] | null;
-  /** Pod names (pod/NAME): any of them, in any namespace -n keeps. */
-  readonly pods: readonly string[] | null;
-  readonly filters: Filters;
-  readonly verbose: boolean;
-}
+export type { ReportOptions };
 
 export interface RawReportArgs {
   targets: string[];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isSelf, makeFilter } from './filter.js';
-import type { Filters } from '../cli/options.js';
+import type { Filters } from './filter.js';
 import { hostEvent, podEvent } from '../output/fixtures.test-helpers.js';
 import type { AttributedEvent } from './types.js';
 

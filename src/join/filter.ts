@@ -3,12 +3,25 @@
  * --drift.
  * All are applied on the client after the join; an unattributed exec is in no namespace and no pod.
  */
-import type { Filters } from '../cli/options.js';
 import type { AttributedEvent } from './types.js';
 import { endedBadly } from '../events/wait-status.js';
 import { matches, parseSelector } from './selector.js';
 import type { LabelSelector } from './selector.js';
-import { TOOL_LABEL, TOOL_NAME } from '../kube/debug-pod.js';
+import { TOOL_LABEL, TOOL_NAME } from '../tool-label.js';
+
+/** Client-side filters, applied after the join (built from the flags by src/cli/options.ts). */
+export interface Filters {
+  /** Pod label selector (-l; several -l joined with commas: all must match). */
+  readonly selector: string | null;
+  /** Container names (-c): any of them. */
+  readonly container: readonly string[] | null;
+  /** Command name patterns (--comm): any of them. */
+  readonly comm: readonly RegExp[] | null;
+  readonly failed: boolean;
+  readonly host: boolean;
+  /** Only execs whose executable came from the container's writable (upper) layer (--drift). */
+  readonly drift: boolean;
+}
 
 /** The pods whose execs pod and workload targets keep (resolved by src/kube/targets.ts). */
 export interface PodScope {

@@ -45,7 +45,14 @@ export class Joiner {
 
   /** Joins an event; returns the events that are ready (this one unless it must wait, plus any released). */
   push(e: ExecEvent, nowMs: number): AttributedEvent[] {
-    const joined = this.join(e);
+    return this.pushJoined(this.join(e), nowMs);
+  }
+
+  /**
+   * As push, for an event already joined (by join()) and perhaps given more (its ancestry) on the way:
+   * what it was given travels with it while it waits.
+   */
+  pushJoined(joined: AttributedEvent, nowMs: number): AttributedEvent[] {
     if (this.index && needsRecord(joined)) {
       this.held.push({ event: joined, since: nowMs });
       return this.held.length > this.maxHeld ? [this.held.shift()!.event] : [];
@@ -59,6 +66,7 @@ export class Joiner {
     for (let i = 0; i < this.held.length; ) {
       const h = this.held[i]!;
       const again = this.join(h.event.event);
+      if (h.event.ancestry) again.ancestry = h.event.ancestry;
       if (!needsRecord(again) || force || nowMs - h.since >= this.graceMs) {
         out.push(again);
         this.held.splice(i, 1);

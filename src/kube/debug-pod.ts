@@ -7,8 +7,9 @@
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import { podMainCommand, type LeaseTiming } from '../node/lease.js';
 
-export const TOOL_LABEL = 'app.kubernetes.io/name';
-export const TOOL_NAME = 'trace-exec';
+import { TOOL_LABEL, TOOL_NAME } from '../tool-label.js';
+
+export { TOOL_LABEL, TOOL_NAME };
 export const RUN_LABEL = 'trace-exec.io/run-id';
 export const NODE_LABEL = 'trace-exec.io/node';
 export const CONTAINER = 'trace-exec';

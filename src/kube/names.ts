@@ -4,7 +4,7 @@
  * so every request has a deadline.
  */
 import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, type V1PodSpec } from '@kubernetes/client-node';
-import type { Target, WorkloadKind } from '../cli/options.js';
+import type { Target, WorkloadKind } from './targets.js';
 import { contextNamespace, isLastResort, loadKubeConfig, loadKubeconfigList } from './config.js';
 import { describeApiError, withTimeout } from './errors.js';
 

@@ -60,11 +60,16 @@ function statusCode(err: unknown): number | undefined {
   return e?.statusCode ?? (typeof e?.code === 'number' ? e.code : undefined);
 }
 
+/** How often tombstones are looked at (as often as the join retries held execs). */
+const EXPIRE_EVERY_MS = 100;
+
 export class PodWatch {
   private resourceVersion = '';
   private abort: AbortController | null = null;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Forgets deleted pods once their tombstones are old (the index is this watch's to keep). */
+  private expiry: NodeJS.Timeout | null = null;
   private readonly listeners: (() => void)[] = [];
   private readonly podListeners: ((type: string, pod: V1Pod) => void)[] = [];
   private readonly listListeners: ((pods: readonly V1Pod[]) => void)[] = [];
@@ -99,6 +104,10 @@ export class PodWatch {
   /** Lists once (errors propagate: the run cannot attribute without it), then keeps watching. */
   async start(): Promise<void> {
     await this.list();
+    if (!this.stopped) {
+      this.expiry = setInterval(() => this.index.expire(Date.now()), EXPIRE_EVERY_MS);
+      this.expiry.unref();
+    }
     void this.watch();
   }
 
@@ -113,6 +122,7 @@ export class PodWatch {
   stop(): void {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.expiry) clearInterval(this.expiry);
     this.abort?.abort();
   }
 

@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
-import type { Options } from '../cli/options.js';
 import type { Log } from '../log.js';
 import { Interrupted, UserError } from '../errors.js';
 import { nearNames } from '../near-names.js';
@@ -20,13 +19,31 @@ import { notReadyGraceMs, waitForRunning } from './wait.js';
 import { notReady } from './node-ready.js';
 import { ExecRunner } from './exec-runner.js';
 import { PodWatch } from './pod-watch.js';
-import { resolveScope } from './targets.js';
+import { resolveScope, type ScopeOptions } from './targets.js';
 import type { PodScope } from '../join/filter.js';
 import { nodeArchitecture } from '../node/arch.js';
-import { chooseImage, noImageMessage, type ImageChoice } from '../node/images.js';
+import { chooseImage, noImageMessage, type ImageChoice, type ImageSpec } from '../node/images.js';
 import { BudgetedKubeConfig, RequestBudget, type BudgetStats } from './request-budget.js';
 import { startOrder } from './start-order.js';
 import { PodUpdates } from './pod-updates.js';
+import type { Budget } from './token-bucket.js';
+
+/** What a cluster session needs: where, which nodes, and how its debug pods are made. */
+export interface SessionOptions extends ScopeOptions {
+  readonly kubeconfig: string | null;
+  readonly context: string | null;
+  /** -n: the first is where pod and workload targets are looked up; each is checked to exist. */
+  readonly namespaces: readonly string[] | null;
+  /** --image: the debug image for every node and/or per architecture (src/node/images.ts chooses). */
+  readonly images: ImageSpec;
+  readonly debugNamespace: string | null;
+  /** How long a debug pod may take to start. */
+  readonly timeoutMs: number;
+  /** --duration: sets the debug pod's own deadline. */
+  readonly durationMs: number | null;
+  /** --kube-api-qps, --kube-api-burst: every API request of the run goes through this budget (src/kube/request-budget.ts). */
+  readonly apiBudget: Budget;
+}
 
 /** One node being traced through its debug pod. */
 export interface NodeSession {
@@ -60,7 +77,7 @@ export interface ClusterRun {
   cleanup(): Promise<boolean>;
 }
 
-export async function openCluster(opts: Options, log: Log, interrupted: Promise<string>): Promise<ClusterRun> {
+export async function openCluster(opts: SessionOptions, log: Log, interrupted: Promise<string>): Promise<ClusterRun> {
   const budget = new RequestBudget(opts.apiBudget);
   const kc = loadKubeConfig(opts.kubeconfig, opts.context, new BudgetedKubeConfig(budget));
   const server = kc.getCurrentCluster()?.server ?? '(unknown server)';

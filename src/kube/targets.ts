@@ -4,13 +4,33 @@
  * by the workload's label selector, so a pod that restarts or is replaced keeps being followed.
  */
 import { AppsV1Api, BatchV1Api, CoreV1Api, type KubeConfig, type V1LabelSelector, type V1Node } from '@kubernetes/client-node';
-import type { Options, Target } from '../cli/options.js';
 import { UserError } from '../errors.js';
 import { parseSelector, selectorText, type LabelSelector } from '../join/selector.js';
 import type { PodScope } from '../join/filter.js';
 import { describeApiError, isNotFound, withTimeout } from './errors.js';
 import { notReady } from './node-ready.js';
 
+export type WorkloadKind = 'deployment' | 'statefulset' | 'daemonset' | 'job' | 'replicaset';
+
+/** An object named on the command line (node/NAME, pod/NAME, deploy/NAME…): parsed by src/cli/target.ts. */
+export type Target =
+  | { kind: 'node'; name: string }
+  | { kind: 'pod'; name: string }
+  | { kind: 'workload'; workload: WorkloadKind; name: string };
+
+/** Which nodes of a cluster to trace: named targets, nodes by label, or every node. */
+export type ClusterScope =
+  | { kind: 'targets'; targets: readonly Target[] }
+  | { kind: 'node-selector'; selector: string }
+  | { kind: 'all-nodes' };
+
+/** What resolving a scope needs. */
+export interface ScopeOptions {
+  readonly scope: ClusterScope;
+  /** --all-nodes / --node-selector: also try the nodes that are not Ready (else left out, one line each). */
+  readonly includeNotReady: boolean;
+  readonly requestTimeoutMs: number | null;
+}
 
 export interface Resolved {
   nodes: string[];
@@ -41,11 +61,10 @@ async function workloadSelector(kc: KubeConfig, t: Extract<Target, { kind: 'work
   }
 }
 
-export async function resolveScope(kc: KubeConfig, opts: Options, namespace: string, server: string): Promise<Resolved> {
+export async function resolveScope(kc: KubeConfig, opts: ScopeOptions, namespace: string, server: string): Promise<Resolved> {
   const core = kc.makeApiClient(CoreV1Api);
   const t = opts.requestTimeoutMs;
   const scope = opts.scope;
-  if (scope.kind === 'local') throw new Error('resolveScope is for cluster runs');
   if (scope.kind === 'all-nodes' || scope.kind === 'node-selector') {
     const what = scope.kind === 'all-nodes' ? 'listing nodes' : `listing nodes with --node-selector ${scope.selector}`;
     const list = await withTimeout(core.listNode(scope.kind === 'node-selector' ? { labelSelector: scope.selector } : {}), t, what).catch((e: unknown) => {

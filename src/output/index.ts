@@ -14,6 +14,14 @@ export type { Attribution } from './attribution.js';
 export type OutputFormat = 'table' | 'wide' | 'json' | 'summary';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = Object.freeze(['table', 'wide', 'json', 'summary'] as const);
 
+/** Values of --summary-format (what --summary-to writes). */
+export const SUMMARY_FORMATS = ['text', 'markdown'] as const;
+export type SummaryFormat = (typeof SUMMARY_FORMATS)[number];
+
+/** Values of `report -o`. */
+export const REPORT_FORMATS = ['summary', 'markdown'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
 export function isOutputFormat(s: string): s is OutputFormat {
   return (OUTPUT_FORMATS as readonly string[]).includes(s);
 }

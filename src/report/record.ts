@@ -69,7 +69,7 @@ export function parseRecordLine(line: string): ReportLine {
   }
 }
 
-/** The `kind` of the totals line a run writes at its end (src/cli.ts: keep in sync). */
+/** The `kind` of the totals line a run writes at its end (src/cli/trace-command.ts: keep in sync). */
 export const TOTALS_KIND = 'trace-exec.totals';
 
 /** The `shown` count of a totals line, or null when it has none. */
