@@ -21,6 +21,7 @@ import { run, type Totals } from './run.js';
 import { GapLog } from './reconnect.js';
 import { cleanup } from './cleanup.js';
 import { LineBatch } from './output/line-batch.js';
+import { EXIT_FINDINGS, type DiffResult } from './report/diff.js';
 import { gitCommit, VERSION } from './version.js';
 import { complete, completionScript, formatCompletion, invokedAs, SHELLS, type Shell } from './cli/completion.js';
 import { contextNames, listContainerNames, listNamespaceNames, listNodeNames, listObjectNames } from './kube/names.js';
@@ -42,6 +43,7 @@ const EXAMPLES: [string, string][] = [
   [`${NAME} node/worker-1 -n payments --exits --failed`, 'Failed execs, and processes that exited non-zero or were killed'],
   [`${NAME} --all-nodes --image arm64=registry.example.com/trace-exec-bpftrace:1`, 'Every node; arm64 nodes with your image (there is no default for arm64)'],
   [`${NAME} --local -d 10s`, 'Trace this machine directly (no cluster): on a node or a CI runner, as root'],
+  [`${NAME} node/worker-1 -o json -d 10m --baseline green.jsonl --fail-on new-exec,drift,session > execs.jsonl`, 'Record, then say on stderr what is new since a green run; exit 3 if any of these'],
 ];
 
 export async function main(argv: string[]): Promise<number> {
@@ -73,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
         `Trace every exec on a node and show which namespace / pod / container ran it.\n\n` +
         `Runs a short-lived privileged debug pod on the node, streams bpftrace's exec events back\n` +
         `through the exec API, joins them with the node's pods, and deletes the pod when done.\n\n` +
-        `Usage:\n  ${NAME} node/NAME [flags]\n  ${NAME} --local [flags]\n  ${NAME} cleanup [-A] [-n NS] [--dry-run] [--all]   remove debug pods and namespaces that runs left behind\n  ${NAME} report FILE… [-o summary|markdown] [--timeline-to F]   summarise a recording (-o json), offline\n  ${NAME} completion bash|zsh|fish   print a shell completion script\n\n` +
+        `Usage:\n  ${NAME} node/NAME [flags]\n  ${NAME} --local [flags]\n  ${NAME} cleanup [-A] [-n NS] [--dry-run] [--all]   remove debug pods and namespaces that runs left behind\n  ${NAME} report FILE… [-o summary|markdown] [--timeline-to F]   summarise a recording (-o json), offline\n  ${NAME} report NEW… --baseline OLD… [--fail-on KINDS]   what is new in NEW, offline\n  ${NAME} completion bash|zsh|fish   print a shell completion script\n\n` +
         `A flag given twice takes its last value; -n, -l, -c and --comm add up (see each).\n` +
         `Put --kubeconfig, --context and -n after "trace-exec": kubectl refuses flags before a plugin's name.`,
       examples: EXAMPLES,
@@ -134,6 +136,7 @@ export async function main(argv: string[]): Promise<number> {
       width: terminalWidth(),
       interrupted,
       confirm: process.stdin.isTTY && process.stderr.isTTY ? askOnTerminal : null,
+      diffOut: { write, width: process.stderr.isTTY ? (process.stderr.columns ?? 120) : null },
     }).finally(() => stdout.flush());
     reportTotals(result.totals, opts.output === 'json', write, result.reason);
     if (result.writeFailures.length > 0) {
@@ -144,7 +147,7 @@ export async function main(argv: string[]): Promise<number> {
       log.error(`${result.failures.length} of ${result.totals.nodes} nodes could not be traced to the end: ${result.failures.map((f) => f.message.split('\n')[0]).join('; ')}`);
       return 1;
     }
-    return result.cleanedUp ? 0 : 1;
+    return result.cleanedUp ? exitForFindings(result.diff ?? null, log) : 1;
   } catch (e) {
     return reportFailure(e, log, write, verbose);
   }
@@ -273,7 +276,9 @@ async function reportMain(argv: string[], log: ReturnType<typeof stderrLog>, wri
         `Markdown summary (-o markdown), and/or writes a timeline for Perfetto / chrome://tracing (--timeline-to).\n` +
         `Keeps pods by name with pod/NAME; -l is not possible offline: the records carry no pod labels.\n` +
         `Malformed lines are counted and named on stderr, and skipped; an input with no exec or exit record at all\n` +
-        `(trace-exec's stderr log, say) is not a recording: refused, exit 1.\n\n` +
+        `(trace-exec's stderr log, say) is not a recording: refused, exit 1.\n` +
+        `With --baseline OLD…: prints what is new in FILE… instead (-o summary|markdown|json): executables, failures,\n` +
+        `drift, exec sessions, by namespace / workload / container; --fail-on KINDS exits 3 when any is found.\n\n` +
         `Usage:\n  ${NAME} report FILE… [pod/NAME…] [-o summary|markdown] [--timeline-to FILE] [-n NS] [-c NAME] [--comm RE] [--failed] [--host] [--drift]`,
       examples: [
         [`${NAME} report execs.jsonl`, 'The summary of a recording'],
@@ -281,6 +286,7 @@ async function reportMain(argv: string[], log: ReturnType<typeof stderrLog>, wri
         [`${NAME} report execs.jsonl --timeline-to timeline.json`, 'A timeline to open in ui.perfetto.dev'],
         [`kubectl trace-exec node/w -o json -d 1m | ${NAME} report - --failed`, 'Failed execs of a live minute, summarised'],
         [`${NAME} report execs.jsonl --drift -o markdown`, "Only execs of files not in their container's image"],
+        [`${NAME} report execs.jsonl --baseline green.jsonl --fail-on new-exec,drift,session`, 'What is new since a green run; exit 3 if any of these'],
       ],
       version: null,
       wrap: Math.min(110, process.stderr.columns ?? 100),
@@ -307,10 +313,18 @@ async function reportMain(argv: string[], log: ReturnType<typeof stderrLog>, wri
   try {
     const result = await report(opts, { out: (l) => stdout.push(l), log: reportLog, stdin: process.stdin, width: terminalWidth() }).finally(() => stdout.flush());
     for (const w of result.writeFailures) reportLog.error(`${w}; exiting with 1`);
-    return result.writeFailures.length > 0 ? 1 : 0;
+    if (result.writeFailures.length > 0) return 1;
+    return exitForFindings(result.diff, reportLog);
   } catch (e) {
     return reportFailure(e, reportLog, write, opts.verbose);
   }
+}
+
+/** 3 when --fail-on names a kind of finding the comparison found (said on stderr), else 0. */
+function exitForFindings(diff: DiffResult | null, log: ReturnType<typeof stderrLog>): number {
+  if (!diff || diff.failing.length === 0) return 0;
+  log.error(`--fail-on: found ${diff.failing.join(', ')} against the baseline; exiting with ${EXIT_FINDINGS}`);
+  return EXIT_FINDINGS;
 }
 
 /** The columns of the terminal stdout is, null when it is piped (then output is never cut). */

@@ -22,6 +22,8 @@ import { writeFileSync } from 'node:fs';
 import { openCluster, type ClusterRun } from './kube/session.js';
 import { openClusterPods, type ClusterPods } from './kube/cluster-pods.js';
 import { GapLog, type Gap } from './reconnect.js';
+import { loadBaseline, type BaselineDiff, type DiffResult } from './report/diff.js';
+import { renderFindingsMarkdown, renderFindingsText } from './report/findings-output.js';
 
 export interface Io {
   /** Writes one line of data to stdout. */
@@ -33,6 +35,11 @@ export interface Io {
   interrupted: Promise<string>;
   /** Asks a yes/no question on the terminal; null when there is no terminal to ask on. */
   confirm: ((question: string) => Promise<boolean>) | null;
+  /**
+   * Where the --baseline diff goes at the end: stderr (stdout is the exec stream), fitted to its
+   * width when it is a terminal. Absent: the log, line by line.
+   */
+  diffOut?: { write(text: string): void; width: number | null };
 }
 
 export interface Totals {
@@ -62,6 +69,8 @@ export interface RunResult {
   failures: UserError[];
   /** Files the run was asked to write at its end (--summary-to) and could not, with why. */
   writeFailures: string[];
+  /** --baseline: what is new in this trace, and the --fail-on kinds found; null without it or when the run ended early. */
+  diff?: DiffResult | null;
 }
 
 /** Debug pods started at once; more nodes wait for a slot. */
@@ -84,8 +93,11 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
   let localPods: ClusterPods | null = null;
   /** Passes on the failed execs still waiting for their next attempt (path-search.ts); idempotent. */
   let flushPathSearches = (): void => {};
+  let diff: BaselineDiff | null = null;
 
   try {
+    // Read before anything is created: a baseline that cannot be read ends the run at once.
+    if (opts.baseline) diff = await loadBaseline(opts.baseline, makeFilter(opts.namespaces, opts.filters, null), log);
     let nodes: string[];
     if (opts.scope.kind === 'local') {
       const why = whyLocalCannotTrace(process.platform, process.getuid?.() ?? null, process.env.PATH);
@@ -127,6 +139,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
       totals.shown++;
       printer.event(a);
       digest?.add(a);
+      diff?.add(a);
       timeline?.exec(a, { upperLayer: a.event.upperLayer });
       if (opts.maxEvents !== null && totals.shown >= opts.maxEvents) stopRequested('max-events');
     };
@@ -218,6 +231,13 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
     }
     totals.failedNodes = failures.length;
     const writeFailures: string[] = [];
+    const diffResult = diff?.result(['this trace']) ?? null;
+    if (diffResult) {
+      const width = io.diffOut?.width ?? null;
+      const text = renderFindingsText(diffResult.findings, diffResult.facts, width);
+      if (io.diffOut) io.diffOut.write(`${text}\n`);
+      else for (const l of text.split('\n')) log.progress(l);
+    }
     if (digest && opts.summaryTo) {
       const text =
         digest instanceof MarkdownSummary
@@ -226,7 +246,9 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
                 `${totals.lost} lost, ${totals.unattributed} unattributed, ${totals.incomplete} incomplete, ${totals.malformed} malformed lines.`,
             ])
           : digest.render();
-      const failed = writeAtEnd('--summary-to', opts.summaryTo, text.endsWith('\n') ? text : `${text}\n`, 'the summary', log);
+      // The diff goes below the summary, in its format (a step summary shows both).
+      const withDiff = !diffResult ? text : `${text.trimEnd()}\n\n${digest instanceof MarkdownSummary ? renderFindingsMarkdown(diffResult.findings, diffResult.facts) : renderFindingsText(diffResult.findings, diffResult.facts, null)}`;
+      const failed = writeAtEnd('--summary-to', opts.summaryTo, withDiff.endsWith('\n') ? withDiff : `${withDiff}\n`, 'the summary', log);
       if (failed) writeFailures.push(failed);
     }
     if (timeline && opts.timelineTo) {
@@ -240,7 +262,7 @@ export async function run(opts: Options, io: Io): Promise<RunResult> {
       if (failures.length === 1) throw failures[0]!;
       throw new UserError(`every node stopped tracing: ${failures.map((f) => f.message).join('; ')}`);
     }
-    result = { totals, reason, cleanedUp: true, failures, writeFailures };
+    result = { totals, reason, cleanedUp: true, failures, writeFailures, diff: diffResult };
   } catch (e) {
     // Ctrl-C while the debug pod starts ends the run like Ctrl-C while tracing: cleanup, exit 0.
     if (!(e instanceof Interrupted)) throw e;

@@ -8,6 +8,8 @@ import { OUTPUT_FORMATS, type OutputFormat } from '../output/index.js';
 import { parseSelector } from '../join/selector.js';
 import { parseImageFlag } from './image-flag.js';
 import type { ImageSpec } from '../node/images.js';
+import type { BaselineOptions } from '../report/diff.js';
+import { buildBaselineOptions, type RawBaselineArgs } from './baseline-options.js';
 
 export type WorkloadKind = 'deployment' | 'statefulset' | 'daemonset' | 'job' | 'replicaset';
 
@@ -72,9 +74,11 @@ export interface Options {
   readonly summaryFormat: SummaryFormat;
   /** Also write the shown execs as a Chrome trace-event timeline to this file at the end. */
   readonly timelineTo: string | null;
+  /** --baseline, --fail-on, --allow: what is new against an earlier recording, said at the end; null without --baseline. */
+  readonly baseline: BaselineOptions | null;
 }
 
-export interface RawArgs {
+export interface RawArgs extends RawBaselineArgs {
   targets: string[];
   local?: boolean;
   nodeSelector?: string;
@@ -288,6 +292,7 @@ export function buildOptions(raw: RawArgs): Options {
     summaryTo: raw.summaryTo ?? null,
     summaryFormat,
     timelineTo: raw.timelineTo ?? null,
+    baseline: buildBaselineOptions(raw),
   });
 }
 

@@ -71,10 +71,10 @@ describe('Findings', () => {
     add(f, { ev: { filename: '/bin/id', args: ['id'] }, facts: { entry: 'exec', sessionLeaderPid: 8 } }, 45);
     add(f, curl, 60);
     expect(f.list().map((x) => [x.kind, x.executable, x.count, x.sessions, x.firstMs - T0, x.args.join(' '), x.error, x.pod])).toEqual([
+      ['session', '/bin/id', 3, 2, 30, 'id', null, 'web-7d9c5b4f8-x2kqp'],
       ['new-exec', '/usr/bin/wget', 2, null, 10, 'wget a', null, 'web-7d9c5b4f8-x2kqp'],
       ['new-failure', '/nope', 1, null, 5, '/nope', 'ENOENT', 'web-7d9c5b4f8-x2kqp'],
-      ['session', '/bin/id', 3, 2, 30, 'id', null, 'web-7d9c5b4f8-x2kqp'],
     ]);
-    expect(f.list()[0]).toMatchObject({ namespace: 'shop', workload: 'deploy/web', container: 'web', entry: null, node: 'worker-1' });
+    expect(f.list()[1]).toMatchObject({ namespace: 'shop', workload: 'deploy/web', container: 'web', entry: null, node: 'worker-1' });
   });
 });

@@ -17,6 +17,8 @@ import { baseKey, type Sighting } from './sighting.js';
 
 export const FINDING_KINDS = ['new-exec', 'new-failure', 'drift', 'session'] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
+/** The order findings are listed in: what most likely needs a look first. */
+export const SHOWN_ORDER: readonly FindingKind[] = ['drift', 'session', 'new-exec', 'new-failure'];
 
 export interface Finding {
   readonly kind: FindingKind;
@@ -129,9 +131,9 @@ export class Findings {
     });
   }
 
-  /** By kind (FINDING_KINDS' order), then first seen. */
+  /** By kind (SHOWN_ORDER), then first seen. */
   list(): Finding[] {
-    const order = (k: FindingKind): number => FINDING_KINDS.indexOf(k);
+    const order = (k: FindingKind): number => SHOWN_ORDER.indexOf(k);
     return [...this.byKey.values()].map((x) => x.finding).sort((a, b) => order(a.kind) - order(b.kind) || a.firstMs - b.firstMs);
   }
 }

@@ -7,7 +7,7 @@ import { renderBox, type BoxColumn, type BoxLayout } from '../output/box.js';
 import { mdCode, mdText } from '../output/markdown.js';
 import { formatArgs } from '../output/columns.js';
 import { wrapToWidth } from '../output/width.js';
-import type { Finding, FindingKind } from './baseline.js';
+import { SHOWN_ORDER, type Finding, type FindingKind } from './baseline.js';
 
 /** What the comparison read, for the line above the findings. */
 export interface DiffFacts {
@@ -69,7 +69,7 @@ function headline(findings: readonly Finding[], facts: DiffFacts): string {
   const against = `${facts.compared.join(', ')} (${plural(facts.comparedExecs, 'exec')}) against the baseline ${facts.baseline.join(', ')} (${plural(facts.baselineExecs, 'exec')})`;
   const allowed = facts.allowed > 0 ? `; ${facts.allowed} more left out by --allow` : '';
   if (findings.length === 0) return `Baseline diff: nothing new in ${against}${allowed}.`;
-  const byKind = (['session', 'drift', 'new-exec', 'new-failure'] as const)
+  const byKind = SHOWN_ORDER
     .map((k) => [k, findings.filter((f) => f.kind === k).length] as const)
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${n} ${k}`);
