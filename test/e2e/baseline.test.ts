@@ -9,7 +9,7 @@
  * without); what differs only by pod names, hashes, container ids and argv is nothing new. The
  * session case needs `entry` (issue 23), written into the real lines by hand.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,7 @@ describe.skipIf(k.skip)(`baseline diffs of real recordings${k.reason ? ` (${k.re
   const dir = tempDir('trace-exec-baseline-');
   const oldFile = join(dir, 'old.jsonl');
   const newFile = join(dir, 'new.jsonl');
+  const summaryFile = join(dir, 'summary.md');
   const oldPod = makeWorkload('systemd-crio-hybrid', 'shop', 'web-7d9c5b4f8-x2kqp', [{ name: 'web' }]);
   const newPod = makeWorkload('systemd-crio-hybrid', 'shop', 'web-5c8d9f7b4-vwz9q', [{ name: 'web' }]);
   let oldLines: string[] = [];
@@ -75,7 +76,7 @@ describe.skipIf(k.skip)(`baseline diffs of real recordings${k.reason ? ` (${k.re
     // The next rollout: another pod of the Deployment; the old one is gone.
     api.deletePodRecord('shop', oldPod.name);
     addToApi(api, newPod);
-    live = await trace(['--baseline', oldFile, '--fail-on', ALL], async () => {
+    live = await trace(['--baseline', oldFile, '--fail-on', ALL, '--summary-to', summaryFile, '--summary-format', 'markdown'], async () => {
       await known(newPod, 'new');
       // env finds true by a PATH search: two failed attempts (ENOENT), folded, then /usr/bin/true.
       await runIn(newPod, 'web', ['/usr/bin/env', `PATH=/nonexistent-${tag}-a:/nonexistent-${tag}-b:/usr/bin`, 'true', `${tag}-new-env`]);
@@ -121,6 +122,15 @@ describe.skipIf(k.skip)(`baseline diffs of real recordings${k.reason ? ` (${k.re
     expect(live.stderr).toMatch(/Baseline diff: 3 findings \(1 drift, 1 new-exec, 1 new-failure\) in this trace \(\d+ execs\) against the baseline /);
     expect(live.stderr).toContain('trace-exec: error: --fail-on: found new-exec, new-failure, drift against the baseline; exiting with 3');
     for (const l of live.stdout.split('\n').filter((x) => x !== '')) expect(JSON.parse(l)).toHaveProperty('type', 'exec');
+    // The diff is said before the totals line, which stays the last line.
+    expect(live.stderr.indexOf('Baseline diff:')).toBeLessThan(live.stderr.indexOf('trace-exec: stopped ('));
+  });
+
+  it('--summary-to --summary-format markdown: the summary, then the diff, in one step summary', () => {
+    const md = readFileSync(summaryFile, 'utf8');
+    expect(md.indexOf('## trace-exec summary')).toBe(0);
+    expect(md).toContain('\n\n## trace-exec baseline diff\n\nBaseline diff: 3 findings \\(1 drift, 1 new-exec, 1 new-failure\\) in this trace');
+    expect(gfmTables(md).problems).toEqual([]);
   });
 
   it('report NEW --baseline OLD: the same three findings, each once, with its example', async () => {
@@ -181,7 +191,6 @@ describe.skipIf(k.skip)(`baseline diffs of real recordings${k.reason ? ` (${k.re
 
   it('-o markdown: one GFM table of the findings', async () => {
     const md = await report([newFile, '--baseline', oldFile, '-o', 'markdown']);
-    writeFileSync(join('/tmp', 'i24-baseline-diff.md'), md.stdout + '\n');
     const { tables, problems } = gfmTables(md.stdout);
     expect(problems).toEqual([]);
     expect(tables).toHaveLength(1);
