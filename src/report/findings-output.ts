@@ -82,12 +82,13 @@ const COLUMNS: readonly BoxColumn[] = [
   cell('NAMESPACE', 9, 14),
   cell('WORKLOAD', 10, 24),
   cell('CONTAINER', 9, 14),
-  cell('EXECUTABLE', 12, 30),
+  cell('EXECUTABLE', 16, 24),
   { head: 'COUNT', align: 'right', cut: 'never' },
   { head: 'FIRST', align: 'left', cut: 'never' },
-  { head: 'EXAMPLE', align: 'left', cut: 'middle', min: 12, preferred: 30 },
+  // An argv cut much shorter says nothing.
+  { head: 'EXAMPLE', align: 'left', cut: 'middle', min: 20, preferred: 24 },
 ];
-// Who and what stay longest; the first time and the container go first.
+// Who and what stay longest (at 80 columns: FINDING WORKLOAD EXECUTABLE EXAMPLE); the first time and the container go first.
 const FIT: BoxLayout = { drop: ['FIRST', 'CONTAINER', 'NAMESPACE', 'COUNT'] };
 
 /** The terminal's text: a headline, then (when any) the findings' table. */
