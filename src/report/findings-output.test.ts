@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { displayWidth } from '../output/width.js';
 import type { Finding } from './baseline.js';
-import { renderFindingsMarkdown, renderFindingsText, toJsonFinding, type DiffFacts } from './findings-output.js';
+import { MAX_TEXT_FINDINGS, renderFindingsMarkdown, renderFindingsText, toJsonFinding, type DiffFacts } from './findings-output.js';
 
 const T = Date.UTC(2026, 11, 6, 12, 0, 1);
 const f = (over: Partial<Finding>): Finding => ({
@@ -29,6 +29,13 @@ describe('renderFindingsText', () => {
     expect(text).toContain('/tmp/trace-exec-e2e-baseline-abcdef/merged/miner --pool stratum+tcp://example:3333');
     expect(text).toContain('│ 3 in 2 sessions │');
     expect(text).toContain('/nonexistent/tool  (ENOENT)');
+  });
+
+  it('a table of at most MAX_TEXT_FINDINGS rows, then how many more', () => {
+    const many = Array.from({ length: MAX_TEXT_FINDINGS + 5000 }, (_, i) => f({ executable: `/usr/bin/cmd${i}` }));
+    const lines = renderFindingsText(many, FACTS, 100).split('\n');
+    expect(lines.filter((l) => l.startsWith('│ new-exec'))).toHaveLength(MAX_TEXT_FINDINGS);
+    expect(lines.at(-1)).toBe('…and 5000 more (-o json lists them all).');
   });
 
   it.each([80, 100, 120])('fits a terminal of %i columns', (width) => {

@@ -91,14 +91,21 @@ const COLUMNS: readonly BoxColumn[] = [
 // Who and what stay longest (at 80 columns: FINDING WORKLOAD EXECUTABLE EXAMPLE); the first time and the container go first.
 const FIT: BoxLayout = { drop: ['FIRST', 'CONTAINER', 'NAMESPACE', 'COUNT'] };
 
+/**
+ * At most this many findings are drawn in the text table: a baseline that does not match at all
+ * (another cluster, the wrong file) finds every exec new, and a table of thousands says no more.
+ */
+export const MAX_TEXT_FINDINGS = 200;
+
 /** The terminal's text: a headline, then (when any) the findings' table. */
 export function renderFindingsText(findings: readonly Finding[], facts: DiffFacts, width: number | null): string {
   const head = wrapToWidth(headline(findings, facts), width);
   if (findings.length === 0) return head;
-  const rows = findings.map((f) => [
+  const rows = findings.slice(0, MAX_TEXT_FINDINGS).map((f) => [
     f.kind, f.namespace ?? '-', f.workload, f.container ?? '-', f.executable, counted(f), clock(f.firstMs), example(f),
   ]);
-  return `${head}\n${renderBox(COLUMNS, rows, width, FIT)}`;
+  const more = findings.length > MAX_TEXT_FINDINGS ? `\n${wrapToWidth(`…and ${findings.length - MAX_TEXT_FINDINGS} more (-o json lists them all).`, width)}` : '';
+  return `${head}\n${renderBox(COLUMNS, rows, width, FIT)}${more}`;
 }
 
 /** At most this many findings are listed in Markdown (a step summary has a size limit); the JSON lines have all. */
