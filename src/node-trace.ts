@@ -51,6 +51,8 @@ export class NodeTrace {
   private stopping = false;
   /** When the current attachment last delivered data (a gap starts there). */
   private lastDataAt = 0;
+  /** When the last re-attachment took over (0: never). */
+  private reattachedAt = 0;
   private reattaching: Promise<void> | null = null;
   /** Cuts a re-attachment's waits short when the run stops. */
   private wake: () => void = () => {};
@@ -148,7 +150,9 @@ export class NodeTrace {
     const podGone = this.parts.podGone!;
     const pipeline = this.pipeline!;
     const { log, reconnectTimeoutMs } = this.hooks;
-    const from = this.lastDataAt;
+    // A stream that re-attached and then went quiet was known good up to its re-attachment: a new
+    // gap starts there at the earliest, so that gaps never overlap.
+    const from = Math.max(this.lastDataAt, this.reattachedAt);
     this.retire(this.decoder);
     this.handle = null;
     this.hooks.sink.gapOpened(node, from);
@@ -183,6 +187,7 @@ export class NodeTrace {
         }
         if ('first' in outcome) {
           const to = Date.now();
+          this.reattachedAt = to;
           this.handle = handle;
           this.hooks.sink.gapClosed(node, to);
           log.warn(`${node}: re-attached; execs from ${clock(from)} to ${clock(to)} UTC (${seconds(to - from)} s) are unknown`);

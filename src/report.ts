@@ -31,7 +31,12 @@ export interface ReportOptions {
   readonly pods: readonly string[] | null;
   readonly filters: Filters;
   readonly verbose: boolean;
+  /** --baseline, --fail-on, --allow: compare instead of summarising; null without --baseline. */
+  readonly baseline: BaselineOptions | null;
 }
+import { loadBaseline, type BaselineOptions, type DiffResult } from './report/diff.js';
+import { NO_FACTS, type ExecFacts } from './report/exec-facts.js';
+import { renderFindingsMarkdown, renderFindingsText, toJsonFinding } from './report/findings-output.js';
 
 /** Malformed lines named one by one on stderr (all of them with -v); the rest are counted. */
 const MALFORMED_SHOWN = 5;
@@ -59,6 +64,8 @@ export interface ReportResult {
   counts: ReportCounts;
   /** Files it was asked to write and could not, with why. */
   writeFailures: string[];
+  /** With --baseline: what is new, and the --fail-on kinds found. */
+  diff: DiffResult | null;
 }
 
 type TimelineItem = { timeMs: number; exec: AttributedEvent; upperLayer?: boolean | null } | { timeMs: number; exit: EndedProcess };
@@ -81,8 +88,12 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
     if (drifted.size >= MAX_DRIFTED) drifted.delete(drifted.values().next().value!);
     drifted.add(key);
   };
-  const summary = opts.output === 'summary' ? new Summary() : null;
-  const markdown = opts.output === 'markdown' ? new MarkdownSummary() : null;
+  // --baseline: the comparison replaces the summary. The baseline is another run: its pods have
+  // other names, so pod/NAME does not apply to it.
+  const diff = opts.baseline ? await loadBaseline(opts.baseline, keep, log, io.stdin) : null;
+  const factsOf = new WeakMap<AttributedEvent, ExecFacts>();
+  const summary = opts.output === 'summary' && !diff ? new Summary() : null;
+  const markdown = opts.output === 'markdown' && !diff ? new MarkdownSummary() : null;
   // Files may come in any order (several nodes, rotated files): the timeline is fed by time at the end.
   const timelineItems: TimelineItem[] | null = opts.timelineTo ? [] : null;
   let timelineDropped = 0;
@@ -102,6 +113,7 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
     counts.shown++;
     summary?.add(e);
     markdown?.add(e);
+    diff?.add(e, factsOf.get(e) ?? NO_FACTS);
     toTimeline({ timeMs: e.event.timeMs, exec: e, ...(noLayer.has(e) ? {} : { upperLayer: e.event.upperLayer }) });
   };
   const clock = recordClock();
@@ -129,6 +141,7 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
         counts.execs++;
         if (r.event.event.timeMs > lastMs) lastMs = r.event.event.timeMs;
         if (timelineItems && r.upperLayer === undefined) noLayer.add(r.event);
+        if (diff) factsOf.set(r.event, r.facts);
         clock.advanceTo(r.event.event.timeMs);
         marker.push(r.event);
         break;
@@ -163,6 +176,16 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
     for (const l of markdown.render('trace-exec summary', [fact]).split('\n')) io.out(l);
   }
 
+  let diffResult: DiffResult | null = null;
+  if (diff) {
+    diffResult = diff.result(sources);
+    const { findings, facts } = diffResult;
+    const text =
+      opts.output === 'json' ? findings.map((f) => JSON.stringify(toJsonFinding(f))).join('\n') : opts.output === 'markdown' ? renderFindingsMarkdown(findings, facts).trimEnd() : renderFindingsText(findings, facts, io.width);
+    if (text !== '') for (const l of text.split('\n')) io.out(l);
+    if (opts.output === 'json') log.progress(`baseline diff: ${findings.length} findings${facts.allowed > 0 ? ` (${facts.allowed} more allowed by --allow)` : ''}`);
+  }
+
   const writeFailures: string[] = [];
   if (timelineItems && opts.timelineTo) {
     const timeline = new Timeline();
@@ -185,7 +208,7 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
     `report: read ${counts.lines} lines from ${sources.length === 1 ? sources[0] : `${sources.length} files`}: ${counts.execs} execs (${counts.shown} kept by the filters)` +
       `${counts.exits > 0 ? `, ${counts.exits} exits` : ''}, ${counts.malformed} malformed lines skipped`,
   );
-  return { counts, writeFailures };
+  return { counts, writeFailures, diff: diffResult };
 }
 
 const sourceName = (source: string): string => (source === '-' ? 'stdin' : source);

@@ -19,6 +19,8 @@ import { Stop, stopText, type StopReason } from './trace/stop.js';
 import type { TraceSource } from './trace/source.js';
 import { openLocal } from './trace/local-source.js';
 import { openClusterSource } from './trace/cluster-source.js';
+import { loadBaseline, type BaselineDiff, type DiffResult } from './report/diff.js';
+import { renderFindingsMarkdown, renderFindingsText } from './report/findings-output.js';
 import { nodesInFlight, startNodes } from './node-start.js';
 
 export interface Io {
@@ -31,6 +33,11 @@ export interface Io {
   interrupted: Promise<string>;
   /** Asks a yes/no question on the terminal; null when there is no terminal to ask on. */
   confirm: ((question: string) => Promise<boolean>) | null;
+  /**
+   * Where the --baseline diff goes at the end: stderr (stdout is the exec stream), fitted to its
+   * width when it is a terminal. Absent: the log, line by line.
+   */
+  diffOut?: { write(text: string): void; width: number | null };
 }
 
 /** The totals line's numbers, in its JSON order. */
@@ -53,6 +60,8 @@ export interface RunResult {
   failures: UserError[];
   /** Files the run was asked to write at its end (--summary-to) and could not, with why. */
   writeFailures: string[];
+  /** --baseline: what is new in this trace, and the --fail-on kinds found; null without it or when the run ended early. */
+  diff?: DiffResult | null;
 }
 
 const CONFIRM_ABOVE = 10;
@@ -69,8 +78,11 @@ export async function run(opts: RunOptions, io: Io): Promise<RunResult> {
   let result: RunResult | undefined;
   let interrupted: Interrupted | null = null;
   let cleanedUp = true;
+  let diff: BaselineDiff | null = null;
 
   try {
+    // Read before anything is created: a baseline that cannot be read ends the run at once.
+    if (opts.baseline) diff = await loadBaseline(opts.baseline, makeFilter(opts.namespaces, opts.filters, null), log);
     if (opts.scope.kind === 'local') {
       source = await openLocal({ cluster: opts.scope.cluster, kubeconfig: opts.kubeconfig, context: opts.context }, log);
     } else {
@@ -100,6 +112,7 @@ export async function run(opts: RunOptions, io: Io): Promise<RunResult> {
       printer,
       digest,
       timeline,
+      diff,
       full: () => stop.request({ kind: 'max-events' }),
     });
     sink = events;
@@ -156,6 +169,13 @@ export async function run(opts: RunOptions, io: Io): Promise<RunResult> {
     if (!failedAsWhole) printer.end();
     const totals = totalsOf(events, nodeCount, failures.length);
     const writeFailures: string[] = [];
+    const diffResult = diff?.result(['this trace']) ?? null;
+    if (diffResult) {
+      const width = io.diffOut?.width ?? null;
+      const text = renderFindingsText(diffResult.findings, diffResult.facts, width);
+      if (io.diffOut) io.diffOut.write(`${text}\n`);
+      else for (const l of text.split('\n')) log.progress(l);
+    }
     if (digest && opts.summaryTo) {
       const text =
         digest instanceof MarkdownSummary
@@ -164,7 +184,9 @@ export async function run(opts: RunOptions, io: Io): Promise<RunResult> {
                 `${totals.lost} lost, ${totals.unattributed} unattributed, ${totals.incomplete} incomplete, ${totals.malformed} malformed lines.`,
             ])
           : digest.render();
-      const failed = writeAtEnd('--summary-to', opts.summaryTo, text.endsWith('\n') ? text : `${text}\n`, 'the summary', log);
+      // The diff goes below the summary, in its format (a step summary shows both).
+      const withDiff = !diffResult ? text : `${text.trimEnd()}\n\n${digest instanceof MarkdownSummary ? renderFindingsMarkdown(diffResult.findings, diffResult.facts) : renderFindingsText(diffResult.findings, diffResult.facts, null)}`;
+      const failed = writeAtEnd('--summary-to', opts.summaryTo, withDiff.endsWith('\n') ? withDiff : `${withDiff}\n`, 'the summary', log);
       if (failed) writeFailures.push(failed);
     }
     if (timeline && opts.timelineTo) {
@@ -177,7 +199,7 @@ export async function run(opts: RunOptions, io: Io): Promise<RunResult> {
       if (failures.length === 1) throw failures[0]!;
       throw new UserError(`every node stopped tracing: ${failures.map((f) => f.message).join('; ')}`);
     }
-    result = { totals, gaps: events.gaps, reason, cleanedUp: true, failures, writeFailures };
+    result = { totals, gaps: events.gaps, reason, cleanedUp: true, failures, writeFailures, diff: diffResult };
   } catch (e) {
     // Ctrl-C while the debug pod starts ends the run like Ctrl-C while tracing: cleanup, exit 0.
     if (!(e instanceof Interrupted)) throw e;

@@ -9,6 +9,7 @@
  * context names, with which --kubeconfig/--context and in which -n namespace); complete() fetches
  * live names through the lookups (src/kube/names.ts) only when a plan needs them.
  */
+import { FINDING_KINDS } from '../report/baseline.js';
 import { CLEANUP_FLAGS as CLEANUP_SPECS, MAIN_FLAGS as MAIN_SPECS, REPORT_FLAGS as REPORT_SPECS, REPORT_FORMATS, SUMMARY_FORMATS, type FlagSpec, type ValueKind } from './flags.js';
 import { DEFAULT_IMAGES } from '../node/images.js';
 import { parseDuration } from './duration.js';
@@ -107,6 +108,7 @@ const FORMAT_HELP: Record<string, string> = {
 const REPORT_FORMAT_HELP: Record<(typeof REPORT_FORMATS)[number], string> = {
   summary: 'the summary table of -o summary (default)',
   markdown: 'GitHub-flavoured Markdown',
+  json: 'with --baseline: one JSON object per finding',
 };
 
 const SUMMARY_FORMAT_HELP: Record<(typeof SUMMARY_FORMATS)[number], string> = {
@@ -218,6 +220,8 @@ export function planCompletion(args: readonly string[]): Plan {
         return fixed(SUMMARY_FORMATS.map((f) => ({ value: f, description: SUMMARY_FORMAT_HELP[f] })));
       case 'context':
         return { kind: 'contexts', before, partial, kubeconfig: conn.kubeconfig };
+      case 'fail-on':
+        return fixed(FINDING_KINDS.filter((k) => !listed().includes(k)).map((k) => ({ value: head + k })));
       case 'image':
         return fixed(Object.entries(DEFAULT_IMAGES).map(([arch, image]) => ({ value: image, description: `default for ${arch}` })));
       default:

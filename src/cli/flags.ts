@@ -9,11 +9,12 @@
  */
 import { OUTPUT_FORMATS, REPORT_FORMATS, SUMMARY_FORMATS, type ReportFormat, type SummaryFormat } from '../output/index.js';
 import { DEFAULT_IMAGES } from '../node/images.js';
+import { FINDING_KINDS } from '../report/baseline.js';
 
 /** What completion offers for a flag's value. */
 export type ValueKind =
   | 'namespaces' | 'namespace' | 'containers' | 'output' | 'report-output' | 'summary-format' | 'kubeconfig' | 'file' | 'context'
-  | 'duration' | 'timeout' | 'request-timeout' | 'reconnect-timeout' | 'image' | 'number' | 'none';
+  | 'duration' | 'timeout' | 'request-timeout' | 'reconnect-timeout' | 'image' | 'number' | 'fail-on' | 'none';
 
 export { REPORT_FORMATS, SUMMARY_FORMATS, type ReportFormat, type SummaryFormat };
 
@@ -88,6 +89,12 @@ export const MAIN_FLAGS: readonly FlagSpec[] = Object.freeze([
     describe: `What --summary-to writes: ${SUMMARY_FORMATS.join(' | ')} (GitHub-flavoured Markdown, e.g. for $GITHUB_STEP_SUMMARY)` },
   { name: 'timeline-to', kind: 'value', complete: 'file', brief: 'also write a Perfetto / chrome://tracing timeline to this file at the end',
     describe: 'Also write the execs as a timeline (Chrome trace-event JSON: opens in ui.perfetto.dev and chrome://tracing) to this file when the trace ends' },
+  { name: 'baseline', kind: 'list', complete: 'file', brief: 'compare with an earlier recording and report what is new at the end',
+    describe: 'Compare with this earlier recording (-o json; repeatable): at the end, what is new goes to stderr and --summary-to' },
+  { name: 'fail-on', kind: 'list', complete: 'fail-on', brief: 'with --baseline: exit 3 when any of these findings exists',
+    describe: `With --baseline: exit with 3 when any of these findings exists: ${FINDING_KINDS.join(', ')} (repeatable or a,b)` },
+  { name: 'allow', kind: 'value', complete: 'file', brief: 'with --baseline: known exceptions, WORKLOAD [EXECUTABLE] a line',
+    describe: 'With --baseline: leave out what this file allows (a rule a line: WORKLOAD [EXECUTABLE], globs)' },
   { name: 'include-self', kind: 'boolean', brief: "also the execs of trace-exec's own debug pod",
     describe: "Also show the execs of trace-exec's own debug pod (left out by default; counted as \"self\" in the totals)" },
   { name: 'ancestry', kind: 'boolean', brief: "give each exec its parent chain, with each ancestor's pod or host",
@@ -126,7 +133,7 @@ export const CLEANUP_FLAGS: readonly FlagSpec[] = Object.freeze([
  */
 export const REPORT_FLAGS: readonly FlagSpec[] = Object.freeze([
   { name: 'output', alias: 'o', kind: 'value', complete: 'report-output', default: 'summary', brief: 'report format',
-    describe: `Report format: ${REPORT_FORMATS.join(' | ')} (GitHub-flavoured Markdown)` },
+    describe: `Report format: ${REPORT_FORMATS.join(' | ')} (markdown: GitHub-flavoured; json: with --baseline, one finding a line)` },
   { name: 'timeline-to', kind: 'value', complete: 'file', brief: 'also write a Perfetto / chrome://tracing timeline to this file',
     describe: 'Also write the execs as a timeline (Chrome trace-event JSON: opens in ui.perfetto.dev and chrome://tracing) to this file' },
   { name: 'namespace', alias: 'n', kind: 'list', combine: 'any', complete: 'none', brief: 'only execs of pods in these namespaces',
@@ -137,6 +144,10 @@ export const REPORT_FLAGS: readonly FlagSpec[] = Object.freeze([
   mainFlag('failed'),
   mainFlag('host'),
   mainFlag('drift'),
+  { ...mainFlag('baseline'), brief: 'compare with an earlier recording: print what is new instead of the summary',
+    describe: 'Compare with this earlier recording (repeatable; .gz too): print what is new in FILE… instead of the summary' },
+  mainFlag('fail-on'),
+  mainFlag('allow'),
   { name: 'verbose', alias: 'v', kind: 'boolean', brief: 'say more on stderr', describe: 'Say more on stderr (every malformed line), and show stack traces of unexpected errors' },
   { name: 'help', alias: 'h', kind: 'boolean', brief: 'show help', describe: 'Show help' },
 ] satisfies FlagSpec[]);

@@ -14,6 +14,8 @@ import type { Target, WorkloadKind } from '../kube/targets.js';
 import type { RunOptions, Scope } from '../trace/options.js';
 import { parseTarget, refuseSpacedTargets, TARGET_KINDS } from './target.js';
 import { UsageError } from './usage-error.js';
+import type { BaselineOptions } from '../report/diff.js';
+import { buildBaselineOptions, type RawBaselineArgs } from './baseline-options.js';
 
 export { parseTarget, TARGET_KINDS, UsageError };
 export type { Filters, Scope, Target, WorkloadKind };
@@ -23,7 +25,7 @@ export interface Options extends RunOptions {
   readonly verbose: boolean;
 }
 
-export interface RawArgs {
+export interface RawArgs extends RawBaselineArgs {
   targets: string[];
   local?: boolean;
   nodeSelector?: string;
@@ -185,6 +187,7 @@ export function buildOptions(raw: RawArgs): Options {
     summaryTo: raw.summaryTo ?? null,
     summaryFormat,
     timelineTo: raw.timelineTo ?? null,
+    baseline: buildBaselineOptions(raw),
   });
 }
 

@@ -47,9 +47,16 @@ const SAMPLES: Record<string, [string, string]> = {
   'summary-to': ['/tmp/one.txt', '/tmp/two.txt'],
   'summary-format': ['markdown', 'text'],
   'timeline-to': ['/tmp/one.json', '/tmp/two.json'],
+  baseline: ['/tmp/old-1.jsonl', '/tmp/old-2.jsonl'],
+  'fail-on': ['drift', 'session'],
+  allow: ['/tmp/allow-1.txt', '/tmp/allow-2.txt'],
 };
 /** Flags that need another to be accepted. */
-const NEEDS: Record<string, string[]> = { 'summary-format': ['--summary-to', '/tmp/s.md'] };
+const NEEDS: Record<string, string[]> = {
+  'summary-format': ['--summary-to', '/tmp/s.md'],
+  'fail-on': ['--baseline', '/tmp/old.jsonl'],
+  allow: ['--baseline', '/tmp/old.jsonl'],
+};
 /** Flags that choose what to trace replace the node/worker-1 target used otherwise. */
 const SCOPE_FLAGS = new Set(['local', 'all-nodes', 'node-selector']);
 const NUMERIC = MAIN_FLAGS.filter((f) => f.kind === 'count' || f.kind === 'duration');

@@ -9,6 +9,7 @@ import { report } from '../report.js';
 import { NAME } from './command-name.js';
 import { exampleFileName, reportFailure } from './failure.js';
 import { helpWidth, quietData, terminalWidth, type Terminal } from './terminal.js';
+import { exitForFindings } from './findings-exit.js';
 
 export async function reportCommand(argv: string[], log: Log, terminal: Terminal): Promise<number> {
   const { write } = terminal;
@@ -23,7 +24,9 @@ export async function reportCommand(argv: string[], log: Log, terminal: Terminal
         `Markdown summary (-o markdown), and/or writes a timeline for Perfetto / chrome://tracing (--timeline-to).\n` +
         `Keeps pods by name with pod/NAME; -l is not possible offline: the records carry no pod labels.\n` +
         `Malformed lines are counted and named on stderr, and skipped; an input with no exec or exit record at all\n` +
-        `(trace-exec's stderr log, say) is not a recording: refused, exit 1.\n\n` +
+        `(trace-exec's stderr log, say) is not a recording: refused, exit 1.\n` +
+        `With --baseline OLD…: prints what is new in FILE… instead (-o summary|markdown|json): executables, failures,\n` +
+        `drift, exec sessions, by namespace / workload / container; --fail-on KINDS exits 3 when any is found.\n\n` +
         `Usage:\n  ${NAME} report FILE… [pod/NAME…] [-o summary|markdown] [--timeline-to FILE] [-n NS] [-c NAME] [--comm RE] [--failed] [--host] [--drift]`,
       examples: [
         [`${NAME} report execs.jsonl`, 'The summary of a recording'],
@@ -31,6 +34,7 @@ export async function reportCommand(argv: string[], log: Log, terminal: Terminal
         [`${NAME} report execs.jsonl --timeline-to timeline.json`, 'A timeline to open in ui.perfetto.dev'],
         [`kubectl trace-exec node/w -o json -d 1m | ${NAME} report - --failed`, 'Failed execs of a live minute, summarised'],
         [`${NAME} report execs.jsonl --drift -o markdown`, "Only execs of files not in their container's image"],
+        [`${NAME} report execs.jsonl --baseline green.jsonl --fail-on new-exec,drift,session`, 'What is new since a green run; exit 3 if any of these'],
       ],
       version: null,
       wrap: helpWidth(),
@@ -55,7 +59,8 @@ export async function reportCommand(argv: string[], log: Log, terminal: Terminal
   try {
     const result = await report(opts, { out: (l) => stdout.push(l), log: reportLog, stdin: process.stdin, width: terminalWidth() }).finally(() => stdout.flush());
     for (const w of result.writeFailures) reportLog.error(`${w}; exiting with 1`);
-    return result.writeFailures.length > 0 ? 1 : 0;
+    if (result.writeFailures.length > 0) return 1;
+    return exitForFindings(result.diff, reportLog);
   } catch (e) {
     return reportFailure(e, reportLog, write, opts.verbose);
   }

@@ -8,8 +8,9 @@ import { buildFilters, UsageError, type RawArgs } from './options.js';
 import type { ReportOptions } from '../report.js';
 
 export type { ReportOptions };
+import { buildBaselineOptions, type RawBaselineArgs } from './baseline-options.js';
 
-export interface RawReportArgs {
+export interface RawReportArgs extends RawBaselineArgs {
   targets: string[];
   output?: string;
   timelineTo?: string;
@@ -50,8 +51,11 @@ export function buildReportOptions(raw: RawReportArgs): ReportOptions {
   if (sources.filter((s) => s === '-').length > 1) throw new UsageError('report: - (stdin) can be read only once');
   const output = (raw.output ?? 'summary') as ReportFormat;
   if (!REPORT_FORMATS.includes(output)) {
-    throw new UsageError(`-o/--output "${raw.output}" is not a report format: use ${REPORT_FORMATS.join(' or ')}${raw.output === 'json' ? ' (the input is JSON lines already: filter it with jq)' : ''}`);
+    throw new UsageError(`-o/--output "${raw.output}" is not a report format: use summary, markdown or json (json: with --baseline)`);
   }
+  const baseline = buildBaselineOptions(raw);
+  if (output === 'json' && baseline === null) throw new UsageError('-o json is the findings of --baseline, one a line: add --baseline FILE (the input is JSON lines already: filter it with jq)');
+  if (baseline !== null && raw.timelineTo !== undefined) throw new UsageError('--timeline-to draws a recording, --baseline compares two: run report once for each');
   if (raw.timelineTo !== undefined && raw.timelineTo.trim() === '') throw new UsageError('--timeline-to needs a file name');
   const { filters, namespaces } = buildFilters(raw as Pick<RawArgs, 'container' | 'comm' | 'failed' | 'host' | 'drift' | 'namespace'>);
   if (filters.host && pods.length > 0) throw new UsageError('--host keeps only host processes: it cannot be combined with pod/NAME');
@@ -63,5 +67,6 @@ export function buildReportOptions(raw: RawReportArgs): ReportOptions {
     pods: pods.length > 0 ? Object.freeze([...new Set(pods)]) : null,
     filters,
     verbose: raw.verbose ?? false,
+    baseline,
   });
 }

@@ -18,6 +18,7 @@ import type { Totals } from '../run.js';
 import { NAME } from './command-name.js';
 import { exampleFileName, reportFailure } from './failure.js';
 import { helpWidth, terminalConfirm, terminalWidth, type Terminal } from './terminal.js';
+import { exitForFindings } from './findings-exit.js';
 
 const EXAMPLES: [string, string][] = [
   [`${NAME} node/worker-1`, 'Show every exec on worker-1 live, with namespace / pod / container'],
@@ -31,6 +32,7 @@ const EXAMPLES: [string, string][] = [
   [`${NAME} node/worker-1 -n payments --exits --failed`, 'Failed execs, and processes that exited non-zero or were killed'],
   [`${NAME} --all-nodes --image arm64=registry.example.com/trace-exec-bpftrace:1`, 'Every node; arm64 nodes with your image (there is no default for arm64)'],
   [`${NAME} --local -d 10s`, 'Trace this machine directly (no cluster): on a node or a CI runner, as root'],
+  [`${NAME} node/worker-1 -o json -d 10m --baseline green.jsonl --fail-on new-exec,drift,session > execs.jsonl`, 'Record, then say on stderr what is new since a green run; exit 3 if any of these'],
 ];
 
 export async function traceCommand(argv: string[], log: Log, terminal: Terminal): Promise<number> {
@@ -44,7 +46,7 @@ export async function traceCommand(argv: string[], log: Log, terminal: Terminal)
         `Trace every exec on a node and show which namespace / pod / container ran it.\n\n` +
         `Runs a short-lived privileged debug pod on the node, streams bpftrace's exec events back\n` +
         `through the exec API, joins them with the node's pods, and deletes the pod when done.\n\n` +
-        `Usage:\n  ${NAME} node/NAME [flags]\n  ${NAME} --local [flags]\n  ${NAME} cleanup [-A] [-n NS] [--dry-run] [--all]   remove debug pods and namespaces that runs left behind\n  ${NAME} report FILE… [-o summary|markdown] [--timeline-to F]   summarise a recording (-o json), offline\n  ${NAME} completion bash|zsh|fish   print a shell completion script\n\n` +
+        `Usage:\n  ${NAME} node/NAME [flags]\n  ${NAME} --local [flags]\n  ${NAME} cleanup [-A] [-n NS] [--dry-run] [--all]   remove debug pods and namespaces that runs left behind\n  ${NAME} report FILE… [-o summary|markdown] [--timeline-to F]   summarise a recording (-o json), offline\n  ${NAME} report NEW… --baseline OLD… [--fail-on KINDS]   what is new in NEW, offline\n  ${NAME} completion bash|zsh|fish   print a shell completion script\n\n` +
         `A flag given twice takes its last value; -n, -l, -c and --comm add up (see each).\n` +
         `Put --kubeconfig, --context and -n after "trace-exec": kubectl refuses flags before a plugin's name.`,
       examples: EXAMPLES,
@@ -93,6 +95,7 @@ export async function traceCommand(argv: string[], log: Log, terminal: Terminal)
       width: terminalWidth(),
       interrupted: terminal.interrupted,
       confirm: terminalConfirm(),
+      diffOut: { write, width: process.stderr.isTTY ? (process.stderr.columns ?? 120) : null },
     }).finally(() => stdout.flush());
     reportTotals(result.totals, result.gaps, opts.output === 'json', write, stopText(result.reason));
     if (result.writeFailures.length > 0) {
@@ -103,7 +106,7 @@ export async function traceCommand(argv: string[], log: Log, terminal: Terminal)
       log.error(`${result.failures.length} of ${result.totals.nodes} nodes could not be traced to the end: ${result.failures.map((f) => f.message.split('\n')[0]).join('; ')}`);
       return 1;
     }
-    return result.cleanedUp ? 0 : 1;
+    return result.cleanedUp ? exitForFindings(result.diff ?? null, log) : 1;
   } catch (e) {
     return reportFailure(e, log, write, verbose);
   }

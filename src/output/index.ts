@@ -19,7 +19,7 @@ export const SUMMARY_FORMATS = ['text', 'markdown'] as const;
 export type SummaryFormat = (typeof SUMMARY_FORMATS)[number];
 
 /** Values of `report -o`. */
-export const REPORT_FORMATS = ['summary', 'markdown'] as const;
+export const REPORT_FORMATS = ['summary', 'markdown', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export function isOutputFormat(s: string): s is OutputFormat {

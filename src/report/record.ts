@@ -12,9 +12,17 @@ import { decodeCgroupPath } from '../cgroup/decode.js';
 import type { CgroupIdentity } from '../cgroup/types.js';
 import type { AttributedEvent } from '../join/types.js';
 import type { EndedProcess } from '../output/markdown.js';
+import { execFactsOf, type ExecFacts } from './exec-facts.js';
 
 export type ReportLine =
-  | { kind: 'exec'; event: AttributedEvent; /** Present when the record has the field. */ upperLayer?: boolean | null }
+  | {
+      kind: 'exec';
+      event: AttributedEvent;
+      /** Present when the record has the field. */
+      upperLayer?: boolean | null;
+      /** What a baseline keys on (issue 23's fields; all null in older recordings). */
+      facts: ExecFacts;
+    }
   | { kind: 'exit'; exit: EndedProcess }
   /** Not an exec or exit: a totals line, a blank line, a type this version does not know. */
   | { kind: 'skip'; why: string }
@@ -62,7 +70,7 @@ export function parseRecordLine(line: string): ReportLine {
     const type = r.type ?? 'exec';
     if (type === 'exit') return { kind: 'exit', exit: exitOf(r) };
     if (type !== 'exec') return { kind: 'skip', why: `type ${String(type)}` };
-    return { kind: 'exec', event: execOf(r), ...('upperLayer' in r ? { upperLayer: upperLayerOf(r) } : {}) };
+    return { kind: 'exec', event: execOf(r), ...('upperLayer' in r ? { upperLayer: upperLayerOf(r) } : {}), facts: execFactsOf(r) };
   } catch (e) {
     if (e instanceof Bad) return { kind: 'malformed', reason: e.message };
     throw e;

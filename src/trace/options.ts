@@ -7,6 +7,7 @@ import type { ClusterScope } from '../kube/targets.js';
 import type { SessionOptions } from '../kube/session.js';
 import type { Filters } from '../join/filter.js';
 import type { OutputFormat, SummaryFormat } from '../output/index.js';
+import type { BaselineOptions } from '../report/diff.js';
 
 /** Where to trace: this machine, or nodes of a cluster. */
 export type Scope =
@@ -38,6 +39,8 @@ export interface TraceOptions {
   readonly summaryFormat: SummaryFormat;
   /** Also write the shown execs as a Chrome trace-event timeline to this file at the end. */
   readonly timelineTo: string | null;
+  /** --baseline, --fail-on, --allow: what is new against an earlier recording, said at the end; null without --baseline. */
+  readonly baseline: BaselineOptions | null;
 }
 
 /** A run: the trace's options and, for a cluster scope (or --local with a cluster), the session's. */

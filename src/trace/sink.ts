@@ -10,6 +10,7 @@ import type { Printer } from '../output/index.js';
 import type { MarkdownSummary } from '../output/markdown.js';
 import type { Summary } from '../output/summary.js';
 import type { Timeline } from '../output/timeline.js';
+import type { BaselineDiff } from '../report/diff.js';
 import { signalName } from '../output/signal.js';
 import { PathSearchMarker } from '../output/path-search.js';
 import { GapLog } from '../reconnect.js';
@@ -39,6 +40,8 @@ export interface SinkParts {
   digest: Summary | MarkdownSummary | null;
   /** --timeline-to. */
   timeline: Timeline | null;
+  /** --baseline: what is new against a recording. */
+  diff?: BaselineDiff | null;
   /** --max-events was reached. */
   full(): void;
 }
@@ -79,6 +82,7 @@ export class EventSink implements NodeSink {
     counts.shown++;
     parts.printer.event(a);
     parts.digest?.add(a);
+    parts.diff?.add(a);
     parts.timeline?.exec(a, { upperLayer: a.event.upperLayer });
     if (parts.maxEvents !== null && counts.shown >= parts.maxEvents) parts.full();
   }

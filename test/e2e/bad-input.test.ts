@@ -163,6 +163,8 @@ const TWICE: Record<string, [string, string]> = {
   'debug-namespace': ['dbg-a', 'dbg-b'], timeout: ['1m', '2m'], 'node-selector': ['a=b', 'c=d'], selector: ['a=b', 'c=d'],
   container: ['web', 'sidecar'], comm: ['^ls$', '^cat$'], 'summary-to': ['/tmp/trace-exec-x.txt', '/tmp/trace-exec-y.txt'],
   'summary-format': ['markdown', 'text'], 'timeline-to': ['/tmp/trace-exec-x.json', '/tmp/trace-exec-y.json'],
+  // Files that do not exist, and --fail-on / --allow without --baseline: refused, naming the flag.
+  baseline: ['/tmp/trace-exec-no-x.jsonl', '/tmp/trace-exec-no-y.jsonl'], 'fail-on': ['drift', 'session'], allow: ['/tmp/trace-exec-no-x.txt', '/tmp/trace-exec-no-y.txt'],
 };
 /** What a user might see that is not one of our lines. */
 const NOT_OURS = /TypeError|is not a function|Received an instance|NaN|^\s+at /m;

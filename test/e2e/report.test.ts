@@ -41,6 +41,11 @@ async function report(args: string[], stdin?: string) {
   return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
 
+const STDERR_LOG = join(dir, 'trace-exec.log');
+writeFileSync(STDERR_LOG, 'trace-exec: tracing execs on worker-1 for 60s\ntrace-exec: stopped (duration): 0 execs shown\n');
+const BAD_ALLOW = join(dir, 'allow.txt');
+writeFileSync(BAD_ALLOW, '# known\nweb /bin/sh\n');
+
 describe('report, offline', () => {
   const a = join(dir, 'a.jsonl');
   const b = join(dir, 'b.jsonl.gz');
@@ -154,7 +159,12 @@ describe('report, offline', () => {
     ['-l', ['-l', 'app=web'], /^trace-exec: error: -l\/--selector is not possible offline: the JSON records carry no pod labels; keep pods by name \(pod\/NAME\), -n, -c or --comm instead$/],
     ['a missing file', [join(dir, 'nope.jsonl')], /^trace-exec: error: cannot read \/.*nope\.jsonl: no such file\n {2}hint: give files written by -o json, or - for stdin$/],
     ['--timeline-to in a directory that does not exist (before reading)', ['-', '--timeline-to', join(dir, 'no/t.json')], /^trace-exec: error: --timeline-to \/.*no\/t\.json: the directory \/.*\/no does not exist; create it or choose another path$/],
-    ['-o json', ['-o', 'json'], /^trace-exec: error: -o\/--output "json" is not a report format: use summary or markdown \(the input is JSON lines already: filter it with jq\)$/],
+    // -o json is the findings of --baseline now (issue 24); a recording alone is still refused with the jq hint.
+    ['-o json', ['-o', 'json'], /^trace-exec: error: -o json is the findings of --baseline, one a line: add --baseline FILE \(the input is JSON lines already: filter it with jq\)$/],
+    ['--fail-on without --baseline', ['--fail-on', 'drift'], /^trace-exec: error: --fail-on applies to a comparison: add --baseline FILE \(the -o json recording of an earlier run\)$/],
+    ['a missing --baseline file', ['--baseline', join(dir, 'old.jsonl')], /^trace-exec: error: --baseline: cannot read \/.*old\.jsonl: no such file\n {2}hint: give the recording of an earlier run \(-o json > baseline\.jsonl\)$/],
+    ['a --baseline that is a stderr log', ['--baseline', STDERR_LOG], /^trace-exec: error: --baseline: \/.*trace-exec\.log is not a recording: none of its 2 lines is an exec record of trace-exec -o json\n {2}hint: give the file written by -o json of an earlier run$/],
+    ['a bad --allow rule', ['--baseline', a, '--allow', BAD_ALLOW], /^trace-exec: error: --allow \/.*allow\.txt:2: workload "web" is not KIND\/NAME, NAMESPACE\/KIND\/NAME, <host> or \*: e\.g\. deploy\/web, payments\/sts\/db$/],
     ['a flag of live runs', ['-d', '1s'], /^trace-exec: error: unknown flag -d/],
   ])('refuses %s with one line, exit 1', async (_name, args, message) => {
     const r = await report([a, ...args]);
