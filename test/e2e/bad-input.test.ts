@@ -165,6 +165,7 @@ const TWICE: Record<string, [string, string]> = {
   'summary-format': ['markdown', 'text'], 'timeline-to': ['/tmp/trace-exec-x.json', '/tmp/trace-exec-y.json'],
   // Files that do not exist, and --fail-on / --allow without --baseline: refused, naming the flag.
   baseline: ['/tmp/trace-exec-no-x.jsonl', '/tmp/trace-exec-no-y.jsonl'], 'fail-on': ['drift', 'session'], allow: ['/tmp/trace-exec-no-x.txt', '/tmp/trace-exec-no-y.txt'],
+  'kube-api-qps': ['5', '20'], 'kube-api-burst': ['10', '40'],
 };
 /** What a user might see that is not one of our lines. */
 const NOT_OURS = /TypeError|is not a function|Received an instance|NaN|^\s+at /m;
