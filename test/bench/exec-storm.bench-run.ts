@@ -410,7 +410,9 @@ describe('benchmark: exec storm through trace-exec', () => {
       if (mini.exitCode !== null) throw new Error(`minimal bpftrace exited (${mini.exitCode}): ${miniStderr}`);
       const mini0 = { cpu: cpuMicros(mini.pid!)!, records: miniPipe.records };
       const minimal = await runStorm('minimal bpftrace');
-      await waitFor(() => performance.now() - miniPipe.lastGrowth > 1500, 60_000, () => 'the minimal program kept printing', 100);
+      // It prints every exec on the machine: on a machine shared with other tracing work it may never
+      // fall quiet for 1.5 s, so give it 20 s and go on (its CPU is counted per record it printed).
+      await waitFor(() => performance.now() - miniPipe.lastGrowth > 1500, 20_000, () => 'quiet', 100).catch(() => undefined);
       const mini1 = { cpu: cpuMicros(mini.pid!)!, records: miniPipe.records };
       mini.kill('SIGINT');
       await waitExit(mini, 15_000);

@@ -76,7 +76,9 @@ export async function recordStorm(opts: RecordStormOptions) {
   if (bt.exitCode !== null) throw new Error(`bpftrace exited (${bt.exitCode}): ${btStderr}`);
   const rec0 = { cpu: cpuMicros(bt.pid!)!, bpf: bpfProgStats(bt.pid!), reads: pipe.reads, bytes: pipe.bytes };
   const alone = await opts.runStorm();
-  await waitFor(() => performance.now() - pipe.lastGrowth > 1500, 60_000, () => 'the recording did not stop growing', 100);
+  // The program records every exec on the machine: on a shared machine it may never fall quiet for
+  // 1.5 s, so give it 20 s and go on (costs are per exec recorded, the storm's and the others').
+  await waitFor(() => performance.now() - pipe.lastGrowth > 1500, 20_000, () => 'quiet', 100).catch(() => undefined);
   const rec1 = { cpu: cpuMicros(bt.pid!)!, bpf: bpfProgStats(bt.pid!), reads: pipe.reads, bytes: pipe.bytes };
   bt.kill('SIGINT');
   const btExit = await waitExit(bt, 15_000);
