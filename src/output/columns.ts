@@ -26,9 +26,13 @@ export type ColumnName =
 
 /** `-o table`: NODE is added when more than one node is traced. ARGS is last so that it alone can be cut to the terminal. */
 export const TABLE_COLUMNS: readonly ColumnName[] = ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'RET', 'ARGS'];
-/** `-o wide`: the table columns plus NODE UID CONTAINER-ID DRIFT CWD EXE (NODE: see ColumnSet.terminal). */
+/**
+ * `-o wide`: the table columns plus CWD EXE NODE UID CONTAINER-ID DRIFT (NODE: see ColumnSet.terminal).
+ * CWD and EXE follow COMM, what ran, and stay clear of the cells scripts find by position (RET,
+ * CONTAINER-ID, DRIFT just before ARGS).
+ */
 export const WIDE_COLUMNS: readonly ColumnName[] = [
-  'TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'CWD', 'EXE', 'ARGS',
+  'TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'CWD', 'EXE', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'ARGS',
 ];
 
 /** Which columns a table shows. */
