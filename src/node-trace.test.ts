@@ -92,7 +92,7 @@ const BEGIN = printf('B 1000000000');
 /** One whole exec of pid `pid` on the host: enter, its argument, its successful return. */
 function exec(pid: number): string {
   const mono = 1_000_000_000 + pid * 1000;
-  return printf(`E ${pid} ${pid} 1 0 ${mono} 0 0 1 /bin/cmd${pid}`) + printf(`A ${pid} ${mono} 0 cmd${pid}`) + printf(`X ${pid} 0 ${mono} 0 cmd${pid}`);
+  return printf(`E ${pid} ${pid} 1 0 ${mono} 0 0 1 /bin/cmd${pid}`) + printf(`A ${pid} ${mono} 0 cmd${pid}`) + printf(`X ${pid} 0 ${mono} 0 0 0 0 0 0 0 cmd${pid}`);
 }
 
 interface Run {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ExecEvent } from '../events/types.js';
+import { UNKNOWN_CONTEXT, type ExecEvent } from '../events/types.js';
 import { Joiner } from './join.js';
 import { PodIndex, type PodRecord } from './pod-index.js';
 import type { AttributedEvent } from './types.js';
@@ -63,6 +63,7 @@ function exec(cgroupV2: string | null, cgroupV1: string | null = null): ExecEven
     cgroupV2,
     cgroupV1,
     upperLayer: null,
+    ...UNKNOWN_CONTEXT,
   };
 }
 
@@ -177,6 +178,15 @@ describe('Joiner', () => {
         { namespace: 'shop', pod: 'web-7d9c8b6f5-x2k4p', container: 'app', containerId: APP, unattributed: false },
       ]);
     });
+  });
+
+  it.each([
+    ['a host process (under systemd, pid 1): not known', CGROUP.host, null, null],
+    ['a container process: as the kernel said', CGROUP.containerd, true, 4100],
+  ] as const)("the kernel's init-tree verdict: %s", (_name, cgroup, inInitTree, sessionLeaderPid) => {
+    const { joiner } = setup();
+    const out = [...joiner.push({ ...exec(cgroup), inInitTree: true, sessionLeaderPid: 4100 }, T), ...joiner.retry(T + 10_000, true)];
+    expect(out.map((a) => [a.event.inInitTree, a.event.sessionLeaderPid])).toEqual([[inInitTree, sessionLeaderPid]]);
   });
 
   it('a deleted pod still attributes while its tombstone lasts', () => {

@@ -4,7 +4,8 @@ import { formatJsonLine, toJsonExitRecord, toJsonRecord, type JsonExecRecord } f
 import { CONTAINER_ID, POD_UID, T0, hostEvent, podEvent, unattributedEvent } from './fixtures.test-helpers.js';
 
 const FIELD_ORDER = [
-  'type', 'time', 'node', 'namespace', 'pod', 'container', 'containerId', 'pid', 'ppid', 'uid', 'comm', 'filename',
+  'type', 'time', 'node', 'namespace', 'pod', 'container', 'containerId', 'pid', 'ppid', 'uid',
+  'loginUid', 'sessionId', 'tty', 'cwd', 'cwdTruncated', 'exe', 'exeFromMemfd', 'exeDeleted', 'comm', 'filename',
   'args', 'argsTruncated', 'retval', 'error', 'upperLayer', 'cgroup', 'podUid', 'unit', 'helper', 'attribution',
 ];
 
@@ -23,6 +24,14 @@ const base: JsonExecRecord = {
   pid: 4242,
   ppid: 4200,
   uid: 0,
+  loginUid: null,
+  sessionId: null,
+  tty: null,
+  cwd: null,
+  cwdTruncated: false,
+  exe: null,
+  exeFromMemfd: null,
+  exeDeleted: null,
   comm: 'sh',
   filename: '/bin/sh',
   args: ['sh', '-c', 'true'],
@@ -102,6 +111,16 @@ describe('toJsonRecord', () => {
     { name: 'an errno without a name here', e: podEvent({ retval: -200 }), expected: { ...base, retval: -200, error: 'E200' } },
     { name: 'executable from the upper layer (drift)', e: podEvent({ upperLayer: true }), expected: { ...base, upperLayer: true } },
     { name: 'executable from an image layer', e: podEvent({ upperLayer: false }), expected: { ...base, upperLayer: false } },
+    {
+      name: 'the exec context: a terminal session in /tmp/x running a script (exe: its interpreter)',
+      e: podEvent({ loginUid: 1000, sessionId: 4, tty: 'pts/3', cwd: '/tmp/x', exe: '/usr/bin/dash', exeFromMemfd: false, exeDeleted: false, inInitTree: false, sessionLeaderPid: 4100 }),
+      expected: { ...base, loginUid: 1000, sessionId: 4, tty: 'pts/3', cwd: '/tmp/x', exe: '/usr/bin/dash', exeFromMemfd: false, exeDeleted: false },
+    },
+    {
+      name: 'a memfd exec from a cut cwd',
+      e: podEvent({ cwd: '…/b/c', cwdTruncated: true, exe: '/memfd:x', exeFromMemfd: true, exeDeleted: true }),
+      expected: { ...base, cwd: '…/b/c', cwdTruncated: true, exe: '/memfd:x', exeFromMemfd: true, exeDeleted: true },
+    },
     {
       name: 'non-ASCII args',
       e: podEvent({ args: ['echo', 'héllo', '日本語', '👍🏽'] }),
@@ -211,7 +230,8 @@ describe('formatJsonLine is JSON.stringify(toJsonRecord(e)), byte for byte', () 
     ['no args', podEvent({ args: [] })],
     ['upper layer', podEvent({ upperLayer: true })],
     ['image layer', podEvent({ upperLayer: false })],
-    ['odd strings everywhere', podEvent({ args: odd, comm: odd[6]!, filename: odd[7]! })],
+    ['odd strings everywhere', podEvent({ args: odd, comm: odd[6]!, filename: odd[7]!, cwd: odd[5]!, exe: odd[4]! })],
+    ['the exec context', podEvent({ loginUid: 0, sessionId: 1, tty: 'tty1', cwd: '/', exe: '/memfd:x', exeFromMemfd: true, exeDeleted: true })],
     ['odd names', podEvent({}, { namespace: 'n\u2028s', pod: 'p"o\\d', container: '\x7fc' })],
     ['a failed attempt of a PATH search that went on', { ...podEvent({ retval: -2 }), pathSearch: true } as AttributedEvent],
     ['with ancestry', { ...podEvent(), ancestry: [{ pid: 1, comm: 'sh\u009b', namespace: null, pod: null, container: null, host: true }] } as AttributedEvent],

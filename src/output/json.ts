@@ -21,6 +21,25 @@ export interface JsonExecRecord {
   pid: number;
   ppid: number;
   uid: number;
+  /** The audit login uid (who logged in, kept across su and sudo); null when unset. */
+  loginUid: number | null;
+  /** The audit session id; null when unset. */
+  sessionId: number | null;
+  /** The controlling terminal: "pts/N", "ttyN" ("major:minor" for others); null when none. */
+  tty: string | null;
+  /** The working directory (absolute within the process's root); null when not known. */
+  cwd: string | null;
+  /** cwd was cut (deeper or longer than the program reads): it starts with "…/". */
+  cwdTruncated: boolean;
+  /**
+   * The file that runs after the exec: the interpreter of a script, the loader for `ld.so ./x`,
+   * "/memfd:NAME" for a memfd; null for a failed exec or when not known.
+   */
+  exe: string | null;
+  /** The executable is a memfd (fileless execution); null for a failed exec or when not known. */
+  exeFromMemfd: boolean | null;
+  /** The executable's file had no link left (deleted, or a memfd); null for a failed exec or when not known. */
+  exeDeleted: boolean | null;
   comm: string;
   filename: string;
   /** argv, argv[0] first. */
@@ -105,6 +124,14 @@ export function toJsonRecord(e: AttributedEvent): JsonExecRecord {
     pid: ev.pid,
     ppid: ev.ppid,
     uid: ev.uid,
+    loginUid: ev.loginUid,
+    sessionId: ev.sessionId,
+    tty: ev.tty,
+    cwd: ev.cwd,
+    cwdTruncated: ev.cwdTruncated,
+    exe: ev.exe,
+    exeFromMemfd: ev.exeFromMemfd,
+    exeDeleted: ev.exeDeleted,
     comm: ev.comm,
     filename: ev.filename,
     args: [...ev.args],
@@ -220,6 +247,8 @@ export function formatJsonLine(e: AttributedEvent): string {
   for (let i = 0; i < ev.args.length; i++) args += (i === 0 ? '' : ',') + str(ev.args[i]!);
   return (
     `{"type":"exec","time":"${new Date(ev.timeMs).toISOString()}",${p.head},"pid":${ev.pid},"ppid":${ev.ppid},"uid":${ev.uid},` +
+    `"loginUid":${ev.loginUid},"sessionId":${ev.sessionId},"tty":${orNull(ev.tty)},"cwd":${orNull(ev.cwd)},"cwdTruncated":${ev.cwdTruncated},` +
+    `"exe":${orNull(ev.exe)},"exeFromMemfd":${ev.exeFromMemfd},"exeDeleted":${ev.exeDeleted},` +
     `"comm":${str(ev.comm)},"filename":${str(ev.filename)},"args":[${args}],"argsTruncated":${ev.argsTruncated},` +
     `"retval":${ev.retval === null ? 'null' : ev.retval},"error":${orNull(errnoName(ev.retval))},${e.pathSearch ? '"pathSearch":true,' : ''}"upperLayer":${ev.upperLayer},${p.tail}` +
     // The ancestry chain (--ancestry) is rare enough for the general form.

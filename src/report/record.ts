@@ -13,6 +13,7 @@ import type { CgroupIdentity } from '../cgroup/types.js';
 import type { AttributedEvent } from '../join/types.js';
 import type { EndedProcess } from '../output/markdown.js';
 import { execFactsOf, type ExecFacts } from './exec-facts.js';
+import { UNKNOWN_CONTEXT, type ExecContext } from '../events/types.js';
 
 export type ReportLine =
   | {
@@ -95,6 +96,29 @@ function upperLayerOf(r: Obj): boolean | null {
   return r.upperLayer;
 }
 
+/** true, false or null; absent counts as null (fields added to the format later). */
+const boolOrNull = (o: Obj, k: string): boolean | null => {
+  const v = o[k];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'boolean') throw new Bad(`"${k}" is neither true, false nor null`);
+  return v;
+};
+
+/** The exec context (issue 23); a recording from before it has none of it: not known. */
+function contextOf(r: Obj): ExecContext {
+  return {
+    ...UNKNOWN_CONTEXT,
+    cwd: strOrNull(r, 'cwd'),
+    cwdTruncated: boolOrNull(r, 'cwdTruncated') ?? false,
+    exe: strOrNull(r, 'exe'),
+    exeFromMemfd: boolOrNull(r, 'exeFromMemfd'),
+    exeDeleted: boolOrNull(r, 'exeDeleted'),
+    tty: strOrNull(r, 'tty'),
+    loginUid: intOrNull(r, 'loginUid'),
+    sessionId: intOrNull(r, 'sessionId'),
+  };
+}
+
 function execOf(r: Obj): AttributedEvent {
   const attribution = str(r, 'attribution');
   if (attribution !== 'pod' && attribution !== 'host' && attribution !== 'unattributed') throw new Bad(`"attribution" ${JSON.stringify(attribution)} is not pod, host or unattributed`);
@@ -121,6 +145,7 @@ function execOf(r: Obj): AttributedEvent {
       cgroupV1: null,
       // A recording from before drift was recorded has no such field: not known.
       upperLayer: 'upperLayer' in r ? upperLayerOf(r) : null,
+      ...contextOf(r),
     },
     node: str(r, 'node'),
     identity: identityOf(attribution, cgroup, strOrNull(r, 'podUid'), containerId, strOrNull(r, 'unit'), strOrNull(r, 'helper')),

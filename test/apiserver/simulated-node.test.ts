@@ -35,7 +35,7 @@ function recording(): string {
     printf('B 5000000000'),
     ...pod.reverse().map((name, level) => printf(`P 2 11 ${level} ${name}`)),
     ...['sshd.service', 'system.slice', ''].map((name, level) => printf(`P 2 22 ${level} ${name}`)),
-    printf('X 101 0 5000001000 0 true'),
+    printf('X 101 0 5000001000 0 0 0 0 0 0 0 true'),
     printf('E 101 101 100 0 5000001000 11 0 1 /bin/true'),
     printf('A 101 5000001000 0 true'),
     printf('E 102 102 100 0 5000002000 11 0 2 /bin/sh'),
@@ -43,16 +43,29 @@ function recording(): string {
     printf('A 102 5000002000 0 sh'),
     printf('A 201 5000002500 0 id'),
     printf('A 102 5000002000 1 -c'),
-    printf('X 201 0 5000002500 0 id'),
-    printf('X 102 0 5000002000 0 sh'),
+    printf('X 201 0 5000002500 0 0 0 0 0 0 0 id'),
+    printf('X 102 0 5000002000 0 0 0 0 0 0 0 sh'),
     printf('E 101 101 100 0 5000009000 11 0 1 /bin/true'),
     printf('A 101 5000009000 0 true'),
-    printf('X 101 0 5000009000 0 true'),
+    printf('X 101 0 5000009000 0 0 0 0 0 0 0 true'),
     '{"type": "printf", "da',
   ].join('\n');
 }
 
 describe('TraceReplay', () => {
+  it("keeps the D records of the kept execs' paths (cwd, exe) in the header, and no others", () => {
+    const withPaths = recording()
+      .replace(printf('X 101 0 5000001000 0 0 0 0 0 0 0 true'), [printf('D 7 0 tmp'), printf('D 7 1 '), printf('X 101 0 5000001000 0 0 0 0 0 7 8 true')].join('\n'))
+      .replace(printf('X 201 0 5000002500 0 0 0 0 0 0 0 id'), [printf('D 9 0 '), printf('D 8 0 true'), printf('D 8 1 '), printf('X 201 0 5000002500 0 0 0 0 0 9 8 id')].join('\n'));
+    const header = TraceReplay.fromRecording(withPaths, { cgroupIncludes: CID }).header.trimEnd().split('\n').map((l) => parseRecord(l));
+    expect(header.filter((r) => r?.kind === 'pathName')).toEqual([
+      { kind: 'pathName', pathId: '7', level: 0, name: 'tmp' },
+      { kind: 'pathName', pathId: '7', level: 1, name: '' },
+      { kind: 'pathName', pathId: '8', level: 0, name: 'true' },
+      { kind: 'pathName', pathId: '8', level: 1, name: '' },
+    ]);
+  });
+
   it('keeps whole execs of the chosen cgroup, distinct pids, and the header a tracer starts with', () => {
     const replay = TraceReplay.fromRecording(recording(), { cgroupIncludes: CID });
     expect(replay.execs).toBe(2); // the host exec is not in the pod, and pid 101's second exec is a reuse

@@ -80,11 +80,11 @@ describe.skipIf(k.skip)(`output modes and -n${k.reason ? ` (${k.reason})` : ''}`
     expect(r.stderr).toMatch(/creating debug pod/);
   });
 
-  it('-o wide adds NODE UID CONTAINER-ID DRIFT; RET names the error', async () => {
+  it('-o wide adds CWD EXE NODE UID CONTAINER-ID DRIFT; RET names the error', async () => {
     const tag = `w-${hex32().slice(0, 8)}`;
     const r = await traceWhile(['-n', 'shop', '-o', 'wide'], tag);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^TIME\s+NAMESPACE\s+POD\s+CONTAINER\s+PID\s+PPID\s+COMM\s+NODE\s+UID\s+RET\s+CONTAINER-ID\s+DRIFT\s+ARGS$/);
+    expect(lines[0]).toMatch(/^TIME\s+NAMESPACE\s+POD\s+CONTAINER\s+PID\s+PPID\s+COMM\s+CWD\s+EXE\s+NODE\s+UID\s+RET\s+CONTAINER-ID\s+DRIFT\s+ARGS$/);
     const failed = lines.find((l) => l.includes(`nonexistent-${tag}`))!;
     // A failed exec ran no file: DRIFT is not known (-).
     expect(failed).toMatch(new RegExp(`\\sworker-1\\s+0\\s+ENOENT\\s+${shop.containers[0]!.id.slice(0, 13)}\\s+-\\s`));
