@@ -19,13 +19,13 @@ import { TraceDecoder } from './events/decoder.js';
 import { Joiner } from './join/join.js';
 import type { PodIndex } from './join/pod-index.js';
 import type { AttributedEvent } from './join/types.js';
-import type { ExecEvent } from './events/types.js';
+import { UNKNOWN_CONTEXT, type ExecEvent } from './events/types.js';
 import { ProcessTable, type Ancestor, type Owner } from './join/process-table.js';
 import { SNAPSHOT_COMMAND, parseSnapshot } from './node/snapshot.js';
 
 /** An exec event's fields for joining a snapshot process by its cgroups. */
 const NO_EVENT: ExecEvent = {
-  timeMs: 0, pid: 0, tid: 0, ppid: 0, uid: 0, comm: '', filename: '', args: [], argsTruncated: false, retval: null, cgroupV2: null, cgroupV1: null, upperLayer: null,
+  timeMs: 0, pid: 0, tid: 0, ppid: 0, uid: 0, comm: '', filename: '', args: [], argsTruncated: false, retval: null, cgroupV2: null, cgroupV1: null, upperLayer: null, ...UNKNOWN_CONTEXT,
 };
 
 function ownerOf(a: AttributedEvent): Owner {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExecAssembler, type AssemblerOptions } from './assemble.js';
 import type { TraceRecord } from './records.js';
-import type { ExecEvent } from './types.js';
+import { UNKNOWN_CONTEXT, type ExecEvent } from './types.js';
 
 // --- record builders, in the order and shape bpf/trace-exec.bt.tmpl prints them -------------------
 
@@ -103,6 +103,7 @@ describe('ExecAssembler', () => {
         cgroupV2: CONTAINER_CGROUP,
         cgroupV1: null,
         upperLayer: false,
+        ...UNKNOWN_CONTEXT,
       },
     ]);
     expect(a.stats).toEqual({ events: 1, incomplete: 0, orphanReturns: 0, unknownEnds: 0, lost: 0, malformed: 0 });

@@ -8,7 +8,7 @@
  * The other jobs are parts of their own: the clock (clock.ts), cgroup paths (cgroup-paths.ts), the
  * second reading of an exec's strings (reread.ts), process ends for --exits (process-ends.ts).
  */
-import type { ExecEvent } from './types.js';
+import { UNKNOWN_CONTEXT, type ExecEvent } from './types.js';
 import type { TraceRecord } from './records.js';
 import { CgroupPaths } from './cgroup-paths.js';
 import { TracerClock } from './clock.js';
@@ -234,6 +234,7 @@ export class ExecAssembler {
       cgroupV2: this.cgroups.path(2, p.enter.cg2),
       cgroupV1: this.cgroups.path(1, p.enter.cg1),
       upperLayer: UPPER_LAYER[p.ret?.upper ?? 0],
+      ...UNKNOWN_CONTEXT,
     };
   }
 }

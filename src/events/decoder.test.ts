@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TraceDecoder } from './decoder.js';
-import type { ExecEvent, StreamNotice } from './types.js';
+import { UNKNOWN_CONTEXT, type ExecEvent, type StreamNotice } from './types.js';
 
 const POD_UID = '3f8e5a1c_2b7d_4c9e_8f10_6a5b4c3d2e1f';
 const CID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
@@ -100,6 +100,7 @@ describe('TraceDecoder', () => {
         cgroupV2: CGROUP,
         cgroupV1: null,
         upperLayer: false,
+        ...UNKNOWN_CONTEXT,
       },
       {
         timeMs: WALL + 2,
@@ -115,6 +116,7 @@ describe('TraceDecoder', () => {
         cgroupV2: CGROUP,
         cgroupV1: null,
         upperLayer: null,
+        ...UNKNOWN_CONTEXT,
       },
       {
         timeMs: WALL + 3,
@@ -130,6 +132,7 @@ describe('TraceDecoder', () => {
         cgroupV2: CGROUP,
         cgroupV1: null,
         upperLayer: true,
+        ...UNKNOWN_CONTEXT,
       },
       // Still running when the stream ended: flushed by end() without its exit.
       {
@@ -146,6 +149,7 @@ describe('TraceDecoder', () => {
         cgroupV2: CGROUP,
         cgroupV1: null,
         upperLayer: null,
+        ...UNKNOWN_CONTEXT,
       },
     ]);
   });

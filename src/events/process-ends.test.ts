@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TracerClock } from './clock.js';
 import { ProcessEnds } from './process-ends.js';
-import type { ExecEvent } from './types.js';
+import { UNKNOWN_CONTEXT, type ExecEvent } from './types.js';
 
 const exec = (pid: number, retval = 0): ExecEvent => ({
   timeMs: 1000,
@@ -17,6 +17,7 @@ const exec = (pid: number, retval = 0): ExecEvent => ({
   cgroupV2: '/',
   cgroupV1: null,
   upperLayer: null,
+  ...UNKNOWN_CONTEXT,
 });
 const end = (pid: number, execMonoNs: bigint, status: number) => ({ kind: 'processEnd' as const, pid, execMonoNs, monoNs: execMonoNs + 2_500_000n, status });
 

@@ -2,7 +2,7 @@
  * One exec as the node saw it, decoded from the bpftrace records (see bpf/trace-exec.bt.tmpl and
  * src/events/records.ts, which must stay in sync with it).
  */
-export interface ExecEvent {
+export interface ExecEvent extends ExecContext {
   /** Wall-clock time of the exec, milliseconds since the epoch (UTC). */
   timeMs: number;
   pid: number;
@@ -33,6 +33,55 @@ export interface ExecEvent {
    */
   exit?: ProcessEnd;
 }
+
+/**
+ * The process and the program it runs, as the kernel holds them at exec time (issue 23). Every field
+ * is null where not known: a failed exec (exe and its properties are about the new program), a
+ * recording from before these fields, or a node whose program does not read them.
+ */
+export interface ExecContext {
+  /** The working directory (task->fs->pwd), absolute within the process's mount namespace. */
+  cwd: string | null;
+  /** true when cwd was cut: deeper or longer than the program reads (its start is then missing). */
+  cwdTruncated: boolean;
+  /**
+   * The file that runs after the exec (mm->exe_file): the interpreter of a script, the loader for
+   * `ld.so ./x`; for a memfd the kernel's name of it ("/memfd:name (deleted)").
+   */
+  exe: string | null;
+  /** The executable is a memfd (fileless execution). */
+  exeFromMemfd: boolean | null;
+  /** The executable's file had no link left when it ran (unlinked, or a memfd). */
+  exeDeleted: boolean | null;
+  /** The controlling terminal: 'pts/N' or 'ttyN' (others by their kernel name); null when none. */
+  tty: string | null;
+  /** The audit login uid; null when unset (4294967295). */
+  loginUid: number | null;
+  /** The audit session id; null when unset (4294967295). */
+  sessionId: number | null;
+  /**
+   * For a process in a container's cgroup: true when its topmost ancestor still in that cgroup is
+   * the container's first process (pid 1 in its pid namespace), false when it entered the cgroup
+   * another way (the runtime's exec). null for host processes, or when not known.
+   */
+  inInitTree: boolean | null;
+  /** The host pid of that topmost ancestor in the same cgroup (an exec session's first process). */
+  sessionLeaderPid: number | null;
+}
+
+/** An ExecContext where nothing is known. */
+export const UNKNOWN_CONTEXT: Readonly<ExecContext> = Object.freeze({
+  cwd: null,
+  cwdTruncated: false,
+  exe: null,
+  exeFromMemfd: null,
+  exeDeleted: null,
+  tty: null,
+  loginUid: null,
+  sessionId: null,
+  inInitTree: null,
+  sessionLeaderPid: null,
+});
 
 /** How a process exec'd while tracing ended (its whole thread group), from the kernel's wait status. */
 export interface ProcessEnd {

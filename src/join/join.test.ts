@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ExecEvent } from '../events/types.js';
+import { UNKNOWN_CONTEXT, type ExecEvent } from '../events/types.js';
 import { Joiner } from './join.js';
 import { PodIndex, type PodRecord } from './pod-index.js';
 import type { AttributedEvent } from './types.js';
@@ -63,6 +63,7 @@ function exec(cgroupV2: string | null, cgroupV1: string | null = null): ExecEven
     cgroupV2,
     cgroupV1,
     upperLayer: null,
+    ...UNKNOWN_CONTEXT,
   };
 }
 

@@ -3,7 +3,7 @@
  * picks *.test.ts); imports types only, so it is inert when tsc compiles it along with src/.
  */
 import type { AttributedEvent } from '../join/types.js';
-import type { ExecEvent } from '../events/types.js';
+import { UNKNOWN_CONTEXT, type ExecEvent } from '../events/types.js';
 
 export const POD_UID = 'da0fc44d-097e-4b6f-9acb-ccef37f65eab';
 export const CONTAINER_ID = '0123456789abcdef'.repeat(4);
@@ -28,6 +28,7 @@ export function execEvent(fields: EventOverrides = {}): ExecEvent {
     cgroupV2: null,
     cgroupV1: null,
     upperLayer: null,
+    ...UNKNOWN_CONTEXT,
     ...fields,
   };
 }

@@ -12,6 +12,7 @@ import { decodeCgroupPath } from '../cgroup/decode.js';
 import type { CgroupIdentity } from '../cgroup/types.js';
 import type { AttributedEvent } from '../join/types.js';
 import type { EndedProcess } from '../output/markdown.js';
+import { UNKNOWN_CONTEXT } from '../events/types.js';
 
 export type ReportLine =
   | { kind: 'exec'; event: AttributedEvent; /** Present when the record has the field. */ upperLayer?: boolean | null }
@@ -113,6 +114,7 @@ function execOf(r: Obj): AttributedEvent {
       cgroupV1: null,
       // A recording from before drift was recorded has no such field: not known.
       upperLayer: 'upperLayer' in r ? upperLayerOf(r) : null,
+      ...UNKNOWN_CONTEXT,
     },
     node: str(r, 'node'),
     identity: identityOf(attribution, cgroup, strOrNull(r, 'podUid'), containerId, strOrNull(r, 'unit'), strOrNull(r, 'helper')),
