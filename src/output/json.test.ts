@@ -6,6 +6,9 @@ import { CONTAINER_ID, POD_UID, T0, hostEvent, podEvent, unattributedEvent } fro
 const FIELD_ORDER = [
   'type', 'time', 'node', 'namespace', 'pod', 'container', 'containerId', 'pid', 'ppid', 'uid', 'comm', 'filename',
   'args', 'argsTruncated', 'retval', 'error', 'upperLayer', 'cgroup', 'podUid', 'unit', 'helper', 'attribution',
+  // issue 23, after every field that was there before it (their places do not move)
+  'workload', 'image', 'imageId', 'entry', 'sessionLeaderPid', 'tty', 'loginUid', 'sessionId',
+  'exe', 'exeFromMemfd', 'exeDeleted', 'cwd', 'cwdTruncated',
 ];
 
 const POD_CGROUP =
@@ -35,7 +38,24 @@ const base: JsonExecRecord = {
   unit: null,
   helper: null,
   attribution: 'pod',
+  workload: null,
+  image: null,
+  imageId: null,
+  entry: null,
+  sessionLeaderPid: null,
+  tty: null,
+  loginUid: null,
+  sessionId: null,
+  exe: null,
+  exeFromMemfd: null,
+  exeDeleted: null,
+  cwd: null,
+  cwdTruncated: false,
 };
+
+/** An interactive shell's command in a Deployment's pod, with every fact of issue 23 known. */
+const SESSION_FACTS = { tty: 'pts/0', loginUid: 1000, sessionId: 7, sessionLeaderPid: 4200, inInitTree: false, exe: '/usr/bin/dash', exeFromMemfd: false, exeDeleted: false, cwd: '/srv', cwdTruncated: false };
+const POD_FACTS = { entry: 'exec' as const, workload: 'deploy/web', image: 'docker.io/library/nginx:1.27', imageId: `docker.io/library/nginx@sha256:${'e'.repeat(64)}` };
 
 describe('toJsonRecord', () => {
   it.each<{ name: string; e: AttributedEvent; expected: JsonExecRecord }>([
@@ -103,6 +123,16 @@ describe('toJsonRecord', () => {
     { name: 'executable from the upper layer (drift)', e: podEvent({ upperLayer: true }), expected: { ...base, upperLayer: true } },
     { name: 'executable from an image layer', e: podEvent({ upperLayer: false }), expected: { ...base, upperLayer: false } },
     {
+      name: 'a command in an exec session, with its workload and image',
+      e: podEvent(SESSION_FACTS, POD_FACTS),
+      expected: { ...base, ...POD_FACTS, tty: 'pts/0', loginUid: 1000, sessionId: 7, sessionLeaderPid: 4200, exe: '/usr/bin/dash', exeFromMemfd: false, exeDeleted: false, cwd: '/srv' },
+    },
+    {
+      name: 'a memfd exec with its cwd cut',
+      e: podEvent({ exe: '/memfd:x (deleted)', exeFromMemfd: true, exeDeleted: true, cwd: 'deep/dir', cwdTruncated: true }, { entry: 'init' }),
+      expected: { ...base, entry: 'init', exe: '/memfd:x (deleted)', exeFromMemfd: true, exeDeleted: true, cwd: 'deep/dir', cwdTruncated: true },
+    },
+    {
       name: 'non-ASCII args',
       e: podEvent({ args: ['echo', 'héllo', '日本語', '👍🏽'] }),
       expected: { ...base, args: ['echo', 'héllo', '日本語', '👍🏽'] },
@@ -152,10 +182,12 @@ describe('formatJsonLine', () => {
     expect(line).toContain('"retval":-2,"error":"ENOENT","upperLayer":null,"cgroup":');
   });
 
-  it('starts with type and time and ends with attribution, no trailing newline', () => {
+  it('starts with type and time, has attribution after the fields before it, ends with the fields of issue 23, no trailing newline', () => {
     const line = formatJsonLine(hostEvent());
     expect(line.startsWith('{"type":"exec","time":"2026-11-26T11:41:16.123Z","node":"worker-1","namespace":null,')).toBe(true);
-    expect(line.endsWith(`"podUid":null,"unit":"sshd.service","helper":null,"attribution":"host"}`)).toBe(true);
+    expect(line).toContain(`"podUid":null,"unit":"sshd.service","helper":null,"attribution":"host",`);
+    expect(line.endsWith(`"attribution":"host","workload":null,"image":null,"imageId":null,"entry":null,"sessionLeaderPid":null,"tty":null,` +
+      `"loginUid":null,"sessionId":null,"exe":null,"exeFromMemfd":null,"exeDeleted":null,"cwd":null,"cwdTruncated":false}`)).toBe(true);
   });
 });
 
@@ -205,6 +237,8 @@ describe('formatJsonLine is JSON.stringify(toJsonRecord(e)), byte for byte', () 
     ['image layer', podEvent({ upperLayer: false })],
     ['odd strings everywhere', podEvent({ args: odd, comm: odd[6]!, filename: odd[7]! })],
     ['odd names', podEvent({}, { namespace: 'n\u2028s', pod: 'p"o\\d', container: '\x7fc' })],
+    ['session facts', podEvent(SESSION_FACTS, POD_FACTS)],
+    ['odd cwd, exe, tty, image', podEvent({ cwd: odd[4]!, exe: odd[6]!, tty: odd[7]! }, { entry: 'probe', workload: odd[3]!, image: odd[8]!, imageId: odd[2]! })],
     ['with ancestry', { ...podEvent(), ancestry: [{ pid: 1, comm: 'sh\u009b', namespace: null, pod: null, container: null, host: true }] } as AttributedEvent],
   ])('%s', (_n, e) => {
     expect(formatJsonLine(e)).toBe(reference(e));
@@ -217,6 +251,8 @@ describe('formatJsonLine is JSON.stringify(toJsonRecord(e)), byte for byte', () 
     expect(formatJsonLine(later)).toBe(reference(later));
     expect(formatJsonLine({ ...first, node: 'worker-2' })).toBe(reference({ ...first, node: 'worker-2' }));
     expect(formatJsonLine({ ...first, unattributed: true })).toBe(reference({ ...first, unattributed: true }));
+    // The workload is set again once the pod's ReplicaSet was read (src/kube/owners.ts).
+    expect(formatJsonLine({ ...first, workload: 'deploy/web' })).toBe(reference({ ...first, workload: 'deploy/web' }));
     expect(formatJsonLine(first)).toBe(reference(first));
   });
 });

@@ -3,6 +3,7 @@ import { attributionOf, podUidOf, unitOf, type Attribution } from './attribution
 import type { Ancestor } from '../join/process-table.js';
 import { errnoName } from './errno.js';
 import { signalName } from './signal.js';
+import type { Entry } from '../join/entry.js';
 
 /** One exec as printed by `-o json` (one object a line). Field order is part of the format. */
 export interface JsonExecRecord {
@@ -45,6 +46,38 @@ export interface JsonExecRecord {
   /** A container runtime helper the exec ran in, in the pod's cgroup ("conmon"), else null. */
   helper: string | null;
   attribution: Attribution;
+  /** The pod's workload as users name it: `deploy/web`, `sts/db`, `ds/agent`, `job/x`, `cronjob/y`, `pod/name`; null without a pod record. */
+  workload: string | null;
+  /** The container's image and image id (digest) from its status; null when not known. */
+  image: string | null;
+  imageId: string | null;
+  /**
+   * How the process got into its container: "init" (descends from its first process), "exec"
+   * (entered through the runtime's exec: kubectl exec, crictl exec, and everything run under it),
+   * "probe" / "hook" (an exec the kubelet runs: an exec probe, a postStart/preStop exec hook, and
+   * what runs under it); null for host processes and where not known.
+   */
+  entry: Entry | null;
+  /**
+   * Host pid of the process through which this one entered its container (the topmost ancestor in
+   * its container's cgroup): the exec session's first process, or the container's own first
+   * process for "init"; null for host processes and where not known. Execs with the same node,
+   * containerId and sessionLeaderPid are one session.
+   */
+  sessionLeaderPid: number | null;
+  /** The controlling terminal ("pts/0", "tty1"), null when none. */
+  tty: string | null;
+  /** Audit login uid and session id; null when unset. */
+  loginUid: number | null;
+  sessionId: number | null;
+  /** The file that actually runs (the interpreter of a script); null when not known or the exec failed. */
+  exe: string | null;
+  /** The executable is a memfd (fileless), or its file had no link left. */
+  exeFromMemfd: boolean | null;
+  exeDeleted: boolean | null;
+  /** The working directory, cut (cwdTruncated) when too long. */
+  cwd: string | null;
+  cwdTruncated: boolean;
   /** With --ancestry: the parent chain, nearest first (pid, comm, and the pod or host of each). */
   ancestry?: Ancestor[];
 }
@@ -111,6 +144,19 @@ export function toJsonRecord(e: AttributedEvent): JsonExecRecord {
     unit: unitOf(e),
     helper: e.identity.kind === 'pod' ? e.identity.helper : null,
     attribution,
+    workload: e.workload,
+    image: e.image,
+    imageId: e.imageId,
+    entry: e.entry,
+    sessionLeaderPid: ev.sessionLeaderPid,
+    tty: ev.tty,
+    loginUid: ev.loginUid,
+    sessionId: ev.sessionId,
+    exe: ev.exe,
+    exeFromMemfd: ev.exeFromMemfd,
+    exeDeleted: ev.exeDeleted,
+    cwd: ev.cwd,
+    cwdTruncated: ev.cwdTruncated,
     ...(e.ancestry ? { ancestry: e.ancestry } : {}),
   };
 }
@@ -156,8 +202,8 @@ const orNull = (s: string | null): string => (s === null ? 'null' : str(s));
  * per cgroup identity and reused while they stay the same: most execs on a node come from a few
  * cgroups, and these fields are half of every line.
  */
-type Placement = Pick<AttributedEvent, 'node' | 'namespace' | 'pod' | 'container' | 'containerId' | 'cgroup' | 'unattributed'> & {
-  /** `"node":…,"containerId":…` and `"cgroup":…,"attribution":…` */
+type Placement = Pick<AttributedEvent, 'node' | 'namespace' | 'pod' | 'container' | 'containerId' | 'cgroup' | 'unattributed' | 'workload' | 'image' | 'imageId'> & {
+  /** `"node":…,"containerId":…` and `"cgroup":…,"imageId":…` */
   head: string;
   tail: string;
 };
@@ -174,7 +220,10 @@ function placementOf(e: AttributedEvent): Placement {
     p.container === e.container &&
     p.containerId === e.containerId &&
     p.cgroup === e.cgroup &&
-    p.unattributed === e.unattributed
+    p.unattributed === e.unattributed &&
+    p.workload === e.workload &&
+    p.image === e.image &&
+    p.imageId === e.imageId
   ) {
     return p;
   }
@@ -187,8 +236,13 @@ function placementOf(e: AttributedEvent): Placement {
     containerId: e.containerId,
     cgroup: e.cgroup,
     unattributed: e.unattributed,
+    workload: e.workload,
+    image: e.image,
+    imageId: e.imageId,
     head: `"node":${str(r.node)},"namespace":${orNull(r.namespace)},"pod":${orNull(r.pod)},"container":${orNull(r.container)},"containerId":${orNull(r.containerId)}`,
-    tail: `"cgroup":${str(r.cgroup)},"podUid":${orNull(r.podUid)},"unit":${orNull(r.unit)},"helper":${orNull(r.helper)},"attribution":${str(r.attribution)}`,
+    tail:
+      `"cgroup":${str(r.cgroup)},"podUid":${orNull(r.podUid)},"unit":${orNull(r.unit)},"helper":${orNull(r.helper)},"attribution":${str(r.attribution)},` +
+      `"workload":${orNull(r.workload)},"image":${orNull(r.image)},"imageId":${orNull(r.imageId)}`,
   };
   placements.set(e.identity, made);
   return made;
@@ -214,7 +268,10 @@ export function formatJsonLine(e: AttributedEvent): string {
   return (
     `{"type":"exec","time":"${new Date(ev.timeMs).toISOString()}",${p.head},"pid":${ev.pid},"ppid":${ev.ppid},"uid":${ev.uid},` +
     `"comm":${str(ev.comm)},"filename":${str(ev.filename)},"args":[${args}],"argsTruncated":${ev.argsTruncated},` +
-    `"retval":${ev.retval === null ? 'null' : ev.retval},"error":${orNull(errnoName(ev.retval))},"upperLayer":${ev.upperLayer},${p.tail}` +
+    `"retval":${ev.retval === null ? 'null' : ev.retval},"error":${orNull(errnoName(ev.retval))},"upperLayer":${ev.upperLayer},${p.tail},` +
+    `"entry":${e.entry === null ? 'null' : `"${e.entry}"`},"sessionLeaderPid":${ev.sessionLeaderPid},"tty":${orNull(ev.tty)},` +
+    `"loginUid":${ev.loginUid},"sessionId":${ev.sessionId},"exe":${orNull(ev.exe)},"exeFromMemfd":${ev.exeFromMemfd},"exeDeleted":${ev.exeDeleted},` +
+    `"cwd":${orNull(ev.cwd)},"cwdTruncated":${ev.cwdTruncated}` +
     // The ancestry chain (--ancestry) is rare enough for the general form.
     (e.ancestry ? `,"ancestry":${escapeHazards(JSON.stringify(e.ancestry))}` : '') +
     '}'

@@ -12,7 +12,8 @@ import { decodeCgroupPath } from '../cgroup/decode.js';
 import type { CgroupIdentity } from '../cgroup/types.js';
 import type { AttributedEvent } from '../join/types.js';
 import type { EndedProcess } from '../output/markdown.js';
-import { UNKNOWN_CONTEXT } from '../events/types.js';
+import { UNKNOWN_CONTEXT, type ExecContext } from '../events/types.js';
+import type { Entry } from '../join/entry.js';
 
 export type ReportLine =
   | { kind: 'exec'; event: AttributedEvent; /** Present when the record has the field. */ upperLayer?: boolean | null }
@@ -114,7 +115,7 @@ function execOf(r: Obj): AttributedEvent {
       cgroupV1: null,
       // A recording from before drift was recorded has no such field: not known.
       upperLayer: 'upperLayer' in r ? upperLayerOf(r) : null,
-      ...UNKNOWN_CONTEXT,
+      ...contextOf(r),
     },
     node: str(r, 'node'),
     identity: identityOf(attribution, cgroup, strOrNull(r, 'podUid'), containerId, strOrNull(r, 'unit'), strOrNull(r, 'helper')),
@@ -125,6 +126,44 @@ function execOf(r: Obj): AttributedEvent {
     cgroup,
     unattributed: attribution === 'unattributed',
     labels: {},
+    entry: entryOf(r),
+    workload: strOrNull(r, 'workload'),
+    image: strOrNull(r, 'image'),
+    imageId: strOrNull(r, 'imageId'),
+  };
+}
+
+const boolOrNull = (o: Obj, k: string): boolean | null => {
+  const v = o[k];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'boolean') throw new Bad(`"${k}" is neither true, false nor null`);
+  return v;
+};
+
+const ENTRIES: readonly string[] = ['init', 'exec', 'probe', 'hook'];
+
+function entryOf(r: Obj): Entry | null {
+  const v = strOrNull(r, 'entry');
+  if (v !== null && !ENTRIES.includes(v)) throw new Bad(`"entry" ${JSON.stringify(v)} is not init, exec, probe, hook or null`);
+  return v as Entry | null;
+}
+
+/** The exec context of issue 23 as the record states it; a recording from before it has none (all unknown). */
+function contextOf(r: Obj): ExecContext {
+  const entry = entryOf(r);
+  return {
+    ...UNKNOWN_CONTEXT,
+    cwd: strOrNull(r, 'cwd'),
+    cwdTruncated: boolOrNull(r, 'cwdTruncated') ?? false,
+    exe: strOrNull(r, 'exe'),
+    exeFromMemfd: boolOrNull(r, 'exeFromMemfd'),
+    exeDeleted: boolOrNull(r, 'exeDeleted'),
+    tty: strOrNull(r, 'tty'),
+    loginUid: intOrNull(r, 'loginUid'),
+    sessionId: intOrNull(r, 'sessionId'),
+    // The record says how the process entered (entry), from which inInitTree follows.
+    inInitTree: entry === null ? null : entry === 'init',
+    sessionLeaderPid: intOrNull(r, 'sessionLeaderPid'),
   };
 }
 
