@@ -18,6 +18,7 @@ import { checkReadable, readLines } from './report/read.js';
 import { parseRecordLine, TOTALS_KIND, totalsShown } from './report/record.js';
 import { RecordingCheck, type LineKind, type NotARecording } from './report/recording-check.js';
 import { UserError } from './errors.js';
+import { entryKept, ProcessEntries } from './report/process-entries.js';
 
 /** Malformed lines named one by one on stderr (all of them with -v); the rest are counted. */
 const MALFORMED_SHOWN = 5;
@@ -55,7 +56,10 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
   const keep = makeFilter(opts.namespaces, opts.filters, null);
   const pods = opts.pods ? new Set(opts.pods) : null;
   const keepExec = (e: AttributedEvent): boolean => keep(e) && (pods === null || (e.pod !== null && pods.has(e.pod)));
-  const keepExit = (x: EndedProcess): boolean => exitKept(x, opts, pods, drifted.has(processKey(x.node, x.pid)));
+  const keepExit = (x: EndedProcess): boolean =>
+    exitKept(x, opts, pods, drifted.has(processKey(x.node, x.pid))) && entryKept(entries.entryOf(x.node, x.pid), opts.filters);
+  // --sessions, --no-probes: an exit line does not say how its process entered, its exec line does.
+  const entries = new ProcessEntries(opts.filters.sessions || opts.filters.noProbes);
   // --drift: exit lines do not say where the file came from, their process's exec line does (read
   // before them, in a recording of one trace): the processes whose last exec was drift, bounded.
   const drifted = new Set<string>();
@@ -101,6 +105,7 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
         counts.execs++;
         if (r.event.event.timeMs > lastMs) lastMs = r.event.event.timeMs;
         noteExec(r.event);
+        entries.exec(r.event);
         if (!keepExec(r.event)) break;
         counts.shown++;
         summary?.add(r.event);

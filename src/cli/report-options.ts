@@ -28,6 +28,8 @@ export interface RawReportArgs {
   failed?: boolean;
   host?: boolean;
   drift?: boolean;
+  sessions?: boolean;
+  noProbes?: boolean;
   verbose?: boolean;
 }
 
@@ -62,7 +64,7 @@ export function buildReportOptions(raw: RawReportArgs): ReportOptions {
     throw new UsageError(`-o/--output "${raw.output}" is not a report format: use ${REPORT_FORMATS.join(' or ')}${raw.output === 'json' ? ' (the input is JSON lines already: filter it with jq)' : ''}`);
   }
   if (raw.timelineTo !== undefined && raw.timelineTo.trim() === '') throw new UsageError('--timeline-to needs a file name');
-  const { filters, namespaces } = buildFilters(raw as Pick<RawArgs, 'container' | 'comm' | 'failed' | 'host' | 'drift' | 'namespace'>);
+  const { filters, namespaces } = buildFilters(raw as Pick<RawArgs, 'container' | 'comm' | 'failed' | 'host' | 'drift' | 'sessions' | 'noProbes' | 'namespace'>);
   if (filters.host && pods.length > 0) throw new UsageError('--host keeps only host processes: it cannot be combined with pod/NAME');
   return Object.freeze({
     sources: Object.freeze(sources),
