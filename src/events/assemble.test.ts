@@ -17,6 +17,15 @@ const X = (tid: number, retval: number, enterMonoNs: bigint, comm: string, upper
   tid,
   retval,
   upper,
+  memfd: false,
+  deleted: false,
+  tree: 0,
+  tty: 0,
+  loginUid: null,
+  sessionId: null,
+  leader: 0,
+  cwdId: '0',
+  exeId: '0',
   comm,
 });
 const E = (fields: Partial<E> & Pick<E, 'tid' | 'monoNs'>): E => ({
@@ -104,6 +113,9 @@ describe('ExecAssembler', () => {
         cgroupV1: null,
         upperLayer: false,
         ...UNKNOWN_CONTEXT,
+        // A successful exec's new program: neither a memfd nor deleted.
+        exeFromMemfd: false,
+        exeDeleted: false,
       },
     ]);
     expect(a.stats).toEqual({ events: 1, incomplete: 0, orphanReturns: 0, unknownEnds: 0, lost: 0, malformed: 0 });
@@ -303,6 +315,50 @@ describe('ExecAssembler', () => {
       const a = assembler();
       feed(a, [B(MONO), E({ tid: 7, monoNs: MONO + 1n, argc: 0 })]);
       expect(a.expire(WALL, true).map((e) => e.upperLayer)).toEqual([null]);
+    });
+  });
+
+  describe('the exec context (X and D records)', () => {
+    type Ret = Extract<TraceRecord, { kind: 'execReturn' }>;
+    const X2 = (retval: number, ctx: Partial<Ret>): TraceRecord => ({ ...(X(7, retval, MONO + 1n, 'x') as Ret), ...ctx });
+    const D = (pathId: string, path: string): TraceRecord[] =>
+      [...path.split('/').filter(Boolean).reverse(), ''].map((name, level) => ({ kind: 'pathName', pathId, level, name }));
+    const run = (records: TraceRecord[]) => feed(assembler(), [B(MONO), E({ tid: 7, monoNs: MONO + 1n, argc: 0 }), ...records]);
+
+    it('a script: cwd and exe (the interpreter) from their D records; tty, ids, init tree and leader from X', () => {
+      const [e] = run([
+        ...D('11', '/tmp/x'),
+        ...D('12', '/usr/bin/dash'),
+        X2(0, { cwdId: '11', exeId: '12', tty: 136 * 2 ** 20 + 3, loginUid: 1000, sessionId: 4, tree: 1, leader: 4100 }),
+      ]);
+      expect(e).toMatchObject({
+        cwd: '/tmp/x', cwdTruncated: false, exe: '/usr/bin/dash', exeFromMemfd: false, exeDeleted: false,
+        tty: 'pts/3', loginUid: 1000, sessionId: 4, inInitTree: true, sessionLeaderPid: 4100,
+      });
+    });
+
+    it('a memfd: its exe, memfd and deleted; entered from outside the init tree', () => {
+      const [e] = run([...D('11', '/'), ...D('13', '/memfd:payload'), X2(0, { cwdId: '11', exeId: '13', memfd: true, deleted: true, tree: 2, leader: 50 })]);
+      expect(e).toMatchObject({ cwd: '/', exe: '/memfd:payload', exeFromMemfd: true, exeDeleted: true, inInitTree: false, sessionLeaderPid: 50, tty: null });
+    });
+
+    it('a failed exec: no exe nor its properties; the cwd, tty and ids still hold', () => {
+      const [e] = run([...D('11', '/tmp/x'), X2(-2, { cwdId: '11', tty: 4 * 2 ** 20 + 1, loginUid: 0, sessionId: 1 })]);
+      expect(e).toMatchObject({ retval: -2, cwd: '/tmp/x', exe: null, exeFromMemfd: null, exeDeleted: null, tty: 'tty1', loginUid: 0, sessionId: 1, inInitTree: null, sessionLeaderPid: null });
+    });
+
+    it("waits for a path printed by another CPU's exec, after its X", () => {
+      const a = assembler();
+      expect(feed(a, [B(MONO), E({ tid: 7, monoNs: MONO + 1n, argc: 0 }), X2(0, { cwdId: '11', exeId: '12' }), ...D('12', '/bin/true')])).toEqual([]);
+      expect(feed(a, D('11', '/srv')).map((e) => [e.cwd, e.exe])).toEqual([['/srv', '/bin/true']]);
+    });
+
+    it('a cut path: flagged; a path that never came: null once held too long', () => {
+      const cut: TraceRecord[] = [{ kind: 'pathName', pathId: '11', level: 0, name: 'deep' }, { kind: 'pathName', pathId: '11', level: 1, name: '/' }];
+      expect(run([...cut, X2(-2, { cwdId: '11' })]).map((e) => [e.cwd, e.cwdTruncated])).toEqual([['…/deep', true]]);
+      const a = assembler();
+      feed(a, [B(MONO), E({ tid: 7, monoNs: MONO + 1n, argc: 0 }), X2(-2, { cwdId: '99' })]);
+      expect(a.expire(WALL, true).map((e) => [e.cwd, e.cwdTruncated])).toEqual([[null, false]]);
     });
   });
 

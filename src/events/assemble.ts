@@ -5,16 +5,19 @@
  * (tid, enter time); an exec whose records do not all come within holdMs is emitted with what
  * arrived (retval null, argsTruncated when arguments are missing), never dropped.
  *
- * The other jobs are parts of their own: the clock (clock.ts), cgroup paths (cgroup-paths.ts), the
+ * The other jobs are parts of their own: the clock (clock.ts), cgroup paths (cgroup-paths.ts),
+ * cwd and exe paths (paths.ts), the
  * second reading of an exec's strings (reread.ts), process ends for --exits (process-ends.ts).
  */
-import { UNKNOWN_CONTEXT, type ExecEvent } from './types.js';
+import type { ExecContext, ExecEvent } from './types.js';
 import type { TraceRecord } from './records.js';
 import { CgroupPaths } from './cgroup-paths.js';
 import { TracerClock } from './clock.js';
 import { Held } from './held.js';
+import { PathNames } from './paths.js';
 import { ProcessEnds } from './process-ends.js';
 import { execStrings, readAsEmpty, Reread } from './reread.js';
+import { ttyName } from './tty.js';
 
 export interface AssemblerOptions {
   /** The program's string buffer size: a string of strlen - 1 bytes may have been cut. */
@@ -64,6 +67,9 @@ interface Pending {
 /** execReturn's upper field → ExecEvent.upperLayer: 0 not overlayfs or not known, 1 upper layer, 2 lower. */
 const UPPER_LAYER = [null, true, false] as const;
 
+/** execReturn's tree field → ExecEvent.inInitTree: 0 not known, 1 in the init tree, 2 entered from outside. */
+const INIT_TREE = [null, true, false] as const;
+
 /** What most records complete: nothing (shared, frozen: records come ~3 per exec). */
 const NONE: readonly ExecEvent[] = Object.freeze([]);
 
@@ -73,6 +79,7 @@ export class ExecAssembler {
   private readonly argsMax: number;
   private readonly clock = new TracerClock();
   private readonly cgroups: CgroupPaths;
+  private readonly paths: PathNames;
   private readonly ends: ProcessEnds;
   private readonly pending = new Map<string, Pending>();
   /** Return records that came before their exec's entry. */
@@ -84,6 +91,7 @@ export class ExecAssembler {
     this.holdMs = opts.holdMs ?? 2000;
     this.argsMax = opts.argsMax ?? 32;
     this.cgroups = new CgroupPaths(opts.levels, opts.maxCgroups ?? 100_000);
+    this.paths = new PathNames(opts.strlen, opts.maxCgroups ?? 100_000);
     this.ends = new ProcessEnds({ exits: opts.exits ?? false, maxExecd: opts.maxExecd ?? 65_536, holdMs: this.holdMs }, this.clock);
     this.earlyReturns = new Held(this.holdMs);
     this.earlyRereads = new Held(this.holdMs);
@@ -106,6 +114,15 @@ export class ExecAssembler {
         const done: ExecEvent[] = [];
         for (const p of this.pending.values()) {
           if ((rec.hier === 2 ? p.enter.cg2 : p.enter.cg1) === rec.cgroupId) done.push(...this.completeIfDone(p));
+        }
+        return done;
+      }
+      case 'pathName': {
+        if (!this.paths.add(rec.pathId, rec.level, rec.name)) return NONE;
+        // As for cgroups: the path is printed once, maybe on another CPU than an exec that uses it.
+        const done: ExecEvent[] = [];
+        for (const p of this.pending.values()) {
+          if (p.ret && (p.ret.cwdId === rec.pathId || p.ret.exeId === rec.pathId)) done.push(...this.completeIfDone(p));
         }
         return done;
       }
@@ -189,6 +206,7 @@ export class ExecAssembler {
   private completeIfDone(p: Pending): readonly ExecEvent[] {
     if (p.ret === null || p.argsSeen < p.args.length) return NONE;
     if (!this.cgroups.known(2, p.enter.cg2) || !this.cgroups.known(1, p.enter.cg1)) return NONE;
+    if (!this.paths.known(p.ret.cwdId) || !this.paths.known(p.ret.exeId)) return NONE;
     // The program reads a successful exec's strings again when one read as empty: wait for that
     // second reading (held no longer than holdMs).
     if (p.ret.retval === 0 && this.rereadMissing(p)) return NONE;
@@ -234,7 +252,26 @@ export class ExecAssembler {
       cgroupV2: this.cgroups.path(2, p.enter.cg2),
       cgroupV1: this.cgroups.path(1, p.enter.cg1),
       upperLayer: UPPER_LAYER[p.ret?.upper ?? 0],
-      ...UNKNOWN_CONTEXT,
+      ...this.context(p.ret),
+    };
+  }
+
+  /** What X says about the process and its new program; all unknown without X. */
+  private context(ret: Return | null): ExecContext {
+    const cwd = ret ? this.paths.get(ret.cwdId) : null;
+    // The executable and its properties are the new program's: a failed exec has none.
+    const ok = ret?.retval === 0;
+    return {
+      cwd: cwd?.path ?? null,
+      cwdTruncated: cwd?.cut ?? false,
+      exe: ok ? (this.paths.get(ret.exeId)?.path ?? null) : null,
+      exeFromMemfd: ok ? ret.memfd : null,
+      exeDeleted: ok ? ret.deleted : null,
+      tty: ret ? ttyName(ret.tty) : null,
+      loginUid: ret?.loginUid ?? null,
+      sessionId: ret?.sessionId ?? null,
+      inInitTree: INIT_TREE[ret?.tree ?? 0],
+      sessionLeaderPid: ret && ret.leader !== 0 ? ret.leader : null,
     };
   }
 }

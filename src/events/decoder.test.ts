@@ -23,8 +23,8 @@ const RECORDED = String.raw`{"type": "attached_probes", "data": {"probes": 45}}
 {"type": "printf", "data": "A 4299 1001500000 0 ls\n"}
 {"type": "printf", "data": "A 4299 1001500000 1 -l\n"}
 {"type": "printf", "data": "A 4299 1001500000 2 gr\uffffffc3\uffffffbc\uffffffc3\uffffff9fe \uffffffe2\uffffff9c\uffffff93\n"}
-{"type": "printf", "data": "X 4300 -2 1002000000 0 bash\n"}
-{"type": "printf", "data": "X 4299 0 1001500000 2 ls\n"}
+{"type": "printf", "data": "X 4300 -2 1002000000 0 0 0 0 0 0 0 bash\n"}
+{"type": "printf", "data": "X 4299 0 1001500000 2 0 0 0 0 0 0 ls\n"}
 {"type": "lost_events", "data": {"events": 12}}
 {"type": "printf", "data": "E 4300 4300 4100 1000 1002000000 7421 0 1 /usr/local/bin/日本語\n"}
 {"type": "printf", "data": "A 4300 1002000000 0 日本語\n"}
@@ -32,7 +32,7 @@ this is not json
 {"type": "printf", "data": "K 21000000000\n"}
 {"type": "printf", "data": "E 4300 4300 4100 1000 1003000000 7421 0 1 /usr/bin/日本語\n"}
 {"type": "printf", "data": "A 4300 1003000000 0 日本語\n"}
-{"type": "printf", "data": "X 4300 0 1003000000 1 日本語\n"}
+{"type": "printf", "data": "X 4300 0 1003000000 1 0 0 0 0 0 0 日本語\n"}
 {"type": "printf", "data": "E 4301 4301 4300 1000 1004000000 7421 0 1 /bin/sleep\n"}
 {"type": "printf", "data": "A 4301 1004000000 0 sleep\n"}
 
@@ -101,6 +101,9 @@ describe('TraceDecoder', () => {
         cgroupV1: null,
         upperLayer: false,
         ...UNKNOWN_CONTEXT,
+        // A successful exec's new program: neither a memfd nor deleted.
+        exeFromMemfd: false,
+        exeDeleted: false,
       },
       {
         timeMs: WALL + 2,
@@ -133,6 +136,9 @@ describe('TraceDecoder', () => {
         cgroupV1: null,
         upperLayer: true,
         ...UNKNOWN_CONTEXT,
+        // A successful exec's new program: neither a memfd nor deleted.
+        exeFromMemfd: false,
+        exeDeleted: false,
       },
       // Still running when the stream ended: flushed by end() without its exit.
       {
@@ -186,7 +192,7 @@ describe('TraceDecoder', () => {
   it('end() flushes a last line without newline', () => {
     const { events } = decode([
       '{"type": "printf", "data": "E 1 1 0 0 5 0 0 0 /bin/true\\n"}\n',
-      '{"type": "printf", "data": "X 1 0 5 0 true\\n"}',
+      '{"type": "printf", "data": "X 1 0 5 0 0 0 0 0 0 0 true\\n"}',
     ]);
     expect(events).toMatchObject([{ tid: 1, filename: '/bin/true', retval: 0, comm: 'true' }]);
   });

@@ -45,7 +45,16 @@ const CONTRACT: Record<string, { args: Sample[]; record: TraceRecord }> = {
   },
   A: { args: [101, 5_000_000_003n, 2, 'an arg'], record: { kind: 'execArg', key: '101:5000000003', tid: 101, index: 2, arg: 'an arg' } },
   // tid, retval (negative: -ENOENT), enter time, upper (0 | 1 | 2), comm.
-  X: { args: [101, -2, 5_000_000_003n, 1, 'kworker/0:1 x'], record: { kind: 'execReturn', key: '101:5000000003', tid: 101, retval: -2, upper: 1, comm: 'kworker/0:1 x' } },
+  // tid, retval (negative: -ENOENT), enter time, props (upper 1 | memfd 4 | deleted 8 | exec'd 32), tty,
+  // loginuid + 1, sessionid + 1, leader, cwd id, exe id, comm.
+  X: {
+    args: [101, -2, 5_000_000_003n, 45, 142_606_339n, 1001n, 5n, 4100, 18_000_000_000_000_000_001n, 7n, 'kworker/0:1 x'],
+    record: {
+      kind: 'execReturn', key: '101:5000000003', tid: 101, retval: -2, upper: 1, memfd: true, deleted: true, tree: 2, tty: 142_606_339,
+      loginUid: 1000, sessionId: 4, leader: 4100, cwdId: '18000000000000000001', exeId: '7', comm: 'kworker/0:1 x',
+    },
+  },
+  D: { args: [18_000_000_000_000_000_001n, 2, 'my dir ü'], record: { kind: 'pathName', pathId: '18000000000000000001', level: 2, name: 'my dir ü' } },
   F: { args: [101, 5_000_000_003n, 4n, '/bin/sh'], record: { kind: 'rereadFilename', key: '101:5000000003', tid: 101, argc: 4, filename: '/bin/sh' } },
   R: { args: [101, 5_000_000_003n, 1n, '-c x'], record: { kind: 'rereadArg', key: '101:5000000003', tid: 101, index: 1, arg: '-c x' } },
   C: { args: [102, 105, 5_000_000_004n, 'sh c'], record: { kind: 'fork', ppid: 102, pid: 105, monoNs: 5_000_000_004n, comm: 'sh c' } },

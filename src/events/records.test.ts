@@ -4,6 +4,9 @@ import { parseRecord, type TraceRecord } from './records.js';
 /** A bpftrace `-f json` printf line, as bpftrace writes it (a space after each ':' and ','). */
 const printf = (data: string): string => `{"type": "printf", "data": ${JSON.stringify(data)}}`;
 
+/** X's context when the program knew none of it (a failed exec outside any session). */
+const NOTHING = { memfd: false, deleted: false, tree: 0, tty: 0, loginUid: null, sessionId: null, leader: 0, cwdId: '0', exeId: '0' } as const;
+
 describe('parseRecord', () => {
   describe('each printf record of bpf/trace-exec.bt.tmpl', () => {
     it.each<[string, string, TraceRecord]>([
@@ -60,13 +63,29 @@ describe('parseRecord', () => {
       ['A: an empty argument', printf('A 4299 77 3 \n'), { kind: 'execArg', key: '4299:77', tid: 4299, index: 3, arg: '' }],
       ['A: an argument ending in a newline keeps it', printf('A 1 77 0 a\n\n'), { kind: 'execArg', key: '1:77', tid: 1, index: 0, arg: 'a\n' }],
       ['A: an argument that is only newlines', printf('A 1 77 0 \n\n\n'), { kind: 'execArg', key: '1:77', tid: 1, index: 0, arg: '\n\n' }],
-      ['X: exec returned', printf('X 4299 0 5123456790000 0 ls\n'), { kind: 'execReturn', key: '4299:5123456790000', tid: 4299, retval: 0, upper: 0, comm: 'ls' }],
-      ['X: a failed exec', printf('X 4299 -2 77 0 bash\n'), { kind: 'execReturn', key: '4299:77', tid: 4299, retval: -2, upper: 0, comm: 'bash' }],
-      ['X: a comm with spaces', printf('X 8 0 77 0 kworker u8:1 x\n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 0, comm: 'kworker u8:1 x' }],
-      ['X: the executable is in an overlayfs upper layer', printf('X 8 0 77 1 miner\n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 1, comm: 'miner' }],
-      ['X: the executable is in a lower (image) layer', printf('X 8 0 77 2 nginx\n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 2, comm: 'nginx' }],
-      ['X: a comm that starts with a digit', printf('X 8 0 77 2 7z\n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 2, comm: '7z' }],
-      ['X: an empty comm', printf('X 8 0 77 1 \n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 1, comm: '' }],
+      ['X: exec returned', printf('X 4299 0 5123456790000 0 0 0 0 0 0 0 ls\n'), { kind: 'execReturn', key: '4299:5123456790000', tid: 4299, retval: 0, upper: 0, ...NOTHING, comm: 'ls' }],
+      ['X: a failed exec', printf('X 4299 -2 77 0 0 0 0 0 0 0 bash\n'), { kind: 'execReturn', key: '4299:77', tid: 4299, retval: -2, upper: 0, ...NOTHING, comm: 'bash' }],
+      ['X: a comm with spaces', printf('X 8 0 77 0 0 0 0 0 0 0 kworker u8:1 x\n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 0, ...NOTHING, comm: 'kworker u8:1 x' }],
+      ['X: the executable is in an overlayfs upper layer', printf('X 8 0 77 1 0 0 0 0 0 0 miner\n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 1, ...NOTHING, comm: 'miner' }],
+      ['X: the executable is in a lower (image) layer', printf('X 8 0 77 2 0 0 0 0 0 0 nginx\n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 2, ...NOTHING, comm: 'nginx' }],
+      ['X: a comm that starts with a digit', printf('X 8 0 77 2 0 0 0 0 0 0 7z\n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 2, ...NOTHING, comm: '7z' }],
+      ['X: an empty comm', printf('X 8 0 77 1 0 0 0 0 0 0 \n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 1, ...NOTHING, comm: '' }],
+      [
+        'X: the exec context: memfd + deleted (props 12), init tree (16), pts/3, loginuid 1000 and session 4 (printed + 1), leader, cwd and exe ids',
+        printf('X 8 0 77 28 142606339 1001 5 4100 12345678901234567890 9876543210 3\n'),
+        {
+          kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 0, memfd: true, deleted: true, tree: 1, tty: 142606339,
+          loginUid: 1000, sessionId: 4, leader: 4100, cwdId: '12345678901234567890', exeId: '9876543210', comm: '3',
+        },
+      ],
+      [
+        'X: entered from outside the init tree (props 32 + lower layer 2), loginuid 0 (root logged in: printed 1)',
+        printf('X 8 0 77 34 0 1 1 4200 5 6 sh\n'),
+        { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 2, ...NOTHING, tree: 2, loginUid: 0, sessionId: 0, leader: 4200, cwdId: '5', exeId: '6', comm: 'sh' },
+      ],
+      ['D: a path component', printf('D 12345678901234567890 1 my dir ü\n'), { kind: 'pathName', pathId: '12345678901234567890', level: 1, name: 'my dir ü' }],
+      ['D: the top of a path', printf('D 5 2 \n'), { kind: 'pathName', pathId: '5', level: 2, name: '' }],
+      ['D: a cut path', printf('D 5 24 /\n'), { kind: 'pathName', pathId: '5', level: 24, name: '/' }],
       ['Z: a process ended with exit(3)', printf('Z 4299 5123456790000 5124456790000 768\n'), { kind: 'processEnd', pid: 4299, execMonoNs: 5123456790000n, monoNs: 5124456790000n, status: 768 }],
       ['Z: a process killed by SIGKILL', printf('Z 12 77 99 9\n'), { kind: 'processEnd', pid: 12, execMonoNs: 77n, monoNs: 99n, status: 9 }],
       ['K: keepalive carries nothing', printf('K 5183456789012\n'), { kind: 'other', type: 'keepalive' }],
@@ -123,6 +142,14 @@ describe('parseRecord', () => {
       ['X of an older program (comm where upper is)', printf('X 1 0 5 sh\n'), 'bad X record'],
       ['X with upper out of range', printf('X 1 0 5 3 sh\n'), 'bad X record'],
       ['X with a two-digit upper', printf('X 1 0 5 12 sh\n'), 'bad X record'],
+      ['X of the program before the exec context (comm where tty is)', printf('X 1 0 5 0 sh\n'), 'bad X record'],
+      ['X with props saying layer 3', printf('X 1 0 5 3 0 0 0 0 0 0 sh\n'), 'bad X record'],
+      ['X with props saying tree 3', printf('X 1 0 5 48 0 0 0 0 0 0 sh\n'), 'bad X record'],
+      ['X with props past its bits', printf('X 1 0 5 64 0 0 0 0 0 0 sh\n'), 'bad X record'],
+      ['X with a negative tty', printf('X 1 0 5 0 -1 0 0 0 0 0 sh\n'), 'bad X record'],
+      ['X without its exe id', printf('X 1 0 5 0 0 0 0 0 0\n'), 'bad X record'],
+      ['D without a level', printf('D 5\n'), 'bad D record'],
+      ['D with a negative level', printf('D 5 -1 x\n'), 'bad D record'],
     ])('%s', (_name, line, reason) => {
       expect(parseRecord(line)).toEqual({ kind: 'malformed', line, reason });
     });
@@ -169,8 +196,10 @@ describe('the fast path for plain printf records', () => {
     'E 4299 4299 4100 0 1001500000 7421 13187 3 /opt/My App/ls',
     'A 4299 1001500000 2 with  spaces ',
     'A 1 77 0 ',
-    'X 4299 -2 1001500000 0 bash',
-    'X 4299 0 1001500000 1 x y',
+    'X 4299 -2 1001500000 0 0 0 0 0 0 0 bash',
+    'X 4299 0 1001500000 1 0 0 0 0 0 0 x y',
+    'X 8 0 77 28 142606339 1001 5 4100 12345678901234567890 9876543210 3',
+    'D 5 0 memfd:x y',
     'P 2 7421 0 crio-abc.scope',
     'A 1 77 0 grüße ✓ 日本語',
   ])('%j', (text) => {

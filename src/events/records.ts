@@ -35,9 +35,32 @@ export type TraceRecord =
   | { kind: 'execArg'; key: string; tid: number; index: number; arg: string }
   /**
    * X: an exec returned (sys_exit_execve). upper: where the new program's executable sits: 1
-   * overlayfs upper layer, 2 lower, 0 neither or not known.
+   * overlayfs upper layer, 2 lower, 0 neither or not known. The rest is the exec's context
+   * (ExecContext in types.ts): cwdId and exeId name paths printed as pathName records ('0': none).
    */
-  | { kind: 'execReturn'; key: string; tid: number; retval: number; upper: 0 | 1 | 2; comm: string }
+  | {
+      kind: 'execReturn';
+      key: string;
+      tid: number;
+      retval: number;
+      upper: 0 | 1 | 2;
+      memfd: boolean;
+      deleted: boolean;
+      /** 1: the topmost ancestor in the exec's cgroup is pid 1 of its pid namespace; 2: it is not; 0: not known. */
+      tree: 0 | 1 | 2;
+      /** The controlling terminal's device number (major << 20 | minor); 0: none. */
+      tty: number;
+      /** null when unset. */
+      loginUid: number | null;
+      sessionId: number | null;
+      /** The host pid of the topmost ancestor in the exec's cgroup; 0: not known. */
+      leader: number;
+      cwdId: string;
+      exeId: string;
+      comm: string;
+    }
+  /** D: one component of a path (cwd, exe), level 0 = leaf; '' after the top one, '/' where the path was cut. */
+  | { kind: 'pathName'; pathId: string; level: number; name: string }
   /** F and R: a successful exec's strings read again from the new program (its entry read some as empty). */
   | { kind: 'rereadFilename'; key: string; tid: number; argc: number; filename: string }
   | { kind: 'rereadArg'; key: string; tid: number; index: number; arg: string }
@@ -185,6 +208,11 @@ function parsePrintf(text: string, line: string): TraceRecord {
       const v = text.slice(2);
       return UINT.test(v) ? { kind: 'clock', monoNs: BigInt(v) } : bad('B record without a clock');
     }
+    case 'D ': {
+      const f = fields(text.slice(2), 2);
+      if (!f || !UINT.test(f[0]!) || !UINT.test(f[1]!)) return bad('bad D record');
+      return { kind: 'pathName', pathId: f[0]!, level: Number(f[1]), name: f[2]! };
+    }
     case 'P ': {
       const f = fields(text.slice(2), 3);
       if (!f || (f[0] !== '1' && f[0] !== '2') || !UINT.test(f[1]!) || !UINT.test(f[2]!)) return bad('bad P record');
@@ -248,20 +276,38 @@ function parseA(text: string, kind: 'execArg' | 'rereadFilename' | 'rereadArg' =
   return { kind, key, tid, index: n, arg: rest };
 }
 
-/** X <tid> <retval> <enter_mono_ns> <upper> <comm>: the clock is never negative, upper one digit 0-2. */
+/**
+ * X <tid> <retval> <enter_mono_ns> <props> <tty> <loginuid + 1> <sessionid + 1> <leader> <cwd> <exe> <comm>.
+ * props: bits 0-1 the layer (upper), bit 2 memfd, bit 3 deleted, bits 4-5 the init tree. Only
+ * retval may be negative.
+ */
 function parseX(text: string): TraceRecord | null {
-  const e = ends(text, 3);
-  if (!e || text.charCodeAt(e[1]! + 1) === 45) return null;
-  // upper is a single digit followed by the space before comm (comm may be empty: then the text ends).
-  const u = e[2]! + 1;
-  const upper = text.charCodeAt(u) - 48;
-  if (!(upper >= 0 && upper <= 2) || (u + 1 < text.length && text.charCodeAt(u + 1) !== 32)) return null;
+  const e = ends(text, 10);
+  if (!e) return null;
+  for (let i = 1; i < 10; i++) if (text.charCodeAt(e[i]! + 1) === 45) return null;
+  const num = (i: number) => Number(text.slice(e[i - 1]! + 1, e[i]));
+  const props = num(3);
+  const upper = props & 3;
+  const tree = (props >> 4) & 3;
+  if (upper === 3 || tree === 3 || props > 63) return null;
+  const loginUid = num(5);
+  const sessionId = num(6);
   return {
     kind: 'execReturn',
     key: `${text.slice(2, e[0])}:${text.slice(e[1]! + 1, e[2])}`,
     tid: Number(text.slice(2, e[0])),
-    retval: Number(text.slice(e[0]! + 1, e[1])),
+    retval: num(1),
     upper: upper as 0 | 1 | 2,
-    comm: text.slice(u + 2),
+    memfd: (props & 4) !== 0,
+    deleted: (props & 8) !== 0,
+    tree: tree as 0 | 1 | 2,
+    tty: num(4),
+    // Printed + 1, so that unset (4294967295) is 0.
+    loginUid: loginUid === 0 ? null : loginUid - 1,
+    sessionId: sessionId === 0 ? null : sessionId - 1,
+    leader: num(7),
+    cwdId: text.slice(e[7]! + 1, e[8]),
+    exeId: text.slice(e[8]! + 1, e[9]),
+    comm: text.slice(e[9]! + 1),
   };
 }

@@ -107,7 +107,7 @@ describe('what the probe decides', () => {
       expect(r.upperLayer).toBe(true);
       expect(r.program).toContain('$inode->i_sb->s_magic == 0x794c7630');
       expect(r.program).toContain('*(uint64 *)((uint64)$inode + sizeof(struct inode)) != 0 ? 1 : 2');
-      expect(r.program).toMatch(/printf\("X %d %d %llu %d %s\\n", \$tid, args(->|\.)ret, @start\[tid\], \$upper, comm\);/);
+      expect(r.program).toMatch(/printf\("X %d %d %llu %d %llu %llu %llu %d %llu %llu %s\\n", \$tid, args(->|\.)ret, @start\[tid\], \$props, \$tty,/);
       expect(r.program).not.toContain('always 0');
     }
   });
@@ -117,8 +117,10 @@ describe('what the probe decides', () => {
     const r = renderProgram(parseProbe(old));
     expect(r.upperLayer).toBe(false);
     expect(r.program).toContain("// On this node X's upper is always 0: Linux 4.9.0 is older than 4.13, which has no struct ovl_inode to read.");
-    expect(r.program).not.toContain('s_magic');
-    expect(r.program).toContain('printf("X %d %d %llu %d %s\\n", $tid, args->ret, @start[tid], $upper, comm);');
+    // (s_magic is still read, for memfds: 0x01021994 tmpfs, 0x958458f6 hugetlbfs.)
+    expect(r.program).not.toContain('0x794c7630');
+    expect(r.program).not.toContain('sizeof(struct inode)');
+    expect(r.program).toContain('printf("X %d %d %llu %d %llu %llu %llu %d %llu %llu %s\\n", $tid, args->ret, @start[tid], $props, $tty,');
   });
 
   it('includes kernel headers only without BTF', () => {

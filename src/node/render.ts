@@ -10,6 +10,13 @@ import { chooseV1Controller, versionAtLeast, type NodeFacts, type Version } from
 export const ARGS_MAX = 32;
 /** How many cgroup path components (leaf first) are carried; kubelet paths need at most 6. */
 export const LEVELS = 8;
+/**
+ * How many steps a path walk (cwd, exe) takes: one per component, one per mount crossed. A deeper
+ * path is cut (its start is missing) and flagged.
+ */
+export const PATH_STEPS = 24;
+/** How many ancestors the walk to an exec's topmost ancestor in its cgroup climbs before it gives up. */
+export const TREE_MAX = 16;
 /** Pages of perf ring buffer per CPU (bpftrace's default is 64). */
 export const PERF_RB_PAGES = 1024;
 /**
@@ -44,6 +51,19 @@ function template(): string {
   return templateText;
 }
 
+/**
+ * The id of a path (cwd, exe) in D and X records: a hash of its dentry, its mount, the process's
+ * root (the same directory has another path from another root or mount) and the name's hash (salted
+ * with the parent dentry, so a freed dentry reused for another name gets another id). The program
+ * computes it where it walks a path and again in X, from the same reads.
+ */
+export function pathId(path: string): string {
+  return (
+    `(uint64)${path}.dentry * (uint64)0x1e3779b97f4a7c15 + (uint64)${path}.mnt * (uint64)0x3f58476d1ce4e5b9 + ` +
+    `(uint64)curtask->fs->root.dentry * (uint64)0x14d049bb133111eb + (uint64)curtask->fs->root.mnt + (uint64)${path}.dentry->d_name.hash`
+  );
+}
+
 export class RenderError extends Error {}
 
 export interface RenderOptions {
@@ -67,7 +87,8 @@ export function renderProgram(facts: NodeFacts, options: RenderOptions = {}, tmp
   const v2 = facts.v2Mount !== null;
   if (!v1 && !v2) throw new RenderError('the node has no cgroup hierarchy mounted that trace-exec can read');
 
-  // Linux 6.15 renamed kernfs_node.parent to __parent; 5.5 turned kernfs_node.id from a union into a u64.
+  // Linux 6.15 renamed kernfs_node.parent to __parent; 5.5 turned kernfs_node.id from a union into a u64;
+  // 4.19 gave task_struct its thread_pid (before: pids[PIDTYPE_PID].pid).
   const parent = versionAtLeast(facts.kernel, 6, 15) ? '__parent' : 'parent';
   const knId = versionAtLeast(facts.kernel, 5, 5) ? 'id' : 'id.id';
   // bpftrace 0.21 made tracepoint args a record (args.x); older versions only know args->x.
@@ -94,8 +115,9 @@ export function renderProgram(facts: NodeFacts, options: RenderOptions = {}, tmp
   const scope: TemplateScope = {
     INCLUDES: facts.btf
       ? ''
-      : '#include <linux/sched.h>\n#include <linux/mm_types.h>\n#include <linux/fs.h>\n#include <linux/cgroup-defs.h>\n#include <linux/kernfs.h>\n' +
-        (exits ? '#include <linux/sched/signal.h>\n' : ''),
+      : '#include <linux/sched.h>\n#include <linux/sched/signal.h>\n#include <linux/mm_types.h>\n#include <linux/fs.h>\n' +
+        '#include <linux/fs_struct.h>\n#include <linux/mount.h>\n#include <linux/dcache.h>\n#include <linux/pid.h>\n' +
+        '#include <linux/pid_namespace.h>\n#include <linux/tty.h>\n#include <linux/tty_driver.h>\n#include <linux/cgroup-defs.h>\n#include <linux/kernfs.h>\n',
     ENTER: probeList('enter'),
     EXIT: probeList('exit'),
     KN_ID: knId,
@@ -112,6 +134,11 @@ export function renderProgram(facts: NodeFacts, options: RenderOptions = {}, tmp
     ARGS_FILENAME: `${args}filename`,
     ARGS_RET: `${args}ret`,
     LEVELS,
+    PATH_STEPS,
+    THREAD_PID: versionAtLeast(facts.kernel, 4, 19) ? 'thread_pid' : 'pids[0].pid',
+    CWD_ID: pathId('curtask->fs->pwd'),
+    EXE_ID: pathId('curtask->mm->exe_file->f_path'),
+    TREE_MAX,
     KN_PARENT: parent,
     UPPER: upper,
     UPPER_WHY: upper ? '' : `Linux ${facts.kernel.join('.')} is older than 4.13, which has no struct ovl_inode to read`,

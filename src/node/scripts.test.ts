@@ -75,7 +75,7 @@ function bpftraceOutput(): Buffer {
   for (let i = 0; i < 3000; i++) {
     lines.push(`{"type": "printf", "data": "E ${i} ${i} 1 0 ${2000 + i} 77 0 2 /usr/bin/true\\n"}\n`);
     lines.push(`{"type": "printf", "data": "A ${i} ${2000 + i} 0 gr\\uffffffc3\\uffffffbc\\uffffffc3\\uffffff9fe\\n"}\n`);
-    lines.push(`{"type": "printf", "data": "X ${i} 0 ${2000 + i} 2 true\\n"}\n`);
+    lines.push(`{"type": "printf", "data": "X ${i} 0 ${2000 + i} 2 0 0 0 0 0 0 true\\n"}\n`);
   }
   lines.push(`{"type": "printf", "data": "A 1 2 1 ${'x'.repeat(100_000)}\\n"}\n`);
   return Buffer.concat([...lines.map((l) => Buffer.from(l)), Buffer.from([0xff, 0x0a])]);

@@ -4,11 +4,9 @@ import { formatJsonLine, toJsonExitRecord, toJsonRecord, type JsonExecRecord } f
 import { CONTAINER_ID, POD_UID, T0, hostEvent, podEvent, unattributedEvent } from './fixtures.test-helpers.js';
 
 const FIELD_ORDER = [
-  'type', 'time', 'node', 'namespace', 'pod', 'container', 'containerId', 'pid', 'ppid', 'uid', 'comm', 'filename',
+  'type', 'time', 'node', 'namespace', 'pod', 'container', 'containerId', 'workload', 'image', 'imageId', 'pid', 'ppid', 'uid',
+  'loginUid', 'sessionId', 'tty', 'entry', 'sessionLeaderPid', 'cwd', 'cwdTruncated', 'exe', 'exeFromMemfd', 'exeDeleted', 'comm', 'filename',
   'args', 'argsTruncated', 'retval', 'error', 'upperLayer', 'cgroup', 'podUid', 'unit', 'helper', 'attribution',
-  // issue 23, after every field that was there before it (their places do not move)
-  'workload', 'image', 'imageId', 'entry', 'sessionLeaderPid', 'tty', 'loginUid', 'sessionId',
-  'exe', 'exeFromMemfd', 'exeDeleted', 'cwd', 'cwdTruncated',
 ];
 
 const POD_CGROUP =
@@ -26,6 +24,14 @@ const base: JsonExecRecord = {
   pid: 4242,
   ppid: 4200,
   uid: 0,
+  loginUid: null,
+  sessionId: null,
+  tty: null,
+  cwd: null,
+  cwdTruncated: false,
+  exe: null,
+  exeFromMemfd: null,
+  exeDeleted: null,
   comm: 'sh',
   filename: '/bin/sh',
   args: ['sh', '-c', 'true'],
@@ -43,14 +49,6 @@ const base: JsonExecRecord = {
   imageId: null,
   entry: null,
   sessionLeaderPid: null,
-  tty: null,
-  loginUid: null,
-  sessionId: null,
-  exe: null,
-  exeFromMemfd: null,
-  exeDeleted: null,
-  cwd: null,
-  cwdTruncated: false,
 };
 
 /** An interactive shell's command in a Deployment's pod, with every fact of issue 23 known. */
@@ -133,6 +131,16 @@ describe('toJsonRecord', () => {
       expected: { ...base, entry: 'init', exe: '/memfd:x (deleted)', exeFromMemfd: true, exeDeleted: true, cwd: 'deep/dir', cwdTruncated: true },
     },
     {
+      name: 'the exec context: a terminal session in /tmp/x running a script (exe: its interpreter)',
+      e: podEvent({ loginUid: 1000, sessionId: 4, tty: 'pts/3', cwd: '/tmp/x', exe: '/usr/bin/dash', exeFromMemfd: false, exeDeleted: false, inInitTree: false, sessionLeaderPid: 4100 }),
+      expected: { ...base, loginUid: 1000, sessionId: 4, tty: 'pts/3', sessionLeaderPid: 4100, cwd: '/tmp/x', exe: '/usr/bin/dash', exeFromMemfd: false, exeDeleted: false },
+    },
+    {
+      name: 'a memfd exec from a cut cwd',
+      e: podEvent({ cwd: '…/b/c', cwdTruncated: true, exe: '/memfd:x', exeFromMemfd: true, exeDeleted: true }),
+      expected: { ...base, cwd: '…/b/c', cwdTruncated: true, exe: '/memfd:x', exeFromMemfd: true, exeDeleted: true },
+    },
+    {
       name: 'non-ASCII args',
       e: podEvent({ args: ['echo', 'héllo', '日本語', '👍🏽'] }),
       expected: { ...base, args: ['echo', 'héllo', '日本語', '👍🏽'] },
@@ -182,12 +190,10 @@ describe('formatJsonLine', () => {
     expect(line).toContain('"retval":-2,"error":"ENOENT","upperLayer":null,"cgroup":');
   });
 
-  it('starts with type and time, has attribution after the fields before it, ends with the fields of issue 23, no trailing newline', () => {
+  it('starts with type and time and ends with attribution, no trailing newline', () => {
     const line = formatJsonLine(hostEvent());
     expect(line.startsWith('{"type":"exec","time":"2026-11-26T11:41:16.123Z","node":"worker-1","namespace":null,')).toBe(true);
-    expect(line).toContain(`"podUid":null,"unit":"sshd.service","helper":null,"attribution":"host",`);
-    expect(line.endsWith(`"attribution":"host","workload":null,"image":null,"imageId":null,"entry":null,"sessionLeaderPid":null,"tty":null,` +
-      `"loginUid":null,"sessionId":null,"exe":null,"exeFromMemfd":null,"exeDeleted":null,"cwd":null,"cwdTruncated":false}`)).toBe(true);
+    expect(line.endsWith(`"podUid":null,"unit":"sshd.service","helper":null,"attribution":"host"}`)).toBe(true);
   });
 });
 
@@ -235,7 +241,8 @@ describe('formatJsonLine is JSON.stringify(toJsonRecord(e)), byte for byte', () 
     ['no args', podEvent({ args: [] })],
     ['upper layer', podEvent({ upperLayer: true })],
     ['image layer', podEvent({ upperLayer: false })],
-    ['odd strings everywhere', podEvent({ args: odd, comm: odd[6]!, filename: odd[7]! })],
+    ['odd strings everywhere', podEvent({ args: odd, comm: odd[6]!, filename: odd[7]!, cwd: odd[5]!, exe: odd[4]! })],
+    ['the exec context', podEvent({ loginUid: 0, sessionId: 1, tty: 'tty1', cwd: '/', exe: '/memfd:x', exeFromMemfd: true, exeDeleted: true })],
     ['odd names', podEvent({}, { namespace: 'n\u2028s', pod: 'p"o\\d', container: '\x7fc' })],
     ['session facts', podEvent(SESSION_FACTS, POD_FACTS)],
     ['odd cwd, exe, tty, image', podEvent({ cwd: odd[4]!, exe: odd[6]!, tty: odd[7]! }, { entry: 'probe', workload: odd[3]!, image: odd[8]!, imageId: odd[2]! })],

@@ -19,9 +19,47 @@ export interface JsonExecRecord {
   /** Container name; null for host processes or when not known. */
   container: string | null;
   containerId: string | null;
+  /** The pod's workload as users name it: `deploy/web`, `sts/db`, `ds/agent`, `job/x`, `cronjob/y`, `pod/name`; null without a pod record. */
+  workload: string | null;
+  /** The container's image and image id (digest) from its status; null when not known. */
+  image: string | null;
+  imageId: string | null;
   pid: number;
   ppid: number;
   uid: number;
+  /** The audit login uid (who logged in, kept across su and sudo); null when unset. */
+  loginUid: number | null;
+  /** The audit session id; null when unset. */
+  sessionId: number | null;
+  /** The controlling terminal: "pts/N", "ttyN" ("major:minor" for others); null when none. */
+  tty: string | null;
+  /**
+   * How the process got into its container: "init" (descends from its first process), "exec"
+   * (entered through the runtime's exec: kubectl exec, crictl exec, and everything run under it),
+   * "probe" / "hook" (an exec the kubelet runs: an exec probe, a postStart/preStop exec hook, and
+   * what runs under it); null for host processes and where not known.
+   */
+  entry: Entry | null;
+  /**
+   * Host pid of the process through which this one entered its container (the topmost ancestor in
+   * its container's cgroup): the exec session's first process, or the container's own first
+   * process for "init"; null for host processes and where not known. Execs with the same node,
+   * containerId and sessionLeaderPid are one session.
+   */
+  sessionLeaderPid: number | null;
+  /** The working directory (absolute within the process's root); null when not known. */
+  cwd: string | null;
+  /** cwd was cut (deeper or longer than the program reads): it starts with "…/". */
+  cwdTruncated: boolean;
+  /**
+   * The file that runs after the exec: the interpreter of a script, the loader for `ld.so ./x`,
+   * "/memfd:NAME" for a memfd; null for a failed exec or when not known.
+   */
+  exe: string | null;
+  /** The executable is a memfd (fileless execution); null for a failed exec or when not known. */
+  exeFromMemfd: boolean | null;
+  /** The executable's file had no link left (deleted, or a memfd); null for a failed exec or when not known. */
+  exeDeleted: boolean | null;
   comm: string;
   filename: string;
   /** argv, argv[0] first. */
@@ -46,38 +84,6 @@ export interface JsonExecRecord {
   /** A container runtime helper the exec ran in, in the pod's cgroup ("conmon"), else null. */
   helper: string | null;
   attribution: Attribution;
-  /** The pod's workload as users name it: `deploy/web`, `sts/db`, `ds/agent`, `job/x`, `cronjob/y`, `pod/name`; null without a pod record. */
-  workload: string | null;
-  /** The container's image and image id (digest) from its status; null when not known. */
-  image: string | null;
-  imageId: string | null;
-  /**
-   * How the process got into its container: "init" (descends from its first process), "exec"
-   * (entered through the runtime's exec: kubectl exec, crictl exec, and everything run under it),
-   * "probe" / "hook" (an exec the kubelet runs: an exec probe, a postStart/preStop exec hook, and
-   * what runs under it); null for host processes and where not known.
-   */
-  entry: Entry | null;
-  /**
-   * Host pid of the process through which this one entered its container (the topmost ancestor in
-   * its container's cgroup): the exec session's first process, or the container's own first
-   * process for "init"; null for host processes and where not known. Execs with the same node,
-   * containerId and sessionLeaderPid are one session.
-   */
-  sessionLeaderPid: number | null;
-  /** The controlling terminal ("pts/0", "tty1"), null when none. */
-  tty: string | null;
-  /** Audit login uid and session id; null when unset. */
-  loginUid: number | null;
-  sessionId: number | null;
-  /** The file that actually runs (the interpreter of a script); null when not known or the exec failed. */
-  exe: string | null;
-  /** The executable is a memfd (fileless), or its file had no link left. */
-  exeFromMemfd: boolean | null;
-  exeDeleted: boolean | null;
-  /** The working directory, cut (cwdTruncated) when too long. */
-  cwd: string | null;
-  cwdTruncated: boolean;
   /** With --ancestry: the parent chain, nearest first (pid, comm, and the pod or host of each). */
   ancestry?: Ancestor[];
 }
@@ -129,9 +135,22 @@ export function toJsonRecord(e: AttributedEvent): JsonExecRecord {
     type: 'exec',
     time: new Date(ev.timeMs).toISOString(),
     ...placeFields(e, attribution),
+    workload: e.workload,
+    image: e.image,
+    imageId: e.imageId,
     pid: ev.pid,
     ppid: ev.ppid,
     uid: ev.uid,
+    loginUid: ev.loginUid,
+    sessionId: ev.sessionId,
+    tty: ev.tty,
+    entry: e.entry,
+    sessionLeaderPid: ev.sessionLeaderPid,
+    cwd: ev.cwd,
+    cwdTruncated: ev.cwdTruncated,
+    exe: ev.exe,
+    exeFromMemfd: ev.exeFromMemfd,
+    exeDeleted: ev.exeDeleted,
     comm: ev.comm,
     filename: ev.filename,
     args: [...ev.args],
@@ -144,19 +163,6 @@ export function toJsonRecord(e: AttributedEvent): JsonExecRecord {
     unit: unitOf(e),
     helper: e.identity.kind === 'pod' ? e.identity.helper : null,
     attribution,
-    workload: e.workload,
-    image: e.image,
-    imageId: e.imageId,
-    entry: e.entry,
-    sessionLeaderPid: ev.sessionLeaderPid,
-    tty: ev.tty,
-    loginUid: ev.loginUid,
-    sessionId: ev.sessionId,
-    exe: ev.exe,
-    exeFromMemfd: ev.exeFromMemfd,
-    exeDeleted: ev.exeDeleted,
-    cwd: ev.cwd,
-    cwdTruncated: ev.cwdTruncated,
     ...(e.ancestry ? { ancestry: e.ancestry } : {}),
   };
 }
@@ -203,8 +209,9 @@ const orNull = (s: string | null): string => (s === null ? 'null' : str(s));
  * cgroups, and these fields are half of every line.
  */
 type Placement = Pick<AttributedEvent, 'node' | 'namespace' | 'pod' | 'container' | 'containerId' | 'cgroup' | 'unattributed' | 'workload' | 'image' | 'imageId'> & {
-  /** `"node":…,"containerId":…` and `"cgroup":…,"imageId":…` */
+  /** `"node":…,"containerId":…`, `"workload":…,"imageId":…` (exec lines only) and `"cgroup":…,"attribution":…` */
   head: string;
+  podFacts: string;
   tail: string;
 };
 
@@ -240,9 +247,8 @@ function placementOf(e: AttributedEvent): Placement {
     image: e.image,
     imageId: e.imageId,
     head: `"node":${str(r.node)},"namespace":${orNull(r.namespace)},"pod":${orNull(r.pod)},"container":${orNull(r.container)},"containerId":${orNull(r.containerId)}`,
-    tail:
-      `"cgroup":${str(r.cgroup)},"podUid":${orNull(r.podUid)},"unit":${orNull(r.unit)},"helper":${orNull(r.helper)},"attribution":${str(r.attribution)},` +
-      `"workload":${orNull(r.workload)},"image":${orNull(r.image)},"imageId":${orNull(r.imageId)}`,
+    podFacts: `"workload":${orNull(r.workload)},"image":${orNull(r.image)},"imageId":${orNull(r.imageId)}`,
+    tail: `"cgroup":${str(r.cgroup)},"podUid":${orNull(r.podUid)},"unit":${orNull(r.unit)},"helper":${orNull(r.helper)},"attribution":${str(r.attribution)}`,
   };
   placements.set(e.identity, made);
   return made;
@@ -266,12 +272,12 @@ export function formatJsonLine(e: AttributedEvent): string {
   let args = '';
   for (let i = 0; i < ev.args.length; i++) args += (i === 0 ? '' : ',') + str(ev.args[i]!);
   return (
-    `{"type":"exec","time":"${new Date(ev.timeMs).toISOString()}",${p.head},"pid":${ev.pid},"ppid":${ev.ppid},"uid":${ev.uid},` +
+    `{"type":"exec","time":"${new Date(ev.timeMs).toISOString()}",${p.head},${p.podFacts},"pid":${ev.pid},"ppid":${ev.ppid},"uid":${ev.uid},` +
+    `"loginUid":${ev.loginUid},"sessionId":${ev.sessionId},"tty":${orNull(ev.tty)},` +
+    `"entry":${e.entry === null ? 'null' : `"${e.entry}"`},"sessionLeaderPid":${ev.sessionLeaderPid},"cwd":${orNull(ev.cwd)},"cwdTruncated":${ev.cwdTruncated},` +
+    `"exe":${orNull(ev.exe)},"exeFromMemfd":${ev.exeFromMemfd},"exeDeleted":${ev.exeDeleted},` +
     `"comm":${str(ev.comm)},"filename":${str(ev.filename)},"args":[${args}],"argsTruncated":${ev.argsTruncated},` +
-    `"retval":${ev.retval === null ? 'null' : ev.retval},"error":${orNull(errnoName(ev.retval))},"upperLayer":${ev.upperLayer},${p.tail},` +
-    `"entry":${e.entry === null ? 'null' : `"${e.entry}"`},"sessionLeaderPid":${ev.sessionLeaderPid},"tty":${orNull(ev.tty)},` +
-    `"loginUid":${ev.loginUid},"sessionId":${ev.sessionId},"exe":${orNull(ev.exe)},"exeFromMemfd":${ev.exeFromMemfd},"exeDeleted":${ev.exeDeleted},` +
-    `"cwd":${orNull(ev.cwd)},"cwdTruncated":${ev.cwdTruncated}` +
+    `"retval":${ev.retval === null ? 'null' : ev.retval},"error":${orNull(errnoName(ev.retval))},"upperLayer":${ev.upperLayer},${p.tail}` +
     // The ancestry chain (--ancestry) is rare enough for the general form.
     (e.ancestry ? `,"ancestry":${escapeHazards(JSON.stringify(e.ancestry))}` : '') +
     '}'

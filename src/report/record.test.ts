@@ -87,6 +87,18 @@ describe('parseRecordLine', () => {
     ['an unknown attribution', { attribution: 'cluster' }, { kind: 'malformed', reason: '"attribution" "cluster" is not pod, host or unattributed' }],
     ['a pod without its name', { pod: null }, { kind: 'malformed', reason: 'an exec attributed to a pod without "namespace" and "pod"' }],
     ['no helper field (older recordings): null', { helper: undefined }, { kind: 'exec' }],
+    [
+      'the exec context',
+      { cwd: '/tmp/x', cwdTruncated: false, exe: '/memfd:x', exeFromMemfd: true, exeDeleted: true, tty: 'pts/3', loginUid: 1000, sessionId: 4 },
+      { kind: 'exec', event: { event: { cwd: '/tmp/x', exe: '/memfd:x', exeFromMemfd: true, exeDeleted: true, tty: 'pts/3', loginUid: 1000, sessionId: 4 } } },
+    ],
+    [
+      'no exec context (older recordings): not known',
+      { cwd: undefined, cwdTruncated: undefined, exe: undefined, exeFromMemfd: undefined, exeDeleted: undefined, tty: undefined, loginUid: undefined, sessionId: undefined },
+      { kind: 'exec', event: { event: { cwd: null, cwdTruncated: false, exe: null, exeFromMemfd: null, exeDeleted: null, tty: null, loginUid: null, sessionId: null } } },
+    ],
+    ['a tty not a string', { tty: 3 }, { kind: 'malformed', reason: '"tty" is neither a string nor null' }],
+    ['exeFromMemfd not a boolean', { exeFromMemfd: 1 }, { kind: 'malformed', reason: '"exeFromMemfd" is neither true, false nor null' }],
   ])('an exec line with %s', (_name, change, expected) => {
     const o = { ...(JSON.parse(formatJsonLine(podEvent())) as Record<string, unknown>), ...change };
     expect(parseRecordLine(JSON.stringify(o))).toMatchObject(expected as object);

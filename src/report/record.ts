@@ -133,6 +133,7 @@ function execOf(r: Obj): AttributedEvent {
   };
 }
 
+/** true, false or null; absent counts as null (fields added to the format later). */
 const boolOrNull = (o: Obj, k: string): boolean | null => {
   const v = o[k];
   if (v === undefined || v === null) return null;

@@ -35,7 +35,7 @@ function recording(): string {
     printf('B 5000000000'),
     ...pod.reverse().map((name, level) => printf(`P 2 11 ${level} ${name}`)),
     ...['sshd.service', 'system.slice', ''].map((name, level) => printf(`P 2 22 ${level} ${name}`)),
-    printf('X 101 0 5000001000 0 true'),
+    printf('X 101 0 5000001000 0 0 0 0 0 0 0 true'),
     printf('E 101 101 100 0 5000001000 11 0 1 /bin/true'),
     printf('A 101 5000001000 0 true'),
     printf('E 102 102 100 0 5000002000 11 0 2 /bin/sh'),
@@ -43,11 +43,11 @@ function recording(): string {
     printf('A 102 5000002000 0 sh'),
     printf('A 201 5000002500 0 id'),
     printf('A 102 5000002000 1 -c'),
-    printf('X 201 0 5000002500 0 id'),
-    printf('X 102 0 5000002000 0 sh'),
+    printf('X 201 0 5000002500 0 0 0 0 0 0 0 id'),
+    printf('X 102 0 5000002000 0 0 0 0 0 0 0 sh'),
     printf('E 101 101 100 0 5000009000 11 0 1 /bin/true'),
     printf('A 101 5000009000 0 true'),
-    printf('X 101 0 5000009000 0 true'),
+    printf('X 101 0 5000009000 0 0 0 0 0 0 0 true'),
     '{"type": "printf", "da',
   ].join('\n');
 }
