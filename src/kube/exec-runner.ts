@@ -40,6 +40,17 @@ interface ExecExit {
   lost: boolean;
 }
 
+/**
+ * The command that writes the program into the debug container from the exec's stdin: `head -c N`
+ * ends by itself after N bytes, so no stdin close is needed, which v4 exec cannot send. The shell
+ * stays until head is done (`; exit $?` keeps it from exec'ing head): containerd closes an exec's
+ * stdin as soon as no process of the exec holds its stdout, and head's stdout is the file, so a
+ * program arriving a moment after the exec started was cut short (test/runtime/stdin.test.ts).
+ */
+export function stageArgv(path: string, bytes: number): string[] {
+  return ['sh', '-c', 'umask 077 && head -c "$2" > "$1"; exit $?', 'trace-exec', path, String(bytes)];
+}
+
 export class ExecRunner implements NodeRunner {
   private readonly exec: Exec;
   private attachments = 0;
@@ -59,9 +70,8 @@ export class ExecRunner implements NodeRunner {
   }
 
   async stage(program: string): Promise<string> {
-    // `head -c N` ends by itself after N bytes: no need for a stdin close, which v4 exec cannot send.
     const bytes = Buffer.from(program, 'utf8');
-    await this.run(['sh', '-c', 'umask 077 && head -c "$2" > "$1"', 'trace-exec', this.files.program, String(bytes.length)], bytes);
+    await this.run(stageArgv(this.files.program, bytes.length), bytes);
     return this.files.program;
   }
 

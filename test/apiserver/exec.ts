@@ -10,6 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import { constants } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { relayExec } from './cri-exec.js';
 import { flag } from './http.js';
 import type { Kubelet } from './kubelet.js';
 import type { NodeSimulation, SimulatedExec } from './simulated-node.js';
@@ -100,6 +101,10 @@ export class ExecServer {
     if (offered.length > 0 && !offered.some((p) => PROTOCOLS.includes(p))) {
       throw badRequest(`requested protocol(s) are not supported: [${offered.join(' ')}]; supported protocols are [${PROTOCOLS.join(' ')}]`);
     }
+    // A runtime's streaming server speaks v4, whose Status on channel 3 older protocols do not carry.
+    if (this.kubelet.runtimeFor(exec.pod) && !offered.some((p) => p === 'v5.channel.k8s.io' || p === 'v4.channel.k8s.io')) {
+      throw badRequest(`requested protocol(s) are not supported by the container runtime: [${offered.join(' ')}]; supported protocols are [v5.channel.k8s.io v4.channel.k8s.io]`);
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.run(ws, exec));
   }
 
@@ -171,6 +176,11 @@ export class ExecServer {
     };
     const sim = this.kubelet.simulationFor(exec.pod);
     if (sim) return this.runSimulated(ws, exec, sim, version, send);
+    const runtime = this.kubelet.runtimeFor(exec.pod);
+    if (runtime) {
+      const streams = { tty: exec.tty, stdin: exec.stdin, stdout: exec.stdout, stderr: exec.stderr };
+      return relayExec(ws, runtime.execUrl(exec.pod, exec.container, exec.command, streams));
+    }
     const proc = this.kubelet.exec(exec.pod, exec.container, exec.command, { stdin: exec.stdin });
     const { child } = proc;
 

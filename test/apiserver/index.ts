@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccessControl } from './access.js';
+import { CriKubelet, type CriRuntime } from './cri-kubelet.js';
 import { KUBERNETES_VERSION } from './discovery.js';
 import { ExecServer } from './exec.js';
 import { FaultInjector, type RequestMatcher } from './faults.js';
@@ -32,6 +33,7 @@ import { jsonClone, timestamp, type Condition, type Namespace, type Node, type N
 import { WatchHub } from './watch.js';
 
 export type { ExecProcessInfo, ImagePath, StartFailure } from './kubelet.js';
+export type { CriRuntime } from './cri-kubelet.js';
 export type { RequestRecord } from './server.js';
 export type { RequestMatcher } from './faults.js';
 export { SimulatedNode, type NodeSimulation, type SimulatedNodeOptions, type TracerRun } from './simulated-node.js';
@@ -91,6 +93,12 @@ export interface AddNodeOptions {
    * simulated-node.ts): many nodes can stream at once without a process, or a kernel, each.
    */
   simulated?: NodeSimulation;
+  /**
+   * This node's pods run in a real container runtime, through the CRI (cri-kubelet.ts): pods
+   * created through the API and bound to it get a sandbox and containers, their status is the
+   * runtime's, and execs go to its streaming server. test/runtime/shared.ts gives the run's one.
+   */
+  runtime?: CriRuntime;
 }
 
 /** A pod for addPod: metadata.namespace and metadata.name are required, the rest is stored as given. */
@@ -351,6 +359,11 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 
     addNode(name, nodeOpts = {}) {
       if (nodeOpts.simulated) kubelet.simulate(name, nodeOpts.simulated);
+      if (nodeOpts.runtime) {
+        kubelet.delegate(new CriKubelet(store, name, nodeOpts.runtime));
+        const version = nodeOpts.runtime.version;
+        if (version && !nodeOpts.nodeInfo?.containerRuntimeVersion) nodeOpts = { ...nodeOpts, nodeInfo: { ...nodeOpts.nodeInfo, containerRuntimeVersion: version } };
+      }
       const existing = store.get('nodes', undefined, name) as Node | undefined;
       if (!existing) return store.create('nodes', newNode(name, nodeOpts));
       return store.update<Node>('nodes', undefined, name, (node) => {

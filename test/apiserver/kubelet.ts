@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import { normalizeImage } from './resources.js';
 import { groupAlive, killGroup, spawnGroup, stopGroup, type GroupProcess } from './processes.js';
+import type { CriKubelet } from './cri-kubelet.js';
 import type { NodeSimulation } from './simulated-node.js';
 import type { Store, StoreEvent } from './store.js';
 import { timestamp, type Condition, type Container, type ContainerStatus, type Node, type Pod, type PodStatus } from './types.js';
@@ -123,6 +124,8 @@ export class Kubelet {
   private readonly cgroups = new Map<string, Map<string, string[]>>();
   private readonly stopping = new Set<Promise<void>>();
   private readonly simulations = new Map<string, NodeSimulation>();
+  /** Nodes whose pods a container runtime runs (cri-kubelet.ts): their pods are not ours. */
+  private readonly runtimes = new Map<string, CriKubelet>();
   private readonly unsubscribe: () => void;
   private nextPodIp = 10;
   private shutDown = false;
@@ -151,6 +154,17 @@ export class Kubelet {
   simulate(node: string, sim: NodeSimulation): void {
     this.simulations.get(node)?.shutdown();
     this.simulations.set(node, sim);
+  }
+
+  /** From now on, the pods of `kubelet.node` are run by that kubelet, in its container runtime. */
+  delegate(kubelet: CriKubelet): void {
+    this.runtimes.set(kubelet.node, kubelet);
+  }
+
+  /** The CRI kubelet that runs `pod`, when its node has one. */
+  runtimeFor(pod: Pod): CriKubelet | undefined {
+    const node = pod.spec?.nodeName;
+    return node === undefined ? undefined : this.runtimes.get(node);
   }
 
   /** The simulation that answers execs into `pod`, when its node is simulated. */
@@ -217,7 +231,7 @@ export class Kubelet {
     this.deadlines.clear();
     for (const uid of new Set([...this.execs.keys(), ...this.mains.keys()])) this.killExecs(uid, 'graceful');
     for (const sim of this.simulations.values()) sim.shutdown();
-    await Promise.all([...this.stopping]);
+    await Promise.all([...this.stopping, ...[...this.runtimes.values()].map((r) => r.shutdown())]);
   }
 
   private onEvent(e: StoreEvent): void {
@@ -230,6 +244,8 @@ export class Kubelet {
     }
     if (e.resource !== 'pods') return;
     const pod = e.object as Pod;
+    const runtime = this.runtimeFor(pod);
+    if (runtime) return runtime.onEvent(e);
     const uid = pod.metadata.uid ?? '';
     if (e.type === 'DELETED') {
       this.forget(uid);
@@ -289,7 +305,7 @@ export class Kubelet {
   private tryAdmit(pod: Pod): void {
     const uid = pod.metadata.uid ?? '';
     const nodeName = pod.spec?.nodeName;
-    if (!this.managed.has(uid) || this.startedAt.has(uid) || !nodeName) return;
+    if (!this.managed.has(uid) || this.startedAt.has(uid) || !nodeName || this.runtimes.has(nodeName)) return;
     if ((pod.status?.phase ?? 'Pending') !== 'Pending') return;
     const node = this.store.get('nodes', undefined, nodeName) as Node | undefined;
     if (!isReady(node)) return; // no kubelet (missing node) or a NotReady one: the pod just waits

@@ -47,11 +47,16 @@ interface Sample {
 }
 
 /**
- * The first entry of each form that can be made here: a path below the root, within the tracer's
- * depth, and one that takes nothing from this host — every leaf new, and a path without an id of
- * its own only where none of it exists yet (never a process moved into a real unit's cgroup).
+ * The first entry of each form that can be made here: a path below the root and within the tracer's
+ * depth, made below a private parent directory of this run (`trace-exec-corpus-<marker>` in each
+ * hierarchy). The decoder is anchored nowhere (a kubelet may sit below a cgroup-root prefix, and the
+ * tracer may not reach the top of a deep path), so the parent changes nothing in what it reads; it
+ * keeps the samples from depending on which roots this machine happens to have (a real containerd
+ * makes `/kubepods/besteffort`, systemd its slices) and never moves a process into a real unit's
+ * cgroup.
  */
 function pickSamples(marker: string): Sample[] {
+  const parent = `trace-exec-corpus-${marker}`;
   const roots = cgroupRoots();
   const picked = new Map<string, Sample>();
   entries.forEach((entry, index) => {
@@ -62,12 +67,9 @@ function pickSamples(marker: string): Sample[] {
     const v1 = rename(paths.v1);
     if (v2 === '' || v1 === '') return;
     if ([v2, v1].some((p) => p.split('/').length > LEVELS)) return;
-    const owned = ID.test(v2 + v1);
-    ID.lastIndex = 0;
-    const taken = (root: string, p: string) => existsSync(join(root, p)) || (!owned && existsSync(join(root, p.split('/')[0]!)));
-    if (taken(roots.v2, v2) || taken(roots.v1, v1)) return;
+    if (existsSync(join(roots.v2, parent)) || existsSync(join(roots.v1, parent))) throw new Error(`${parent} exists already: marker not unique`);
     const expect = JSON.parse(rename(JSON.stringify(entry.expect))) as CorpusEntry['expect'];
-    picked.set(entry.form, { entry, index, v2, v1, expect, tag: `${marker}-${picked.size}` });
+    picked.set(entry.form, { entry, index, v2: `${parent}/${v2}`, v1: `${parent}/${v1}`, expect, tag: `${marker}-${picked.size}` });
   });
   return [...picked.values()];
 }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../apiserver/index.js';
 import { expectNothingLeft } from '../support/leftovers.js';
 import { kernelDescribe } from '../support/kernel.js';
-import { ARM64_SYSROOT, qemuDescribe } from './qemu.js';
+import { ARM64_SYSROOT, qemuAarch64, qemuDescribe } from './qemu.js';
 import { buildRelease, extract, ROOT, run, type Release } from './support.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -24,7 +24,7 @@ describe.skipIf(q.skip)(`the linux-arm64 executable under qemu-user${q.reason ? 
   let exe: string;
   // qemu-aarch64 -L: the arm64 loader and libraries come from the sysroot; no PATH with node on it.
   const arm64 = (args: string[], opts: Parameters<typeof run>[2] = {}) =>
-    run('qemu-aarch64', ['-L', ARM64_SYSROOT, exe, ...args], { env: { PATH: '/usr/bin:/bin', HOME: tmpdir() }, timeoutMs: 120_000, ...opts });
+    run(qemuAarch64(), ['-L', ARM64_SYSROOT, exe, ...args], { env: { PATH: '/usr/bin:/bin', HOME: tmpdir() }, timeoutMs: 120_000, ...opts });
 
   beforeAll(async () => {
     if (q.reason) throw new Error(`must run under CI but cannot: ${q.reason}`);
