@@ -180,6 +180,15 @@ describe('Joiner', () => {
     });
   });
 
+  it.each([
+    ['a host process (under systemd, pid 1): not known', CGROUP.host, null, null],
+    ['a container process: as the kernel said', CGROUP.containerd, true, 4100],
+  ] as const)("the kernel's init-tree verdict: %s", (_name, cgroup, inInitTree, sessionLeaderPid) => {
+    const { joiner } = setup();
+    const out = [...joiner.push({ ...exec(cgroup), inInitTree: true, sessionLeaderPid: 4100 }, T), ...joiner.retry(T + 10_000, true)];
+    expect(out.map((a) => [a.event.inInitTree, a.event.sessionLeaderPid])).toEqual([[inInitTree, sessionLeaderPid]]);
+  });
+
   it('a deleted pod still attributes while its tombstone lasts', () => {
     const { index, joiner } = setup();
     index.remove(UID, T - 1000);

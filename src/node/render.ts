@@ -24,7 +24,8 @@ export const PERF_RB_PAGES = 1024;
  * @execd holds one per running process exec'd while tracing, so this many such processes can be
  * running at once before later ones' exits go unreported. Every map of the program gets the bound,
  * and bpftrace 0.17 preallocates its hash maps: ~80 bytes a key, 5 MiB a map, ~25 MiB of kernel
- * memory for the program's five maps (measured on 6.18, /proc/PID/fdinfo memlock), only with --exits.
+ * memory for the program's five maps (measured on 6.18, /proc/PID/fdinfo memlock), only with --exits;
+ * @paths (the exec context's path ids) adds one more map, ~5 MiB by that measure.
  */
 export const EXEC_KEYS = 65536;
 /** Seconds between keepalive records on a quiet node. */

@@ -3,6 +3,7 @@ import type { AttributedEvent } from '../join/types.js';
 import {
   TABLE_COLUMNS,
   WIDE_COLUMNS,
+  exeCell,
   columnsFor,
   containerCell,
   formatArgs,
@@ -25,12 +26,12 @@ describe('column sets', () => {
     [{}, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'RET', 'ARGS']],
     [{ nodes: true }, ['TIME', 'NODE', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'RET', 'ARGS']],
     [{ ancestry: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'RET', 'ANCESTRY', 'ARGS']],
-    [{ wide: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'ARGS']],
-    [{ wide: true, nodes: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'ARGS']],
-    [{ wide: true, ancestry: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'ANCESTRY', 'ARGS']],
+    [{ wide: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'CWD', 'EXE', 'ARGS']],
+    [{ wide: true, nodes: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'CWD', 'EXE', 'ARGS']],
+    [{ wide: true, ancestry: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'CWD', 'EXE', 'ANCESTRY', 'ARGS']],
     // On a terminal -o wide shows NODE only when it tells rows apart; piped it keeps every column.
-    [{ wide: true, terminal: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'ARGS']],
-    [{ wide: true, nodes: true, terminal: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'ARGS']],
+    [{ wide: true, terminal: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'CWD', 'EXE', 'ARGS']],
+    [{ wide: true, nodes: true, terminal: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'CWD', 'EXE', 'ARGS']],
     [{ terminal: true }, ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'RET', 'ARGS']],
     [{ nodes: true, terminal: true }, ['TIME', 'NODE', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'RET', 'ARGS']],
   ])('%j', (set, names) => {
@@ -114,59 +115,76 @@ describe('rowCells', () => {
       name: 'pod container',
       e: podEvent(),
       table: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'sh -c true'],
-      wide: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'worker-1', '0', '0', '0123456789abc', '-', 'sh -c true'],
+      wide: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'worker-1', '0', '0', '0123456789abc', '-', '-', '-', 'sh -c true'],
     },
     {
       name: 'host, failed exec',
       e: hostEvent({ uid: 1000, retval: -13, comm: 'bash', args: ['/opt/x'] }, 'sshd.service'),
       table: ['11:41:16.123', '<host>', 'sshd.service', '-', '4242', '4200', 'bash', '/opt/x'],
-      wide: ['11:41:16.123', '<host>', 'sshd.service', '-', '4242', '4200', 'bash', 'worker-1', '1000', 'EACCES', '-', '-', '/opt/x'],
+      wide: ['11:41:16.123', '<host>', 'sshd.service', '-', '4242', '4200', 'bash', 'worker-1', '1000', 'EACCES', '-', '-', '-', '-', '/opt/x'],
     },
     {
       name: 'unattributed, exit record never came',
       e: unattributedEvent({ retval: null }),
       table: ['11:41:16.123', '<unknown>', 'pod-uid:da0fc44d', '-', '4242', '4200', 'sh', 'sh -c true'],
-      wide: ['11:41:16.123', '<unknown>', 'pod-uid:da0fc44d', '-', '4242', '4200', 'sh', 'worker-1', '0', '-', '0123456789abc', '-', 'sh -c true'],
+      wide: ['11:41:16.123', '<unknown>', 'pod-uid:da0fc44d', '-', '4242', '4200', 'sh', 'worker-1', '0', '-', '0123456789abc', '-', '-', '-', 'sh -c true'],
     },
     {
       name: 'truncated argv',
       e: podEvent({ args: ['xargs', '-n1'], argsTruncated: true }, { containerId: null }),
       table: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'xargs -n1 …'],
-      wide: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'worker-1', '0', '0', '-', '-', 'xargs -n1 …'],
+      wide: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'worker-1', '0', '0', '-', '-', '-', '-', 'xargs -n1 …'],
     },
     {
       name: 'control characters in comm and args',
       e: podEvent({ comm: 'x\x1b[2J', args: ['x', '\x1b[2J'] }),
       table: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'x\\x1b[2J', "x $'\\x1b[2J'"],
-      wide: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'x\\x1b[2J', 'worker-1', '0', '0', '0123456789abc', '-', "x $'\\x1b[2J'"],
+      wide: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'x\\x1b[2J', 'worker-1', '0', '0', '0123456789abc', '-', '-', '-', "x $'\\x1b[2J'"],
     },
     {
       name: 'from the writable layer (drift)',
       e: podEvent({ upperLayer: true, args: ['./miner', '--pool', 'x y'] }),
       table: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', "[drift] ./miner --pool 'x y'"],
-      wide: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'worker-1', '0', '0', '0123456789abc', 'yes', "./miner --pool 'x y'"],
+      wide: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'worker-1', '0', '0', '0123456789abc', 'yes', '-', '-', "./miner --pool 'x y'"],
     },
     {
       name: 'drift with an empty argv',
       e: podEvent({ upperLayer: true, args: [] }),
       table: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', '[drift]'],
-      wide: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'worker-1', '0', '0', '0123456789abc', 'yes', ''],
+      wide: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'worker-1', '0', '0', '0123456789abc', 'yes', '-', '-', ''],
     },
     {
       name: 'from an image layer',
       e: podEvent({ upperLayer: false }),
       table: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'sh -c true'],
-      wide: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'worker-1', '0', '0', '0123456789abc', 'no', 'sh -c true'],
+      wide: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'worker-1', '0', '0', '0123456789abc', 'no', '-', '-', 'sh -c true'],
     },
     {
       name: 'an argument that reads like the mark is quoted: the mark cannot be forged',
       e: podEvent({ upperLayer: false, args: ['[drift]', 'x'] }),
       table: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', "'[drift]' x"],
-      wide: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'worker-1', '0', '0', '0123456789abc', 'no', "'[drift]' x"],
+      wide: ['11:41:16.123', 'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', '4242', '4200', 'sh', 'worker-1', '0', '0', '0123456789abc', 'no', '-', '-', "'[drift]' x"],
     },
   ])('$name', ({ e, table, wide }) => {
     expect(rowCells(e, TABLE)).toStrictEqual([...table.slice(0, -1), retCell(e), table.at(-1)]);
     expect(rowCells(e, WIDE)).toStrictEqual(wide);
+  });
+});
+
+describe('CWD and EXE (-o wide)', () => {
+  it.each<[string, Partial<AttributedEvent['event']>, string, string]>([
+    ['not known (a recording without them)', {}, '-', '-'],
+    ['a script: EXE its interpreter', { filename: '/usr/local/bin/deploy.sh', cwd: '/srv', exe: '/usr/bin/dash' }, '/srv', '/usr/bin/dash'],
+    ['the file the filename names: no EXE', { filename: '/usr/bin/ls', cwd: '/', exe: '/usr/bin/ls' }, '/', '-'],
+    ['./tool in its directory: resolved against cwd, no EXE', { filename: './tool', cwd: '/tmp/x', exe: '/tmp/x/tool' }, '/tmp/x', '-'],
+    ['a symlink: EXE its target', { filename: '/bin/sh', cwd: '/', exe: '/usr/bin/dash' }, '/', '/usr/bin/dash'],
+    ['a memfd', { filename: '/proc/self/fd/3', cwd: '/', exe: '/memfd:x', exeFromMemfd: true }, '/', '/memfd:x'],
+    ['a failed exec: no EXE', { filename: '/nope', cwd: '/root', retval: -2 }, '/root', '-'],
+    ['control characters in a path', { cwd: '/tmp/\x1b[2J', exe: '/tmp/\x1b[2J/x' }, '/tmp/\\x1b[2J', '/tmp/\\x1b[2J/x'],
+  ])('%s', (_name, fields, cwd, exe) => {
+    const row = rowCells(podEvent(fields), WIDE);
+    expect(row.slice(-3, -1)).toStrictEqual([cwd, exe]);
+    expect(exeCell(podEvent(fields))).toBe(exe);
   });
 });
 

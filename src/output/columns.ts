@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { AttributedEvent } from '../join/types.js';
 import { attributionOf, podUidOf, unitOf } from './attribution.js';
 import { escapeUnprintable, shellQuote } from './quote.js';
@@ -19,14 +20,16 @@ export type ColumnName =
   | 'RET'
   | 'CONTAINER-ID'
   | 'DRIFT'
+  | 'CWD'
+  | 'EXE'
   | 'ANCESTRY'
   | 'ARGS';
 
 /** `-o table`: NODE is added when more than one node is traced. ARGS is last so that it alone can be cut to the terminal. */
 export const TABLE_COLUMNS: readonly ColumnName[] = ['TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'RET', 'ARGS'];
-/** `-o wide`: the table columns plus NODE UID CONTAINER-ID DRIFT (NODE: see ColumnSet.terminal). */
+/** `-o wide`: the table columns plus NODE UID CONTAINER-ID DRIFT CWD EXE (NODE: see ColumnSet.terminal). */
 export const WIDE_COLUMNS: readonly ColumnName[] = [
-  'TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'ARGS',
+  'TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'CWD', 'EXE', 'ARGS',
 ];
 
 /** Which columns a table shows. */
@@ -142,6 +145,8 @@ const COLUMNS: Readonly<Record<ColumnName, Column>> = {
     cell: (e) => (e.containerId === null ? NONE : escapeUnprintable(e.containerId.slice(0, CONTAINER_ID_CHARS))),
   },
   DRIFT: { name: 'DRIFT', minWidth: 5, cell: driftCell },
+  CWD: { name: 'CWD', minWidth: 16, cell: (e) => (e.event.cwd === null || e.event.exit ? NONE : escapeUnprintable(e.event.cwd)) },
+  EXE: { name: 'EXE', minWidth: 16, cell: exeCell },
   ANCESTRY: { name: 'ANCESTRY', minWidth: 24, cell: ancestryCell },
   ARGS: { name: 'ARGS', minWidth: 4, cell: (e) => withMark(entryMark(e), argsCell(e)) },
 };
@@ -165,6 +170,17 @@ const MARKED_ARGS: Column = {
 export function driftCell(e: AttributedEvent): string {
   const u = e.event.upperLayer;
   return u === null || e.event.exit ? NONE : u ? 'yes' : 'no';
+}
+
+/**
+ * EXE: the file that ran when it is not the one the filename names (a script's interpreter, a
+ * symlink's target, a memfd, the loader of `ld.so ./x`), `-` when it is or is not known.
+ */
+export function exeCell(e: AttributedEvent): string {
+  const { exe, filename, cwd } = e.event;
+  if (exe === null || e.event.exit) return NONE;
+  const named = filename.startsWith('/') || cwd === null ? filename : posix.resolve(cwd, filename);
+  return named === exe ? NONE : escapeUnprintable(exe);
 }
 
 /** ARGS: argv; for the end of a process (--exits) `[ended after 1.52 s]` instead, which no argv row starts with. */

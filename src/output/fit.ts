@@ -39,17 +39,22 @@ export const FIT: Readonly<Record<ColumnName, FitSpec>> = {
   UID: { min: 5, preferred: 6, cut: 'end' },
   'CONTAINER-ID': { min: 13, preferred: 13, cut: 'end' }, // the 13 characters CONTAINER-ID shows
   DRIFT: { min: 5, preferred: 5, cut: 'end' }, // yes, no, -
+  // A path cut to less than 36 columns says little: the column is left out (DROP_ORDER) instead, so
+  // a one-node -o wide shows EXE from 163 terminal columns, and CWD too from 201.
+  CWD: { min: 36, preferred: 48, cut: 'middle' },
+  EXE: { min: 36, preferred: 48, cut: 'middle' },
   ANCESTRY: { min: 12, preferred: 40, cut: 'end' }, // nearest parents first: the far end goes
   ARGS: { min: MIN_ARGS, preferred: Infinity, cut: 'end' },
 };
 
 /** Who gets the room beyond the minimums first. */
-export const GROW_ORDER: readonly ColumnName[] = ['POD', 'TIME', 'NAMESPACE', 'CONTAINER', 'COMM', 'NODE', 'RET', 'UID', 'CONTAINER-ID', 'ANCESTRY'];
+export const GROW_ORDER: readonly ColumnName[] = ['POD', 'TIME', 'NAMESPACE', 'CONTAINER', 'COMM', 'NODE', 'RET', 'UID', 'CONTAINER-ID', 'ANCESTRY', 'EXE', 'CWD'];
 /** Left out first when the terminal is too narrow for every column at its minimum. */
 // PID outlives CONTAINER: it is what an admin's next command (kill, nsenter, /proc) needs, and most
 // pods have one container. ANCESTRY, once asked for, outlives CONTAINER too. With several nodes NODE
 // outlives PID: a PID means nothing without its node.
-export const DROP_ORDER: readonly ColumnName[] = ['PPID', 'UID', 'CONTAINER-ID', 'DRIFT', 'CONTAINER', 'ANCESTRY', 'PID', 'NODE'];
+// CWD and EXE, the last columns -o wide gained, go first (CWD before EXE: what ran says more than where).
+export const DROP_ORDER: readonly ColumnName[] = ['CWD', 'EXE', 'PPID', 'UID', 'CONTAINER-ID', 'DRIFT', 'CONTAINER', 'ANCESTRY', 'PID', 'NODE'];
 
 export interface FittedColumn {
   name: ColumnName;

@@ -16,7 +16,7 @@ const TABLE_HEADER =
   'TIME          NAMESPACE     POD                       CONTAINER     PID      PPID     COMM          RET     ARGS';
 // ... COMM 86, NODE 100, UID 114, RET 121, CONTAINER-ID 129, DRIFT 144, ARGS 151.
 const WIDE_HEADER =
-  'TIME          NAMESPACE     POD                       CONTAINER     PID      PPID     COMM          NODE          UID    RET     CONTAINER-ID   DRIFT  ARGS';
+  'TIME          NAMESPACE     POD                       CONTAINER     PID      PPID     COMM          NODE          UID    RET     CONTAINER-ID   DRIFT  CWD               EXE               ARGS';
 
 describe('LiveTable header', () => {
   it.each([
@@ -80,14 +80,14 @@ describe('LiveTable rows', () => {
       wide: true,
       e: podEvent({ retval: -2, args: ['find', '/'], argsTruncated: true }),
       out:
-        '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            worker-1      0      ENOENT  0123456789abc  -      find / …',
+        '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            worker-1      0      ENOENT  0123456789abc  -      -                 -                 find / …',
     },
     {
       name: 'null retval (wide)',
       wide: true,
       e: hostEvent({ retval: null }, null),
       out:
-        '11:41:16.123  <host>        -                         -             4242     4200     bash          worker-1      0      -       -              -      bash',
+        '11:41:16.123  <host>        -                         -             4242     4200     bash          worker-1      0      -       -              -      -                 -                 bash',
     },
     {
       name: 'from the writable layer (drift): marked before its argv',
@@ -106,14 +106,14 @@ describe('LiveTable rows', () => {
       wide: true,
       e: podEvent({ upperLayer: true, args: ['./miner'] }),
       out:
-        '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            worker-1      0      0       0123456789abc  yes    ./miner',
+        '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            worker-1      0      0       0123456789abc  yes    -                 -                 ./miner',
     },
     {
       name: 'an image layer in wide',
       wide: true,
       e: podEvent({ upperLayer: false }),
       out:
-        '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            worker-1      0      0       0123456789abc  no     sh -c true',
+        '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            worker-1      0      0       0123456789abc  no     -                 -                 sh -c true',
     },
     {
       name: 'empty argv leaves no trailing spaces',

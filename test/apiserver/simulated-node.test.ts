@@ -53,6 +53,19 @@ function recording(): string {
 }
 
 describe('TraceReplay', () => {
+  it("keeps the D records of the kept execs' paths (cwd, exe) in the header, and no others", () => {
+    const withPaths = recording()
+      .replace(printf('X 101 0 5000001000 0 0 0 0 0 0 0 true'), [printf('D 7 0 tmp'), printf('D 7 1 '), printf('X 101 0 5000001000 0 0 0 0 0 7 8 true')].join('\n'))
+      .replace(printf('X 201 0 5000002500 0 0 0 0 0 0 0 id'), [printf('D 9 0 '), printf('D 8 0 true'), printf('D 8 1 '), printf('X 201 0 5000002500 0 0 0 0 0 9 8 id')].join('\n'));
+    const header = TraceReplay.fromRecording(withPaths, { cgroupIncludes: CID }).header.trimEnd().split('\n').map((l) => parseRecord(l));
+    expect(header.filter((r) => r?.kind === 'pathName')).toEqual([
+      { kind: 'pathName', pathId: '7', level: 0, name: 'tmp' },
+      { kind: 'pathName', pathId: '7', level: 1, name: '' },
+      { kind: 'pathName', pathId: '8', level: 0, name: 'true' },
+      { kind: 'pathName', pathId: '8', level: 1, name: '' },
+    ]);
+  });
+
   it('keeps whole execs of the chosen cgroup, distinct pids, and the header a tracer starts with', () => {
     const replay = TraceReplay.fromRecording(recording(), { cgroupIncludes: CID });
     expect(replay.execs).toBe(2); // the host exec is not in the pod, and pid 101's second exec is a reuse

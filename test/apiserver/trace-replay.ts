@@ -58,7 +58,7 @@ function numberAt(line: string, token: string): number[] {
 }
 
 export class TraceReplay {
-  /** What a tracer sends before its first exec: attached_probes, B, and the P records of the kept cgroups. */
+  /** What a tracer sends before its first exec: attached_probes, B, and the P and D records of the kept cgroups and paths. */
   readonly header: string;
   /** How many distinct execs one copy of the recording holds. */
   readonly execs: number;
@@ -128,6 +128,8 @@ export class TraceReplay {
     let begin: { line: string; mono: string } | null = null;
     const cgroupLines = new Map<string, string[]>(); // "hier:id" → its P lines
     const cgroupNames = new Map<string, string[]>();
+    const pathLines = new Map<string, string[]>(); // path id → its D lines
+    const pathsOf = new Map<string, string[]>(); // exec key → the path ids its X names
     const byKey = new Map<string, KeyedLine[]>();
     const entered: { key: string; pid: number; cg: string[] }[] = [];
     for (const line of text.split('\n')) {
@@ -139,19 +141,21 @@ export class TraceReplay {
         const id = `${rec.hier}:${rec.cgroupId}`;
         cgroupLines.set(id, [...(cgroupLines.get(id) ?? []), line]);
         cgroupNames.set(id, [...(cgroupNames.get(id) ?? []), rec.name]);
-      }
+      } else if (rec.kind === 'pathName') pathLines.set(rec.pathId, [...(pathLines.get(rec.pathId) ?? []), line]);
       const k = keyOf(rec);
       if (!k) continue;
       const key = `${k.tid}:${k.mono}`;
       let lines = byKey.get(key);
       if (!lines) byKey.set(key, (lines = []));
       lines.push({ mono: String(k.mono), line });
+      if (rec.kind === 'execReturn') pathsOf.set(key, [rec.cwdId, rec.exeId]);
       if (rec.kind === 'execEnter') entered.push({ key, pid: rec.pid, cg: [`2:${rec.cg2}`, `1:${rec.cg1}`] });
     }
     if (!begin) throw new Error('the recording has no B record: bpftrace never said it started');
 
     const pids = new Set<number>();
     const cgroupsKept = new Set<string>();
+    const pathsKept = new Set<string>();
     const execs: { text: string; keys: number[]; records: number }[] = [];
     for (const e of entered) {
       const want = opts.cgroupIncludes;
@@ -172,6 +176,7 @@ export class TraceReplay {
       }
       pids.add(e.pid);
       for (const id of e.cg) cgroupsKept.add(id);
+      for (const id of pathsOf.get(e.key) ?? []) pathsKept.add(id);
       execs.push({ text: body, keys, records: lines.length });
     }
     if (execs.length === 0) throw new Error(`the recording holds no exec${opts.cgroupIncludes ? ` in a cgroup matching ${opts.cgroupIncludes}` : ''}`);
@@ -180,6 +185,7 @@ export class TraceReplay {
       ...(attached ? [attached] : []),
       begin.line.replace(begin.mono, String(REPLAY_CLOCK_NS)),
       ...[...cgroupLines].filter(([id]) => cgroupsKept.has(id)).flatMap(([, lines]) => lines),
+      ...[...pathLines].filter(([id]) => pathsKept.has(id)).flatMap(([, lines]) => lines),
     ];
     return new TraceReplay(header.map((l) => `${l}\n`).join(''), execs);
   }
