@@ -39,8 +39,13 @@ export function kubeletExecOf(args: readonly string[], truncated: boolean, execs
 type Facts = Pick<ExecEvent, 'pid' | 'args' | 'argsTruncated' | 'retval' | 'inInitTree' | 'sessionLeaderPid'>;
 
 export class EntryClassifier {
-  /** `containerId pid` of a session leader → its kind, in insertion order (bounded). */
-  private readonly sessions = new Map<string, Entry>();
+  /**
+   * Container id → session leader pid → its kind. Two levels rather than a `id pid` key: the id is
+   * the same string on every exec of a container (its hash kept), a joined key would be built and
+   * hashed anew per exec. Bounded by `count`: the oldest container's oldest session goes first.
+   */
+  private readonly sessions = new Map<string, Map<number, Entry>>();
+  private count = 0;
 
   constructor(private readonly max = MAX_SESSIONS) {}
 
@@ -53,17 +58,31 @@ export class EntryClassifier {
     if (containerId === null || e.inInitTree === null) return null;
     if (e.inInitTree) return 'init';
     const leader = e.sessionLeaderPid ?? e.pid;
-    const key = `${containerId} ${leader}`;
-    const seen = this.sessions.get(key);
+    let inContainer = this.sessions.get(containerId);
+    const seen = inContainer?.get(leader);
     if (seen !== undefined) return seen;
     // A descendant of a leader whose own exec came before the trace: entered through exec, of which kind is not known.
     if (e.pid !== leader) return 'exec';
     const kind: Entry = kubeletExecOf(e.args, e.argsTruncated, execs) ?? 'exec';
     // A failed exec runs nothing: the leader's real first program is still to come.
     if (known && (e.retval === null || e.retval >= 0)) {
-      if (this.sessions.size >= this.max) this.sessions.delete(this.sessions.keys().next().value!);
-      this.sessions.set(key, kind);
+      if (this.count >= this.max) this.forgetOldest();
+      if (!inContainer) {
+        inContainer = new Map();
+        this.sessions.set(containerId, inContainer);
+      }
+      inContainer.set(leader, kind);
+      this.count++;
     }
     return kind;
+  }
+
+  private forgetOldest(): void {
+    const first = this.sessions.entries().next().value;
+    if (!first) return;
+    const [id, inContainer] = first;
+    inContainer.delete(inContainer.keys().next().value!);
+    this.count--;
+    if (inContainer.size === 0) this.sessions.delete(id);
   }
 }
