@@ -37,6 +37,7 @@ export interface ReportOptions {
 import { loadBaseline, type BaselineOptions, type DiffResult } from './report/diff.js';
 import { NO_FACTS, type ExecFacts } from './report/exec-facts.js';
 import { renderFindingsMarkdown, renderFindingsText, toJsonFinding } from './report/findings-output.js';
+import { entryKept, ProcessEntries } from './report/process-entries.js';
 
 /** Malformed lines named one by one on stderr (all of them with -v); the rest are counted. */
 const MALFORMED_SHOWN = 5;
@@ -76,7 +77,10 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
   const keep = makeFilter(opts.namespaces, opts.filters, null);
   const pods = opts.pods ? new Set(opts.pods) : null;
   const keepExec = (e: AttributedEvent): boolean => keep(e) && (pods === null || (e.pod !== null && pods.has(e.pod)));
-  const keepExit = (x: EndedProcess): boolean => exitKept(x, opts, pods, drifted.has(processKey(x.node, x.pid)));
+  const keepExit = (x: EndedProcess): boolean =>
+    exitKept(x, opts, pods, drifted.has(processKey(x.node, x.pid))) && entryKept(entries.entryOf(x.node, x.pid), opts.filters);
+  // --sessions, --no-probes: an exit line does not say how its process entered, its exec line does.
+  const entries = new ProcessEntries(opts.filters.sessions || opts.filters.noProbes);
   // --drift: exit lines do not say where the file came from, their process's exec line does (read
   // before them, in a recording of one trace): the processes whose last exec was drift, bounded.
   const drifted = new Set<string>();
@@ -109,6 +113,7 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
   const noLayer = new WeakSet<AttributedEvent>();
   const exec = (e: AttributedEvent): void => {
     noteExec(e);
+    entries.exec(e);
     if (!keepExec(e)) return;
     counts.shown++;
     summary?.add(e);

@@ -74,7 +74,7 @@ describe('buildOptions', () => {
   it('fills in the defaults', () => {
     expect(buildOptions({ targets: ['node/worker-1'] })).toEqual<Options>({
       scope: { kind: 'targets', targets: [{ kind: 'node', name: 'worker-1' }] },
-      filters: { selector: null, container: null, comm: null, failed: false, host: false, drift: false },
+      filters: { selector: null, container: null, comm: null, failed: false, host: false, drift: false, sessions: false, noProbes: false },
       yes: false,
       includeNotReady: false,
       ancestry: false,
@@ -122,7 +122,7 @@ describe('buildOptions', () => {
       }),
     ).toEqual<Options>({
       scope: { kind: 'targets', targets: [{ kind: 'node', name: 'worker-1' }] },
-      filters: { selector: null, container: null, comm: null, failed: false, host: false, drift: false },
+      filters: { selector: null, container: null, comm: null, failed: false, host: false, drift: false, sessions: false, noProbes: false },
       yes: false,
       includeNotReady: false,
       ancestry: false,
@@ -192,6 +192,7 @@ describe('buildOptions', () => {
       ['--host with -c', { host: true, container: ['x'] }, /--host keeps only host processes/],
       ['--host with -l', { host: true, selector: ['a=b'] }, /--host keeps only host processes/],
       ['--drift with --failed', { drift: true, failed: true }, /^--drift keeps only execs that ran a file from a writable layer, and a failed exec ran none: it cannot be combined with --failed$/],
+      ['--sessions with --host', { sessions: true, host: true }, /^--sessions keeps execs that entered a container through exec, and --host keeps host processes \(in no container\): they cannot be combined$/],
       ['a bad -c', { container: ['web', 'Web App'] }, /^-c\/--container "Web App" is not a valid container name/],
       ['--include-not-ready with a node target', { targets: ['node/a'], includeNotReady: true }, /^--include-not-ready only applies to --all-nodes and --node-selector .*drop the flag/],
       ['--include-not-ready with --local', { targets: [], local: true, includeNotReady: true }, /^--include-not-ready only applies to --all-nodes and --node-selector/],

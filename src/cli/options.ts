@@ -41,6 +41,8 @@ export interface RawArgs extends RawBaselineArgs {
   failed?: boolean;
   host?: boolean;
   drift?: boolean;
+  sessions?: boolean;
+  noProbes?: boolean;
   namespace?: string[];
   output?: string;
   duration?: string;
@@ -195,7 +197,7 @@ export function buildOptions(raw: RawArgs): Options {
  * The client-side filters (-n, -l, -c, --comm, --failed, --host, --drift), checked: shared by a
  * live trace and `report`, which applies them to a recording.
  */
-export function buildFilters(raw: Pick<RawArgs, 'selector' | 'container' | 'comm' | 'failed' | 'host' | 'drift' | 'namespace'>): { filters: Filters; namespaces: readonly string[] | null } {
+export function buildFilters(raw: Pick<RawArgs, 'selector' | 'container' | 'comm' | 'failed' | 'host' | 'drift' | 'sessions' | 'noProbes' | 'namespace'>): { filters: Filters; namespaces: readonly string[] | null } {
   let comm: RegExp[] | null = null;
   if (raw.comm !== undefined && raw.comm.length > 0) {
     comm = raw.comm.map((c) => {
@@ -229,7 +231,12 @@ export function buildFilters(raw: Pick<RawArgs, 'selector' | 'container' | 'comm
     failed: raw.failed ?? false,
     host: raw.host ?? false,
     drift: raw.drift ?? false,
+    sessions: raw.sessions ?? false,
+    noProbes: raw.noProbes ?? false,
   });
+  if (filters.sessions && filters.host) {
+    throw new UsageError('--sessions keeps execs that entered a container through exec, and --host keeps host processes (in no container): they cannot be combined');
+  }
   if (filters.drift && filters.failed) {
     // A failed exec ran no file, so it has no layer: together they would show nothing.
     throw new UsageError('--drift keeps only execs that ran a file from a writable layer, and a failed exec ran none: it cannot be combined with --failed');

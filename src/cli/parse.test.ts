@@ -97,6 +97,9 @@ describe('every flag of --help, given twice', () => {
     [['-n', 'a', 'node/w', '-n', 'b,c'], 'namespace', ['a', 'b,c']],
     [['-l', 'a=b', '-l', 'c=d', 'node/w'], 'selector', ['a=b', 'c=d']],
     [['--local', '--no-local', 'node/w'], 'local', false],
+    // A flag whose name starts with no- (yargs would read it as --probes negated).
+    [['--no-probes', 'node/w'], 'noProbes', true],
+    [['--no-probes', '--sessions', 'node/w'], 'sessions', true],
   ])('%j → %s = %j', async (argv, key, value) => {
     const p = await parseMain(argv, MAIN);
     expect(p.kind === 'args' && p.flags[key]).toEqual(value);

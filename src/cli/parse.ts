@@ -5,7 +5,7 @@
  * (`-output`), a value flag without its value, a repeated flag (see the rule in flags.ts).
  */
 import yargs, { type Argv } from 'yargs';
-import { FlagError, resolveFlags, CLEANUP_FLAGS, MAIN_FLAGS, REPORT_FLAGS, type FlagSpec, type FlagValue } from './flags.js';
+import { camelKey, FlagError, resolveFlags, CLEANUP_FLAGS, MAIN_FLAGS, REPORT_FLAGS, type FlagSpec, type FlagValue } from './flags.js';
 import { closestFlag } from './suggest.js';
 import { UsageError } from './options.js';
 
@@ -47,6 +47,9 @@ export function buildParser(argv: readonly string[], specs: readonly FlagSpec[],
       type: f.kind === 'boolean' ? 'boolean' : 'string',
       describe: f.default !== undefined ? `${f.describe} (default: ${f.default})` : f.describe,
     });
+    // yargs reads `--no-probes` as `--probes` negated, whatever is declared: parseCommandLine hands
+    // it over under a name yargs leaves alone (unNegated), declared here without a help line.
+    if (f.kind === 'boolean' && f.name.startsWith('no-')) y = y.option(unNegated(f.name), { type: 'boolean', hidden: true });
   }
   y = help.version === null ? y.version(false) : y.version(help.version);
   return y
@@ -66,7 +69,7 @@ export function buildParser(argv: readonly string[], specs: readonly FlagSpec[],
  */
 export async function parseCommandLine(argv: readonly string[], specs: readonly FlagSpec[], help: HelpText, positionals: boolean): Promise<Parsed> {
   const see = ` (see ${help.command} --help)`;
-  const words = splitShortValues(argv, specs, see);
+  const words = renameNegated(splitShortValues(argv, specs, see), specs);
   let raw: Record<string, unknown>;
   try {
     raw = (await buildParser(words, specs, help, positionals).parse()) as Record<string, unknown>;
@@ -76,13 +79,36 @@ export async function parseCommandLine(argv: readonly string[], specs: readonly 
   const flagWords = words.slice(0, words.includes('--') ? words.indexOf('--') : undefined);
   if (flagWords.some((a) => a === '--help' || a === '-h') || (help.version !== null && flagWords.includes('--version'))) return { kind: 'shown' };
   try {
-    const flags = resolveFlags(specs.filter((f) => f.name !== 'help' && f.name !== 'version'), raw);
+    const flags = resolveFlags(specs.filter((f) => f.name !== 'help' && f.name !== 'version'), negatedFlags(specs, raw));
     const targets = positionals ? ((raw.targets as unknown[] | undefined) ?? []).map(String) : [];
     return { kind: 'args', targets, flags };
   } catch (e) {
     if (e instanceof FlagError) throw new UsageError(`${e.message}${see}`);
     throw e;
   }
+}
+
+/** The name a flag spelled `no-…` goes to yargs under (`no-probes` → `probes-off`). */
+const unNegated = (name: string): string => `${name.slice(3)}-off`;
+
+/** Flags named `no-…` in argv, renamed for yargs (see buildParser); `--no-probes=false` too. */
+function renameNegated(words: readonly string[], specs: readonly FlagSpec[]): string[] {
+  const names = new Set(specs.filter((f) => f.kind === 'boolean' && f.name.startsWith('no-')).map((f) => f.name));
+  if (names.size === 0) return [...words];
+  const end = words.includes('--') ? words.indexOf('--') : words.length;
+  return words.map((w, i) => {
+    const m = i < end ? /^--([^=]+)(=.*)?$/.exec(w) : null;
+    return m && names.has(m[1]!) ? `--${unNegated(m[1]!)}${m[2] ?? ''}` : w;
+  });
+}
+
+/** yargs' values of the renamed flags back under their own names. */
+function negatedFlags(specs: readonly FlagSpec[], raw: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...raw };
+  for (const f of specs) {
+    if (f.kind === 'boolean' && f.name.startsWith('no-')) out[camelKey(f.name)] = raw[camelKey(unNegated(f.name))];
+  }
+  return out;
 }
 
 /** The main command's flags. */

@@ -21,7 +21,7 @@ describe('buildReportOptions', () => {
       baseline: null,
       namespaces: null,
       pods: null,
-      filters: { selector: null, container: null, comm: null, failed: false, host: false, drift: false },
+      filters: { selector: null, container: null, comm: null, failed: false, host: false, drift: false, sessions: false, noProbes: false },
       verbose: false,
     });
   });

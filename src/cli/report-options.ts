@@ -20,6 +20,8 @@ export interface RawReportArgs extends RawBaselineArgs {
   failed?: boolean;
   host?: boolean;
   drift?: boolean;
+  sessions?: boolean;
+  noProbes?: boolean;
   verbose?: boolean;
 }
 
@@ -57,7 +59,7 @@ export function buildReportOptions(raw: RawReportArgs): ReportOptions {
   if (output === 'json' && baseline === null) throw new UsageError('-o json is the findings of --baseline, one a line: add --baseline FILE (the input is JSON lines already: filter it with jq)');
   if (baseline !== null && raw.timelineTo !== undefined) throw new UsageError('--timeline-to draws a recording, --baseline compares two: run report once for each');
   if (raw.timelineTo !== undefined && raw.timelineTo.trim() === '') throw new UsageError('--timeline-to needs a file name');
-  const { filters, namespaces } = buildFilters(raw as Pick<RawArgs, 'container' | 'comm' | 'failed' | 'host' | 'drift' | 'namespace'>);
+  const { filters, namespaces } = buildFilters(raw as Pick<RawArgs, 'container' | 'comm' | 'failed' | 'host' | 'drift' | 'sessions' | 'noProbes' | 'namespace'>);
   if (filters.host && pods.length > 0) throw new UsageError('--host keeps only host processes: it cannot be combined with pod/NAME');
   return Object.freeze({
     sources: Object.freeze(sources),

@@ -4,7 +4,7 @@ import type { Filters } from './filter.js';
 import { hostEvent, podEvent } from '../output/fixtures.test-helpers.js';
 import type { AttributedEvent } from './types.js';
 
-const NONE: Filters = { selector: null, container: null, comm: null, failed: false, host: false, drift: false };
+const NONE: Filters = { selector: null, container: null, comm: null, failed: false, host: false, drift: false, sessions: false, noProbes: false };
 const web = podEvent({ comm: 'ls', upperLayer: true }, { namespace: 'shop', container: 'web' });
 const side = { ...podEvent({ comm: 'cat', retval: -2 }, { namespace: 'pay', container: 'sidecar' }), labels: { app: 'x', tier: 'db' } };
 const host = hostEvent({ comm: 'bash' });
@@ -29,6 +29,25 @@ describe('makeFilter', () => {
   ])('%s', (_what, namespaces, f, kept) => {
     const keep = makeFilter(namespaces, { ...NONE, ...f }, null);
     expect(ALL.filter(([, e]) => keep(e)).map(([n]) => n)).toEqual(kept);
+  });
+});
+
+describe('makeFilter: --sessions and --no-probes (issue 23)', () => {
+  const BY_ENTRY: [string, AttributedEvent][] = [
+    ['init', podEvent({}, { entry: 'init' })],
+    ['exec', podEvent({ tty: 'pts/0' }, { entry: 'exec' })],
+    ['probe', podEvent({}, { entry: 'probe' })],
+    ['hook', podEvent({}, { entry: 'hook' })],
+    ['unknown', podEvent()],
+    ['host', host],
+  ];
+  it.each<[string, Partial<Filters>, string[]]>([
+    ['--sessions: only what entered through exec', { sessions: true }, ['exec']],
+    ['--no-probes: everything but probes and hooks', { noProbes: true }, ['init', 'exec', 'unknown', 'host']],
+    ['both', { sessions: true, noProbes: true }, ['exec']],
+  ])('%s', (_what, f, kept) => {
+    const keep = makeFilter(null, { ...NONE, ...f }, null);
+    expect(BY_ENTRY.filter(([, e]) => keep(e)).map(([n]) => n)).toEqual(kept);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * Which joined execs to show: -n namespaces, pod/workload targets, -l, -c, --comm, --failed, --host,
- * --drift.
+ * --drift, --sessions, --no-probes.
  * All are applied on the client after the join; an unattributed exec is in no namespace and no pod.
  */
 import type { AttributedEvent } from './types.js';
@@ -21,6 +21,10 @@ export interface Filters {
   readonly host: boolean;
   /** Only execs whose executable came from the container's writable (upper) layer (--drift). */
   readonly drift: boolean;
+  /** Only execs that entered their container through the runtime's exec, and what runs under them (--sessions). */
+  readonly sessions: boolean;
+  /** Leave out the kubelet's exec probes and hooks, and what runs under them (--no-probes). */
+  readonly noProbes: boolean;
 }
 
 /** The pods whose execs pod and workload targets keep (resolved by src/kube/targets.ts). */
@@ -66,6 +70,8 @@ export function makeFilter(namespaces: readonly string[] | null, f: Filters, pod
   if (f.failed) tests.push((a) => (a.event.exit ? endedBadly(a.event.exit) : a.event.retval !== null && a.event.retval < 0));
   if (f.host) tests.push((a) => a.identity.kind === 'host');
   if (f.drift) tests.push((a) => a.event.upperLayer === true);
+  if (f.sessions) tests.push((a) => a.entry === 'exec');
+  if (f.noProbes) tests.push((a) => a.entry !== 'probe' && a.entry !== 'hook');
   return (a) => tests.every((t) => t(a));
 }
 

@@ -239,3 +239,35 @@ describe('Joiner', () => {
     expect(joiner.push(exec(null, null), T)).toMatchObject([{ identity: { kind: 'host', unit: null }, cgroup: '', unattributed: false }]);
   });
 });
+
+describe('Joiner: entry, workload and image (issue 23)', () => {
+  const PROBED: PodRecord = {
+    ...WEB,
+    workload: 'deploy/web',
+    containers: [{ id: APP, name: 'app', kind: 'container', image: 'nginx:1.27', imageId: `docker.io/library/nginx@sha256:${'f'.repeat(64)}` }],
+    kubeletExecs: { app: { probes: [['cat', '/tmp/healthy']], hooks: [] } },
+  };
+  const inApp = (pid: number, leader: number, inInitTree: boolean, args: string[]): ExecEvent => ({ ...exec(CGROUP.containerd), pid, tid: pid, args, inInitTree, sessionLeaderPid: leader });
+
+  it('gives each exec its container’s image, its pod’s workload, and how it entered', () => {
+    const { joiner } = setup([PROBED]);
+    const got = [
+      inApp(10, 1, true, ['nginx']),
+      inApp(20, 20, false, ['cat', '/tmp/healthy']),
+      inApp(30, 30, false, ['bash']),
+      inApp(31, 30, false, ['id']),
+    ].flatMap((e) => joiner.push(e, T));
+    expect(got.map((a) => a.entry)).toEqual(['init', 'probe', 'exec', 'exec']);
+    expect(got[0]).toMatchObject({ workload: 'deploy/web', image: 'nginx:1.27', imageId: `docker.io/library/nginx@sha256:${'f'.repeat(64)}` });
+    const host = joiner.push({ ...exec(CGROUP.host), sessionLeaderPid: 5 }, T)[0]!;
+    expect(host).toMatchObject({ entry: null, workload: null, image: null, imageId: null });
+  });
+
+  it('a probe whose pod record comes late is a probe once re-tried with it', () => {
+    const { index, joiner } = setup([]);
+    expect(joiner.push(inApp(20, 20, false, ['cat', '/tmp/healthy']), T)).toEqual([]);
+    expect(joiner.push(inApp(21, 20, false, ['sleep', '1']), T)).toEqual([]);
+    index.upsert(PROBED);
+    expect(joiner.retry(T + 10).map((a) => a.entry)).toEqual(['probe', 'probe']);
+  });
+});

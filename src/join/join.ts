@@ -8,6 +8,7 @@ import { decodeCgroups } from '../cgroup/decode.js';
 import type { ExecEvent } from '../events/types.js';
 import type { AttributedEvent } from './types.js';
 import type { PodIndex } from './pod-index.js';
+import { EntryClassifier } from './entry.js';
 
 export interface JoinerOptions {
   node: string;
@@ -34,6 +35,7 @@ export class Joiner {
   private decodedCount = 0;
   private readonly graceMs: number;
   private readonly maxHeld: number;
+  private readonly entries = new EntryClassifier();
 
   constructor(
     private readonly index: PodIndex | null,
@@ -112,6 +114,8 @@ export class Joiner {
     const containerId = identity.kind === 'host' ? null : identity.containerId;
     const byContainer = containerId && this.index ? this.index.container(containerId) : undefined;
     const pod = identity.kind === 'host' ? undefined : (byContainer?.pod ?? this.index?.pod(identity.podUid));
+    const container = byContainer?.container;
+    const entry = this.entries.classify(e, containerId, container && pod?.kubeletExecs?.[container.name], container !== undefined || this.index === null);
     // One object literal per exec, always with the same fields in the same order (one shape for V8).
     return {
       // The kernel's init-tree verdict means something only in a container: a host process's
@@ -126,6 +130,10 @@ export class Joiner {
       cgroup: path,
       unattributed: identity.kind !== 'host' && !pod,
       labels: pod?.labels ?? NO_LABELS,
+      entry,
+      workload: pod?.workload ?? null,
+      image: container?.image ?? null,
+      imageId: container?.imageId ?? null,
     };
   }
 }

@@ -9,6 +9,26 @@ export interface ContainerRecord {
   id: string;
   name: string;
   kind: 'container' | 'init' | 'ephemeral';
+  /** The image as the container status names it (`docker.io/library/nginx:1.27`); absent when not reported. */
+  image?: string;
+  /** The image's digest reference from the status (`docker.io/library/nginx@sha256:…`); absent when not reported. */
+  imageId?: string;
+}
+
+/**
+ * The commands the kubelet itself runs in a container through the runtime's exec (CRI ExecSync):
+ * its exec liveness/readiness/startup probes and its postStart/preStop exec hooks, from the pod spec.
+ */
+export interface KubeletExecs {
+  probes: readonly (readonly string[])[];
+  hooks: readonly (readonly string[])[];
+}
+
+/** The pod's controlling owner reference (metadata.ownerReferences with controller: true). */
+export interface OwnerRef {
+  kind: string;
+  name: string;
+  uid: string;
 }
 
 export interface PodRecord {
@@ -22,6 +42,15 @@ export interface PodRecord {
   containers: ContainerRecord[];
   /** spec.nodeName: the node of an exec when one trace sees several nodes (--local with a cluster). */
   nodeName?: string | null;
+  /** The pod's controller (a ReplicaSet, Job, StatefulSet, DaemonSet, Node for a mirror pod…); null for a bare pod. */
+  owner?: OwnerRef | null;
+  /**
+   * The owner users name (`deploy/web`, `sts/db`, `ds/agent`, `job/x`, `cronjob/y`, `pod/name`):
+   * see src/join/workload.ts.
+   */
+  workload?: string;
+  /** Per container name: the probes and hooks the kubelet runs in it (only containers that have any). */
+  kubeletExecs?: Readonly<Record<string, KubeletExecs>>;
 }
 
 export interface PodIndexOptions {
@@ -103,6 +132,15 @@ export class PodIndex {
 
   container(id: string): { pod: PodRecord; container: ContainerRecord } | undefined {
     return this.byContainer.get(id);
+  }
+
+  /**
+   * Sets the workload of a pod the index knows (live or deleted) once its owner chain is resolved
+   * (src/kube/owners.ts reads ReplicaSets and Jobs after the pod came); a deleted pod is not revived.
+   */
+  setWorkload(uid: string, workload: string): void {
+    const pod = this.byUid.get(uid);
+    if (pod) pod.workload = workload;
   }
 
   private forget(uid: string): void {

@@ -1,6 +1,7 @@
 import type { ExecEvent } from '../events/types.js';
 import type { CgroupIdentity } from '../cgroup/types.js';
 import type { Ancestor } from './process-table.js';
+import type { Entry } from './entry.js';
 
 /** An exec joined with what the cluster knows about its cgroup. Rendered by src/output/. */
 export interface AttributedEvent {
@@ -19,6 +20,16 @@ export interface AttributedEvent {
   unattributed: boolean;
   /** The pod's labels (for -l and workload targets); empty when no pod record matched. */
   labels: Readonly<Record<string, string>>;
+  /**
+   * How the process got into its container (src/join/entry.ts): init, exec, probe, hook; null for
+   * host processes and where the kernel could not say.
+   */
+  entry: Entry | null;
+  /** The pod's workload as users name it (`deploy/web`, `pod/name`); null without a pod record. */
+  workload: string | null;
+  /** The container's image and image id from its status; null when not known. */
+  image: string | null;
+  imageId: string | null;
   /** With --ancestry: the exec'ing process's parent chain, nearest first. */
   ancestry?: Ancestor[];
   /**

@@ -29,7 +29,45 @@ describe('podRecord', () => {
         { id: id('c'), name: 'debug', kind: 'ephemeral' },
       ],
       nodeName: null,
+      owner: null,
+      workload: 'pod/p',
     });
+  });
+
+  it('keeps each container’s image and image id, and the exec probes and hooks the kubelet runs in it', () => {
+    const pod: V1Pod = {
+      metadata: { uid: 'u4', namespace: 'shop', name: 'web-7d9c8b6f5-x2k4p', labels: { 'pod-template-hash': '7d9c8b6f5' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d9c8b6f5', uid: 'rs-uid', controller: true }] },
+      spec: {
+        containers: [
+          {
+            name: 'web',
+            livenessProbe: { exec: { command: ['cat', '/tmp/healthy'] } },
+            readinessProbe: { httpGet: { port: 8080 } },
+            startupProbe: { exec: { command: ['sh', '-c', 'test -f /ready'] } },
+            lifecycle: { postStart: { exec: { command: ['/bin/warm-up'] } }, preStop: { exec: { command: ['/bin/drain', '--wait'] } } },
+          },
+          { name: 'plain', readinessProbe: { exec: { command: [] } } },
+        ],
+      },
+      status: {
+        containerStatuses: [
+          { name: 'web', containerID: `containerd://${id('d')}`, image: 'docker.io/library/nginx:1.27', imageID: 'docker.io/library/nginx@sha256:' + 'f'.repeat(64), ready: true, restartCount: 0 },
+          { name: 'plain', containerID: `containerd://${id('e')}`, image: 'busybox', imageID: '', ready: true, restartCount: 0 },
+        ],
+      },
+    };
+    const rec = podRecord(pod)!;
+    expect(rec.containers).toEqual([
+      { id: id('d'), name: 'web', kind: 'container', image: 'docker.io/library/nginx:1.27', imageId: 'docker.io/library/nginx@sha256:' + 'f'.repeat(64) },
+      { id: id('e'), name: 'plain', kind: 'container', image: 'busybox' },
+    ]);
+    expect(rec.kubeletExecs).toEqual({
+      web: { probes: [['cat', '/tmp/healthy'], ['sh', '-c', 'test -f /ready']], hooks: [['/bin/warm-up'], ['/bin/drain', '--wait']] },
+    });
+    expect(rec.owner).toEqual({ kind: 'ReplicaSet', name: 'web-7d9c8b6f5', uid: 'rs-uid' });
+    // Without the ReplicaSet read (src/kube/owners.ts), the Deployment by the pod-template-hash convention.
+    expect(rec.workload).toBe('deploy/web');
   });
 
   it('keeps the node the pod runs on (for --local with a nested cluster)', () => {

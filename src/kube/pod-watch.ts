@@ -4,34 +4,71 @@
  * quiet watches), and re-listed on 410 Gone. Pods go into a PodIndex as plain PodRecords.
  */
 import { CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { containerIdFromStatus, type ContainerRecord, type PodIndex, type PodRecord } from '../join/pod-index.js';
+import { containerIdFromStatus, type ContainerRecord, type KubeletExecs, type OwnerRef, type PodIndex, type PodRecord } from '../join/pod-index.js';
+import { workloadOf } from '../join/workload.js';
 import type { Log } from '../log.js';
 import { messageChain } from './errors.js';
 import { retryDelayMs } from './retry-after.js';
+import { OwnerResolver } from './owners.js';
 
-export function podRecord(pod: V1Pod): PodRecord | null {
+type SpecContainer = NonNullable<V1Pod['spec']>['containers'][number];
+
+/** The exec probes and exec lifecycle hooks of each container that has any (what the kubelet runs through CRI ExecSync). */
+function kubeletExecsOf(pod: V1Pod): Record<string, KubeletExecs> | undefined {
+  const out: Record<string, KubeletExecs> = {};
+  const cmd = (c: string[] | undefined): string[] | null => (c && c.length > 0 ? c : null);
+  const each = (list: SpecContainer[] | undefined): void => {
+    for (const c of list ?? []) {
+      const probes = [c.livenessProbe, c.readinessProbe, c.startupProbe].map((p) => cmd(p?.exec?.command)).filter((x): x is string[] => x !== null);
+      const hooks = [c.lifecycle?.postStart, c.lifecycle?.preStop].map((h) => cmd(h?.exec?.command)).filter((x): x is string[] => x !== null);
+      if (probes.length > 0 || hooks.length > 0) out[c.name] = { probes, hooks };
+    }
+  };
+  each(pod.spec?.initContainers as SpecContainer[] | undefined); // sidecars (restartPolicy: Always) have probes
+  each(pod.spec?.containers);
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** The owner reference marked controller, as the API's own helpers (metav1.GetControllerOf) pick it. */
+function controllerOf(pod: V1Pod): OwnerRef | null {
+  const o = pod.metadata?.ownerReferences?.find((r) => r.controller === true);
+  return o ? { kind: o.kind, name: o.name, uid: o.uid } : null;
+}
+
+/** `owners`: what is known so far of ReplicaSets' and Jobs' controllers (else the workload is the fallback of workloadOf). */
+export function podRecord(pod: V1Pod, owners?: OwnerResolver): PodRecord | null {
   const uid = pod.metadata?.uid;
   const namespace = pod.metadata?.namespace;
   const name = pod.metadata?.name;
   if (!uid || !namespace || !name) return null;
   const containers: ContainerRecord[] = [];
-  const add = (list: { name: string; containerID?: string }[] | undefined, kind: ContainerRecord['kind']): void => {
+  const add = (list: { name: string; containerID?: string; image?: string; imageID?: string }[] | undefined, kind: ContainerRecord['kind']): void => {
     for (const s of list ?? []) {
       const id = containerIdFromStatus(s.containerID);
-      if (id) containers.push({ id, name: s.name, kind });
+      if (!id) continue;
+      const c: ContainerRecord = { id, name: s.name, kind };
+      if (s.image) c.image = s.image;
+      if (s.imageID) c.imageId = s.imageID;
+      containers.push(c);
     }
   };
   add(pod.status?.initContainerStatuses, 'init');
   add(pod.status?.containerStatuses, 'container');
   add(pod.status?.ephemeralContainerStatuses, 'ephemeral');
+  const labels = pod.metadata?.labels ?? {};
+  const owner = controllerOf(pod);
+  const execs = kubeletExecsOf(pod);
   return {
     uid,
     namespace,
     name,
     mirrorHash: pod.metadata?.annotations?.['kubernetes.io/config.mirror'] ?? null,
-    labels: pod.metadata?.labels ?? {},
+    labels,
     containers,
     nodeName: pod.spec?.nodeName ?? null,
+    owner,
+    workload: workloadOf(name, owner, owners?.known(namespace, owner) ?? 'unknown', labels),
+    ...(execs ? { kubeletExecs: execs } : {}),
   };
 }
 
@@ -85,6 +122,8 @@ export class PodWatch {
     private readonly index: PodIndex,
     private readonly log: Log,
     private readonly tuning: PodWatchTuning = defaultTuning,
+    /** Resolves ReplicaSet and Job owners to their Deployment or CronJob (cached per owner uid). */
+    private readonly owners: OwnerResolver = new OwnerResolver(kc, log),
   ) {}
 
   onChange(cb: () => void): void {
@@ -134,9 +173,23 @@ export class PodWatch {
     const core = this.kc.makeApiClient(CoreV1Api);
     const list = await core.listPodForAllNamespaces(this.node === null ? {} : { fieldSelector: `spec.nodeName=${this.node}` });
     this.resourceVersion = list.metadata?.resourceVersion ?? '';
-    this.index.replaceAll(list.items.map(podRecord).filter((p): p is PodRecord => p !== null), Date.now());
+    // The owners first, so that the first execs already carry their workload.
+    await this.owners.resolveAll(list.items.map((p) => ({ namespace: p.metadata?.namespace ?? '', owner: controllerOf(p) })));
+    this.index.replaceAll(list.items.map((p) => podRecord(p, this.owners)).filter((p): p is PodRecord => p !== null), Date.now());
     for (const l of this.listListeners) l(list.items);
     this.changed();
+  }
+
+  /** A pod whose ReplicaSet or Job came after the list: its workload is set again once the owner is read. */
+  private resolveLater(rec: PodRecord): void {
+    const owner = rec.owner ?? null;
+    if (this.owners.known(rec.namespace, owner) !== 'unknown' || !this.owners.askable(rec.namespace, owner)) return;
+    void this.owners.resolveAll([{ namespace: rec.namespace, owner }]).then(() => {
+      const workload = workloadOf(rec.name, owner, this.owners.known(rec.namespace, owner), rec.labels ?? {});
+      if (workload === rec.workload) return;
+      this.index.setWorkload(rec.uid, workload);
+      this.changed();
+    });
   }
 
   private changed(): void {
@@ -170,10 +223,13 @@ export class PodWatch {
           if (rv) this.resourceVersion = rv;
           if (type === 'BOOKMARK') return;
           for (const l of this.podListeners) l(type, obj);
-          const rec = podRecord(obj);
+          const rec = podRecord(obj, this.owners);
           if (!rec) return;
           if (type === 'DELETED') this.index.remove(rec.uid, Date.now());
-          else this.index.upsert(rec);
+          else {
+            this.index.upsert(rec);
+            this.resolveLater(rec);
+          }
           this.changed();
         },
         done,

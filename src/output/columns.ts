@@ -4,6 +4,7 @@ import { attributionOf, podUidOf, unitOf } from './attribution.js';
 import { escapeUnprintable, shellQuote } from './quote.js';
 import { errnoName } from './errno.js';
 import { signalName } from './signal.js';
+import { entryMark, withMark } from './entry-mark.js';
 
 /** Every column the table formats know. */
 export type ColumnName =
@@ -151,17 +152,21 @@ const COLUMNS: Readonly<Record<ColumnName, Column>> = {
   CWD: { name: 'CWD', minWidth: 16, cell: (e) => (e.event.cwd === null || e.event.exit ? NONE : escapeUnprintable(e.event.cwd)) },
   EXE: { name: 'EXE', minWidth: 16, cell: exeCell },
   ANCESTRY: { name: 'ANCESTRY', minWidth: 24, cell: ancestryCell },
-  ARGS: { name: 'ARGS', minWidth: 4, cell: argsCell },
+  ARGS: { name: 'ARGS', minWidth: 4, cell: (e) => withMark(entryMark(e), argsCell(e)) },
 };
 
-/** ARGS where no DRIFT column is shown: execs from the writable layer start with DRIFT_MARK. */
+/**
+ * ARGS where no DRIFT column is shown: execs from the writable layer start with DRIFT_MARK. Both
+ * forms start with the entry mark of an exec that came in through the runtime's exec
+ * (src/output/entry-mark.ts): `[exec pts/0] [drift] ./miner`.
+ */
 const MARKED_ARGS: Column = {
   name: 'ARGS',
   minWidth: 4,
   cell: (e) => {
     const args = argsCell(e);
-    if (e.event.upperLayer !== true || e.event.exit) return args;
-    return args === '' ? DRIFT_MARK : `${DRIFT_MARK} ${args}`;
+    const marked = e.event.upperLayer !== true || e.event.exit ? args : withMark(DRIFT_MARK, args);
+    return withMark(entryMark(e), marked);
   },
 };
 

@@ -40,6 +40,10 @@ export interface PodOpts {
   containerId?: string | null;
   podUid?: string;
   node?: string;
+  entry?: AttributedEvent['entry'];
+  workload?: string | null;
+  image?: string | null;
+  imageId?: string | null;
 }
 
 const podCgroup = (uid: string, id: string | null) =>
@@ -70,13 +74,17 @@ export function podEvent(ev: EventOverrides = {}, opts: PodOpts = {}): Attribute
     cgroup,
     unattributed: false,
     labels: {},
+    entry: opts.entry ?? null,
+    workload: opts.workload ?? null,
+    image: opts.image ?? null,
+    imageId: opts.imageId ?? null,
   };
 }
 
 /** An exec in a pod cgroup that no pod record matched. */
 export function unattributedEvent(ev: EventOverrides = {}, opts: Pick<PodOpts, 'podUid' | 'containerId' | 'node'> = {}): AttributedEvent {
   const e = podEvent(ev, opts);
-  return { ...e, namespace: null, pod: null, container: null, unattributed: true };
+  return { ...e, namespace: null, pod: null, container: null, unattributed: true, workload: null, image: null, imageId: null };
 }
 
 /** An exec of a host process, in the given systemd unit (null = none recognised). */
@@ -93,5 +101,9 @@ export function hostEvent(ev: EventOverrides = {}, unit: string | null = 'sshd.s
     cgroup,
     unattributed: false,
     labels: {},
+    entry: null,
+    workload: null,
+    image: null,
+    imageId: null,
   };
 }

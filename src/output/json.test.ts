@@ -4,8 +4,8 @@ import { formatJsonLine, toJsonExitRecord, toJsonRecord, type JsonExecRecord } f
 import { CONTAINER_ID, POD_UID, T0, hostEvent, podEvent, unattributedEvent } from './fixtures.test-helpers.js';
 
 const FIELD_ORDER = [
-  'type', 'time', 'node', 'namespace', 'pod', 'container', 'containerId', 'pid', 'ppid', 'uid',
-  'loginUid', 'sessionId', 'tty', 'cwd', 'cwdTruncated', 'exe', 'exeFromMemfd', 'exeDeleted', 'comm', 'filename',
+  'type', 'time', 'node', 'namespace', 'pod', 'container', 'containerId', 'workload', 'image', 'imageId', 'pid', 'ppid', 'uid',
+  'loginUid', 'sessionId', 'tty', 'entry', 'sessionLeaderPid', 'cwd', 'cwdTruncated', 'exe', 'exeFromMemfd', 'exeDeleted', 'comm', 'filename',
   'args', 'argsTruncated', 'retval', 'error', 'upperLayer', 'cgroup', 'podUid', 'unit', 'helper', 'attribution',
 ];
 
@@ -44,7 +44,16 @@ const base: JsonExecRecord = {
   unit: null,
   helper: null,
   attribution: 'pod',
+  workload: null,
+  image: null,
+  imageId: null,
+  entry: null,
+  sessionLeaderPid: null,
 };
+
+/** An interactive shell's command in a Deployment's pod, with every fact of issue 23 known. */
+const SESSION_FACTS = { tty: 'pts/0', loginUid: 1000, sessionId: 7, sessionLeaderPid: 4200, inInitTree: false, exe: '/usr/bin/dash', exeFromMemfd: false, exeDeleted: false, cwd: '/srv', cwdTruncated: false };
+const POD_FACTS = { entry: 'exec' as const, workload: 'deploy/web', image: 'docker.io/library/nginx:1.27', imageId: `docker.io/library/nginx@sha256:${'e'.repeat(64)}` };
 
 describe('toJsonRecord', () => {
   it.each<{ name: string; e: AttributedEvent; expected: JsonExecRecord }>([
@@ -112,9 +121,19 @@ describe('toJsonRecord', () => {
     { name: 'executable from the upper layer (drift)', e: podEvent({ upperLayer: true }), expected: { ...base, upperLayer: true } },
     { name: 'executable from an image layer', e: podEvent({ upperLayer: false }), expected: { ...base, upperLayer: false } },
     {
+      name: 'a command in an exec session, with its workload and image',
+      e: podEvent(SESSION_FACTS, POD_FACTS),
+      expected: { ...base, ...POD_FACTS, tty: 'pts/0', loginUid: 1000, sessionId: 7, sessionLeaderPid: 4200, exe: '/usr/bin/dash', exeFromMemfd: false, exeDeleted: false, cwd: '/srv' },
+    },
+    {
+      name: 'a memfd exec with its cwd cut',
+      e: podEvent({ exe: '/memfd:x (deleted)', exeFromMemfd: true, exeDeleted: true, cwd: 'deep/dir', cwdTruncated: true }, { entry: 'init' }),
+      expected: { ...base, entry: 'init', exe: '/memfd:x (deleted)', exeFromMemfd: true, exeDeleted: true, cwd: 'deep/dir', cwdTruncated: true },
+    },
+    {
       name: 'the exec context: a terminal session in /tmp/x running a script (exe: its interpreter)',
       e: podEvent({ loginUid: 1000, sessionId: 4, tty: 'pts/3', cwd: '/tmp/x', exe: '/usr/bin/dash', exeFromMemfd: false, exeDeleted: false, inInitTree: false, sessionLeaderPid: 4100 }),
-      expected: { ...base, loginUid: 1000, sessionId: 4, tty: 'pts/3', cwd: '/tmp/x', exe: '/usr/bin/dash', exeFromMemfd: false, exeDeleted: false },
+      expected: { ...base, loginUid: 1000, sessionId: 4, tty: 'pts/3', sessionLeaderPid: 4100, cwd: '/tmp/x', exe: '/usr/bin/dash', exeFromMemfd: false, exeDeleted: false },
     },
     {
       name: 'a memfd exec from a cut cwd',
@@ -234,6 +253,8 @@ describe('formatJsonLine is JSON.stringify(toJsonRecord(e)), byte for byte', () 
     ['the exec context', podEvent({ loginUid: 0, sessionId: 1, tty: 'tty1', cwd: '/', exe: '/memfd:x', exeFromMemfd: true, exeDeleted: true })],
     ['odd names', podEvent({}, { namespace: 'n\u2028s', pod: 'p"o\\d', container: '\x7fc' })],
     ['a failed attempt of a PATH search that went on', { ...podEvent({ retval: -2 }), pathSearch: true } as AttributedEvent],
+    ['session facts', podEvent(SESSION_FACTS, POD_FACTS)],
+    ['odd cwd, exe, tty, image', podEvent({ cwd: odd[4]!, exe: odd[6]!, tty: odd[7]! }, { entry: 'probe', workload: odd[3]!, image: odd[8]!, imageId: odd[2]! })],
     ['with ancestry', { ...podEvent(), ancestry: [{ pid: 1, comm: 'sh\u009b', namespace: null, pod: null, container: null, host: true }] } as AttributedEvent],
   ])('%s', (_n, e) => {
     expect(formatJsonLine(e)).toBe(reference(e));
@@ -246,6 +267,8 @@ describe('formatJsonLine is JSON.stringify(toJsonRecord(e)), byte for byte', () 
     expect(formatJsonLine(later)).toBe(reference(later));
     expect(formatJsonLine({ ...first, node: 'worker-2' })).toBe(reference({ ...first, node: 'worker-2' }));
     expect(formatJsonLine({ ...first, unattributed: true })).toBe(reference({ ...first, unattributed: true }));
+    // The workload is set again once the pod's ReplicaSet was read (src/kube/owners.ts).
+    expect(formatJsonLine({ ...first, workload: 'deploy/web' })).toBe(reference({ ...first, workload: 'deploy/web' }));
     expect(formatJsonLine(first)).toBe(reference(first));
   });
 });

@@ -3,6 +3,7 @@ import { attributionOf, podUidOf, unitOf, type Attribution } from './attribution
 import type { Ancestor } from '../join/process-table.js';
 import { errnoName } from './errno.js';
 import { signalName } from './signal.js';
+import type { Entry } from '../join/entry.js';
 
 /** One exec as printed by `-o json` (one object a line). Field order is part of the format. */
 export interface JsonExecRecord {
@@ -18,6 +19,11 @@ export interface JsonExecRecord {
   /** Container name; null for host processes or when not known. */
   container: string | null;
   containerId: string | null;
+  /** The pod's workload as users name it: `deploy/web`, `sts/db`, `ds/agent`, `job/x`, `cronjob/y`, `pod/name`; null without a pod record. */
+  workload: string | null;
+  /** The container's image and image id (digest) from its status; null when not known. */
+  image: string | null;
+  imageId: string | null;
   pid: number;
   ppid: number;
   uid: number;
@@ -27,6 +33,20 @@ export interface JsonExecRecord {
   sessionId: number | null;
   /** The controlling terminal: "pts/N", "ttyN" ("major:minor" for others); null when none. */
   tty: string | null;
+  /**
+   * How the process got into its container: "init" (descends from its first process), "exec"
+   * (entered through the runtime's exec: kubectl exec, crictl exec, and everything run under it),
+   * "probe" / "hook" (an exec the kubelet runs: an exec probe, a postStart/preStop exec hook, and
+   * what runs under it); null for host processes and where not known.
+   */
+  entry: Entry | null;
+  /**
+   * Host pid of the process through which this one entered its container (the topmost ancestor in
+   * its container's cgroup): the exec session's first process, or the container's own first
+   * process for "init"; null for host processes and where not known. Execs with the same node,
+   * containerId and sessionLeaderPid are one session.
+   */
+  sessionLeaderPid: number | null;
   /** The working directory (absolute within the process's root); null when not known. */
   cwd: string | null;
   /** cwd was cut (deeper or longer than the program reads): it starts with "…/". */
@@ -121,12 +141,17 @@ export function toJsonRecord(e: AttributedEvent): JsonExecRecord {
     type: 'exec',
     time: new Date(ev.timeMs).toISOString(),
     ...placeFields(e, attribution),
+    workload: e.workload,
+    image: e.image,
+    imageId: e.imageId,
     pid: ev.pid,
     ppid: ev.ppid,
     uid: ev.uid,
     loginUid: ev.loginUid,
     sessionId: ev.sessionId,
     tty: ev.tty,
+    entry: e.entry,
+    sessionLeaderPid: ev.sessionLeaderPid,
     cwd: ev.cwd,
     cwdTruncated: ev.cwdTruncated,
     exe: ev.exe,
@@ -190,9 +215,10 @@ const orNull = (s: string | null): string => (s === null ? 'null' : str(s));
  * per cgroup identity and reused while they stay the same: most execs on a node come from a few
  * cgroups, and these fields are half of every line.
  */
-type Placement = Pick<AttributedEvent, 'node' | 'namespace' | 'pod' | 'container' | 'containerId' | 'cgroup' | 'unattributed'> & {
-  /** `"node":…,"containerId":…` and `"cgroup":…,"attribution":…` */
+type Placement = Pick<AttributedEvent, 'node' | 'namespace' | 'pod' | 'container' | 'containerId' | 'cgroup' | 'unattributed' | 'workload' | 'image' | 'imageId'> & {
+  /** `"node":…,"containerId":…`, `"workload":…,"imageId":…` (exec lines only) and `"cgroup":…,"attribution":…` */
   head: string;
+  podFacts: string;
   tail: string;
 };
 
@@ -208,7 +234,10 @@ function placementOf(e: AttributedEvent): Placement {
     p.container === e.container &&
     p.containerId === e.containerId &&
     p.cgroup === e.cgroup &&
-    p.unattributed === e.unattributed
+    p.unattributed === e.unattributed &&
+    p.workload === e.workload &&
+    p.image === e.image &&
+    p.imageId === e.imageId
   ) {
     return p;
   }
@@ -221,7 +250,11 @@ function placementOf(e: AttributedEvent): Placement {
     containerId: e.containerId,
     cgroup: e.cgroup,
     unattributed: e.unattributed,
+    workload: e.workload,
+    image: e.image,
+    imageId: e.imageId,
     head: `"node":${str(r.node)},"namespace":${orNull(r.namespace)},"pod":${orNull(r.pod)},"container":${orNull(r.container)},"containerId":${orNull(r.containerId)}`,
+    podFacts: `"workload":${orNull(r.workload)},"image":${orNull(r.image)},"imageId":${orNull(r.imageId)}`,
     tail: `"cgroup":${str(r.cgroup)},"podUid":${orNull(r.podUid)},"unit":${orNull(r.unit)},"helper":${orNull(r.helper)},"attribution":${str(r.attribution)}`,
   };
   placements.set(e.identity, made);
@@ -246,8 +279,9 @@ export function formatJsonLine(e: AttributedEvent): string {
   let args = '';
   for (let i = 0; i < ev.args.length; i++) args += (i === 0 ? '' : ',') + str(ev.args[i]!);
   return (
-    `{"type":"exec","time":"${new Date(ev.timeMs).toISOString()}",${p.head},"pid":${ev.pid},"ppid":${ev.ppid},"uid":${ev.uid},` +
-    `"loginUid":${ev.loginUid},"sessionId":${ev.sessionId},"tty":${orNull(ev.tty)},"cwd":${orNull(ev.cwd)},"cwdTruncated":${ev.cwdTruncated},` +
+    `{"type":"exec","time":"${new Date(ev.timeMs).toISOString()}",${p.head},${p.podFacts},"pid":${ev.pid},"ppid":${ev.ppid},"uid":${ev.uid},` +
+    `"loginUid":${ev.loginUid},"sessionId":${ev.sessionId},"tty":${orNull(ev.tty)},` +
+    `"entry":${e.entry === null ? 'null' : `"${e.entry}"`},"sessionLeaderPid":${ev.sessionLeaderPid},"cwd":${orNull(ev.cwd)},"cwdTruncated":${ev.cwdTruncated},` +
     `"exe":${orNull(ev.exe)},"exeFromMemfd":${ev.exeFromMemfd},"exeDeleted":${ev.exeDeleted},` +
     `"comm":${str(ev.comm)},"filename":${str(ev.filename)},"args":[${args}],"argsTruncated":${ev.argsTruncated},` +
     `"retval":${ev.retval === null ? 'null' : ev.retval},"error":${orNull(errnoName(ev.retval))},${e.pathSearch ? '"pathSearch":true,' : ''}"upperLayer":${ev.upperLayer},${p.tail}` +

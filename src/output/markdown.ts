@@ -13,6 +13,7 @@ import { errnoName } from './errno.js';
 import { folded } from './path-search.js';
 import { escapeUnprintable } from './quote.js';
 import { endedProcessOf, Summary, type EndedProcess, type SummaryRow } from './summary.js';
+import { sessionEnd, sessionPlace, sessionWho } from './sessions.js';
 
 /** Failed execs (and drift execs) listed one by one; more are counted. */
 export const MAX_LISTED = 50;
@@ -148,6 +149,19 @@ export class MarkdownSummary {
           this.summary.driftRows().map((d) => [mdText(d.namespace === HOST_NAMESPACE ? (d.pod === '-' ? 'host' : `host ${d.pod}`) : `${d.namespace}/${d.pod}`), mdText(d.container), d.execs, d.top.map(([f, n]) => `${mdCode(f)}×${n}`).join(' ')])), '');
         out.push(...listedTable(this.driftList, 'retval'), ...more(this.driftCount, this.driftList.length), '');
       } else out.push(`None: all ${plural(this.driftKnown, 'exec')} of a file on overlayfs ran a file of an image layer.`, '');
+    }
+    const sessions = this.summary.sessions;
+    if (sessions.size > 0) {
+      out.push('### Exec sessions', '');
+      out.push(`Processes that entered a container through the runtime's exec (kubectl exec), with the commands run in them in order; those that ran a file from the writable layer first${sessions.dropped > 0 ? ` (${sessions.dropped} more sessions not kept)` : ''}:`, '');
+      for (const s of sessions.list()) {
+        out.push(`#### ${mdText(sessionPlace(s))}${s.drift ? ' — ran a file not from the image' : ''}`, '');
+        out.push(`${mdText(sessionWho(s))}; started ${clock(s.startMs)} UTC, ${mdText(sessionEnd(s))}.`, '');
+        out.push(...table(['time (UTC)', 'command', 'result', 'cwd'], '---|---|---|---',
+          s.commands.map((c) => [clock(c.timeMs), `${c.drift ? '**drift** ' : ''}${mdCode(c.argv)}`, c.error ? mdText(c.error) : 'ran', c.cwd === null ? '-' : mdCode(c.cwd)])));
+        if (s.more > 0) out.push('', `…and ${s.more} more commands (the JSON lines have them all).`);
+        out.push('');
+      }
     }
     const exitsSeen = this.summary.exitsSeen;
     if (exitsSeen > 0) {

@@ -7,6 +7,8 @@ import { escapeUnprintable } from './quote.js';
 import { toJsonExitRecord, type JsonExitRecord } from './json.js';
 import { endedBadly } from '../events/wait-status.js';
 import { folded } from './path-search.js';
+import { renderSessions, SessionLog } from './sessions.js';
+import { truncateToWidth } from './width.js';
 
 /**
  * A process that ended (--exits: an exit event live, an exit line of a recording): its JSON line's
@@ -108,6 +110,8 @@ export class Summary {
   private readonly groups = new Map<string, Group>();
   private readonly exitGroups = new Map<string, ExitGroup>();
   private exitCount = 0;
+  /** Exec sessions and their commands (issue 23), rendered after the tables. */
+  readonly sessions = new SessionLog();
 
   /** How many process ends were added (exit(), or add() of an exit event). */
   get exitsSeen(): number {
@@ -117,6 +121,7 @@ export class Summary {
   /** One process that ended: counted per pod, and by command when it ended badly. */
   exit(x: EndedProcess): void {
     this.exitCount++;
+    this.sessions.ended(x.node, x.containerId, x.pid, x.timeMs, { exitCode: x.exitCode, signal: x.signal });
     // No namespace: a host process, or one in a pod cgroup no pod record matched (it has a container
     // id), as the exec table tells them apart.
     const namespace = x.namespace ?? (x.containerId !== null ? UNKNOWN_NAMESPACE : HOST_NAMESPACE);
@@ -148,6 +153,7 @@ export class Summary {
     if (e.event.exit) return this.exit(endedProcessOf(e));
     // A PATH search counts once: as the exec that ran, or as its last failure (path-search.ts).
     if (folded(e)) return;
+    this.sessions.add(e);
     const namespace = namespaceCell(e);
     const pod = podCell(e);
     const container = containerCell(e);
@@ -220,10 +226,11 @@ export class Summary {
     const table = renderBox(SUMMARY_COLUMNS, rows, width, SUMMARY_FIT);
     const drift = this.driftRows();
     const main = this.exitCount === 0 ? table : `${table}\n\n${this.renderExits(width)}`;
-    if (drift.length === 0) return main;
+    const sessions = this.sessions.size === 0 ? '' : `\n\n${renderSessions(this.sessions.list(), this.sessions.dropped, (l) => (width === null ? l : truncateToWidth(l, width)))}`;
+    if (drift.length === 0) return main + sessions;
     const driftRows = drift.map((d) => [d.namespace, d.pod, d.container, String(d.execs), d.top.map(([f, n]) => `${escapeUnprintable(f)}×${n}`).join(' ')]);
     const title = wrapToWidth('Drift: execs of files written into the container after it started (its writable layer)', width);
-    return `${main}\n\n${title}\n${renderBox(DRIFT_COLUMNS, driftRows, width, DRIFT_FIT)}`;
+    return `${main}\n\n${title}\n${renderBox(DRIFT_COLUMNS, driftRows, width, DRIFT_FIT)}${sessions}`;
   }
 
   /** --exits: per pod, the processes that ended badly, with their commonest commands. */

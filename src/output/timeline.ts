@@ -27,6 +27,7 @@ import { attributionOf } from './attribution.js';
 import { namespaceCell, podCell } from './columns.js';
 import { errnoName } from './errno.js';
 import { folded } from './path-search.js';
+import { SessionLog, sessionPlace } from './sessions.js';
 
 /**
  * Execs a timeline records; later ones are counted, not kept. Measured: ~400 bytes of heap per exec
@@ -114,6 +115,8 @@ export class Timeline {
   private nextId = 1;
   /** Execs past MAX_TIMELINE_EXECS: counted, not recorded. */
   dropped = 0;
+  /** Exec sessions (issue 23): a track group each, drawn after the pods'. */
+  private readonly sessions = new SessionLog();
 
   constructor(private readonly max = MAX_TIMELINE_EXECS) {}
 
@@ -126,6 +129,7 @@ export class Timeline {
     // A PATH search is the attempt that ran (or its last failure): its earlier misses are no instants.
     if (folded(a)) return;
     const ev = a.event;
+    this.sessions.add(a);
     const failed = ev.retval !== null && ev.retval < 0;
     const procKey = `${a.node}\u0000${ev.pid}`;
     if (!failed) {
@@ -164,6 +168,7 @@ export class Timeline {
 
   /** A process ended: its span ends here. An exit of a process whose exec was not recorded is ignored. */
   exit(node: string, pid: number, timeMs: number, info: ExitInfo): void {
+    this.sessions.ended(node, undefined, pid, timeMs, info);
     const key = `${node}\u0000${pid}`;
     const span = this.open.get(key);
     if (!span) return;
@@ -171,6 +176,32 @@ export class Timeline {
     span.endedBy = 'exit';
     span.exit = info;
     this.open.delete(key);
+  }
+
+  /**
+   * One track group per exec session, named `exec session NS/POD CONTAINER pid N pts/0`: a span
+   * from its first command to the end of the process that entered (or its last command, or the end
+   * of the trace), and each command as an instant event in order, argv in its args.
+   */
+  private sessionEvents(endMs: number): TraceEvent[] {
+    const out: TraceEvent[] = [];
+    let id = this.nextId + 1_000_000; // apart from the pods' ids, whatever their count
+    for (const s of this.sessions.list()) {
+      const pid = id++;
+      const tid = id++;
+      out.push({ name: 'process_name', ph: 'M', pid, args: { name: `exec session ${sessionPlace(s)} pid ${s.pid}${s.tty ? ` ${s.tty}` : ''}` } });
+      out.push({ name: 'thread_name', ph: 'M', pid, tid, args: { name: 'commands' } });
+      const end = s.endMs ?? Math.max(s.lastMs, endMs);
+      out.push({
+        name: 'session', cat: 'session', ph: 'X', pid, tid, ts: µs(s.startMs), dur: µs(end) - µs(s.startMs),
+        args: { pid: s.pid, tty: s.tty, uid: s.uid, node: s.node, container: s.container, workload: s.workload, drift: s.drift, commands: s.commands.length + s.more, ended: s.endMs === null ? 'not traced' : 'exit', exit: s.exit },
+      });
+      for (const c of s.commands) {
+        out.push({ name: c.argv.length > 80 ? `${c.argv.slice(0, 79)}…` : c.argv, cat: 'session,command', ph: 'i', s: 't', pid, tid, ts: µs(c.timeMs),
+          args: { argv: c.argv, pid: c.pid, filename: c.filename, cwd: c.cwd, error: c.error, drift: c.drift } });
+      }
+    }
+    return out;
   }
 
   private trackOf(a: AttributedEvent): Track {
@@ -233,6 +264,7 @@ export class Timeline {
       }
       events.push({ name: commandOf(s.comm, s.filename), cat: 'exec', ph: 'X', ...base, dur: µs(end) - base.ts, args });
     }
+    events.push(...this.sessionEvents(endMs));
     return {
       traceEvents: events,
       displayTimeUnit: 'ms',

@@ -14,6 +14,7 @@ import type { AttributedEvent } from '../join/types.js';
 import type { EndedProcess } from '../output/markdown.js';
 import { execFactsOf, type ExecFacts } from './exec-facts.js';
 import { UNKNOWN_CONTEXT, type ExecContext } from '../events/types.js';
+import type { Entry } from '../join/entry.js';
 
 export type ReportLine =
   | {
@@ -96,29 +97,6 @@ function upperLayerOf(r: Obj): boolean | null {
   return r.upperLayer;
 }
 
-/** true, false or null; absent counts as null (fields added to the format later). */
-const boolOrNull = (o: Obj, k: string): boolean | null => {
-  const v = o[k];
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'boolean') throw new Bad(`"${k}" is neither true, false nor null`);
-  return v;
-};
-
-/** The exec context (issue 23); a recording from before it has none of it: not known. */
-function contextOf(r: Obj): ExecContext {
-  return {
-    ...UNKNOWN_CONTEXT,
-    cwd: strOrNull(r, 'cwd'),
-    cwdTruncated: boolOrNull(r, 'cwdTruncated') ?? false,
-    exe: strOrNull(r, 'exe'),
-    exeFromMemfd: boolOrNull(r, 'exeFromMemfd'),
-    exeDeleted: boolOrNull(r, 'exeDeleted'),
-    tty: strOrNull(r, 'tty'),
-    loginUid: intOrNull(r, 'loginUid'),
-    sessionId: intOrNull(r, 'sessionId'),
-  };
-}
-
 function execOf(r: Obj): AttributedEvent {
   const attribution = str(r, 'attribution');
   if (attribution !== 'pod' && attribution !== 'host' && attribution !== 'unattributed') throw new Bad(`"attribution" ${JSON.stringify(attribution)} is not pod, host or unattributed`);
@@ -157,6 +135,45 @@ function execOf(r: Obj): AttributedEvent {
     unattributed: attribution === 'unattributed',
     labels: {},
     ...(pathSearchOf(r) ? { pathSearch: true as const } : {}),
+    entry: entryOf(r),
+    workload: strOrNull(r, 'workload'),
+    image: strOrNull(r, 'image'),
+    imageId: strOrNull(r, 'imageId'),
+  };
+}
+
+/** true, false or null; absent counts as null (fields added to the format later). */
+const boolOrNull = (o: Obj, k: string): boolean | null => {
+  const v = o[k];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'boolean') throw new Bad(`"${k}" is neither true, false nor null`);
+  return v;
+};
+
+const ENTRIES: readonly string[] = ['init', 'exec', 'probe', 'hook'];
+
+function entryOf(r: Obj): Entry | null {
+  const v = strOrNull(r, 'entry');
+  if (v !== null && !ENTRIES.includes(v)) throw new Bad(`"entry" ${JSON.stringify(v)} is not init, exec, probe, hook or null`);
+  return v as Entry | null;
+}
+
+/** The exec context of issue 23 as the record states it; a recording from before it has none (all unknown). */
+function contextOf(r: Obj): ExecContext {
+  const entry = entryOf(r);
+  return {
+    ...UNKNOWN_CONTEXT,
+    cwd: strOrNull(r, 'cwd'),
+    cwdTruncated: boolOrNull(r, 'cwdTruncated') ?? false,
+    exe: strOrNull(r, 'exe'),
+    exeFromMemfd: boolOrNull(r, 'exeFromMemfd'),
+    exeDeleted: boolOrNull(r, 'exeDeleted'),
+    tty: strOrNull(r, 'tty'),
+    loginUid: intOrNull(r, 'loginUid'),
+    sessionId: intOrNull(r, 'sessionId'),
+    // The record says how the process entered (entry), from which inInitTree follows.
+    inInitTree: entry === null ? null : entry === 'init',
+    sessionLeaderPid: intOrNull(r, 'sessionLeaderPid'),
   };
 }
 

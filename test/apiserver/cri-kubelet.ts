@@ -10,8 +10,13 @@
  * (Succeeded / Failed once every container of a restartPolicy Never pod has ended). Deleting the
  * pod stops and removes its sandbox and the pod's cgroup directories.
  *
+ * Exec probes (liveness, readiness, startup) run as the kubelet's prober runs them: CRI ExecSync
+ * with the spec's command, every periodSeconds (default 10) after initialDelaySeconds, with
+ * timeoutSeconds (default 1); a readiness probe's result is the container's `ready`. A failing
+ * liveness probe does not restart the container (see below).
+ *
  * Not done (a real kubelet does): restarts (restartPolicy Always/OnFailure only report the ended
- * container), init containers, probes, image pulls (images are imported beforehand), volumes other
+ * container), init containers, http/tcp/grpc probes, lifecycle hooks, image pulls (images are imported beforehand), volumes other
  * than hostPath and emptyDir, activeDeadlineSeconds.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
@@ -58,6 +63,8 @@ interface PodRun {
   started: Promise<void>;
   stopped: boolean;
   done: boolean;
+  /** Probe timers, cleared when the pod goes. */
+  probes: NodeJS.Timeout[];
 }
 
 const POLL_MS = 250;
@@ -101,7 +108,7 @@ export class CriKubelet {
     const uid = pod.metadata.uid ?? '';
     if (e.type === 'DELETED') return void this.remove(uid);
     if (this.runs.has(uid) || (pod.status?.phase ?? 'Pending') !== 'Pending') return;
-    const run: PodRun = { uid, ns: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', ids: new Map(), seen: new Map(), started: Promise.resolve(), stopped: false, done: false };
+    const run: PodRun = { uid, ns: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', ids: new Map(), seen: new Map(), started: Promise.resolve(), stopped: false, done: false, probes: [] };
     this.runs.set(uid, run);
     run.started = this.start(run, pod).catch((err: Error) => {
       console.error(`cri kubelet: pod ${run.ns}/${run.name}: ${err.message}`);
@@ -190,6 +197,7 @@ export class CriKubelet {
       run.ids.set(c.name, id);
       try {
         await this.rt.cri.startContainer(id);
+        this.startProbes(run, c, id);
       } catch {
         // The runtime records why (StartError, exit code 128, its message): the next poll reports it.
       }
@@ -375,11 +383,44 @@ export class CriKubelet {
     }
   }
 
+  /** The container's exec probes, each on its own timer as the kubelet's probe workers run them. */
+  private startProbes(run: PodRun, c: Container, id: string): void {
+    interface Probe { exec?: { command?: string[] }; periodSeconds?: number; initialDelaySeconds?: number; timeoutSeconds?: number }
+    for (const kind of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
+      const p = c[kind] as Probe | undefined;
+      const command = p?.exec?.command;
+      if (!p || !command || command.length === 0) continue;
+      const period = (p.periodSeconds ?? 10) * 1000;
+      const once = async (): Promise<void> => {
+        if (run.stopped) return;
+        let ok = false;
+        try {
+          ok = (await this.rt.cri.execSync(id, command, p.timeoutSeconds ?? 1)).exitCode === 0;
+        } catch {
+          // A container that is gone or a timeout: the probe failed.
+        }
+        if (kind === 'readinessProbe' && !run.stopped) this.setReady(run, c.name, ok);
+      };
+      const first = setTimeout(() => {
+        void once();
+        run.probes.push(setInterval(() => void once(), period));
+      }, (p.initialDelaySeconds ?? 0) * 1000);
+      run.probes.push(first);
+    }
+  }
+
+  private setReady(run: PodRun, name: string, ready: boolean): void {
+    this.update(run, (s) => {
+      for (const cs of s.containerStatuses ?? []) if (cs.name === name) cs.ready = ready;
+    });
+  }
+
   /** The pod was deleted: its containers stop (their grace), its sandbox and cgroups go. */
   private remove(uid: string): void {
     const run = this.runs.get(uid);
     if (!run || run.stopped) return;
     run.stopped = true;
+    for (const t of run.probes) clearTimeout(t);
     const done = (async () => {
       await run.started;
       if (run.sandboxId) {

@@ -142,6 +142,12 @@ export class CriClient {
     return (await this.call<{ url: string }>('Exec', req)).url;
   }
 
+  /** Runs a command in a container to its end, as the kubelet runs exec probes and hooks (CRI ExecSync). */
+  async execSync(containerId: string, cmd: string[], timeoutS: number): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const r = await this.call<{ exitCode: number; stdout: Buffer; stderr: Buffer }>('ExecSync', { containerId, cmd, timeout: String(timeoutS) }, (timeoutS + 10) * 1000);
+    return { exitCode: r.exitCode, stdout: Buffer.from(r.stdout ?? []).toString(), stderr: Buffer.from(r.stderr ?? []).toString() };
+  }
+
   close(): void {
     this.client.close();
   }

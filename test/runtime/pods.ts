@@ -70,8 +70,9 @@ export interface ExecResult {
 }
 
 /** An exec WebSocket to the stand-in (`protocol` as offered), open. */
-export async function openExec(api: ApiServer, namespace: string, pod: string, container: string, command: string[], opts: { stdin?: boolean; protocol?: string } = {}): Promise<WebSocket> {
-  const q = new URLSearchParams({ container, stdout: 'true', stderr: 'true', stdin: String(opts.stdin ?? false) });
+export async function openExec(api: ApiServer, namespace: string, pod: string, container: string, command: string[], opts: { stdin?: boolean; protocol?: string; tty?: boolean } = {}): Promise<WebSocket> {
+  // With a terminal there is no separate stderr (kubectl exec -t asks so).
+  const q = new URLSearchParams({ container, stdout: 'true', stderr: String(!opts.tty), stdin: String(opts.stdin ?? false), ...(opts.tty ? { tty: 'true' } : {}) });
   for (const c of command) q.append('command', c);
   const url = `${api.url.replace('http', 'ws')}/api/v1/namespaces/${namespace}/pods/${pod}/exec?${q}`;
   const ws = new WebSocket(url, [opts.protocol ?? 'v4.channel.k8s.io'], { headers: { authorization: `Bearer ${api.token}` } });
