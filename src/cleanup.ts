@@ -26,7 +26,9 @@ export async function cleanup(o: CleanupOptions, out: (line: string) => void, lo
   const describe = (f: Leftover): string => `${f.kind}/${f.name}${f.namespace ? ` -n ${f.namespace}` : ''} (${f.state})`;
   for (const s of skipped) log.warn(`keeping ${describe(s)}: it may be a trace in progress; pass --all to remove it too`);
   if (chosen.length === 0) {
-    log.progress(skipped.length > 0 ? `nothing removed: ${skipped.length} kept (see above; --all removes them too)` : 'nothing to clean up');
+    log.progress(
+      skipped.length > 0 ? `nothing removed: ${skipped.length} kept (see above; --all removes them too)` : 'nothing to clean up',
+    );
     return;
   }
   if (o.dryRun) {

@@ -19,7 +19,12 @@ export function nodesInFlight(budget: Budget): number {
  * Starts the nodes in order, `inFlight` at a time; stops taking new ones once `stopped()`. Each
  * start handles its own failure (the run goes on with the other nodes); one that throws ends all.
  */
-export async function startNodes(order: readonly string[], inFlight: number, start: (node: string) => Promise<void>, stopped: () => boolean): Promise<void> {
+export async function startNodes(
+  order: readonly string[],
+  inFlight: number,
+  start: (node: string) => Promise<void>,
+  stopped: () => boolean,
+): Promise<void> {
   const queue = [...order];
   const worker = async (): Promise<void> => {
     for (let node = queue.shift(); node !== undefined && !stopped(); node = queue.shift()) await start(node);

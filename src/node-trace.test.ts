@@ -92,7 +92,11 @@ const BEGIN = printf('B 1000000000');
 /** One whole exec of pid `pid` on the host: enter, its argument, its successful return. */
 function exec(pid: number): string {
   const mono = 1_000_000_000 + pid * 1000;
-  return printf(`E ${pid} ${pid} 1 0 ${mono} 0 0 1 /bin/cmd${pid}`) + printf(`A ${pid} ${mono} 0 cmd${pid}`) + printf(`X ${pid} 0 ${mono} 0 0 0 0 0 0 0 cmd${pid}`);
+  return (
+    printf(`E ${pid} ${pid} 1 0 ${mono} 0 0 1 /bin/cmd${pid}`) +
+    printf(`A ${pid} ${mono} 0 cmd${pid}`) +
+    printf(`X ${pid} 0 ${mono} 0 0 0 0 0 0 0 cmd${pid}`)
+  );
 }
 
 interface Run {
@@ -116,7 +120,16 @@ function setup(opts: { reconnectTimeoutMs?: number; podGone?: () => Promise<stri
   const runner = new FakeRunner();
   const warnings: string[] = [];
   const log: Log = { progress: () => {}, warn: (m) => warnings.push(m), error: (m) => warnings.push(m), debug: () => {} };
-  const r: Run = { trace: undefined as unknown as NodeTrace, runner, events: [], gaps: [], warnings, started: 0, malformed: 0, incomplete: 0 };
+  const r: Run = {
+    trace: undefined as unknown as NodeTrace,
+    runner,
+    events: [],
+    gaps: [],
+    warnings,
+    started: 0,
+    malformed: 0,
+    incomplete: 0,
+  };
   const hooks: NodeTraceHooks = {
     log,
     ancestry: false,
@@ -275,7 +288,9 @@ describe('NodeTrace: re-attaching after a lost stream (fake node runner)', () =>
     r.runner.failStarts = 100;
     first.lose();
     const err = await r.trace.ended;
-    expect(err?.message).toMatch(/^worker-1: the exec stream was lost at .* and could not be re-established within --reconnect-timeout 0\.6 s \(last: exec refused/);
+    expect(err?.message).toMatch(
+      /^worker-1: the exec stream was lost at .* and could not be re-established within --reconnect-timeout 0\.6 s \(last: exec refused/,
+    );
     expect(r.gaps).toEqual([{ from: expect.any(Number), to: null }]);
     expect(pids(r)).toEqual([701]);
   });

@@ -75,7 +75,12 @@ export class NodeTrace {
   async start(): Promise<void> {
     const { node, runner, index } = this.parts;
     const { log } = this.hooks;
-    const prepared = await prepareNode(node, runner, { ancestry: this.hooks.ancestry, exits: this.hooks.exits, image: this.parts.image ?? null }, log);
+    const prepared = await prepareNode(
+      node,
+      runner,
+      { ancestry: this.hooks.ancestry, exits: this.hooks.exits, image: this.parts.image ?? null },
+      log,
+    );
     this.prepared = prepared;
     const pipeline = new NodePipeline({
       node,
@@ -156,7 +161,9 @@ export class NodeTrace {
     this.retire(this.decoder);
     this.handle = null;
     this.hooks.sink.gapOpened(node, from);
-    log.warn(`${node}: the exec stream was lost (${exit.reason ?? 'no status'}); re-attaching for up to ${seconds(reconnectTimeoutMs)} s (--reconnect-timeout)`);
+    log.warn(
+      `${node}: the exec stream was lost (${exit.reason ?? 'no status'}); re-attaching for up to ${seconds(reconnectTimeoutMs)} s (--reconnect-timeout)`,
+    );
     const backoff = new Backoff(Date.now(), reconnectTimeoutMs);
     let last = exit.reason ?? 'no status';
     for (let delay = backoff.next(Date.now()); delay !== null; delay = backoff.next(Date.now())) {
@@ -180,7 +187,11 @@ export class NodeTrace {
           this.handle = handle; // finish() stops it
           return;
         }
-        const outcome = await Promise.race([attached.then((first) => ({ first })), handle.done, this.stopRequested.then(() => 'stop' as const)]);
+        const outcome = await Promise.race([
+          attached.then((first) => ({ first })),
+          handle.done,
+          this.stopRequested.then(() => 'stop' as const),
+        ]);
         if (outcome === 'stop' || this.stopping) {
           this.handle = handle; // finish() stops it
           return;
@@ -208,7 +219,11 @@ export class NodeTrace {
         log.debug(`${node}: re-attaching failed (${last}); trying again`);
       }
     }
-    void this.fail(new UserError(`${node}: the exec stream was lost at ${clock(from)} UTC and could not be re-established within --reconnect-timeout ${seconds(reconnectTimeoutMs)} s (last: ${last})`));
+    void this.fail(
+      new UserError(
+        `${node}: the exec stream was lost at ${clock(from)} UTC and could not be re-established within --reconnect-timeout ${seconds(reconnectTimeoutMs)} s (last: ${last})`,
+      ),
+    );
   }
 
   /** Waits `ms`, or less when the run stops meanwhile. */

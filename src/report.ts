@@ -135,11 +135,17 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
       case 'malformed':
         counts.malformed++;
         what = { kind: 'malformed', reason: r.reason };
-        if (opts.verbose || counts.malformed <= MALFORMED_SHOWN) warning = `${sourceName(line.source)}:${line.lineNo}: malformed line skipped: ${r.reason}`;
+        if (opts.verbose || counts.malformed <= MALFORMED_SHOWN)
+          warning = `${sourceName(line.source)}:${line.lineNo}: malformed line skipped: ${r.reason}`;
         break;
       case 'skip':
         counts.skipped++;
-        what = r.why === 'blank' ? { kind: 'blank' } : r.why === TOTALS_KIND ? { kind: 'totals', shown: totalsShown(line.text) } : { kind: 'other' };
+        what =
+          r.why === 'blank'
+            ? { kind: 'blank' }
+            : r.why === TOTALS_KIND
+              ? { kind: 'totals', shown: totalsShown(line.text) }
+              : { kind: 'other' };
         if (r.why !== 'blank') log.debug(`${line.source}:${line.lineNo}: skipped (${r.why})`);
         break;
       case 'exec': {
@@ -167,7 +173,8 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
   const checked = check.end();
   if (checked.notRecordings.length > 0) throw notARecording(checked.notRecordings[0]!);
   for (const w of checked.warnings) log.warn(w);
-  if (counts.malformed > MALFORMED_SHOWN && !opts.verbose) log.warn(`${counts.malformed - MALFORMED_SHOWN} more malformed lines skipped (-v names each)`);
+  if (counts.malformed > MALFORMED_SHOWN && !opts.verbose)
+    log.warn(`${counts.malformed - MALFORMED_SHOWN} more malformed lines skipped (-v names each)`);
   if (counts.execs === 0 && counts.lines > 0) log.warn('no exec records in the input: was it written by trace-exec -o json?');
 
   const sources = opts.sources.map((s) => (s === '-' ? 'stdin' : s));
@@ -177,7 +184,8 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
     const fact =
       `Recorded in ${sources.map(mdCode).join(', ')}: ${counts.execs} execs${filtered}` +
       (counts.exits > 0 ? `, ${counts.exits} exits` : '') +
-      (counts.malformed > 0 ? `; ${counts.malformed} malformed lines skipped` : '') + '.';
+      (counts.malformed > 0 ? `; ${counts.malformed} malformed lines skipped` : '') +
+      '.';
     for (const l of markdown.render('trace-exec summary', [fact]).split('\n')) io.out(l);
   }
 
@@ -186,9 +194,14 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
     diffResult = diff.result(sources);
     const { findings, facts } = diffResult;
     const text =
-      opts.output === 'json' ? findings.map((f) => JSON.stringify(toJsonFinding(f))).join('\n') : opts.output === 'markdown' ? renderFindingsMarkdown(findings, facts).trimEnd() : renderFindingsText(findings, facts, io.width);
+      opts.output === 'json'
+        ? findings.map((f) => JSON.stringify(toJsonFinding(f))).join('\n')
+        : opts.output === 'markdown'
+          ? renderFindingsMarkdown(findings, facts).trimEnd()
+          : renderFindingsText(findings, facts, io.width);
     if (text !== '') for (const l of text.split('\n')) io.out(l);
-    if (opts.output === 'json') log.progress(`baseline diff: ${findings.length} findings${facts.allowed > 0 ? ` (${facts.allowed} more allowed by --allow)` : ''}`);
+    if (opts.output === 'json')
+      log.progress(`baseline diff: ${findings.length} findings${facts.allowed > 0 ? ` (${facts.allowed} more allowed by --allow)` : ''}`);
   }
 
   const writeFailures: string[] = [];
@@ -199,9 +212,13 @@ export async function report(opts: ReportOptions, io: ReportIo): Promise<ReportR
       if ('exec' in item) timeline.exec(item.exec, 'upperLayer' in item ? { upperLayer: item.upperLayer } : {});
       else timeline.exit(item.exit.node, item.exit.pid, item.exit.timeMs, { exitCode: item.exit.exitCode, signal: item.exit.signal });
     }
-    if (timelineDropped > 0) log.warn(`--timeline-to keeps the first ${MAX_TIMELINE_EXECS} records read; ${timelineDropped} later ones are left out of it`);
+    if (timelineDropped > 0)
+      log.warn(`--timeline-to keeps the first ${MAX_TIMELINE_EXECS} records read; ${timelineDropped} later ones are left out of it`);
     // A recording does not say when its trace ended: spans still open end at its last record.
-    const file = timeline.render(Number.isFinite(lastMs) ? lastMs : 0, { sources: sources.join(','), ...(timelineDropped > 0 ? { droppedRecords: timelineDropped } : {}) });
+    const file = timeline.render(Number.isFinite(lastMs) ? lastMs : 0, {
+      sources: sources.join(','),
+      ...(timelineDropped > 0 ? { droppedRecords: timelineDropped } : {}),
+    });
     try {
       writeFileSync(opts.timelineTo, JSON.stringify(file) + '\n');
       log.progress(`wrote the timeline (${timeline.size} execs) to ${opts.timelineTo}`);

@@ -141,11 +141,14 @@ export async function run(opts: RunOptions, io: Io): Promise<RunResult> {
       } catch (e) {
         if (!(e instanceof UserError) || e instanceof Interrupted || nodes.length === 1) throw e;
         failures.push(e);
-        log.error(`${e.message.startsWith(node) || e.message.startsWith(`node ${node} `) ? '' : `${node}: `}${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}; going on with the other nodes`);
+        log.error(
+          `${e.message.startsWith(node) || e.message.startsWith(`node ${node} `) ? '' : `${node}: `}${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}; going on with the other nodes`,
+        );
       }
     };
     await startNodes(source.startOrder, nodesInFlight(opts.apiBudget), startOne, () => stop.reason !== null);
-    if (traces.length === 0 && failures.length > 0) throw new UserError(`no node could be traced: ${failures.map((f) => f.message).join('; ')}`);
+    if (traces.length === 0 && failures.length > 0)
+      throw new UserError(`no node could be traced: ${failures.map((f) => f.message).join('; ')}`);
 
     const durationTimer = opts.durationMs ? setTimeout(() => stop.request({ kind: 'duration' }), opts.durationMs) : null;
     // A node that ends by itself is reported; the run goes on while any node still traces.
@@ -185,14 +188,23 @@ export async function run(opts: RunOptions, io: Io): Promise<RunResult> {
             ])
           : digest.render();
       // The diff goes below the summary, in its format (a step summary shows both).
-      const withDiff = !diffResult ? text : `${text.trimEnd()}\n\n${digest instanceof MarkdownSummary ? renderFindingsMarkdown(diffResult.findings, diffResult.facts) : renderFindingsText(diffResult.findings, diffResult.facts, null)}`;
+      const withDiff = !diffResult
+        ? text
+        : `${text.trimEnd()}\n\n${digest instanceof MarkdownSummary ? renderFindingsMarkdown(diffResult.findings, diffResult.facts) : renderFindingsText(diffResult.findings, diffResult.facts, null)}`;
       const failed = writeAtEnd('--summary-to', opts.summaryTo, withDiff.endsWith('\n') ? withDiff : `${withDiff}\n`, 'the summary', log);
       if (failed) writeFailures.push(failed);
     }
     if (timeline && opts.timelineTo) {
-      if (timeline.dropped > 0) log.warn(`--timeline-to keeps the first ${timeline.size} execs; ${timeline.dropped} later ones are left out of it`);
+      if (timeline.dropped > 0)
+        log.warn(`--timeline-to keeps the first ${timeline.size} execs; ${timeline.dropped} later ones are left out of it`);
       const file = timeline.render(endMs, { nodes: nodes.join(','), reason: stopText(reason) });
-      const failed = writeAtEnd('--timeline-to', opts.timelineTo, JSON.stringify(file) + '\n', `the timeline (${timeline.size} execs)`, log);
+      const failed = writeAtEnd(
+        '--timeline-to',
+        opts.timelineTo,
+        JSON.stringify(file) + '\n',
+        `the timeline (${timeline.size} execs)`,
+        log,
+      );
       if (failed) writeFailures.push(failed);
     }
     if (failedAsWhole) {
@@ -214,19 +226,44 @@ export async function run(opts: RunOptions, io: Io): Promise<RunResult> {
   if (interrupted) {
     // Counted after the nodes that were tracing stopped: what they still delivered is in.
     const events = sink ?? new EventSink(NO_OUTPUT);
-    return { totals: totalsOf(events, nodeCount, 0), gaps: events.gaps, reason: { kind: 'interrupted', why: interrupted.why }, cleanedUp, failures: [], writeFailures: [] };
+    return {
+      totals: totalsOf(events, nodeCount, 0),
+      gaps: events.gaps,
+      reason: { kind: 'interrupted', why: interrupted.why },
+      cleanedUp,
+      failures: [],
+      writeFailures: [],
+    };
   }
   return { ...result!, cleanedUp };
 }
 
 /** A sink for a run interrupted before it had one: counts nothing, shows nothing. */
-const NO_OUTPUT = { keep: () => false, selfPid: null, includeSelf: false, maxEvents: null, printer: { event: () => {}, end: () => {} }, digest: null, timeline: null, full: () => {} };
+const NO_OUTPUT = {
+  keep: () => false,
+  selfPid: null,
+  includeSelf: false,
+  maxEvents: null,
+  printer: { event: () => {}, end: () => {} },
+  digest: null,
+  timeline: null,
+  full: () => {},
+};
 
 function totalsOf(sink: EventSink, nodes: number, failedNodes: number): Totals {
   const c = sink.counts;
   return {
-    events: c.events, shown: c.shown, lost: c.lost, unattributed: c.unattributed, malformed: c.malformed, incomplete: c.incomplete,
-    nodes, failedNodes, self: c.self, exits: c.exits, gaps: sink.gaps.list(),
+    events: c.events,
+    shown: c.shown,
+    lost: c.lost,
+    unattributed: c.unattributed,
+    malformed: c.malformed,
+    incomplete: c.incomplete,
+    nodes,
+    failedNodes,
+    self: c.self,
+    exits: c.exits,
+    gaps: sink.gaps.list(),
   };
 }
 

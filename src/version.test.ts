@@ -6,7 +6,7 @@ import { gitCommit, VERSION } from './version.js';
 const read = (rel: string): string => readFileSync(new URL(`../${rel}`, import.meta.url), 'utf8');
 
 describe('version', () => {
-  it('is package.json\'s, and the krew manifest\'s', () => {
+  it("is package.json's, and the krew manifest's", () => {
     expect(VERSION).toBe((JSON.parse(read('package.json')) as { version: string }).version);
     expect((load(read('plugin.yaml')) as { spec: { version: string } }).spec.version).toBe(`v${VERSION}`);
   });

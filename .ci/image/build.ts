@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   });
   const arches = values.arch!.split(',').map((a) => a.trim());
   for (const a of arches) if (!isArch(a)) throw new Error(`--arch ${a}: the image is built for ${Object.keys(ARCHES).join(', ')}`);
-  if (process.getuid?.() !== 0) throw new Error('mmdebstrap builds the image as root (it runs the packages\' scripts in a chroot): run npm run image as root');
+  if (process.getuid?.() !== 0)
+    throw new Error("mmdebstrap builds the image as root (it runs the packages' scripts in a chroot): run npm run image as root");
   const built = await buildImage({
     arches: arches as Arch[],
     out: resolve(values.out!),
@@ -44,12 +45,27 @@ async function main(): Promise<void> {
     log: say,
   });
   for (const i of built.images) {
-    say(`linux/${i.arch}: manifest ${i.manifest}, layer ${mb(i.layer.blob.size)} gzip (${mb(i.rootfsBytes)} unpacked), ${i.packages.split('\n').filter(Boolean).length} packages`);
+    say(
+      `linux/${i.arch}: manifest ${i.manifest}, layer ${mb(i.layer.blob.size)} gzip (${mb(i.rootfsBytes)} unpacked), ${i.packages.split('\n').filter(Boolean).length} packages`,
+    );
   }
   // The package snapshot beside the archive: which Debian versions these digests were built from.
   const list = built.archive.replace(/(\.oci)?\.tar$/, '') + '.packages.txt';
-  writeFileSync(list, built.images.map((i) => i.packages.split('\n').filter(Boolean).map((l) => `linux/${i.arch} ${l}\n`).join('')).join(''));
-  say(`${built.archive}: ${mb(statSync(built.archive).size)}, ${built.digest}, named ${built.name} (cache key ${built.key}); packages in ${list}`);
+  writeFileSync(
+    list,
+    built.images
+      .map((i) =>
+        i.packages
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => `linux/${i.arch} ${l}\n`)
+          .join(''),
+      )
+      .join(''),
+  );
+  say(
+    `${built.archive}: ${mb(statSync(built.archive).size)}, ${built.digest}, named ${built.name} (cache key ${built.key}); packages in ${list}`,
+  );
   process.stdout.write(`${built.archive}\n`);
 }
 

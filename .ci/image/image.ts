@@ -7,7 +7,18 @@
  * (test/support/debug-image.ts).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { image, layout, writeArchive, type Image, type Layer } from './oci.ts';
@@ -30,7 +41,8 @@ export const DEFAULT_REPOSITORY = 'localhost/trace-exec-bpftrace';
  * Where layers are kept between builds, by `npm run image` and the tests alike, so that a machine
  * builds each package list once: TRACE_EXEC_IMAGE_CACHE, else /var/cache/trace-exec-test-image.
  */
-export const defaultCache = (env: NodeJS.ProcessEnv = process.env): string => env.TRACE_EXEC_IMAGE_CACHE || '/var/cache/trace-exec-test-image';
+export const defaultCache = (env: NodeJS.ProcessEnv = process.env): string =>
+  env.TRACE_EXEC_IMAGE_CACHE || '/var/cache/trace-exec-test-image';
 
 export interface BuildOptions {
   arches: readonly Arch[];
@@ -76,7 +88,8 @@ export interface Built {
 export function epochFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.SOURCE_DATE_EPOCH;
   if (raw === undefined || raw === '') return DEFAULT_EPOCH;
-  if (!/^\d+$/.test(raw)) throw new Error(`SOURCE_DATE_EPOCH=${raw}: give whole seconds since 1970 (date +%s), or unset it for the default ${DEFAULT_EPOCH}`);
+  if (!/^\d+$/.test(raw))
+    throw new Error(`SOURCE_DATE_EPOCH=${raw}: give whole seconds since 1970 (date +%s), or unset it for the default ${DEFAULT_EPOCH}`);
   return Number(raw);
 }
 
@@ -123,7 +136,10 @@ async function layerIn(dir: string, arch: Arch, epoch: number, log: (m: string) 
     const layer = await gzipLayer(rootfs.tar, join(work, 'layer.tar.gz'));
     const rootfsBytes = statSync(rootfs.tar).size;
     writeFileSync(join(work, 'packages.txt'), rootfs.packages);
-    writeFileSync(join(work, 'layer.json'), JSON.stringify({ layer: { ...layer, file: 'layer.tar.gz' }, rootfsBytes, seconds: (Date.now() - t) / 1000 }, null, 2));
+    writeFileSync(
+      join(work, 'layer.json'),
+      JSON.stringify({ layer: { ...layer, file: 'layer.tar.gz' }, rootfsBytes, seconds: (Date.now() - t) / 1000 }, null, 2),
+    );
     removeTree(dir);
     renameSync(work, dir);
     log(`${arch}: built in ${((Date.now() - t) / 1000).toFixed(0)} s`);
@@ -202,9 +218,23 @@ export async function buildImage(opts: BuildOptions): Promise<Built> {
       const l = await layerIn(dir, arch, epoch, log);
       const packages = readFileSync(join(dir, 'packages.txt'), 'utf8');
       const version = /^bpftrace (\S+) /m.exec(packages)?.[1] ?? 'unknown';
-      const i = image(arch, l.layer, epoch, `bpftrace ${version} and the commands of trace-exec's debug image contract, from Debian ${SUITE} packages`, `mmdebstrap --variant=essential --include=${INCLUDE.join(',')} ${SUITE} (trace-exec .ci/image)`);
+      const i = image(
+        arch,
+        l.layer,
+        epoch,
+        `bpftrace ${version} and the commands of trace-exec's debug image contract, from Debian ${SUITE} packages`,
+        `mmdebstrap --variant=essential --include=${INCLUDE.join(',')} ${SUITE} (trace-exec .ci/image)`,
+      );
       oci.push(i);
-      images.push({ arch, manifest: i.manifest.descriptor.digest, layer: l.layer, rootfsBytes: l.rootfsBytes, packages, rootfs: join(dir, 'rootfs.tar'), cached: l.cached });
+      images.push({
+        arch,
+        manifest: i.manifest.descriptor.digest,
+        layer: l.layer,
+        rootfsBytes: l.rootfsBytes,
+        packages,
+        rootfs: join(dir, 'rootfs.tar'),
+        cached: l.cached,
+      });
       if (l.cached) log(`${arch}: layer from the cache (${dir})`);
     }
     // The tag names the content, so it is computed from the unnamed layout first.

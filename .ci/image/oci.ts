@@ -138,7 +138,24 @@ export function writeArchive(out: string, images: readonly Image[], top: Doc, in
   for (const d of docs) writeFileSync(join(blobs, hex(d.descriptor)), d.bytes);
   for (const i of images) symlinkSync(i.layer.file, join(blobs, hex(i.layer.blob)));
   const tmp = `${out}.tmp-${process.pid}`;
-  execFileSync('tar', ['--create', `--file=${tmp}`, `--directory=${stageDir}`, '--dereference', '--sort=name', '--format=pax', '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime', '--owner=0', '--group=0', '--numeric-owner', `--mtime=@${epoch}`, '--mode=u=rwX,go=rX', '--', 'blobs', 'index.json', 'oci-layout']);
+  execFileSync('tar', [
+    '--create',
+    `--file=${tmp}`,
+    `--directory=${stageDir}`,
+    '--dereference',
+    '--sort=name',
+    '--format=pax',
+    '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
+    '--owner=0',
+    '--group=0',
+    '--numeric-owner',
+    `--mtime=@${epoch}`,
+    '--mode=u=rwX,go=rX',
+    '--',
+    'blobs',
+    'index.json',
+    'oci-layout',
+  ]);
   execFileSync('mv', ['-f', tmp, out]);
   rmSync(stageDir, { recursive: true, force: true });
 }

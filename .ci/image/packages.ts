@@ -19,7 +19,21 @@ export const INCLUDE: readonly string[] = Object.freeze(['bpftrace', 'mount', 'p
  * sync with REQUIRED_TOOLS in src/node/probe.ts (which node cannot import from here: it is not
  * erasable TypeScript); test/image/debug-image.test.ts compares the two.
  */
-export const CONTRACT: readonly string[] = Object.freeze(['sh', 'bpftrace', 'perl', 'sleep', 'touch', 'rm', 'env', 'head', 'cat', 'kill', 'grep', 'uname', 'mount']);
+export const CONTRACT: readonly string[] = Object.freeze([
+  'sh',
+  'bpftrace',
+  'perl',
+  'sleep',
+  'touch',
+  'rm',
+  'env',
+  'head',
+  'cat',
+  'kill',
+  'grep',
+  'uname',
+  'mount',
+]);
 
 /** The image's PATH (Debian's default for root). */
 export const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -43,7 +57,15 @@ export const DPKG_OPTIONS: readonly string[] = Object.freeze([
  * build machine's mirror), and info's directory file that install-info writes although the manuals
  * are excluded.
  */
-export const PRUNE: readonly string[] = Object.freeze(['etc/resolv.conf', 'etc/hostname', 'etc/apt', 'var/lib/apt', 'var/cache/apt', 'var/log/apt', 'usr/share/info']);
+export const PRUNE: readonly string[] = Object.freeze([
+  'etc/resolv.conf',
+  'etc/hostname',
+  'etc/apt',
+  'var/lib/apt',
+  'var/cache/apt',
+  'var/log/apt',
+  'usr/share/info',
+]);
 
 /**
  * The time stamp of every file newer than it, and of the image config (SOURCE_DATE_EPOCH overrides

@@ -7,7 +7,18 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, existsSync, lstatSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,10 +32,14 @@ import { ARCHES, CONTRACT, DPKG_OPTIONS, INCLUDE, PATH, PRUNE, SUITE, type Arch 
  */
 export function aptSources(): string[] {
   const files: string[] = [];
-  if (existsSync('/etc/apt/sources.list') && /^\s*deb\s/m.test(readFileSync('/etc/apt/sources.list', 'utf8'))) files.push('/etc/apt/sources.list');
+  if (existsSync('/etc/apt/sources.list') && /^\s*deb\s/m.test(readFileSync('/etc/apt/sources.list', 'utf8')))
+    files.push('/etc/apt/sources.list');
   const dir = '/etc/apt/sources.list.d';
   if (existsSync(dir)) for (const f of readdirSync(dir).sort()) if (/\.(list|sources)$/.test(f)) files.push(join(dir, f));
-  if (files.length === 0) throw new Error('no apt sources on this machine (/etc/apt/sources.list, /etc/apt/sources.list.d/*.sources): the image is built from them');
+  if (files.length === 0)
+    throw new Error(
+      'no apt sources on this machine (/etc/apt/sources.list, /etc/apt/sources.list.d/*.sources): the image is built from them',
+    );
   return files;
 }
 
@@ -40,7 +55,8 @@ export function enableForeign(arch: Arch): void {
   if (!existsSync(join(dir, 'register'))) execFileSync('mount', ['-t', 'binfmt_misc', 'binfmt_misc', dir]);
   if (existsSync(join(dir, `qemu-${qemu}`))) return;
   const conf = `/usr/lib/binfmt.d/qemu-${qemu}.conf`;
-  if (!existsSync(conf)) throw new Error(`${arch}: ${conf} is missing: apt-get install qemu-user-static (the ${arch} packages' scripts run under qemu-user)`);
+  if (!existsSync(conf))
+    throw new Error(`${arch}: ${conf} is missing: apt-get install qemu-user-static (the ${arch} packages' scripts run under qemu-user)`);
   writeFileSync(join(dir, 'register'), readFileSync(conf, 'utf8').trim());
 }
 
@@ -127,7 +143,11 @@ function pruneDocs(docs: string): void {
 
 /** `Package Version Architecture` lines of what dpkg installed in `dir`, sorted. */
 export function installedPackages(dir: string): string {
-  const out = execFileSync('dpkg-query', [`--admindir=${join(dir, 'var/lib/dpkg')}`, '-W', '-f', '${Package} ${Version} ${Architecture}\\n'], { encoding: 'utf8' });
+  const out = execFileSync(
+    'dpkg-query',
+    [`--admindir=${join(dir, 'var/lib/dpkg')}`, '-W', '-f', '${Package} ${Version} ${Architecture}\\n'],
+    { encoding: 'utf8' },
+  );
   return out.split('\n').filter(Boolean).sort().join('\n') + '\n';
 }
 
@@ -149,7 +169,10 @@ export async function buildRootfs(arch: Arch, work: string, epoch: number, sourc
   const log = join(work, 'mmdebstrap.log');
   const code = await new Promise<number | null>((resolve, reject) => {
     const fd = openSync(log, 'w');
-    const child = spawn('mmdebstrap', mmdebstrapArgs(arch, dir, sources), { stdio: ['ignore', fd, fd], env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch), DEBIAN_FRONTEND: 'noninteractive' } });
+    const child = spawn('mmdebstrap', mmdebstrapArgs(arch, dir, sources), {
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch), DEBIAN_FRONTEND: 'noninteractive' },
+    });
     closeSync(fd);
     child.on('error', (e) => reject(new Error(`mmdebstrap: ${e.message} (apt-get install mmdebstrap)`)));
     child.on('close', resolve);
@@ -163,7 +186,10 @@ export async function buildRootfs(arch: Arch, work: string, epoch: number, sourc
   // The runtime mounts its own /dev; device nodes in a layer only fail where mknod is not allowed.
   for (const f of readdirSync(join(dir, 'dev'))) rmSync(join(dir, 'dev', f), { recursive: true, force: true });
   const missing = missingCommands(dir);
-  if (missing.length > 0) throw new Error(`the ${arch} image lacks ${missing.join(', ')} of the image contract: add their packages to INCLUDE in .ci/image/packages.ts`);
+  if (missing.length > 0)
+    throw new Error(
+      `the ${arch} image lacks ${missing.join(', ')} of the image contract: add their packages to INCLUDE in .ci/image/packages.ts`,
+    );
   const packages = installedPackages(dir);
   const tar = join(work, 'rootfs.tar');
   execFileSync('tar', tarArgs(dir, tar, epoch));
@@ -185,5 +211,9 @@ export async function gzipLayer(tar: string, out: string): Promise<Layer> {
       },
     });
   await pipeline(createReadStream(tar), tap(raw, false), createGzip({ level: 6 }), tap(packed, true), createWriteStream(out));
-  return { diffId: `sha256:${raw.digest('hex')}`, blob: { mediaType: MEDIA.layer, digest: `sha256:${packed.digest('hex')}`, size }, file: out };
+  return {
+    diffId: `sha256:${raw.digest('hex')}`,
+    blob: { mediaType: MEDIA.layer, digest: `sha256:${packed.digest('hex')}`, size },
+    file: out,
+  };
 }

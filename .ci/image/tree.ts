@@ -18,7 +18,9 @@ export function mountsBelow(path: string, mounts: string = readFileSync('/proc/s
 export function removeTree(path: string): void {
   const mounted = mountsBelow(path);
   if (mounted.length > 0) {
-    throw new Error(`not removing ${resolve(path)}: ${mounted.join(', ')} ${mounted.length > 1 ? 'are' : 'is'} mounted there (left by an interrupted mmdebstrap): umount -R ${mounted[0]}, then run again`);
+    throw new Error(
+      `not removing ${resolve(path)}: ${mounted.join(', ')} ${mounted.length > 1 ? 'are' : 'is'} mounted there (left by an interrupted mmdebstrap): umount -R ${mounted[0]}, then run again`,
+    );
   }
   rmSync(path, { recursive: true, force: true });
 }

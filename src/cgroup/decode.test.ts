@@ -26,8 +26,7 @@ const pod = (fields: Partial<PodIdentity> = {}): CgroupIdentity => ({
   ...fields,
 });
 /** Expected pod identity for an exec in the pod cgroup itself, or below an unreadable leaf. */
-const podOnly = (fields: Partial<PodIdentity> = {}): CgroupIdentity =>
-  pod({ containerId: null, runtime: null, ...fields });
+const podOnly = (fields: Partial<PodIdentity> = {}): CgroupIdentity => pod({ containerId: null, runtime: null, ...fields });
 const host = (unit: string | null): CgroupIdentity => ({ kind: 'host', unit });
 
 interface Row {
@@ -36,9 +35,10 @@ interface Row {
   expected: CgroupIdentity;
 }
 
-const table = (rows: Row[]) => it.each(rows)('$layout', ({ path, expected }) => {
-  expect(decodeCgroupPath(path)).toStrictEqual(expected);
-});
+const table = (rows: Row[]) =>
+  it.each(rows)('$layout', ({ path, expected }) => {
+    expect(decodeCgroupPath(path)).toStrictEqual(expected);
+  });
 
 describe('decodeCgroupPath', () => {
   describe('systemd driver: kubepods.slice/kubepods-<qos>.slice/kubepods-<qos>-pod<uid_>.slice/<leaf>', () => {

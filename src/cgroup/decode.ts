@@ -163,11 +163,7 @@ function decodeLeaf(leaf: string | undefined): LeafIdentity {
 /** The innermost systemd unit worth naming: a service or scope first, else any other unit. */
 function hostUnit(parts: readonly string[]): string | null {
   const inner = [...parts].reverse();
-  return (
-    inner.find((c) => SERVICE_OR_SCOPE.test(c)) ??
-    inner.find((c) => OTHER_UNIT.test(c) && !GENERIC_SLICES.has(c)) ??
-    null
-  );
+  return inner.find((c) => SERVICE_OR_SCOPE.test(c)) ?? inner.find((c) => OTHER_UNIT.test(c) && !GENERIC_SLICES.has(c)) ?? null;
 }
 
 /** Decode one cgroup path (relative to its hierarchy root; '' or '/' is the root). */
@@ -194,10 +190,7 @@ export function decodeCgroupPath(path: string): CgroupIdentity {
  * Decide from both hierarchies. On hybrid hosts the kubelet may only manage one of them, so a pod
  * seen in either beats a host reading of the other. null = that hierarchy was not captured.
  */
-export function decodeCgroups(
-  v2: string | null,
-  v1: string | null,
-): { identity: CgroupIdentity; path: string } {
+export function decodeCgroups(v2: string | null, v1: string | null): { identity: CgroupIdentity; path: string } {
   const a = v2 === null ? null : { identity: decodeCgroupPath(v2), path: v2 };
   const b = v1 === null ? null : { identity: decodeCgroupPath(v1), path: v1 };
   if (!a || !b) return a ?? b ?? { identity: hostUnknown(), path: '' };

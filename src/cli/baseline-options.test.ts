@@ -5,7 +5,10 @@ describe('buildBaselineOptions', () => {
   it.each([
     [{}, null],
     [{ baseline: ['old.jsonl'] }, { sources: ['old.jsonl'], failOn: [], allow: null }],
-    [{ baseline: ['a.jsonl', 'b.jsonl.gz'], failOn: ['new-exec,drift', 'session', 'drift'], allow: 'allow.txt' }, { sources: ['a.jsonl', 'b.jsonl.gz'], failOn: ['new-exec', 'drift', 'session'], allow: 'allow.txt' }],
+    [
+      { baseline: ['a.jsonl', 'b.jsonl.gz'], failOn: ['new-exec,drift', 'session', 'drift'], allow: 'allow.txt' },
+      { sources: ['a.jsonl', 'b.jsonl.gz'], failOn: ['new-exec', 'drift', 'session'], allow: 'allow.txt' },
+    ],
   ])('%j', (raw, want) => expect(buildBaselineOptions(raw)).toEqual(want));
 
   it.each([

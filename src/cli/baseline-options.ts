@@ -14,10 +14,19 @@ export interface RawBaselineArgs {
 
 export function buildBaselineOptions(raw: RawBaselineArgs): BaselineOptions | null {
   const sources = (raw.baseline ?? []).filter((s) => s.trim() !== '');
-  if (raw.baseline !== undefined && sources.length === 0) throw new UsageError('--baseline needs a file: the -o json recording of an earlier run');
-  const failOn = [...new Set((raw.failOn ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== ''))];
+  if (raw.baseline !== undefined && sources.length === 0)
+    throw new UsageError('--baseline needs a file: the -o json recording of an earlier run');
+  const failOn = [
+    ...new Set(
+      (raw.failOn ?? [])
+        .flatMap((v) => v.split(','))
+        .map((v) => v.trim())
+        .filter((v) => v !== ''),
+    ),
+  ];
   const bad = failOn.find((k) => !(FINDING_KINDS as readonly string[]).includes(k));
-  if (bad !== undefined) throw new UsageError(`--fail-on "${bad}" is not a kind of finding: use ${FINDING_KINDS.join(', ')} (a,b for several)`);
+  if (bad !== undefined)
+    throw new UsageError(`--fail-on "${bad}" is not a kind of finding: use ${FINDING_KINDS.join(', ')} (a,b for several)`);
   if (raw.failOn !== undefined && failOn.length === 0) throw new UsageError(`--fail-on needs kinds of finding: ${FINDING_KINDS.join(',')}`);
   if (raw.allow !== undefined && raw.allow.trim() === '') throw new UsageError('--allow needs a file name');
   if (sources.length === 0) {

@@ -32,7 +32,15 @@ export async function cleanupCommand(argv: string[], log: Log, terminal: Termina
     throw e;
   }
   if (parsed.kind === 'shown') return 0;
-  const raw = parsed.flags as { namespace?: string; allNamespaces?: boolean; dryRun?: boolean; all?: boolean; kubeconfig?: string; context?: string; verbose?: boolean };
+  const raw = parsed.flags as {
+    namespace?: string;
+    allNamespaces?: boolean;
+    dryRun?: boolean;
+    all?: boolean;
+    kubeconfig?: string;
+    context?: string;
+    verbose?: boolean;
+  };
   try {
     await cleanup(
       {

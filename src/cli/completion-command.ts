@@ -16,8 +16,10 @@ export async function completeCommand(args: string[], descriptions: boolean): Pr
     nodes: (c) => listNodeNames({ kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs) }),
     namespaces: (c) => listNamespaceNames({ kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs) }),
     contexts: (kubeconfig) => contextNames(kubeconfig),
-    objects: (c, namespace, resource) => listObjectNames({ kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs), namespace }, resource),
-    containers: (c, namespace, targets) => listContainerNames({ kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs), namespace }, targets),
+    objects: (c, namespace, resource) =>
+      listObjectNames({ kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs), namespace }, resource),
+    containers: (c, namespace, targets) =>
+      listContainerNames({ kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs), namespace }, targets),
   });
   process.stdout.write(formatCompletion(result, descriptions));
   if (result.error) process.stderr.write(`trace-exec: completion: ${result.error}\n`);

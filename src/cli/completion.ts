@@ -10,7 +10,15 @@
  * live names through the lookups (src/kube/names.ts) only when a plan needs them.
  */
 import { FINDING_KINDS } from '../report/baseline.js';
-import { CLEANUP_FLAGS as CLEANUP_SPECS, MAIN_FLAGS as MAIN_SPECS, REPORT_FLAGS as REPORT_SPECS, REPORT_FORMATS, SUMMARY_FORMATS, type FlagSpec, type ValueKind } from './flags.js';
+import {
+  CLEANUP_FLAGS as CLEANUP_SPECS,
+  MAIN_FLAGS as MAIN_SPECS,
+  REPORT_FLAGS as REPORT_SPECS,
+  REPORT_FORMATS,
+  SUMMARY_FORMATS,
+  type FlagSpec,
+  type ValueKind,
+} from './flags.js';
 import { DEFAULT_IMAGES } from '../node/images.js';
 import { parseDuration } from './duration.js';
 import { OUTPUT_FORMATS } from '../output/index.js';
@@ -51,9 +59,25 @@ export type Plan =
    * Pod or workload names in `namespace` (null: the context's), each written `before` + name
    * (`deploy/web`); not those in `exclude`.
    */
-  | { kind: 'objects'; resource: 'pod' | WorkloadKind; before: string; partial: string; exclude: string[]; conn: Connection; namespace: string | null }
+  | {
+      kind: 'objects';
+      resource: 'pod' | WorkloadKind;
+      before: string;
+      partial: string;
+      exclude: string[];
+      conn: Connection;
+      namespace: string | null;
+    }
   /** The container names of the pod and workload targets typed (-c); `exclude` as for namespaces. */
-  | { kind: 'containers'; targets: PodTarget[]; before: string; partial: string; exclude: string[]; conn: Connection; namespace: string | null }
+  | {
+      kind: 'containers';
+      targets: PodTarget[];
+      before: string;
+      partial: string;
+      exclude: string[];
+      conn: Connection;
+      namespace: string | null;
+    }
   /** The kubeconfig's contexts. */
   | { kind: 'contexts'; before: string; partial: string; kubeconfig: string | null }
   /** Let the shell complete file names (--kubeconfig). */
@@ -127,7 +151,7 @@ export type PodTarget = Exclude<Target, { kind: 'node' }>;
 
 /** The kinds offered for a first letter (`d` → `deploy/`, `ds/`), as kubectl's short names. */
 const KIND_STEMS: { stem: string; description: string }[] = [
-  { stem: 'pod/', description: 'one pod (in -n, else the context\'s namespace)' },
+  { stem: 'pod/', description: "one pod (in -n, else the context's namespace)" },
   { stem: 'deploy/', description: 'the pods of a deployment' },
   { stem: 'sts/', description: 'the pods of a statefulset' },
   { stem: 'ds/', description: 'the pods of a daemonset' },
@@ -149,7 +173,14 @@ export function planCompletion(args: readonly string[]): Plan {
   const words = args.length > 0 ? args.slice(0, -1) : [];
   const toComplete = args.length > 0 ? args[args.length - 1]! : '';
   const sub = words[0] === 'cleanup' || words[0] === 'completion' || words[0] === 'report' ? words[0] : null;
-  const flags = sub === 'cleanup' ? CLEANUP_FLAGS : sub === 'report' ? REPORT_FLAGS : sub === 'completion' ? [MAIN_FLAGS.find((f) => f.name === 'help')!] : MAIN_FLAGS;
+  const flags =
+    sub === 'cleanup'
+      ? CLEANUP_FLAGS
+      : sub === 'report'
+        ? REPORT_FLAGS
+        : sub === 'completion'
+          ? [MAIN_FLAGS.find((f) => f.name === 'help')!]
+          : MAIN_FLAGS;
 
   // Read the words already typed: flag values that matter to lookups, positionals, flags seen.
   const given = new Map<string, string[]>();
@@ -188,10 +219,20 @@ export function planCompletion(args: readonly string[]): Plan {
   }
   const conn: Connection = { kubeconfig: last('kubeconfig'), context: last('context'), requestTimeoutMs };
   // Pod and workload targets are looked up where a run resolves them: -n's first namespace, else the context's.
-  const namespace = (given.get('namespace') ?? []).flatMap((v) => v.split(',')).map((n) => n.trim()).find((n) => n !== '') ?? null;
+  const namespace =
+    (given.get('namespace') ?? [])
+      .flatMap((v) => v.split(','))
+      .map((n) => n.trim())
+      .find((n) => n !== '') ?? null;
   const targets = positionals.map(targetOf);
   const podTargets = targets.filter((t): t is PodTarget => t !== null && t.kind !== 'node');
-  const nothing = (directive: number = Directive.NoFileComp): Plan => ({ kind: 'static', before: '', partial: '', candidates: [], directive });
+  const nothing = (directive: number = Directive.NoFileComp): Plan => ({
+    kind: 'static',
+    before: '',
+    partial: '',
+    candidates: [],
+    directive,
+  });
 
   // The value of a flag: `-o <TAB>`, or `--output=<TAB>`.
   const valuePlan = (flag: Flag, before: string, partial: string): Plan => {
@@ -199,14 +240,23 @@ export function planCompletion(args: readonly string[]): Plan {
     // A comma list (-n a,b,<TAB>): complete the last element, leave out the ones already there.
     const comma = partial.lastIndexOf(',');
     const head = partial.slice(0, comma + 1);
-    const listed = (): string[] => [...(given.get(flag.name) ?? []).flatMap((v) => v.split(',')), ...head.split(',')].filter((n) => n !== '');
+    const listed = (): string[] =>
+      [...(given.get(flag.name) ?? []).flatMap((v) => v.split(',')), ...head.split(',')].filter((n) => n !== '');
     switch (flag.value) {
       case 'namespaces':
         return { kind: 'namespaces', before: before + head, partial: partial.slice(comma + 1), exclude: listed(), conn };
       case 'containers':
         // Only a pod or workload target says which containers there are; a node runs any.
         if (podTargets.length === 0) return fixed([]);
-        return { kind: 'containers', targets: podTargets, before: before + head, partial: partial.slice(comma + 1), exclude: listed(), conn, namespace };
+        return {
+          kind: 'containers',
+          targets: podTargets,
+          before: before + head,
+          partial: partial.slice(comma + 1),
+          exclude: listed(),
+          conn,
+          namespace,
+        };
       case 'namespace':
         return { kind: 'namespaces', before, partial, exclude: [], conn };
       case 'output':
@@ -250,7 +300,9 @@ export function planCompletion(args: readonly string[]): Plan {
 
   // Positionals.
   if (sub === 'completion') {
-    return positionals.length === 0 ? { kind: 'static', before: '', partial: toComplete, candidates: SHELLS.map((s) => ({ value: s })), directive: Directive.NoFileComp } : nothing();
+    return positionals.length === 0
+      ? { kind: 'static', before: '', partial: toComplete, candidates: SHELLS.map((s) => ({ value: s })), directive: Directive.NoFileComp }
+      : nothing();
   }
   // report: files (the shell completes them), or pod/NAME, which cannot be looked up offline.
   if (sub === 'report') return toComplete.startsWith('pod/') ? nothing() : { kind: 'files' };
@@ -273,12 +325,19 @@ export function planCompletion(args: readonly string[]): Plan {
   // for a bare TAB as before, and the subcommands on the first word.
   const extra = words.length === 0 ? SUBCOMMANDS.filter((c) => c.value.startsWith(toComplete)) : [];
   const stems = nodesGiven.length > 0 ? [] : KIND_STEMS.filter((k) => toComplete !== '' && k.stem.startsWith(toComplete.toLowerCase()));
-  if (podTargets.length === 0 && 'node/'.startsWith(toComplete)) return { kind: 'nodes', before: 'node/', partial: '', exclude: nodesGiven, conn, extra };
+  if (podTargets.length === 0 && 'node/'.startsWith(toComplete))
+    return { kind: 'nodes', before: 'node/', partial: '', exclude: nodesGiven, conn, extra };
   const candidates = [...extra, ...stems.map((k) => ({ value: k.stem, description: k.description }))];
   // Only kind stems: the name comes right after the slash, so no space.
   const directive = stems.length > 0 && extra.length === 0 ? Directive.NoFileComp | Directive.NoSpace : Directive.NoFileComp;
   if (podTargets.length > 0 && toComplete === '') {
-    return { kind: 'static', before: '', partial: '', candidates: KIND_STEMS.map((k) => ({ value: k.stem, description: k.description })), directive: Directive.NoFileComp | Directive.NoSpace };
+    return {
+      kind: 'static',
+      before: '',
+      partial: '',
+      candidates: KIND_STEMS.map((k) => ({ value: k.stem, description: k.description })),
+      directive: Directive.NoFileComp | Directive.NoSpace,
+    };
   }
   return { kind: 'static', before: '', partial: toComplete, candidates, directive };
 }
@@ -316,15 +375,35 @@ export async function complete(args: readonly string[], lookups: NameLookups): P
       case 'files':
         return { candidates: [], directive: Directive.Default };
       case 'nodes':
-        return { candidates: [...plan.extra, ...withPrefix(await lookups.nodes(plan.conn), plan.before, plan.partial, plan.exclude)], directive: Directive.NoFileComp };
+        return {
+          candidates: [...plan.extra, ...withPrefix(await lookups.nodes(plan.conn), plan.before, plan.partial, plan.exclude)],
+          directive: Directive.NoFileComp,
+        };
       case 'namespaces':
-        return { candidates: withPrefix(await lookups.namespaces(plan.conn), plan.before, plan.partial, plan.exclude), directive: Directive.NoFileComp };
+        return {
+          candidates: withPrefix(await lookups.namespaces(plan.conn), plan.before, plan.partial, plan.exclude),
+          directive: Directive.NoFileComp,
+        };
       case 'contexts':
-        return { candidates: withPrefix(await lookups.contexts(plan.kubeconfig), plan.before, plan.partial), directive: Directive.NoFileComp };
+        return {
+          candidates: withPrefix(await lookups.contexts(plan.kubeconfig), plan.before, plan.partial),
+          directive: Directive.NoFileComp,
+        };
       case 'objects':
-        return { candidates: withPrefix(await lookups.objects(plan.conn, plan.namespace, plan.resource), plan.before, plan.partial, plan.exclude), directive: Directive.NoFileComp };
+        return {
+          candidates: withPrefix(await lookups.objects(plan.conn, plan.namespace, plan.resource), plan.before, plan.partial, plan.exclude),
+          directive: Directive.NoFileComp,
+        };
       case 'containers':
-        return { candidates: withPrefix(await lookups.containers(plan.conn, plan.namespace, plan.targets), plan.before, plan.partial, plan.exclude), directive: Directive.NoFileComp };
+        return {
+          candidates: withPrefix(
+            await lookups.containers(plan.conn, plan.namespace, plan.targets),
+            plan.before,
+            plan.partial,
+            plan.exclude,
+          ),
+          directive: Directive.NoFileComp,
+        };
     }
   } catch (e) {
     const extra = plan.kind === 'nodes' ? plan.extra : [];

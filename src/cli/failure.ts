@@ -13,7 +13,9 @@ export function reportFailure(e: unknown, log: Log, write: (t: string) => void, 
     return 1;
   }
   log.error(`unexpected: ${(e as Error)?.message ?? e}`);
-  write(`  please report this at the project's issue tracker with: trace-exec ${VERSION}, node ${process.version}${verbose ? '' : ' (run again with -v for a stack trace)'}\n`);
+  write(
+    `  please report this at the project's issue tracker with: trace-exec ${VERSION}, node ${process.version}${verbose ? '' : ' (run again with -v for a stack trace)'}\n`,
+  );
   if (verbose) write(`${(e as Error)?.stack}\n`);
   return 1;
 }

@@ -17,7 +17,9 @@ export function parseImageFlag(values: readonly string[] | undefined): ImageSpec
       const eq = item.indexOf('=');
       const image = eq < 0 ? item : item.slice(eq + 1);
       if (image.trim() === '' || /\s/.test(image)) {
-        throw new Error(`--image "${item}" is not an image reference: give IMAGE, or ARCH=IMAGE (e.g. arm64=registry.example.com/bpftrace:1)`);
+        throw new Error(
+          `--image "${item}" is not an image reference: give IMAGE, or ARCH=IMAGE (e.g. arm64=registry.example.com/bpftrace:1)`,
+        );
       }
       if (eq < 0) {
         all = image;
@@ -25,7 +27,9 @@ export function parseImageFlag(values: readonly string[] | undefined): ImageSpec
       }
       const arch = normalizeArch(item.slice(0, eq));
       if (!isKnownArch(arch)) {
-        throw new Error(`--image "${item}": "${item.slice(0, eq)}" is not an architecture: use one of ${ARCHITECTURES.join(', ')} (as in: kubectl get nodes -L kubernetes.io/arch)`);
+        throw new Error(
+          `--image "${item}": "${item.slice(0, eq)}" is not an architecture: use one of ${ARCHITECTURES.join(', ')} (as in: kubectl get nodes -L kubernetes.io/arch)`,
+        );
       }
       byArch[arch] = image;
     }

@@ -56,7 +56,10 @@ describe('parseTarget', () => {
 describe('targets written kubectl get style, kind and name apart', () => {
   it.each<[string[], string]>([
     [['node', 'worker-1'], '"node worker-1" is not a target: write node/worker-1 (KIND/NAME, with a slash)'],
-    [['nodes', 'worker-1', 'worker-2'], '"nodes worker-1 worker-2" is not a target: write nodes/worker-1 nodes/worker-2 (KIND/NAME, with a slash)'],
+    [
+      ['nodes', 'worker-1', 'worker-2'],
+      '"nodes worker-1 worker-2" is not a target: write nodes/worker-1 nodes/worker-2 (KIND/NAME, with a slash)',
+    ],
     [['pod', 'api-0'], '"pod api-0" is not a target: write pod/api-0 (KIND/NAME, with a slash)'],
     [['Deploy', 'web'], '"Deploy web" is not a target: write deploy/web (KIND/NAME, with a slash)'],
     [['node'], 'target "node" has no node name: write node/NAME (see: kubectl get nodes)'],
@@ -160,13 +163,43 @@ describe('buildOptions', () => {
   describe('scope', () => {
     it.each<[Partial<RawArgs>, Options['scope']]>([
       [{ targets: ['nodes/worker-2'] }, { kind: 'targets', targets: [{ kind: 'node', name: 'worker-2' }] }],
-      [{ targets: ['node/a', 'node/b'] }, { kind: 'targets', targets: [{ kind: 'node', name: 'a' }, { kind: 'node', name: 'b' }] }],
-      [{ targets: ['pod/x', 'deploy/y'] }, { kind: 'targets', targets: [{ kind: 'pod', name: 'x' }, { kind: 'workload', workload: 'deployment', name: 'y' }] }],
-      [{ targets: [], local: true }, { kind: 'local', cluster: false }],
-      [{ targets: [], local: true, kubeconfig: '/k' }, { kind: 'local', cluster: true }],
-      [{ targets: [], local: true, context: 'kind-kind' }, { kind: 'local', cluster: true }],
+      [
+        { targets: ['node/a', 'node/b'] },
+        {
+          kind: 'targets',
+          targets: [
+            { kind: 'node', name: 'a' },
+            { kind: 'node', name: 'b' },
+          ],
+        },
+      ],
+      [
+        { targets: ['pod/x', 'deploy/y'] },
+        {
+          kind: 'targets',
+          targets: [
+            { kind: 'pod', name: 'x' },
+            { kind: 'workload', workload: 'deployment', name: 'y' },
+          ],
+        },
+      ],
+      [
+        { targets: [], local: true },
+        { kind: 'local', cluster: false },
+      ],
+      [
+        { targets: [], local: true, kubeconfig: '/k' },
+        { kind: 'local', cluster: true },
+      ],
+      [
+        { targets: [], local: true, context: 'kind-kind' },
+        { kind: 'local', cluster: true },
+      ],
       [{ targets: [], allNodes: true }, { kind: 'all-nodes' }],
-      [{ targets: [], nodeSelector: 'node-role.kubernetes.io/worker=' }, { kind: 'node-selector', selector: 'node-role.kubernetes.io/worker=' }],
+      [
+        { targets: [], nodeSelector: 'node-role.kubernetes.io/worker=' },
+        { kind: 'node-selector', selector: 'node-role.kubernetes.io/worker=' },
+      ],
     ])('%j → %j', (raw, scope) => {
       expect(build(raw).scope).toEqual(scope);
     });
@@ -183,20 +216,48 @@ describe('buildOptions', () => {
       ['a target without a name', { targets: ['node/'] }, /has no node name/],
       ['an unsupported kind', { targets: ['svc/web'] }, /target kind "svc" is not supported/],
       ['node and pod targets mixed', { targets: ['node/a', 'pod/b'] }, /node targets and pod\/workload targets cannot be mixed/],
-      ['--local with a target', { targets: ['node/worker-1'], local: true }, /--local and the target node\/worker-1 cannot be used together/],
-      ['--all-nodes with --node-selector', { targets: [], allNodes: true, nodeSelector: 'a=b' }, /--node-selector and --all-nodes cannot be used together/],
+      [
+        '--local with a target',
+        { targets: ['node/worker-1'], local: true },
+        /--local and the target node\/worker-1 cannot be used together/,
+      ],
+      [
+        '--all-nodes with --node-selector',
+        { targets: [], allNodes: true, nodeSelector: 'a=b' },
+        /--node-selector and --all-nodes cannot be used together/,
+      ],
       ['an empty --node-selector', { targets: [], nodeSelector: ' ' }, /--node-selector is empty/],
       ['a bad -l', { selector: ['a;b'] }, /-l\/--selector "a;b"/],
       ['a bad second -l', { selector: ['app=web', 'a;b'] }, /-l\/--selector "a;b"/],
       ['a bad --comm', { comm: ['^sh$', '('] }, /--comm "\(" is not a regular expression/],
       ['--host with -c', { host: true, container: ['x'] }, /--host keeps only host processes/],
       ['--host with -l', { host: true, selector: ['a=b'] }, /--host keeps only host processes/],
-      ['--drift with --failed', { drift: true, failed: true }, /^--drift keeps only execs that ran a file from a writable layer, and a failed exec ran none: it cannot be combined with --failed$/],
-      ['--sessions with --host', { sessions: true, host: true }, /^--sessions keeps execs that entered a container through exec, and --host keeps host processes \(in no container\): they cannot be combined$/],
+      [
+        '--drift with --failed',
+        { drift: true, failed: true },
+        /^--drift keeps only execs that ran a file from a writable layer, and a failed exec ran none: it cannot be combined with --failed$/,
+      ],
+      [
+        '--sessions with --host',
+        { sessions: true, host: true },
+        /^--sessions keeps execs that entered a container through exec, and --host keeps host processes \(in no container\): they cannot be combined$/,
+      ],
       ['a bad -c', { container: ['web', 'Web App'] }, /^-c\/--container "Web App" is not a valid container name/],
-      ['--include-not-ready with a node target', { targets: ['node/a'], includeNotReady: true }, /^--include-not-ready only applies to --all-nodes and --node-selector .*drop the flag/],
-      ['--include-not-ready with --local', { targets: [], local: true, includeNotReady: true }, /^--include-not-ready only applies to --all-nodes and --node-selector/],
-      ['--ancestry with -o summary', { ancestry: true, output: 'summary' }, /^--ancestry gives each exec its parent chain, and -o summary shows no single exec: use -o table, wide or json/],
+      [
+        '--include-not-ready with a node target',
+        { targets: ['node/a'], includeNotReady: true },
+        /^--include-not-ready only applies to --all-nodes and --node-selector .*drop the flag/,
+      ],
+      [
+        '--include-not-ready with --local',
+        { targets: [], local: true, includeNotReady: true },
+        /^--include-not-ready only applies to --all-nodes and --node-selector/,
+      ],
+      [
+        '--ancestry with -o summary',
+        { ancestry: true, output: 'summary' },
+        /^--ancestry gives each exec its parent chain, and -o summary shows no single exec: use -o table, wide or json/,
+      ],
     ])('rejects %s', (_name, raw, message) => {
       expect(usageError(raw)).toMatch(message);
     });
@@ -205,11 +266,20 @@ describe('buildOptions', () => {
   describe('-n/--namespace', () => {
     it.each<[string[], string[] | null]>([
       [['shop'], ['shop']],
-      [['shop', 'kube-system'], ['shop', 'kube-system']],
+      [
+        ['shop', 'kube-system'],
+        ['shop', 'kube-system'],
+      ],
       [['shop,kube-system'], ['shop', 'kube-system']],
       [['shop, kube-system ,'], ['shop', 'kube-system']],
-      [['shop,shop', 'shop', 'b,shop'], ['shop', 'b']],
-      [['a1', 'x-y-z'], ['a1', 'x-y-z']],
+      [
+        ['shop,shop', 'shop', 'b,shop'],
+        ['shop', 'b'],
+      ],
+      [
+        ['a1', 'x-y-z'],
+        ['a1', 'x-y-z'],
+      ],
       [['a'.repeat(63)], ['a'.repeat(63)]],
       [[], null],
       [[''], null],
@@ -234,7 +304,11 @@ describe('buildOptions', () => {
   });
 
   describe('--max-events', () => {
-    it.each([['1', 1], ['5000', 5000], [' 7 ', 7]])('accepts %j', (maxEvents, n) => {
+    it.each([
+      ['1', 1],
+      ['5000', 5000],
+      [' 7 ', 7],
+    ])('accepts %j', (maxEvents, n) => {
       expect(build({ maxEvents }).maxEvents).toBe(n);
     });
 
@@ -248,9 +322,14 @@ describe('buildOptions', () => {
     });
 
     // A whole number, only too large: saying "not a count" would send the user looking for a typo.
-    it.each(['9007199254740992', '99999999999999999999', '99999999999999999999999', ' 0099999999999999999999 '])('rejects %j as too large, naming the largest', (maxEvents) => {
-      expect(usageError({ maxEvents })).toBe(`--max-events "${maxEvents}" is too large: give at most 9007199254740991, or leave the flag out for no limit`);
-    });
+    it.each(['9007199254740992', '99999999999999999999', '99999999999999999999999', ' 0099999999999999999999 '])(
+      'rejects %j as too large, naming the largest',
+      (maxEvents) => {
+        expect(usageError({ maxEvents })).toBe(
+          `--max-events "${maxEvents}" is too large: give at most 9007199254740991, or leave the flag out for no limit`,
+        );
+      },
+    );
   });
 
   describe('list flags add up', () => {
@@ -299,7 +378,12 @@ describe('buildOptions', () => {
       ['kubeApiQps', '--kube-api-qps', '-5', /is not a rate/],
       ['kubeApiBurst', '--kube-api-burst', '0', /is not a count/],
       ['kubeApiBurst', '--kube-api-burst', '1.5', /is not a count/],
-      ['reconnectTimeout', '--reconnect-timeout', '5m', /longer than the debug pod outlives a silent client .*: give at most 80s, or 0 to end/],
+      [
+        'reconnectTimeout',
+        '--reconnect-timeout',
+        '5m',
+        /longer than the debug pod outlives a silent client .*: give at most 80s, or 0 to end/,
+      ],
     ])('rejects %s %j naming %s', (key, flag, value, message) => {
       const msg = usageError({ [key]: value });
       expect(msg.startsWith(`${flag} "${value}"`)).toBe(true);
@@ -311,7 +395,11 @@ describe('buildOptions', () => {
     it.each<[string, Partial<RawArgs>, RegExp]>([
       ['an empty image', { image: [''] }, /--image "" is not an image reference/],
       ['an image with spaces', { image: ['bpftrace latest'] }, /--image "bpftrace latest" is not an image reference/],
-      ['an unknown architecture', { image: ['arm65=reg/bt:1'] }, /--image "arm65=reg\/bt:1": "arm65" is not an architecture: use one of amd64, arm64/],
+      [
+        'an unknown architecture',
+        { image: ['arm65=reg/bt:1'] },
+        /--image "arm65=reg\/bt:1": "arm65" is not an architecture: use one of amd64, arm64/,
+      ],
       ['an invalid debug namespace', { debugNamespace: 'Debug' }, /--debug-namespace "Debug" is not a valid namespace name/],
     ])('rejects %s', (_name, raw, message) => {
       expect(usageError(raw)).toMatch(message);
@@ -330,7 +418,11 @@ describe('buildOptions', () => {
 
     it.each<[string, Partial<RawArgs>, RegExp]>([
       ['an unknown format', { summaryTo: 's', summaryFormat: 'html' }, /^--summary-format "html" is not a format: use text or markdown$/],
-      ['a format without --summary-to', { summaryFormat: 'markdown' }, /^--summary-format says what --summary-to writes: add --summary-to FILE/],
+      [
+        'a format without --summary-to',
+        { summaryFormat: 'markdown' },
+        /^--summary-format says what --summary-to writes: add --summary-to FILE/,
+      ],
       ['an empty timeline file name', { timelineTo: ' ' }, /^--timeline-to needs a file name$/],
     ])('rejects %s', (_name, raw, message) => {
       expect(usageError(raw)).toMatch(message);

@@ -67,7 +67,14 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Values of a repeatable flag that also takes comma lists, without empties and repeats; null when none. */
 function commaList(values: readonly string[] | undefined): string[] | null {
   if (!values) return null;
-  const all = [...new Set(values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== ''))];
+  const all = [
+    ...new Set(
+      values
+        .flatMap((v) => v.split(','))
+        .map((v) => v.trim())
+        .filter((v) => v !== ''),
+    ),
+  ];
   return all.length > 0 ? all : null;
 }
 
@@ -101,7 +108,12 @@ function reconnectTimeout(value: string | undefined): number {
 }
 
 export function buildOptions(raw: RawArgs): Options {
-  const ways = [raw.local && '--local', raw.targets.length > 0 && `the target ${raw.targets[0]}`, raw.nodeSelector !== undefined && '--node-selector', raw.allNodes && '--all-nodes'].filter(Boolean);
+  const ways = [
+    raw.local && '--local',
+    raw.targets.length > 0 && `the target ${raw.targets[0]}`,
+    raw.nodeSelector !== undefined && '--node-selector',
+    raw.allNodes && '--all-nodes',
+  ].filter(Boolean);
   if (ways.length > 1) throw new UsageError(`${ways.join(' and ')} cannot be used together: pick one way to choose what to trace`);
   let scope: Scope;
   if (raw.local) {
@@ -109,10 +121,13 @@ export function buildOptions(raw: RawArgs): Options {
   } else if (raw.allNodes) {
     scope = { kind: 'all-nodes' };
   } else if (raw.nodeSelector !== undefined) {
-    if (raw.nodeSelector.trim() === '') throw new UsageError('--node-selector is empty: write key=value (e.g. node-role.kubernetes.io/worker=)');
+    if (raw.nodeSelector.trim() === '')
+      throw new UsageError('--node-selector is empty: write key=value (e.g. node-role.kubernetes.io/worker=)');
     scope = { kind: 'node-selector', selector: raw.nodeSelector };
   } else if (raw.targets.length === 0) {
-    throw new UsageError('no target: give node/NAME (see: kubectl get nodes), pod/NAME, deploy/NAME, --node-selector, --all-nodes, or --local to trace this machine');
+    throw new UsageError(
+      'no target: give node/NAME (see: kubectl get nodes), pod/NAME, deploy/NAME, --node-selector, --all-nodes, or --local to trace this machine',
+    );
   } else {
     refuseSpacedTargets(raw.targets);
     const targets = raw.targets.map(parseTarget);
@@ -134,7 +149,9 @@ export function buildOptions(raw: RawArgs): Options {
   }
 
   if (raw.ancestry && output === 'summary') {
-    throw new UsageError('--ancestry gives each exec its parent chain, and -o summary shows no single exec: use -o table, wide or json with --ancestry');
+    throw new UsageError(
+      '--ancestry gives each exec its parent chain, and -o summary shows no single exec: use -o table, wide or json with --ancestry',
+    );
   }
 
   let maxEvents: number | null = null;
@@ -156,7 +173,9 @@ export function buildOptions(raw: RawArgs): Options {
   if (raw.timelineTo !== undefined && raw.timelineTo.trim() === '') throw new UsageError('--timeline-to needs a file name');
   const summaryFormat = parseSummaryFormat(raw.summaryFormat);
   if (raw.summaryFormat !== undefined && raw.summaryTo === undefined) {
-    throw new UsageError(`--summary-format says what --summary-to writes: add --summary-to FILE (for -o summary on stdout, the table is text)`);
+    throw new UsageError(
+      `--summary-format says what --summary-to writes: add --summary-to FILE (for -o summary on stdout, the table is text)`,
+    );
   }
   let images: ImageSpec;
   try {
@@ -197,7 +216,9 @@ export function buildOptions(raw: RawArgs): Options {
  * The client-side filters (-n, -l, -c, --comm, --failed, --host, --drift), checked: shared by a
  * live trace and `report`, which applies them to a recording.
  */
-export function buildFilters(raw: Pick<RawArgs, 'selector' | 'container' | 'comm' | 'failed' | 'host' | 'drift' | 'sessions' | 'noProbes' | 'namespace'>): { filters: Filters; namespaces: readonly string[] | null } {
+export function buildFilters(
+  raw: Pick<RawArgs, 'selector' | 'container' | 'comm' | 'failed' | 'host' | 'drift' | 'sessions' | 'noProbes' | 'namespace'>,
+): { filters: Filters; namespaces: readonly string[] | null } {
   let comm: RegExp[] | null = null;
   if (raw.comm !== undefined && raw.comm.length > 0) {
     comm = raw.comm.map((c) => {
@@ -235,11 +256,15 @@ export function buildFilters(raw: Pick<RawArgs, 'selector' | 'container' | 'comm
     noProbes: raw.noProbes ?? false,
   });
   if (filters.sessions && filters.host) {
-    throw new UsageError('--sessions keeps execs that entered a container through exec, and --host keeps host processes (in no container): they cannot be combined');
+    throw new UsageError(
+      '--sessions keeps execs that entered a container through exec, and --host keeps host processes (in no container): they cannot be combined',
+    );
   }
   if (filters.drift && filters.failed) {
     // A failed exec ran no file, so it has no layer: together they would show nothing.
-    throw new UsageError('--drift keeps only execs that ran a file from a writable layer, and a failed exec ran none: it cannot be combined with --failed');
+    throw new UsageError(
+      '--drift keeps only execs that ran a file from a writable layer, and a failed exec ran none: it cannot be combined with --failed',
+    );
   }
   if (filters.host && (filters.selector || filters.container)) {
     throw new UsageError('--host keeps only host processes: it cannot be combined with -l/--selector or -c/--container');
@@ -269,7 +294,9 @@ export function parseBudget(qps: string | undefined, burst: string | undefined):
   if (qps !== undefined) {
     q = Number(qps.trim());
     if (qps.trim() === '' || !Number.isFinite(q) || q <= 0) {
-      throw new UsageError(`--kube-api-qps "${qps}" is not a rate: give the API requests per second, a number above 0 (e.g. --kube-api-qps 20 or 0.5)`);
+      throw new UsageError(
+        `--kube-api-qps "${qps}" is not a rate: give the API requests per second, a number above 0 (e.g. --kube-api-qps 20 or 0.5)`,
+      );
     }
   }
   let b = DEFAULT_BUDGET.burst;

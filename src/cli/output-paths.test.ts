@@ -36,9 +36,17 @@ describe('whyNotWritable', () => {
 describe('unwritableMessage: the flag, the path, why, and the fix that fits', () => {
   it.each<[string, string, string | null]>([
     ['a new file', 'new.txt', null],
-    ['a directory that does not exist', 'missing/s.txt', `--summary-to ${join(dir, 'missing/s.txt')}: the directory ${join(dir, 'missing')} does not exist; create it or choose another path`],
+    [
+      'a directory that does not exist',
+      'missing/s.txt',
+      `--summary-to ${join(dir, 'missing/s.txt')}: the directory ${join(dir, 'missing')} does not exist; create it or choose another path`,
+    ],
     // "create it" would be wrong advice here: it exists, as a directory, and a file is wanted.
-    ['a directory', 'sub', `--summary-to ${join(dir, 'sub')}: ${join(dir, 'sub')} is a directory; give the path of a file, e.g. ${join(dir, 'sub', 'summary.txt')}`],
+    [
+      'a directory',
+      'sub',
+      `--summary-to ${join(dir, 'sub')}: ${join(dir, 'sub')} is a directory; give the path of a file, e.g. ${join(dir, 'sub', 'summary.txt')}`,
+    ],
   ])('%s', (_what, rel, message) => {
     expect(unwritableMessage('--summary-to', join(dir, rel), 'summary.txt')).toBe(message);
   });

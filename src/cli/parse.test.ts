@@ -69,25 +69,37 @@ describe('every flag of --help, given twice', () => {
     expect(listed.length).toBeGreaterThan(20);
   });
 
-  it.each(MAIN_FLAGS.filter((f) => f.name !== 'help' && f.name !== 'version').flatMap((f) => (f.alias ? [[`-${f.alias}`, f], [`--${f.name}`, f]] : [[`--${f.name}`, f]]) as [string, FlagSpec][]))(
-    '%s',
-    async (word, f) => {
-      // --include-not-ready goes with a scope of many nodes only.
-      const needsScope = f.name === 'include-not-ready';
-      const target = SCOPE_FLAGS.has(f.name) || needsScope ? [] : ['node/worker-1'];
-      const [a, b] = SAMPLES[f.name] ?? [];
-      const argv = [...(f.kind === 'boolean' ? [word, word, ...target] : [word, a!, ...target, word, b!]), ...(needsScope ? ['--all-nodes'] : []), ...(NEEDS[f.name] ?? [])];
-      const p = await parseMain(argv, MAIN);
-      expect(p.kind).toBe('args');
-      if (p.kind !== 'args') return;
-      expect(p.targets).toEqual(target); // a list flag never swallows the target after it
-      const v = p.flags[camelKey(f.name)];
-      if (f.kind === 'boolean') expect(v).toBe(true);
-      else if (f.kind === 'list') expect(v).toEqual([a, b]); // accumulate
-      else expect(v).toBe(b); // the last one wins
-      expect(await mainError(argv)).toBeNull();
-    },
-  );
+  it.each(
+    MAIN_FLAGS.filter((f) => f.name !== 'help' && f.name !== 'version').flatMap(
+      (f) =>
+        (f.alias
+          ? [
+              [`-${f.alias}`, f],
+              [`--${f.name}`, f],
+            ]
+          : [[`--${f.name}`, f]]) as [string, FlagSpec][],
+    ),
+  )('%s', async (word, f) => {
+    // --include-not-ready goes with a scope of many nodes only.
+    const needsScope = f.name === 'include-not-ready';
+    const target = SCOPE_FLAGS.has(f.name) || needsScope ? [] : ['node/worker-1'];
+    const [a, b] = SAMPLES[f.name] ?? [];
+    const argv = [
+      ...(f.kind === 'boolean' ? [word, word, ...target] : [word, a!, ...target, word, b!]),
+      ...(needsScope ? ['--all-nodes'] : []),
+      ...(NEEDS[f.name] ?? []),
+    ];
+    const p = await parseMain(argv, MAIN);
+    expect(p.kind).toBe('args');
+    if (p.kind !== 'args') return;
+    expect(p.targets).toEqual(target); // a list flag never swallows the target after it
+    const v = p.flags[camelKey(f.name)];
+    if (f.kind === 'boolean') expect(v).toBe(true);
+    else if (f.kind === 'list')
+      expect(v).toEqual([a, b]); // accumulate
+    else expect(v).toBe(b); // the last one wins
+    expect(await mainError(argv)).toBeNull();
+  });
 
   it.each([
     [['--kubeconfig', '/k', '--kubeconfig', '/k', 'node/w'], 'kubeconfig', '/k'],
@@ -115,9 +127,12 @@ describe('bad values: one line that names the flag', () => {
     expect(msg!.replaceAll(`"${value}"`, '')).not.toMatch(/NaN|TypeError|is not a function|undefined|^\s*at /m);
   });
 
-  it.each(MAIN_FLAGS.filter((f) => f.kind !== 'boolean' && f.kind !== 'list').map((f) => [`--${f.name}`]))('%s without its value', async (flag) => {
-    expect(await mainError(['node/worker-1', flag])).toMatch(new RegExp(`^(-\\w/)?${flag} needs a value`));
-  });
+  it.each(MAIN_FLAGS.filter((f) => f.kind !== 'boolean' && f.kind !== 'list').map((f) => [`--${f.name}`]))(
+    '%s without its value',
+    async (flag) => {
+      expect(await mainError(['node/worker-1', flag])).toMatch(new RegExp(`^(-\\w/)?${flag} needs a value`));
+    },
+  );
 });
 
 describe('unknown flags', () => {
@@ -160,12 +175,21 @@ describe('unknown flags', () => {
 
 describe('splitShortValues: a short flag glued to its value, as kubectl allows', () => {
   it.each([
-    [['-nkube-system', 'node/w'], ['-n', 'kube-system', 'node/w']],
+    [
+      ['-nkube-system', 'node/w'],
+      ['-n', 'kube-system', 'node/w'],
+    ],
     [['-d30s'], ['-d', '30s']],
     [['-ojson'], ['-o', 'json']],
     [['-vh'], ['-vh']],
-    [['-n', 'a'], ['-n', 'a']],
-    [['--', '-output'], ['--', '-output']],
+    [
+      ['-n', 'a'],
+      ['-n', 'a'],
+    ],
+    [
+      ['--', '-output'],
+      ['--', '-output'],
+    ],
     [['--max-events=-5'], ['--max-events=-5']],
   ])('%j → %j', (argv, words) => {
     expect(splitShortValues(argv, MAIN_FLAGS)).toEqual(words);

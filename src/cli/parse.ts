@@ -25,16 +25,20 @@ export interface HelpText {
 
 export type Parsed =
   /** --help or --version was printed (on stdout): nothing else to do. */
-  | { kind: 'shown' }
-  | { kind: 'args'; targets: string[]; flags: Record<string, FlagValue> };
+  { kind: 'shown' } | { kind: 'args'; targets: string[]; flags: Record<string, FlagValue> };
 
 /** The yargs parser of one command, its options from `specs` (help and version are yargs' own). */
 export function buildParser(argv: readonly string[], specs: readonly FlagSpec[], help: HelpText, positionals: boolean): Argv {
-  let y = yargs([...argv]).scriptName(help.command).usage(help.usage).example(help.examples);
+  let y = yargs([...argv])
+    .scriptName(help.command)
+    .usage(help.usage)
+    .example(help.examples);
   if (positionals) {
-    y = y
-      .command('$0 [targets..]', false)
-      .positional('targets', { type: 'string', array: true, describe: help.positionals ?? 'node/NAME (several allowed), pod/NAME, deploy|sts|ds|job|rs/NAME' });
+    y = y.command('$0 [targets..]', false).positional('targets', {
+      type: 'string',
+      array: true,
+      describe: help.positionals ?? 'node/NAME (several allowed), pod/NAME, deploy|sts|ds|job|rs/NAME',
+    });
   }
   for (const f of specs) {
     if (f.name === 'help' || f.name === 'version') continue;
@@ -67,7 +71,12 @@ export function buildParser(argv: readonly string[], specs: readonly FlagSpec[],
  * Parses argv for the command whose flags are `specs`. Throws UsageError with one line (and a
  * pointer to --help) for anything wrong with the command line itself.
  */
-export async function parseCommandLine(argv: readonly string[], specs: readonly FlagSpec[], help: HelpText, positionals: boolean): Promise<Parsed> {
+export async function parseCommandLine(
+  argv: readonly string[],
+  specs: readonly FlagSpec[],
+  help: HelpText,
+  positionals: boolean,
+): Promise<Parsed> {
   const see = ` (see ${help.command} --help)`;
   const words = renameNegated(splitShortValues(argv, specs, see), specs);
   let raw: Record<string, unknown>;
@@ -77,9 +86,13 @@ export async function parseCommandLine(argv: readonly string[], specs: readonly 
     throw new UsageError(`${describeYargsError(e as Error, argv, specs, positionals)}${see}`);
   }
   const flagWords = words.slice(0, words.includes('--') ? words.indexOf('--') : undefined);
-  if (flagWords.some((a) => a === '--help' || a === '-h') || (help.version !== null && flagWords.includes('--version'))) return { kind: 'shown' };
+  if (flagWords.some((a) => a === '--help' || a === '-h') || (help.version !== null && flagWords.includes('--version')))
+    return { kind: 'shown' };
   try {
-    const flags = resolveFlags(specs.filter((f) => f.name !== 'help' && f.name !== 'version'), negatedFlags(specs, raw));
+    const flags = resolveFlags(
+      specs.filter((f) => f.name !== 'help' && f.name !== 'version'),
+      negatedFlags(specs, raw),
+    );
     const targets = positionals ? ((raw.targets as unknown[] | undefined) ?? []).map(String) : [];
     return { kind: 'args', targets, flags };
   } catch (e) {
@@ -127,7 +140,8 @@ const STDIN_WORD = '\u0000stdin';
 /** `report`'s flags; its positionals are files (`-`: stdin) and pod/NAME. */
 export async function parseReport(argv: readonly string[], help: HelpText): Promise<Parsed> {
   const takesValue = (w: string | undefined): boolean =>
-    w !== undefined && REPORT_FLAGS.some((f) => f.kind !== 'boolean' && (w === `--${f.name}` || (f.alias !== undefined && w === `-${f.alias}`)));
+    w !== undefined &&
+    REPORT_FLAGS.some((f) => f.kind !== 'boolean' && (w === `--${f.name}` || (f.alias !== undefined && w === `-${f.alias}`)));
   // Not a flag's value (`-n -` is a namespace named "-", refused as such).
   const words = argv.map((w, i) => (w === '-' && !takesValue(argv[i - 1]) ? STDIN_WORD : w));
   const parsed = await parseCommandLine(words, REPORT_FLAGS, help, true);
@@ -157,7 +171,8 @@ export function splitShortValues(argv: readonly string[], specs: readonly FlagSp
       continue;
     }
     const name = m[1]!;
-    if (specs.some((f) => f.name === name)) throw new UsageError(`unknown flag ${w}: a long flag takes two dashes: --${name}${m[2] ?? ''}${see}`);
+    if (specs.some((f) => f.name === name))
+      throw new UsageError(`unknown flag ${w}: a long flag takes two dashes: --${name}${m[2] ?? ''}${see}`);
     const short = specs.find((f) => f.alias === name[0]);
     if (short && short.kind !== 'boolean') {
       out.push(`-${name[0]}`, `${name.slice(1)}${m[2] ?? ''}`);

@@ -14,7 +14,9 @@ const HELP: HelpText = { command: 'kubectl trace-exec', usage: 'usage', examples
 /** `-n --namespace value` for each flag of --help, sorted. */
 async function fromHelp(specs: readonly FlagSpec[], positionals: boolean, version = positionals): Promise<string[]> {
   const help = await buildParser([], specs, version ? HELP : { ...HELP, version: null }, positionals).getHelp();
-  return [...help.matchAll(/^ {2}(?:-(\w), )? *--([\w-]+) .*\[(\w+)\]$/gm)].map((m) => `${m[1] ? `-${m[1]} ` : ''}--${m[2]}${m[3] !== 'boolean' ? ' value' : ''}`).sort();
+  return [...help.matchAll(/^ {2}(?:-(\w), )? *--([\w-]+) .*\[(\w+)\]$/gm)]
+    .map((m) => `${m[1] ? `-${m[1]} ` : ''}--${m[2]}${m[3] !== 'boolean' ? ' value' : ''}`)
+    .sort();
 }
 
 /** The same from the README table after `marker`: each `code span` of the first column is a flag. */
@@ -22,7 +24,10 @@ function fromReadme(marker: string): string[] {
   const at = README.indexOf(marker);
   expect(at, `README.md has the marker ${marker}`).toBeGreaterThan(0);
   const rows = README.slice(at).split('\n').slice(1);
-  const table = rows.slice(2, rows.findIndex((l) => l.trim() === '')); // after the header and |---|
+  const table = rows.slice(
+    2,
+    rows.findIndex((l) => l.trim() === ''),
+  ); // after the header and |---|
   return table
     .flatMap((row) => [...row.split('|')[1]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!))
     .map((span) => {
@@ -35,15 +40,21 @@ function fromReadme(marker: string): string[] {
 
 describe('README flag tables agree with --help', () => {
   it('trace-exec', async () => {
-    expect(fromReadme('<!-- main-flags'), 'README.md main flag table vs --help (src/cli/flags.ts)').toEqual(await fromHelp(MAIN_FLAGS, true));
+    expect(fromReadme('<!-- main-flags'), 'README.md main flag table vs --help (src/cli/flags.ts)').toEqual(
+      await fromHelp(MAIN_FLAGS, true),
+    );
   });
 
   it('trace-exec cleanup', async () => {
-    expect(fromReadme('<!-- cleanup-flags'), 'README.md cleanup flag table vs cleanup --help').toEqual(await fromHelp(CLEANUP_FLAGS, false));
+    expect(fromReadme('<!-- cleanup-flags'), 'README.md cleanup flag table vs cleanup --help').toEqual(
+      await fromHelp(CLEANUP_FLAGS, false),
+    );
   });
 
   it('trace-exec report', async () => {
-    expect(fromReadme('<!-- report-flags'), 'README.md report flag table vs report --help').toEqual(await fromHelp(REPORT_FLAGS, true, false));
+    expect(fromReadme('<!-- report-flags'), 'README.md report flag table vs report --help').toEqual(
+      await fromHelp(REPORT_FLAGS, true, false),
+    );
   });
 
   it('the reading above finds every flag (so that the comparison can fail)', async () => {

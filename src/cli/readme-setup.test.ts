@@ -10,7 +10,10 @@ import { LiveTable } from '../output/live.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const OUTPUT_DOC = readFileSync(new URL('../../docs/output.md', import.meta.url), 'utf8');
-const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { engines: { node: string }; bin: Record<string, string> };
+const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  engines: { node: string };
+  bin: Record<string, string>;
+};
 
 /** The text of the section under `## title`, up to the next `## `. */
 function section(title: string): string {

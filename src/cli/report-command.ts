@@ -30,11 +30,17 @@ export async function reportCommand(argv: string[], log: Log, terminal: Terminal
         `Usage:\n  ${NAME} report FILE… [pod/NAME…] [-o summary|markdown] [--timeline-to FILE] [-n NS] [-c NAME] [--comm RE] [--failed] [--host] [--drift]`,
       examples: [
         [`${NAME} report execs.jsonl`, 'The summary of a recording'],
-        [`${NAME} report execs-*.jsonl.gz -n payments -o markdown >> "$GITHUB_STEP_SUMMARY"`, 'One namespace of several compressed files, as Markdown'],
+        [
+          `${NAME} report execs-*.jsonl.gz -n payments -o markdown >> "$GITHUB_STEP_SUMMARY"`,
+          'One namespace of several compressed files, as Markdown',
+        ],
         [`${NAME} report execs.jsonl --timeline-to timeline.json`, 'A timeline to open in ui.perfetto.dev'],
         [`kubectl trace-exec node/w -o json -d 1m | ${NAME} report - --failed`, 'Failed execs of a live minute, summarised'],
         [`${NAME} report execs.jsonl --drift -o markdown`, "Only execs of files not in their container's image"],
-        [`${NAME} report execs.jsonl --baseline green.jsonl --fail-on new-exec,drift,session`, 'What is new since a green run; exit 3 if any of these'],
+        [
+          `${NAME} report execs.jsonl --baseline green.jsonl --fail-on new-exec,drift,session`,
+          'What is new since a green run; exit 3 if any of these',
+        ],
       ],
       version: null,
       wrap: helpWidth(),
@@ -57,7 +63,9 @@ export async function reportCommand(argv: string[], log: Log, terminal: Terminal
   const reportLog = stderrLog(write, opts.verbose);
   const stdout = quietData();
   try {
-    const result = await report(opts, { out: (l) => stdout.push(l), log: reportLog, stdin: process.stdin, width: terminalWidth() }).finally(() => stdout.flush());
+    const result = await report(opts, { out: (l) => stdout.push(l), log: reportLog, stdin: process.stdin, width: terminalWidth() }).finally(
+      () => stdout.flush(),
+    );
     for (const w of result.writeFailures) reportLog.error(`${w}; exiting with 1`);
     if (result.writeFailures.length > 0) return 1;
     return exitForFindings(result.diff, reportLog);

@@ -43,10 +43,13 @@ export function buildReportOptions(raw: RawReportArgs): ReportOptions {
   for (const t of raw.targets) {
     const m = /^(pod|pods|po)\/(.*)$/i.exec(t);
     if (m) {
-      if (!POD_NAME.test(m[2]!) || m[2]!.length > 253) throw new UsageError(`"${m[2]}" in ${t} is not a valid pod name (lowercase letters, digits, '-' and '.')`);
+      if (!POD_NAME.test(m[2]!) || m[2]!.length > 253)
+        throw new UsageError(`"${m[2]}" in ${t} is not a valid pod name (lowercase letters, digits, '-' and '.')`);
       pods.push(m[2]!);
     } else if (/^(deploy|deployment|deployments|sts|statefulsets?|ds|daemonsets?|jobs?|rs|replicasets?|node|nodes|no)\//i.test(t)) {
-      throw new UsageError(`${t}: report reads files and keeps pods by name (pod/NAME); workloads need pod labels, which a recording does not have (a file named so: write ./${t})`);
+      throw new UsageError(
+        `${t}: report reads files and keeps pods by name (pod/NAME); workloads need pod labels, which a recording does not have (a file named so: write ./${t})`,
+      );
     } else sources.push(t);
   }
   if (sources.length === 0) throw new UsageError('report: give the files to read (written by -o json; .gz too), or - for stdin');
@@ -56,10 +59,16 @@ export function buildReportOptions(raw: RawReportArgs): ReportOptions {
     throw new UsageError(`-o/--output "${raw.output}" is not a report format: use summary, markdown or json (json: with --baseline)`);
   }
   const baseline = buildBaselineOptions(raw);
-  if (output === 'json' && baseline === null) throw new UsageError('-o json is the findings of --baseline, one a line: add --baseline FILE (the input is JSON lines already: filter it with jq)');
-  if (baseline !== null && raw.timelineTo !== undefined) throw new UsageError('--timeline-to draws a recording, --baseline compares two: run report once for each');
+  if (output === 'json' && baseline === null)
+    throw new UsageError(
+      '-o json is the findings of --baseline, one a line: add --baseline FILE (the input is JSON lines already: filter it with jq)',
+    );
+  if (baseline !== null && raw.timelineTo !== undefined)
+    throw new UsageError('--timeline-to draws a recording, --baseline compares two: run report once for each');
   if (raw.timelineTo !== undefined && raw.timelineTo.trim() === '') throw new UsageError('--timeline-to needs a file name');
-  const { filters, namespaces } = buildFilters(raw as Pick<RawArgs, 'container' | 'comm' | 'failed' | 'host' | 'drift' | 'sessions' | 'noProbes' | 'namespace'>);
+  const { filters, namespaces } = buildFilters(
+    raw as Pick<RawArgs, 'container' | 'comm' | 'failed' | 'host' | 'drift' | 'sessions' | 'noProbes' | 'namespace'>,
+  );
   if (filters.host && pods.length > 0) throw new UsageError('--host keeps only host processes: it cannot be combined with pod/NAME');
   return Object.freeze({
     sources: Object.freeze(sources),

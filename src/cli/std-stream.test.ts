@@ -18,10 +18,16 @@ describe('goneReason', () => {
 describe('stdStream', () => {
   it('writes through while the reader is there', () => {
     const got: string[] = [];
-    const s = stdStream(new Writable({ write: (c, _e, cb) => {
-        got.push(String(c));
-        cb();
-      }, }), 'stdout', () => {});
+    const s = stdStream(
+      new Writable({
+        write: (c, _e, cb) => {
+          got.push(String(c));
+          cb();
+        },
+      }),
+      'stdout',
+      () => {},
+    );
     s.write('a\n');
     s.write('b\n');
     expect(got).toEqual(['a\n', 'b\n']);
@@ -31,10 +37,12 @@ describe('stdStream', () => {
   it('a failing write: reported once, later writes dropped, nothing thrown', async () => {
     let writes = 0;
     const reasons: string[] = [];
-    const w = new Writable({ write: (_c, _e, cb) => {
+    const w = new Writable({
+      write: (_c, _e, cb) => {
         writes++;
         cb(errno('EPIPE', 'write EPIPE'));
-      }, });
+      },
+    });
     const s = stdStream(w, 'stderr', (r) => reasons.push(r));
     s.write('one\n');
     await new Promise((r) => setImmediate(r));
@@ -48,7 +56,16 @@ describe('stdStream', () => {
 
   it('a write that throws at once counts as gone, too', () => {
     const reasons: string[] = [];
-    const s = stdStream({ write: () => { throw errno('EPIPE'); }, on: () => {} }, 'stdout', (r) => reasons.push(r));
+    const s = stdStream(
+      {
+        write: () => {
+          throw errno('EPIPE');
+        },
+        on: () => {},
+      },
+      'stdout',
+      (r) => reasons.push(r),
+    );
     expect(() => s.write('x\n')).not.toThrow();
     expect(reasons).toEqual(['stdout closed']);
   });
@@ -66,9 +83,13 @@ describe('stdStream', () => {
       await new Promise((r) => setTimeout(r, 100));
       writeSync(3, JSON.stringify(reasons));
     `;
-    const child = spawn('sh', ['-c', `{ "${process.execPath}" --input-type=module -e "$1" 2>&1; echo " exit=$?" >&3; } | head -1 >/dev/null`, 'sh', script], {
-      stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
-    });
+    const child = spawn(
+      'sh',
+      ['-c', `{ "${process.execPath}" --input-type=module -e "$1" 2>&1; echo " exit=$?" >&3; } | head -1 >/dev/null`, 'sh', script],
+      {
+        stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
+      },
+    );
     let out = '';
     child.stdio[3]!.on('data', (c: Buffer) => (out += c.toString()));
     await new Promise((r) => child.on('close', r));

@@ -11,13 +11,26 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 
 /** kubectl's resource names and short names → what trace-exec does with them. */
 export const TARGET_KINDS: Record<string, 'node' | 'pod' | WorkloadKind> = {
-  node: 'node', nodes: 'node', no: 'node',
-  pod: 'pod', pods: 'pod', po: 'pod',
-  deployment: 'deployment', deployments: 'deployment', deploy: 'deployment',
-  statefulset: 'statefulset', statefulsets: 'statefulset', sts: 'statefulset',
-  daemonset: 'daemonset', daemonsets: 'daemonset', ds: 'daemonset',
-  job: 'job', jobs: 'job',
-  replicaset: 'replicaset', replicasets: 'replicaset', rs: 'replicaset',
+  node: 'node',
+  nodes: 'node',
+  no: 'node',
+  pod: 'pod',
+  pods: 'pod',
+  po: 'pod',
+  deployment: 'deployment',
+  deployments: 'deployment',
+  deploy: 'deployment',
+  statefulset: 'statefulset',
+  statefulsets: 'statefulset',
+  sts: 'statefulset',
+  daemonset: 'daemonset',
+  daemonsets: 'daemonset',
+  ds: 'daemonset',
+  job: 'job',
+  jobs: 'job',
+  replicaset: 'replicaset',
+  replicasets: 'replicaset',
+  rs: 'replicaset',
 };
 
 function make(kind: 'node' | 'pod' | WorkloadKind, name: string): Target {
@@ -44,9 +57,14 @@ export function parseTarget(text: string): Target {
   const name = text.slice(slash + 1);
   const kind = TARGET_KINDS[kindText];
   if (!kind) {
-    throw new UsageError(`target kind "${kindText}" is not supported: use node/NAME, pod/NAME, deploy/NAME, sts/NAME, ds/NAME, job/NAME or rs/NAME`);
+    throw new UsageError(
+      `target kind "${kindText}" is not supported: use node/NAME, pod/NAME, deploy/NAME, sts/NAME, ds/NAME, job/NAME or rs/NAME`,
+    );
   }
-  if (name === '') throw new UsageError(`target "${text}" has no ${kind === 'node' ? 'node ' : ''}name: write ${kindText}/NAME${kind === 'node' ? ' (see: kubectl get nodes)' : ''}`);
+  if (name === '')
+    throw new UsageError(
+      `target "${text}" has no ${kind === 'node' ? 'node ' : ''}name: write ${kindText}/NAME${kind === 'node' ? ' (see: kubectl get nodes)' : ''}`,
+    );
   if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
     throw new UsageError(`"${name}" is not a valid ${kind === 'node' ? 'node' : 'object'} name (lowercase letters, digits, '-' and '.')`);
   }
@@ -68,7 +86,9 @@ export function refuseSpacedTargets(texts: readonly string[]): void {
   }
   if (names.length === 0) {
     const node = TARGET_KINDS[kind.toLowerCase()] === 'node';
-    throw new UsageError(`target "${kind}" has no ${node ? 'node ' : ''}name: write ${kind.toLowerCase()}/NAME${node ? ' (see: kubectl get nodes)' : ''}`);
+    throw new UsageError(
+      `target "${kind}" has no ${node ? 'node ' : ''}name: write ${kind.toLowerCase()}/NAME${node ? ' (see: kubectl get nodes)' : ''}`,
+    );
   }
   const written = names.map((n) => `${kind.toLowerCase()}/${n}`).join(' ');
   throw new UsageError(`"${[kind, ...names].join(' ')}" is not a target: write ${written} (KIND/NAME, with a slash)`);

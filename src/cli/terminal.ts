@@ -41,7 +41,12 @@ export function openTerminal(): Terminal {
       let signals = 0;
       // Windows: Ctrl-C is SIGINT, Ctrl-Break SIGBREAK, closing the console window SIGHUP (then about 10 s
       // until Windows ends the process); SIGTERM is never raised there, listening to it is harmless.
-      const stopSignals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', ...(process.platform === 'win32' ? (['SIGBREAK'] as const) : [])];
+      const stopSignals: NodeJS.Signals[] = [
+        'SIGINT',
+        'SIGTERM',
+        'SIGHUP',
+        ...(process.platform === 'win32' ? (['SIGBREAK'] as const) : []),
+      ];
       for (const sig of stopSignals) {
         process.on(sig, () => {
           if (signals++ === 0) interrupt(sig);

@@ -30,9 +30,15 @@ const EXAMPLES: [string, string][] = [
   [`${NAME} --node-selector node-role.kubernetes.io/worker= --failed -o wide`, 'Failed execs on every worker node'],
   [`${NAME} node/worker-1 --drift -o json`, "Execs of files that are not in their container's image (written after it started)"],
   [`${NAME} node/worker-1 -n payments --exits --failed`, 'Failed execs, and processes that exited non-zero or were killed'],
-  [`${NAME} --all-nodes --image arm64=registry.example.com/trace-exec-bpftrace:1`, 'Every node; arm64 nodes with your image (there is no default for arm64)'],
+  [
+    `${NAME} --all-nodes --image arm64=registry.example.com/trace-exec-bpftrace:1`,
+    'Every node; arm64 nodes with your image (there is no default for arm64)',
+  ],
   [`${NAME} --local -d 10s`, 'Trace this machine directly (no cluster): on a node or a CI runner, as root'],
-  [`${NAME} node/worker-1 -o json -d 10m --baseline green.jsonl --fail-on new-exec,drift,session > execs.jsonl`, 'Record, then say on stderr what is new since a green run; exit 3 if any of these'],
+  [
+    `${NAME} node/worker-1 -o json -d 10m --baseline green.jsonl --fail-on new-exec,drift,session > execs.jsonl`,
+    'Record, then say on stderr what is new since a green run; exit 3 if any of these',
+  ],
 ];
 
 export async function traceCommand(argv: string[], log: Log, terminal: Terminal): Promise<number> {
@@ -103,7 +109,9 @@ export async function traceCommand(argv: string[], log: Log, terminal: Terminal)
       return 1;
     }
     if (result.failures.length > 0) {
-      log.error(`${result.failures.length} of ${result.totals.nodes} nodes could not be traced to the end: ${result.failures.map((f) => f.message.split('\n')[0]).join('; ')}`);
+      log.error(
+        `${result.failures.length} of ${result.totals.nodes} nodes could not be traced to the end: ${result.failures.map((f) => f.message.split('\n')[0]).join('; ')}`,
+      );
       return 1;
     }
     return result.cleanedUp ? exitForFindings(result.diff ?? null, log) : 1;

@@ -8,9 +8,27 @@ import { UNKNOWN_CONTEXT, type ExecEvent } from './types.js';
 type E = Extract<TraceRecord, { kind: 'execEnter' }>;
 
 const B = (monoNs: bigint): TraceRecord => ({ kind: 'clock', monoNs });
-const A = (tid: number, enterMonoNs: bigint, index: number, arg: string): TraceRecord => ({ kind: 'execArg', key: `${tid}:${enterMonoNs}`, tid, index, arg });
-const F = (tid: number, enterMonoNs: bigint, argc: number, filename: string): TraceRecord => ({ kind: 'rereadFilename', key: `${tid}:${enterMonoNs}`, tid, argc, filename });
-const R = (tid: number, enterMonoNs: bigint, index: number, arg: string): TraceRecord => ({ kind: 'rereadArg', key: `${tid}:${enterMonoNs}`, tid, index, arg });
+const A = (tid: number, enterMonoNs: bigint, index: number, arg: string): TraceRecord => ({
+  kind: 'execArg',
+  key: `${tid}:${enterMonoNs}`,
+  tid,
+  index,
+  arg,
+});
+const F = (tid: number, enterMonoNs: bigint, argc: number, filename: string): TraceRecord => ({
+  kind: 'rereadFilename',
+  key: `${tid}:${enterMonoNs}`,
+  tid,
+  argc,
+  filename,
+});
+const R = (tid: number, enterMonoNs: bigint, index: number, arg: string): TraceRecord => ({
+  kind: 'rereadArg',
+  key: `${tid}:${enterMonoNs}`,
+  tid,
+  index,
+  arg,
+});
 const X = (tid: number, retval: number, enterMonoNs: bigint, comm: string, upper: 0 | 1 | 2 = 0): TraceRecord => ({
   kind: 'execReturn',
   key: `${tid}:${enterMonoNs}`,
@@ -164,7 +182,13 @@ describe('ExecAssembler', () => {
 
   describe('cgroup paths from P records', () => {
     it.each<[string, Partial<AssemblerOptions>, TraceRecord[], { cg2: string; cg1: string }, Pick<ExecEvent, 'cgroupV2' | 'cgroupV1'>]>([
-      ['a container scope on cgroup v2', {}, P(2, '7421', CONTAINER_CGROUP), { cg2: '7421', cg1: '0' }, { cgroupV2: CONTAINER_CGROUP, cgroupV1: null }],
+      [
+        'a container scope on cgroup v2',
+        {},
+        P(2, '7421', CONTAINER_CGROUP),
+        { cg2: '7421', cg1: '0' },
+        { cgroupV2: CONTAINER_CGROUP, cgroupV1: null },
+      ],
       ['the root cgroup: only the root component, ""', {}, P(2, '1', '/'), { cg2: '1', cg1: '0' }, { cgroupV2: '/', cgroupV1: null }],
       [
         'a host service',
@@ -249,7 +273,10 @@ describe('ExecAssembler', () => {
     it('maxCgroups bounds the remembered paths, forgetting the oldest', () => {
       const a = assembler({ maxCgroups: 2 });
       feed(a, [...P(2, '1', '/a.slice'), ...P(2, '2', '/b.slice'), ...P(2, '3', '/c.slice')]);
-      feed(a, [...exec({ tid: 1, monoNs: MONO, filename: '/x', args: [], cg2: '1' }), ...exec({ tid: 3, monoNs: MONO, filename: '/x', args: [], cg2: '3' })]);
+      feed(a, [
+        ...exec({ tid: 1, monoNs: MONO, filename: '/x', args: [], cg2: '1' }),
+        ...exec({ tid: 3, monoNs: MONO, filename: '/x', args: [], cg2: '3' }),
+      ]);
       expect(a.expire(WALL + 1000).map((e) => [e.tid, e.cgroupV2])).toEqual([[1, null]]);
     });
   });
@@ -332,29 +359,65 @@ describe('ExecAssembler', () => {
         X2(0, { cwdId: '11', exeId: '12', tty: 136 * 2 ** 20 + 3, loginUid: 1000, sessionId: 4, tree: 1, leader: 4100 }),
       ]);
       expect(e).toMatchObject({
-        cwd: '/tmp/x', cwdTruncated: false, exe: '/usr/bin/dash', exeFromMemfd: false, exeDeleted: false,
-        tty: 'pts/3', loginUid: 1000, sessionId: 4, inInitTree: true, sessionLeaderPid: 4100,
+        cwd: '/tmp/x',
+        cwdTruncated: false,
+        exe: '/usr/bin/dash',
+        exeFromMemfd: false,
+        exeDeleted: false,
+        tty: 'pts/3',
+        loginUid: 1000,
+        sessionId: 4,
+        inInitTree: true,
+        sessionLeaderPid: 4100,
       });
     });
 
     it('a memfd: its exe, memfd and deleted; entered from outside the init tree', () => {
-      const [e] = run([...D('11', '/'), ...D('13', '/memfd:payload'), X2(0, { cwdId: '11', exeId: '13', memfd: true, deleted: true, tree: 2, leader: 50 })]);
-      expect(e).toMatchObject({ cwd: '/', exe: '/memfd:payload', exeFromMemfd: true, exeDeleted: true, inInitTree: false, sessionLeaderPid: 50, tty: null });
+      const [e] = run([
+        ...D('11', '/'),
+        ...D('13', '/memfd:payload'),
+        X2(0, { cwdId: '11', exeId: '13', memfd: true, deleted: true, tree: 2, leader: 50 }),
+      ]);
+      expect(e).toMatchObject({
+        cwd: '/',
+        exe: '/memfd:payload',
+        exeFromMemfd: true,
+        exeDeleted: true,
+        inInitTree: false,
+        sessionLeaderPid: 50,
+        tty: null,
+      });
     });
 
     it('a failed exec: no exe nor its properties; the cwd, tty and ids still hold', () => {
       const [e] = run([...D('11', '/tmp/x'), X2(-2, { cwdId: '11', tty: 4 * 2 ** 20 + 1, loginUid: 0, sessionId: 1 })]);
-      expect(e).toMatchObject({ retval: -2, cwd: '/tmp/x', exe: null, exeFromMemfd: null, exeDeleted: null, tty: 'tty1', loginUid: 0, sessionId: 1, inInitTree: null, sessionLeaderPid: null });
+      expect(e).toMatchObject({
+        retval: -2,
+        cwd: '/tmp/x',
+        exe: null,
+        exeFromMemfd: null,
+        exeDeleted: null,
+        tty: 'tty1',
+        loginUid: 0,
+        sessionId: 1,
+        inInitTree: null,
+        sessionLeaderPid: null,
+      });
     });
 
     it("waits for a path printed by another CPU's exec, after its X", () => {
       const a = assembler();
-      expect(feed(a, [B(MONO), E({ tid: 7, monoNs: MONO + 1n, argc: 0 }), X2(0, { cwdId: '11', exeId: '12' }), ...D('12', '/bin/true')])).toEqual([]);
+      expect(
+        feed(a, [B(MONO), E({ tid: 7, monoNs: MONO + 1n, argc: 0 }), X2(0, { cwdId: '11', exeId: '12' }), ...D('12', '/bin/true')]),
+      ).toEqual([]);
       expect(feed(a, D('11', '/srv')).map((e) => [e.cwd, e.exe])).toEqual([['/srv', '/bin/true']]);
     });
 
     it('a cut path: flagged; a path that never came: null once held too long', () => {
-      const cut: TraceRecord[] = [{ kind: 'pathName', pathId: '11', level: 0, name: 'deep' }, { kind: 'pathName', pathId: '11', level: 1, name: '/' }];
+      const cut: TraceRecord[] = [
+        { kind: 'pathName', pathId: '11', level: 0, name: 'deep' },
+        { kind: 'pathName', pathId: '11', level: 1, name: '/' },
+      ];
       expect(run([...cut, X2(-2, { cwdId: '11' })]).map((e) => [e.cwd, e.cwdTruncated])).toEqual([['…/deep', true]]);
       const a = assembler();
       feed(a, [B(MONO), E({ tid: 7, monoNs: MONO + 1n, argc: 0 }), X2(-2, { cwdId: '99' })]);
@@ -366,7 +429,11 @@ describe('ExecAssembler', () => {
     const long = (n: number): string => 'a'.repeat(n);
     it.each<[string, { args: string[]; filename?: string; more?: boolean }, boolean]>([
       ['short arguments', { args: ['echo', 'hi'] }, false],
-      ['argc = ARGS_MAX + 1: argv had more entries than were carried', { args: Array.from({ length: ARGS_MAX }, (_, i) => `a${i}`), more: true }, true],
+      [
+        'argc = ARGS_MAX + 1: argv had more entries than were carried',
+        { args: Array.from({ length: ARGS_MAX }, (_, i) => `a${i}`), more: true },
+        true,
+      ],
       ['exactly ARGS_MAX arguments, no more', { args: Array.from({ length: ARGS_MAX }, (_, i) => `a${i}`) }, false],
       ['an argument of 198 bytes (strlen 200): complete', { args: ['echo', long(198)] }, false],
       ['an argument of 199 bytes = strlen - 1: may have been cut', { args: ['echo', long(199)] }, true],
@@ -460,16 +527,46 @@ describe('strings the probe could not read', () => {
 describe('strings read again from the new program (F, R)', () => {
   const untouched = [E({ tid: 5, monoNs: 9n, argc: 2, filename: '' }), A(5, 9n, 0, ''), A(5, 9n, 1, '')];
   it.each<[string, TraceRecord[], Partial<ExecEvent> | null]>([
-    ['a successful exec that read as empty waits for F and R, then takes them', [...untouched, X(5, 0, 9n, 'app'), F(5, 9n, 2, '/bin/app'), R(5, 9n, 0, 'app'), R(5, 9n, 1, '--v')],
-      { filename: '/bin/app', args: ['app', '--v'], argsTruncated: false, retval: 0 }],
-    ['F and R may come first (another CPU), even before E', [F(5, 9n, 2, '/bin/app'), R(5, 9n, 1, '--v'), ...untouched, R(5, 9n, 0, 'app'), X(5, 0, 9n, 'app')],
-      { filename: '/bin/app', args: ['app', '--v'], argsTruncated: false }],
-    ['a legitimately empty argument is kept when the second reading says so too', [E({ tid: 5, monoNs: 9n, argc: 3, filename: '/bin/echo' }), A(5, 9n, 0, 'echo'), A(5, 9n, 1, ''), A(5, 9n, 2, 'b'), X(5, 0, 9n, 'echo'), F(5, 9n, 3, '/bin/echo'), R(5, 9n, 0, 'echo'), R(5, 9n, 1, ''), R(5, 9n, 2, 'b')],
-      { filename: '/bin/echo', args: ['echo', '', 'b'], argsTruncated: false }],
-    ['a #! script: the interpreter\'s argv has another count; it replaces argv only when all read as empty', [...untouched, X(5, 0, 9n, 'sh'), F(5, 9n, 3, '/opt/run.sh'), R(5, 9n, 0, '/bin/sh'), R(5, 9n, 1, '/opt/run.sh'), R(5, 9n, 2, '--v')],
-      { filename: '/opt/run.sh', args: ['/bin/sh', '/opt/run.sh', '--v'], argsTruncated: false }],
-    ['a failed exec does not wait: it had no new program', [...untouched, X(5, -2, 9n, 'bash')], { filename: '', args: ['', ''], retval: -2 }],
-    ['without the second reading nothing is emitted before holdMs', [...untouched, X(5, 0, 9n, 'app'), F(5, 9n, 2, '/bin/app'), R(5, 9n, 0, 'app')], null],
+    [
+      'a successful exec that read as empty waits for F and R, then takes them',
+      [...untouched, X(5, 0, 9n, 'app'), F(5, 9n, 2, '/bin/app'), R(5, 9n, 0, 'app'), R(5, 9n, 1, '--v')],
+      { filename: '/bin/app', args: ['app', '--v'], argsTruncated: false, retval: 0 },
+    ],
+    [
+      'F and R may come first (another CPU), even before E',
+      [F(5, 9n, 2, '/bin/app'), R(5, 9n, 1, '--v'), ...untouched, R(5, 9n, 0, 'app'), X(5, 0, 9n, 'app')],
+      { filename: '/bin/app', args: ['app', '--v'], argsTruncated: false },
+    ],
+    [
+      'a legitimately empty argument is kept when the second reading says so too',
+      [
+        E({ tid: 5, monoNs: 9n, argc: 3, filename: '/bin/echo' }),
+        A(5, 9n, 0, 'echo'),
+        A(5, 9n, 1, ''),
+        A(5, 9n, 2, 'b'),
+        X(5, 0, 9n, 'echo'),
+        F(5, 9n, 3, '/bin/echo'),
+        R(5, 9n, 0, 'echo'),
+        R(5, 9n, 1, ''),
+        R(5, 9n, 2, 'b'),
+      ],
+      { filename: '/bin/echo', args: ['echo', '', 'b'], argsTruncated: false },
+    ],
+    [
+      "a #! script: the interpreter's argv has another count; it replaces argv only when all read as empty",
+      [...untouched, X(5, 0, 9n, 'sh'), F(5, 9n, 3, '/opt/run.sh'), R(5, 9n, 0, '/bin/sh'), R(5, 9n, 1, '/opt/run.sh'), R(5, 9n, 2, '--v')],
+      { filename: '/opt/run.sh', args: ['/bin/sh', '/opt/run.sh', '--v'], argsTruncated: false },
+    ],
+    [
+      'a failed exec does not wait: it had no new program',
+      [...untouched, X(5, -2, 9n, 'bash')],
+      { filename: '', args: ['', ''], retval: -2 },
+    ],
+    [
+      'without the second reading nothing is emitted before holdMs',
+      [...untouched, X(5, 0, 9n, 'app'), F(5, 9n, 2, '/bin/app'), R(5, 9n, 0, 'app')],
+      null,
+    ],
   ])('%s', (_name, records, expected) => {
     const a = assembler();
     const events = feed(a, records);
@@ -493,23 +590,65 @@ describe('strings read again from the new program (F, R)', () => {
 });
 
 describe('ExecAssembler --exits', () => {
-  const Z = (pid: number, execMonoNs: bigint, monoNs: bigint, status: number): TraceRecord => ({ kind: 'processEnd', pid, execMonoNs, monoNs, status });
+  const Z = (pid: number, execMonoNs: bigint, monoNs: bigint, status: number): TraceRecord => ({
+    kind: 'processEnd',
+    pid,
+    execMonoNs,
+    monoNs,
+    status,
+  });
   const t0 = MONO + 1_000_000n;
   const run = exec({ tid: 40, monoNs: t0, filename: '/bin/sleep', args: ['sleep', '1'] });
 
   it.each<[string, TraceRecord[], Partial<ExecEvent>[]]>([
-    ['exit(0) after 1.5 s: the exec, then its end at its time, with the exec\'s fields',
+    [
+      "exit(0) after 1.5 s: the exec, then its end at its time, with the exec's fields",
       [B(MONO), ...run, Z(40, t0, t0 + 1_500_000_000n, 0)],
-      [{ comm: 'sleep', retval: 0 }, { comm: 'sleep', args: ['sleep', '1'], timeMs: WALL + 1 + 1500, exit: { exitCode: 0, signal: null, core: false, durationMs: 1500 } }]],
-    ['exit(3)', [B(MONO), ...run, Z(40, t0, t0 + 2_345_678n, 3 << 8)], [{}, { exit: { exitCode: 3, signal: null, core: false, durationMs: 2.346 } }]],
-    ['killed by SIGKILL', [B(MONO), ...run, Z(40, t0, t0 + 1_000_000n, 9)], [{}, { exit: { exitCode: null, signal: 9, core: false, durationMs: 1 } }]],
-    ['SIGSEGV with a core dump', [B(MONO), ...run, Z(40, t0, t0 + 1_000_000n, 11 | 0x80)], [{}, { exit: { exitCode: null, signal: 11, core: true, durationMs: 1 } }]],
-    ['the end before its exec\'s last record (another CPU): it waits for the exec, and comes after it',
-      [B(MONO), ...run.slice(0, -1), Z(40, t0, t0 + 5_000_000n, 0), run.at(-1)!], [{ retval: 0 }, { exit: { exitCode: 0, signal: null, core: false, durationMs: 5 } }]],
-    ['a second end of one exec (two threads read the process gone) is dropped', [B(MONO), ...run, Z(40, t0, t0 + 1_000_000n, 0), Z(40, t0, t0 + 1_000_001n, 0)],
-      [{}, { exit: { exitCode: 0, signal: null, core: false, durationMs: 1 } }]],
-    ['an end that names an earlier exec than the last one seen is not joined to the later', [B(MONO), ...run, Z(40, t0 - 1n, t0 + 1_000_000n, 0)], [{}]],
-    ['a failed exec is not remembered: the process runs on', [B(MONO), ...exec({ tid: 41, monoNs: t0, filename: '/nope', args: ['nope'], retval: -2 }), Z(41, t0, t0 + 1n, 0)], [{ retval: -2 }]],
+      [
+        { comm: 'sleep', retval: 0 },
+        {
+          comm: 'sleep',
+          args: ['sleep', '1'],
+          timeMs: WALL + 1 + 1500,
+          exit: { exitCode: 0, signal: null, core: false, durationMs: 1500 },
+        },
+      ],
+    ],
+    [
+      'exit(3)',
+      [B(MONO), ...run, Z(40, t0, t0 + 2_345_678n, 3 << 8)],
+      [{}, { exit: { exitCode: 3, signal: null, core: false, durationMs: 2.346 } }],
+    ],
+    [
+      'killed by SIGKILL',
+      [B(MONO), ...run, Z(40, t0, t0 + 1_000_000n, 9)],
+      [{}, { exit: { exitCode: null, signal: 9, core: false, durationMs: 1 } }],
+    ],
+    [
+      'SIGSEGV with a core dump',
+      [B(MONO), ...run, Z(40, t0, t0 + 1_000_000n, 11 | 0x80)],
+      [{}, { exit: { exitCode: null, signal: 11, core: true, durationMs: 1 } }],
+    ],
+    [
+      "the end before its exec's last record (another CPU): it waits for the exec, and comes after it",
+      [B(MONO), ...run.slice(0, -1), Z(40, t0, t0 + 5_000_000n, 0), run.at(-1)!],
+      [{ retval: 0 }, { exit: { exitCode: 0, signal: null, core: false, durationMs: 5 } }],
+    ],
+    [
+      'a second end of one exec (two threads read the process gone) is dropped',
+      [B(MONO), ...run, Z(40, t0, t0 + 1_000_000n, 0), Z(40, t0, t0 + 1_000_001n, 0)],
+      [{}, { exit: { exitCode: 0, signal: null, core: false, durationMs: 1 } }],
+    ],
+    [
+      'an end that names an earlier exec than the last one seen is not joined to the later',
+      [B(MONO), ...run, Z(40, t0 - 1n, t0 + 1_000_000n, 0)],
+      [{}],
+    ],
+    [
+      'a failed exec is not remembered: the process runs on',
+      [B(MONO), ...exec({ tid: 41, monoNs: t0, filename: '/nope', args: ['nope'], retval: -2 }), Z(41, t0, t0 + 1n, 0)],
+      [{ retval: -2 }],
+    ],
   ])('%s', (_name, records, expected) => {
     const a = assembler({ exits: true });
     const events = [...feed(a, records), ...a.expire(WALL + 5000)];
@@ -517,7 +656,7 @@ describe('ExecAssembler --exits', () => {
     expect(events.every((e, i) => (i === 1) === (e.exit !== undefined))).toBe(true);
   });
 
-  it('the end of a process that exec\'d again is measured from its last exec', () => {
+  it("the end of a process that exec'd again is measured from its last exec", () => {
     const a = assembler({ exits: true });
     const again = exec({ tid: 40, monoNs: t0 + 10_000_000n, filename: '/bin/app', args: ['app'] });
     const events = feed(a, [B(MONO), ...run, ...again, Z(40, t0 + 10_000_000n, t0 + 12_000_000n, 256)]);

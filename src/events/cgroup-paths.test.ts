@@ -3,11 +3,45 @@ import { CgroupPaths } from './cgroup-paths.js';
 
 describe('CgroupPaths', () => {
   it.each<[string, number, [number, string][], string | null]>([
-    ['leaf first, then the root', 8, [[0, 'b.scope'], [1, 'a.slice'], [2, '']], '/a.slice/b.scope'],
-    ['any level order', 8, [[2, ''], [0, 'b.scope'], [1, 'a.slice']], '/a.slice/b.scope'],
+    [
+      'leaf first, then the root',
+      8,
+      [
+        [0, 'b.scope'],
+        [1, 'a.slice'],
+        [2, ''],
+      ],
+      '/a.slice/b.scope',
+    ],
+    [
+      'any level order',
+      8,
+      [
+        [2, ''],
+        [0, 'b.scope'],
+        [1, 'a.slice'],
+      ],
+      '/a.slice/b.scope',
+    ],
     ['the root cgroup itself', 8, [[0, '']], '/'],
-    ['deeper than the program climbs', 2, [[0, 'c'], [1, 'b']], '…/b/c'],
-    ['a level still missing', 8, [[0, 'b.scope'], [2, '']], null],
+    [
+      'deeper than the program climbs',
+      2,
+      [
+        [0, 'c'],
+        [1, 'b'],
+      ],
+      '…/b/c',
+    ],
+    [
+      'a level still missing',
+      8,
+      [
+        [0, 'b.scope'],
+        [2, ''],
+      ],
+      null,
+    ],
   ])('%s', (_name, levels, names, path) => {
     const c = new CgroupPaths(levels, 100);
     const done = names.map(([level, name]) => c.add(2, '77', level, name));

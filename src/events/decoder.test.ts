@@ -200,7 +200,11 @@ describe('TraceDecoder', () => {
   it('tick() emits the execs that waited longer than holdMs', () => {
     let now = WALL;
     const events: ExecEvent[] = [];
-    const decoder = new TraceDecoder({ strlen: 200, levels: 8, holdMs: 1000 }, { event: (e) => events.push(e), notice: () => {} }, () => now);
+    const decoder = new TraceDecoder(
+      { strlen: 200, levels: 8, holdMs: 1000 },
+      { event: (e) => events.push(e), notice: () => {} },
+      () => now,
+    );
     decoder.push('{"type": "printf", "data": "E 1 1 0 0 5 0 0 0 /bin/sleep\\n"}\n');
     decoder.tick();
     expect(events).toEqual([]);

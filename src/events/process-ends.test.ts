@@ -19,7 +19,13 @@ const exec = (pid: number, retval = 0): ExecEvent => ({
   upperLayer: null,
   ...UNKNOWN_CONTEXT,
 });
-const end = (pid: number, execMonoNs: bigint, status: number) => ({ kind: 'processEnd' as const, pid, execMonoNs, monoNs: execMonoNs + 2_500_000n, status });
+const end = (pid: number, execMonoNs: bigint, status: number) => ({
+  kind: 'processEnd' as const,
+  pid,
+  execMonoNs,
+  monoNs: execMonoNs + 2_500_000n,
+  status,
+});
 
 function ends(opts: Partial<{ exits: boolean; maxExecd: number }> = {}) {
   return new ProcessEnds({ exits: true, maxExecd: 10, holdMs: 100, ...opts }, new TracerClock());

@@ -50,16 +50,38 @@ const CONTRACT: Record<string, { args: Sample[]; record: TraceRecord }> = {
   X: {
     args: [101, -2, 5_000_000_003n, 45, 142_606_339n, 1001n, 5n, 4100, 18_000_000_000_000_000_001n, 7n, 'kworker/0:1 x'],
     record: {
-      kind: 'execReturn', key: '101:5000000003', tid: 101, retval: -2, upper: 1, memfd: true, deleted: true, tree: 2, tty: 142_606_339,
-      loginUid: 1000, sessionId: 4, leader: 4100, cwdId: '18000000000000000001', exeId: '7', comm: 'kworker/0:1 x',
+      kind: 'execReturn',
+      key: '101:5000000003',
+      tid: 101,
+      retval: -2,
+      upper: 1,
+      memfd: true,
+      deleted: true,
+      tree: 2,
+      tty: 142_606_339,
+      loginUid: 1000,
+      sessionId: 4,
+      leader: 4100,
+      cwdId: '18000000000000000001',
+      exeId: '7',
+      comm: 'kworker/0:1 x',
     },
   },
-  D: { args: [18_000_000_000_000_000_001n, 2, 'my dir ü'], record: { kind: 'pathName', pathId: '18000000000000000001', level: 2, name: 'my dir ü' } },
-  F: { args: [101, 5_000_000_003n, 4n, '/bin/sh'], record: { kind: 'rereadFilename', key: '101:5000000003', tid: 101, argc: 4, filename: '/bin/sh' } },
+  D: {
+    args: [18_000_000_000_000_000_001n, 2, 'my dir ü'],
+    record: { kind: 'pathName', pathId: '18000000000000000001', level: 2, name: 'my dir ü' },
+  },
+  F: {
+    args: [101, 5_000_000_003n, 4n, '/bin/sh'],
+    record: { kind: 'rereadFilename', key: '101:5000000003', tid: 101, argc: 4, filename: '/bin/sh' },
+  },
   R: { args: [101, 5_000_000_003n, 1n, '-c x'], record: { kind: 'rereadArg', key: '101:5000000003', tid: 101, index: 1, arg: '-c x' } },
   C: { args: [102, 105, 5_000_000_004n, 'sh c'], record: { kind: 'fork', ppid: 102, pid: 105, monoNs: 5_000_000_004n, comm: 'sh c' } },
   Q: { args: [105, 5_000_000_005n], record: { kind: 'gone', pid: 105, monoNs: 5_000_000_005n } },
-  Z: { args: [102, 5_000_000_003n, 5_000_000_006n, 256 * 3], record: { kind: 'processEnd', pid: 102, execMonoNs: 5_000_000_003n, monoNs: 5_000_000_006n, status: 768 } },
+  Z: {
+    args: [102, 5_000_000_003n, 5_000_000_006n, 256 * 3],
+    record: { kind: 'processEnd', pid: 102, execMonoNs: 5_000_000_003n, monoNs: 5_000_000_006n, status: 768 },
+  },
 };
 
 /** The printf formats of a bpftrace program, escapes resolved (only \n is used). */
@@ -89,7 +111,9 @@ const VARIANTS: [string, RenderOptions][] = [
   [' --ancestry --exits', { ancestry: true, exits: true }],
 ];
 
-const CASES = Object.keys(NODES).flatMap((node) => VARIANTS.map(([flags, opts]) => [`${node}${flags}`, node as keyof typeof NODES, opts] as const));
+const CASES = Object.keys(NODES).flatMap((node) =>
+  VARIANTS.map(([flags, opts]) => [`${node}${flags}`, node as keyof typeof NODES, opts] as const),
+);
 
 describe('every printf of the bpftrace program parses as records.ts expects', () => {
   it.each(CASES)('%s', (_name, node, opts) => {
@@ -111,7 +135,9 @@ describe('every printf of the bpftrace program parses as records.ts expects', ()
   });
 
   it('each tag of the contract is printed by some variant (no stale entries)', () => {
-    const printed = new Set(CASES.flatMap(([, node, opts]) => printfFormats(renderProgram(parseProbe(NODES[node]), opts).program).map(tagOf)));
+    const printed = new Set(
+      CASES.flatMap(([, node, opts]) => printfFormats(renderProgram(parseProbe(NODES[node]), opts).program).map(tagOf)),
+    );
     expect([...printed].sort()).toEqual(Object.keys(CONTRACT).sort());
   });
 });

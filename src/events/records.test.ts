@@ -5,7 +5,17 @@ import { parseRecord, type TraceRecord } from './records.js';
 const printf = (data: string): string => `{"type": "printf", "data": ${JSON.stringify(data)}}`;
 
 /** X's context when the program knew none of it (a failed exec outside any session). */
-const NOTHING = { memfd: false, deleted: false, tree: 0, tty: 0, loginUid: null, sessionId: null, leader: 0, cwdId: '0', exeId: '0' } as const;
+const NOTHING = {
+  memfd: false,
+  deleted: false,
+  tree: 0,
+  tty: 0,
+  loginUid: null,
+  sessionId: null,
+  leader: 0,
+  cwdId: '0',
+  exeId: '0',
+} as const;
 
 describe('parseRecord', () => {
   describe('each printf record of bpf/trace-exec.bt.tmpl', () => {
@@ -22,7 +32,11 @@ describe('parseRecord', () => {
         { kind: 'cgroupName', hier: 1, cgroupId: '93', level: 1, name: 'kubepods.slice' },
       ],
       ['P: the hierarchy root has an empty name', printf('P 2 1 3 \n'), { kind: 'cgroupName', hier: 2, cgroupId: '1', level: 3, name: '' }],
-      ['P: a name with spaces', printf('P 2 55 0 my unit.scope\n'), { kind: 'cgroupName', hier: 2, cgroupId: '55', level: 0, name: 'my unit.scope' }],
+      [
+        'P: a name with spaces',
+        printf('P 2 55 0 my unit.scope\n'),
+        { kind: 'cgroupName', hier: 2, cgroupId: '55', level: 0, name: 'my unit.scope' },
+      ],
       [
         'E: exec entered',
         printf('E 4299 4299 4100 1000 5123456790000 7421 0 3 /usr/bin/env\n'),
@@ -43,51 +57,158 @@ describe('parseRecord', () => {
       [
         'E: argc as printed (ARGS_MAX + 1 says more; the assembler knows ARGS_MAX)',
         printf('E 12 10 1 0 99 0 88 33 /bin/sh\n'),
-        { kind: 'execEnter', key: '12:99', tid: 12, pid: 10, ppid: 1, uid: 0, monoNs: 99n, cg2: '0', cg1: '88', argc: 33, filename: '/bin/sh' },
+        {
+          kind: 'execEnter',
+          key: '12:99',
+          tid: 12,
+          pid: 10,
+          ppid: 1,
+          uid: 0,
+          monoNs: 99n,
+          cg2: '0',
+          cg1: '88',
+          argc: 33,
+          filename: '/bin/sh',
+        },
       ],
       [
         'E: a filename with spaces',
         printf('E 1 1 0 0 5 0 0 1 /opt/My App/run\n'),
-        { kind: 'execEnter', key: '1:5', tid: 1, pid: 1, ppid: 0, uid: 0, monoNs: 5n, cg2: '0', cg1: '0', argc: 1, filename: '/opt/My App/run' },
+        {
+          kind: 'execEnter',
+          key: '1:5',
+          tid: 1,
+          pid: 1,
+          ppid: 0,
+          uid: 0,
+          monoNs: 5n,
+          cg2: '0',
+          cg1: '0',
+          argc: 1,
+          filename: '/opt/My App/run',
+        },
       ],
       [
         'E: an empty filename (not read)',
         printf('E 1 1 0 0 5 0 0 1 \n'),
         { kind: 'execEnter', key: '1:5', tid: 1, pid: 1, ppid: 0, uid: 0, monoNs: 5n, cg2: '0', cg1: '0', argc: 1, filename: '' },
       ],
-      ['F: the filename read again, with the new argc', printf('F 4299 77 2 /opt/My App/run\n'), { kind: 'rereadFilename', key: '4299:77', tid: 4299, argc: 2, filename: '/opt/My App/run' }],
-      ['R: an argument read again', printf('R 4299 77 1 -c echo\n'), { kind: 'rereadArg', key: '4299:77', tid: 4299, index: 1, arg: '-c echo' }],
+      [
+        'F: the filename read again, with the new argc',
+        printf('F 4299 77 2 /opt/My App/run\n'),
+        { kind: 'rereadFilename', key: '4299:77', tid: 4299, argc: 2, filename: '/opt/My App/run' },
+      ],
+      [
+        'R: an argument read again',
+        printf('R 4299 77 1 -c echo\n'),
+        { kind: 'rereadArg', key: '4299:77', tid: 4299, index: 1, arg: '-c echo' },
+      ],
       ['R: an empty argument', printf('R 4299 77 1 \n'), { kind: 'rereadArg', key: '4299:77', tid: 4299, index: 1, arg: '' }],
       ['A: one argument', printf('A 4299 77 0 ls\n'), { kind: 'execArg', key: '4299:77', tid: 4299, index: 0, arg: 'ls' }],
-      ['A: an argument with spaces', printf('A 4299 77 2 -c echo hi  there\n'), { kind: 'execArg', key: '4299:77', tid: 4299, index: 2, arg: '-c echo hi  there' }],
+      [
+        'A: an argument with spaces',
+        printf('A 4299 77 2 -c echo hi  there\n'),
+        { kind: 'execArg', key: '4299:77', tid: 4299, index: 2, arg: '-c echo hi  there' },
+      ],
       ['A: an empty argument', printf('A 4299 77 3 \n'), { kind: 'execArg', key: '4299:77', tid: 4299, index: 3, arg: '' }],
-      ['A: an argument ending in a newline keeps it', printf('A 1 77 0 a\n\n'), { kind: 'execArg', key: '1:77', tid: 1, index: 0, arg: 'a\n' }],
+      [
+        'A: an argument ending in a newline keeps it',
+        printf('A 1 77 0 a\n\n'),
+        { kind: 'execArg', key: '1:77', tid: 1, index: 0, arg: 'a\n' },
+      ],
       ['A: an argument that is only newlines', printf('A 1 77 0 \n\n\n'), { kind: 'execArg', key: '1:77', tid: 1, index: 0, arg: '\n\n' }],
-      ['X: exec returned', printf('X 4299 0 5123456790000 0 0 0 0 0 0 0 ls\n'), { kind: 'execReturn', key: '4299:5123456790000', tid: 4299, retval: 0, upper: 0, ...NOTHING, comm: 'ls' }],
-      ['X: a failed exec', printf('X 4299 -2 77 0 0 0 0 0 0 0 bash\n'), { kind: 'execReturn', key: '4299:77', tid: 4299, retval: -2, upper: 0, ...NOTHING, comm: 'bash' }],
-      ['X: a comm with spaces', printf('X 8 0 77 0 0 0 0 0 0 0 kworker u8:1 x\n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 0, ...NOTHING, comm: 'kworker u8:1 x' }],
-      ['X: the executable is in an overlayfs upper layer', printf('X 8 0 77 1 0 0 0 0 0 0 miner\n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 1, ...NOTHING, comm: 'miner' }],
-      ['X: the executable is in a lower (image) layer', printf('X 8 0 77 2 0 0 0 0 0 0 nginx\n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 2, ...NOTHING, comm: 'nginx' }],
-      ['X: a comm that starts with a digit', printf('X 8 0 77 2 0 0 0 0 0 0 7z\n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 2, ...NOTHING, comm: '7z' }],
-      ['X: an empty comm', printf('X 8 0 77 1 0 0 0 0 0 0 \n'), { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 1, ...NOTHING, comm: '' }],
+      [
+        'X: exec returned',
+        printf('X 4299 0 5123456790000 0 0 0 0 0 0 0 ls\n'),
+        { kind: 'execReturn', key: '4299:5123456790000', tid: 4299, retval: 0, upper: 0, ...NOTHING, comm: 'ls' },
+      ],
+      [
+        'X: a failed exec',
+        printf('X 4299 -2 77 0 0 0 0 0 0 0 bash\n'),
+        { kind: 'execReturn', key: '4299:77', tid: 4299, retval: -2, upper: 0, ...NOTHING, comm: 'bash' },
+      ],
+      [
+        'X: a comm with spaces',
+        printf('X 8 0 77 0 0 0 0 0 0 0 kworker u8:1 x\n'),
+        { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 0, ...NOTHING, comm: 'kworker u8:1 x' },
+      ],
+      [
+        'X: the executable is in an overlayfs upper layer',
+        printf('X 8 0 77 1 0 0 0 0 0 0 miner\n'),
+        { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 1, ...NOTHING, comm: 'miner' },
+      ],
+      [
+        'X: the executable is in a lower (image) layer',
+        printf('X 8 0 77 2 0 0 0 0 0 0 nginx\n'),
+        { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 2, ...NOTHING, comm: 'nginx' },
+      ],
+      [
+        'X: a comm that starts with a digit',
+        printf('X 8 0 77 2 0 0 0 0 0 0 7z\n'),
+        { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 2, ...NOTHING, comm: '7z' },
+      ],
+      [
+        'X: an empty comm',
+        printf('X 8 0 77 1 0 0 0 0 0 0 \n'),
+        { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 1, ...NOTHING, comm: '' },
+      ],
       [
         'X: the exec context: memfd + deleted (props 12), init tree (16), pts/3, loginuid 1000 and session 4 (printed + 1), leader, cwd and exe ids',
         printf('X 8 0 77 28 142606339 1001 5 4100 12345678901234567890 9876543210 3\n'),
         {
-          kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 0, memfd: true, deleted: true, tree: 1, tty: 142606339,
-          loginUid: 1000, sessionId: 4, leader: 4100, cwdId: '12345678901234567890', exeId: '9876543210', comm: '3',
+          kind: 'execReturn',
+          key: '8:77',
+          tid: 8,
+          retval: 0,
+          upper: 0,
+          memfd: true,
+          deleted: true,
+          tree: 1,
+          tty: 142606339,
+          loginUid: 1000,
+          sessionId: 4,
+          leader: 4100,
+          cwdId: '12345678901234567890',
+          exeId: '9876543210',
+          comm: '3',
         },
       ],
       [
         'X: entered from outside the init tree (props 32 + lower layer 2), loginuid 0 (root logged in: printed 1)',
         printf('X 8 0 77 34 0 1 1 4200 5 6 sh\n'),
-        { kind: 'execReturn', key: '8:77', tid: 8, retval: 0, upper: 2, ...NOTHING, tree: 2, loginUid: 0, sessionId: 0, leader: 4200, cwdId: '5', exeId: '6', comm: 'sh' },
+        {
+          kind: 'execReturn',
+          key: '8:77',
+          tid: 8,
+          retval: 0,
+          upper: 2,
+          ...NOTHING,
+          tree: 2,
+          loginUid: 0,
+          sessionId: 0,
+          leader: 4200,
+          cwdId: '5',
+          exeId: '6',
+          comm: 'sh',
+        },
       ],
-      ['D: a path component', printf('D 12345678901234567890 1 my dir ü\n'), { kind: 'pathName', pathId: '12345678901234567890', level: 1, name: 'my dir ü' }],
+      [
+        'D: a path component',
+        printf('D 12345678901234567890 1 my dir ü\n'),
+        { kind: 'pathName', pathId: '12345678901234567890', level: 1, name: 'my dir ü' },
+      ],
       ['D: the top of a path', printf('D 5 2 \n'), { kind: 'pathName', pathId: '5', level: 2, name: '' }],
       ['D: a cut path', printf('D 5 24 /\n'), { kind: 'pathName', pathId: '5', level: 24, name: '/' }],
-      ['Z: a process ended with exit(3)', printf('Z 4299 5123456790000 5124456790000 768\n'), { kind: 'processEnd', pid: 4299, execMonoNs: 5123456790000n, monoNs: 5124456790000n, status: 768 }],
-      ['Z: a process killed by SIGKILL', printf('Z 12 77 99 9\n'), { kind: 'processEnd', pid: 12, execMonoNs: 77n, monoNs: 99n, status: 9 }],
+      [
+        'Z: a process ended with exit(3)',
+        printf('Z 4299 5123456790000 5124456790000 768\n'),
+        { kind: 'processEnd', pid: 4299, execMonoNs: 5123456790000n, monoNs: 5124456790000n, status: 768 },
+      ],
+      [
+        'Z: a process killed by SIGKILL',
+        printf('Z 12 77 99 9\n'),
+        { kind: 'processEnd', pid: 12, execMonoNs: 77n, monoNs: 99n, status: 9 },
+      ],
       ['K: keepalive carries nothing', printf('K 5183456789012\n'), { kind: 'other', type: 'keepalive' }],
     ])('%s', (_name, line, record) => {
       expect(parseRecord(line)).toEqual(record);
@@ -172,8 +293,20 @@ describe('parseRecord', () => {
     });
 
     it('newer bpftrace writes real UTF-8, which stays as it is', () => {
-      expect(parseRecord(printf('A 4299 77 4 grüße ✓\n'))).toEqual({ kind: 'execArg', key: '4299:77', tid: 4299, index: 4, arg: 'grüße ✓' });
-      expect(parseRecord('{"type": "printf", "data": "A 1 77 0 \\u00e9t\\u00e9\\n"}')).toEqual({ kind: 'execArg', key: '1:77', tid: 1, index: 0, arg: 'été' });
+      expect(parseRecord(printf('A 4299 77 4 grüße ✓\n'))).toEqual({
+        kind: 'execArg',
+        key: '4299:77',
+        tid: 4299,
+        index: 4,
+        arg: 'grüße ✓',
+      });
+      expect(parseRecord('{"type": "printf", "data": "A 1 77 0 \\u00e9t\\u00e9\\n"}')).toEqual({
+        kind: 'execArg',
+        key: '1:77',
+        tid: 1,
+        index: 0,
+        arg: 'été',
+      });
     });
 
     it('an argument that literally spells \\uffffffc3 is not taken for an escape', () => {

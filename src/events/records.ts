@@ -123,7 +123,9 @@ export function parseRecord(line: string): TraceRecord | null {
   switch (type) {
     case 'printf':
       // Every format ends in exactly one '\n'; an argument may itself end in newlines, so strip only one.
-      return typeof data === 'string' ? parsePrintf(data.endsWith('\n') ? data.slice(0, -1) : data, line) : { kind: 'malformed', line, reason: 'printf without text' };
+      return typeof data === 'string'
+        ? parsePrintf(data.endsWith('\n') ? data.slice(0, -1) : data, line)
+        : { kind: 'malformed', line, reason: 'printf without text' };
     case 'lost_events': {
       const d = data as { events?: unknown; count?: unknown } | null;
       const count = Number(d?.events ?? d?.count);

@@ -11,11 +11,35 @@ function reread(filename: string, args: string[], argc = args.length, argsMax = 
 
 describe('execStrings', () => {
   it.each<[string, string, (string | undefined)[], Reread | null, { filename: string; args: string[] }]>([
-    ['no second reading: as read at entry, missing args empty', '/bin/ls', ['ls', undefined], null, { filename: '/bin/ls', args: ['ls', ''] }],
+    [
+      'no second reading: as read at entry, missing args empty',
+      '/bin/ls',
+      ['ls', undefined],
+      null,
+      { filename: '/bin/ls', args: ['ls', ''] },
+    ],
     ['an empty filename taken from the second reading', '', ['ls'], reread('/bin/ls', ['ls']), { filename: '/bin/ls', args: ['ls'] }],
-    ['same count: each empty argument filled', '/bin/sh', ['sh', '', 'x'], reread('/bin/sh', ['sh', '-c', 'y']), { filename: '/bin/sh', args: ['sh', '-c', 'x'] }],
-    ['another count (#! interpreter) with some read: entry kept', '/s', ['/s', ''], reread('/bin/sh', ['/bin/sh', '/s', 'a']), { filename: '/s', args: ['/s', ''] }],
-    ['another count, all read as empty: replaced', '/s', ['', ''], reread('/bin/sh', ['/bin/sh', '/s', 'a']), { filename: '/s', args: ['/bin/sh', '/s', 'a'] }],
+    [
+      'same count: each empty argument filled',
+      '/bin/sh',
+      ['sh', '', 'x'],
+      reread('/bin/sh', ['sh', '-c', 'y']),
+      { filename: '/bin/sh', args: ['sh', '-c', 'x'] },
+    ],
+    [
+      'another count (#! interpreter) with some read: entry kept',
+      '/s',
+      ['/s', ''],
+      reread('/bin/sh', ['/bin/sh', '/s', 'a']),
+      { filename: '/s', args: ['/s', ''] },
+    ],
+    [
+      'another count, all read as empty: replaced',
+      '/s',
+      ['', ''],
+      reread('/bin/sh', ['/bin/sh', '/s', 'a']),
+      { filename: '/s', args: ['/bin/sh', '/s', 'a'] },
+    ],
   ])('%s', (_name, filename, args, again, out) => {
     expect(execStrings(filename, args, again, 32)).toEqual(out);
   });
@@ -26,7 +50,15 @@ describe('Reread', () => {
     ['every record came', reread('/bin/ls', ['ls', '-l']), true],
     ['an argument missing', reread('/bin/ls', ['ls'], 2), false],
     ['at most argsMax arguments are expected', reread('/bin/ls', ['a', 'b'], 40, 2), true],
-    ['no filename record yet', (() => { const r = new Reread(32); r.add({ kind: 'rereadArg', key: '1:1', tid: 1, index: 0, arg: 'ls' }); return r; })(), false],
+    [
+      'no filename record yet',
+      (() => {
+        const r = new Reread(32);
+        r.add({ kind: 'rereadArg', key: '1:1', tid: 1, index: 0, arg: 'ls' });
+        return r;
+      })(),
+      false,
+    ],
   ])('complete: %s', (_name, r, complete) => {
     expect(r.complete).toBe(complete);
   });

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { argvIs, EntryClassifier, kubeletExecOf, type Entry } from './entry.js';
 import type { KubeletExecs } from './pod-index.js';
 
-const EXECS: KubeletExecs = { probes: [['cat', '/tmp/healthy'], ['sh', '-c', 'test -f /ready && echo ok']], hooks: [['/bin/drain', '--wait']] };
+const EXECS: KubeletExecs = {
+  probes: [
+    ['cat', '/tmp/healthy'],
+    ['sh', '-c', 'test -f /ready && echo ok'],
+  ],
+  hooks: [['/bin/drain', '--wait']],
+};
 const C = 'c'.repeat(64);
 
 describe('argvIs', () => {
@@ -33,7 +39,15 @@ describe('kubeletExecOf', () => {
 });
 
 describe('EntryClassifier', () => {
-  type Step = [what: string, pid: number, leader: number | null, inInit: boolean | null, args: string[], want: Entry | null, container?: string | null];
+  type Step = [
+    what: string,
+    pid: number,
+    leader: number | null,
+    inInit: boolean | null,
+    args: string[],
+    want: Entry | null,
+    container?: string | null,
+  ];
   // One container's story, in the order the execs come.
   const story: Step[] = [
     ['the workload itself', 100, 1, true, ['nginx', '-g', 'daemon off;'], 'init'],
@@ -55,7 +69,12 @@ describe('EntryClassifier', () => {
     const c = new EntryClassifier();
     const got = story.map(([what, pid, leader, inInit, args, , container]) => [
       what,
-      c.classify({ pid, args, argsTruncated: false, retval: 0, inInitTree: inInit, sessionLeaderPid: leader }, container === undefined ? C : container, EXECS, true),
+      c.classify(
+        { pid, args, argsTruncated: false, retval: 0, inInitTree: inInit, sessionLeaderPid: leader },
+        container === undefined ? C : container,
+        EXECS,
+        true,
+      ),
     ]);
     expect(got).toEqual(story.map(([what, , , , , want]) => [what, want]));
   });
@@ -73,7 +92,14 @@ describe('EntryClassifier', () => {
 
   it('is bounded: the oldest sessions are forgotten', () => {
     const c = new EntryClassifier(2);
-    const leader = (pid: number, args: string[]) => ({ pid, args, argsTruncated: false, retval: 0, inInitTree: false, sessionLeaderPid: pid });
+    const leader = (pid: number, args: string[]) => ({
+      pid,
+      args,
+      argsTruncated: false,
+      retval: 0,
+      inInitTree: false,
+      sessionLeaderPid: pid,
+    });
     c.classify(leader(1, ['cat', '/tmp/healthy']), C, EXECS, true);
     c.classify(leader(2, ['bash']), C, EXECS, true);
     c.classify(leader(3, ['bash']), C, EXECS, true);

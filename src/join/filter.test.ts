@@ -4,12 +4,26 @@ import type { Filters } from './filter.js';
 import { hostEvent, podEvent } from '../output/fixtures.test-helpers.js';
 import type { AttributedEvent } from './types.js';
 
-const NONE: Filters = { selector: null, container: null, comm: null, failed: false, host: false, drift: false, sessions: false, noProbes: false };
+const NONE: Filters = {
+  selector: null,
+  container: null,
+  comm: null,
+  failed: false,
+  host: false,
+  drift: false,
+  sessions: false,
+  noProbes: false,
+};
 const web = podEvent({ comm: 'ls', upperLayer: true }, { namespace: 'shop', container: 'web' });
 const side = { ...podEvent({ comm: 'cat', retval: -2 }, { namespace: 'pay', container: 'sidecar' }), labels: { app: 'x', tier: 'db' } };
 const host = hostEvent({ comm: 'bash' });
 const image = podEvent({ comm: 'nginx', upperLayer: false }, { namespace: 'shop', container: 'web' });
-const ALL: [string, AttributedEvent][] = [['web', web], ['side', side], ['host', host], ['image', image]];
+const ALL: [string, AttributedEvent][] = [
+  ['web', web],
+  ['side', side],
+  ['host', host],
+  ['image', image],
+];
 
 describe('makeFilter', () => {
   it.each<[string, readonly string[] | null, Partial<Filters>, string[]]>([
@@ -51,8 +65,11 @@ describe('makeFilter: --sessions and --no-probes (issue 23)', () => {
   });
 });
 
-describe('makeFilter with --exits: a process\'s end is filtered as its exec', () => {
-  const end = (e: AttributedEvent, exitCode: number | null, signal: number | null): AttributedEvent => ({ ...e, event: { ...e.event, exit: { exitCode, signal, core: false, durationMs: 1 } } });
+describe("makeFilter with --exits: a process's end is filtered as its exec", () => {
+  const end = (e: AttributedEvent, exitCode: number | null, signal: number | null): AttributedEvent => ({
+    ...e,
+    event: { ...e.event, exit: { exitCode, signal, core: false, durationMs: 1 } },
+  });
   const ENDS: [string, AttributedEvent][] = [
     ['web exit 0', end(web, 0, null)],
     ['web exit 3', end(web, 3, null)],
@@ -72,7 +89,10 @@ describe('makeFilter with --exits: a process\'s end is filtered as its exec', ()
 });
 
 describe('isSelf', () => {
-  const debugPod = { ...podEvent({}, { namespace: 'trace-exec-x7k2p', pod: 'trace-exec-worker-1-ab12cd', container: 'trace-exec' }), labels: { 'app.kubernetes.io/name': 'trace-exec', 'trace-exec.io/run-id': 'ab12cd' } };
+  const debugPod = {
+    ...podEvent({}, { namespace: 'trace-exec-x7k2p', pod: 'trace-exec-worker-1-ab12cd', container: 'trace-exec' }),
+    labels: { 'app.kubernetes.io/name': 'trace-exec', 'trace-exec.io/run-id': 'ab12cd' },
+  };
   it.each<[string, AttributedEvent, number | null, boolean]>([
     ["an exec in trace-exec's debug pod", debugPod, null, true],
     ['another pod', { ...web, labels: { 'app.kubernetes.io/name': 'web' } }, null, false],

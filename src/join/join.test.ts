@@ -103,11 +103,36 @@ describe('Joiner', () => {
 
   describe('a known pod and container: attributed at once', () => {
     it.each<[string, string | null, string | null, ReturnType<typeof seen>]>([
-      ['containerd, systemd driver', CGROUP.containerd, null, { namespace: 'shop', pod: 'web-7d9c8b6f5-x2k4p', container: 'app', containerId: APP, unattributed: false }],
-      ['cri-o, systemd driver', CGROUP.crio, null, { namespace: 'shop', pod: 'web-7d9c8b6f5-x2k4p', container: 'envoy', containerId: ENVOY, unattributed: false }],
-      ['cgroup v1, cgroupfs driver', null, CGROUP.cgroupfsV1, { namespace: 'shop', pod: 'web-7d9c8b6f5-x2k4p', container: 'app', containerId: APP, unattributed: false }],
-      ['hybrid host: the pod is in v1 only', '/user.slice', CGROUP.cgroupfsV1, { namespace: 'shop', pod: 'web-7d9c8b6f5-x2k4p', container: 'app', containerId: APP, unattributed: false }],
-      ['a static pod, by its config hash', CGROUP.staticPod, null, { namespace: 'kube-system', pod: 'etcd-worker-1', container: 'etcd', containerId: ETCD, unattributed: false }],
+      [
+        'containerd, systemd driver',
+        CGROUP.containerd,
+        null,
+        { namespace: 'shop', pod: 'web-7d9c8b6f5-x2k4p', container: 'app', containerId: APP, unattributed: false },
+      ],
+      [
+        'cri-o, systemd driver',
+        CGROUP.crio,
+        null,
+        { namespace: 'shop', pod: 'web-7d9c8b6f5-x2k4p', container: 'envoy', containerId: ENVOY, unattributed: false },
+      ],
+      [
+        'cgroup v1, cgroupfs driver',
+        null,
+        CGROUP.cgroupfsV1,
+        { namespace: 'shop', pod: 'web-7d9c8b6f5-x2k4p', container: 'app', containerId: APP, unattributed: false },
+      ],
+      [
+        'hybrid host: the pod is in v1 only',
+        '/user.slice',
+        CGROUP.cgroupfsV1,
+        { namespace: 'shop', pod: 'web-7d9c8b6f5-x2k4p', container: 'app', containerId: APP, unattributed: false },
+      ],
+      [
+        'a static pod, by its config hash',
+        CGROUP.staticPod,
+        null,
+        { namespace: 'kube-system', pod: 'etcd-worker-1', container: 'etcd', containerId: ETCD, unattributed: false },
+      ],
     ])('%s', (_name, v2, v1, expected) => {
       const { joiner } = setup();
       const out = joiner.push(exec(v2, v1), T);
@@ -123,7 +148,9 @@ describe('Joiner', () => {
     ])('%s', (_name, cgroup, extra) => {
       const { joiner } = setup();
       const out = joiner.push(exec(cgroup), T);
-      expect(out).toMatchObject([{ namespace: 'shop', pod: 'web-7d9c8b6f5-x2k4p', container: null, containerId: null, unattributed: false, ...extra }]);
+      expect(out).toMatchObject([
+        { namespace: 'shop', pod: 'web-7d9c8b6f5-x2k4p', container: null, containerId: null, unattributed: false, ...extra },
+      ]);
       expect(joiner.waiting).toBe(0);
     });
   });
@@ -244,10 +271,19 @@ describe('Joiner: entry, workload and image (issue 23)', () => {
   const PROBED: PodRecord = {
     ...WEB,
     workload: 'deploy/web',
-    containers: [{ id: APP, name: 'app', kind: 'container', image: 'nginx:1.27', imageId: `docker.io/library/nginx@sha256:${'f'.repeat(64)}` }],
+    containers: [
+      { id: APP, name: 'app', kind: 'container', image: 'nginx:1.27', imageId: `docker.io/library/nginx@sha256:${'f'.repeat(64)}` },
+    ],
     kubeletExecs: { app: { probes: [['cat', '/tmp/healthy']], hooks: [] } },
   };
-  const inApp = (pid: number, leader: number, inInitTree: boolean, args: string[]): ExecEvent => ({ ...exec(CGROUP.containerd), pid, tid: pid, args, inInitTree, sessionLeaderPid: leader });
+  const inApp = (pid: number, leader: number, inInitTree: boolean, args: string[]): ExecEvent => ({
+    ...exec(CGROUP.containerd),
+    pid,
+    tid: pid,
+    args,
+    inInitTree,
+    sessionLeaderPid: leader,
+  });
 
   it('gives each exec its container’s image, its pod’s workload, and how it entered', () => {
     const { joiner } = setup([PROBED]);
@@ -258,7 +294,11 @@ describe('Joiner: entry, workload and image (issue 23)', () => {
       inApp(31, 30, false, ['id']),
     ].flatMap((e) => joiner.push(e, T));
     expect(got.map((a) => a.entry)).toEqual(['init', 'probe', 'exec', 'exec']);
-    expect(got[0]).toMatchObject({ workload: 'deploy/web', image: 'nginx:1.27', imageId: `docker.io/library/nginx@sha256:${'f'.repeat(64)}` });
+    expect(got[0]).toMatchObject({
+      workload: 'deploy/web',
+      image: 'nginx:1.27',
+      imageId: `docker.io/library/nginx@sha256:${'f'.repeat(64)}`,
+    });
     const host = joiner.push({ ...exec(CGROUP.host), sessionLeaderPid: 5 }, T)[0]!;
     expect(host).toMatchObject({ entry: null, workload: null, image: null, imageId: null });
   });

@@ -115,12 +115,20 @@ export class Joiner {
     const byContainer = containerId && this.index ? this.index.container(containerId) : undefined;
     const pod = identity.kind === 'host' ? undefined : (byContainer?.pod ?? this.index?.pod(identity.podUid));
     const container = byContainer?.container;
-    const entry = this.entries.classify(e, containerId, container && pod?.kubeletExecs?.[container.name], container !== undefined || this.index === null);
+    const entry = this.entries.classify(
+      e,
+      containerId,
+      container && pod?.kubeletExecs?.[container.name],
+      container !== undefined || this.index === null,
+    );
     // One object literal per exec, always with the same fields in the same order (one shape for V8).
     return {
       // The kernel's init-tree verdict means something only in a container: a host process's
       // topmost ancestor in its cgroup is a service's main process or systemd (pid 1).
-      event: identity.kind === 'host' && (e.inInitTree !== null || e.sessionLeaderPid !== null) ? { ...e, inInitTree: null, sessionLeaderPid: null } : e,
+      event:
+        identity.kind === 'host' && (e.inInitTree !== null || e.sessionLeaderPid !== null)
+          ? { ...e, inInitTree: null, sessionLeaderPid: null }
+          : e,
       node: (this.opts.nodeFromPod && pod?.nodeName) || this.opts.node,
       identity,
       namespace: pod?.namespace ?? null,

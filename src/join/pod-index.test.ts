@@ -123,7 +123,11 @@ describe('PodIndex', () => {
 
     it('expire() forgets only the tombstones that are old enough', () => {
       const index = new PodIndex({ tombstoneMs: 1000 });
-      const [a, b, c] = ['aaaaaaaa-0000-0000-0000-000000000000', 'bbbbbbbb-0000-0000-0000-000000000000', 'cccccccc-0000-0000-0000-000000000000'];
+      const [a, b, c] = [
+        'aaaaaaaa-0000-0000-0000-000000000000',
+        'bbbbbbbb-0000-0000-0000-000000000000',
+        'cccccccc-0000-0000-0000-000000000000',
+      ];
       for (const uid of [a, b, c]) index.upsert(pod(uid));
       index.remove(a, T);
       index.remove(b, T + 500);

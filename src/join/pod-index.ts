@@ -88,9 +88,7 @@ export class PodIndex {
   /** Adds or replaces a pod. Container ids it had before stay resolvable (a restarted container's old id). */
   upsert(pod: PodRecord): void {
     const before = this.byUid.get(pod.uid);
-    const merged: PodRecord = before
-      ? { ...pod, containers: mergeContainers(before.containers, pod.containers) }
-      : pod;
+    const merged: PodRecord = before ? { ...pod, containers: mergeContainers(before.containers, pod.containers) } : pod;
     this.byUid.set(pod.uid, merged);
     this.tombstones.delete(pod.uid);
     // Ids mergeContainers let go of must stop resolving, or forget() can never drop them.

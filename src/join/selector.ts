@@ -3,9 +3,7 @@
  * client: -l filters the joined events by their pod's labels, and workload targets select their pods.
  */
 
-export type Requirement =
-  | { key: string; op: 'in' | 'notin'; values: string[] }
-  | { key: string; op: 'exists' | '!exists' };
+export type Requirement = { key: string; op: 'in' | 'notin'; values: string[] } | { key: string; op: 'exists' | '!exists' };
 
 export type LabelSelector = Requirement[];
 
@@ -73,7 +71,10 @@ export function matches(selector: LabelSelector, labels: Readonly<Record<string,
 }
 
 /** The selector text of a workload's spec.selector (matchLabels and matchExpressions), for the API. */
-export function selectorText(sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }): string {
+export function selectorText(sel: {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}): string {
   const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
   for (const e of sel.matchExpressions ?? []) {
     const op = e.operator.toLowerCase();

@@ -43,7 +43,11 @@ export async function checkAccess(kc: KubeConfig, perms: Permission[], timeoutMs
       try {
         const r = await withTimeout(
           authz.createSelfSubjectAccessReview({
-            body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { ...p, group: '' } } },
+            body: {
+              apiVersion: 'authorization.k8s.io/v1',
+              kind: 'SelfSubjectAccessReview',
+              spec: { resourceAttributes: { ...p, group: '' } },
+            },
           }),
           timeoutMs,
           'checking permissions',
@@ -59,6 +63,9 @@ export async function checkAccess(kc: KubeConfig, perms: Permission[], timeoutMs
     const list = denied
       .map((p) => `${p.verb} ${p.resource}${p.subresource ? `/${p.subresource}` : ''}${p.namespace ? ` in namespace ${p.namespace}` : ''}`)
       .join(', ');
-    throw new UserError(`you are not allowed to: ${list}`, 'trace-exec needs the permissions listed in the README ("Permissions"); ask a cluster admin');
+    throw new UserError(
+      `you are not allowed to: ${list}`,
+      'trace-exec needs the permissions listed in the README ("Permissions"); ask a cluster admin',
+    );
   }
 }

@@ -31,12 +31,24 @@ const c = file('c.yaml', { cluster: 'other', user: 'dev', context: 'ctx-c', curr
 const missing = join(dir, 'nope.yaml');
 const list = (...files: string[]) => files.join(delimiter);
 
-describe('loadKubeconfigList (kubectl\'s merge rules)', () => {
+describe("loadKubeconfigList (kubectl's merge rules)", () => {
   it.each<[string, string, { files: string[]; current: string; kindServer: string | null; contexts: string[] }]>([
-    ['a name two files share: the first file wins, no error', list(a, b), { files: [a, b], current: 'ctx-b', kindServer: 'https://a.test', contexts: ['ctx-a', 'ctx-b'] }],
-    ['the current context from the first file that sets one', list(b, c), { files: [b, c], current: 'ctx-b', kindServer: 'https://b.test', contexts: ['ctx-b', 'ctx-c'] }],
+    [
+      'a name two files share: the first file wins, no error',
+      list(a, b),
+      { files: [a, b], current: 'ctx-b', kindServer: 'https://a.test', contexts: ['ctx-a', 'ctx-b'] },
+    ],
+    [
+      'the current context from the first file that sets one',
+      list(b, c),
+      { files: [b, c], current: 'ctx-b', kindServer: 'https://b.test', contexts: ['ctx-b', 'ctx-c'] },
+    ],
     ['a missing file is skipped', list(missing, c), { files: [c], current: 'ctx-c', kindServer: null, contexts: ['ctx-c'] }],
-    ['empty entries and repeats are skipped', `${delimiter}${c}${delimiter}${delimiter}${c}`, { files: [c], current: 'ctx-c', kindServer: null, contexts: ['ctx-c'] }],
+    [
+      'empty entries and repeats are skipped',
+      `${delimiter}${c}${delimiter}${delimiter}${c}`,
+      { files: [c], current: 'ctx-c', kindServer: null, contexts: ['ctx-c'] },
+    ],
   ])('%s', (_name, value, want) => {
     const kc = new KubeConfig();
     expect(loadKubeconfigList(kc, value)).toEqual(want.files);
@@ -58,14 +70,19 @@ describe('loadKubeconfigList (kubectl\'s merge rules)', () => {
   it('a file that is not a kubeconfig: names the file', () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'clusters: [unclosed');
-    expect(() => loadKubeconfigList(new KubeConfig(), list(c, bad))).toThrow(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `));
+    expect(() => loadKubeconfigList(new KubeConfig(), list(c, bad))).toThrow(
+      new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `),
+    );
   });
 });
 
 describe('isLastResort (the client library found no kubeconfig)', () => {
   const local = (name: string, user: string) => {
     const path = join(dir, name);
-    writeFileSync(path, `clusters: [{name: cluster, cluster: {server: "http://localhost:8080"}}]\nusers: [{name: user, user: ${user}}]\ncontexts: [{name: loaded-context, context: {cluster: cluster, user: user}}]\ncurrent-context: loaded-context\n`);
+    writeFileSync(
+      path,
+      `clusters: [{name: cluster, cluster: {server: "http://localhost:8080"}}]\nusers: [{name: user, user: ${user}}]\ncontexts: [{name: loaded-context, context: {cluster: cluster, user: user}}]\ncurrent-context: loaded-context\n`,
+    );
     return path;
   };
   const fromDefault = (home: string): KubeConfig => {
@@ -77,8 +94,9 @@ describe('isLastResort (the client library found no kubeconfig)', () => {
       kc.loadFromDefault();
       return kc;
     } finally {
-      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
     }
   };
   const emptyHome = mkdtempSync(join(dir, 'home-'));

@@ -22,7 +22,10 @@ export function loadKubeConfig<K extends KubeConfig = KubeConfig>(kubeconfig: st
   } catch (e) {
     if (e instanceof UserError) throw e;
     const where = kubeconfig ? `--kubeconfig ${kubeconfig}` : `KUBECONFIG=${process.env.KUBECONFIG ?? '~/.kube/config'}`;
-    const hint = kubeconfig || !process.env.KUBECONFIG ? 'point --kubeconfig at a valid kubeconfig file' : 'set KUBECONFIG to kubeconfig files that exist, or pass --kubeconfig FILE';
+    const hint =
+      kubeconfig || !process.env.KUBECONFIG
+        ? 'point --kubeconfig at a valid kubeconfig file'
+        : 'set KUBECONFIG to kubeconfig files that exist, or pass --kubeconfig FILE';
     throw new UserError(`cannot load the kubeconfig (${where}): ${(e as Error).message}`, hint);
   }
   if (context) {
@@ -52,7 +55,12 @@ export function loadKubeconfigList(kc: KubeConfig, list: string): string[] {
   const files = [...new Set(list.split(delimiter).filter((f) => f !== ''))];
   const found = files.filter((f) => existsSync(f));
   if (found.length === 0) throw new Error(`none of its files exists: ${files.join(delimiter)}`);
-  const merged = { clusters: [] as KubeConfig['clusters'], users: [] as KubeConfig['users'], contexts: [] as KubeConfig['contexts'], currentContext: '' };
+  const merged = {
+    clusters: [] as KubeConfig['clusters'],
+    users: [] as KubeConfig['users'],
+    contexts: [] as KubeConfig['contexts'],
+    currentContext: '',
+  };
   for (const file of found) {
     const one = new KubeConfig();
     try {

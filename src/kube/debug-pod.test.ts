@@ -22,7 +22,14 @@ describe('the debug namespace', () => {
 });
 
 describe('the debug pod', () => {
-  const pod = debugPodManifest({ node: 'worker-1.example.com', namespace: 'trace-exec-x', image: 'img:1', runId: 'a1b2c3', deadlineSeconds: 400, lease: leaseTiming(90) });
+  const pod = debugPodManifest({
+    node: 'worker-1.example.com',
+    namespace: 'trace-exec-x',
+    image: 'img:1',
+    runId: 'a1b2c3',
+    deadlineSeconds: 400,
+    lease: leaseTiming(90),
+  });
   const spec = pod.spec!;
   const c = spec.containers[0]!;
 
@@ -48,7 +55,11 @@ describe('the debug pod', () => {
     expect(c.terminationMessagePolicy).toBe('FallbackToLogsOnError');
   });
   it('is labelled and annotated as this tool’s, with no service account token', () => {
-    expect(pod.metadata?.labels).toMatchObject({ 'app.kubernetes.io/name': 'trace-exec', 'trace-exec.io/run-id': 'a1b2c3', 'trace-exec.io/node': 'worker-1.example.com' });
+    expect(pod.metadata?.labels).toMatchObject({
+      'app.kubernetes.io/name': 'trace-exec',
+      'trace-exec.io/run-id': 'a1b2c3',
+      'trace-exec.io/node': 'worker-1.example.com',
+    });
     expect(pod.metadata?.annotations?.['openshift.io/required-scc']).toBe('privileged');
     expect(spec.automountServiceAccountToken).toBe(false);
     expect(c.image).toBe('img:1');
@@ -65,7 +76,14 @@ describe('the debug pod', () => {
   });
 
   it('leaves long node names out of the label (63 characters at most)', () => {
-    const long = debugPodManifest({ node: 'n'.repeat(70), namespace: 'x', image: 'i', runId: 'r', deadlineSeconds: 1, lease: leaseTiming(90) });
+    const long = debugPodManifest({
+      node: 'n'.repeat(70),
+      namespace: 'x',
+      image: 'i',
+      runId: 'r',
+      deadlineSeconds: 1,
+      lease: leaseTiming(90),
+    });
     expect(long.metadata?.labels?.['trace-exec.io/node']).toBeUndefined();
   });
 });

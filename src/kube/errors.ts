@@ -35,7 +35,16 @@ export function isNotFound(e: unknown): boolean {
   return apiStatus(e)?.code === 404;
 }
 
-const NET_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+const NET_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** The network error code behind a failed request, if that is what it was. */
 export function networkCode(e: unknown): string | null {
@@ -52,13 +61,21 @@ export function describeApiError(e: unknown, what: string, server: string): User
   if (e instanceof UserError) return e;
   const net = networkCode(e);
   if (net) {
-    return new UserError(`cannot reach the API server ${server} while ${what} (${net})`, 'check --kubeconfig/--context and that the cluster is up');
+    return new UserError(
+      `cannot reach the API server ${server} while ${what} (${net})`,
+      'check --kubeconfig/--context and that the cluster is up',
+    );
   }
   const s = apiStatus(e);
   if (s) {
     const msg = s.message ?? `HTTP ${s.code}`;
-    if (s.code === 401) return new UserError(`the API server rejected the credentials while ${what}: ${msg}`, 'log in again (kubectl/oc login) or fix the kubeconfig user');
-    if (s.code === 403) return new UserError(`not allowed while ${what}: ${msg}`, 'ask a cluster admin for the RBAC listed in the README ("Permissions")');
+    if (s.code === 401)
+      return new UserError(
+        `the API server rejected the credentials while ${what}: ${msg}`,
+        'log in again (kubectl/oc login) or fix the kubeconfig user',
+      );
+    if (s.code === 403)
+      return new UserError(`not allowed while ${what}: ${msg}`, 'ask a cluster admin for the RBAC listed in the README ("Permissions")');
     return new UserError(`the API server answered ${s.code}${s.reason ? ` ${s.reason}` : ''} while ${what}: ${msg}`);
   }
   return new UserError(`${what} failed: ${messageChain(e)}`);

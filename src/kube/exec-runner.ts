@@ -85,9 +85,16 @@ export class ExecRunner implements NodeRunner {
   async run(argv: readonly string[], stdin?: Buffer): Promise<string> {
     const out: Buffer[] = [];
     const err = new StderrTail();
-    const { code, reason } = await this.open(argv, (c) => out.push(c), (c) => err.push(c), stdin).then((h) => h.done);
+    const { code, reason } = await this.open(
+      argv,
+      (c) => out.push(c),
+      (c) => err.push(c),
+      stdin,
+    ).then((h) => h.done);
     if (code !== 0) {
-      throw new Error(`${argv[0]} in pod ${this.pod.namespace}/${this.pod.name} failed (${code !== null ? `exit ${code}` : reason}): ${err}`);
+      throw new Error(
+        `${argv[0]} in pod ${this.pod.namespace}/${this.pod.name} failed (${code !== null ? `exit ${code}` : reason}): ${err}`,
+      );
     }
     return Buffer.concat(out).toString('utf8');
   }
@@ -98,7 +105,12 @@ export class ExecRunner implements NodeRunner {
     const files = { pid: pidFile, lease: this.files.lease };
     // The dead-man switch: stdin stays open and carries a heartbeat; its end or silence stops bpftrace.
     const heartbeat = new PassThrough();
-    const h = await this.open(tracerArgv(tracer, files, this.lease.limitS), (c) => sink.stdout(c), (c) => tail.push(c), heartbeat);
+    const h = await this.open(
+      tracerArgv(tracer, files, this.lease.limitS),
+      (c) => sink.stdout(c),
+      (c) => tail.push(c),
+      heartbeat,
+    );
     heartbeat.write('\n');
     const beat = setInterval(() => heartbeat.write('\n'), this.lease.heartbeatMs);
     const done = h.done.then((x): TracerEnd => {
@@ -165,7 +177,12 @@ export class ExecRunner implements NodeRunner {
     ws.on('close', (code: number, why: Buffer) => {
       const s = status as V1Status | null;
       if (s) resolveDone({ code: exitCodeOf(s), reason: s.message ?? null, lost: false });
-      else resolveDone({ code: null, reason: `the exec stream closed without a status (WebSocket code ${code}${why.length ? `: ${why}` : ''})`, lost: true });
+      else
+        resolveDone({
+          code: null,
+          reason: `the exec stream closed without a status (WebSocket code ${code}${why.length ? `: ${why}` : ''})`,
+          lost: true,
+        });
     });
     ws.on('error', (e: Error) => resolveDone({ code: null, reason: `the exec stream failed: ${e.message}`, lost: true }));
     return { done, close: () => ws.close() };

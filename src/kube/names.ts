@@ -20,8 +20,7 @@ export interface NamespacedSource extends NameSource {
   namespace: string | null;
 }
 
-const sorted = (names: (string | undefined)[]): string[] =>
-  names.filter((n): n is string => typeof n === 'string' && n !== '').sort();
+const sorted = (names: (string | undefined)[]): string[] => names.filter((n): n is string => typeof n === 'string' && n !== '').sort();
 
 function list<T extends { metadata?: { name?: string } }>(
   src: NameSource,
@@ -67,7 +66,7 @@ export function listObjectNames(src: NamespacedSource, resource: 'pod' | Workloa
  * init (sidecars are init containers) and, for pods, ephemeral ones — each once, in order.
  */
 export function listContainerNames(src: NamespacedSource, targets: readonly Exclude<Target, { kind: 'node' }>[]): Promise<string[]> {
-  return call(src, 'reading the targets\' containers', async (kc) => {
+  return call(src, "reading the targets' containers", async (kc) => {
     const namespace = src.namespace ?? contextNamespace(kc);
     const apps = kc.makeApiClient(AppsV1Api);
     const specs = await Promise.all(
@@ -88,7 +87,9 @@ export function listContainerNames(src: NamespacedSource, targets: readonly Excl
         }
       }),
     );
-    const names = specs.flatMap((s) => [...(s?.containers ?? []), ...(s?.initContainers ?? []), ...(s?.ephemeralContainers ?? [])].map((c) => c.name));
+    const names = specs.flatMap((s) =>
+      [...(s?.containers ?? []), ...(s?.initContainers ?? []), ...(s?.ephemeralContainers ?? [])].map((c) => c.name),
+    );
     return [...new Set(names.filter((n) => n))];
   });
 }

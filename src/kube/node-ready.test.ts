@@ -10,10 +10,16 @@ const ready = (status: string, reason?: string, message?: string): V1NodeConditi
 describe('notReady', () => {
   it.each<[string, V1Node, string | null]>([
     ['Ready', node('a', memory, ready('True', 'KubeletReady', 'kubelet is posting ready status')), null],
-    ['NotReady, reason and message', node('a', memory, ready('False', 'KubeletNotReady', 'container runtime network not ready: cni plugin not initialized')),
-      'NotReady (KubeletNotReady: container runtime network not ready: cni plugin not initialized)'],
-    ['unreachable (Unknown)', node('a', ready('Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.')),
-      'NotReady (Ready=Unknown, NodeStatusUnknown: Kubelet stopped posting node status.)'],
+    [
+      'NotReady, reason and message',
+      node('a', memory, ready('False', 'KubeletNotReady', 'container runtime network not ready: cni plugin not initialized')),
+      'NotReady (KubeletNotReady: container runtime network not ready: cni plugin not initialized)',
+    ],
+    [
+      'unreachable (Unknown)',
+      node('a', ready('Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.')),
+      'NotReady (Ready=Unknown, NodeStatusUnknown: Kubelet stopped posting node status.)',
+    ],
     ['NotReady without reason', node('a', ready('False')), 'NotReady'],
     ['a multi-line message: its first line', node('a', ready('False', 'R', 'first\nsecond')), 'NotReady (R: first)'],
     ['no Ready condition', node('a', memory), 'NotReady (no Ready condition: its kubelet has not posted a status)'],
@@ -24,7 +30,11 @@ describe('notReady', () => {
 });
 
 describe('partitionReady', () => {
-  const nodes = [node('a', ready('True')), node('b', ready('False', 'KubeletNotReady', 'm')), node('c', ready('Unknown', 'NodeStatusUnknown'))];
+  const nodes = [
+    node('a', ready('True')),
+    node('b', ready('False', 'KubeletNotReady', 'm')),
+    node('c', ready('Unknown', 'NodeStatusUnknown')),
+  ];
 
   it('leaves the NotReady nodes out, each with why', () => {
     expect(partitionReady(nodes, false)).toEqual({

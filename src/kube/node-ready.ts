@@ -15,6 +15,8 @@ export function notReady(node: V1Node): string | null {
   if (!ready) return 'NotReady (no Ready condition: its kubelet has not posted a status)';
   if (ready.status === 'True') return null;
   const message = ready.message?.trim().split('\n')[0];
-  const why = [ready.status === 'False' ? null : `Ready=${ready.status || 'Unknown'}`, [ready.reason, message].filter((s) => s).join(': ')].filter((s) => s).join(', ');
+  const why = [ready.status === 'False' ? null : `Ready=${ready.status || 'Unknown'}`, [ready.reason, message].filter((s) => s).join(': ')]
+    .filter((s) => s)
+    .join(', ');
   return why ? `NotReady (${why})` : 'NotReady';
 }

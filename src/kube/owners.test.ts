@@ -35,21 +35,38 @@ interface Owned {
 async function cluster(): Promise<Owned> {
   const a = (api = await startApiServer());
   a.addNode('worker-1');
-  const ctl = (kind: string, name: string) => [{ apiVersion: kind === 'CronJob' ? 'batch/v1' : 'apps/v1', kind, name, uid: `uid-${name}`, controller: true }];
+  const ctl = (kind: string, name: string) => [
+    { apiVersion: kind === 'CronJob' ? 'batch/v1' : 'apps/v1', kind, name, uid: `uid-${name}`, controller: true },
+  ];
   return {
     a,
     pod(name, owner, labels = {}) {
       a.addPod({
-        metadata: { namespace: 'shop', name, labels, ...(owner ? { ownerReferences: [{ apiVersion: 'v1', ...owner, controller: true }] } : {}) },
+        metadata: {
+          namespace: 'shop',
+          name,
+          labels,
+          ...(owner ? { ownerReferences: [{ apiVersion: 'v1', ...owner, controller: true }] } : {}),
+        },
         spec: { nodeName: 'worker-1', containers: [{ name: 'c', image: 'i' }] },
       });
     },
     rs(name, deploy) {
-      const o = a.addWorkload({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { namespace: 'shop', name, ...(deploy ? { ownerReferences: ctl('Deployment', deploy) } : {}) }, spec: { selector: {}, template: {} } });
+      const o = a.addWorkload({
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: { namespace: 'shop', name, ...(deploy ? { ownerReferences: ctl('Deployment', deploy) } : {}) },
+        spec: { selector: {}, template: {} },
+      });
       return { kind: 'ReplicaSet', name, uid: o.metadata.uid! };
     },
     job(name, cronjob) {
-      const o = a.addWorkload({ apiVersion: 'batch/v1', kind: 'Job', metadata: { namespace: 'shop', name, ...(cronjob ? { ownerReferences: ctl('CronJob', cronjob) } : {}) }, spec: { template: {} } });
+      const o = a.addWorkload({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { namespace: 'shop', name, ...(cronjob ? { ownerReferences: ctl('CronJob', cronjob) } : {}) },
+        spec: { template: {} },
+      });
       return { kind: 'Job', name, uid: o.metadata.uid! };
     },
   };
@@ -87,7 +104,9 @@ describe('workload of a pod, through its owners', () => {
     const warnings: string[] = [];
     const index = start(c.a, warnings);
     await watch!.start();
-    expect(workloads(index, ['web-7d9c8b6f5-x2k4p', 'web-7d9c8b6f5-a1b2c', 'frontend-zz9yx', 'backup-29412345-q8w7e', 'db-0', 'debug'])).toEqual({
+    expect(
+      workloads(index, ['web-7d9c8b6f5-x2k4p', 'web-7d9c8b6f5-a1b2c', 'frontend-zz9yx', 'backup-29412345-q8w7e', 'db-0', 'debug']),
+    ).toEqual({
       'web-7d9c8b6f5-x2k4p': 'deploy/web',
       'web-7d9c8b6f5-a1b2c': 'deploy/web',
       'frontend-zz9yx': 'rs/frontend',

@@ -38,7 +38,10 @@ export function apiOwnerReads(kc: KubeConfig): OwnerReads {
   };
   return {
     async controllerOf(resource, namespace, name) {
-      const obj = resource === 'replicasets' ? await apps.readNamespacedReplicaSet({ name, namespace }) : await batch.readNamespacedJob({ name, namespace });
+      const obj =
+        resource === 'replicasets'
+          ? await apps.readNamespacedReplicaSet({ name, namespace })
+          : await batch.readNamespacedJob({ name, namespace });
       return { uid: obj.metadata?.uid ?? '', controller: pick(obj.metadata?.ownerReferences) };
     },
   };
@@ -55,7 +58,11 @@ export class OwnerResolver {
   private warned = new Set<string>();
   private readonly reads: OwnerReads;
 
-  constructor(kc: KubeConfig, private readonly log: Log, reads?: OwnerReads) {
+  constructor(
+    kc: KubeConfig,
+    private readonly log: Log,
+    reads?: OwnerReads,
+  ) {
     this.reads = reads ?? apiOwnerReads(kc);
   }
 

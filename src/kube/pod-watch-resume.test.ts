@@ -45,7 +45,8 @@ async function setup(tuning: Partial<PodWatchTuning> | undefined, bookmarkInterv
 }
 
 function addPod(api: ApiServer, name: string, node = 'worker-1'): string {
-  return api.addPod({ metadata: { namespace: 'default', name }, spec: { nodeName: node, containers: [{ name: 'c', image: 'i' }] } }).metadata.uid!;
+  return api.addPod({ metadata: { namespace: 'default', name }, spec: { nodeName: node, containers: [{ name: 'c', image: 'i' }] } })
+    .metadata.uid!;
 }
 
 async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {

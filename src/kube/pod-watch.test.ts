@@ -9,12 +9,16 @@ describe('podRecord', () => {
     const pod: V1Pod = {
       metadata: { uid: 'u1', namespace: 'ns', name: 'p', annotations: {} },
       status: {
-        initContainerStatuses: [{ name: 'init', containerID: `containerd://${id('a')}`, image: '', imageID: '', ready: false, restartCount: 0 }],
+        initContainerStatuses: [
+          { name: 'init', containerID: `containerd://${id('a')}`, image: '', imageID: '', ready: false, restartCount: 0 },
+        ],
         containerStatuses: [
           { name: 'main', containerID: `cri-o://${id('b')}`, image: '', imageID: '', ready: true, restartCount: 0 },
           { name: 'pending', image: '', imageID: '', ready: false, restartCount: 0 },
         ],
-        ephemeralContainerStatuses: [{ name: 'debug', containerID: `docker://${id('c')}`, image: '', imageID: '', ready: false, restartCount: 0 }],
+        ephemeralContainerStatuses: [
+          { name: 'debug', containerID: `docker://${id('c')}`, image: '', imageID: '', ready: false, restartCount: 0 },
+        ],
       },
     };
     expect(podRecord(pod)).toEqual({
@@ -36,8 +40,13 @@ describe('podRecord', () => {
 
   it('keeps each container’s image and image id, and the exec probes and hooks the kubelet runs in it', () => {
     const pod: V1Pod = {
-      metadata: { uid: 'u4', namespace: 'shop', name: 'web-7d9c8b6f5-x2k4p', labels: { 'pod-template-hash': '7d9c8b6f5' },
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d9c8b6f5', uid: 'rs-uid', controller: true }] },
+      metadata: {
+        uid: 'u4',
+        namespace: 'shop',
+        name: 'web-7d9c8b6f5-x2k4p',
+        labels: { 'pod-template-hash': '7d9c8b6f5' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d9c8b6f5', uid: 'rs-uid', controller: true }],
+      },
       spec: {
         containers: [
           {
@@ -52,18 +61,37 @@ describe('podRecord', () => {
       },
       status: {
         containerStatuses: [
-          { name: 'web', containerID: `containerd://${id('d')}`, image: 'docker.io/library/nginx:1.27', imageID: 'docker.io/library/nginx@sha256:' + 'f'.repeat(64), ready: true, restartCount: 0 },
+          {
+            name: 'web',
+            containerID: `containerd://${id('d')}`,
+            image: 'docker.io/library/nginx:1.27',
+            imageID: 'docker.io/library/nginx@sha256:' + 'f'.repeat(64),
+            ready: true,
+            restartCount: 0,
+          },
           { name: 'plain', containerID: `containerd://${id('e')}`, image: 'busybox', imageID: '', ready: true, restartCount: 0 },
         ],
       },
     };
     const rec = podRecord(pod)!;
     expect(rec.containers).toEqual([
-      { id: id('d'), name: 'web', kind: 'container', image: 'docker.io/library/nginx:1.27', imageId: 'docker.io/library/nginx@sha256:' + 'f'.repeat(64) },
+      {
+        id: id('d'),
+        name: 'web',
+        kind: 'container',
+        image: 'docker.io/library/nginx:1.27',
+        imageId: 'docker.io/library/nginx@sha256:' + 'f'.repeat(64),
+      },
       { id: id('e'), name: 'plain', kind: 'container', image: 'busybox' },
     ]);
     expect(rec.kubeletExecs).toEqual({
-      web: { probes: [['cat', '/tmp/healthy'], ['sh', '-c', 'test -f /ready']], hooks: [['/bin/warm-up'], ['/bin/drain', '--wait']] },
+      web: {
+        probes: [
+          ['cat', '/tmp/healthy'],
+          ['sh', '-c', 'test -f /ready'],
+        ],
+        hooks: [['/bin/warm-up'], ['/bin/drain', '--wait']],
+      },
     });
     expect(rec.owner).toEqual({ kind: 'ReplicaSet', name: 'web-7d9c8b6f5', uid: 'rs-uid' });
     // Without the ReplicaSet read (src/kube/owners.ts), the Deployment by the pod-template-hash convention.
@@ -71,11 +99,15 @@ describe('podRecord', () => {
   });
 
   it('keeps the node the pod runs on (for --local with a nested cluster)', () => {
-    expect(podRecord({ metadata: { uid: 'u3', namespace: 'ns', name: 'p' }, spec: { nodeName: 'kind-worker', containers: [] } })?.nodeName).toBe('kind-worker');
+    expect(
+      podRecord({ metadata: { uid: 'u3', namespace: 'ns', name: 'p' }, spec: { nodeName: 'kind-worker', containers: [] } })?.nodeName,
+    ).toBe('kind-worker');
   });
 
   it('keeps a mirror pod’s config hash, which the static pod’s cgroup carries', () => {
-    const pod: V1Pod = { metadata: { uid: 'u2', namespace: 'kube-system', name: 'etcd-n1', annotations: { 'kubernetes.io/config.mirror': 'f'.repeat(32) } } };
+    const pod: V1Pod = {
+      metadata: { uid: 'u2', namespace: 'kube-system', name: 'etcd-n1', annotations: { 'kubernetes.io/config.mirror': 'f'.repeat(32) } },
+    };
     expect(podRecord(pod)?.mirrorHash).toBe('f'.repeat(32));
   });
 

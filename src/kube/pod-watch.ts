@@ -4,7 +4,14 @@
  * quiet watches), and re-listed on 410 Gone. Pods go into a PodIndex as plain PodRecords.
  */
 import { CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { containerIdFromStatus, type ContainerRecord, type KubeletExecs, type OwnerRef, type PodIndex, type PodRecord } from '../join/pod-index.js';
+import {
+  containerIdFromStatus,
+  type ContainerRecord,
+  type KubeletExecs,
+  type OwnerRef,
+  type PodIndex,
+  type PodRecord,
+} from '../join/pod-index.js';
 import { workloadOf } from '../join/workload.js';
 import type { Log } from '../log.js';
 import { messageChain } from './errors.js';
@@ -19,8 +26,12 @@ function kubeletExecsOf(pod: V1Pod): Record<string, KubeletExecs> | undefined {
   const cmd = (c: string[] | undefined): string[] | null => (c && c.length > 0 ? c : null);
   const each = (list: SpecContainer[] | undefined): void => {
     for (const c of list ?? []) {
-      const probes = [c.livenessProbe, c.readinessProbe, c.startupProbe].map((p) => cmd(p?.exec?.command)).filter((x): x is string[] => x !== null);
-      const hooks = [c.lifecycle?.postStart, c.lifecycle?.preStop].map((h) => cmd(h?.exec?.command)).filter((x): x is string[] => x !== null);
+      const probes = [c.livenessProbe, c.readinessProbe, c.startupProbe]
+        .map((p) => cmd(p?.exec?.command))
+        .filter((x): x is string[] => x !== null);
+      const hooks = [c.lifecycle?.postStart, c.lifecycle?.preStop]
+        .map((h) => cmd(h?.exec?.command))
+        .filter((x): x is string[] => x !== null);
       if (probes.length > 0 || hooks.length > 0) out[c.name] = { probes, hooks };
     }
   };
@@ -42,7 +53,10 @@ export function podRecord(pod: V1Pod, owners?: OwnerResolver): PodRecord | null 
   const name = pod.metadata?.name;
   if (!uid || !namespace || !name) return null;
   const containers: ContainerRecord[] = [];
-  const add = (list: { name: string; containerID?: string; image?: string; imageID?: string }[] | undefined, kind: ContainerRecord['kind']): void => {
+  const add = (
+    list: { name: string; containerID?: string; image?: string; imageID?: string }[] | undefined,
+    kind: ContainerRecord['kind'],
+  ): void => {
     for (const s of list ?? []) {
       const id = containerIdFromStatus(s.containerID);
       if (!id) continue;
@@ -175,7 +189,10 @@ export class PodWatch {
     this.resourceVersion = list.metadata?.resourceVersion ?? '';
     // The owners first, so that the first execs already carry their workload.
     await this.owners.resolveAll(list.items.map((p) => ({ namespace: p.metadata?.namespace ?? '', owner: controllerOf(p) })));
-    this.index.replaceAll(list.items.map((p) => podRecord(p, this.owners)).filter((p): p is PodRecord => p !== null), Date.now());
+    this.index.replaceAll(
+      list.items.map((p) => podRecord(p, this.owners)).filter((p): p is PodRecord => p !== null),
+      Date.now(),
+    );
     for (const l of this.listListeners) l(list.items);
     this.changed();
   }
@@ -243,7 +260,8 @@ export class PodWatch {
 
   private opened(state: { opened: boolean }): void {
     state.opened = true;
-    if (this.warned) this.log.progress(`the pod watch for ${this.what} is back after ${this.failures} failed attempt${this.failures === 1 ? '' : 's'}`);
+    if (this.warned)
+      this.log.progress(`the pod watch for ${this.what} is back after ${this.failures} failed attempt${this.failures === 1 ? '' : 's'}`);
     this.failures = 0;
     this.warned = false;
   }
@@ -262,11 +280,17 @@ export class PodWatch {
       this.failures++;
       if (this.failures === 1 || this.failures % 10 === 0) {
         this.warned = true;
-        this.log.warn(`the pod watch for ${this.what} failed (${messageChain(failure)}), retrying; execs of new pods may show as unattributed meanwhile`);
+        this.log.warn(
+          `the pod watch for ${this.what} failed (${messageChain(failure)}), retrying; execs of new pods may show as unattributed meanwhile`,
+        );
       }
     }
     // A watch turned away with 429 (API Priority and Fairness) waits as long as any request would, with jitter.
-    const delay = failure ? (statusCode(failure) === 429 ? retryDelayMs(429, null, Math.min(this.failures, 5), Math.random)! : Math.min(200 * 2 ** Math.min(this.failures, 5), 5000)) : 100;
+    const delay = failure
+      ? statusCode(failure) === 429
+        ? retryDelayMs(429, null, Math.min(this.failures, 5), Math.random)!
+        : Math.min(200 * 2 ** Math.min(this.failures, 5), 5000)
+      : 100;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       const next = gone ? this.list().then(() => this.watch()) : this.watch();

@@ -120,7 +120,8 @@ export async function openCluster(opts: SessionOptions, log: Log, interrupted: P
       continue;
     }
     images.set(node, choice);
-    if (choice.assumed) log.warn(`node ${node} reports no architecture (status.nodeInfo.architecture, label kubernetes.io/arch): assuming ${choice.arch}`);
+    if (choice.assumed)
+      log.warn(`node ${node} reports no architecture (status.nodeInfo.architecture, label kubernetes.io/arch): assuming ${choice.arch}`);
   }
   const nodes = resolved.nodes.filter((n) => images.has(n));
   if (nodes.length === 0) {
@@ -134,7 +135,11 @@ export async function openCluster(opts: SessionOptions, log: Log, interrupted: P
     try {
       await withTimeout(core.readNamespace({ name: opts.debugNamespace }), t, `reading namespace ${opts.debugNamespace}`);
     } catch (e) {
-      if (isNotFound(e)) throw new UserError(`--debug-namespace "${opts.debugNamespace}" does not exist`, 'create it first, or leave the flag out to use a temporary namespace');
+      if (isNotFound(e))
+        throw new UserError(
+          `--debug-namespace "${opts.debugNamespace}" does not exist`,
+          'create it first, or leave the flag out to use a temporary namespace',
+        );
       throw describeApiError(e, `reading namespace ${opts.debugNamespace}`, server);
     }
   }
@@ -156,7 +161,9 @@ export async function openCluster(opts: SessionOptions, log: Log, interrupted: P
       for (const w of watchers) w.stop();
       const ok = await removeCreated(core, created, log);
       const r = budget.stats;
-      log.debug(`API requests: ${r.requests} (${r.throttled} waited ${(r.throttledMs / 1000).toFixed(1)} s in all for --kube-api-qps ${opts.apiBudget.qps} / --kube-api-burst ${opts.apiBudget.burst}; ${r.retried} answers retried)`);
+      log.debug(
+        `API requests: ${r.requests} (${r.throttled} waited ${(r.throttledMs / 1000).toFixed(1)} s in all for --kube-api-qps ${opts.apiBudget.qps} / --kube-api-burst ${opts.apiBudget.burst}; ${r.retried} answers retried)`,
+      );
       return ok;
     })();
     return cleaned;
@@ -165,9 +172,11 @@ export async function openCluster(opts: SessionOptions, log: Log, interrupted: P
   let namespace = opts.debugNamespace;
   try {
     if (!namespace) {
-      const ns = await withTimeout(core.createNamespace({ body: debugNamespaceManifest(runId) }), t, 'creating the debug namespace').catch((e: unknown) => {
-        throw describeApiError(e, 'creating the debug namespace', server);
-      });
+      const ns = await withTimeout(core.createNamespace({ body: debugNamespaceManifest(runId) }), t, 'creating the debug namespace').catch(
+        (e: unknown) => {
+          throw describeApiError(e, 'creating the debug namespace', server);
+        },
+      );
       namespace = ns.metadata!.name!;
       created.namespace = namespace;
     }
@@ -180,11 +189,20 @@ export async function openCluster(opts: SessionOptions, log: Log, interrupted: P
   const openNode = async (node: string): Promise<NodeSession> => {
     abortIfInterrupted();
     const { image, arch } = images.get(node)!;
-    const body = debugPodManifest({ node, namespace: debugNamespace, image, runId, deadlineSeconds: deadlineSeconds(opts.durationMs, opts.timeoutMs), lease });
-    log.progress(`creating debug pod ${debugNamespace}/${body.metadata!.name} on ${node} (${arch}, image ${image})`);
-    const pod = await withTimeout(core.createNamespacedPod({ namespace: debugNamespace, body }), t, 'creating the debug pod').catch((e: unknown) => {
-      throw createPodError(e, debugNamespace, server);
+    const body = debugPodManifest({
+      node,
+      namespace: debugNamespace,
+      image,
+      runId,
+      deadlineSeconds: deadlineSeconds(opts.durationMs, opts.timeoutMs),
+      lease,
     });
+    log.progress(`creating debug pod ${debugNamespace}/${body.metadata!.name} on ${node} (${arch}, image ${image})`);
+    const pod = await withTimeout(core.createNamespacedPod({ namespace: debugNamespace, body }), t, 'creating the debug pod').catch(
+      (e: unknown) => {
+        throw createPodError(e, debugNamespace, server);
+      },
+    );
     const ref = { namespace: debugNamespace, name: pod.metadata!.name! };
     created.pods.push(ref);
     abortIfInterrupted();
@@ -219,7 +237,16 @@ export async function openCluster(opts: SessionOptions, log: Log, interrupted: P
     abortIfInterrupted();
     const nodeObj = nodeObjects.get(node);
     try {
-      await waitForRunning(core, ref, { timeoutMs: opts.timeoutMs, image, arch, log, interrupted, node, updates, ...(nodeObj ? { nodeNotReady: notReady(nodeObj) } : {}) });
+      await waitForRunning(core, ref, {
+        timeoutMs: opts.timeoutMs,
+        image,
+        arch,
+        log,
+        interrupted,
+        node,
+        updates,
+        ...(nodeObj ? { nodeNotReady: notReady(nodeObj) } : {}),
+      });
       abortIfInterrupted();
     } catch (e) {
       watch.stop(); // the run may go on without this node
@@ -237,11 +264,24 @@ export async function openCluster(opts: SessionOptions, log: Log, interrupted: P
     };
   };
 
-  return { nodes, startOrder: startOrder(nodes.map((n) => nodeObjects.get(n)!)), requests: budget.stats, refused, podScope, openNode, cleanup };
+  return {
+    nodes,
+    startOrder: startOrder(nodes.map((n) => nodeObjects.get(n)!)),
+    requests: budget.stats,
+    refused,
+    podScope,
+    openNode,
+    cleanup,
+  };
 }
 
 /** Why the debug pod cannot be traced any more (deleted, ended), or null while it runs; rejects when the API cannot tell. */
-async function podGone(core: CoreV1Api, ref: { namespace: string; name: string }, t: number | null, leaseS: number): Promise<string | null> {
+async function podGone(
+  core: CoreV1Api,
+  ref: { namespace: string; name: string },
+  t: number | null,
+  leaseS: number,
+): Promise<string | null> {
   let pod: V1Pod;
   try {
     pod = await withTimeout(core.readNamespacedPod(ref), t ?? 10_000, 'reading the debug pod');
@@ -328,7 +368,10 @@ async function removeCreated(core: CoreV1Api, created: Created, log: Log): Promi
     log.error(`could not remove what trace-exec created; remove it with:\n  ${left.join('\n  ')}`);
     return false;
   }
-  const what = [...created.pods.map((p) => `pod ${p.namespace}/${p.name}`), ...(created.namespace ? [`namespace ${created.namespace}`] : [])];
+  const what = [
+    ...created.pods.map((p) => `pod ${p.namespace}/${p.name}`),
+    ...(created.namespace ? [`namespace ${created.namespace}`] : []),
+  ];
   if (what.length > 0) log.debug(`removed ${what.join(', ')}`);
   return true;
 }

@@ -43,7 +43,11 @@ export interface Resolved {
 
 const WORKLOAD_SHORT: Record<string, string> = { deployment: 'deploy', statefulset: 'sts', daemonset: 'ds', job: 'job', replicaset: 'rs' };
 
-async function workloadSelector(kc: KubeConfig, t: Extract<Target, { kind: 'workload' }>, namespace: string): Promise<V1LabelSelector | undefined> {
+async function workloadSelector(
+  kc: KubeConfig,
+  t: Extract<Target, { kind: 'workload' }>,
+  namespace: string,
+): Promise<V1LabelSelector | undefined> {
   const apps = kc.makeApiClient(AppsV1Api);
   const batch = kc.makeApiClient(BatchV1Api);
   const args = { name: t.name, namespace };
@@ -67,12 +71,17 @@ export async function resolveScope(kc: KubeConfig, opts: ScopeOptions, namespace
   const scope = opts.scope;
   if (scope.kind === 'all-nodes' || scope.kind === 'node-selector') {
     const what = scope.kind === 'all-nodes' ? 'listing nodes' : `listing nodes with --node-selector ${scope.selector}`;
-    const list = await withTimeout(core.listNode(scope.kind === 'node-selector' ? { labelSelector: scope.selector } : {}), t, what).catch((e: unknown) => {
-      throw describeApiError(e, what, server);
-    });
+    const list = await withTimeout(core.listNode(scope.kind === 'node-selector' ? { labelSelector: scope.selector } : {}), t, what).catch(
+      (e: unknown) => {
+        throw describeApiError(e, what, server);
+      },
+    );
     const items = [...list.items].sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!));
     if (items.length === 0) {
-      throw new UserError(scope.kind === 'all-nodes' ? 'the cluster has no nodes' : `no node matches --node-selector ${scope.selector}`, 'list the nodes and their labels with: kubectl get nodes --show-labels');
+      throw new UserError(
+        scope.kind === 'all-nodes' ? 'the cluster has no nodes' : `no node matches --node-selector ${scope.selector}`,
+        'list the nodes and their labels with: kubectl get nodes --show-labels',
+      );
     }
     // A NotReady node's debug pod would only wait out --timeout: leave it out unless asked to try.
     const { nodes, skipped } = partitionReady(items, opts.includeNotReady);
@@ -97,10 +106,16 @@ export async function resolveScope(kc: KubeConfig, opts: ScopeOptions, namespace
     }
     if (target.kind === 'pod') {
       described.push(`pod/${target.name}`);
-      const pod = await withTimeout(core.readNamespacedPod({ name: target.name, namespace }), t, `reading pod ${target.name}`).catch((e: unknown) => {
-        if (isNotFound(e)) throw new UserError(`pod "${target.name}" not found in namespace ${namespace}`, `list them with: kubectl get pods -n ${namespace}`);
-        throw describeApiError(e, `reading pod ${namespace}/${target.name}`, server);
-      });
+      const pod = await withTimeout(core.readNamespacedPod({ name: target.name, namespace }), t, `reading pod ${target.name}`).catch(
+        (e: unknown) => {
+          if (isNotFound(e))
+            throw new UserError(
+              `pod "${target.name}" not found in namespace ${namespace}`,
+              `list them with: kubectl get pods -n ${namespace}`,
+            );
+          throw describeApiError(e, `reading pod ${namespace}/${target.name}`, server);
+        },
+      );
       if (!pod.spec?.nodeName) throw new UserError(`pod ${namespace}/${target.name} is not scheduled on a node yet`);
       nodes.add(pod.spec.nodeName);
       names.add(target.name);
@@ -109,15 +124,21 @@ export async function resolveScope(kc: KubeConfig, opts: ScopeOptions, namespace
     const ref = `${WORKLOAD_SHORT[target.workload]}/${target.name}`;
     described.push(ref);
     const sel = await withTimeout(workloadSelector(kc, target, namespace), t, `reading ${ref}`).catch((e: unknown) => {
-      if (isNotFound(e)) throw new UserError(`${target.workload} "${target.name}" not found in namespace ${namespace}`, `list them with: kubectl get ${target.workload}s -n ${namespace}`);
+      if (isNotFound(e))
+        throw new UserError(
+          `${target.workload} "${target.name}" not found in namespace ${namespace}`,
+          `list them with: kubectl get ${target.workload}s -n ${namespace}`,
+        );
       throw describeApiError(e, `reading ${ref} in namespace ${namespace}`, server);
     });
     const text = sel ? selectorText(sel) : '';
     if (text === '') throw new UserError(`${ref} has no pod selector`);
     selectors.push(parseSelector(text));
-    const pods = await withTimeout(core.listNamespacedPod({ namespace, labelSelector: text }), t, `listing the pods of ${ref}`).catch((e: unknown) => {
-      throw describeApiError(e, `listing the pods of ${ref}`, server);
-    });
+    const pods = await withTimeout(core.listNamespacedPod({ namespace, labelSelector: text }), t, `listing the pods of ${ref}`).catch(
+      (e: unknown) => {
+        throw describeApiError(e, `listing the pods of ${ref}`, server);
+      },
+    );
     const on = pods.items.map((p) => p.spec?.nodeName).filter((n): n is string => !!n);
     if (on.length === 0) throw new UserError(`${ref} has no pods on any node yet: nothing to trace`);
     for (const n of on) nodes.add(n);

@@ -26,7 +26,7 @@ describe('TokenBucket', () => {
 
   it('over any window, at most burst + qps × window requests go', () => {
     const budget = { qps: 50, burst: 300 };
-    let now = 0;
+    const now = 0;
     const bucket = new TokenBucket(budget, () => now);
     const goAt = Array.from({ length: 2000 }, () => now + bucket.reserve()).sort((a, b) => a - b);
     for (let i = 0; i < goAt.length; i++) {

@@ -10,13 +10,31 @@ const waiting = (reason: string, message?: string): V1Pod['status'] => ({
 
 describe('podState', () => {
   it.each([
-    ['running', { phase: 'Running', containerStatuses: [{ name: 'c', image: 'i', imageID: '', ready: true, restartCount: 0, state: { running: {} } }] }, 'running', null],
+    [
+      'running',
+      {
+        phase: 'Running',
+        containerStatuses: [{ name: 'c', image: 'i', imageID: '', ready: true, restartCount: 0, state: { running: {} } }],
+      },
+      'running',
+      null,
+    ],
     ['no status yet', undefined, 'waiting', /waiting for the debug pod to be Running/],
     ['creating (pulling)', waiting('ContainerCreating'), 'waiting', /pulling image img/],
-    ['image pull error', waiting('ErrImagePull', 'manifest unknown'), 'failed', /cannot pull the debug image img \(ErrImagePull: manifest unknown\)/],
+    [
+      'image pull error',
+      waiting('ErrImagePull', 'manifest unknown'),
+      'failed',
+      /cannot pull the debug image img \(ErrImagePull: manifest unknown\)/,
+    ],
     ['image pull back-off', waiting('ImagePullBackOff'), 'failed', /ImagePullBackOff/],
     ['config error', waiting('CreateContainerConfigError', 'x'), 'failed', /cannot start: CreateContainerConfigError/],
-    ['deadline passed', { phase: 'Failed', reason: 'DeadlineExceeded', message: 'too long' }, 'failed', /ended before tracing started \(DeadlineExceeded/],
+    [
+      'deadline passed',
+      { phase: 'Failed', reason: 'DeadlineExceeded', message: 'too long' },
+      'failed',
+      /ended before tracing started \(DeadlineExceeded/,
+    ],
     [
       'unschedulable',
       { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes' }] },
@@ -43,7 +61,15 @@ describe('podState', () => {
   const crashLoop = (message: string, last: { reason: string; message?: string; exitCode: number }): V1Pod['status'] => ({
     phase: 'Running',
     containerStatuses: [
-      { name: 'c', image: 'i', imageID: '', ready: false, restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff', message } }, lastState: { terminated: last } },
+      {
+        name: 'c',
+        image: 'i',
+        imageID: '',
+        ready: false,
+        restartCount: 3,
+        state: { waiting: { reason: 'CrashLoopBackOff', message } },
+        lastState: { terminated: last },
+      },
     ],
   });
 
@@ -56,13 +82,21 @@ describe('podState', () => {
     ],
     [
       'wrong architecture, seen before the phase changed',
-      ended('Pending', { reason: 'Error', exitCode: 1, message: 'standard_init_linux.go:228: exec user process caused: exec format error' }),
+      ended('Pending', {
+        reason: 'Error',
+        exitCode: 1,
+        message: 'standard_init_linux.go:228: exec user process caused: exec format error',
+      }),
       /did not start: Error \(exit code 1\): standard_init_linux.go:228: exec user process caused: exec format error$/,
       /not built for linux\/arm64/,
     ],
     [
       'the runtime could not start the process (StartError)',
-      ended('Failed', { reason: 'StartError', exitCode: 128, message: 'failed to create containerd task: exec: "sleep": executable file not found in $PATH: unknown' }),
+      ended('Failed', {
+        reason: 'StartError',
+        exitCode: 128,
+        message: 'failed to create containerd task: exec: "sleep": executable file not found in $PATH: unknown',
+      }),
       /did not start: StartError \(exit code 128\): failed to create containerd task: exec: "sleep": executable file not found/,
       /must stay up: check that img has sleep and runs on linux\/arm64, or pass --image arm64=IMAGE/,
     ],
@@ -74,7 +108,11 @@ describe('podState', () => {
     ],
     [
       'CrashLoopBackOff, with what ended the last run',
-      crashLoop('back-off 10s restarting failed container=c pod=p', { reason: 'Error', exitCode: 255, message: 'exec /bin/sleep: exec format error' }),
+      crashLoop('back-off 10s restarting failed container=c pod=p', {
+        reason: 'Error',
+        exitCode: 255,
+        message: 'exec /bin/sleep: exec format error',
+      }),
       /^the debug pod ns\/p cannot start: CrashLoopBackOff: back-off 10s restarting failed container=c pod=p; last run: Error \(exit code 255\): exec \/bin\/sleep: exec format error$/,
       /not built for linux\/arm64/,
     ],

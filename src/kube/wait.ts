@@ -35,7 +35,11 @@ export function notReadyGraceMs(timeoutMs: number): number {
  */
 export function kubeletTookUp(pod: V1Pod): boolean {
   const s = pod.status;
-  return (s?.phase !== undefined && s.phase !== 'Pending') || (s?.containerStatuses?.length ?? 0) > 0 || (s?.conditions ?? []).some((c) => c.type !== 'PodScheduled');
+  return (
+    (s?.phase !== undefined && s.phase !== 'Pending') ||
+    (s?.containerStatuses?.length ?? 0) > 0 ||
+    (s?.conditions ?? []).some((c) => c.type !== 'PodScheduled')
+  );
 }
 
 /**
@@ -64,7 +68,13 @@ export class NotReadyStall {
   }
 }
 const PULL_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
-const START_FAILURES = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError', 'CrashLoopBackOff', 'StartError']);
+const START_FAILURES = new Set([
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+  'CrashLoopBackOff',
+  'StartError',
+]);
 
 export type PodState = { kind: 'running' } | { kind: 'waiting'; what: string } | { kind: 'failed'; error: UserError };
 
@@ -106,7 +116,12 @@ export function podState(pod: V1Pod, f: ImageFacts): PodState {
     return { kind: 'failed', error: new UserError(`the debug container of ${ref} did not start: ${what}`, startHint(what, f)) };
   }
   if (phase === 'Failed' || phase === 'Succeeded') {
-    return { kind: 'failed', error: new UserError(`the debug pod ${ref} ended before tracing started (${pod.status?.reason ?? phase}: ${pod.status?.message ?? 'no message'})`) };
+    return {
+      kind: 'failed',
+      error: new UserError(
+        `the debug pod ${ref} ended before tracing started (${pod.status?.reason ?? phase}: ${pod.status?.message ?? 'no message'})`,
+      ),
+    };
   }
   const waiting = cs?.state?.waiting;
   if (waiting?.reason && PULL_FAILURES.has(waiting.reason)) {
@@ -126,7 +141,10 @@ export function podState(pod: V1Pod, f: ImageFacts): PodState {
   }
   const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
   if (unschedulable?.reason === 'Unschedulable') {
-    return { kind: 'failed', error: new UserError(`the debug pod ${ref} cannot be placed on its node: ${unschedulable.message ?? 'Unschedulable'}`) };
+    return {
+      kind: 'failed',
+      error: new UserError(`the debug pod ${ref} cannot be placed on its node: ${unschedulable.message ?? 'Unschedulable'}`),
+    };
   }
   if (waiting?.reason === 'ContainerCreating') return { kind: 'waiting', what: `pulling image ${f.image} and starting the debug pod` };
   if (waiting?.reason) return { kind: 'waiting', what: `the debug pod is ${waiting.reason}` };
@@ -170,7 +188,8 @@ export async function waitForRunning(
     let takenUp = false;
     try {
       let p = o.updates?.take() ?? null;
-      if (p !== null) podReadAt = Date.now(); // as fresh as a read
+      if (p !== null)
+        podReadAt = Date.now(); // as fresh as a read
       else if (o.updates && lastPod !== null && Date.now() - podReadAt < WATCHED_READ_MS) p = lastPod;
       if (p === null) {
         p = await core.readNamespacedPod(pod);

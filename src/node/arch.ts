@@ -8,7 +8,15 @@
 export const ARCHITECTURES = ['amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x', 'riscv64', 'loong64', 'mips64le'] as const;
 
 /** Names people (and `uname -m`) use for the same thing. */
-const ALIASES: Record<string, string> = { x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64', arm64v8: 'arm64', i386: '386', i686: '386', ppc64el: 'ppc64le' };
+const ALIASES: Record<string, string> = {
+  x86_64: 'amd64',
+  'x86-64': 'amd64',
+  aarch64: 'arm64',
+  arm64v8: 'arm64',
+  i386: '386',
+  i686: '386',
+  ppc64el: 'ppc64le',
+};
 
 /** `x86_64` → `amd64`, `AArch64` → `arm64`; an unknown name is returned lowercased, unchanged. */
 export function normalizeArch(name: string): string {

@@ -44,7 +44,9 @@ export class LocalRunner implements NodeRunner {
     child.stderr.on('data', (c: Buffer) => tail.push(c));
     const done = new Promise<TracerEnd>((resolve) => {
       child.once('error', (e) => resolve({ code: null, reason: e.message, stderr: tail.toString(), lost: false }));
-      child.once('close', (code, signal) => resolve({ code, reason: signal ? `killed by ${signal}` : null, stderr: tail.toString(), lost: false }));
+      child.once('close', (code, signal) =>
+        resolve({ code, reason: signal ? `killed by ${signal}` : null, stderr: tail.toString(), lost: false }),
+      );
     }).finally(() => {
       clearInterval(beat);
       child.stdin.destroy();

@@ -21,7 +21,13 @@ describe('whyLocalCannotTrace', () => {
     ['bpftrace that is not executable', 'linux', 0, notExecutable, /needs bpftrace/],
     ['no PATH at all', 'linux', 0, undefined, /needs bpftrace/],
     ['neither: root is said first', 'linux', 1000, '/nonexistent', /needs root/],
-    ['Windows (no getuid): Linux only, said first', 'win32', null, withBpftrace, /^--local traces the Linux kernel it runs on, and this is win32: trace a cluster node instead/],
+    [
+      'Windows (no getuid): Linux only, said first',
+      'win32',
+      null,
+      withBpftrace,
+      /^--local traces the Linux kernel it runs on, and this is win32: trace a cluster node instead/,
+    ],
     ['macOS, even as root', 'darwin', 0, withBpftrace, /this is darwin/],
   ])('%s', (_what, platform, uid, path, why) => {
     const r = whyLocalCannotTrace(platform, uid, path);

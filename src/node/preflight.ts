@@ -12,8 +12,10 @@ import { delimiter, join } from 'node:path';
  */
 export function whyLocalCannotTrace(platform: NodeJS.Platform, uid: number | null, path: string | undefined): string | null {
   // bpftrace and the cgroup names it reads are Linux's: the Windows and macOS builds trace clusters only.
-  if (platform !== 'linux') return `--local traces the Linux kernel it runs on, and this is ${platform}: trace a cluster node instead (node/NAME)`;
-  if (uid !== null && uid !== 0) return '--local needs root (bpftrace loads BPF programs): run it with sudo, e.g. sudo kubectl-trace_exec --local';
+  if (platform !== 'linux')
+    return `--local traces the Linux kernel it runs on, and this is ${platform}: trace a cluster node instead (node/NAME)`;
+  if (uid !== null && uid !== 0)
+    return '--local needs root (bpftrace loads BPF programs): run it with sudo, e.g. sudo kubectl-trace_exec --local';
   if (findOnPath('bpftrace', path) === null) {
     return '--local needs bpftrace, and it is not on PATH: install it (Debian/Ubuntu: apt-get install bpftrace; in a checkout: npm run setup-host)';
   }

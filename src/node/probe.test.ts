@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { NODES } from './fixtures.test-helpers.js';
 import { commandNotFound, MissingToolsError, missingToolsMessage, parseProbe, PROBE_COMMAND, REQUIRED_TOOLS } from './probe.js';
 
-const which = (tool: string): string | null => ['/usr/bin', '/bin', '/usr/sbin', '/sbin'].map((d) => join(d, tool)).find((p) => existsSync(p)) ?? null;
+const which = (tool: string): string | null =>
+  ['/usr/bin', '/bin', '/usr/sbin', '/sbin'].map((d) => join(d, tool)).find((p) => existsSync(p)) ?? null;
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -45,7 +46,7 @@ describe('the probe names every missing command of the image contract', () => {
     expect(missingOf(probeWith(all))).toEqual(['bpftrace']);
   });
 
-  it('names them before uname\'s absence can make the probe say less', () => {
+  it("names them before uname's absence can make the probe say less", () => {
     const out = `== tools\nuname\nmount\n${NODES['bpftrace-0.17-hybrid-6.18'].replace(/== uname\n[^\n]*\n/, '== uname\n')}`;
     expect(missingOf(out)).toEqual(['uname', 'mount']);
   });
@@ -66,7 +67,10 @@ describe('the probe names every missing command of the image contract', () => {
   });
 
   it.each<[string, string | null]>([
-    ['sh in pod ns/p failed (OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in $PATH: unknown): ', 'sh'],
+    [
+      'sh in pod ns/p failed (OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in $PATH: unknown): ',
+      'sh',
+    ],
     ['command error: exec failed: unable to start container process: exec: "sh": no such file or directory', 'sh'],
     ['sh in pod ns/p failed (exit 2): grep: bad regex', null],
   ])('commandNotFound(%j) → %s', (message, tool) => {

@@ -12,7 +12,18 @@
  * (src/node/tracer-command.ts). perl, for batching, is optional and probed on its own.
  * Keep in sync with those files, the README list and the docs table (test/docs/image-contract.test.ts checks).
  */
-export const REQUIRED_TOOLS: readonly string[] = Object.freeze(['sleep', 'touch', 'rm', 'env', 'head', 'cat', 'kill', 'grep', 'uname', 'mount']);
+export const REQUIRED_TOOLS: readonly string[] = Object.freeze([
+  'sleep',
+  'touch',
+  'rm',
+  'env',
+  'head',
+  'cat',
+  'kill',
+  'grep',
+  'uname',
+  'mount',
+]);
 
 /**
  * A fixed script: its text never contains user input. /proc/1 is the host's init with hostPID.
@@ -119,7 +130,10 @@ export function parseProbe(output: string): NodeFacts {
   const bpftraceRaw = (s.get('bpftrace') ?? []).join(' ').trim();
   const bpftrace = bpftraceRaw === 'missing' ? null : parseVersion(bpftraceRaw);
   // Every missing command at once, before anything that needs one (uname below) says less.
-  const missing = [...(s.get('tools') ?? []).map((l) => l.trim()).filter((t) => REQUIRED_TOOLS.includes(t)), ...(bpftrace === null ? ['bpftrace'] : [])];
+  const missing = [
+    ...(s.get('tools') ?? []).map((l) => l.trim()).filter((t) => REQUIRED_TOOLS.includes(t)),
+    ...(bpftrace === null ? ['bpftrace'] : []),
+  ];
   if (missing.length > 0) throw new MissingToolsError(missing);
   const kernelRelease = (s.get('uname') ?? [])[0]?.trim() ?? '';
   const kernel = parseVersion(kernelRelease);

@@ -14,7 +14,8 @@ const golden = (name: string) => new URL(`./golden/${name}.bt`, import.meta.url)
 function expectGolden(program: string, name: string): void {
   const file = golden(name);
   if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, program);
-  if (!existsSync(file)) expect.fail(`golden file ${fileURLToPath(file)} is missing: run UPDATE_GOLDEN=1 npx vitest run src/node/render.test.ts and review it`);
+  if (!existsSync(file))
+    expect.fail(`golden file ${fileURLToPath(file)} is missing: run UPDATE_GOLDEN=1 npx vitest run src/node/render.test.ts and review it`);
   expect(program).toBe(readFileSync(file, 'utf8'));
 }
 
@@ -32,7 +33,9 @@ describe('--ancestry', () => {
     expectGolden(r.program, 'bpftrace-0.17-hybrid-6.18-ancestry');
     expect(r.program).toContain('tracepoint:task:task_newtask\n/(args->clone_flags & 0x10000) == 0/');
     expect(r.program).toContain('tracepoint:sched:sched_process_exit');
-    expect(renderProgram(parseProbe(NODES['bpftrace-0.24-v2-6.15']), { ancestry: true }).program).toContain('/(args.clone_flags & 0x10000) == 0/');
+    expect(renderProgram(parseProbe(NODES['bpftrace-0.24-v2-6.15']), { ancestry: true }).program).toContain(
+      '/(args.clone_flags & 0x10000) == 0/',
+    );
     expect(renderProgram(parseProbe(NODES['bpftrace-0.17-hybrid-6.18'])).program).not.toContain('task_newtask');
   });
 });
@@ -107,7 +110,9 @@ describe('what the probe decides', () => {
       expect(r.upperLayer).toBe(true);
       expect(r.program).toContain('$inode->i_sb->s_magic == 0x794c7630');
       expect(r.program).toContain('*(uint64 *)((uint64)$inode + sizeof(struct inode)) != 0 ? 1 : 2');
-      expect(r.program).toMatch(/printf\("X %d %d %llu %d %llu %llu %llu %d %llu %llu %s\\n", \$tid, args(->|\.)ret, @start\[tid\], \$props, \$tty,/);
+      expect(r.program).toMatch(
+        /printf\("X %d %d %llu %d %llu %llu %llu %d %llu %llu %s\\n", \$tid, args(->|\.)ret, @start\[tid\], \$props, \$tty,/,
+      );
       expect(r.program).not.toContain('always 0');
     }
   });
@@ -116,7 +121,9 @@ describe('what the probe decides', () => {
     const old = NODES['bpftrace-0.13-rhel8-v1'].replace('4.18.0-372.9.1.el8.x86_64', '4.9.0-12-amd64');
     const r = renderProgram(parseProbe(old));
     expect(r.upperLayer).toBe(false);
-    expect(r.program).toContain("// On this node X's upper is always 0: Linux 4.9.0 is older than 4.13, which has no struct ovl_inode to read.");
+    expect(r.program).toContain(
+      "// On this node X's upper is always 0: Linux 4.9.0 is older than 4.13, which has no struct ovl_inode to read.",
+    );
     // (s_magic is still read, for memfds: 0x01021994 tmpfs, 0x958458f6 hugetlbfs.)
     expect(r.program).not.toContain('0x794c7630');
     expect(r.program).not.toContain('sizeof(struct inode)');
@@ -146,7 +153,9 @@ describe('what the probe decides', () => {
     expect(() => parseProbe(noBpftrace)).toThrow(MissingToolsError);
     expect(() => parseProbe(noBpftrace)).toThrow(/^missing bpftrace$/);
     const old = NODES['bpftrace-0.17-hybrid-6.18'].replace('v0.17.0', 'v0.12.1');
-    expect(() => renderProgram(parseProbe(old))).toThrow(/0\.12\.1 is too old: trace-exec needs bpftrace 0\.13 or newer \(RHEL 8 ships 0\.12\); use an --image/);
+    expect(() => renderProgram(parseProbe(old))).toThrow(
+      /0\.12\.1 is too old: trace-exec needs bpftrace 0\.13 or newer \(RHEL 8 ships 0\.12\); use an --image/,
+    );
   });
 });
 

@@ -111,8 +111,7 @@ export function renderProgram(facts: NodeFacts, options: RenderOptions = {}, tmp
   // came in Linux 4.13; before it there is no such layout to read.
   const upper = versionAtLeast(facts.kernel, 4, 13);
 
-  const probeList = (dir: 'enter' | 'exit'): string =>
-    `tracepoint:syscalls:sys_${dir}_execve,\ntracepoint:syscalls:sys_${dir}_execveat`;
+  const probeList = (dir: 'enter' | 'exit'): string => `tracepoint:syscalls:sys_${dir}_execve,\ntracepoint:syscalls:sys_${dir}_execveat`;
   const scope: TemplateScope = {
     INCLUDES: facts.btf
       ? ''

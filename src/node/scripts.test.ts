@@ -57,8 +57,13 @@ describe('syntax', () => {
   });
 
   it('sends the scripts without their comments, and nothing else left out', () => {
-    for (const [file, text] of [[TRACER, sent.tracer], [BATCHER, sent.batcher]] as const) {
-      const code = readFileSync(file, 'utf8').split('\n').filter((l) => !/^\s*(#.*)?$/.test(l));
+    for (const [file, text] of [
+      [TRACER, sent.tracer],
+      [BATCHER, sent.batcher],
+    ] as const) {
+      const code = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => !/^\s*(#.*)?$/.test(l));
       expect(text.split('\n')).toEqual(code);
       expect(text).not.toMatch(/^\s*#/m);
     }
@@ -100,12 +105,16 @@ describe('bpf/batcher.pl', () => {
   });
 
   it('no heartbeat on fd 5 for the limit: SIGINT to the pid in the pid file, then it ends with its input', async () => {
-    const sleeper = spawn('perl', ['-e', '$SIG{INT} = sub { print "interrupted\\n"; exit 0 }; sleep 1 while 1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const sleeper = spawn('perl', ['-e', '$SIG{INT} = sub { print "interrupted\\n"; exit 0 }; sleep 1 while 1'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const pidFile = join(dir, 'silent.pid');
     writeFileSync(pidFile, `${sleeper.pid}\n`);
     const t0 = performance.now();
     // fd 5: a pipe the test keeps open and never writes to (a frozen client).
-    const child = spawn('perl', [BATCHER, pidFile, '', '1'], { stdio: ['pipe', 'pipe', 'pipe', 'ignore', 'ignore', 'pipe'] }) as ChildProcessWithoutNullStreams;
+    const child = spawn('perl', [BATCHER, pidFile, '', '1'], {
+      stdio: ['pipe', 'pipe', 'pipe', 'ignore', 'ignore', 'pipe'],
+    }) as ChildProcessWithoutNullStreams;
     const heartbeat = (child.stdio as unknown as Writable[])[5]!;
     // A batcher that died early must not leave the stand-in (or the test) waiting.
     child.once('close', () => sleeper.kill('SIGKILL'));
@@ -158,10 +167,14 @@ describe('bpf/tracer.sh', () => {
   ] as const)('%s: runs bpftrace from PATH with its argv, writes its pid, exits with its code', async (_name, batch, code) => {
     const pidFile = join(dir, `run-${batch}-${code}.pid.1`);
     // stdin (the heartbeat) stays open until the tracer ends: its end would stop bpftrace.
-    const child = spawn('sh', [TRACER, pidFile, '', '10', batch ? nodeScripts().batcher : '', 'bpftrace', '-f', 'json', '-e', 'BEGIN { }'], {
-      env: { ...env, FAKE_CODE: String(code) },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'sh',
+      [TRACER, pidFile, '', '10', batch ? nodeScripts().batcher : '', 'bpftrace', '-f', 'json', '-e', 'BEGIN { }'],
+      {
+        env: { ...env, FAKE_CODE: String(code) },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -16,7 +16,13 @@ describe('parseSnapshot', () => {
     ].join('\n');
     expect(parseSnapshot(text, 'memory')).toEqual([
       { pid: 1, ppid: 0, comm: 'systemd', cgroupV2: '/init.scope', cgroupV1: '/init.scope' },
-      { pid: 4242, ppid: 4200, comm: 'Web Content (x)', cgroupV2: '/kubepods.slice/kubepods-pod1.slice/crio-a.scope', cgroupV1: '/kubepods.slice/kubepods-pod1.slice/crio-a.scope' },
+      {
+        pid: 4242,
+        ppid: 4200,
+        comm: 'Web Content (x)',
+        cgroupV2: '/kubepods.slice/kubepods-pod1.slice/crio-a.scope',
+        cgroupV1: '/kubepods.slice/kubepods-pod1.slice/crio-a.scope',
+      },
       { pid: 77, ppid: 2, comm: 'kworker/0:1', cgroupV2: null, cgroupV1: null },
     ]);
   });

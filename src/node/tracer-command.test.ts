@@ -119,16 +119,19 @@ describe('tracer command', () => {
     expect(r.tracerPid).not.toBe(r.shPid); // the pid file names bpftrace, not the shell
   });
 
-  it.each([true, false])('the client closing the stream (stdin ends) stops bpftrace at once, and its last records still come out (batch=%s)', async (batch) => {
-    const lease = join(dir, `lease-${batch}`);
-    const r = await runTracer(UNTIL_SIGINT, batch, { perl: true, closeStdinAfterMs: 600, lease });
-    expect(r.text).toBe('begin\nlast\n');
-    expect(r.code).toBe(0);
-    expect(r.atMs).toBeLessThan(3000);
-    if (batch) expect(r.stderr).toMatch(/trace-exec: the client closed the stream: stopping bpftrace/);
-    expect(existsSync(lease)).toBe(true); // the heartbeats renewed it
-    rmSync(lease, { force: true });
-  });
+  it.each([true, false])(
+    'the client closing the stream (stdin ends) stops bpftrace at once, and its last records still come out (batch=%s)',
+    async (batch) => {
+      const lease = join(dir, `lease-${batch}`);
+      const r = await runTracer(UNTIL_SIGINT, batch, { perl: true, closeStdinAfterMs: 600, lease });
+      expect(r.text).toBe('begin\nlast\n');
+      expect(r.code).toBe(0);
+      expect(r.atMs).toBeLessThan(3000);
+      if (batch) expect(r.stderr).toMatch(/trace-exec: the client closed the stream: stopping bpftrace/);
+      expect(existsSync(lease)).toBe(true); // the heartbeats renewed it
+      rmSync(lease, { force: true });
+    },
+  );
 
   it('no heartbeat for the limit stops bpftrace (the stream stays open: a frozen client, a dead network)', async () => {
     const r = await runTracer(UNTIL_SIGINT, true, { perl: true, heartbeatMs: null, limitS: 2 });

@@ -14,7 +14,13 @@ interface Row {
 describe('attribution', () => {
   it.each<Row>([
     { name: 'pod container', e: podEvent(), attribution: 'pod', podUid: POD_UID, unit: null },
-    { name: 'pod cgroup, container unknown', e: podEvent({}, { container: null, containerId: null }), attribution: 'pod', podUid: POD_UID, unit: null },
+    {
+      name: 'pod cgroup, container unknown',
+      e: podEvent({}, { container: null, containerId: null }),
+      attribution: 'pod',
+      podUid: POD_UID,
+      unit: null,
+    },
     { name: 'host process in a unit', e: hostEvent({}, 'sshd.service'), attribution: 'host', podUid: null, unit: 'sshd.service' },
     { name: 'host process, no unit', e: hostEvent({}, null), attribution: 'host', podUid: null, unit: null },
     { name: 'unattributed pod cgroup', e: unattributedEvent(), attribution: 'unattributed', podUid: POD_UID, unit: null },

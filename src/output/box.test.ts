@@ -16,7 +16,8 @@ const ROWS = [
 ];
 // Widest cells: NAMESPACE 10, POD 33, EXECS 6, FIRST 8, TOP 21; whole: 78 + 16 = 94 columns.
 
-const layout = (w: Map<number, number> | null): string => (w === null ? 'whole' : [...w].map(([i, n]) => `${COLUMNS[i]!.head}:${n}`).join(' '));
+const layout = (w: Map<number, number> | null): string =>
+  w === null ? 'whole' : [...w].map(([i, n]) => `${COLUMNS[i]!.head}:${n}`).join(' ');
 
 describe('fitBox', () => {
   it.each<[string, number | null, string]>([
@@ -24,7 +25,11 @@ describe('fitBox', () => {
     ['room for every cell', 94, 'whole'],
     ['200: still each column as wide as its widest cell', 200, 'whole'],
     ['93: FIRST kept (the names still get their preferred width), POD cut by one', 93, 'NAMESPACE:10 POD:32 EXECS:6 FIRST:8 TOP:21'],
-    ['80: FIRST left out; the columns that need least room are made whole first, POD gets the rest', 80, 'NAMESPACE:10 POD:30 EXECS:6 TOP:21'],
+    [
+      '80: FIRST left out; the columns that need least room are made whole first, POD gets the rest',
+      80,
+      'NAMESPACE:10 POD:30 EXECS:6 TOP:21',
+    ],
     ['60: NAMESPACE whole, TOP grown by what is left, POD at its minimum', 60, 'NAMESPACE:10 POD:12 EXECS:6 TOP:19'],
     ['40: minimums (too wide: best effort, as on the live table below 80)', 40, 'NAMESPACE:9 POD:12 EXECS:6 TOP:16'],
   ])('%s', (_what, width, expected) => {

@@ -38,9 +38,15 @@ export const boxOverhead = (columns: number): number => 3 * columns + 1;
  * The content width of each column kept (by index into `columns`, in order) for a table `width`
  * columns wide; null when every column fits whole, or `width` is null (piped).
  */
-export function fitBox(columns: readonly BoxColumn[], rows: readonly (readonly string[])[], width: number | null, layout: BoxLayout): Map<number, number> | null {
+export function fitBox(
+  columns: readonly BoxColumn[],
+  rows: readonly (readonly string[])[],
+  width: number | null,
+  layout: BoxLayout,
+): Map<number, number> | null {
   const widest = columns.map((c, i) => Math.max(displayWidth(c.head), ...rows.map((r) => displayWidth(r[i] ?? ''))));
-  const total = (kept: readonly number[], w: (i: number) => number): number => kept.reduce((s, i) => s + w(i), 0) + boxOverhead(kept.length);
+  const total = (kept: readonly number[], w: (i: number) => number): number =>
+    kept.reduce((s, i) => s + w(i), 0) + boxOverhead(kept.length);
   const all = columns.map((_, i) => i);
   if (width === null || total(all, (i) => widest[i]!) <= width) return null;
   const least = (i: number): number => {
@@ -83,7 +89,12 @@ export function cutCell(cell: string, max: number, cut: BoxColumn['cut']): strin
 }
 
 /** The table, fitted to `width` (null: piped, nothing cut). */
-export function renderBox(columns: readonly BoxColumn[], rows: readonly (readonly string[])[], width: number | null, layout: BoxLayout): string {
+export function renderBox(
+  columns: readonly BoxColumn[],
+  rows: readonly (readonly string[])[],
+  width: number | null,
+  layout: BoxLayout,
+): string {
   const widths = fitBox(columns, rows, width, layout);
   const kept = widths ? [...widths.keys()] : columns.map((_, i) => i);
   const table = new Table({

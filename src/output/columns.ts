@@ -33,7 +33,21 @@ export const TABLE_COLUMNS: readonly ColumnName[] = ['TIME', 'NAMESPACE', 'POD',
  * CONTAINER-ID, DRIFT just before ARGS).
  */
 export const WIDE_COLUMNS: readonly ColumnName[] = [
-  'TIME', 'NAMESPACE', 'POD', 'CONTAINER', 'PID', 'PPID', 'COMM', 'CWD', 'EXE', 'NODE', 'UID', 'RET', 'CONTAINER-ID', 'DRIFT', 'ARGS',
+  'TIME',
+  'NAMESPACE',
+  'POD',
+  'CONTAINER',
+  'PID',
+  'PPID',
+  'COMM',
+  'CWD',
+  'EXE',
+  'NODE',
+  'UID',
+  'RET',
+  'CONTAINER-ID',
+  'DRIFT',
+  'ARGS',
 ];
 
 /** Which columns a table shows. */
@@ -132,7 +146,12 @@ export function containerCell(e: AttributedEvent): string {
 }
 
 const COLUMNS: Readonly<Record<ColumnName, Column>> = {
-  TIME: { name: 'TIME', minWidth: 12, cell: (e) => formatClock(e.event.timeMs, true), narrow: { below: 12, cell: (e) => formatClock(e.event.timeMs, false) } },
+  TIME: {
+    name: 'TIME',
+    minWidth: 12,
+    cell: (e) => formatClock(e.event.timeMs, true),
+    narrow: { below: 12, cell: (e) => formatClock(e.event.timeMs, false) },
+  },
   NAMESPACE: { name: 'NAMESPACE', minWidth: 12, cell: namespaceCell },
   POD: { name: 'POD', minWidth: 24, cell: podCell },
   CONTAINER: { name: 'CONTAINER', minWidth: 12, cell: containerCell },
@@ -142,7 +161,12 @@ const COLUMNS: Readonly<Record<ColumnName, Column>> = {
   NODE: { name: 'NODE', minWidth: 12, cell: (e) => escapeUnprintable(e.node) },
   UID: { name: 'UID', minWidth: 5, cell: (e) => String(e.event.uid) },
   // At 6 columns (80-column terminals) a signal goes without its SIG prefix: KILL, TERM, SEGV.
-  RET: { name: 'RET', minWidth: 6, cell: retCell, narrow: { below: 7, cell: (e) => (e.event.exit && e.event.exit.signal !== null ? retCell(e).replace(/^SIG/, '') : retCell(e)) } },
+  RET: {
+    name: 'RET',
+    minWidth: 6,
+    cell: retCell,
+    narrow: { below: 7, cell: (e) => (e.event.exit && e.event.exit.signal !== null ? retCell(e).replace(/^SIG/, '') : retCell(e)) },
+  },
   'CONTAINER-ID': {
     name: 'CONTAINER-ID',
     minWidth: CONTAINER_ID_CHARS,

@@ -12,12 +12,27 @@ describe('entry marks before ARGS', () => {
     ['not known', podEvent(), 'sh -c true', 'sh -c true'],
     ['a host process', hostEvent({ tty: 'pts/3' }), 'bash', 'bash'],
     ['entered through exec, no terminal', podEvent({}, { entry: 'exec' }), '[exec] sh -c true', '[exec] sh -c true'],
-    ['an interactive session', podEvent({ tty: 'pts/0', args: ['ls', '-l'] }, { entry: 'exec' }), '[exec pts/0] ls -l', '[exec pts/0] ls -l'],
+    [
+      'an interactive session',
+      podEvent({ tty: 'pts/0', args: ['ls', '-l'] }, { entry: 'exec' }),
+      '[exec pts/0] ls -l',
+      '[exec pts/0] ls -l',
+    ],
     ['a probe', podEvent({ args: ['cat', '/tmp/healthy'] }, { entry: 'probe' }), '[probe] cat /tmp/healthy', '[probe] cat /tmp/healthy'],
     ['a hook', podEvent({ args: ['/bin/drain'] }, { entry: 'hook' }), '[hook] /bin/drain', '[hook] /bin/drain'],
-    ['a session’s drift (table marks both; wide has DRIFT)', podEvent({ tty: 'pts/1', args: ['./miner'], upperLayer: true }, { entry: 'exec' }), '[exec pts/1] [drift] ./miner', '[exec pts/1] ./miner'],
+    [
+      'a session’s drift (table marks both; wide has DRIFT)',
+      podEvent({ tty: 'pts/1', args: ['./miner'], upperLayer: true }, { entry: 'exec' }),
+      '[exec pts/1] [drift] ./miner',
+      '[exec pts/1] ./miner',
+    ],
     ['no argv', podEvent({ args: [] }, { entry: 'probe' }), '[probe]', '[probe]'],
-    ['a terminal name with odd characters stays one word', podEvent({ tty: 'pts/0] x\n' }, { entry: 'exec' }), '[exec pts/0??x\\n] sh -c true', '[exec pts/0??x\\n] sh -c true'],
+    [
+      'a terminal name with odd characters stays one word',
+      podEvent({ tty: 'pts/0] x\n' }, { entry: 'exec' }),
+      '[exec pts/0??x\\n] sh -c true',
+      '[exec pts/0??x\\n] sh -c true',
+    ],
   ])('%s', (_n, e, table, wide) => {
     expect(args(e)).toBe(table);
     expect(args(e, true)).toBe(wide);

@@ -48,13 +48,37 @@ export const FIT: Readonly<Record<ColumnName, FitSpec>> = {
 };
 
 /** Who gets the room beyond the minimums first. */
-export const GROW_ORDER: readonly ColumnName[] = ['POD', 'TIME', 'NAMESPACE', 'CONTAINER', 'COMM', 'NODE', 'RET', 'UID', 'CONTAINER-ID', 'ANCESTRY', 'EXE', 'CWD'];
+export const GROW_ORDER: readonly ColumnName[] = [
+  'POD',
+  'TIME',
+  'NAMESPACE',
+  'CONTAINER',
+  'COMM',
+  'NODE',
+  'RET',
+  'UID',
+  'CONTAINER-ID',
+  'ANCESTRY',
+  'EXE',
+  'CWD',
+];
 /** Left out first when the terminal is too narrow for every column at its minimum. */
 // PID outlives CONTAINER: it is what an admin's next command (kill, nsenter, /proc) needs, and most
 // pods have one container. ANCESTRY, once asked for, outlives CONTAINER too. With several nodes NODE
 // outlives PID: a PID means nothing without its node.
 // CWD and EXE, the last columns -o wide gained, go first (CWD before EXE: what ran says more than where).
-export const DROP_ORDER: readonly ColumnName[] = ['CWD', 'EXE', 'PPID', 'UID', 'CONTAINER-ID', 'DRIFT', 'CONTAINER', 'ANCESTRY', 'PID', 'NODE'];
+export const DROP_ORDER: readonly ColumnName[] = [
+  'CWD',
+  'EXE',
+  'PPID',
+  'UID',
+  'CONTAINER-ID',
+  'DRIFT',
+  'CONTAINER',
+  'ANCESTRY',
+  'PID',
+  'NODE',
+];
 
 export interface FittedColumn {
   name: ColumnName;

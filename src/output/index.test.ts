@@ -49,7 +49,11 @@ describe('createPrinter', () => {
     expect(afterEvents.map((l) => l.length)).toStrictEqual([2, 3, 4]);
   });
 
-  it.each<[OutputFormat, number]>([['table', 1], ['wide', 1], ['json', 3]])('%s: a PATH search is %d line(s)', (format, n) => {
+  it.each<[OutputFormat, number]>([
+    ['table', 1],
+    ['wide', 1],
+    ['json', 3],
+  ])('%s: a PATH search is %d line(s)', (format, n) => {
     const search = [
       podEvent({ filename: '/usr/local/sbin/curl', retval: -2, args: ['curl', 'x'] }),
       podEvent({ filename: '/usr/local/bin/curl', retval: -2, args: ['curl', 'x'] }),
@@ -58,7 +62,11 @@ describe('createPrinter', () => {
     const { lines } = run(format, search);
     const rows = format === 'json' ? lines : lines.slice(1);
     expect(rows).toHaveLength(n);
-    expect(rows.at(-1)).toMatch(format === 'json' ? /"filename":"\/usr\/bin\/curl","args":\["curl","x"\],"argsTruncated":false,"retval":0,"error":null/ : / curl +.*\b0 .*curl x$/);
+    expect(rows.at(-1)).toMatch(
+      format === 'json'
+        ? /"filename":"\/usr\/bin\/curl","args":\["curl","x"\],"argsTruncated":false,"retval":0,"error":null/
+        : / curl +.*\b0 .*curl x$/,
+    );
     if (format !== 'json') expect(rows.join('\n')).not.toContain('ENOENT');
     // JSON keeps every attempt; the failed ones of the search say so.
     if (format === 'json') expect(rows.map((l) => (JSON.parse(l) as { pathSearch?: boolean }).pathSearch)).toEqual([true, true, undefined]);
@@ -94,7 +102,10 @@ describe('createPrinter', () => {
   });
 
   // Borders and header: 3 lines; with rows also a separator under the header.
-  it.each([{ n: 0, total: 3 }, { n: 3, total: 7 }])('summary: nothing until end(), then the table line by line ($n events)', ({ n, total }) => {
+  it.each([
+    { n: 0, total: 3 },
+    { n: 3, total: 7 },
+  ])('summary: nothing until end(), then the table line by line ($n events)', ({ n, total }) => {
     const { lines, afterEvents } = run('summary', events.slice(0, n));
     expect(afterEvents.every((l) => l.length === 0)).toBe(true);
     expect(lines.length).toBe(total);

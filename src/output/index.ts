@@ -58,7 +58,12 @@ export function createPrinter(format: OutputFormat, opts: PrinterOptions): Print
   switch (format) {
     case 'table':
     case 'wide': {
-      const table = new LiveTable({ wide: format === 'wide', width: opts.width, nodes: opts.nodes ?? false, ancestry: opts.ancestry ?? false });
+      const table = new LiveTable({
+        wide: format === 'wide',
+        width: opts.width,
+        nodes: opts.nodes ?? false,
+        ancestry: opts.ancestry ?? false,
+      });
       let headerDone = false;
       const header = () => {
         if (headerDone) return;

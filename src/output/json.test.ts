@@ -4,13 +4,44 @@ import { formatJsonLine, toJsonExitRecord, toJsonRecord, type JsonExecRecord } f
 import { CONTAINER_ID, POD_UID, T0, hostEvent, podEvent, unattributedEvent } from './fixtures.test-helpers.js';
 
 const FIELD_ORDER = [
-  'type', 'time', 'node', 'namespace', 'pod', 'container', 'containerId', 'workload', 'image', 'imageId', 'pid', 'ppid', 'uid',
-  'loginUid', 'sessionId', 'tty', 'entry', 'sessionLeaderPid', 'cwd', 'cwdTruncated', 'exe', 'exeFromMemfd', 'exeDeleted', 'comm', 'filename',
-  'args', 'argsTruncated', 'retval', 'error', 'upperLayer', 'cgroup', 'podUid', 'unit', 'helper', 'attribution',
+  'type',
+  'time',
+  'node',
+  'namespace',
+  'pod',
+  'container',
+  'containerId',
+  'workload',
+  'image',
+  'imageId',
+  'pid',
+  'ppid',
+  'uid',
+  'loginUid',
+  'sessionId',
+  'tty',
+  'entry',
+  'sessionLeaderPid',
+  'cwd',
+  'cwdTruncated',
+  'exe',
+  'exeFromMemfd',
+  'exeDeleted',
+  'comm',
+  'filename',
+  'args',
+  'argsTruncated',
+  'retval',
+  'error',
+  'upperLayer',
+  'cgroup',
+  'podUid',
+  'unit',
+  'helper',
+  'attribution',
 ];
 
-const POD_CGROUP =
-  `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD_UID.replaceAll('-', '_')}.slice/crio-${CONTAINER_ID}.scope`;
+const POD_CGROUP = `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD_UID.replaceAll('-', '_')}.slice/crio-${CONTAINER_ID}.scope`;
 
 /** The record of the default pod event; rows override what they change. */
 const base: JsonExecRecord = {
@@ -52,8 +83,24 @@ const base: JsonExecRecord = {
 };
 
 /** An interactive shell's command in a Deployment's pod, with every fact of issue 23 known. */
-const SESSION_FACTS = { tty: 'pts/0', loginUid: 1000, sessionId: 7, sessionLeaderPid: 4200, inInitTree: false, exe: '/usr/bin/dash', exeFromMemfd: false, exeDeleted: false, cwd: '/srv', cwdTruncated: false };
-const POD_FACTS = { entry: 'exec' as const, workload: 'deploy/web', image: 'docker.io/library/nginx:1.27', imageId: `docker.io/library/nginx@sha256:${'e'.repeat(64)}` };
+const SESSION_FACTS = {
+  tty: 'pts/0',
+  loginUid: 1000,
+  sessionId: 7,
+  sessionLeaderPid: 4200,
+  inInitTree: false,
+  exe: '/usr/bin/dash',
+  exeFromMemfd: false,
+  exeDeleted: false,
+  cwd: '/srv',
+  cwdTruncated: false,
+};
+const POD_FACTS = {
+  entry: 'exec' as const,
+  workload: 'deploy/web',
+  image: 'docker.io/library/nginx:1.27',
+  imageId: `docker.io/library/nginx@sha256:${'e'.repeat(64)}`,
+};
 
 describe('toJsonRecord', () => {
   it.each<{ name: string; e: AttributedEvent; expected: JsonExecRecord }>([
@@ -123,17 +170,59 @@ describe('toJsonRecord', () => {
     {
       name: 'a command in an exec session, with its workload and image',
       e: podEvent(SESSION_FACTS, POD_FACTS),
-      expected: { ...base, ...POD_FACTS, tty: 'pts/0', loginUid: 1000, sessionId: 7, sessionLeaderPid: 4200, exe: '/usr/bin/dash', exeFromMemfd: false, exeDeleted: false, cwd: '/srv' },
+      expected: {
+        ...base,
+        ...POD_FACTS,
+        tty: 'pts/0',
+        loginUid: 1000,
+        sessionId: 7,
+        sessionLeaderPid: 4200,
+        exe: '/usr/bin/dash',
+        exeFromMemfd: false,
+        exeDeleted: false,
+        cwd: '/srv',
+      },
     },
     {
       name: 'a memfd exec with its cwd cut',
-      e: podEvent({ exe: '/memfd:x (deleted)', exeFromMemfd: true, exeDeleted: true, cwd: 'deep/dir', cwdTruncated: true }, { entry: 'init' }),
-      expected: { ...base, entry: 'init', exe: '/memfd:x (deleted)', exeFromMemfd: true, exeDeleted: true, cwd: 'deep/dir', cwdTruncated: true },
+      e: podEvent(
+        { exe: '/memfd:x (deleted)', exeFromMemfd: true, exeDeleted: true, cwd: 'deep/dir', cwdTruncated: true },
+        { entry: 'init' },
+      ),
+      expected: {
+        ...base,
+        entry: 'init',
+        exe: '/memfd:x (deleted)',
+        exeFromMemfd: true,
+        exeDeleted: true,
+        cwd: 'deep/dir',
+        cwdTruncated: true,
+      },
     },
     {
       name: 'the exec context: a terminal session in /tmp/x running a script (exe: its interpreter)',
-      e: podEvent({ loginUid: 1000, sessionId: 4, tty: 'pts/3', cwd: '/tmp/x', exe: '/usr/bin/dash', exeFromMemfd: false, exeDeleted: false, inInitTree: false, sessionLeaderPid: 4100 }),
-      expected: { ...base, loginUid: 1000, sessionId: 4, tty: 'pts/3', sessionLeaderPid: 4100, cwd: '/tmp/x', exe: '/usr/bin/dash', exeFromMemfd: false, exeDeleted: false },
+      e: podEvent({
+        loginUid: 1000,
+        sessionId: 4,
+        tty: 'pts/3',
+        cwd: '/tmp/x',
+        exe: '/usr/bin/dash',
+        exeFromMemfd: false,
+        exeDeleted: false,
+        inInitTree: false,
+        sessionLeaderPid: 4100,
+      }),
+      expected: {
+        ...base,
+        loginUid: 1000,
+        sessionId: 4,
+        tty: 'pts/3',
+        sessionLeaderPid: 4100,
+        cwd: '/tmp/x',
+        exe: '/usr/bin/dash',
+        exeFromMemfd: false,
+        exeDeleted: false,
+      },
     },
     {
       name: 'a memfd exec from a cut cwd',
@@ -206,22 +295,58 @@ describe('formatJsonLine', () => {
 });
 
 describe('exit lines (--exits)', () => {
-  const ended = (exit: NonNullable<AttributedEvent['event']['exit']>, over: Partial<AttributedEvent['event']> = {}, e = podEvent(over)): AttributedEvent => ({
+  const ended = (
+    exit: NonNullable<AttributedEvent['event']['exit']>,
+    over: Partial<AttributedEvent['event']> = {},
+    e = podEvent(over),
+  ): AttributedEvent => ({
     ...e,
     event: { ...e.event, exit },
   });
   it.each<[string, AttributedEvent, Record<string, unknown>]>([
-    ['exit(3) in a pod', ended({ exitCode: 3, signal: null, core: false, durationMs: 1520.25 }),
-      { type: 'exit', time: '2026-11-26T11:41:16.123Z', node: 'worker-1', namespace: 'default', pod: 'web-7d9f8b6c5d-x2x9q', container: 'nginx', containerId: CONTAINER_ID, pid: 4242, comm: 'sh', exitCode: 3, signal: null, durationMs: 1520.25 }],
+    [
+      'exit(3) in a pod',
+      ended({ exitCode: 3, signal: null, core: false, durationMs: 1520.25 }),
+      {
+        type: 'exit',
+        time: '2026-11-26T11:41:16.123Z',
+        node: 'worker-1',
+        namespace: 'default',
+        pod: 'web-7d9f8b6c5d-x2x9q',
+        container: 'nginx',
+        containerId: CONTAINER_ID,
+        pid: 4242,
+        comm: 'sh',
+        exitCode: 3,
+        signal: null,
+        durationMs: 1520.25,
+      },
+    ],
     ['killed by SIGKILL', ended({ exitCode: null, signal: 9, core: false, durationMs: 7 }), { exitCode: null, signal: 'SIGKILL' }],
     ['SIGSEGV with a core dump', ended({ exitCode: null, signal: 11, core: true, durationMs: 7 }), { exitCode: null, signal: 'SIGSEGV' }],
-    ['a host process', { ...hostEvent(), event: { ...hostEvent().event, exit: { exitCode: 0, signal: null, core: false, durationMs: 0.001 } } },
-      { namespace: null, pod: null, container: null, exitCode: 0, durationMs: 0.001 }],
+    [
+      'a host process',
+      { ...hostEvent(), event: { ...hostEvent().event, exit: { exitCode: 0, signal: null, core: false, durationMs: 0.001 } } },
+      { namespace: null, pod: null, container: null, exitCode: 0, durationMs: 0.001 },
+    ],
   ])('%s', (_n, e, expected) => {
     const line = formatJsonLine(e);
     const reference = JSON.stringify(toJsonExitRecord(e));
     expect(line).toBe(reference);
-    expect(Object.keys(JSON.parse(line))).toEqual(['type', 'time', 'node', 'namespace', 'pod', 'container', 'containerId', 'pid', 'comm', 'exitCode', 'signal', 'durationMs']);
+    expect(Object.keys(JSON.parse(line))).toEqual([
+      'type',
+      'time',
+      'node',
+      'namespace',
+      'pod',
+      'container',
+      'containerId',
+      'pid',
+      'comm',
+      'exitCode',
+      'signal',
+      'durationMs',
+    ]);
     expect(JSON.parse(line)).toMatchObject(expected);
   });
 
@@ -250,12 +375,24 @@ describe('formatJsonLine is JSON.stringify(toJsonRecord(e)), byte for byte', () 
     ['upper layer', podEvent({ upperLayer: true })],
     ['image layer', podEvent({ upperLayer: false })],
     ['odd strings everywhere', podEvent({ args: odd, comm: odd[6]!, filename: odd[7]!, cwd: odd[5]!, exe: odd[4]! })],
-    ['the exec context', podEvent({ loginUid: 0, sessionId: 1, tty: 'tty1', cwd: '/', exe: '/memfd:x', exeFromMemfd: true, exeDeleted: true })],
+    [
+      'the exec context',
+      podEvent({ loginUid: 0, sessionId: 1, tty: 'tty1', cwd: '/', exe: '/memfd:x', exeFromMemfd: true, exeDeleted: true }),
+    ],
     ['odd names', podEvent({}, { namespace: 'n\u2028s', pod: 'p"o\\d', container: '\x7fc' })],
     ['a failed attempt of a PATH search that went on', { ...podEvent({ retval: -2 }), pathSearch: true } as AttributedEvent],
     ['session facts', podEvent(SESSION_FACTS, POD_FACTS)],
-    ['odd cwd, exe, tty, image', podEvent({ cwd: odd[4]!, exe: odd[6]!, tty: odd[7]! }, { entry: 'probe', workload: odd[3]!, image: odd[8]!, imageId: odd[2]! })],
-    ['with ancestry', { ...podEvent(), ancestry: [{ pid: 1, comm: 'sh\u009b', namespace: null, pod: null, container: null, host: true }] } as AttributedEvent],
+    [
+      'odd cwd, exe, tty, image',
+      podEvent({ cwd: odd[4]!, exe: odd[6]!, tty: odd[7]! }, { entry: 'probe', workload: odd[3]!, image: odd[8]!, imageId: odd[2]! }),
+    ],
+    [
+      'with ancestry',
+      {
+        ...podEvent(),
+        ancestry: [{ pid: 1, comm: 'sh\u009b', namespace: null, pod: null, container: null, host: true }],
+      } as AttributedEvent,
+    ],
   ])('%s', (_n, e) => {
     expect(formatJsonLine(e)).toBe(reference(e));
   });

@@ -123,7 +123,10 @@ export interface JsonExitRecord {
  * Where the process ran, as exec and exit lines both print it (in this order): namespace and pod
  * only for an attributed pod, the container name for anything but a host process.
  */
-function placeFields(e: AttributedEvent, attribution: Attribution): Pick<JsonExecRecord, 'node' | 'namespace' | 'pod' | 'container' | 'containerId'> {
+function placeFields(
+  e: AttributedEvent,
+  attribution: Attribution,
+): Pick<JsonExecRecord, 'node' | 'namespace' | 'pod' | 'container' | 'containerId'> {
   return {
     node: e.node,
     namespace: attribution === 'pod' ? e.namespace : null,
@@ -215,7 +218,10 @@ const orNull = (s: string | null): string => (s === null ? 'null' : str(s));
  * per cgroup identity and reused while they stay the same: most execs on a node come from a few
  * cgroups, and these fields are half of every line.
  */
-type Placement = Pick<AttributedEvent, 'node' | 'namespace' | 'pod' | 'container' | 'containerId' | 'cgroup' | 'unattributed' | 'workload' | 'image' | 'imageId'> & {
+type Placement = Pick<
+  AttributedEvent,
+  'node' | 'namespace' | 'pod' | 'container' | 'containerId' | 'cgroup' | 'unattributed' | 'workload' | 'image' | 'imageId'
+> & {
   /** `"node":…,"containerId":…`, `"workload":…,"imageId":…` (exec lines only) and `"cgroup":…,"attribution":…` */
   head: string;
   podFacts: string;

@@ -33,7 +33,12 @@ describe('LineBatch', () => {
       endOfChunk();
     }
     expect(writes).toEqual(expected);
-    expect(writes.join('')).toBe(chunks.flat().map((l) => `${l}\n`).join(''));
+    expect(writes.join('')).toBe(
+      chunks
+        .flat()
+        .map((l) => `${l}\n`)
+        .join(''),
+    );
   });
 
   it('writes at once when the pending text reaches maxChars, and keeps the order', () => {

@@ -12,8 +12,7 @@ const col = (line: string, needle: string): number => {
 };
 
 // Column starts: TIME 0, NAMESPACE 14, POD 28, CONTAINER 54, PID 68, PPID 77, COMM 86, RET 100, ARGS 108.
-const TABLE_HEADER =
-  'TIME          NAMESPACE     POD                       CONTAINER     PID      PPID     COMM          RET     ARGS';
+const TABLE_HEADER = 'TIME          NAMESPACE     POD                       CONTAINER     PID      PPID     COMM          RET     ARGS';
 // ... COMM 86, CWD 100, EXE 118, NODE 136, UID 150, RET 157, CONTAINER-ID 165, DRIFT 180, ARGS 187.
 const WIDE_HEADER =
   'TIME          NAMESPACE     POD                       CONTAINER     PID      PPID     COMM          CWD               EXE               NODE          UID    RET     CONTAINER-ID   DRIFT  ARGS';
@@ -25,8 +24,16 @@ describe('LiveTable header', () => {
     { wide: false, width: 80, out: 'TIME      NAMESPACE  POD           PID      COMM    RET     ARGS' },
     { wide: true, width: 80, out: 'TIME      NAMESPACE  POD           PID      COMM    RET     ARGS' },
     { wide: true, width: 80, nodes: true, out: 'TIME      NAMESPACE  POD           COMM    NODE      RET     ARGS' },
-    { wide: true, width: 120, out: 'TIME      NAMESPACE  POD           CONTAINER  PID      COMM    UID    RET     CONTAINER-ID   DRIFT  ARGS' },
-    { wide: false, width: 200, out: 'TIME          NAMESPACE       POD                             CONTAINER       PID      PPID     COMM             RET       ARGS' },
+    {
+      wide: true,
+      width: 120,
+      out: 'TIME      NAMESPACE  POD           CONTAINER  PID      COMM    UID    RET     CONTAINER-ID   DRIFT  ARGS',
+    },
+    {
+      wide: false,
+      width: 200,
+      out: 'TIME          NAMESPACE       POD                             CONTAINER       PID      PPID     COMM             RET       ARGS',
+    },
   ])('wide=$wide width=$width nodes=$nodes', ({ wide, width, nodes, out }) => {
     expect(new LiveTable({ wide, width, nodes }).header()).toBe(out);
   });
@@ -79,15 +86,13 @@ describe('LiveTable rows', () => {
       name: 'truncated args, failed exec (wide)',
       wide: true,
       e: podEvent({ retval: -2, args: ['find', '/'], argsTruncated: true }),
-      out:
-        '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            -                 -                 worker-1      0      ENOENT  0123456789abc  -      find / …',
+      out: '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            -                 -                 worker-1      0      ENOENT  0123456789abc  -      find / …',
     },
     {
       name: 'null retval (wide)',
       wide: true,
       e: hostEvent({ retval: null }, null),
-      out:
-        '11:41:16.123  <host>        -                         -             4242     4200     bash          -                 -                 worker-1      0      -       -              -      bash',
+      out: '11:41:16.123  <host>        -                         -             4242     4200     bash          -                 -                 worker-1      0      -       -              -      bash',
     },
     {
       name: 'from the writable layer (drift): marked before its argv',
@@ -105,15 +110,13 @@ describe('LiveTable rows', () => {
       name: 'drift in wide: the DRIFT column says it, ARGS is not marked',
       wide: true,
       e: podEvent({ upperLayer: true, args: ['./miner'] }),
-      out:
-        '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            -                 -                 worker-1      0      0       0123456789abc  yes    ./miner',
+      out: '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            -                 -                 worker-1      0      0       0123456789abc  yes    ./miner',
     },
     {
       name: 'an image layer in wide',
       wide: true,
       e: podEvent({ upperLayer: false }),
-      out:
-        '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            -                 -                 worker-1      0      0       0123456789abc  no     sh -c true',
+      out: '11:41:16.123  default       web-7d9f8b6c5d-x2x9q      nginx         4242     4200     sh            -                 -                 worker-1      0      0       0123456789abc  no     sh -c true',
     },
     {
       name: 'empty argv leaves no trailing spaces',
@@ -187,7 +190,10 @@ describe('LiveTable on a terminal: every line fits', () => {
   const longArgs = ['curl', '-sS', '-H', 'Authorization: Bearer x', ...Array.from({ length: 40 }, (_, i) => `--opt${i}`)];
   const events: AttributedEvent[] = [
     podEvent(),
-    podEvent({ args: longArgs, argsTruncated: true }, { namespace: 'a-rather-long-namespace', pod: 'checkout-api-7d9c6b5f4-x2kqp', container: 'a-long-container-name' }),
+    podEvent(
+      { args: longArgs, argsTruncated: true },
+      { namespace: 'a-rather-long-namespace', pod: 'checkout-api-7d9c6b5f4-x2kqp', container: 'a-long-container-name' },
+    ),
     podEvent({ comm: 'ñandú-日本語', args: ['echo', '日本語テキストです'.repeat(20)] }, { pod: '日本語-pod-名前-とても長い-0' }),
     podEvent({ retval: -36, args: [] }),
     hostEvent({}, 'a-very-long-unit-name-of-some-service-0123456789.service', 'ip-10-0-1-23.eu-west-1.compute.internal'),
@@ -202,7 +208,10 @@ describe('LiveTable on a terminal: every line fits', () => {
           const h = t.header();
           expect(displayWidth(h), h).toBeLessThanOrEqual(width);
           const words = h.split(/ +/);
-          expect(words.every((w) => /^[A-Z-]+$/.test(w)), h).toBe(true); // header words whole
+          expect(
+            words.every((w) => /^[A-Z-]+$/.test(w)),
+            h,
+          ).toBe(true); // header words whole
           expect(words.at(-1)).toBe('ARGS');
           for (const e of events) {
             const r = t.row(e);
@@ -236,7 +245,13 @@ describe('LiveTable on a terminal: every line fits', () => {
     const t = new LiveTable({ wide: false, width: 120 });
     const h = t.header();
     const r = t.row(events[2]!);
-    for (const [cell, header] of [['default', 'NAMESPACE'], ['nginx', 'CONTAINER'], ['4242', 'PID'], ['ñandú', 'COMM'], ['echo', 'ARGS']] as const) {
+    for (const [cell, header] of [
+      ['default', 'NAMESPACE'],
+      ['nginx', 'CONTAINER'],
+      ['4242', 'PID'],
+      ['ñandú', 'COMM'],
+      ['echo', 'ARGS'],
+    ] as const) {
       expect(col(r, cell), cell).toBe(col(h, header));
     }
   });
@@ -264,7 +279,9 @@ describe('LiveTable on a terminal: every line fits', () => {
   });
 
   it('a failed exec says its error in RET', () => {
-    expect(new LiveTable({ wide: false, width: 120 }).row(podEvent({ retval: -2, args: ['/nonexistent'] }))).toMatch(/ ENOENT +\/nonexistent$/);
+    expect(new LiveTable({ wide: false, width: 120 }).row(podEvent({ retval: -2, args: ['/nonexistent'] }))).toMatch(
+      / ENOENT +\/nonexistent$/,
+    );
   });
 
   it.each([false, true])('never cut when piped (width null, wide=%s)', (wide) => {

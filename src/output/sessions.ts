@@ -59,7 +59,10 @@ export class SessionLog {
   /** Sessions beyond MAX_SESSIONS, counted. */
   dropped = 0;
 
-  constructor(private readonly maxSessions = MAX_SESSIONS, private readonly maxCommands = MAX_COMMANDS) {}
+  constructor(
+    private readonly maxSessions = MAX_SESSIONS,
+    private readonly maxCommands = MAX_COMMANDS,
+  ) {}
 
   get size(): number {
     return this.byKey.size;
@@ -107,11 +110,25 @@ export class SessionLog {
       s.more++;
       return;
     }
-    s.commands.push({ timeMs: ev.timeMs, pid: ev.pid, argv: formatArgs(ev.args, ev.argsTruncated), filename: ev.filename, error: ev.retval !== null && ev.retval < 0 ? errnoName(ev.retval) : null, drift, cwd: ev.cwd });
+    s.commands.push({
+      timeMs: ev.timeMs,
+      pid: ev.pid,
+      argv: formatArgs(ev.args, ev.argsTruncated),
+      filename: ev.filename,
+      error: ev.retval !== null && ev.retval < 0 ? errnoName(ev.retval) : null,
+      drift,
+      cwd: ev.cwd,
+    });
   }
 
   /** A process ended (--exits): when it is a session's first process, the session ended. */
-  ended(node: string, containerId: string | null | undefined, pid: number, timeMs: number, exit: { exitCode: number | null; signal: string | null }): void {
+  ended(
+    node: string,
+    containerId: string | null | undefined,
+    pid: number,
+    timeMs: number,
+    exit: { exitCode: number | null; signal: string | null },
+  ): void {
     const s = this.byLeader.get(`${node}\0${pid}`);
     // undefined: the caller does not know the container (the timeline's exit()); the node and pid then decide.
     if (!s || s.endMs !== null || (containerId !== undefined && s.containerId !== containerId)) return;
@@ -124,7 +141,6 @@ export class SessionLog {
     return [...this.byKey.values()].sort((a, b) => Number(b.drift) - Number(a.drift) || a.startMs - b.startMs || a.pid - b.pid);
   }
 }
-
 
 const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 
@@ -148,7 +164,11 @@ export function sessionWho(s: Session): string {
 
 /** The sessions as text, for the summary (`width`: cut lines to the terminal; null: nothing cut). */
 export function renderSessions(list: readonly Session[], dropped: number, cut: (line: string) => string): string {
-  const out: string[] = [cut(`Exec sessions (${list.length}${dropped > 0 ? `, ${dropped} more not kept` : ''}; those that ran a file from the writable layer first):`)];
+  const out: string[] = [
+    cut(
+      `Exec sessions (${list.length}${dropped > 0 ? `, ${dropped} more not kept` : ''}; those that ran a file from the writable layer first):`,
+    ),
+  ];
   for (const s of list) {
     out.push(cut(`  ${sessionPlace(s)}: ${sessionWho(s)}; started ${clock(s.startMs)}, ${sessionEnd(s)}${s.drift ? ' [drift]' : ''}`));
     for (const c of s.commands) {

@@ -17,8 +17,15 @@ const CONTAINER = name('CONTAINER', 9, 14);
 
 /** In SUMMARY_HEAD order. */
 export const SUMMARY_COLUMNS: readonly BoxColumn[] = [
-  NAMESPACE, POD, CONTAINER,
-  count('EXECS'), count('COMMANDS'), count('FAILED'), time('FIRST'), time('LAST'), top('TOP'),
+  NAMESPACE,
+  POD,
+  CONTAINER,
+  count('EXECS'),
+  count('COMMANDS'),
+  count('FAILED'),
+  time('FIRST'),
+  time('LAST'),
+  top('TOP'),
 ];
 // The distinct-command count says least; the times go before the names are cut below their
 // preferred width, LAST (is it still going on?) after FIRST.

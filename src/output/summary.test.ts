@@ -10,7 +10,12 @@ function cells(rendered: string): string[][] {
   return rendered
     .split('\n')
     .filter((l) => l.startsWith('│'))
-    .map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
+    .map((l) =>
+      l
+        .split('│')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
 }
 
 function summarize(events: AttributedEvent[]): { rendered: string; header: string[]; rows: string[][] } {
@@ -25,7 +30,10 @@ const at = (sec: number) => T0 + sec * 1000; // T0 = 11:41:16.123Z
 const times = (n: number, f: (i: number) => AttributedEvent) => Array.from({ length: n }, (_, i) => f(i));
 
 describe('Summary with --exits', () => {
-  const end = (e: AttributedEvent, exitCode: number | null, signal: number | null): AttributedEvent => ({ ...e, event: { ...e.event, exit: { exitCode, signal, core: false, durationMs: 5 } } });
+  const end = (e: AttributedEvent, exitCode: number | null, signal: number | null): AttributedEvent => ({
+    ...e,
+    event: { ...e.event, exit: { exitCode, signal, core: false, durationMs: 5 } },
+  });
   it('lists per pod the processes that ended badly, with their commonest commands; exits are not execs', () => {
     const s = new Summary();
     const web = podEvent({ comm: 'curl' }, { pod: 'web-0' });
@@ -37,7 +45,18 @@ describe('Summary with --exits', () => {
     s.add(end(hostEvent({ comm: 'cron' }), 0, null));
     expect(s.rows().map((r) => r.execs)).toEqual([1]);
     expect(s.exitsSeen).toBe(5);
-    expect(s.exitRows()).toEqual([{ namespace: 'default', pod: 'web-0', ended: 4, bad: 3, top: [['curl', 2], ['sh', 1]] }]);
+    expect(s.exitRows()).toEqual([
+      {
+        namespace: 'default',
+        pod: 'web-0',
+        ended: 4,
+        bad: 3,
+        top: [
+          ['curl', 2],
+          ['sh', 1],
+        ],
+      },
+    ]);
     const text = s.render();
     expect(text).toContain('Processes that exited non-zero or by a signal (of 5 that ended):');
     expect(text).toMatch(/default\s+│ web-0 │\s+4 │\s+3 │ curl×2 sh×1/);
@@ -149,7 +168,14 @@ describe('Summary', () => {
     for (let i = 0; i < 5; i++) s.add(podEvent({ comm: 'c7' }));
     const [, row] = cells(s.render());
     expect(row).toStrictEqual([
-      'default', 'web-7d9f8b6c5d-x2x9q', 'nginx', String(n + 5), `${MAX_COMMS_PER_GROUP}+`, String(n / 2), '11:41:16', '11:41:16',
+      'default',
+      'web-7d9f8b6c5d-x2x9q',
+      'nginx',
+      String(n + 5),
+      `${MAX_COMMS_PER_GROUP}+`,
+      String(n / 2),
+      '11:41:16',
+      '11:41:16',
       'c7×6 c0×1 c1×1',
     ]);
   });
@@ -191,8 +217,26 @@ describe('Summary: drift (executables from a container writable layer)', () => {
     ];
     for (const e of events) s.add(e);
     expect(s.driftRows()).toEqual([
-      { namespace: 'default', pod: 'web-7d9f8b6c5d-x2x9q', container: 'nginx', execs: 3, top: [['/tmp/miner', 2], ['./x', 1]] },
-      { namespace: 'pay', pod: 'api-0', container: 'api', execs: 2, top: [['/dev/shm/\x1b[2J', 1], ['/opt/new', 1]] },
+      {
+        namespace: 'default',
+        pod: 'web-7d9f8b6c5d-x2x9q',
+        container: 'nginx',
+        execs: 3,
+        top: [
+          ['/tmp/miner', 2],
+          ['./x', 1],
+        ],
+      },
+      {
+        namespace: 'pay',
+        pod: 'api-0',
+        container: 'api',
+        execs: 2,
+        top: [
+          ['/dev/shm/\x1b[2J', 1],
+          ['/opt/new', 1],
+        ],
+      },
     ]);
     const rendered = s.render();
     const [main, drift] = rendered.split('\n\nDrift: execs of files written into the container after it started (its writable layer)\n');
@@ -206,15 +250,24 @@ describe('Summary: drift (executables from a container writable layer)', () => {
 });
 
 describe('Summary on a terminal (render(width))', () => {
-  const end = (e: AttributedEvent, exitCode: number): AttributedEvent => ({ ...e, event: { ...e.event, exit: { exitCode, signal: null, core: false, durationMs: 5 } } });
+  const end = (e: AttributedEvent, exitCode: number): AttributedEvent => ({
+    ...e,
+    event: { ...e.event, exit: { exitCode, signal: null, core: false, durationMs: 5 } },
+  });
   // A busy node: long pod and container names, three top commands, drift, a process that failed.
   function busy(): Summary {
     const s = new Summary();
     const api = { namespace: 'payments', pod: 'api-7d9c6b5f4-x2kqp', container: 'api' };
     const shop = { namespace: 'checkout', pod: 'checkout-frontend-5f8d9c7b6-qwert', container: 'frontend-sidecar' };
-    for (const [i, comm] of ['curl', 'curl', 'sh', 'date'].entries()) s.add(podEvent({ comm, timeMs: at(i), retval: comm === 'date' ? -2 : 0 }, api));
+    for (const [i, comm] of ['curl', 'curl', 'sh', 'date'].entries())
+      s.add(podEvent({ comm, timeMs: at(i), retval: comm === 'date' ? -2 : 0 }, api));
     for (const comm of ['nginx', 'grep', 'sh', 'wget']) s.add(podEvent({ comm, timeMs: at(60) }, shop));
-    s.add(podEvent({ comm: 'miner', upperLayer: true, filename: '/var/lib/monitoring/a-long-dropped-file-name' }, { namespace: 'monitoring', pod: 'node-exporter-abcde', container: 'node-exporter' }));
+    s.add(
+      podEvent(
+        { comm: 'miner', upperLayer: true, filename: '/var/lib/monitoring/a-long-dropped-file-name' },
+        { namespace: 'monitoring', pod: 'node-exporter-abcde', container: 'node-exporter' },
+      ),
+    );
     s.add(hostEvent({ comm: 'iptables' }, 'kubelet.service'));
     s.add(end(podEvent({ comm: 'curl' }, api), 7));
     return s;

@@ -161,7 +161,19 @@ export class Summary {
     const t = e.event.timeMs;
     let g = this.groups.get(key);
     if (g === undefined) {
-      g = { namespace, pod, container, execs: 0, failed: 0, firstMs: t, lastMs: t, comms: new Map(), otherComms: 0, drift: 0, driftFiles: new Map() };
+      g = {
+        namespace,
+        pod,
+        container,
+        execs: 0,
+        failed: 0,
+        firstMs: t,
+        lastMs: t,
+        comms: new Map(),
+        otherComms: 0,
+        drift: 0,
+        driftFiles: new Map(),
+      };
       this.groups.set(key, g);
     }
     g.execs++;
@@ -226,9 +238,18 @@ export class Summary {
     const table = renderBox(SUMMARY_COLUMNS, rows, width, SUMMARY_FIT);
     const drift = this.driftRows();
     const main = this.exitCount === 0 ? table : `${table}\n\n${this.renderExits(width)}`;
-    const sessions = this.sessions.size === 0 ? '' : `\n\n${renderSessions(this.sessions.list(), this.sessions.dropped, (l) => (width === null ? l : truncateToWidth(l, width)))}`;
+    const sessions =
+      this.sessions.size === 0
+        ? ''
+        : `\n\n${renderSessions(this.sessions.list(), this.sessions.dropped, (l) => (width === null ? l : truncateToWidth(l, width)))}`;
     if (drift.length === 0) return main + sessions;
-    const driftRows = drift.map((d) => [d.namespace, d.pod, d.container, String(d.execs), d.top.map(([f, n]) => `${escapeUnprintable(f)}×${n}`).join(' ')]);
+    const driftRows = drift.map((d) => [
+      d.namespace,
+      d.pod,
+      d.container,
+      String(d.execs),
+      d.top.map(([f, n]) => `${escapeUnprintable(f)}×${n}`).join(' '),
+    ]);
     const title = wrapToWidth('Drift: execs of files written into the container after it started (its writable layer)', width);
     return `${main}\n\n${title}\n${renderBox(DRIFT_COLUMNS, driftRows, width, DRIFT_FIT)}${sessions}`;
   }
@@ -238,7 +259,13 @@ export class Summary {
     const rows = this.exitRows();
     const of = `of ${this.exitCount} that ended`;
     if (rows.length === 0) return wrapToWidth(`Exits: every process that ended (${this.exitCount}) exited with 0.`, width);
-    const cells = rows.map((r) => [r.namespace, r.pod, String(r.ended), String(r.bad), r.top.map(([comm, n]) => `${escapeUnprintable(comm)}×${n}`).join(' ')]);
+    const cells = rows.map((r) => [
+      r.namespace,
+      r.pod,
+      String(r.ended),
+      String(r.bad),
+      r.top.map(([comm, n]) => `${escapeUnprintable(comm)}×${n}`).join(' '),
+    ]);
     return `${wrapToWidth(`Processes that exited non-zero or by a signal (${of}):`, width)}\n${renderBox(EXITS_COLUMNS, cells, width, EXITS_FIT)}`;
   }
 }

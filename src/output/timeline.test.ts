@@ -16,7 +16,11 @@ function build(events: AttributedEvent[], exits: [string, number, number, number
 }
 
 const names = (evs: TraceEvent[], kind: string): Map<number, string> =>
-  new Map(evs.filter((e) => e.ph === 'M' && e.name === kind).map((e) => [kind === 'thread_name' ? e.tid! : e.pid, (e.args as { name: string }).name]));
+  new Map(
+    evs
+      .filter((e) => e.ph === 'M' && e.name === kind)
+      .map((e) => [kind === 'thread_name' ? e.tid! : e.pid, (e.args as { name: string }).name]),
+  );
 
 /** Each exec event as [track group name, track name, ph, name, start ms, duration ms, ended]. */
 function shape(file: ReturnType<typeof build>): (string | number | undefined)[][] {
@@ -24,11 +28,24 @@ function shape(file: ReturnType<typeof build>): (string | number | undefined)[][
   const threads = names(file.traceEvents, 'thread_name');
   return file.traceEvents
     .filter((e) => e.ph !== 'M')
-    .map((e) => [groups.get(e.pid)!, threads.get(e.tid!)!, e.ph, e.name, (e.ts! - T0 * 1000) / 1000, e.dur === undefined ? undefined : e.dur / 1000, (e.args as { ended?: string }).ended]);
+    .map((e) => [
+      groups.get(e.pid)!,
+      threads.get(e.tid!)!,
+      e.ph,
+      e.name,
+      (e.ts! - T0 * 1000) / 1000,
+      e.dur === undefined ? undefined : e.dur / 1000,
+      (e.args as { ended?: string }).ended,
+    ]);
 }
 
 describe('Timeline', () => {
-  it.each<{ name: string; events: AttributedEvent[]; exits?: [string, number, number, number | null, string | null][]; shape: (string | number | undefined)[][] }>([
+  it.each<{
+    name: string;
+    events: AttributedEvent[];
+    exits?: [string, number, number, number | null, string | null][];
+    shape: (string | number | undefined)[][];
+  }>([
     { name: 'nothing traced: no events', events: [], shape: [] },
     {
       name: 'one exec runs to the end of the trace',
@@ -62,7 +79,10 @@ describe('Timeline', () => {
     {
       name: 'an exit ends the span when it is known (a later --exits)',
       events: [podEvent({ comm: 'true', pid: 10, timeMs: at(100) })],
-      exits: [['worker-1', 10, 130, 0, null], ['worker-1', 99, 140, 1, null]],
+      exits: [
+        ['worker-1', 10, 130, 0, null],
+        ['worker-1', 99, 140, 1, null],
+      ],
       shape: [['default/web-7d9f8b6c5d-x2x9q', 'true 10', 'X', 'true', 100, 30, 'exit']],
     },
     {
@@ -84,10 +104,7 @@ describe('Timeline', () => {
     },
     {
       name: 'the same pid in two pods, or on two nodes: separate tracks, each span to the end',
-      events: [
-        hostEvent({ pid: 7, timeMs: at(1) }, null, 'n1'),
-        hostEvent({ pid: 7, timeMs: at(2) }, null, 'n2'),
-      ],
+      events: [hostEvent({ pid: 7, timeMs: at(1) }, null, 'n1'), hostEvent({ pid: 7, timeMs: at(2) }, null, 'n2')],
       shape: [
         ['host n1', 'bash 7', 'X', 'bash', 1, 9999, 'end of trace'],
         ['host n2', 'bash 7', 'X', 'bash', 2, 9998, 'end of trace'],
@@ -95,7 +112,10 @@ describe('Timeline', () => {
     },
     {
       name: 'an exec whose command name never came: named by its file, never empty',
-      events: [podEvent({ comm: '', pid: 3, timeMs: at(1), filename: '/usr/bin/env' }), podEvent({ comm: '', pid: 4, timeMs: at(2), filename: '' })],
+      events: [
+        podEvent({ comm: '', pid: 3, timeMs: at(1), filename: '/usr/bin/env' }),
+        podEvent({ comm: '', pid: 4, timeMs: at(2), filename: '' }),
+      ],
       shape: [
         ['default/web-7d9f8b6c5d-x2x9q', 'env 3', 'X', 'env', 1, 9999, 'end of trace'],
         ['default/web-7d9f8b6c5d-x2x9q', '(unknown) 4', 'X', '(unknown)', 2, 9998, 'end of trace'],
@@ -117,12 +137,26 @@ describe('Timeline', () => {
 
   it('args carry argv, container, node, retval and error; the real pid; microseconds', () => {
     const file = build([
-      podEvent({ pid: 10, ppid: 9, uid: 1000, timeMs: T0 + 1.5, args: ['curl', '-s', 'x y'], filename: '/usr/bin/curl', comm: 'curl' }, { container: 'api' }),
+      podEvent(
+        { pid: 10, ppid: 9, uid: 1000, timeMs: T0 + 1.5, args: ['curl', '-s', 'x y'], filename: '/usr/bin/curl', comm: 'curl' },
+        { container: 'api' },
+      ),
       podEvent({ pid: 11, timeMs: at(2), retval: -13, filename: '/bin/nope' }, { container: 'api' }),
     ]);
     const [ok, failed] = file.traceEvents.filter((e) => e.ph !== 'M');
     expect(ok).toMatchObject({ ph: 'X', cat: 'exec', ts: T0 * 1000 + 1500, dur: 10_000_000 - 1500 });
-    expect(ok!.args).toEqual({ pid: 10, ppid: 9, uid: 1000, argv: ['curl', '-s', 'x y'], filename: '/usr/bin/curl', container: 'api', node: 'worker-1', retval: 0, error: null, ended: 'end of trace' });
+    expect(ok!.args).toEqual({
+      pid: 10,
+      ppid: 9,
+      uid: 1000,
+      argv: ['curl', '-s', 'x y'],
+      filename: '/usr/bin/curl',
+      container: 'api',
+      node: 'worker-1',
+      retval: 0,
+      error: null,
+      ended: 'end of trace',
+    });
     expect(failed).toMatchObject({ ph: 'i', s: 't', name: 'nope EACCES', args: { retval: -13, error: 'EACCES', filename: '/bin/nope' } });
     expect(file.otherData).toMatchObject({ execs: 2, dropped: 0 });
   });

@@ -189,16 +189,46 @@ export class Timeline {
     for (const s of this.sessions.list()) {
       const pid = id++;
       const tid = id++;
-      out.push({ name: 'process_name', ph: 'M', pid, args: { name: `exec session ${sessionPlace(s)} pid ${s.pid}${s.tty ? ` ${s.tty}` : ''}` } });
+      out.push({
+        name: 'process_name',
+        ph: 'M',
+        pid,
+        args: { name: `exec session ${sessionPlace(s)} pid ${s.pid}${s.tty ? ` ${s.tty}` : ''}` },
+      });
       out.push({ name: 'thread_name', ph: 'M', pid, tid, args: { name: 'commands' } });
       const end = s.endMs ?? Math.max(s.lastMs, endMs);
       out.push({
-        name: 'session', cat: 'session', ph: 'X', pid, tid, ts: µs(s.startMs), dur: µs(end) - µs(s.startMs),
-        args: { pid: s.pid, tty: s.tty, uid: s.uid, node: s.node, container: s.container, workload: s.workload, drift: s.drift, commands: s.commands.length + s.more, ended: s.endMs === null ? 'not traced' : 'exit', exit: s.exit },
+        name: 'session',
+        cat: 'session',
+        ph: 'X',
+        pid,
+        tid,
+        ts: µs(s.startMs),
+        dur: µs(end) - µs(s.startMs),
+        args: {
+          pid: s.pid,
+          tty: s.tty,
+          uid: s.uid,
+          node: s.node,
+          container: s.container,
+          workload: s.workload,
+          drift: s.drift,
+          commands: s.commands.length + s.more,
+          ended: s.endMs === null ? 'not traced' : 'exit',
+          exit: s.exit,
+        },
       });
       for (const c of s.commands) {
-        out.push({ name: c.argv.length > 80 ? `${c.argv.slice(0, 79)}…` : c.argv, cat: 'session,command', ph: 'i', s: 't', pid, tid, ts: µs(c.timeMs),
-          args: { argv: c.argv, pid: c.pid, filename: c.filename, cwd: c.cwd, error: c.error, drift: c.drift } });
+        out.push({
+          name: c.argv.length > 80 ? `${c.argv.slice(0, 79)}…` : c.argv,
+          cat: 'session,command',
+          ph: 'i',
+          s: 't',
+          pid,
+          tid,
+          ts: µs(c.timeMs),
+          args: { argv: c.argv, pid: c.pid, filename: c.filename, cwd: c.cwd, error: c.error, drift: c.drift },
+        });
       }
     }
     return out;

@@ -3,8 +3,20 @@ import { allowed, AllowListError, parseAllowList } from './allow-list.js';
 import type { Finding } from './baseline.js';
 
 const finding = (over: Partial<Finding>): Finding => ({
-  kind: 'new-exec', namespace: 'shop', workload: 'deploy/web', container: 'web', entry: null, executable: '/bin/sh',
-  count: 1, sessions: null, firstMs: 0, args: ['sh'], node: 'worker-1', pod: 'web-7d9c5b4f8-x2kqp', error: null, ...over,
+  kind: 'new-exec',
+  namespace: 'shop',
+  workload: 'deploy/web',
+  container: 'web',
+  entry: null,
+  executable: '/bin/sh',
+  count: 1,
+  sessions: null,
+  firstMs: 0,
+  args: ['sh'],
+  node: 'worker-1',
+  pod: 'web-7d9c5b4f8-x2kqp',
+  error: null,
+  ...over,
 });
 
 describe('allow-list', () => {

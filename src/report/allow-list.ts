@@ -24,7 +24,10 @@ export interface AllowRule {
 export class AllowListError extends Error {}
 
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replaceAll('*', '.*')
+    .replaceAll('?', '.');
   return new RegExp(`^${body}$`);
 }
 
@@ -36,12 +39,16 @@ export function parseAllowList(text: string, file: string): AllowRule[] {
     const fields = line.split(/\s+/);
     const at = `${file}:${i + 1}`;
     if (fields.length > 2) {
-      throw new AllowListError(`${at}: "${line}" has ${fields.length} fields; write WORKLOAD [EXECUTABLE], e.g. "deploy/web /bin/sh" (# starts a comment)`);
+      throw new AllowListError(
+        `${at}: "${line}" has ${fields.length} fields; write WORKLOAD [EXECUTABLE], e.g. "deploy/web /bin/sh" (# starts a comment)`,
+      );
     }
     const [workload, executable = '*'] = fields as [string, string?];
     const parts = workload.split('/');
     if (parts.length > 3 || (parts.length === 1 && workload !== '*' && workload !== '<host>')) {
-      throw new AllowListError(`${at}: workload "${workload}" is not KIND/NAME, NAMESPACE/KIND/NAME, <host> or *: e.g. deploy/web, payments/sts/db`);
+      throw new AllowListError(
+        `${at}: workload "${workload}" is not KIND/NAME, NAMESPACE/KIND/NAME, <host> or *: e.g. deploy/web, payments/sts/db`,
+      );
     }
     const [namespace, kind, name] = parts.length === 3 ? parts : parts.length === 2 ? [null, parts[0]!, parts[1]!] : [null, null, workload];
     rules.push({

@@ -83,7 +83,11 @@ export class Profile {
     const v = variantOf(s, category);
     const list = this.seen[category].get(key);
     if (!list) return void this.seen[category].set(key, [v]);
-    if (list.length >= MAX_VARIANTS || list.some((x) => x.kind === v.kind && x.entry === v.entry && x.path?.from === v.path?.from && x.path?.value === v.path?.value)) return;
+    if (
+      list.length >= MAX_VARIANTS ||
+      list.some((x) => x.kind === v.kind && x.entry === v.entry && x.path?.from === v.path?.from && x.path?.value === v.path?.value)
+    )
+      return;
     list.push(v);
   }
 }
@@ -125,8 +129,19 @@ export class Findings {
     this.byKey.set(key, {
       sessions,
       finding: {
-        kind, namespace: s.namespace, workload: s.workload, container: s.container, entry: s.entry, executable,
-        count: 1, sessions: sessions.size > 0 ? 1 : null, firstMs: s.timeMs, args: s.args, node: s.node, pod: s.pod, error: s.error,
+        kind,
+        namespace: s.namespace,
+        workload: s.workload,
+        container: s.container,
+        entry: s.entry,
+        executable,
+        count: 1,
+        sessions: sessions.size > 0 ? 1 : null,
+        firstMs: s.timeMs,
+        args: s.args,
+        node: s.node,
+        pod: s.pod,
+        error: s.error,
       },
     });
   }

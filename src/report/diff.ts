@@ -64,7 +64,13 @@ export class BaselineDiff {
     const findings = all.filter((f) => !allowed(this.rules, f));
     return {
       findings,
-      facts: { baseline: this.opts.sources.map(named), baselineExecs: this.baselineExecs, compared, comparedExecs: this.compared, allowed: all.length - findings.length },
+      facts: {
+        baseline: this.opts.sources.map(named),
+        baselineExecs: this.baselineExecs,
+        compared,
+        comparedExecs: this.compared,
+        allowed: all.length - findings.length,
+      },
       failing: this.opts.failOn.filter((k) => findings.some((f) => f.kind === k)),
     };
   }
@@ -77,12 +83,18 @@ const named = (s: string): string => (s === '-' ? 'stdin' : s);
  * the run's filter; errors (a file that cannot be read, is not a recording, a bad allow rule) are
  * UserErrors naming the flag.
  */
-export async function loadBaseline(opts: BaselineOptions, keep: (e: AttributedEvent) => boolean, log: Log, stdin: Readable = process.stdin): Promise<BaselineDiff> {
+export async function loadBaseline(
+  opts: BaselineOptions,
+  keep: (e: AttributedEvent) => boolean,
+  log: Log,
+  stdin: Readable = process.stdin,
+): Promise<BaselineDiff> {
   const rules = opts.allow === null ? [] : readAllowList(opts.allow);
   try {
     checkReadable(opts.sources);
   } catch (e) {
-    if (e instanceof UserError) throw new UserError(`--baseline: ${e.message}`, 'give the recording of an earlier run (-o json > baseline.jsonl)');
+    if (e instanceof UserError)
+      throw new UserError(`--baseline: ${e.message}`, 'give the recording of an earlier run (-o json > baseline.jsonl)');
     throw e;
   }
   const profile = new Profile();
@@ -104,13 +116,25 @@ export async function loadBaseline(opts: BaselineOptions, keep: (e: AttributedEv
       clock.advanceTo(r.event.event.timeMs);
       marker.push(r.event);
     } else if (r.kind === 'exit') clock.advanceTo(r.exit.timeMs);
-    check.line(line.source, line.lineNo, line.text, r.kind === 'malformed' ? { kind: 'malformed', reason: r.reason } : r.kind === 'skip' ? { kind: 'other' } : { kind: 'record' }, null);
+    check.line(
+      line.source,
+      line.lineNo,
+      line.text,
+      r.kind === 'malformed' ? { kind: 'malformed', reason: r.reason } : r.kind === 'skip' ? { kind: 'other' } : { kind: 'record' },
+      null,
+    );
   }
   marker.flush();
   const bad = check.end().notRecordings[0];
-  if (bad) throw new UserError(`--baseline: ${named(bad.source)} is not a recording: none of its ${bad.lines} lines is an exec record of trace-exec -o json`, 'give the file written by -o json of an earlier run');
+  if (bad)
+    throw new UserError(
+      `--baseline: ${named(bad.source)} is not a recording: none of its ${bad.lines} lines is an exec record of trace-exec -o json`,
+      'give the file written by -o json of an earlier run',
+    );
   if (malformed > 0) log.warn(`--baseline: ${malformed} malformed lines skipped`);
-  log.progress(`baseline: ${execs} execs read from ${opts.sources.map(named).join(', ')}${rules.length > 0 ? `, ${rules.length} --allow rules` : ''}`);
+  log.progress(
+    `baseline: ${execs} execs read from ${opts.sources.map(named).join(', ')}${rules.length > 0 ? `, ${rules.length} --allow rules` : ''}`,
+  );
   return new BaselineDiff(opts, execs, profile, rules);
 }
 
@@ -120,7 +144,10 @@ function readAllowList(file: string): AllowRule[] {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`--allow ${file}: cannot read it: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : (e as Error).message}`, 'one rule a line: WORKLOAD [EXECUTABLE], e.g. "deploy/web /bin/sh" (docs/report.md)');
+    throw new UserError(
+      `--allow ${file}: cannot read it: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : (e as Error).message}`,
+      'one rule a line: WORKLOAD [EXECUTABLE], e.g. "deploy/web /bin/sh" (docs/report.md)',
+    );
   }
   try {
     return parseAllowList(text, file);

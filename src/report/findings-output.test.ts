@@ -5,12 +5,28 @@ import { MAX_TEXT_FINDINGS, renderFindingsMarkdown, renderFindingsText, toJsonFi
 
 const T = Date.UTC(2026, 11, 6, 12, 0, 1);
 const f = (over: Partial<Finding>): Finding => ({
-  kind: 'new-exec', namespace: 'shop', workload: 'deploy/web', container: 'web', entry: null, executable: '/usr/bin/id',
-  count: 1, sessions: null, firstMs: T, args: ['id', '-u'], node: 'worker-1', pod: 'web-5c8d9f7b4-vwz9q', error: null, ...over,
+  kind: 'new-exec',
+  namespace: 'shop',
+  workload: 'deploy/web',
+  container: 'web',
+  entry: null,
+  executable: '/usr/bin/id',
+  count: 1,
+  sessions: null,
+  firstMs: T,
+  args: ['id', '-u'],
+  node: 'worker-1',
+  pod: 'web-5c8d9f7b4-vwz9q',
+  error: null,
+  ...over,
 });
 const FACTS: DiffFacts = { baseline: ['old.jsonl'], baselineExecs: 12, compared: ['new.jsonl'], comparedExecs: 15, allowed: 0 };
 const FOUND = [
-  f({ kind: 'drift', executable: '/tmp/trace-exec-e2e-baseline-abcdef/merged/miner', args: ['/tmp/trace-exec-e2e-baseline-abcdef/merged/miner', '--pool', 'stratum+tcp://example:3333'] }),
+  f({
+    kind: 'drift',
+    executable: '/tmp/trace-exec-e2e-baseline-abcdef/merged/miner',
+    args: ['/tmp/trace-exec-e2e-baseline-abcdef/merged/miner', '--pool', 'stratum+tcp://example:3333'],
+  }),
   f({ kind: 'session', entry: 'exec', executable: '/usr/bin/cat', count: 3, sessions: 2, args: ['cat', '/etc/shadow'] }),
   f({}),
   f({ kind: 'new-failure', executable: '/nonexistent/tool', args: ['/nonexistent/tool'], error: 'ENOENT' }),
@@ -25,7 +41,9 @@ describe('renderFindingsText', () => {
 
   it('piped: every cell whole', () => {
     const text = renderFindingsText(FOUND, FACTS, null);
-    expect(text.split('\n')[0]).toBe('Baseline diff: 4 findings (1 drift, 1 session, 1 new-exec, 1 new-failure) in new.jsonl (15 execs) against the baseline old.jsonl (12 execs):');
+    expect(text.split('\n')[0]).toBe(
+      'Baseline diff: 4 findings (1 drift, 1 session, 1 new-exec, 1 new-failure) in new.jsonl (15 execs) against the baseline old.jsonl (12 execs):',
+    );
     expect(text).toContain('/tmp/trace-exec-e2e-baseline-abcdef/merged/miner --pool stratum+tcp://example:3333');
     expect(text).toContain('│ 3 in 2 sessions │');
     expect(text).toContain('/nonexistent/tool  (ENOENT)');
@@ -68,7 +86,27 @@ describe('renderFindingsMarkdown', () => {
 
 describe('toJsonFinding', () => {
   it('the documented fields, in order', () => {
-    expect(Object.keys(toJsonFinding(FOUND[3]!))).toEqual(['type', 'kind', 'namespace', 'workload', 'container', 'entry', 'executable', 'count', 'sessions', 'first', 'args', 'node', 'pod', 'error']);
-    expect(toJsonFinding(FOUND[3]!)).toMatchObject({ type: 'finding', kind: 'new-failure', first: '2026-12-06T12:00:01.000Z', error: 'ENOENT' });
+    expect(Object.keys(toJsonFinding(FOUND[3]!))).toEqual([
+      'type',
+      'kind',
+      'namespace',
+      'workload',
+      'container',
+      'entry',
+      'executable',
+      'count',
+      'sessions',
+      'first',
+      'args',
+      'node',
+      'pod',
+      'error',
+    ]);
+    expect(toJsonFinding(FOUND[3]!)).toMatchObject({
+      type: 'finding',
+      kind: 'new-failure',
+      first: '2026-12-06T12:00:01.000Z',
+      error: 'ENOENT',
+    });
   });
 });

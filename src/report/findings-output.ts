@@ -46,16 +46,27 @@ export interface JsonFinding {
 
 export function toJsonFinding(f: Finding): JsonFinding {
   return {
-    type: 'finding', kind: f.kind, namespace: f.namespace, workload: f.workload, container: f.container, entry: f.entry,
-    executable: f.executable, count: f.count, sessions: f.sessions, first: new Date(f.firstMs).toISOString(),
-    args: [...f.args], node: f.node, pod: f.pod, error: f.error,
+    type: 'finding',
+    kind: f.kind,
+    namespace: f.namespace,
+    workload: f.workload,
+    container: f.container,
+    entry: f.entry,
+    executable: f.executable,
+    count: f.count,
+    sessions: f.sessions,
+    first: new Date(f.firstMs).toISOString(),
+    args: [...f.args],
+    node: f.node,
+    pod: f.pod,
+    error: f.error,
   };
 }
 
 /** What each kind says, in the tables. */
 const KIND_TEXT: Record<FindingKind, string> = {
-  'session': 'new in an exec session',
-  'drift': 'new drift',
+  session: 'new in an exec session',
+  drift: 'new drift',
   'new-exec': 'new executable',
   'new-failure': 'new failure',
 };
@@ -69,8 +80,7 @@ function headline(findings: readonly Finding[], facts: DiffFacts): string {
   const against = `${facts.compared.join(', ')} (${plural(facts.comparedExecs, 'exec')}) against the baseline ${facts.baseline.join(', ')} (${plural(facts.baselineExecs, 'exec')})`;
   const allowed = facts.allowed > 0 ? `; ${facts.allowed} more left out by --allow` : '';
   if (findings.length === 0) return `Baseline diff: nothing new in ${against}${allowed}.`;
-  const byKind = SHOWN_ORDER
-    .map((k) => [k, findings.filter((f) => f.kind === k).length] as const)
+  const byKind = SHOWN_ORDER.map((k) => [k, findings.filter((f) => f.kind === k).length] as const)
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${n} ${k}`);
   return `Baseline diff: ${plural(findings.length, 'finding')} (${byKind.join(', ')}) in ${against}${allowed}:`;
@@ -101,10 +111,13 @@ export const MAX_TEXT_FINDINGS = 200;
 export function renderFindingsText(findings: readonly Finding[], facts: DiffFacts, width: number | null): string {
   const head = wrapToWidth(headline(findings, facts), width);
   if (findings.length === 0) return head;
-  const rows = findings.slice(0, MAX_TEXT_FINDINGS).map((f) => [
-    f.kind, f.namespace ?? '-', f.workload, f.container ?? '-', f.executable, counted(f), clock(f.firstMs), example(f),
-  ]);
-  const more = findings.length > MAX_TEXT_FINDINGS ? `\n${wrapToWidth(`…and ${findings.length - MAX_TEXT_FINDINGS} more (-o json lists them all).`, width)}` : '';
+  const rows = findings
+    .slice(0, MAX_TEXT_FINDINGS)
+    .map((f) => [f.kind, f.namespace ?? '-', f.workload, f.container ?? '-', f.executable, counted(f), clock(f.firstMs), example(f)]);
+  const more =
+    findings.length > MAX_TEXT_FINDINGS
+      ? `\n${wrapToWidth(`…and ${findings.length - MAX_TEXT_FINDINGS} more (-o json lists them all).`, width)}`
+      : '';
   return `${head}\n${renderBox(COLUMNS, rows, width, FIT)}${more}`;
 }
 
@@ -114,12 +127,17 @@ export const MAX_MARKDOWN_FINDINGS = 100;
 export function renderFindingsMarkdown(findings: readonly Finding[], facts: DiffFacts): string {
   const out = ['## trace-exec baseline diff', '', mdText(headline(findings, facts))];
   if (findings.length === 0) return out.join('\n') + '\n';
-  out.push('', '| finding | namespace | workload | container | executable | count | first (UTC) | example |', '|---|---|---|---|---|---:|---|---|');
+  out.push(
+    '',
+    '| finding | namespace | workload | container | executable | count | first (UTC) | example |',
+    '|---|---|---|---|---|---:|---|---|',
+  );
   for (const f of findings.slice(0, MAX_MARKDOWN_FINDINGS)) {
     out.push(
       `| ${KIND_TEXT[f.kind]} (\`${f.kind}\`) | ${mdText(f.namespace ?? '-')} | ${mdCode(f.workload)} | ${mdText(f.container ?? '-')} | ${mdCode(f.executable)} | ${counted(f)} | ${clock(f.firstMs)} | ${mdCode(example(f))} |`,
     );
   }
-  if (findings.length > MAX_MARKDOWN_FINDINGS) out.push('', `…and ${findings.length - MAX_MARKDOWN_FINDINGS} more (-o json lists them all).`);
+  if (findings.length > MAX_MARKDOWN_FINDINGS)
+    out.push('', `…and ${findings.length - MAX_MARKDOWN_FINDINGS} more (-o json lists them all).`);
   return out.join('\n') + '\n';
 }

@@ -14,7 +14,9 @@ describe('entryKept', () => {
     [null, false, true, true],
     ['exec', true, true, true],
     ['probe', false, false, true],
-  ])('%s with --sessions %s --no-probes %s → %s', (entry, sessions, noProbes, kept) => expect(entryKept(entry, { sessions, noProbes })).toBe(kept));
+  ])('%s with --sessions %s --no-probes %s → %s', (entry, sessions, noProbes, kept) =>
+    expect(entryKept(entry, { sessions, noProbes })).toBe(kept),
+  );
 });
 
 describe('ProcessEntries', () => {

@@ -13,7 +13,10 @@ export class ProcessEntries {
   private readonly entries = new Map<string, Entry | null>();
 
   /** `active`: a filter needs it (else nothing is kept). */
-  constructor(private readonly active: boolean, private readonly max = MAX_PROCESSES) {}
+  constructor(
+    private readonly active: boolean,
+    private readonly max = MAX_PROCESSES,
+  ) {}
 
   /** A successful exec line: its process's entry from now on. */
   exec(e: AttributedEvent): void {

@@ -28,7 +28,11 @@ describe('readLines', () => {
     ['CRLF', 'a\r\nb\r\n', ['a', 'b']],
     ['empty', '', []],
     ['gzip, by its content whatever the name', gzipSync('a\nb\n'), ['a', 'b']],
-    ['gzip of many lines', gzipSync(Array.from({ length: 20_000 }, (_, i) => `line ${i}`).join('\n')), Array.from({ length: 20_000 }, (_, i) => `line ${i}`)],
+    [
+      'gzip of many lines',
+      gzipSync(Array.from({ length: 20_000 }, (_, i) => `line ${i}`).join('\n')),
+      Array.from({ length: 20_000 }, (_, i) => `line ${i}`),
+    ],
   ])('%s', async (name, content, lines) => {
     const p = file(name.replaceAll(' ', '-'), content);
     const got = await all([p]);
@@ -42,14 +46,22 @@ describe('readLines', () => {
     const b = file('b.jsonl.gz', gzipSync('3\n'));
     const got = await all([a, '-', b], Readable.from([gzipSync('s1\ns2\n')]));
     expect(got.map((l) => [l.source === '-' ? '-' : l.source.slice(dir.length + 1), l.lineNo, l.text])).toEqual([
-      ['a.jsonl', 1, '1'], ['a.jsonl', 2, '2'], ['-', 1, 's1'], ['-', 2, 's2'], ['b.jsonl.gz', 1, '3'],
+      ['a.jsonl', 1, '1'],
+      ['a.jsonl', 2, '2'],
+      ['-', 1, 's1'],
+      ['-', 2, 's2'],
+      ['b.jsonl.gz', 1, '3'],
     ]);
   });
 
   it.each<[string, () => string, RegExp]>([
     ['a file that does not exist', () => join(dir, 'missing.jsonl'), /^cannot read \/.*missing\.jsonl: no such file$/],
     ['a directory', () => dir, /^cannot read \/.*: a directory$/],
-    ['cut gzip data', () => file('cut.gz', gzipSync('a\n'.repeat(1000)).subarray(0, 30)), /^cannot read \/.*cut\.gz after line \d+: the gzip data is cut or damaged$/],
+    [
+      'cut gzip data',
+      () => file('cut.gz', gzipSync('a\n'.repeat(1000)).subarray(0, 30)),
+      /^cannot read \/.*cut\.gz after line \d+: the gzip data is cut or damaged$/,
+    ],
   ])('%s: one error naming it', async (_name, path, message) => {
     await expect(all([path()])).rejects.toThrow(message);
   });

@@ -30,10 +30,12 @@ async function decoded(input: Readable): Promise<Readable> {
   }
   const head = first.value;
   const gz = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
-  const rest = Readable.from((async function* () {
-    yield head;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-  })());
+  const rest = Readable.from(
+    (async function* () {
+      yield head;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    })(),
+  );
   if (!gz) return rest;
   const gunzip = createGunzip();
   rest.on('error', (e) => gunzip.destroy(e));
@@ -46,7 +48,12 @@ async function open(file: string): Promise<Readable> {
   await new Promise<void>((resolve, reject) => {
     s.once('open', () => resolve());
     s.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new UserError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, 'give files written by -o json, or - for stdin')),
+      reject(
+        new UserError(
+          `cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
+          'give files written by -o json, or - for stdin',
+        ),
+      ),
     );
   });
   return s;

@@ -7,7 +7,11 @@ import { parseRecordLine } from './record.js';
 
 const conmon = (): AttributedEvent => {
   const e = podEvent({ comm: 'conmon' }, { container: null });
-  return { ...e, identity: { ...(e.identity as Extract<AttributedEvent['identity'], { kind: 'pod' }>), helper: 'conmon', containerId: null }, containerId: null };
+  return {
+    ...e,
+    identity: { ...(e.identity as Extract<AttributedEvent['identity'], { kind: 'pod' }>), helper: 'conmon', containerId: null },
+    containerId: null,
+  };
 };
 
 const CASES: [string, AttributedEvent][] = [
@@ -68,7 +72,10 @@ describe('parseRecordLine', () => {
       if (r.kind === 'exec') offline.add(r.event);
       else if (r.kind === 'exit') offline.exit(r.exit);
     }
-    expect(parseRecordLine(formatJsonLine(ends[1]!))).toMatchObject({ kind: 'exit', exit: { pid: e.event.pid, comm: 'curl', exitCode: null, signal: 'SIGKILL', durationMs: 200, pod: e.pod } });
+    expect(parseRecordLine(formatJsonLine(ends[1]!))).toMatchObject({
+      kind: 'exit',
+      exit: { pid: e.event.pid, comm: 'curl', exitCode: null, signal: 'SIGKILL', durationMs: 200, pod: e.pod },
+    });
     expect(offline.render()).toBe(live.render());
     expect(live.render()).toContain('Processes that exited non-zero or by a signal (of 2 that ended)');
     const old = JSON.parse(formatJsonLine(e)) as Record<string, unknown>;
@@ -87,18 +94,59 @@ describe('parseRecordLine', () => {
     ['no pid', { pid: undefined }, { kind: 'malformed', reason: '"pid" is not a whole number' }],
     ['a bad time', { time: 'yesterday' }, { kind: 'malformed', reason: '"time" "yesterday" is not an RFC 3339 time' }],
     ['args not strings', { args: [1] }, { kind: 'malformed', reason: '"args" is not a list of strings' }],
-    ['an unknown attribution', { attribution: 'cluster' }, { kind: 'malformed', reason: '"attribution" "cluster" is not pod, host or unattributed' }],
+    [
+      'an unknown attribution',
+      { attribution: 'cluster' },
+      { kind: 'malformed', reason: '"attribution" "cluster" is not pod, host or unattributed' },
+    ],
     ['a pod without its name', { pod: null }, { kind: 'malformed', reason: 'an exec attributed to a pod without "namespace" and "pod"' }],
     ['no helper field (older recordings): null', { helper: undefined }, { kind: 'exec' }],
     [
       'the exec context',
-      { cwd: '/tmp/x', cwdTruncated: false, exe: '/memfd:x', exeFromMemfd: true, exeDeleted: true, tty: 'pts/3', loginUid: 1000, sessionId: 4 },
-      { kind: 'exec', event: { event: { cwd: '/tmp/x', exe: '/memfd:x', exeFromMemfd: true, exeDeleted: true, tty: 'pts/3', loginUid: 1000, sessionId: 4 } } },
+      {
+        cwd: '/tmp/x',
+        cwdTruncated: false,
+        exe: '/memfd:x',
+        exeFromMemfd: true,
+        exeDeleted: true,
+        tty: 'pts/3',
+        loginUid: 1000,
+        sessionId: 4,
+      },
+      {
+        kind: 'exec',
+        event: {
+          event: { cwd: '/tmp/x', exe: '/memfd:x', exeFromMemfd: true, exeDeleted: true, tty: 'pts/3', loginUid: 1000, sessionId: 4 },
+        },
+      },
     ],
     [
       'no exec context (older recordings): not known',
-      { cwd: undefined, cwdTruncated: undefined, exe: undefined, exeFromMemfd: undefined, exeDeleted: undefined, tty: undefined, loginUid: undefined, sessionId: undefined },
-      { kind: 'exec', event: { event: { cwd: null, cwdTruncated: false, exe: null, exeFromMemfd: null, exeDeleted: null, tty: null, loginUid: null, sessionId: null } } },
+      {
+        cwd: undefined,
+        cwdTruncated: undefined,
+        exe: undefined,
+        exeFromMemfd: undefined,
+        exeDeleted: undefined,
+        tty: undefined,
+        loginUid: undefined,
+        sessionId: undefined,
+      },
+      {
+        kind: 'exec',
+        event: {
+          event: {
+            cwd: null,
+            cwdTruncated: false,
+            exe: null,
+            exeFromMemfd: null,
+            exeDeleted: null,
+            tty: null,
+            loginUid: null,
+            sessionId: null,
+          },
+        },
+      },
     ],
     ['a tty not a string', { tty: 3 }, { kind: 'malformed', reason: '"tty" is neither a string nor null' }],
     ['exeFromMemfd not a boolean', { exeFromMemfd: 1 }, { kind: 'malformed', reason: '"exeFromMemfd" is neither true, false nor null' }],
@@ -116,9 +164,27 @@ describe('parseRecordLine', () => {
     [
       'an exit',
       '{"type":"exit","time":"2026-11-26T11:41:16.123Z","node":"n","namespace":"a","pod":"p","container":"c","containerId":null,"pid":7,"comm":"sh","exitCode":null,"signal":"SIGKILL","durationMs":12.5}',
-      { kind: 'exit', exit: { timeMs: T0, node: 'n', namespace: 'a', pod: 'p', container: 'c', pid: 7, comm: 'sh', exitCode: null, signal: 'SIGKILL', durationMs: 12.5 } },
+      {
+        kind: 'exit',
+        exit: {
+          timeMs: T0,
+          node: 'n',
+          namespace: 'a',
+          pod: 'p',
+          container: 'c',
+          pid: 7,
+          comm: 'sh',
+          exitCode: null,
+          signal: 'SIGKILL',
+          durationMs: 12.5,
+        },
+      },
     ],
-    ['an exit with neither code nor signal', '{"type":"exit","time":"2026-11-26T11:41:16.123Z","node":"n","pid":7,"comm":"sh","exitCode":null,"signal":null}', { kind: 'malformed' }],
+    [
+      'an exit with neither code nor signal',
+      '{"type":"exit","time":"2026-11-26T11:41:16.123Z","node":"n","pid":7,"comm":"sh","exitCode":null,"signal":null}',
+      { kind: 'malformed' },
+    ],
   ])('%s', (_name, line, expected) => {
     expect(parseRecordLine(line)).toMatchObject(expected as object);
   });
@@ -127,6 +193,9 @@ describe('parseRecordLine', () => {
     const e = podEvent({}, { podUid: POD_UID, containerId: CONTAINER_ID });
     const o = { ...(JSON.parse(formatJsonLine(e)) as Record<string, unknown>), cgroup: '/somewhere/else' };
     const r = parseRecordLine(JSON.stringify(o));
-    expect(r).toMatchObject({ kind: 'exec', event: { identity: { kind: 'pod', podUid: POD_UID, containerId: CONTAINER_ID }, cgroup: '/somewhere/else' } });
+    expect(r).toMatchObject({
+      kind: 'exec',
+      event: { identity: { kind: 'pod', podUid: POD_UID, containerId: CONTAINER_ID }, cgroup: '/somewhere/else' },
+    });
   });
 });

@@ -99,13 +99,15 @@ function upperLayerOf(r: Obj): boolean | null {
 
 function execOf(r: Obj): AttributedEvent {
   const attribution = str(r, 'attribution');
-  if (attribution !== 'pod' && attribution !== 'host' && attribution !== 'unattributed') throw new Bad(`"attribution" ${JSON.stringify(attribution)} is not pod, host or unattributed`);
+  if (attribution !== 'pod' && attribution !== 'host' && attribution !== 'unattributed')
+    throw new Bad(`"attribution" ${JSON.stringify(attribution)} is not pod, host or unattributed`);
   if (!Array.isArray(r.args) || !r.args.every((a) => typeof a === 'string')) throw new Bad('"args" is not a list of strings');
   if (typeof r.argsTruncated !== 'boolean') throw new Bad('"argsTruncated" is not true or false');
   const cgroup = str(r, 'cgroup');
   const namespace = strOrNull(r, 'namespace');
   const pod = strOrNull(r, 'pod');
-  if (attribution === 'pod' && (namespace === null || pod === null)) throw new Bad('an exec attributed to a pod without "namespace" and "pod"');
+  if (attribution === 'pod' && (namespace === null || pod === null))
+    throw new Bad('an exec attributed to a pod without "namespace" and "pod"');
   const containerId = strOrNull(r, 'containerId');
   return {
     event: {
@@ -188,7 +190,14 @@ function pathSearchOf(r: Obj): boolean {
  * The cgroup identity as the record states it. The decoder, given the record's cgroup path again,
  * supplies what the record does not carry (runtime, QoS); the record's own fields win.
  */
-function identityOf(attribution: string, cgroup: string, podUid: string | null, containerId: string | null, unit: string | null, helper: string | null): CgroupIdentity {
+function identityOf(
+  attribution: string,
+  cgroup: string,
+  podUid: string | null,
+  containerId: string | null,
+  unit: string | null,
+  helper: string | null,
+): CgroupIdentity {
   if (attribution === 'host') return { kind: 'host', unit };
   const decoded = decodeCgroupPath(cgroup);
   const base = decoded.kind === 'pod' ? decoded : { runtime: null, qos: 'besteffort' as const };

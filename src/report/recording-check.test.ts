@@ -21,19 +21,56 @@ function feed(lines: [string, string, LineKind, string | null][]) {
 
 describe('RecordingCheck', () => {
   it.each<[string, [string, string, LineKind, string | null][], { printed: string[]; notRecordings: string[]; atEnd: string[] }]>([
-    ['a recording', [['a', '{}', rec, null], ['a', '{}', rec, null]], { printed: [], notRecordings: [], atEnd: [] }],
+    [
+      'a recording',
+      [
+        ['a', '{}', rec, null],
+        ['a', '{}', rec, null],
+      ],
+      { printed: [], notRecordings: [], atEnd: [] },
+    ],
     [
       'a recording with a malformed line first: its warning waits for the first record, then is printed',
-      [['a', '{"ti', bad('not JSON'), 'w1'], ['a', '{}', rec, null], ['a', 'x', bad('not JSON'), 'w3']],
+      [
+        ['a', '{"ti', bad('not JSON'), 'w1'],
+        ['a', '{}', rec, null],
+        ['a', 'x', bad('not JSON'), 'w3'],
+      ],
       { printed: ['w1', 'w3'], notRecordings: [], atEnd: [] },
     ],
-    ['a stderr log: no record, no warning printed', [['log', 'trace-exec: x', bad('not JSON'), 'w1'], ['log', '{"kind":"trace-exec.totals"}', totals(3), null]], { printed: [], notRecordings: ['log'], atEnd: [] }],
-    ['a run that showed nothing, stderr in the file: a recording; its warnings at the end', [['m', 'trace-exec: x', bad('not JSON'), 'w1'], ['m', '{}', totals(0), null]], { printed: [], notRecordings: [], atEnd: ['w1'] }],
-    ['an empty input, or blank lines only: a recording of nothing', [['e', '', { kind: 'blank' }, null]], { printed: [], notRecordings: [], atEnd: [] }],
-    ['a line of a type this version does not know is not a record', [['f', '{"type":"fork"}', { kind: 'other' }, null]], { printed: [], notRecordings: ['f'], atEnd: [] }],
+    [
+      'a stderr log: no record, no warning printed',
+      [
+        ['log', 'trace-exec: x', bad('not JSON'), 'w1'],
+        ['log', '{"kind":"trace-exec.totals"}', totals(3), null],
+      ],
+      { printed: [], notRecordings: ['log'], atEnd: [] },
+    ],
+    [
+      'a run that showed nothing, stderr in the file: a recording; its warnings at the end',
+      [
+        ['m', 'trace-exec: x', bad('not JSON'), 'w1'],
+        ['m', '{}', totals(0), null],
+      ],
+      { printed: [], notRecordings: [], atEnd: ['w1'] },
+    ],
+    [
+      'an empty input, or blank lines only: a recording of nothing',
+      [['e', '', { kind: 'blank' }, null]],
+      { printed: [], notRecordings: [], atEnd: [] },
+    ],
+    [
+      'a line of a type this version does not know is not a record',
+      [['f', '{"type":"fork"}', { kind: 'other' }, null]],
+      { printed: [], notRecordings: ['f'], atEnd: [] },
+    ],
     [
       'each input on its own: a good one does not vouch for a log',
-      [['a', '{}', rec, null], ['log', 'trace-exec: x', bad('not JSON'), 'w'], ['b', '{}', rec, null]],
+      [
+        ['a', '{}', rec, null],
+        ['log', 'trace-exec: x', bad('not JSON'), 'w'],
+        ['b', '{}', rec, null],
+      ],
       { printed: [], notRecordings: ['log'], atEnd: [] },
     ],
   ])('%s', (_what, lines, want) => {
@@ -44,8 +81,14 @@ describe('RecordingCheck', () => {
   });
 
   it('says which line failed first, how many lines, and whether it looks like trace-exec stderr', () => {
-    const r = feed([['log', '', { kind: 'blank' }, null], ['log', 'trace-exec: probing node vm', bad('not JSON'), 'w'], ['log', 'x', bad('other'), 'w']]);
-    expect(r.end.notRecordings).toEqual([{ source: 'log', lines: 3, firstMalformed: { lineNo: 2, reason: 'not JSON' }, looksLikeStderr: true }]);
+    const r = feed([
+      ['log', '', { kind: 'blank' }, null],
+      ['log', 'trace-exec: probing node vm', bad('not JSON'), 'w'],
+      ['log', 'x', bad('other'), 'w'],
+    ]);
+    expect(r.end.notRecordings).toEqual([
+      { source: 'log', lines: 3, firstMalformed: { lineNo: 2, reason: 'not JSON' }, looksLikeStderr: true },
+    ]);
     expect(feed([['j', '{"level":"info"}', bad('"attribution" is not a string'), null]]).end.notRecordings[0]?.looksLikeStderr).toBe(false);
   });
 });

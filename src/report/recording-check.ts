@@ -62,7 +62,12 @@ export class RecordingCheck {
     const warnings: string[] = [];
     for (const [source, s] of this.sources) {
       if (s.records === 0 && s.firstText !== null && !s.emptyTotals) {
-        notRecordings.push({ source, lines: s.lines, firstMalformed: s.firstMalformed, looksLikeStderr: s.firstText.startsWith('trace-exec: ') });
+        notRecordings.push({
+          source,
+          lines: s.lines,
+          firstMalformed: s.firstMalformed,
+          looksLikeStderr: s.firstText.startsWith('trace-exec: '),
+        });
       } else warnings.push(...s.held);
     }
     return { notRecordings, warnings };

@@ -47,10 +47,14 @@ const basename = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
 
 export function sightingOf(a: AttributedEvent, f: ExecFacts): Sighting {
   const ev = a.event;
-  const workload =
-    a.identity.kind === 'host' ? HOST : f.workload ?? (a.pod !== null ? workloadFromPodName(a.pod) : UNATTRIBUTED);
+  const workload = a.identity.kind === 'host' ? HOST : (f.workload ?? (a.pod !== null ? workloadFromPodName(a.pod) : UNATTRIBUTED));
   const failed = ev.retval !== null && ev.retval < 0;
-  const path = !failed && f.exe !== null ? { from: 'exe' as const, value: f.exe } : ev.filename.startsWith('/') ? { from: 'filename' as const, value: ev.filename } : null;
+  const path =
+    !failed && f.exe !== null
+      ? { from: 'exe' as const, value: f.exe }
+      : ev.filename.startsWith('/')
+        ? { from: 'filename' as const, value: ev.filename }
+        : null;
   return {
     namespace: a.namespace,
     workload,

@@ -13,7 +13,20 @@ import { SNAPSHOT_COMMAND, parseSnapshot } from '../node/snapshot.js';
 
 /** An exec event's fields for joining a snapshot process by its cgroups. */
 const NO_EVENT: ExecEvent = {
-  timeMs: 0, pid: 0, tid: 0, ppid: 0, uid: 0, comm: '', filename: '', args: [], argsTruncated: false, retval: null, cgroupV2: null, cgroupV1: null, upperLayer: null, ...UNKNOWN_CONTEXT,
+  timeMs: 0,
+  pid: 0,
+  tid: 0,
+  ppid: 0,
+  uid: 0,
+  comm: '',
+  filename: '',
+  args: [],
+  argsTruncated: false,
+  retval: null,
+  cgroupV2: null,
+  cgroupV1: null,
+  upperLayer: null,
+  ...UNKNOWN_CONTEXT,
 };
 
 function ownerOf(a: AttributedEvent): Owner {
@@ -55,7 +68,9 @@ export class Ancestry {
       }
       this.log.debug(`${this.node}: ${procs.length} processes in the snapshot for --ancestry`);
     } catch (e) {
-      this.log.warn(`${this.node}: could not read the process table (${(e as Error).message}); ancestry starts from the processes traced from now on`);
+      this.log.warn(
+        `${this.node}: could not read the process table (${(e as Error).message}); ancestry starts from the processes traced from now on`,
+      );
     }
   }
 }

@@ -12,8 +12,7 @@ import type { BaselineOptions } from '../report/diff.js';
 /** Where to trace: this machine, or nodes of a cluster. */
 export type Scope =
   /** cluster: --kubeconfig or --context was given too: join with that cluster's pods (nested clusters). */
-  | { kind: 'local'; cluster: boolean }
-  | ClusterScope;
+  { kind: 'local'; cluster: boolean } | ClusterScope;
 
 export interface TraceOptions {
   readonly scope: Scope;

@@ -135,10 +135,12 @@ export class NodePipeline {
     const { ancestry } = this.parts;
     if (!ancestry) return then();
     this.held = [];
-    void ancestry.seed((e) => this.joiner.join(e)).finally(() => {
-      this.release();
-      then();
-    });
+    void ancestry
+      .seed((e) => this.joiner.join(e))
+      .finally(() => {
+        this.release();
+        then();
+      });
   }
 
   /** After a gap: forks and exits in it are unknown, the node's /proc is not. */

@@ -40,7 +40,8 @@ export async function prepareNode(node: string, runner: NodeRunner, opts: Prepar
   } catch (e) {
     // A missing command, named with the image contract: reported by the probe, or — for sh, which
     // runs the probe — by the container runtime.
-    const missing = e instanceof MissingToolsError ? e.missing : e instanceof Error && commandNotFound(e.message) ? [commandNotFound(e.message)!] : null;
+    const missing =
+      e instanceof MissingToolsError ? e.missing : e instanceof Error && commandNotFound(e.message) ? [commandNotFound(e.message)!] : null;
     if (missing) throw new UserError(missingToolsMessage(node, missing, opts.image));
     if (e instanceof ProbeError || e instanceof RenderError) throw new UserError(`${node}: ${e.message}`);
     throw e;
@@ -49,7 +50,9 @@ export async function prepareNode(node: string, runner: NodeRunner, opts: Prepar
     `${node}: bpftrace ${rendered.bpftrace.join('.')}, kernel ${facts.kernelRelease}, cgroup v2: ${rendered.v2 ? 'yes' : 'no'}, v1 controller: ${rendered.v1Controller ?? 'none'}`,
   );
   if (!facts.perl) {
-    log.warn(`${node}: the image has no perl: bpftrace's output is sent record by record instead of in batches (more CPU on the node, the API server and here), and a client that goes silent without closing its stream is left to the debug pod's own lease check (see "The debug pod image" in the README)`);
+    log.warn(
+      `${node}: the image has no perl: bpftrace's output is sent record by record instead of in batches (more CPU on the node, the API server and here), and a client that goes silent without closing its stream is left to the debug pod's own lease check (see "The debug pod image" in the README)`,
+    );
   }
   const batch = facts.perl;
   return {

@@ -22,7 +22,10 @@ function sink(over: Partial<SinkParts> = {}): { sink: EventSink; shown: Attribut
 }
 
 const self: AttributedEvent = { ...podEvent(), labels: { [TOOL_LABEL]: TOOL_NAME } };
-const exitOf = (a: AttributedEvent): AttributedEvent => ({ ...a, event: { ...a.event, exit: { exitCode: 1, signal: null, core: false, durationMs: 5 } } });
+const exitOf = (a: AttributedEvent): AttributedEvent => ({
+  ...a,
+  event: { ...a.event, exit: { exitCode: 1, signal: null, core: false, durationMs: 5 } },
+});
 
 describe('EventSink', () => {
   it('counts every exec as it comes, shows the kept ones', () => {
@@ -58,7 +61,10 @@ describe('EventSink', () => {
     expect(s.full).toBe(0);
     s.sink.event(podEvent({ pid: 8 }));
     s.sink.event(exitOf(podEvent({ pid: 8 })));
-    expect(s.shown.map((a) => [a.event.pid, a.event.exit ? 'end' : 'exec'])).toEqual([[7, 'end'], [8, 'exec']]);
+    expect(s.shown.map((a) => [a.event.pid, a.event.exit ? 'end' : 'exec'])).toEqual([
+      [7, 'end'],
+      [8, 'exec'],
+    ]);
   });
 
   it('losses, malformed lines, incomplete execs and gaps add up as they are reported', () => {

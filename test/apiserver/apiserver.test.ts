@@ -16,7 +16,8 @@ import {
   VersionApi,
   Watch,
   type V1Pod,
-  type V1Status } from '@kubernetes/client-node';
+  type V1Status,
+} from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, afterAll } from 'vitest';
 import { startApiServer, type ApiServer } from './index.js';
 
@@ -136,7 +137,9 @@ describe('namespaces, nodes and pods over REST', () => {
   it('serves nodes with Ready conditions and node info, and 404 for unknown ones', async () => {
     api.addNode('node-2', { ready: false, labels: { zone: 'b' } });
     const nodes = await core.listNode();
-    const ready = Object.fromEntries(nodes.items.map((n) => [n.metadata?.name, n.status?.conditions?.find((c) => c.type === 'Ready')?.status]));
+    const ready = Object.fromEntries(
+      nodes.items.map((n) => [n.metadata?.name, n.status?.conditions?.find((c) => c.type === 'Ready')?.status]),
+    );
     expect(ready).toEqual({ 'node-1': 'True', 'node-2': 'False' });
     const node = await core.readNode({ name: 'node-2' });
     expect(node.status?.nodeInfo?.kernelVersion).toBeTruthy();
@@ -163,7 +166,8 @@ describe('namespaces, nodes and pods over REST', () => {
     const generated = await core.createNamespacedPod({ namespace: 'b', body: { ...podSpec(''), metadata: { generateName: 'job-' } } });
     expect(generated.metadata?.name).toMatch(/^job-[a-z0-9]{5}$/);
 
-    const names = async (p: Promise<{ items: V1Pod[] }>): Promise<string[]> => (await p).items.map((i) => i.metadata?.name as string).sort();
+    const names = async (p: Promise<{ items: V1Pod[] }>): Promise<string[]> =>
+      (await p).items.map((i) => i.metadata?.name as string).sort();
     expect(await names(core.listNamespacedPod({ namespace: 'a', labelSelector: 'app=web' }))).toEqual(['web']);
     expect(await names(core.listNamespacedPod({ namespace: 'a', labelSelector: 'tier!=front' }))).toEqual(['db']);
     expect(await names(core.listPodForAllNamespaces({ labelSelector: 'app in (web, cache),!legacy' }))).toEqual(['web']);
@@ -196,10 +200,21 @@ describe('namespaces, nodes and pods over REST', () => {
 
     await core.createNamespacedPod({ namespace: 'default', body: podSpec('dup') });
     const dup = await statusOf(core.createNamespacedPod({ namespace: 'default', body: podSpec('dup') }));
-    expect(dup.body).toMatchObject({ code: 409, reason: 'AlreadyExists', message: 'pods "dup" already exists', details: { name: 'dup', kind: 'pods' } });
+    expect(dup.body).toMatchObject({
+      code: 409,
+      reason: 'AlreadyExists',
+      message: 'pods "dup" already exists',
+      details: { name: 'dup', kind: 'pods' },
+    });
 
-    const invalid = await statusOf(core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'empty' }, spec: { containers: [] } } }));
-    expect(invalid.body).toMatchObject({ code: 422, reason: 'Invalid', message: 'Pod "empty" is invalid: spec.containers: Required value' });
+    const invalid = await statusOf(
+      core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'empty' }, spec: { containers: [] } } }),
+    );
+    expect(invalid.body).toMatchObject({
+      code: 422,
+      reason: 'Invalid',
+      message: 'Pod "empty" is invalid: spec.containers: Required value',
+    });
 
     const noNs = await statusOf(core.createNamespacedPod({ namespace: 'nowhere', body: podSpec('p') }));
     expect(noNs.body).toMatchObject({ code: 404, message: 'namespaces "nowhere" not found' });
@@ -235,7 +250,12 @@ describe('namespaces, nodes and pods over REST', () => {
     expect(read.metadata?.labels).toEqual({ a: 'c' });
     expect(read.status?.containerStatuses?.[0]?.containerID).toBe('containerd://abc');
 
-    const deleted = await core.deleteNamespacedPod({ namespace: 'tests', name: 'given', gracePeriodSeconds: 30, body: { propagationPolicy: 'Background' } });
+    const deleted = await core.deleteNamespacedPod({
+      namespace: 'tests',
+      name: 'given',
+      gracePeriodSeconds: 30,
+      body: { propagationPolicy: 'Background' },
+    });
     expect(deleted.metadata?.name).toBe('given');
     expect(api.getPod('tests', 'given')).toBeUndefined();
     expect(api.deletePodRecord('tests', 'given')).toBeUndefined();
@@ -264,10 +284,14 @@ describe('kubelet', () => {
 
   it('keeps pods Pending for bad images, missing nodes and NotReady nodes', async () => {
     api.addNode('sick', { ready: false });
-    await core.createNamespacedPod({ namespace: 'default', body: podSpec('bad', { containers: [{ name: 'main', image: 'registry.invalid/nope:1' }] }) });
+    await core.createNamespacedPod({
+      namespace: 'default',
+      body: podSpec('bad', { containers: [{ name: 'main', image: 'registry.invalid/nope:1' }] }),
+    });
     await core.createNamespacedPod({ namespace: 'default', body: podSpec('lost', { nodeName: 'ghost' }) });
     await core.createNamespacedPod({ namespace: 'default', body: podSpec('waits', { nodeName: 'sick' }) });
-    const reasonOf = (name: string): string | undefined => api.getPod('default', name)?.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+    const reasonOf = (name: string): string | undefined =>
+      api.getPod('default', name)?.status?.containerStatuses?.[0]?.state?.waiting?.reason;
     await waitFor(() => reasonOf('bad') === 'ImagePullBackOff', 'ImagePullBackOff');
     expect(api.getPod('default', 'bad')?.status?.phase).toBe('Pending');
     expect(api.getPod('default', 'lost')?.status?.phase).toBe('Pending');
@@ -278,42 +302,78 @@ describe('kubelet', () => {
     expect(api.getPod('default', 'lost')?.status?.phase).toBe('Pending');
   });
 
-  it("reports a container that does not start as a kubelet does: terminated (restartPolicy Never) or CrashLoopBackOff, the log in the message only with FallbackToLogsOnError", async () => {
+  it('reports a container that does not start as a kubelet does: terminated (restartPolicy Never) or CrashLoopBackOff, the log in the message only with FallbackToLogsOnError', async () => {
     await api.close();
     api = await startApiServer({
       podStartDelayMs: 50,
       failingImages: [
         { image: /^amd64-only\//, reason: 'Error', exitCode: 255, log: 'exec /usr/bin/sleep: exec format error' },
-        { image: 'no-sleep:1', reason: 'StartError', exitCode: 128, message: 'failed to create containerd task: exec: "sleep": executable file not found in $PATH: unknown' },
+        {
+          image: 'no-sleep:1',
+          reason: 'StartError',
+          exitCode: 128,
+          message: 'failed to create containerd task: exec: "sleep": executable file not found in $PATH: unknown',
+        },
       ],
     });
     api.addNode('node-1', { nodeInfo: { architecture: 'arm64' }, labels: { 'kubernetes.io/arch': 'arm64' } });
     kc.loadFromFile(api.kubeconfigPath);
     core = kc.makeApiClient(CoreV1Api);
-    const c = (image: string, fallback: boolean) => [{ name: 'main', image, ...(fallback ? { terminationMessagePolicy: 'FallbackToLogsOnError' } : {}) }];
-    await core.createNamespacedPod({ namespace: 'default', body: podSpec('never-log', { restartPolicy: 'Never', containers: c('amd64-only/bt:1', true) }) });
-    await core.createNamespacedPod({ namespace: 'default', body: podSpec('never-nolog', { restartPolicy: 'Never', containers: c('amd64-only/bt:1', false) }) });
-    await core.createNamespacedPod({ namespace: 'default', body: podSpec('never-start', { restartPolicy: 'Never', containers: c('no-sleep:1', false) }) });
+    const c = (image: string, fallback: boolean) => [
+      { name: 'main', image, ...(fallback ? { terminationMessagePolicy: 'FallbackToLogsOnError' } : {}) },
+    ];
+    await core.createNamespacedPod({
+      namespace: 'default',
+      body: podSpec('never-log', { restartPolicy: 'Never', containers: c('amd64-only/bt:1', true) }),
+    });
+    await core.createNamespacedPod({
+      namespace: 'default',
+      body: podSpec('never-nolog', { restartPolicy: 'Never', containers: c('amd64-only/bt:1', false) }),
+    });
+    await core.createNamespacedPod({
+      namespace: 'default',
+      body: podSpec('never-start', { restartPolicy: 'Never', containers: c('no-sleep:1', false) }),
+    });
     await core.createNamespacedPod({ namespace: 'default', body: podSpec('always', { containers: c('amd64-only/bt:1', true) }) });
-    await core.createNamespacedPod({ namespace: 'default', body: podSpec('fine', { restartPolicy: 'Never', containers: c('busybox', true) }) });
+    await core.createNamespacedPod({
+      namespace: 'default',
+      body: podSpec('fine', { restartPolicy: 'Never', containers: c('busybox', true) }),
+    });
     const read = (name: string) => core.readNamespacedPod({ namespace: 'default', name });
     // Each pod starts on its own timer: wait until the kubelet has been through every one.
-    for (const name of ['never-log', 'never-nolog', 'never-start']) await waitFor(async () => (await read(name)).status?.phase === 'Failed', `${name} Failed`);
-    await waitFor(async () => (await read('always')).status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff', 'always in CrashLoopBackOff');
+    for (const name of ['never-log', 'never-nolog', 'never-start'])
+      await waitFor(async () => (await read(name)).status?.phase === 'Failed', `${name} Failed`);
+    await waitFor(
+      async () => (await read('always')).status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff',
+      'always in CrashLoopBackOff',
+    );
 
     const neverLog = (await read('never-log')).status!;
-    expect(neverLog.containerStatuses?.[0]?.state?.terminated).toMatchObject({ reason: 'Error', exitCode: 255, message: 'exec /usr/bin/sleep: exec format error' });
+    expect(neverLog.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      reason: 'Error',
+      exitCode: 255,
+      message: 'exec /usr/bin/sleep: exec format error',
+    });
     expect(neverLog.containerStatuses?.[0]?.ready).toBe(false);
     const neverNoLog = (await read('never-nolog')).status!;
     expect(neverNoLog.phase).toBe('Failed');
     expect(neverNoLog.containerStatuses?.[0]?.state?.terminated).toMatchObject({ reason: 'Error', exitCode: 255 });
     expect(neverNoLog.containerStatuses?.[0]?.state?.terminated?.message).toBeUndefined();
-    expect((await read('never-start')).status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ reason: 'StartError', exitCode: 128, message: expect.stringMatching(/executable file not found/) });
+    expect((await read('never-start')).status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      reason: 'StartError',
+      exitCode: 128,
+      message: expect.stringMatching(/executable file not found/),
+    });
     const always = (await read('always')).status!;
     expect(always.phase).toBe('Running');
     expect(always.containerStatuses?.[0]).toMatchObject({
       restartCount: 1,
-      state: { waiting: { reason: 'CrashLoopBackOff', message: expect.stringMatching(/^back-off 10s restarting failed container=main pod=always_default/) } },
+      state: {
+        waiting: {
+          reason: 'CrashLoopBackOff',
+          message: expect.stringMatching(/^back-off 10s restarting failed container=main pod=always_default/),
+        },
+      },
       lastState: { terminated: { reason: 'Error', exitCode: 255, message: 'exec /usr/bin/sleep: exec format error' } },
     });
     expect(always.conditions?.find((x) => x.type === 'Ready')?.status).toBe('False');
@@ -333,12 +393,18 @@ describe('runContainers, dropped exec streams, restarts', () => {
   it("runs the container's command: the pod completes when it exits (Succeeded, Completed / Failed, Error), and its execs end with it", async () => {
     await withRunContainers();
     await runningPod('default', 'ok', { containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'sleep 1'] }] });
-    await core.createNamespacedPod({ namespace: 'default', body: podSpec('bad', { containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'exit $1'], args: ['x', '3'] }] }) });
+    await core.createNamespacedPod({
+      namespace: 'default',
+      body: podSpec('bad', { containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'exit $1'], args: ['x', '3'] }] }),
+    });
     // An exec left running in "ok" dies with its container.
     const execDone = exec('default', 'ok', ['sleep', '30']);
     await waitFor(() => api.execProcesses().some((p) => p.pod === 'ok'), 'the exec runs');
     await waitFor(() => api.getPod('default', 'ok')?.status?.phase === 'Succeeded', 'ok Succeeded', 5000);
-    expect(api.getPod('default', 'ok')?.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(api.getPod('default', 'ok')?.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 0,
+      reason: 'Completed',
+    });
     expect((await execDone).status).toMatchObject({ status: 'Failure', details: { causes: [{ reason: 'ExitCode', message: '137' }] } });
     await waitFor(() => api.getPod('default', 'bad')?.status?.phase === 'Failed', 'bad Failed');
     expect(api.getPod('default', 'bad')?.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
@@ -357,7 +423,17 @@ describe('runContainers, dropped exec streams, restarts', () => {
     await runningPod('default', 'x');
     const stdin = new PassThrough();
     let status: V1Status | undefined;
-    const ws = await new Exec(kc).exec('default', 'x', 'main', ['sh', '-c', 'cat >/dev/null; sleep 30'], new PassThrough(), new PassThrough(), stdin, false, (s) => (status = s));
+    const ws = await new Exec(kc).exec(
+      'default',
+      'x',
+      'main',
+      ['sh', '-c', 'cat >/dev/null; sleep 30'],
+      new PassThrough(),
+      new PassThrough(),
+      stdin,
+      false,
+      (s) => (status = s),
+    );
     const closed = new Promise<number>((resolve) => ws.on('close', (code: number) => resolve(code)));
     await waitFor(() => api.execProcesses().length === 1, 'the exec runs');
     expect(api.dropExecStreams()).toBe(1);
@@ -366,7 +442,10 @@ describe('runContainers, dropped exec streams, restarts', () => {
     // cat saw the end of its stdin and went on to the sleep: the process outlives the stream.
     const [proc] = api.execProcesses();
     expect(proc?.command).toEqual(['sh', '-c', 'cat >/dev/null; sleep 30']);
-    await waitFor(() => readFileSync(`/proc/${proc!.pid}/task/${proc!.pid}/children`, 'utf8').trim() !== '', 'sleep started after stdin ended');
+    await waitFor(
+      () => readFileSync(`/proc/${proc!.pid}/task/${proc!.pid}/children`, 'utf8').trim() !== '',
+      'sleep started after stdin ended',
+    );
   });
 
   it('restarts: the port refuses connections while down and answers on the same port after', async () => {
@@ -404,7 +483,12 @@ describe('watch', () => {
     api.compactHistory();
     const events: { type: string; obj: V1Status }[] = [];
     const ended = new Promise<unknown>((resolve) => {
-      void new Watch(kc).watch('/api/v1/namespaces/default/pods', { resourceVersion: old }, (type, obj: V1Status) => events.push({ type, obj }), resolve);
+      void new Watch(kc).watch(
+        '/api/v1/namespaces/default/pods',
+        { resourceVersion: old },
+        (type, obj: V1Status) => events.push({ type, obj }),
+        resolve,
+      );
     });
     expect(await ended).toBeNull(); // the server ends the stream after the ERROR event
     expect(events).toHaveLength(1);
@@ -515,7 +599,11 @@ describe('pods/exec', () => {
     const proc = await waitFor(() => api.execProcesses().find((p) => p.pod === 'deadline'), 'exec process');
     const result = await running;
     expect(alive(proc.pid)).toBe(false);
-    expect(result.status).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '137' }] } });
+    expect(result.status).toMatchObject({
+      status: 'Failure',
+      reason: 'NonZeroExitCode',
+      details: { causes: [{ reason: 'ExitCode', message: '137' }] },
+    });
     const pod = await waitFor(() => {
       const p = api.getPod('default', 'deadline');
       return p?.status?.phase === 'Failed' && p;
@@ -543,8 +631,11 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl', () => {
   /** Async on purpose: the server runs in this process, a synchronous exec would deadlock it. */
   const kubectl = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
     new Promise((resolve) => {
-      execFile(KUBECTL, ['--kubeconfig', api.kubeconfigPath, '--cache-dir', cacheDir, '--request-timeout', '5s', ...args], { timeout: 10000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      execFile(
+        KUBECTL,
+        ['--kubeconfig', api.kubeconfigPath, '--cache-dir', cacheDir, '--request-timeout', '5s', ...args],
+        { timeout: 10000 },
+        (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
 

@@ -20,7 +20,14 @@ const toBuffer = (data: RawData): Buffer => (Buffer.isBuffer(data) ? data : Arra
 /** What the kubelet answers on channel 3 when the runtime cannot run the exec at all. */
 function internalError(message: string): Buffer {
   const cause = `error executing command in container: ${message}`;
-  const status = { metadata: {}, status: 'Failure', message: `Internal error occurred: ${cause}`, reason: 'InternalError', details: { causes: [{ message: cause }] }, code: 500 };
+  const status = {
+    metadata: {},
+    status: 'Failure',
+    message: `Internal error occurred: ${cause}`,
+    reason: 'InternalError',
+    details: { causes: [{ message: cause }] },
+    code: 500,
+  };
   return Buffer.concat([Buffer.from([ERROR]), Buffer.from(JSON.stringify(status))]);
 }
 

@@ -108,7 +108,17 @@ export class CriKubelet {
     const uid = pod.metadata.uid ?? '';
     if (e.type === 'DELETED') return void this.remove(uid);
     if (this.runs.has(uid) || (pod.status?.phase ?? 'Pending') !== 'Pending') return;
-    const run: PodRun = { uid, ns: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', ids: new Map(), seen: new Map(), started: Promise.resolve(), stopped: false, done: false, probes: [] };
+    const run: PodRun = {
+      uid,
+      ns: pod.metadata.namespace ?? '',
+      name: pod.metadata.name ?? '',
+      ids: new Map(),
+      seen: new Map(),
+      started: Promise.resolve(),
+      stopped: false,
+      done: false,
+      probes: [],
+    };
     this.runs.set(uid, run);
     run.started = this.start(run, pod).catch((err: Error) => {
       console.error(`cri kubelet: pod ${run.ns}/${run.name}: ${err.message}`);
@@ -121,7 +131,12 @@ export class CriKubelet {
   }
 
   /** CRI Exec into a container of a pod of this node: the URL of the exec on the runtime's streaming server. */
-  execUrl(pod: Pod, container: string, cmd: string[], streams: { tty: boolean; stdin: boolean; stdout: boolean; stderr: boolean }): Promise<string> {
+  execUrl(
+    pod: Pod,
+    container: string,
+    cmd: string[],
+    streams: { tty: boolean; stdin: boolean; stdout: boolean; stderr: boolean },
+  ): Promise<string> {
     const id = this.containerId(pod, container);
     if (!id) return Promise.reject(new Error(`container not found ("${container}")`));
     return this.rt.cri.exec({ containerId: id, cmd, ...streams });
@@ -145,7 +160,11 @@ export class CriKubelet {
     const containers = spec.containers ?? [];
     const qos = qosClass(containers);
     const hostPID = spec['hostPID'] === true;
-    const namespaces = { network: 'NODE' as NamespaceMode, pid: (hostPID ? 'NODE' : 'CONTAINER') as NamespaceMode, ipc: (spec['hostIPC'] === true ? 'NODE' : 'POD') as NamespaceMode };
+    const namespaces = {
+      network: 'NODE' as NamespaceMode,
+      pid: (hostPID ? 'NODE' : 'CONTAINER') as NamespaceMode,
+      ipc: (spec['hostIPC'] === true ? 'NODE' : 'POD') as NamespaceMode,
+    };
     const privileged = containers.some((c) => (c['securityContext'] as { privileged?: boolean } | undefined)?.privileged === true);
     const logDirectory = join(this.rt.podsDir, `${run.ns}_${run.name}_${run.uid}`);
     mkdirSync(logDirectory, { recursive: true });
@@ -162,8 +181,23 @@ export class CriKubelet {
       s.hostIP = hostIP;
       s.hostIPs = [{ ip: hostIP }];
       s.startTime = timestamp();
-      s.conditions = [condition('PodReadyToStartContainers', false), condition('Initialized', true), condition('Ready', false, 'ContainersNotReady'), condition('ContainersReady', false, 'ContainersNotReady'), condition('PodScheduled', true)];
-      s.containerStatuses = containers.map((c) => ({ name: c.name, image: c.image ?? '', imageID: '', ready: false, started: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } }, lastState: {} }));
+      s.conditions = [
+        condition('PodReadyToStartContainers', false),
+        condition('Initialized', true),
+        condition('Ready', false, 'ContainersNotReady'),
+        condition('ContainersReady', false, 'ContainersNotReady'),
+        condition('PodScheduled', true),
+      ];
+      s.containerStatuses = containers.map((c) => ({
+        name: c.name,
+        image: c.image ?? '',
+        imageID: '',
+        ready: false,
+        started: false,
+        restartCount: 0,
+        state: { waiting: { reason: 'ContainerCreating' } },
+        lastState: {},
+      }));
     });
 
     run.sandboxId = await this.rt.cri.runPodSandbox(sandboxConfig);
@@ -191,7 +225,9 @@ export class CriKubelet {
       try {
         id = await this.rt.cri.createContainer(run.sandboxId, config, sandboxConfig);
       } catch (err) {
-        this.setContainer(run, c.name, { waiting: { reason: 'CreateContainerError', message: (err as { details?: string }).details ?? (err as Error).message } });
+        this.setContainer(run, c.name, {
+          waiting: { reason: 'CreateContainerError', message: (err as { details?: string }).details ?? (err as Error).message },
+        });
         continue;
       }
       run.ids.set(c.name, id);
@@ -205,7 +241,11 @@ export class CriKubelet {
     await this.poll();
   }
 
-  private containerConfig(c: Container, mounts: CriMount[], namespaces: { network: NamespaceMode; pid: NamespaceMode; ipc: NamespaceMode }): ContainerConfig {
+  private containerConfig(
+    c: Container,
+    mounts: CriMount[],
+    namespaces: { network: NamespaceMode; pid: NamespaceMode; ipc: NamespaceMode },
+  ): ContainerConfig {
     const sc = (c['securityContext'] ?? {}) as { privileged?: boolean; runAsUser?: number };
     const env = ((c['env'] ?? []) as { name: string; value?: string }[]).filter((e) => e.value !== undefined);
     return {
@@ -243,10 +283,14 @@ export class CriKubelet {
       if (v.hostPath) {
         hostPath = v.hostPath.path;
         const type = v.hostPath.type ?? '';
-        for (const [d, users] of this.madeDirs) if (d === hostPath || d.startsWith(`${hostPath}/`) || hostPath.startsWith(`${d}/`)) users.add(run.uid);
+        for (const [d, users] of this.madeDirs)
+          if (d === hostPath || d.startsWith(`${hostPath}/`) || hostPath.startsWith(`${d}/`)) users.add(run.uid);
         if (!existsSync(hostPath)) {
           if (type === '' || type === 'DirectoryOrCreate') this.makeDir(run, hostPath);
-          else throw new Error(`MountVolume.SetUp failed for volume "${m.name}" : hostPath type check failed: ${hostPath} is not a ${type === 'Directory' ? 'directory' : type}`);
+          else
+            throw new Error(
+              `MountVolume.SetUp failed for volume "${m.name}" : hostPath type check failed: ${hostPath} is not a ${type === 'Directory' ? 'directory' : type}`,
+            );
         }
       } else if (v.emptyDir) {
         hostPath = join(this.rt.podsDir, run.uid, 'volumes', m.name);
@@ -320,7 +364,10 @@ export class CriKubelet {
   /** The last lines of a CRI log (`<time> <stream> <F|P> <text>` per line), as FallbackToLogsOnError takes them. */
   private logTail(path: string): string {
     try {
-      const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ').slice(3).join(' '));
+      const lines = readFileSync(path, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ').slice(3).join(' '));
       return lines.slice(-80).join('\n').slice(-2048);
     } catch {
       return '';
@@ -347,7 +394,9 @@ export class CriKubelet {
     const failed = statuses.some((s) => (s.state?.terminated?.exitCode ?? 0) !== 0);
     this.update(run, (s) => {
       s.phase = failed ? 'Failed' : 'Succeeded';
-      s.conditions = s.conditions?.map((c) => (['Ready', 'ContainersReady'].includes(c.type) ? condition(c.type, false, 'PodCompleted') : c));
+      s.conditions = s.conditions?.map((c) =>
+        ['Ready', 'ContainersReady'].includes(c.type) ? condition(c.type, false, 'PodCompleted') : c,
+      );
     });
     // The kubelet stops a finished pod's sandbox at once; removing it waits for the pod's deletion.
     if (run.sandboxId) void this.rt.cri.stopPodSandbox(run.sandboxId).catch(() => {});
@@ -385,7 +434,12 @@ export class CriKubelet {
 
   /** The container's exec probes, each on its own timer as the kubelet's probe workers run them. */
   private startProbes(run: PodRun, c: Container, id: string): void {
-    interface Probe { exec?: { command?: string[] }; periodSeconds?: number; initialDelaySeconds?: number; timeoutSeconds?: number }
+    interface Probe {
+      exec?: { command?: string[] };
+      periodSeconds?: number;
+      initialDelaySeconds?: number;
+      timeoutSeconds?: number;
+    }
     for (const kind of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
       const p = c[kind] as Probe | undefined;
       const command = p?.exec?.command;
@@ -401,10 +455,13 @@ export class CriKubelet {
         }
         if (kind === 'readinessProbe' && !run.stopped) this.setReady(run, c.name, ok);
       };
-      const first = setTimeout(() => {
-        void once();
-        run.probes.push(setInterval(() => void once(), period));
-      }, (p.initialDelaySeconds ?? 0) * 1000);
+      const first = setTimeout(
+        () => {
+          void once();
+          run.probes.push(setInterval(() => void once(), period));
+        },
+        (p.initialDelaySeconds ?? 0) * 1000,
+      );
       run.probes.push(first);
     }
   }

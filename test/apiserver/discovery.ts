@@ -76,7 +76,15 @@ export function apiGroupDoc(group: string): Record<string, unknown> | undefined 
 export function groupResources(groupVersion: string): Record<string, unknown> | undefined {
   let list: Record<string, unknown>[];
   if (groupVersion === `${AUTHORIZATION_GROUP}/v1`) {
-    list = [{ name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] }];
+    list = [
+      {
+        name: 'selfsubjectaccessreviews',
+        singularName: 'selfsubjectaccessreview',
+        namespaced: false,
+        kind: 'SelfSubjectAccessReview',
+        verbs: ['create'],
+      },
+    ];
   } else {
     list = Object.values(resources)
       .filter((def) => def.group !== '' && def.apiVersion === groupVersion)

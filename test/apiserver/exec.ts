@@ -40,7 +40,12 @@ interface ExecRequest {
 
 function offeredProtocols(req: IncomingMessage): string[] {
   const header = req.headers['sec-websocket-protocol'];
-  return header === undefined ? [] : header.split(',').map((p) => p.trim()).filter(Boolean);
+  return header === undefined
+    ? []
+    : header
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
 }
 
 /** Protocol version: 5 and 4 carry a JSON Status on the error channel, older ones a plain message. */
@@ -49,10 +54,7 @@ function versionOf(protocol: string): number {
   return m ? Number(m[1]) : 1;
 }
 
-type Outcome =
-  | { kind: 'success' }
-  | { kind: 'exit'; code: number; command: string[] }
-  | { kind: 'error'; message: string };
+type Outcome = { kind: 'success' } | { kind: 'exit'; code: number; command: string[] } | { kind: 'error'; message: string };
 
 /**
  * What goes on the error channel when the command is over. v4+ carry a JSON Status (exactly the kubelet's
@@ -76,7 +78,14 @@ function errorChannelPayload(version: number, outcome: Outcome): string | undefi
   const cause = `error executing command in container: ${outcome.message}`;
   const message = `Internal error occurred: ${cause}`;
   if (version < 4) return message;
-  return JSON.stringify({ metadata: {}, status: 'Failure', message, reason: 'InternalError', details: { causes: [{ message: cause }] }, code: 500 });
+  return JSON.stringify({
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason: 'InternalError',
+    details: { causes: [{ message: cause }] },
+    code: 500,
+  });
 }
 
 export class ExecServer {
@@ -103,7 +112,9 @@ export class ExecServer {
     }
     // A runtime's streaming server speaks v4, whose Status on channel 3 older protocols do not carry.
     if (this.kubelet.runtimeFor(exec.pod) && !offered.some((p) => p === 'v5.channel.k8s.io' || p === 'v4.channel.k8s.io')) {
-      throw badRequest(`requested protocol(s) are not supported by the container runtime: [${offered.join(' ')}]; supported protocols are [v5.channel.k8s.io v4.channel.k8s.io]`);
+      throw badRequest(
+        `requested protocol(s) are not supported by the container runtime: [${offered.join(' ')}]; supported protocols are [v5.channel.k8s.io v4.channel.k8s.io]`,
+      );
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.run(ws, exec));
   }
@@ -207,7 +218,10 @@ export class ExecServer {
       if (spawnError) {
         const file = exec.command[0] ?? '';
         const why = spawnError.code === 'ENOENT' ? 'executable file not found in $PATH' : spawnError.message;
-        outcome = { kind: 'error', message: `OCI runtime exec failed: exec failed: unable to start container process: exec: "${file}": ${why}: unknown` };
+        outcome = {
+          kind: 'error',
+          message: `OCI runtime exec failed: exec failed: unable to start container process: exec: "${file}": ${why}: unknown`,
+        };
       } else {
         // Killed by a signal is reported as a shell would: 128 + the signal number (137 for SIGKILL).
         const exitCode = signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 0);
@@ -226,7 +240,13 @@ export class ExecServer {
   }
 
   /** An exec into a pod of a simulated node: answered by the simulation, framed as for a process. */
-  private runSimulated(ws: WebSocket, exec: ExecRequest, sim: NodeSimulation, version: number, send: (channel: number, data: Buffer) => void): void {
+  private runSimulated(
+    ws: WebSocket,
+    exec: ExecRequest,
+    sim: NodeSimulation,
+    version: number,
+    send: (channel: number, data: Buffer) => void,
+  ): void {
     send(exec.stdout ? STDOUT : exec.stderr ? STDERR : ERROR, Buffer.alloc(0));
     let ended = false;
     let handle: SimulatedExec = {};

@@ -105,18 +105,16 @@ export interface AddNodeOptions {
 export type PodInput = Omit<Pod, 'metadata'> & { metadata: Pod['metadata'] & { namespace: string; name: string } };
 
 /** The wire-shaped (plain JSON) form of a WorkloadInput. */
-export type WorkloadRecordInput = Omit<WorkloadObject, 'metadata'> & { metadata: WorkloadObject['metadata'] & { namespace: string; name: string } };
+export type WorkloadRecordInput = Omit<WorkloadObject, 'metadata'> & {
+  metadata: WorkloadObject['metadata'] & { namespace: string; name: string };
+};
 
 /**
  * A workload for addWorkload: apiVersion/kind one of apps/v1 Deployment, StatefulSet, DaemonSet,
  * ReplicaSet or batch/v1 Job; metadata.namespace and metadata.name are required, the rest (spec,
  * status) is stored as given. client-node model objects (V1Deployment...) with apiVersion and kind work too.
  */
-export type WorkloadInput = WorkloadRecordInput | V1Deployment
-  | V1StatefulSet
-  | V1DaemonSet
-  | V1ReplicaSet
-  | V1Job;
+export type WorkloadInput = WorkloadRecordInput | V1Deployment | V1StatefulSet | V1DaemonSet | V1ReplicaSet | V1Job;
 
 export interface ApiServer {
   /** http://127.0.0.1:PORT */
@@ -209,12 +207,20 @@ function osImage(): string {
 
 function nodeReadyCondition(ready: boolean, now: string): Condition {
   return ready
-    ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }
+    ? {
+        type: 'Ready',
+        status: 'True',
+        reason: 'KubeletReady',
+        message: 'kubelet is posting ready status',
+        lastHeartbeatTime: now,
+        lastTransitionTime: now,
+      }
     : {
         type: 'Ready',
         status: 'False',
         reason: 'KubeletNotReady',
-        message: 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
+        message:
+          'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
         lastHeartbeatTime: now,
         lastTransitionTime: now,
       };
@@ -364,7 +370,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       if (nodeOpts.runtime) {
         kubelet.delegate(new CriKubelet(store, name, nodeOpts.runtime));
         const version = nodeOpts.runtime.version;
-        if (version && !nodeOpts.nodeInfo?.containerRuntimeVersion) nodeOpts = { ...nodeOpts, nodeInfo: { ...nodeOpts.nodeInfo, containerRuntimeVersion: version } };
+        if (version && !nodeOpts.nodeInfo?.containerRuntimeVersion)
+          nodeOpts = { ...nodeOpts, nodeInfo: { ...nodeOpts.nodeInfo, containerRuntimeVersion: version } };
       }
       const existing = store.get('nodes', undefined, name) as Node | undefined;
       if (!existing) return store.create('nodes', newNode(name, nodeOpts));
@@ -378,7 +385,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
         const previous = status.conditions?.find((c) => c.type === 'Ready');
         const next = nodeReadyCondition(ready, now);
         // lastTransitionTime only moves when the status actually flips.
-        if (previous && previous.status === next.status && previous.lastTransitionTime) next.lastTransitionTime = previous.lastTransitionTime;
+        if (previous && previous.status === next.status && previous.lastTransitionTime)
+          next.lastTransitionTime = previous.lastTransitionTime;
         status.conditions = [...conditions, next];
       });
     },

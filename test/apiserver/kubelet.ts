@@ -192,10 +192,21 @@ export class Kubelet {
     const dirs = this.cgroups.get(uid)?.get(container);
     // In the container's cgroups before the command is exec'd (the wrapping sh itself is a host exec).
     const argv = dirs
-      ? ['sh', '-c', `${dirs.map((_, i) => `echo $$ >"\${${i + 1}}/cgroup.procs"`).join(' && ')} && shift ${dirs.length} && exec "$@"`, 'sh', ...dirs, ...command]
+      ? [
+          'sh',
+          '-c',
+          `${dirs.map((_, i) => `echo $$ >"\${${i + 1}}/cgroup.procs"`).join(' && ')} && shift ${dirs.length} && exec "$@"`,
+          'sh',
+          ...dirs,
+          ...command,
+        ]
       : command;
     // An image whose commands find only some tools (imagePaths): its PATH.
-    const limited = image ? this.opts.imagePaths.find((f) => (typeof f.image === 'string' ? f.image === image || normalizeImage(f.image) === normalizeImage(image) : f.image.test(image))) : undefined;
+    const limited = image
+      ? this.opts.imagePaths.find((f) =>
+          typeof f.image === 'string' ? f.image === image || normalizeImage(f.image) === normalizeImage(image) : f.image.test(image),
+        )
+      : undefined;
     return spawnGroup(argv, { ...opts, ...(limited ? { env: { ...process.env, PATH: limited.path } } : {}) });
   }
 
@@ -325,10 +336,25 @@ export class Kubelet {
         conditions: [
           condition('PodReadyToStartContainers', false),
           inits.length > 0
-            ? condition('Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: [${inits.map((c) => c.name).join(' ')}]`)
+            ? condition(
+                'Initialized',
+                false,
+                'ContainersNotInitialized',
+                `containers with incomplete status: [${inits.map((c) => c.name).join(' ')}]`,
+              )
             : condition('Initialized', true),
-          condition('Ready', false, 'ContainersNotReady', `containers with unready status: [${(spec.containers ?? []).map((c) => c.name).join(' ')}]`),
-          condition('ContainersReady', false, 'ContainersNotReady', `containers with unready status: [${(spec.containers ?? []).map((c) => c.name).join(' ')}]`),
+          condition(
+            'Ready',
+            false,
+            'ContainersNotReady',
+            `containers with unready status: [${(spec.containers ?? []).map((c) => c.name).join(' ')}]`,
+          ),
+          condition(
+            'ContainersReady',
+            false,
+            'ContainersNotReady',
+            `containers with unready status: [${(spec.containers ?? []).map((c) => c.name).join(' ')}]`,
+          ),
           condition('PodScheduled', true),
         ],
         containerStatuses: (spec.containers ?? []).map((c) => waiting(c, inits.length > 0 ? 'PodInitializing' : 'ContainerCreating')),
@@ -340,12 +366,16 @@ export class Kubelet {
 
   private isBadImage(image: string | undefined): boolean {
     if (!image) return false;
-    return this.opts.badImages.some((b) => (typeof b === 'string' ? b === image || normalizeImage(b) === normalizeImage(image) : b.test(image)));
+    return this.opts.badImages.some((b) =>
+      typeof b === 'string' ? b === image || normalizeImage(b) === normalizeImage(image) : b.test(image),
+    );
   }
 
   private startFailure(image: string | undefined): StartFailure | undefined {
     if (!image) return undefined;
-    return this.opts.failingImages.find((f) => (typeof f.image === 'string' ? f.image === image || normalizeImage(f.image) === normalizeImage(image) : f.image.test(image)));
+    return this.opts.failingImages.find((f) =>
+      typeof f.image === 'string' ? f.image === image || normalizeImage(f.image) === normalizeImage(image) : f.image.test(image),
+    );
   }
 
   private startContainers(ns: string, name: string, uid: string): void {
@@ -371,7 +401,9 @@ export class Kubelet {
       status.podIP = podIP;
       status['podIPs'] = [{ ip: podIP }];
       status.hostIP = hostIP;
-      status.conditions = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((t) => condition(t, true));
+      status.conditions = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((t) =>
+        condition(t, true),
+      );
       const imageID = (c: Container): string =>
         `${normalizeImage(c.image ?? '').replace(/:[^:/]+$/, '')}@sha256:${randomBytes(32).toString('hex')}`;
       if (spec.initContainers?.length) {
@@ -420,7 +452,10 @@ export class Kubelet {
   private runContainers(ns: string, name: string, uid: string): void {
     const pod = this.store.get('pods', ns, name) as Pod | undefined;
     if (pod?.metadata.uid !== uid || pod.status?.phase !== 'Running') return;
-    const commandOf = (c: Container): string[] => [...((c['command'] as string[] | undefined) ?? []), ...((c['args'] as string[] | undefined) ?? [])];
+    const commandOf = (c: Container): string[] => [
+      ...((c['command'] as string[] | undefined) ?? []),
+      ...((c['args'] as string[] | undefined) ?? []),
+    ];
     const running = (pod.spec?.containers ?? []).filter((c) => ((c['command'] as string[] | undefined) ?? []).length > 0);
     if (running.length === 0) return;
     const exits = new Map<string, { exitCode: number; finishedAt: string }>();
@@ -430,7 +465,10 @@ export class Kubelet {
       proc.child.stderr?.resume();
       void proc.exited.then(() => {
         const { exitCode, signalCode } = proc.child;
-        exits.set(c.name, { exitCode: signalCode ? 128 + (constants.signals[signalCode] ?? 0) : (exitCode ?? 128), finishedAt: timestamp() });
+        exits.set(c.name, {
+          exitCode: signalCode ? 128 + (constants.signals[signalCode] ?? 0) : (exitCode ?? 128),
+          finishedAt: timestamp(),
+        });
         if (exits.size === running.length && this.mains.get(uid) === procs) this.containersExited(ns, name, uid, exits);
       });
       return proc;
@@ -474,18 +512,45 @@ export class Kubelet {
       const never = p.spec?.['restartPolicy'] === 'Never';
       let running = 0;
       status.containerStatuses = (p.spec?.containers ?? []).map((c) => {
-        const base = { name: c.name, image: normalizeImage(c.image ?? ''), imageID: `${normalizeImage(c.image ?? '').replace(/:[^:/]+$/, '')}@sha256:${randomBytes(32).toString('hex')}` };
+        const base = {
+          name: c.name,
+          image: normalizeImage(c.image ?? ''),
+          imageID: `${normalizeImage(c.image ?? '').replace(/:[^:/]+$/, '')}@sha256:${randomBytes(32).toString('hex')}`,
+        };
         const failure = this.startFailure(c.image);
         const id = containerId();
         if (!failure) {
           running++;
-          return { ...base, containerID: id, ready: true, started: true, restartCount: 0, state: { running: { startedAt: now } }, lastState: {} };
+          return {
+            ...base,
+            containerID: id,
+            ready: true,
+            started: true,
+            restartCount: 0,
+            state: { running: { startedAt: now } },
+            lastState: {},
+          };
         }
         const message = failure.message ?? (c['terminationMessagePolicy'] === 'FallbackToLogsOnError' ? failure.log : undefined);
-        const terminated = { exitCode: failure.exitCode, reason: failure.reason, ...(message ? { message } : {}), startedAt: now, finishedAt: now, containerID: id };
+        const terminated = {
+          exitCode: failure.exitCode,
+          reason: failure.reason,
+          ...(message ? { message } : {}),
+          startedAt: now,
+          finishedAt: now,
+          containerID: id,
+        };
         if (never) return { ...base, containerID: id, ready: false, started: false, restartCount: 0, state: { terminated }, lastState: {} };
         const backOff = `back-off 10s restarting failed container=${c.name} pod=${name}_${ns}(${uid})`;
-        return { ...base, containerID: id, ready: false, started: false, restartCount: 1, state: { waiting: { reason: 'CrashLoopBackOff', message: backOff } }, lastState: { terminated } };
+        return {
+          ...base,
+          containerID: id,
+          ready: false,
+          started: false,
+          restartCount: 1,
+          state: { waiting: { reason: 'CrashLoopBackOff', message: backOff } },
+          lastState: { terminated },
+        };
       });
       status.phase = never && running === 0 ? 'Failed' : 'Running';
       const unready = (p.spec?.containers ?? []).filter((c) => this.startFailure(c.image)).map((c) => c.name);

@@ -30,14 +30,18 @@ interface JsonPatchOp {
 function pointer(path: string): string[] {
   if (path === '') return [];
   if (!path.startsWith('/')) throw badRequest(`invalid JSON pointer: ${path}`);
-  return path.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function parentOf(doc: unknown, parts: string[], path: string): { parent: Record<string, unknown> | unknown[]; key: string } {
   let node: unknown = doc;
   for (const part of parts.slice(0, -1)) {
     node = Array.isArray(node) ? node[Number(part)] : isObject(node) ? node[part] : undefined;
-    if (node === undefined) throw new ApiError(failure(422, 'Invalid', `the server rejected our request due to an error in our request: missing path ${path}`));
+    if (node === undefined)
+      throw new ApiError(failure(422, 'Invalid', `the server rejected our request due to an error in our request: missing path ${path}`));
   }
   if (!Array.isArray(node) && !isObject(node)) throw badRequest(`cannot patch ${path}`);
   return { parent: node as Record<string, unknown> | unknown[], key: parts[parts.length - 1] ?? '' };
@@ -60,17 +64,20 @@ export function jsonPatch(doc: unknown, ops: unknown): unknown {
         else parent[key] = raw.value;
         break;
       case 'replace':
-        if (get() === undefined) throw new ApiError(failure(422, 'Invalid', `replace operation does not apply: doc is missing key: ${raw.path}`));
+        if (get() === undefined)
+          throw new ApiError(failure(422, 'Invalid', `replace operation does not apply: doc is missing key: ${raw.path}`));
         if (Array.isArray(parent)) parent[Number(key)] = raw.value;
         else parent[key] = raw.value;
         break;
       case 'remove':
-        if (get() === undefined) throw new ApiError(failure(422, 'Invalid', `remove operation does not apply: doc is missing path: ${raw.path}`));
+        if (get() === undefined)
+          throw new ApiError(failure(422, 'Invalid', `remove operation does not apply: doc is missing path: ${raw.path}`));
         if (Array.isArray(parent)) parent.splice(Number(key), 1);
         else delete parent[key];
         break;
       case 'test':
-        if (JSON.stringify(get()) !== JSON.stringify(raw.value)) throw new ApiError(failure(422, 'Invalid', `testing value ${raw.path} failed`));
+        if (JSON.stringify(get()) !== JSON.stringify(raw.value))
+          throw new ApiError(failure(422, 'Invalid', `testing value ${raw.path} failed`));
         break;
       default:
         throw badRequest(`unsupported json patch operation: ${raw.op}`);

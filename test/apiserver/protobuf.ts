@@ -81,7 +81,15 @@ export function decodeAccessReviewSpec(body: Buffer): AccessReviewSpec {
   const ra = first(specFields, 1);
   const nra = first(specFields, 2);
   if (ra) {
-    out.resourceAttributes = attributes(fields(ra), { 1: 'namespace', 2: 'verb', 3: 'group', 4: 'version', 5: 'resource', 6: 'subresource', 7: 'name' });
+    out.resourceAttributes = attributes(fields(ra), {
+      1: 'namespace',
+      2: 'verb',
+      3: 'group',
+      4: 'version',
+      5: 'resource',
+      6: 'subresource',
+      7: 'name',
+    });
   }
   if (nra) out.nonResourceAttributes = attributes(fields(nra), { 1: 'path', 2: 'verb' });
   return out;

@@ -30,4 +30,3 @@ export function qosClass(containers: Container[]): Qos {
 export function cgroupParent(qos: Qos, uid: string): string {
   return qos === 'Guaranteed' ? `/kubepods/pod${uid}` : `/kubepods/${qos.toLowerCase()}/pod${uid}`;
 }
-

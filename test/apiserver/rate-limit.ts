@@ -22,9 +22,14 @@ export class RateLimit {
     while (drop < this.admitted.length && this.admitted[drop]! <= t - 1000) drop++;
     if (drop > 0) this.admitted = this.admitted.slice(drop);
     if (this.admitted.length >= this.perSecond) {
-      return failure(429, 'TooManyRequests', `too many requests: ${method} ${path} is over the stand-in's limit of ${this.perSecond} a second, please try again later`, {
-        retryAfterSeconds: this.retryAfterSeconds,
-      });
+      return failure(
+        429,
+        'TooManyRequests',
+        `too many requests: ${method} ${path} is over the stand-in's limit of ${this.perSecond} a second, please try again later`,
+        {
+          retryAfterSeconds: this.retryAfterSeconds,
+        },
+      );
     }
     this.admitted.push(t);
     return undefined;

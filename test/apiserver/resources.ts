@@ -239,7 +239,11 @@ export function generateJobSelector(job: WorkloadObject, errors: FieldError[]): 
   const name = job.metadata.name as string;
   if (spec['manualSelector'] === true) return;
   if (spec.selector !== undefined) {
-    errors.push({ field: 'spec.selector', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(spec.selector)}: \`selector\` not auto-generated` });
+    errors.push({
+      field: 'spec.selector',
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: ${JSON.stringify(spec.selector)}: \`selector\` not auto-generated`,
+    });
     return;
   }
   const template = (spec.template ??= {});
@@ -328,7 +332,8 @@ export const deployments = workload({
     spec.replicas ??= 1;
     const strategy = (spec['strategy'] ??= {}) as Record<string, unknown>;
     strategy['type'] ??= 'RollingUpdate';
-    if (strategy['type'] === 'RollingUpdate') strategy['rollingUpdate'] = { maxUnavailable: '25%', maxSurge: '25%', ...(strategy['rollingUpdate'] as object) };
+    if (strategy['type'] === 'RollingUpdate')
+      strategy['rollingUpdate'] = { maxUnavailable: '25%', maxSurge: '25%', ...(strategy['rollingUpdate'] as object) };
     spec['revisionHistoryLimit'] ??= 10;
     spec['progressDeadlineSeconds'] ??= 600;
   },
@@ -348,7 +353,11 @@ export const statefulsets = workload({
     strategy['type'] ??= 'RollingUpdate';
     if (strategy['type'] === 'RollingUpdate') strategy['rollingUpdate'] = { partition: 0, ...(strategy['rollingUpdate'] as object) };
     spec['revisionHistoryLimit'] ??= 10;
-    spec['persistentVolumeClaimRetentionPolicy'] = { whenDeleted: 'Retain', whenScaled: 'Retain', ...(spec['persistentVolumeClaimRetentionPolicy'] as object) };
+    spec['persistentVolumeClaimRetentionPolicy'] = {
+      whenDeleted: 'Retain',
+      whenScaled: 'Retain',
+      ...(spec['persistentVolumeClaimRetentionPolicy'] as object),
+    };
   },
   initialStatus: { replicas: 0, availableReplicas: 0 },
 });
@@ -362,7 +371,8 @@ export const daemonsets = workload({
   defaultSpec({ spec = {} }) {
     const strategy = (spec['updateStrategy'] ??= {}) as Record<string, unknown>;
     strategy['type'] ??= 'RollingUpdate';
-    if (strategy['type'] === 'RollingUpdate') strategy['rollingUpdate'] = { maxUnavailable: 1, maxSurge: 0, ...(strategy['rollingUpdate'] as object) };
+    if (strategy['type'] === 'RollingUpdate')
+      strategy['rollingUpdate'] = { maxUnavailable: 1, maxSurge: 0, ...(strategy['rollingUpdate'] as object) };
     spec['revisionHistoryLimit'] ??= 10;
   },
   initialStatus: { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 },
@@ -399,7 +409,16 @@ export const jobs = workload({
   initialStatus: {},
 });
 
-export const resources: Record<ResourceName, ResourceDef> = { pods, namespaces, nodes, deployments, statefulsets, daemonsets, replicasets, jobs };
+export const resources: Record<ResourceName, ResourceDef> = {
+  pods,
+  namespaces,
+  nodes,
+  deployments,
+  statefulsets,
+  daemonsets,
+  replicasets,
+  jobs,
+};
 
 /** The resources api.addWorkload takes, by apiVersion and kind. */
 export const workloadResources: readonly ResourceDef[] = [deployments, statefulsets, daemonsets, replicasets, jobs];

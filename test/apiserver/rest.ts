@@ -40,7 +40,12 @@ function keyOf(obj: KubeObject): string {
 }
 
 function selection(def: ResourceDef, target: ResourceTarget, query: URLSearchParams): Predicate {
-  const selected = compileSelectors(query.get('labelSelector') ?? undefined, query.get('fieldSelector') ?? undefined, def.fieldSelectors, def.fields);
+  const selected = compileSelectors(
+    query.get('labelSelector') ?? undefined,
+    query.get('fieldSelector') ?? undefined,
+    def.fieldSelectors,
+    def.fields,
+  );
   // A watch on a single object's path is a watch with metadata.name=<name>.
   return target.name === undefined ? selected : (obj) => obj.metadata.name === target.name && selected(obj);
 }
@@ -146,7 +151,13 @@ function get(ctx: RestContext, req: IncomingMessage, res: ServerResponse, target
   sendJson(res, 200, obj);
 }
 
-async function create(ctx: RestContext, req: IncomingMessage, res: ServerResponse, target: ResourceTarget, query: URLSearchParams): Promise<void> {
+async function create(
+  ctx: RestContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: ResourceTarget,
+  query: URLSearchParams,
+): Promise<void> {
   const { def, namespace } = target;
   const body = await readJson(req);
   if (!isObject(body)) throw badRequest(`the body of the request was in an unknown format`);
@@ -154,9 +165,16 @@ async function create(ctx: RestContext, req: IncomingMessage, res: ServerRespons
     throw badRequest(`the kind in the data (${String(body['kind'])}) does not match the expected kind (${def.kind})`);
   }
   if (body['apiVersion'] !== undefined && body['apiVersion'] !== def.apiVersion) {
-    throw badRequest(`the API version in the data (${String(body['apiVersion'])}) does not match the expected API version (${def.apiVersion})`);
+    throw badRequest(
+      `the API version in the data (${String(body['apiVersion'])}) does not match the expected API version (${def.apiVersion})`,
+    );
   }
-  const obj = jsonClone({ apiVersion: def.apiVersion, kind: def.kind, ...body, metadata: isObject(body['metadata']) ? body['metadata'] : {} }) as KubeObject;
+  const obj = jsonClone({
+    apiVersion: def.apiVersion,
+    kind: def.kind,
+    ...body,
+    metadata: isObject(body['metadata']) ? body['metadata'] : {},
+  }) as KubeObject;
   obj.apiVersion = def.apiVersion;
   obj.kind = def.kind;
   // Server-owned metadata: whatever the client sent is replaced.
@@ -203,7 +221,12 @@ function checkPreconditions(def: ResourceDef, obj: KubeObject, options: unknown)
   if (!pre) return;
   const name = obj.metadata.name ?? '';
   if (typeof pre['uid'] === 'string' && pre['uid'] !== obj.metadata.uid) {
-    throw conflict(def.resource, name, `Precondition failed: UID in precondition: ${pre['uid']}, UID in object meta: ${obj.metadata.uid}`, def.group);
+    throw conflict(
+      def.resource,
+      name,
+      `Precondition failed: UID in precondition: ${pre['uid']}, UID in object meta: ${obj.metadata.uid}`,
+      def.group,
+    );
   }
   if (typeof pre['resourceVersion'] === 'string' && pre['resourceVersion'] !== obj.metadata.resourceVersion) {
     throw conflict(
@@ -255,7 +278,13 @@ async function remove(ctx: RestContext, req: IncomingMessage, res: ServerRespons
   });
 }
 
-async function removeCollection(ctx: RestContext, req: IncomingMessage, res: ServerResponse, target: ResourceTarget, query: URLSearchParams): Promise<void> {
+async function removeCollection(
+  ctx: RestContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: ResourceTarget,
+  query: URLSearchParams,
+): Promise<void> {
   const { def, namespace } = target;
   await readJson(req);
   const doomed = ctx.store.list(def.resource, namespace).filter(selection(def, target, query));
@@ -278,7 +307,12 @@ async function patch(ctx: RestContext, req: IncomingMessage, res: ServerResponse
   if (!isObject(patched) || !isObject(patched['metadata'])) throw badRequest('the patch removes metadata');
   const rv = (patched['metadata'] as Record<string, unknown>)['resourceVersion'];
   if (rv !== undefined && rv !== current.metadata.resourceVersion) {
-    throw conflict(def.resource, name, 'the object has been modified; please apply your changes to the latest version and try again', def.group);
+    throw conflict(
+      def.resource,
+      name,
+      'the object has been modified; please apply your changes to the latest version and try again',
+      def.group,
+    );
   }
   const updated = ctx.store.update<KubeObject>(def.resource, namespace, name, (obj) => {
     for (const key of Object.keys(obj)) delete obj[key];

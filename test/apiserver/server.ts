@@ -107,8 +107,17 @@ async function route(parts: ServerParts, req: IncomingMessage, res: ServerRespon
   await serveResource(parts, req, res, target, url.searchParams);
 }
 
-function resourceAttributes(method: string, target: NonNullable<ReturnType<typeof parseResourcePath>>, query: URLSearchParams): RequestAttributes {
-  const attrs: RequestAttributes = { kind: 'resource', verb: requestVerb(method, target, query), group: target.def.group, resource: target.def.resource };
+function resourceAttributes(
+  method: string,
+  target: NonNullable<ReturnType<typeof parseResourcePath>>,
+  query: URLSearchParams,
+): RequestAttributes {
+  const attrs: RequestAttributes = {
+    kind: 'resource',
+    verb: requestVerb(method, target, query),
+    group: target.def.group,
+    resource: target.def.resource,
+  };
   if (target.subresource !== undefined) attrs.subresource = target.subresource;
   if (target.namespace !== undefined) attrs.namespace = target.namespace;
   else if (target.def.resource === 'namespaces' && target.name !== undefined) attrs.namespace = target.name;

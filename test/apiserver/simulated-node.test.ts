@@ -22,14 +22,23 @@ const UID = '1b4e28ba-2fa1-11d2-883f-0016d3cca427';
 const CID = 'c0ffee'.padEnd(64, '0');
 const PROBE = NODES['bpftrace-0.17-hybrid-6.18'];
 
-const printf = (text: string): string => JSON.stringify({ type: 'printf', data: `${text}\n` }).replace(/":"/g, '": "').replace(/","/g, '", "');
+const printf = (text: string): string =>
+  JSON.stringify({ type: 'printf', data: `${text}\n` })
+    .replace(/":"/g, '": "')
+    .replace(/","/g, '", "');
 
 /**
  * A bpftrace 0.17 recording: two execs in the pod's container (one with its exit record first, one
  * interleaved with a host exec), a host exec, a later exec that reused a pid, and a cut last line.
  */
 function recording(): string {
-  const pod = ['', 'kubepods.slice', 'kubepods-burstable.slice', `kubepods-burstable-pod${UID.replaceAll('-', '_')}.slice`, `crio-${CID}.scope`];
+  const pod = [
+    '',
+    'kubepods.slice',
+    'kubepods-burstable.slice',
+    `kubepods-burstable-pod${UID.replaceAll('-', '_')}.slice`,
+    `crio-${CID}.scope`,
+  ];
   return [
     '{"type": "attached_probes", "data": {"probes": 4}}',
     printf('B 5000000000'),
@@ -55,9 +64,18 @@ function recording(): string {
 describe('TraceReplay', () => {
   it("keeps the D records of the kept execs' paths (cwd, exe) in the header, and no others", () => {
     const withPaths = recording()
-      .replace(printf('X 101 0 5000001000 0 0 0 0 0 0 0 true'), [printf('D 7 0 tmp'), printf('D 7 1 '), printf('X 101 0 5000001000 0 0 0 0 0 7 8 true')].join('\n'))
-      .replace(printf('X 201 0 5000002500 0 0 0 0 0 0 0 id'), [printf('D 9 0 '), printf('D 8 0 true'), printf('D 8 1 '), printf('X 201 0 5000002500 0 0 0 0 0 9 8 id')].join('\n'));
-    const header = TraceReplay.fromRecording(withPaths, { cgroupIncludes: CID }).header.trimEnd().split('\n').map((l) => parseRecord(l));
+      .replace(
+        printf('X 101 0 5000001000 0 0 0 0 0 0 0 true'),
+        [printf('D 7 0 tmp'), printf('D 7 1 '), printf('X 101 0 5000001000 0 0 0 0 0 7 8 true')].join('\n'),
+      )
+      .replace(
+        printf('X 201 0 5000002500 0 0 0 0 0 0 0 id'),
+        [printf('D 9 0 '), printf('D 8 0 true'), printf('D 8 1 '), printf('X 201 0 5000002500 0 0 0 0 0 9 8 id')].join('\n'),
+      );
+    const header = TraceReplay.fromRecording(withPaths, { cgroupIncludes: CID })
+      .header.trimEnd()
+      .split('\n')
+      .map((l) => parseRecord(l));
     expect(header.filter((r) => r?.kind === 'pathName')).toEqual([
       { kind: 'pathName', pathId: '7', level: 0, name: 'tmp' },
       { kind: 'pathName', pathId: '7', level: 1, name: '' },
@@ -70,7 +88,10 @@ describe('TraceReplay', () => {
     const replay = TraceReplay.fromRecording(recording(), { cgroupIncludes: CID });
     expect(replay.execs).toBe(2); // the host exec is not in the pod, and pid 101's second exec is a reuse
     expect(Array.from(replay.records)).toEqual([3, 4]);
-    const header = replay.header.trimEnd().split('\n').map((l) => parseRecord(l));
+    const header = replay.header
+      .trimEnd()
+      .split('\n')
+      .map((l) => parseRecord(l));
     expect(header.map((r) => r?.kind)).toEqual(['attached', 'clock', 'cgroupName', 'cgroupName', 'cgroupName', 'cgroupName', 'cgroupName']);
     expect(header[1]).toEqual({ kind: 'clock', monoNs: BigInt(REPLAY_CLOCK_NS) });
     expect(TraceReplay.fromRecording(recording()).execs).toBe(3);
@@ -81,7 +102,11 @@ describe('TraceReplay', () => {
     const buf = Buffer.alloc(replay.size(1));
     const key = REPLAY_CLOCK_NS + 123_456_789;
     expect(replay.write(3, key, buf, 0)).toBe(buf.length); // exec 3 is exec 1 of the next copy
-    const records = buf.toString().trimEnd().split('\n').map((l) => parseRecord(l)!);
+    const records = buf
+      .toString()
+      .trimEnd()
+      .split('\n')
+      .map((l) => parseRecord(l)!);
     expect(records.map((r) => r.kind)).toEqual(['execEnter', 'execArg', 'execArg', 'execReturn']);
     for (const r of records) {
       const mono = r.kind === 'execEnter' ? r.monoNs : 'key' in r ? BigInt(r.key.split(':')[1]!) : null;
@@ -112,11 +137,20 @@ describe('a simulated node behind the stand-in', () => {
       ...opts,
     });
     api.addNode('sim-1', { simulated: sim });
-    api.addPod({ metadata: { namespace: 'default', name: 'debug' }, spec: { nodeName: 'sim-1', containers: [{ name: 'debugger', image: 'debug' }] } });
+    api.addPod({
+      metadata: { namespace: 'default', name: 'debug' },
+      spec: { nodeName: 'sim-1', containers: [{ name: 'debugger', image: 'debug' }] },
+    });
     return sim;
   };
   const runner = (): ExecRunner =>
-    new ExecRunner(kc, { namespace: 'default', name: 'debug', container: 'debugger' }, { pid: '/tmp/debug.pid', program: '/tmp/debug.bt', lease: '/tmp/debug.lease' }, api.url, leaseTiming());
+    new ExecRunner(
+      kc,
+      { namespace: 'default', name: 'debug', container: 'debugger' },
+      { pid: '/tmp/debug.pid', program: '/tmp/debug.bt', lease: '/tmp/debug.lease' },
+      api.url,
+      leaseTiming(),
+    );
 
   /** Probe, stage and start as trace-exec does; the tracer's frames and decoded stream are collected. */
   async function startTracer(r: ExecRunner) {
@@ -125,13 +159,19 @@ describe('a simulated node behind the stand-in', () => {
     const frames: Buffer[] = [];
     const events: ExecEvent[] = [];
     const notices: StreamNotice[] = [];
-    const decoder = new TraceDecoder({ strlen: rendered.strlen, levels: rendered.levels }, { event: (e) => events.push(e), notice: (n) => notices.push(n) });
-    const handle = await r.start({ bpftrace: bpftraceCommand(rendered, file), batch: true }, {
-      stdout: (c) => {
-        frames.push(Buffer.from(c));
-        decoder.push(c);
+    const decoder = new TraceDecoder(
+      { strlen: rendered.strlen, levels: rendered.levels },
+      { event: (e) => events.push(e), notice: (n) => notices.push(n) },
+    );
+    const handle = await r.start(
+      { bpftrace: bpftraceCommand(rendered, file), batch: true },
+      {
+        stdout: (c) => {
+          frames.push(Buffer.from(c));
+          decoder.push(c);
+        },
       },
-    });
+    );
     return { file, handle, frames, events, notices, decoder };
   }
 
@@ -159,7 +199,11 @@ describe('a simulated node behind the stand-in', () => {
     // Every exec sent came out once, told apart by (pid, time) as in trace-exec's JSON output.
     expect(t.events).toHaveLength(run!.execs);
     expect(new Set(t.events.map((e) => `${e.pid}@${new Date(e.timeMs).toISOString()}`)).size).toBe(run!.execs);
-    expect(new Set(t.events.map((e) => e.cgroupV2))).toEqual(new Set([`/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${newUid.replaceAll('-', '_')}.slice/crio-${CID.replace('c0ffee', 'beef00')}.scope`]));
+    expect(new Set(t.events.map((e) => e.cgroupV2))).toEqual(
+      new Set([
+        `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${newUid.replaceAll('-', '_')}.slice/crio-${CID.replace('c0ffee', 'beef00')}.scope`,
+      ]),
+    );
     // The header first (after the API server's empty "connected" frame), then one frame per 100 ms flush.
     const [header, ...flushes] = t.frames.filter((f) => f.length > 0);
     expect(header!.toString()).toContain('"B 2000000000000000\\n"');

@@ -112,7 +112,18 @@ class Tracer {
     private readonly io: SimulatedExecIo,
   ) {
     this.rate = opts.eventsPerSec;
-    this.run = { podUid, startedAt: performance.now(), replayFrom: null, stoppedAt: null, endedAt: null, execs: 0, dropped: 0, frames: 0, bytes: 0, renderMs: 0 };
+    this.run = {
+      podUid,
+      startedAt: performance.now(),
+      replayFrom: null,
+      stoppedAt: null,
+      endedAt: null,
+      execs: 0,
+      dropped: 0,
+      frames: 0,
+      bytes: 0,
+      renderMs: 0,
+    };
     io.stdout(Buffer.from(header));
     if (holdUntil) void holdUntil.then(() => this.replay());
     else this.replay();

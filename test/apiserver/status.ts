@@ -81,17 +81,26 @@ export function objectDetails(name: string, resource: string, group = ''): Statu
  * (`deployments.apps "web" not found`).
  */
 export function notFound(resource: string, name: string, group = ''): ApiError {
-  return new ApiError(failure(404, 'NotFound', `${qualifiedResource(resource, group)} "${name}" not found`, objectDetails(name, resource, group)));
+  return new ApiError(
+    failure(404, 'NotFound', `${qualifiedResource(resource, group)} "${name}" not found`, objectDetails(name, resource, group)),
+  );
 }
 
 export function alreadyExists(resource: string, name: string, group = ''): ApiError {
-  return new ApiError(failure(409, 'AlreadyExists', `${qualifiedResource(resource, group)} "${name}" already exists`, objectDetails(name, resource, group)));
+  return new ApiError(
+    failure(409, 'AlreadyExists', `${qualifiedResource(resource, group)} "${name}" already exists`, objectDetails(name, resource, group)),
+  );
 }
 
 /** 409 Conflict, `Operation cannot be fulfilled on deployments.apps "web": <why>`. */
 export function conflict(resource: string, name: string, why: string, group = ''): ApiError {
   return new ApiError(
-    failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(resource, group)} "${name}": ${why}`, objectDetails(name, resource, group)),
+    failure(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${qualifiedResource(resource, group)} "${name}": ${why}`,
+      objectDetails(name, resource, group),
+    ),
   );
 }
 
@@ -104,9 +113,7 @@ export function pathNotFound(): ApiError {
 }
 
 export function methodNotAllowed(): ApiError {
-  return new ApiError(
-    failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}),
-  );
+  return new ApiError(failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}));
 }
 
 export function unauthorized(): ApiError {
@@ -123,7 +130,11 @@ export function expired(requested: number, oldest: number): StatusBody {
 
 export function unsupportedMediaType(accepted: readonly string[]): ApiError {
   return new ApiError(
-    failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`),
+    failure(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
+    ),
   );
 }
 

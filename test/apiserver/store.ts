@@ -54,7 +54,9 @@ export class Store {
     for (const obj of this.bucket(resource).values()) {
       if (namespace === undefined || obj.metadata.namespace === namespace) out.push(jsonClone(obj));
     }
-    return out.sort((a, b) => keyOf(a.metadata.namespace, a.metadata.name ?? '').localeCompare(keyOf(b.metadata.namespace, b.metadata.name ?? '')));
+    return out.sort((a, b) =>
+      keyOf(a.metadata.namespace, a.metadata.name ?? '').localeCompare(keyOf(b.metadata.namespace, b.metadata.name ?? '')),
+    );
   }
 
   create<T extends KubeObject>(resource: ResourceName, object: T): T {

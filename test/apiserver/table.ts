@@ -36,7 +36,10 @@ const COLUMNS: Record<ResourceName, ColumnDefinition[]> = {
     column('Name', 'Name must be unique within a namespace.', 0, 'name'),
     column('Ready', 'The aggregate readiness state of this pod for accepting traffic.'),
     column('Status', 'The aggregate status of the containers in this pod.'),
-    column('Restarts', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+    column(
+      'Restarts',
+      'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
+    ),
     column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
     column('IP', 'IP address allocated to the pod. Routable at least within the cluster.', 1),
     column('Node', 'NodeName is a request to schedule this pod onto a specific node.', 1),
@@ -67,7 +70,11 @@ const COLUMNS: Record<ResourceName, ColumnDefinition[]> = {
     column('Available', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
     column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
     ...TEMPLATE_COLUMNS,
-    column('Selector', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.', 1),
+    column(
+      'Selector',
+      'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.',
+      1,
+    ),
   ],
   statefulsets: [
     column('Name', 'Name must be unique within a namespace.', 0, 'name'),
@@ -77,11 +84,20 @@ const COLUMNS: Record<ResourceName, ColumnDefinition[]> = {
   ],
   daemonsets: [
     column('Name', 'Name must be unique within a namespace.', 0, 'name'),
-    column('Desired', 'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).'),
+    column(
+      'Desired',
+      'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).',
+    ),
     column('Current', 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.'),
-    column('Ready', 'numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.'),
+    column(
+      'Ready',
+      'numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.',
+    ),
     column('Up-to-date', 'The total number of nodes that are running updated daemon pod'),
-    column('Available', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)'),
+    column(
+      'Available',
+      'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)',
+    ),
     column('Node Selector', 'NodeSelector is a selector which must be true for the pod to fit on a node.'),
     column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
     ...TEMPLATE_COLUMNS,
@@ -260,7 +276,15 @@ function daemonSetCells(w: WorkloadObject): Cell[] {
 
 function replicaSetCells(w: WorkloadObject): Cell[] {
   const n = counts(w);
-  return [w.metadata.name ?? '', desiredReplicas(w), n('replicas'), n('readyReplicas'), age(w), ...templateCells(w), labelSelectorString(w.spec?.selector)];
+  return [
+    w.metadata.name ?? '',
+    desiredReplicas(w),
+    n('replicas'),
+    n('readyReplicas'),
+    age(w),
+    ...templateCells(w),
+    labelSelectorString(w.spec?.selector),
+  ];
 }
 
 /** printJob: Status from the conditions, Completions as succeeded/completions, Duration from start to completion. */

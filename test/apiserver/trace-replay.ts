@@ -179,7 +179,8 @@ export class TraceReplay {
       for (const id of pathsOf.get(e.key) ?? []) pathsKept.add(id);
       execs.push({ text: body, keys, records: lines.length });
     }
-    if (execs.length === 0) throw new Error(`the recording holds no exec${opts.cgroupIncludes ? ` in a cgroup matching ${opts.cgroupIncludes}` : ''}`);
+    if (execs.length === 0)
+      throw new Error(`the recording holds no exec${opts.cgroupIncludes ? ` in a cgroup matching ${opts.cgroupIncludes}` : ''}`);
 
     const header = [
       ...(attached ? [attached] : []),

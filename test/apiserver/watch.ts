@@ -115,7 +115,8 @@ export class WatchHub {
 
     // As kube-apiserver's watch handler: timeoutSeconds ends the watch cleanly whatever the traffic; without
     // it the server picks a random 1–2 × --min-request-timeout (1800 s).
-    const timeoutMs = w.timeoutSeconds !== undefined && w.timeoutSeconds > 0 ? w.timeoutSeconds * 1000 : MIN_REQUEST_TIMEOUT_S * 1000 * (1 + Math.random());
+    const timeoutMs =
+      w.timeoutSeconds !== undefined && w.timeoutSeconds > 0 ? w.timeoutSeconds * 1000 : MIN_REQUEST_TIMEOUT_S * 1000 * (1 + Math.random());
     const deadline = Date.now() + timeoutMs;
     timeout = setTimeout(finish, timeoutMs);
     // As the watch cache (cacheWatcher.nextBookmarkTime): a bookmark about every bookmarkFrequency and one

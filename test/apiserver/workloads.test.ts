@@ -16,7 +16,8 @@ import {
   KubeConfig,
   Watch,
   type V1Deployment,
-  type V1Status } from '@kubernetes/client-node';
+  type V1Status,
+} from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, afterAll } from 'vitest';
 import { startApiServer, type ApiServer, type WorkloadRecordInput } from './index.js';
 
@@ -55,7 +56,14 @@ function template(app: string, extra: Record<string, unknown> = {}): Record<stri
   return { metadata: { labels: { app } }, spec: { containers: [{ name: 'main', image: `registry.example/${app}:1.0` }], ...extra } };
 }
 
-function workload(apiVersion: string, kind: string, namespace: string, name: string, labels: Record<string, string> = {}, spec: Record<string, unknown> = {}): WorkloadRecordInput {
+function workload(
+  apiVersion: string,
+  kind: string,
+  namespace: string,
+  name: string,
+  labels: Record<string, string> = {},
+  spec: Record<string, unknown> = {},
+): WorkloadRecordInput {
   return {
     apiVersion,
     kind,
@@ -66,10 +74,16 @@ function workload(apiVersion: string, kind: string, namespace: string, name: str
 
 /** One of each kind in namespace "shop". */
 function addAll(): void {
-  api.addWorkload({ ...workload('apps/v1', 'Deployment', 'shop', 'web', { tier: 'front' }, { replicas: 3 }), status: { replicas: 3, readyReplicas: 2, updatedReplicas: 3, availableReplicas: 2 } });
+  api.addWorkload({
+    ...workload('apps/v1', 'Deployment', 'shop', 'web', { tier: 'front' }, { replicas: 3 }),
+    status: { replicas: 3, readyReplicas: 2, updatedReplicas: 3, availableReplicas: 2 },
+  });
   api.addWorkload(workload('apps/v1', 'StatefulSet', 'shop', 'db', { tier: 'back' }, { replicas: 1, serviceName: 'db' }));
   api.addWorkload(workload('apps/v1', 'DaemonSet', 'shop', 'agent', { tier: 'infra' }));
-  api.addWorkload({ ...workload('apps/v1', 'ReplicaSet', 'shop', 'web-5d4f8c7b9', { tier: 'front' }, { replicas: 3 }), status: { replicas: 3 } });
+  api.addWorkload({
+    ...workload('apps/v1', 'ReplicaSet', 'shop', 'web-5d4f8c7b9', { tier: 'front' }, { replicas: 3 }),
+    status: { replicas: 3 },
+  });
   api.addWorkload({
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -104,7 +118,11 @@ describe('reading workloads with AppsV1Api and BatchV1Api', () => {
     // Like the API server, the stand-in generates the selector of a Job given without one.
     const uid = job.metadata?.uid as string;
     expect(job.spec?.selector?.matchLabels).toEqual({ 'batch.kubernetes.io/controller-uid': uid });
-    expect(job.spec?.template.metadata?.labels).toMatchObject({ app: 'migrate', 'batch.kubernetes.io/controller-uid': uid, 'job-name': 'migrate' });
+    expect(job.spec?.template.metadata?.labels).toMatchObject({
+      app: 'migrate',
+      'batch.kubernetes.io/controller-uid': uid,
+      'job-name': 'migrate',
+    });
     expect(job.metadata?.labels).toEqual({ app: 'migrate', tier: 'back' });
 
     // The namespace was created on the way, and no controller made pods.
@@ -126,17 +144,29 @@ describe('reading workloads with AppsV1Api and BatchV1Api', () => {
       details: { name: 'x', group: 'apps', kind: 'deployments' },
       code: 404,
     });
-    expect((await statusOf(apps.readNamespacedStatefulSet({ namespace: 'shop', name: 'x' }))).body.message).toBe('statefulsets.apps "x" not found');
-    expect((await statusOf(apps.readNamespacedDaemonSet({ namespace: 'shop', name: 'x' }))).body.message).toBe('daemonsets.apps "x" not found');
-    expect((await statusOf(apps.readNamespacedReplicaSet({ namespace: 'shop', name: 'x' }))).body.message).toBe('replicasets.apps "x" not found');
+    expect((await statusOf(apps.readNamespacedStatefulSet({ namespace: 'shop', name: 'x' }))).body.message).toBe(
+      'statefulsets.apps "x" not found',
+    );
+    expect((await statusOf(apps.readNamespacedDaemonSet({ namespace: 'shop', name: 'x' }))).body.message).toBe(
+      'daemonsets.apps "x" not found',
+    );
+    expect((await statusOf(apps.readNamespacedReplicaSet({ namespace: 'shop', name: 'x' }))).body.message).toBe(
+      'replicasets.apps "x" not found',
+    );
     const job = await statusOf(batch.readNamespacedJob({ namespace: 'shop', name: 'x' }));
-    expect(job.body).toMatchObject({ code: 404, message: 'jobs.batch "x" not found', details: { name: 'x', group: 'batch', kind: 'jobs' } });
+    expect(job.body).toMatchObject({
+      code: 404,
+      message: 'jobs.batch "x" not found',
+      details: { name: 'x', group: 'batch', kind: 'jobs' },
+    });
     // Right name, wrong namespace.
     expect((await statusOf(apps.readNamespacedDeployment({ namespace: 'default', name: 'web' }))).code).toBe(404);
 
     expect(api.deleteWorkload('apps/v1', 'Deployment', 'shop', 'web')?.metadata.name).toBe('web');
     expect(api.deleteWorkload('apps/v1', 'Deployment', 'shop', 'web')).toBeUndefined();
-    expect((await statusOf(apps.readNamespacedDeployment({ namespace: 'shop', name: 'web' }))).body.message).toBe('deployments.apps "web" not found');
+    expect((await statusOf(apps.readNamespacedDeployment({ namespace: 'shop', name: 'web' }))).body.message).toBe(
+      'deployments.apps "web" not found',
+    );
     // The ReplicaSet it would have owned is untouched: there is no garbage collector.
     await apps.readNamespacedReplicaSet({ namespace: 'shop', name: 'web-5d4f8c7b9' });
 
@@ -151,7 +181,10 @@ describe('reading workloads with AppsV1Api and BatchV1Api', () => {
   it('lists with label and field selectors, per namespace and across all', async () => {
     addAll();
     api.addWorkload(workload('apps/v1', 'Deployment', 'other', 'api', { tier: 'front' }));
-    api.addWorkload({ ...workload('apps/v1', 'ReplicaSet', 'other', 'api-old', { tier: 'front' }, { replicas: 0 }), status: { replicas: 0 } });
+    api.addWorkload({
+      ...workload('apps/v1', 'ReplicaSet', 'other', 'api-old', { tier: 'front' }, { replicas: 0 }),
+      status: { replicas: 0 },
+    });
     const names = (list: { items: { metadata?: { namespace?: string; name?: string } }[] }): string[] =>
       list.items.map((i) => `${i.metadata?.namespace}/${i.metadata?.name}`);
 
@@ -188,7 +221,13 @@ describe('reading workloads with AppsV1Api and BatchV1Api', () => {
     expect(appsResources.groupVersion).toBe('apps/v1');
     const byName = new Map(appsResources.resources.map((r) => [r.name, r]));
     expect([...byName.keys()]).toEqual(['daemonsets', 'deployments', 'replicasets', 'statefulsets']);
-    expect(byName.get('deployments')).toMatchObject({ kind: 'Deployment', singularName: 'deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'] });
+    expect(byName.get('deployments')).toMatchObject({
+      kind: 'Deployment',
+      singularName: 'deployment',
+      namespaced: true,
+      shortNames: ['deploy'],
+      categories: ['all'],
+    });
     expect(byName.get('deployments')?.verbs).toEqual(expect.arrayContaining(['get', 'list', 'watch']));
     expect(byName.get('statefulsets')?.shortNames).toEqual(['sts']);
     const batchResources = await batch.getAPIResources();
@@ -216,7 +255,9 @@ describe('reading workloads with AppsV1Api and BatchV1Api', () => {
 
     api.denyAccess('list', 'jobs');
     const list = await statusOf(batch.listJobForAllNamespaces({}));
-    expect(list.body.message).toBe(`jobs.batch is forbidden: User "${api.userName}" cannot list resource "jobs" in API group "batch" at the cluster scope`);
+    expect(list.body.message).toBe(
+      `jobs.batch is forbidden: User "${api.userName}" cannot list resource "jobs" in API group "batch" at the cluster scope`,
+    );
 
     const review = await kc.makeApiClient(AuthorizationV1Api).createSelfSubjectAccessReview({
       body: { spec: { resourceAttributes: { namespace: 'shop', verb: 'get', group: 'apps', resource: 'deployments' } } },
@@ -248,7 +289,9 @@ describe('reading workloads with AppsV1Api and BatchV1Api', () => {
 
   it('refuses unknown kinds and duplicates in addWorkload, and deleting the namespace deletes its workloads', async () => {
     addAll();
-    expect(() => api.addWorkload({ apiVersion: 'apps/v1', kind: 'CronJob', metadata: { namespace: 'shop', name: 'x' } })).toThrow(/unsupported workload apiVersion\/kind/);
+    expect(() => api.addWorkload({ apiVersion: 'apps/v1', kind: 'CronJob', metadata: { namespace: 'shop', name: 'x' } })).toThrow(
+      /unsupported workload apiVersion\/kind/,
+    );
     expect(() => api.addWorkload(workload('extensions/v1beta1', 'Deployment', 'shop', 'x'))).toThrow(/unsupported/);
     expect(() => api.addWorkload(workload('apps/v1', 'Deployment', 'shop', 'web'))).toThrow('deployments.apps "web" already exists');
     api.deleteNamespace('shop');
@@ -275,32 +318,58 @@ describe('creating and deleting workloads through the API', () => {
     expect(api.listPods('shop')).toEqual([]);
 
     const mismatch = await statusOf(
-      apps.createNamespacedDeployment({ namespace: 'shop', body: { metadata: { name: 'bad' }, spec: { selector: { matchLabels: { app: 'other' } }, template: template('web') as never } } }),
+      apps.createNamespacedDeployment({
+        namespace: 'shop',
+        body: { metadata: { name: 'bad' }, spec: { selector: { matchLabels: { app: 'other' } }, template: template('web') as never } },
+      }),
     );
     expect(mismatch.body).toMatchObject({
       code: 422,
       reason: 'Invalid',
-      message: 'Deployment.apps "bad" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`',
+      message:
+        'Deployment.apps "bad" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`',
       details: { name: 'bad', group: 'apps', kind: 'Deployment' },
     });
     const dup = await statusOf(apps.createNamespacedDeployment({ namespace: 'shop', body: created }));
     expect(dup.body).toMatchObject({ code: 409, reason: 'AlreadyExists', message: 'deployments.apps "web" already exists' });
 
     const deleted = await apps.deleteNamespacedDeployment({ namespace: 'shop', name: 'web' });
-    expect(deleted).toMatchObject({ status: 'Success', details: { name: 'web', group: 'apps', kind: 'deployments', uid: created.metadata?.uid } });
+    expect(deleted).toMatchObject({
+      status: 'Success',
+      details: { name: 'web', group: 'apps', kind: 'deployments', uid: created.metadata?.uid },
+    });
     expect((await statusOf(apps.deleteNamespacedDeployment({ namespace: 'shop', name: 'web' }))).code).toBe(404);
   });
 
   it('creates a Job with a generated selector, and insists on a restartPolicy', async () => {
-    const created = await batch.createNamespacedJob({ namespace: 'default', body: { metadata: { name: 'once' }, spec: { template: template('once', { restartPolicy: 'Never' }) as never } } });
+    const created = await batch.createNamespacedJob({
+      namespace: 'default',
+      body: { metadata: { name: 'once' }, spec: { template: template('once', { restartPolicy: 'Never' }) as never } },
+    });
     const uid = created.metadata?.uid as string;
-    expect(created.spec).toMatchObject({ completions: 1, parallelism: 1, backoffLimit: 6, selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } } });
-    expect(created.spec?.template.metadata?.labels).toMatchObject({ app: 'once', 'job-name': 'once', 'batch.kubernetes.io/job-name': 'once', 'controller-uid': uid });
+    expect(created.spec).toMatchObject({
+      completions: 1,
+      parallelism: 1,
+      backoffLimit: 6,
+      selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } },
+    });
+    expect(created.spec?.template.metadata?.labels).toMatchObject({
+      app: 'once',
+      'job-name': 'once',
+      'batch.kubernetes.io/job-name': 'once',
+      'controller-uid': uid,
+    });
 
-    const bad = await statusOf(batch.createNamespacedJob({ namespace: 'default', body: { metadata: { name: 'bad' }, spec: { template: template('bad') as never } } }));
+    const bad = await statusOf(
+      batch.createNamespacedJob({
+        namespace: 'default',
+        body: { metadata: { name: 'bad' }, spec: { template: template('bad') as never } },
+      }),
+    );
     expect(bad.body).toMatchObject({
       code: 422,
-      message: 'Job.batch "bad" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
+      message:
+        'Job.batch "bad" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
     });
   });
 });
@@ -315,8 +384,11 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl and workloads', () => {
   /** Async on purpose: the server runs in this process, a synchronous exec would deadlock it. */
   const kubectl = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
     new Promise((resolve) => {
-      execFile(KUBECTL, ['--kubeconfig', api.kubeconfigPath, '--cache-dir', cacheDir, '--request-timeout', '5s', ...args], { timeout: 10000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      execFile(
+        KUBECTL,
+        ['--kubeconfig', api.kubeconfigPath, '--cache-dir', cacheDir, '--request-timeout', '5s', ...args],
+        { timeout: 10000 },
+        (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
 
@@ -327,7 +399,12 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl and workloads', () => {
     expect(deploy.stdout).toBe('deployment.apps/web\n');
 
     const all = await kubectl('get', 'sts,ds,rs,jobs', '-n', 'shop', '-o', 'name');
-    expect(all.stdout.split('\n').filter(Boolean)).toEqual(['statefulset.apps/db', 'daemonset.apps/agent', 'replicaset.apps/web-5d4f8c7b9', 'job.batch/migrate']);
+    expect(all.stdout.split('\n').filter(Boolean)).toEqual([
+      'statefulset.apps/db',
+      'daemonset.apps/agent',
+      'replicaset.apps/web-5d4f8c7b9',
+      'job.batch/migrate',
+    ]);
 
     const table = await kubectl('get', 'deployments', '-n', 'shop');
     expect(table.stdout).toMatch(/^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\n/);

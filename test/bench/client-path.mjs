@@ -221,7 +221,8 @@ function measure(name, events, fn, reps = config.reps ?? 3) {
     const wallMs = performance.now() - t0;
     const c = process.cpuUsage(c0);
     const cpuUs = c.user + c.system;
-    if (!best || cpuUs < best.cpuUs) best = { stage: name, events, reps, wallMs, cpuUs, cpuUsPerEvent: cpuUs / events, eventsPerSec: events / (wallMs / 1000), ...out };
+    if (!best || cpuUs < best.cpuUs)
+      best = { stage: name, events, reps, wallMs, cpuUs, cpuUsPerEvent: cpuUs / events, eventsPerSec: events / (wallMs / 1000), ...out };
   }
   return best;
 }
@@ -259,7 +260,10 @@ if (config.mode === 'ceiling') {
   const noop = () => {};
   // One exec's cgroup paths, as the assembler hands them to the join (for the decodeCgroups stage).
   let sample = null;
-  new TraceDecoder({ strlen: config.strlen, levels: config.levels, argsMax: config.argsMax }, { event: (e) => (sample ??= e), notice: () => {} }).push(Buffer.concat([...stream(template, 10)]));
+  new TraceDecoder(
+    { strlen: config.strlen, levels: config.levels, argsMax: config.argsMax },
+    { event: (e) => (sample ??= e), notice: () => {} },
+  ).push(Buffer.concat([...stream(template, 10)]));
   // The same stream cut at every line, as bpftrace writes it (one write per record) when the reader
   // keeps up: each chunk costs a callback, a string concatenation and a split.
   const lineEvents = Math.min(n, 50_000);

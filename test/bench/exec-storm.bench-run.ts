@@ -60,7 +60,8 @@ const ONLY = process.env.BENCH_ONLY ?? '';
 
 function positiveInts(name: string, fallback: string): number[] {
   const values = (process.env[name] ?? fallback).split(',').map(Number);
-  if (!values.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`${name} must be positive integers (a comma list), got ${process.env[name]}`);
+  if (!values.every((n) => Number.isInteger(n) && n > 0))
+    throw new Error(`${name} must be positive integers (a comma list), got ${process.env[name]}`);
   return values;
 }
 
@@ -120,7 +121,13 @@ class OutputCounter {
 }
 
 /** Waits until the counter reaches `expected`, or stops growing for quietMs, or timeoutMs passed. */
-async function drain(c: OutputCounter, expected: number, since: number, timeoutMs = 120_000, quietMs = 4000): Promise<{ count: number; lagMs: number; complete: boolean }> {
+async function drain(
+  c: OutputCounter,
+  expected: number,
+  since: number,
+  timeoutMs = 120_000,
+  quietMs = 4000,
+): Promise<{ count: number; lagMs: number; complete: boolean }> {
   const t0 = performance.now();
   for (;;) {
     c.poll();
@@ -260,16 +267,33 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
         ms.push(seen ? took : Infinity);
       }
       const sorted = [...ms].sort((a, b) => a - b);
-      return { execs: n, spacedMs, ms, p50Ms: sorted[Math.floor((n - 1) / 2)]!, maxMs: sorted[n - 1]!, missing: ms.filter((x) => x === Infinity).length };
+      return {
+        execs: n,
+        spacedMs,
+        ms,
+        p50Ms: sorted[Math.floor((n - 1) / 2)]!,
+        maxMs: sorted[n - 1]!,
+        missing: ms.filter((x) => x === Infinity).length,
+      };
     };
 
-    const tracedRun = async (label: string, args: string[], storms: number, opts: { api?: ApiServer; isStorm: (l: string) => boolean; latency?: number }) => {
+    const tracedRun = async (
+      label: string,
+      args: string[],
+      storms: number,
+      opts: { api?: ApiServer; isStorm: (l: string) => boolean; latency?: number },
+    ) => {
       const outFile = join(tmp, `${label}-stdout.jsonl`);
       const outFd = openSync(outFile, 'w');
       const tSpawn = performance.now();
       // BENCH_CPU_PROF=DIR: a V8 CPU profile of each traced CLI run (open it in Chrome DevTools or speedscope).
-      const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=cli-${label}.cpuprofile`] : [];
-      const cli = spawn(process.execPath, [...prof, CLI, ...args, '-o', 'json', '-d', '15m'], { stdio: ['ignore', outFd, 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+      const prof = process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=cli-${label}.cpuprofile`]
+        : [];
+      const cli = spawn(process.execPath, [...prof, CLI, ...args, '-o', 'json', '-d', '15m'], {
+        stdio: ['ignore', outFd, 'pipe'],
+        env: { ...process.env, FORCE_COLOR: '0' },
+      });
       closeSync(outFd);
       cleanups.push({ what: `CLI ${label}`, fn: () => interrupt(cli, 30_000) });
       const stderrLines: { t: number; line: string }[] = [];
@@ -283,7 +307,11 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
         for (const line of parts) stderrLines.push({ t, line });
       });
       const seen = (re: RegExp) => stderrLines.find((l) => re.test(l.line));
-      await waitFor(() => !!seen(/tracing execs on/) || cli.exitCode !== null, 120_000, () => `${label}: the CLI did not start tracing within 120 s:\n${stderrText}`);
+      await waitFor(
+        () => !!seen(/tracing execs on/) || cli.exitCode !== null,
+        120_000,
+        () => `${label}: the CLI did not start tracing within 120 s:\n${stderrText}`,
+      );
       if (!seen(/tracing execs on/)) throw new Error(`${label}: the CLI exited (${cli.exitCode}) before tracing:\n${stderrText}`);
 
       // bpftrace and the batcher (perl): below the tracer command, an exec process of the stand-in's
@@ -294,7 +322,12 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
         const root = tracerRoot();
         return root === null ? null : (descendantsNamed(root, name)[0] ?? null);
       };
-      await waitFor(() => findBelow('bpftrace') !== null, 5000, () => `${label}: cannot find the bpftrace process`, 50);
+      await waitFor(
+        () => findBelow('bpftrace') !== null,
+        5000,
+        () => `${label}: cannot find the bpftrace process`,
+        50,
+      );
       const btPid = findBelow('bpftrace')!;
       const batcherPid = findBelow('perl');
       const counter = new OutputCounter(outFile, opts.isStorm);
@@ -326,10 +359,22 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       const exit = await waitExit(cli, 60_000);
       await sleep(50); // the last stderr chunk
       const totalsLine = stderrText.split('\n').find((l) => l.startsWith('{"kind":"trace-exec.totals"'));
-      const totals = totalsLine ? (JSON.parse(totalsLine) as { events: number; shown: number; lost: number; incomplete: number; unattributed: number; malformed: number; reason: string }) : null;
+      const totals = totalsLine
+        ? (JSON.parse(totalsLine) as {
+            events: number;
+            shown: number;
+            lost: number;
+            incomplete: number;
+            unattributed: number;
+            malformed: number;
+            reason: string;
+          })
+        : null;
 
       // The latency probes' execs (argv[1] latency-…) are not part of the storm.
-      const lines = readFileSync(outFile, 'utf8').split('\n').filter((l) => l !== '' && !l.includes('"latency-'));
+      const lines = readFileSync(outFile, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '' && !l.includes('"latency-'));
       const stormEvents = lines.filter(opts.isStorm).map((l) => JSON.parse(l) as OutEvent);
       // Every exec in the storm's container, whatever its filename (the storm binary's own exec excluded).
       const inContainer = lines
@@ -350,7 +395,9 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
         deliveredPerStorm: drains.map((d, i) => d.count - (i === 0 ? 0 : drains[i - 1]!.count)),
         // Execs of the storm that came out with another filename (e.g. read as empty).
         stormExecsAnyFilename: inContainer.length,
-        stormExecsOtherFilename: inContainer.filter((e) => e.filename !== FILENAME).map((e) => ({ filename: e.filename, args: e.args, comm: e.comm, retval: e.retval })),
+        stormExecsOtherFilename: inContainer
+          .filter((e) => e.filename !== FILENAME)
+          .map((e) => ({ filename: e.filename, args: e.args, comm: e.comm, retval: e.retval })),
         withRetval0: stormEvents.filter((e) => e.retval === 0).length,
         outputLines: lines.length,
         drainLagMs: drains.map((d) => d.lagMs),
@@ -366,7 +413,8 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
         cliRssAtEndMB: after.cliRssKb !== null ? after.cliRssKb / 1024 : null,
         cliPeakRssMB: after.cliHwmKb !== null ? after.cliHwmKb / 1024 : null,
         bpftraceCpuUsPerDecodedEvent: after.bpftrace !== null && decoded ? (after.bpftrace - before.bpftrace) / decoded : null,
-        batcherCpuUsPerDecodedEvent: after.batcher !== null && before.batcher !== null && decoded ? (after.batcher - before.batcher) / decoded : null,
+        batcherCpuUsPerDecodedEvent:
+          after.batcher !== null && before.batcher !== null && decoded ? (after.batcher - before.batcher) / decoded : null,
         // This process: the API stand-in relaying bpftrace's output (plus the bench's own polling).
         benchProcessCpuUsPerDecodedEvent: decoded ? (after.self.user + after.self.system) / decoded : null,
         stderr: stderrLines.map((l) => `${(l.t / 1000).toFixed(3)}s ${l.line}`),
@@ -390,7 +438,9 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       ].join('\n');
       const minimalFile = join(tmp, 'minimal.bt');
       writeFileSync(minimalFile, minimalProgram);
-      const mini = spawn('env', [...Object.entries(rendered.env).map(([k, v]) => `${k}=${v}`), 'bpftrace', '-f', 'json', minimalFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const mini = spawn('env', [...Object.entries(rendered.env).map(([k, v]) => `${k}=${v}`), 'bpftrace', '-f', 'json', minimalFile], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       cleanups.push({ what: 'minimal bpftrace', fn: () => interrupt(mini, 10_000) });
       let miniStderr = '';
       mini.stderr!.on('data', (c: Buffer) => (miniStderr += c.toString()));
@@ -407,14 +457,24 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
         }
         miniPipe.text = text.slice(cut);
       });
-      await waitFor(() => /Attaching|"probes"/.test(miniStderr + miniPipe.text) || miniPipe.bytes > 0 || mini.exitCode !== null, 120_000, () => `minimal bpftrace did not start: ${miniStderr}`, 20);
+      await waitFor(
+        () => /Attaching|"probes"/.test(miniStderr + miniPipe.text) || miniPipe.bytes > 0 || mini.exitCode !== null,
+        120_000,
+        () => `minimal bpftrace did not start: ${miniStderr}`,
+        20,
+      );
       await sleep(1000); // attached_probes is printed before attaching on 0.17
       if (mini.exitCode !== null) throw new Error(`minimal bpftrace exited (${mini.exitCode}): ${miniStderr}`);
       const mini0 = { cpu: cpuMicros(mini.pid!)!, records: miniPipe.records };
       const minimal = await runStorm('minimal bpftrace');
       // It prints every exec on the machine: on a machine shared with other tracing work it may never
       // fall quiet for 1.5 s, so give it 20 s and go on (its CPU is counted per record it printed).
-      await waitFor(() => performance.now() - miniPipe.lastGrowth > 1500, 20_000, () => 'quiet', 100).catch(() => undefined);
+      await waitFor(
+        () => performance.now() - miniPipe.lastGrowth > 1500,
+        20_000,
+        () => 'quiet',
+        100,
+      ).catch(() => undefined);
       const mini1 = { cpu: cpuMicros(mini.pid!)!, records: miniPipe.records };
       mini.kill('SIGINT');
       await waitExit(mini, 15_000);
@@ -429,20 +489,31 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       return minimalRun;
     };
 
-    if (ONLY !== '' && ONLY !== 'fanin' && ONLY !== 'storm') throw new Error(`BENCH_ONLY must be unset, "fanin", "storm" or "fleet", got ${ONLY}`);
+    if (ONLY !== '' && ONLY !== 'fanin' && ONLY !== 'storm')
+      throw new Error(`BENCH_ONLY must be unset, "fanin", "storm" or "fleet", got ${ONLY}`);
     if (ONLY === 'storm') {
       // ---- 1, 4 and 4b alone: the kernel/bpftrace side of a change to the program, BENCH_ROUNDS
       // times; with BENCH_BASE_TEMPLATE (a bpf/trace-exec.bt.tmpl from before the change) each round
       // records the storm with both programs, alternately, so that the machine's noise hits both.
       const rounds = positiveInts('BENCH_ROUNDS', '3')[0]!;
       const baseFile = process.env.BENCH_BASE_TEMPLATE;
-      const programs: [string, string | undefined][] = [...(baseFile ? [['before', readFileSync(baseFile, 'utf8')] as [string, string]] : []), ['after', undefined]];
+      const programs: [string, string | undefined][] = [
+        ...(baseFile ? [['before', readFileSync(baseFile, 'utf8')] as [string, string]] : []),
+        ['after', undefined],
+      ];
       await runStorm('warm-up', Math.min(500, N));
       const rows: Record<string, number | string>[] = [];
       for (let r = 0; r < rounds; r++) {
         const untracedRun = await runStorm('untraced');
         for (const [label, template] of r % 2 === 0 ? programs : [...programs].reverse()) {
-          const rec = await recordStorm({ dist: DIST, tmp, bpfStatsBefore, template, runStorm: () => runStorm(`bpftrace alone (${label})`), onCleanup: (what, fn) => cleanups.push({ what, fn }) });
+          const rec = await recordStorm({
+            dist: DIST,
+            tmp,
+            bpfStatsBefore,
+            template,
+            runStorm: () => runStorm(`bpftrace alone (${label})`),
+            onCleanup: (what, fn) => cleanups.push({ what, fn }),
+          });
           const mini = await runMinimal(rec.rendered);
           const a = rec.bpftraceAlone;
           rows.push({
@@ -463,10 +534,17 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
           });
         }
       }
-      const resultFile = writeResults({ when: new Date().toISOString(), only: ONLY, machine: { ...machine, loadavgAtEnd: loadavg() }, rows } as { when: string });
+      const resultFile = writeResults({
+        when: new Date().toISOString(),
+        only: ONLY,
+        machine: { ...machine, loadavgAtEnd: loadavg() },
+        rows,
+      } as { when: string });
       const cols = Object.keys(rows[0]!);
       const cell = (v: number | string) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 3 : 1)) : v);
-      console.log(`\n${cols.join('\t')}\n${rows.map((row) => cols.map((c) => cell(row[c]!)).join('\t')).join('\n')}\n\nBENCH_ONLY=storm: phases 2, 3, 5-7 skipped; results: ${resultFile}\n`);
+      console.log(
+        `\n${cols.join('\t')}\n${rows.map((row) => cols.map((c) => cell(row[c]!)).join('\t')).join('\n')}\n\nBENCH_ONLY=storm: phases 2, 3, 5-7 skipped; results: ${resultFile}\n`,
+      );
       for (const row of rows) expect(row.execs).toBeGreaterThan(0);
       return;
     }
@@ -508,9 +586,14 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       const report = faninReport(faninResult);
       const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
       const recorded: [string, string][] = [
-        ['storm recorded by bpftrace alone', `${rec.bpftraceAlone.execsSeen} execs, lost ${rec.bpftraceAlone.lost}, ${f(rec.alone.ms / 1000)} s, ${f(rec.bpftraceAlone.bytesPerExec, 0)} B/exec`],
+        [
+          'storm recorded by bpftrace alone',
+          `${rec.bpftraceAlone.execsSeen} execs, lost ${rec.bpftraceAlone.lost}, ${f(rec.alone.ms / 1000)} s, ${f(rec.bpftraceAlone.bytesPerExec, 0)} B/exec`,
+        ],
       ];
-      console.log(`\n${formatTable(report.rows, [...report.details, ...recorded], [...report.lines, '', `BENCH_ONLY=fanin: phases 1-3, 5, 6 skipped`, `results: ${resultFile}`])}\n`);
+      console.log(
+        `\n${formatTable(report.rows, [...report.details, ...recorded], [...report.lines, '', `BENCH_ONLY=fanin: phases 1-3, 5, 6 skipped`, `results: ${resultFile}`])}\n`,
+      );
       expect(faninResult.steps.length).toBeGreaterThan(0);
       for (const st of faninResult.steps) {
         expect(st.exit.code, st.stderr.join('\n')).toBe(0);
@@ -530,7 +613,11 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
     addToApi(api, workload);
     const isPodStorm = (l: string): boolean =>
       l.includes(`"namespace":"${NAMESPACE}","pod":"${POD}","container":"${CONTAINER}"`) && l.includes(`"filename":"${FILENAME}"`);
-    const fullPath = await tracedRun('node', [`node/${NODE}`, '--kubeconfig', api.kubeconfigPath, '-n', NAMESPACE], 2, { api, isStorm: isPodStorm, latency: 20 });
+    const fullPath = await tracedRun('node', [`node/${NODE}`, '--kubeconfig', api.kubeconfigPath, '-n', NAMESPACE], 2, {
+      api,
+      isStorm: isPodStorm,
+      latency: 20,
+    });
     await api.close(); // before the next untraced storm
 
     untraced.push(await runStorm('untraced #2'));
@@ -573,7 +660,11 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
           pod: { uid: workload.uid, namespace: NAMESPACE, name: POD, containerId, containerName: CONTAINER },
         }),
       );
-      const stdout = execFileSync(process.execPath, ['--expose-gc', CHILD, cfgFile], { encoding: 'utf8', timeout: 300_000, maxBuffer: 16 << 20 });
+      const stdout = execFileSync(process.execPath, ['--expose-gc', CHILD, cfgFile], {
+        encoding: 'utf8',
+        timeout: 300_000,
+        maxBuffer: 16 << 20,
+      });
       return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
     };
     interface Stage {
@@ -647,7 +738,11 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       ['storm traced/untraced', f(bestTraced / bestUntraced), ''],
       ['storm traced / minimal program (1 printf)', f(bestTraced / minimal.ms), '≤ 1.10 (1.03)'],
       ['client CPU per event (µs)', f(fullPath.cliCpuUsPerEvent, 1), '≤ 15 (10)'],
-      ['exec → stdout on a quiet node p50/max (ms)', fullPath.latency ? `${f(fullPath.latency.p50Ms, 0)} / ${f(fullPath.latency.maxMs, 0)}` : 'n/a', '≤ 300'],
+      [
+        'exec → stdout on a quiet node p50/max (ms)',
+        fullPath.latency ? `${f(fullPath.latency.p50Ms, 0)} / ${f(fullPath.latency.maxMs, 0)}` : 'n/a',
+        '≤ 300',
+      ],
       ['client peak RSS (MB)', f(fullPath.cliPeakRssMB, 1), ''],
       ['client ceiling, recorded stream (ev/s)', f(printer.eventsPerSec, 0), '≥ 200000'],
       [`RSS at ${sizes} events (MB)`, memory.map(memRow).join(' / '), 'flat, ≤ 150'],
@@ -655,12 +750,21 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       ...faninRows.rows,
     ];
     const details: [string, string][] = [
-      ['storm execs out with another filename', `${fullPath.stormExecsOtherFilename.length} (${[...new Set(fullPath.stormExecsOtherFilename.map((e) => JSON.stringify(e.filename)))].join(', ') || '-'})`],
+      [
+        'storm execs out with another filename',
+        `${fullPath.stormExecsOtherFilename.length} (${[...new Set(fullPath.stormExecsOtherFilename.map((e) => JSON.stringify(e.filename)))].join(', ') || '-'})`,
+      ],
       ['other execs on the machine meanwhile', `${fullPath.foreignExecs ?? 'n/a'} (decoded ${fullPath.totals?.events ?? 'n/a'})`],
       ['client CPU per decoded exec (µs)', `${f(fullPath.cliCpuUsPerDecodedEvent, 1)}  (--local: ${f(local.cliCpuUsPerDecodedEvent, 1)})`],
-      ['bpftrace CPU per exec (µs)', `${f(fullPath.bpftraceCpuUsPerDecodedEvent, 1)}  (--local: ${f(local.bpftraceCpuUsPerDecodedEvent, 1)}, alone: ${f(bpftraceAlone.cpuUsPerExec, 1)})`],
+      [
+        'bpftrace CPU per exec (µs)',
+        `${f(fullPath.bpftraceCpuUsPerDecodedEvent, 1)}  (--local: ${f(local.bpftraceCpuUsPerDecodedEvent, 1)}, alone: ${f(bpftraceAlone.cpuUsPerExec, 1)})`,
+      ],
       ['API stand-in relay CPU per exec (µs)', f(fullPath.benchProcessCpuUsPerDecodedEvent, 1)],
-      ['node batcher (perl) CPU per exec (µs)', `${f(fullPath.batcherCpuUsPerDecodedEvent, 2)}  (--local: ${f(local.batcherCpuUsPerDecodedEvent, 2)})`],
+      [
+        'node batcher (perl) CPU per exec (µs)',
+        `${f(fullPath.batcherCpuUsPerDecodedEvent, 2)}  (--local: ${f(local.batcherCpuUsPerDecodedEvent, 2)})`,
+      ],
       ['exec → stdout latency, each (ms)', fullPath.latency ? fullPath.latency.ms.map((x) => f(x, 0)).join(' ') : 'n/a'],
       ['client RSS at start / end (MB)', `${f(fullPath.cliRssAtStartMB, 1)} / ${f(fullPath.cliRssAtEndMB, 1)}`],
       ['untraced storm per exec (µs)', f((bestUntraced * 1000) / N, 1)],
@@ -673,7 +777,10 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
         `untraced ${untraced.map((s) => f(s.busyCpus)).join(', ')}; node/NAME ${fullPath.storms.map((s) => f(s.busyCpus)).join(', ')}; --local ${local.storms.map((s) => f(s.busyCpus)).join(', ')}; alone ${f(alone.busyCpus)}`,
       ],
       ['bpftrace program', `${bpftraceAlone.probes} probes, ${bpftraceAlone.programs} BPF programs, sha256 ${program.sha256.slice(0, 12)}`],
-      ['storm --local/untraced', `${f(bestLocal / bestUntraced)}  (lost ${local.totals?.lost ?? 'n/a'}, delivered ${local.delivered}/${local.generated})`],
+      [
+        'storm --local/untraced',
+        `${f(bestLocal / bestUntraced)}  (lost ${local.totals?.lost ?? 'n/a'}, delivered ${local.delivered}/${local.generated})`,
+      ],
       ['storm bpftrace alone/untraced', `${f(alone.ms / bestUntraced)}  (lost ${bpftraceAlone.lost})`],
       ['storm minimal program/untraced', `${f(minimal.ms / bestUntraced)}  (lost ${minimalRun.lost}, ${minimalRun.execsSeen} records)`],
       ['bpftrace CPU per exec: ours / minimal (µs)', `${f(bpftraceAlone.cpuUsPerExec, 1)} / ${f(minimalRun.cpuUsPerExec, 1)}`],
@@ -683,7 +790,10 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       ['ceiling CPU per event (µs)', f(printer.cpuUsPerEvent)],
       ['ceiling, writeSync per line (ev/s)', f(perLine?.eventsPerSec, 0)],
       ['ceiling, one line per chunk (ev/s)', f(smallChunks?.eventsPerSec, 0)],
-      ['startup: spawn→probing / →tracing (s)', `${f(fullPath.startup.probingNodeS)} / ${f(fullPath.startup.tracingS)}  (--local ${f(local.startup.probingToTracingS)}, bpftrace alone ${f(bpftraceAlone.startupS)})`],
+      [
+        'startup: spawn→probing / →tracing (s)',
+        `${f(fullPath.startup.probingNodeS)} / ${f(fullPath.startup.tracingS)}  (--local ${f(local.startup.probingToTracingS)}, bpftrace alone ${f(bpftraceAlone.startupS)})`,
+      ],
       [`RSS before feed, ${sizes} (MB)`, memory.map((m) => f(m.rssBeforeFeedMB, 1)).join(' / ')],
       [`V8 heap total after, ${sizes}`, memory.map((m) => f(m.heapTotalMB, 1)).join(' / ')],
       [`heap live after GC, ${sizes}`, memory.map((m) => f(m.heapUsedAfterGcMB, 1)).join(' / ')],
@@ -691,7 +801,9 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
     ];
     const table = formatTable(rows, details, [
       `client stages, recorded stream replayed in-process (${ceilingEvents} execs, cumulative, best of 3 by CPU):`,
-      ...ceiling.stages.map((s) => `  ${s.stage.padEnd(46)}${f(s.eventsPerSec, 0).padStart(9)} ev/s ${f(s.cpuUsPerEvent).padStart(7)} µs/ev`),
+      ...ceiling.stages.map(
+        (s) => `  ${s.stage.padEnd(46)}${f(s.eventsPerSec, 0).padStart(9)} ev/s ${f(s.cpuUsPerEvent).padStart(7)} µs/ev`,
+      ),
       '',
       `storm: ${storm.kind === 'cc' ? 'C vfork+execve' : 'Node spawnSync FALLBACK (no cc: much slower per exec)'}, N=${N}; untraced ${untraced.map((s) => f(s.ms / 1000)).join(' s, ')} s; ` +
         `node/NAME ${fullPath.storms.map((s) => f(s.ms / 1000)).join(' s, ')} s; --local ${local.storms.map((s) => f(s.ms / 1000)).join(' s, ')} s; bpftrace alone ${f(alone.ms / 1000)} s`,
@@ -729,9 +841,15 @@ describe.skipIf(ONLY !== '' && ONLY !== 'fleet')('fleet: many nodes started and 
     const common = { cli: CLI, nodes: nodes!, args, podStartMs: podStartMs!, traceS: traceS!, startupLimitS: startupLimitS! };
     const results: FleetResult[] = [];
     if (runs.includes('default')) results.push(await runFleet({ ...common, serverLimitPerS: null, label: 'default budget' }));
-    if (runs.includes('limit')) results.push(await runFleet({ ...common, serverLimitPerS: serverLimit!, label: `server limit ${serverLimit}/s` }));
+    if (runs.includes('limit'))
+      results.push(await runFleet({ ...common, serverLimitPerS: serverLimit!, label: `server limit ${serverLimit}/s` }));
     const when = new Date().toISOString();
-    const resultFile = writeResults({ when, only: 'fleet', machine: { nproc: availableParallelism(), kernel: release(), node: process.version, loadavgAtEnd: loadavg() }, fleet: results } as { when: string });
+    const resultFile = writeResults({
+      when,
+      only: 'fleet',
+      machine: { nproc: availableParallelism(), kernel: release(), node: process.version, loadavgAtEnd: loadavg() },
+      fleet: results,
+    } as { when: string });
     const report = fleetReport(results);
     console.log(`\n${formatTable(report.rows, [], [...report.lines, `results: ${resultFile}`])}\n`);
     for (const r of results) {
@@ -745,37 +863,55 @@ describe.skipIf(ONLY !== '' && ONLY !== 'fleet')('fleet: many nodes started and 
 describe.skipIf(!process.env.BENCH_SOAK_MIN)('soak: one long trace with stream drops', () => {
   const cleanups = cleanupsAfterAll('soak');
 
-  it('soak: a steady exec rate for BENCH_SOAK_MIN minutes, the stream dropped every BENCH_SOAK_DROP_S s (60)', async () => {
-    const unavailable = traceUnavailable();
-    if (unavailable) throw new Error(`the soak traces for real and needs root, bpftrace and tracefs: ${unavailable}`);
-    const minutes = Number(process.env.BENCH_SOAK_MIN);
-    const dropEveryS = Number(process.env.BENCH_SOAK_DROP_S ?? 60);
-    if (!(minutes > 0) || !(dropEveryS > 0)) throw new Error(`BENCH_SOAK_MIN and BENCH_SOAK_DROP_S must be positive numbers (got ${process.env.BENCH_SOAK_MIN}, ${process.env.BENCH_SOAK_DROP_S})`);
-    const tmp = mkdtempSync(join(tmpdir(), 'trace-exec-soak-'));
-    if (process.env.BENCH_KEEP === '1') console.log(`soak: keeping ${tmp}`);
-    else cleanups.push({ what: 'temp dir', fn: () => rmSync(tmp, { recursive: true, force: true }) });
-    console.log(`soak: ${minutes} min, a drop every ${dropEveryS} s, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-    const r = await soak(tmp, minutes, dropEveryS, cleanups);
-    const when = new Date().toISOString();
-    mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
-    const file = join(ROOT, 'bench-results', `soak-${when.replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify({ when, machine: { nproc: availableParallelism(), kernel: release(), node: process.version, loadavgAtEnd: loadavg() }, ...r }, null, 2) + '\n');
-    const f = (x: number, d = 1) => x.toFixed(d);
-    console.log(
-      [
-        '',
-        `soak: ${f(r.minutes, 2)} min at ${f(r.execRatePerS)} numbered execs/s, ${r.drops} drops → ${r.gaps.length} gaps (${r.gaps.filter((g) => g.to === null).length} not closed), ${f(r.gapSeconds)} s in gaps, exit ${r.exit}`,
-        `  numbered execs: ${r.generated} generated, ${r.delivered} delivered, ${r.duplicates} twice, ${r.missingOutsideGaps.length} missing outside the gaps, ${r.unknownInGaps} unknown in the gaps`,
-        `  client RSS (MB): start ${f(r.rssMB.start)}, end ${f(r.rssMB.end)}, peak ${f(r.rssMB.peak)}; per minute ${r.rssMB.perMinute.map((x) => f(x)).join(' ')}`,
-        `  totals: ${JSON.stringify({ ...r.totals, gaps: undefined })}`,
-        `  results: ${file}`,
-        '',
-      ].join('\n'),
-    );
-    expect(r.exit, r.stderrTail).toBe(0);
-    expect(r.gaps.length, r.stderrTail).toBe(r.drops);
-    expect(r.gaps.every((g) => g.to !== null)).toBe(true);
-    expect(r.duplicates).toBe(0);
-    expect(r.missingOutsideGaps).toEqual([]);
-  }, 4 * 3_600_000);
+  it(
+    'soak: a steady exec rate for BENCH_SOAK_MIN minutes, the stream dropped every BENCH_SOAK_DROP_S s (60)',
+    async () => {
+      const unavailable = traceUnavailable();
+      if (unavailable) throw new Error(`the soak traces for real and needs root, bpftrace and tracefs: ${unavailable}`);
+      const minutes = Number(process.env.BENCH_SOAK_MIN);
+      const dropEveryS = Number(process.env.BENCH_SOAK_DROP_S ?? 60);
+      if (!(minutes > 0) || !(dropEveryS > 0))
+        throw new Error(
+          `BENCH_SOAK_MIN and BENCH_SOAK_DROP_S must be positive numbers (got ${process.env.BENCH_SOAK_MIN}, ${process.env.BENCH_SOAK_DROP_S})`,
+        );
+      const tmp = mkdtempSync(join(tmpdir(), 'trace-exec-soak-'));
+      if (process.env.BENCH_KEEP === '1') console.log(`soak: keeping ${tmp}`);
+      else cleanups.push({ what: 'temp dir', fn: () => rmSync(tmp, { recursive: true, force: true }) });
+      console.log(
+        `soak: ${minutes} min, a drop every ${dropEveryS} s, load ${loadavg()
+          .map((x) => x.toFixed(2))
+          .join(' ')}`,
+      );
+      const r = await soak(tmp, minutes, dropEveryS, cleanups);
+      const when = new Date().toISOString();
+      mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+      const file = join(ROOT, 'bench-results', `soak-${when.replace(/[:.]/g, '-')}.json`);
+      writeFileSync(
+        file,
+        JSON.stringify(
+          { when, machine: { nproc: availableParallelism(), kernel: release(), node: process.version, loadavgAtEnd: loadavg() }, ...r },
+          null,
+          2,
+        ) + '\n',
+      );
+      const f = (x: number, d = 1) => x.toFixed(d);
+      console.log(
+        [
+          '',
+          `soak: ${f(r.minutes, 2)} min at ${f(r.execRatePerS)} numbered execs/s, ${r.drops} drops → ${r.gaps.length} gaps (${r.gaps.filter((g) => g.to === null).length} not closed), ${f(r.gapSeconds)} s in gaps, exit ${r.exit}`,
+          `  numbered execs: ${r.generated} generated, ${r.delivered} delivered, ${r.duplicates} twice, ${r.missingOutsideGaps.length} missing outside the gaps, ${r.unknownInGaps} unknown in the gaps`,
+          `  client RSS (MB): start ${f(r.rssMB.start)}, end ${f(r.rssMB.end)}, peak ${f(r.rssMB.peak)}; per minute ${r.rssMB.perMinute.map((x) => f(x)).join(' ')}`,
+          `  totals: ${JSON.stringify({ ...r.totals, gaps: undefined })}`,
+          `  results: ${file}`,
+          '',
+        ].join('\n'),
+      );
+      expect(r.exit, r.stderrTail).toBe(0);
+      expect(r.gaps.length, r.stderrTail).toBe(r.drops);
+      expect(r.gaps.every((g) => g.to !== null)).toBe(true);
+      expect(r.duplicates).toBe(0);
+      expect(r.missingOutsideGaps).toEqual([]);
+    },
+    4 * 3_600_000,
+  );
 });

@@ -145,7 +145,11 @@ class LineCounter {
     const fd = openSync(this.file, 'r');
     try {
       if (fstatSync(fd).size <= this.offset) return;
-      for (let n = readSync(fd, this.buf, 0, this.buf.length, this.offset); n > 0; n = readSync(fd, this.buf, 0, this.buf.length, this.offset)) {
+      for (
+        let n = readSync(fd, this.buf, 0, this.buf.length, this.offset);
+        n > 0;
+        n = readSync(fd, this.buf, 0, this.buf.length, this.offset)
+      ) {
         this.offset += n;
         for (let i = this.buf.indexOf(10); i >= 0 && i < n; i = this.buf.indexOf(10, i + 1)) this.lines++;
       }
@@ -335,7 +339,10 @@ async function runStep(cfg: FaninConfig, replay: TraceReplay, rate: number): Pro
     let tGo = NaN;
     while (!done) {
       const ts = performance.now();
-      if (Number.isNaN(tGo) && (stderr.filter((l) => /tracing execs on/.test(l.line)).length >= cfg.nodes || ts - t0 > STARTUP_LIMIT_S * 1000)) {
+      if (
+        Number.isNaN(tGo) &&
+        (stderr.filter((l) => /tracing execs on/.test(l.line)).length >= cfg.nodes || ts - t0 > STARTUP_LIMIT_S * 1000)
+      ) {
         tGo = ts;
         go();
       }
@@ -387,7 +394,8 @@ async function runStep(cfg: FaninConfig, replay: TraceReplay, rate: number): Pro
       const sentN = n.sim.sent();
       const distinct = v.distinct.get(n.name) ?? 0;
       missing += Math.max(0, sentN - distinct);
-      if (distinct !== sentN || (v.lines.get(n.name) ?? 0) !== sentN) nodesMismatched.push(`${n.name}: sent ${sentN}, out ${v.lines.get(n.name) ?? 0} (${distinct} distinct)`);
+      if (distinct !== sentN || (v.lines.get(n.name) ?? 0) !== sentN)
+        nodesMismatched.push(`${n.name}: sent ${sentN}, out ${v.lines.get(n.name) ?? 0} (${distinct} distinct)`);
     }
     const outputLines = [...v.lines.values()].reduce((a, b) => a + b, 0) + v.unparsed;
 
@@ -409,7 +417,11 @@ async function runStep(cfg: FaninConfig, replay: TraceReplay, rate: number): Pro
     const inWindow = ok ? samples.filter((s) => s.t >= a.t && s.t <= b.t) : [];
     const last = samples[samples.length - 1];
     const caughtUp = samples.find((s) => s.t >= tEnd && s.lines >= counter.lines);
-    const catchUpS = caughtUp ? Math.max(0, caughtUp.t - tEnd) / 1000 : counter.lines >= final.sent ? Math.max(0, endT - tEnd) / 1000 : null;
+    const catchUpS = caughtUp
+      ? Math.max(0, caughtUp.t - tEnd) / 1000
+      : counter.lines >= final.sent
+        ? Math.max(0, endT - tEnd) / 1000
+        : null;
     const window = {
       s: ws,
       offeredRate: dSent / ws,
@@ -419,7 +431,9 @@ async function runStep(cfg: FaninConfig, replay: TraceReplay, rate: number): Pro
       cliRssEndMB: ok && b.cliRssKb !== null ? b.cliRssKb / 1024 : null,
       rssGrowthMB: rssGrowth(inWindow),
       maxLagS: Math.max(0, ...inWindow.map((s) => (s.sent - s.lines) / rate)),
-      machineBusyCpus: ok ? ((b.machine.busy - a.machine.busy) / Math.max(1, b.machine.total - a.machine.total)) * availableParallelism() : NaN,
+      machineBusyCpus: ok
+        ? ((b.machine.busy - a.machine.busy) / Math.max(1, b.machine.total - a.machine.total)) * availableParallelism()
+        : NaN,
       standInCpuUsPerEvent: ok ? (b.selfCpuUs - a.selfCpuUs - (b.samplerMs - a.samplerMs) * 1000) / Math.max(1, dSent) : NaN,
       samplerCpuUsPerEvent: ok ? ((b.samplerMs - a.samplerMs) * 1000) / Math.max(1, dSent) : NaN,
       renderUsPerEvent: ok ? ((b.renderMs - a.renderMs) * 1000) / Math.max(1, dSent) : NaN,
@@ -443,7 +457,8 @@ async function runStep(cfg: FaninConfig, replay: TraceReplay, rate: number): Pro
     if (Number(totals?.lost ?? 0) > 0) why.push(`CLI reports ${String(totals?.lost)} lost`);
     if (v.duplicates > 0) why.push(`${v.duplicates} duplicates`);
     if (missing > 0) why.push(`${missing} missing`);
-    if (catchUpS === null || catchUpS > CATCH_UP_S) why.push(`caught up ${catchUpS === null ? 'never' : `after ${catchUpS.toFixed(1)} s`} (> ${CATCH_UP_S} s)`);
+    if (catchUpS === null || catchUpS > CATCH_UP_S)
+      why.push(`caught up ${catchUpS === null ? 'never' : `after ${catchUpS.toFixed(1)} s`} (> ${CATCH_UP_S} s)`);
     if (window.rssGrowthMB !== null && window.rssGrowthMB > RSS_SLACK_MB) {
       why.push(`RSS grew ${window.rssGrowthMB.toFixed(0)} MB from the window's first half to its second (> ${RSS_SLACK_MB})`);
     }
@@ -465,7 +480,8 @@ async function runStep(cfg: FaninConfig, replay: TraceReplay, rate: number): Pro
       nodesMismatched: nodesMismatched.slice(0, 20),
       window,
       cliPeakRssMB: last?.cliHwmKb != null ? last.cliHwmKb / 1024 : null,
-      cliCpuUsPerEventToEnd: ok && a.cliCpuUs !== null && last?.cliCpuUs != null ? perEvent(last.cliCpuUs - a.cliCpuUs, counter.lines - a.lines) : null,
+      cliCpuUsPerEventToEnd:
+        ok && a.cliCpuUs !== null && last?.cliCpuUs != null ? perEvent(last.cliCpuUs - a.cliCpuUs, counter.lines - a.lines) : null,
       catchUpS,
       startup: {
         firstTracingS: ((tracing[0]?.t ?? NaN) - t0) / 1000,
@@ -493,7 +509,8 @@ export async function runFanin(cfg: FaninConfig): Promise<FaninResult> {
   const replay = TraceReplay.fromRecording(readFileSync(cfg.recording, 'utf8'), { cgroupIncludes: cfg.storm.containerId });
   // (node, pid, time in ms) tells the replayed execs apart only if a pid comes back at least 1 ms later.
   const maxPerNode = Math.max(...cfg.rates) / cfg.nodes;
-  if (replay.execs / maxPerNode < 0.01) throw new Error(`the recording holds too few execs (${replay.execs}) for ${maxPerNode} execs/s per node`);
+  if (replay.execs / maxPerNode < 0.01)
+    throw new Error(`the recording holds too few execs (${replay.execs}) for ${maxPerNode} execs/s per node`);
   const steps: FaninStep[] = [];
   for (const rate of cfg.rates) {
     const step = await runStep(cfg, replay, rate);
@@ -521,10 +538,22 @@ export function faninReport(r: FaninResult): { rows: [string, string, string][];
   const best = r.steps.find((s) => s.rate === r.sustainedRate) ?? null;
   const at = best ? ` at ${best.rate}` : '';
   const rows: [string, string, string][] = [
-    [`fan-in: merged ev/s sustained, ${r.nodes} nodes`, r.sustainedRate === null ? `none (tried ${r.steps.map((s) => s.rate).join(', ')})` : String(r.sustainedRate), '≥ 100000'],
+    [
+      `fan-in: merged ev/s sustained, ${r.nodes} nodes`,
+      r.sustainedRate === null ? `none (tried ${r.steps.map((s) => s.rate).join(', ')})` : String(r.sustainedRate),
+      '≥ 100000',
+    ],
     ['fan-in: client CPU per event (µs)', best ? `${f(best.window.cliCpuUsPerEvent)}${at}` : 'n/a', ''],
-    ['fan-in: client RSS start / end (MB)', best ? `${f(best.window.cliRssStartMB, 0)} / ${f(best.window.cliRssEndMB, 0)}${at}` : 'n/a', `flat (±${RSS_SLACK_MB})`],
-    ['fan-in: client ceiling, delivered ev/s', `${f(Math.max(...r.steps.map((s) => s.window.deliveredRate).filter(Number.isFinite)), 0)} (best step)`, ''],
+    [
+      'fan-in: client RSS start / end (MB)',
+      best ? `${f(best.window.cliRssStartMB, 0)} / ${f(best.window.cliRssEndMB, 0)}${at}` : 'n/a',
+      `flat (±${RSS_SLACK_MB})`,
+    ],
+    [
+      'fan-in: client ceiling, delivered ev/s',
+      `${f(Math.max(...r.steps.map((s) => s.window.deliveredRate).filter(Number.isFinite)), 0)} (best step)`,
+      '',
+    ],
     [`fan-in: ${r.nodes} debug pods tracing (s)`, f(r.steps[0]?.startup.allTracingS), ''],
   ];
   const details: [string, string][] = [
@@ -549,7 +578,12 @@ export function faninReport(r: FaninResult): { rows: [string, string, string][];
   const top = (what: string, p: ProfileSummary): void => {
     lines.push(`  ${what} (self time, ${f(p.totalMs - p.idleMs, 0)} ms busy):`);
     for (const fn of p.functions.slice(0, 15)) lines.push(`    ${f(fn.pct).padStart(5)}%  ${fn.name.padEnd(32)} ${fn.where}`);
-    lines.push(`    by file: ${p.files.slice(0, 8).map((x) => `${x.file} ${f(x.pct)}%`).join(', ')}`);
+    lines.push(
+      `    by file: ${p.files
+        .slice(0, 8)
+        .map((x) => `${x.file} ${f(x.pct)}%`)
+        .join(', ')}`,
+    );
   };
   // The highest rate tried is where the limit shows.
   const last = r.steps[r.steps.length - 1];

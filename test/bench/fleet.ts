@@ -48,7 +48,16 @@ export interface FleetResult {
   cleanS: number | null;
   exitAfterSigintS: number | null;
   podsLeft: number;
-  requests: { total: number; startup: number; teardown: number; byVerb: Record<string, number>; status429: number; status5xx: number; peakPerS: number; peakPerSAfter429: number };
+  requests: {
+    total: number;
+    startup: number;
+    teardown: number;
+    byVerb: Record<string, number>;
+    status429: number;
+    status5xx: number;
+    peakPerS: number;
+    peakPerSAfter429: number;
+  };
   stderrTail: string[];
 }
 
@@ -81,10 +90,14 @@ export async function runFleet(cfg: FleetConfig): Promise<FleetResult> {
     if (cfg.serverLimitPerS !== null) api.limitRate(cfg.serverLimitPerS, 1);
     const before = api.requests.length;
     const t0 = performance.now();
-    const child = spawn(process.execPath, [cfg.cli, '--all-nodes', '--yes', '--kubeconfig', api.kubeconfigPath, '-o', 'json', '-v', ...cfg.args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FORCE_COLOR: '0' },
-    });
+    const child = spawn(
+      process.execPath,
+      [cfg.cli, '--all-nodes', '--yes', '--kubeconfig', api.kubeconfigPath, '-o', 'json', '-v', ...cfg.args],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, FORCE_COLOR: '0' },
+      },
+    );
     let firstEvent: number | null = null;
     child.stdout!.on('data', () => (firstEvent ??= performance.now()));
     const stderr: { t: number; line: string }[] = [];
@@ -96,13 +109,18 @@ export async function runFleet(cfg: FleetConfig): Promise<FleetResult> {
     });
     const tracing = () => stderr.filter((l) => /tracing execs on/.test(l.line));
     let exited = false;
-    const exit = waitExit(child, 1e9).then((e) => ((exited = true), e));
+    const exit = waitExit(child, 1e9).then((e) => {
+      exited = true;
+      return e;
+    });
     while (!exited && tracing().length < cfg.nodes && performance.now() - t0 < cfg.startupLimitS * 1000) await sleep(50);
     const tAll = tracing().length >= cfg.nodes ? tracing()[cfg.nodes - 1]!.t : null;
     await sleep(cfg.traceS * 1000);
     const tInt = performance.now();
     child.kill('SIGINT');
-    const left = () => api.listPods().filter((p) => p.metadata?.labels?.['app.kubernetes.io/name'] === 'trace-exec').length + api.listNamespaces().filter((n) => n.metadata?.name?.startsWith('trace-exec-')).length;
+    const left = () =>
+      api.listPods().filter((p) => p.metadata?.labels?.['app.kubernetes.io/name'] === 'trace-exec').length +
+      api.listNamespaces().filter((n) => n.metadata?.name?.startsWith('trace-exec-')).length;
     let tClean: number | null = null;
     while (performance.now() - tInt < CLEANUP_LIMIT_S * 1000) {
       if (left() === 0) {
@@ -142,8 +160,17 @@ export async function runFleet(cfg: FleetConfig): Promise<FleetResult> {
         byVerb,
         status429: reqs.filter((q) => q.status === 429).length,
         status5xx: reqs.filter((q) => (q.status ?? 0) >= 500).length,
-        peakPerS: peak(reqs.map((q) => q.at), 1000),
-        peakPerSAfter429: first429 === null ? 0 : peak(reqs.filter((q) => q.at >= first429).map((q) => q.at), 1000),
+        peakPerS: peak(
+          reqs.map((q) => q.at),
+          1000,
+        ),
+        peakPerSAfter429:
+          first429 === null
+            ? 0
+            : peak(
+                reqs.filter((q) => q.at >= first429).map((q) => q.at),
+                1000,
+              ),
       },
       stderrTail: stderr.slice(-15).map((l) => l.line),
     };
@@ -159,13 +186,28 @@ export function fleetReport(results: FleetResult[]): { rows: [string, string, st
   for (const r of results) {
     const tag = `fleet ${r.label}`;
     rows.push(
-      [`${tag}: start → first event / all ${r.nodes} tracing (s)`, `${f(r.firstEventS)} / ${f(r.allTracingS)} (${r.nodesTracing} tracing)`, '— / ≤ 60'],
-      [`${tag}: Ctrl-C → nothing left on the stand-in (s)`, `${f(r.cleanS)} (exit ${r.exit.code ?? r.exit.signal} after ${f(r.exitAfterSigintS)} s, ${r.podsLeft} left)`, '≤ 30'],
-      [`${tag}: API requests start / teardown, 429s, peak per s`, `${r.requests.startup} / ${r.requests.teardown}, ${r.requests.status429}, ${r.requests.peakPerS}`, ''],
+      [
+        `${tag}: start → first event / all ${r.nodes} tracing (s)`,
+        `${f(r.firstEventS)} / ${f(r.allTracingS)} (${r.nodesTracing} tracing)`,
+        '— / ≤ 60',
+      ],
+      [
+        `${tag}: Ctrl-C → nothing left on the stand-in (s)`,
+        `${f(r.cleanS)} (exit ${r.exit.code ?? r.exit.signal} after ${f(r.exitAfterSigintS)} s, ${r.podsLeft} left)`,
+        '≤ 30',
+      ],
+      [
+        `${tag}: API requests start / teardown, 429s, peak per s`,
+        `${r.requests.startup} / ${r.requests.teardown}, ${r.requests.status429}, ${r.requests.peakPerS}`,
+        '',
+      ],
     );
     lines.push(
       `fleet ${r.label}: ${r.nodes} simulated nodes, pods start in ${r.podStartMs} ms, Ctrl-C ${r.traceS} s after all trace, CLI flags ${r.args.join(' ') || '(defaults)'}, server limit ${r.serverLimitPerS ?? 'none'}/s`,
-      `  requests by verb: ${Object.entries(r.requests.byVerb).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      `  requests by verb: ${Object.entries(r.requests.byVerb)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
       `  429s ${r.requests.status429}, 5xx ${r.requests.status5xx}; peak requests in one second ${r.requests.peakPerS} (after the first 429: ${r.requests.peakPerSAfter429})`,
     );
   }

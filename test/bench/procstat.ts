@@ -53,10 +53,7 @@ export function comm(pid: number): string | null {
 /** Pids of running processes whose comm is name (other runs' bpftrace, for the record). */
 export function pidsNamed(name: string): number[] {
   try {
-    return execFileSync('pgrep', ['-x', name], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
+    return execFileSync('pgrep', ['-x', name], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
   } catch {
     return [];
   }
@@ -70,7 +67,12 @@ export function descendantsNamed(root: number, name: string): number[] {
 }
 
 /** Sum of run_time_ns / run_cnt over the BPF programs pid holds (needs kernel.bpf_stats_enabled=1). */
-export function bpfProgStats(pid: number): { progs: number; runTimeNs: number; runCnt: number; byProg: { runTimeNs: number; runCnt: number }[] } {
+export function bpfProgStats(pid: number): {
+  progs: number;
+  runTimeNs: number;
+  runCnt: number;
+  byProg: { runTimeNs: number; runCnt: number }[];
+} {
   const byProg: { runTimeNs: number; runCnt: number }[] = [];
   let fds: string[] = [];
   try {

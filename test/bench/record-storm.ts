@@ -72,13 +72,23 @@ export async function recordStorm(opts: RecordStormOptions) {
       if (pipe.text.includes('"B ')) pipe.started = performance.now() - tBt;
     }
   });
-  await waitFor(() => !Number.isNaN(pipe.started) || bt.exitCode !== null, 120_000, () => `bpftrace did not start within 120 s: ${btStderr}`, 20);
+  await waitFor(
+    () => !Number.isNaN(pipe.started) || bt.exitCode !== null,
+    120_000,
+    () => `bpftrace did not start within 120 s: ${btStderr}`,
+    20,
+  );
   if (bt.exitCode !== null) throw new Error(`bpftrace exited (${bt.exitCode}): ${btStderr}`);
   const rec0 = { cpu: cpuMicros(bt.pid!)!, bpf: bpfProgStats(bt.pid!), reads: pipe.reads, bytes: pipe.bytes };
   const alone = await opts.runStorm();
   // The program records every exec on the machine: on a shared machine it may never fall quiet for
   // 1.5 s, so give it 20 s and go on (costs are per exec recorded, the storm's and the others').
-  await waitFor(() => performance.now() - pipe.lastGrowth > 1500, 20_000, () => 'quiet', 100).catch(() => undefined);
+  await waitFor(
+    () => performance.now() - pipe.lastGrowth > 1500,
+    20_000,
+    () => 'quiet',
+    100,
+  ).catch(() => undefined);
   const rec1 = { cpu: cpuMicros(bt.pid!)!, bpf: bpfProgStats(bt.pid!), reads: pipe.reads, bytes: pipe.bytes };
   bt.kill('SIGINT');
   const btExit = await waitExit(bt, 15_000);

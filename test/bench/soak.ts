@@ -39,7 +39,12 @@ export interface SoakResult {
   stderrTail: string;
 }
 
-export async function soak(tmp: string, minutes: number, dropEveryS: number, cleanups: { what: string; fn: () => unknown }[]): Promise<SoakResult> {
+export async function soak(
+  tmp: string,
+  minutes: number,
+  dropEveryS: number,
+  cleanups: { what: string; fn: () => unknown }[],
+): Promise<SoakResult> {
   const api = await startApiServer({ podStartDelayMs: 100 });
   cleanups.push({ what: 'soak API stand-in', fn: () => api.close() });
   api.addNode('worker-1');

@@ -12,11 +12,23 @@ import { entries, isPod, placement, type CorpusEntry } from './corpus.js';
 /** The (v2, v1) pairs an entry stands for; every one must give the same answer. */
 function pairs(e: CorpusEntry): [string | null, string | null][] {
   const p = placement(e.cgroup);
-  if (p.either !== null) return [[p.either, p.either], [p.either, null], [null, p.either]];
+  if (p.either !== null)
+    return [
+      [p.either, p.either],
+      [p.either, null],
+      [null, p.either],
+    ];
   // A quote with only one hierarchy: the other was not captured, or (hybrid host) shows the root.
   if (p.v2 !== null && p.v1 !== null) return [[p.v2, p.v1]];
-  if (p.v2 !== null) return [[p.v2, null], [p.v2, '/']];
-  return [[null, p.v1], ['/', p.v1]];
+  if (p.v2 !== null)
+    return [
+      [p.v2, null],
+      [p.v2, '/'],
+    ];
+  return [
+    [null, p.v1],
+    ['/', p.v1],
+  ];
 }
 
 function expected(e: CorpusEntry, got: CgroupIdentity): CgroupIdentity {
@@ -35,8 +47,23 @@ describe('the corpus', () => {
 
   it('covers the forms docs/cgroup-forms.md lists', () => {
     const forms = new Set(entries.map((e) => e.form));
-    for (const f of ['systemd/crio', 'systemd/containerd', 'systemd/docker', 'cgroupfs/bare-id', 'cgroupfs/crio', 'runtime-notation',
-      'crun-container', 'sub-cgroup', 'conmon', 'pod-cgroup', 'kubelet-root-prefix', 'nested-in-container', 'static-pod', 'kata', 'gvisor']) {
+    for (const f of [
+      'systemd/crio',
+      'systemd/containerd',
+      'systemd/docker',
+      'cgroupfs/bare-id',
+      'cgroupfs/crio',
+      'runtime-notation',
+      'crun-container',
+      'sub-cgroup',
+      'conmon',
+      'pod-cgroup',
+      'kubelet-root-prefix',
+      'nested-in-container',
+      'static-pod',
+      'kata',
+      'gvisor',
+    ]) {
       expect(forms, f).toContain(f);
     }
     const qos = new Set(entries.flatMap((e) => (isPod(e.expect) ? [e.expect.qos] : [])));

@@ -51,7 +51,8 @@ export const isPod = (e: CorpusEntry['expect']): e is PodExpectation => 'podUid'
 
 /** The same order the node probe prefers (src/node/probe.ts). */
 const V1_PREFERENCE = ['memory', 'pids', 'cpu', 'cpuacct', 'cpuset', 'blkio', 'devices', 'freezer'];
-const V1_DIRS = /^(?:cpu|cpuacct|cpu,cpuacct|cpuacct,cpu|memory|pids|cpuset|blkio|devices|freezer|hugetlb|net_cls|net_prio|net_cls,net_prio|perf_event|rdma|misc|systemd)$/;
+const V1_DIRS =
+  /^(?:cpu|cpuacct|cpu,cpuacct|cpuacct,cpu|memory|pids|cpuset|blkio|devices|freezer|hugetlb|net_cls|net_prio|net_cls,net_prio|perf_event|rdma|misc|systemd)$/;
 /** Interface files a quote may end in: not part of the cgroup's path. */
 const INTERFACE_FILE = /^(?:cgroup\.[a-z_.]+|tasks)$/;
 
@@ -64,7 +65,10 @@ export interface Placement {
 }
 
 export function placement(quote: string): Placement {
-  const lines = quote.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = quote
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const procLine = /^(\d+):([^:]*):(.*)$/;
   if (lines.every((l) => procLine.test(l))) {
     let v2: string | null = null;
@@ -81,7 +85,10 @@ export function placement(quote: string): Placement {
   if (lines.length !== 1) throw new Error(`a quote is either /proc/PID/cgroup lines or one path: ${quote}`);
   const path = lines[0]!;
   if (path.startsWith('/sys/fs/cgroup/') || path === '/sys/fs/cgroup') {
-    const parts = path.slice('/sys/fs/cgroup'.length).split('/').filter((c) => c !== '');
+    const parts = path
+      .slice('/sys/fs/cgroup'.length)
+      .split('/')
+      .filter((c) => c !== '');
     if (parts.length > 0 && INTERFACE_FILE.test(parts[parts.length - 1]!)) parts.pop();
     if (parts[0] === 'unified') return { v2: '/' + parts.slice(1).join('/'), v1: null, either: null };
     if (parts.length > 0 && V1_DIRS.test(parts[0]!)) return { v2: null, v1: '/' + parts.slice(1).join('/'), either: null };
@@ -97,7 +104,11 @@ export function placement(quote: string): Placement {
  */
 export function samplePaths(quote: string): { v2: string; v1: string } {
   const p = placement(quote);
-  const clean = (s: string | null) => (s ?? '').split('/').filter((c) => c !== '' && c !== '..').join('/');
+  const clean = (s: string | null) =>
+    (s ?? '')
+      .split('/')
+      .filter((c) => c !== '' && c !== '..')
+      .join('/');
   if (p.either !== null) return { v2: clean(p.either), v1: clean(p.either) };
   const v2 = clean(p.v2);
   const v1 = clean(p.v1);

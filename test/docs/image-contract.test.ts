@@ -28,7 +28,10 @@ function fromDoc(): string[] {
   expect(at, 'docs/debug-image.md has the contract table').toBeGreaterThan(0);
   const rows = doc.slice(at).split('\n').slice(2);
   return rows
-    .slice(0, rows.findIndex((l) => !l.startsWith('|')))
+    .slice(
+      0,
+      rows.findIndex((l) => !l.startsWith('|')),
+    )
     .flatMap((row) => [...row.split('|')[1]!.matchAll(/`([a-z0-9]+)`/g)].map((m) => m[1]!))
     .sort();
 }

@@ -11,7 +11,13 @@ import { removeTempDirs, tempDir } from '../support/tmp.js';
 import { brokenLinks } from './links.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const pages = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 
 describe('README.md and docs/', () => {
   it('the README is at most 400 lines', () => {

@@ -22,7 +22,8 @@ export function brokenLinks(root: string, page: string): string[] {
       broken.push(`${where}: an anchor into ${relative(root, file)}, which is not a Markdown file`);
       continue;
     }
-    if (!anchors(readFileSync(file, 'utf8')).has(decodeURIComponent(anchor))) broken.push(`${where}: ${relative(root, file)} has no heading #${anchor}`);
+    if (!anchors(readFileSync(file, 'utf8')).has(decodeURIComponent(anchor)))
+      broken.push(`${where}: ${relative(root, file)} has no heading #${anchor}`);
   }
   return broken;
 }

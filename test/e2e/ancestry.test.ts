@@ -60,7 +60,10 @@ describe.skipIf(k.skip)(`--ancestry${k.reason ? ` (${k.reason})` : ''}`, () => {
       const children = jsonLines(r.stdout).filter((x) => x.ppid === shell.pid);
       expect(children.length, r.stderr).toBeGreaterThan(10);
       const missing = children.filter((x) => (x.ancestry as { pid: number }[])[0]?.pid !== shell.pid);
-      expect(missing.map((x) => ({ time: x.time, comm: x.comm, ancestry: x.ancestry })), `${missing.length} of ${children.length}`).toEqual([]);
+      expect(
+        missing.map((x) => ({ time: x.time, comm: x.comm, ancestry: x.ancestry })),
+        `${missing.length} of ${children.length}`,
+      ).toEqual([]);
       expect(children[0]!.ancestry).toEqual(expect.arrayContaining([expect.objectContaining({ pid: shell.pid, comm: 'sh', host: true })]));
       await expectNothingLeft(api);
     } finally {

@@ -94,9 +94,11 @@ describe.skipIf(k.skip)(`mixed architectures in one run${k.reason ? ` (${k.reaso
     cli.proc.kill('SIGINT');
     const r = await cli.done();
     expect(r.code, r.stderr).toBe(1);
-    console.log('STDERR1\n'+r.stderr);
+    console.log('STDERR1\n' + r.stderr);
     expect(r.stderr.match(/node arm-1 is arm64/g)?.length, r.stderr).toBe(2); // the line as it happens, and in the summary
-    expect(r.stderr).toMatch(/^trace-exec: error: node arm-1 is arm64 and there is no default debug image for arm64: pass --image arm64=IMAGE .*; going on with the other nodes$/m);
+    expect(r.stderr).toMatch(
+      /^trace-exec: error: node arm-1 is arm64 and there is no default debug image for arm64: pass --image arm64=IMAGE .*; going on with the other nodes$/m,
+    );
     expect(r.stderr).toMatch(/creating debug pod \S+ on amd-1 \(amd64, image quay\.io\/iovisor\/bpftrace:v0\.19\.1\)/);
     expect(r.stderr).toMatch(/error: 1 of 2 nodes could not be traced to the end: node arm-1 is arm64/);
     expect(creations(before).filter((q) => /\/pods$/.test(q.path))).toHaveLength(1);
@@ -104,7 +106,16 @@ describe.skipIf(k.skip)(`mixed architectures in one run${k.reason ? ` (${k.reaso
   });
 
   it('--node-selector over both with --image arm64=IMAGE: each node its own image, both traced; exit 0', async () => {
-    const cli = startCli(['--node-selector', 'pool=mixed', '--image', `arm64=${ARM64_IMAGE}`, '--kubeconfig', api.kubeconfigPath, '-o', 'json']);
+    const cli = startCli([
+      '--node-selector',
+      'pool=mixed',
+      '--image',
+      `arm64=${ARM64_IMAGE}`,
+      '--kubeconfig',
+      api.kubeconfigPath,
+      '-o',
+      'json',
+    ]);
     await cli.waitForStderr(/tracing execs on \S+ \(2\/2\)/, 90_000);
     expect(debugImages()).toEqual({ 'amd-1': DEFAULT_AMD64, 'arm-1': ARM64_IMAGE });
     cli.proc.kill('SIGINT');
@@ -114,13 +125,23 @@ describe.skipIf(k.skip)(`mixed architectures in one run${k.reason ? ` (${k.reaso
     await expectNothingLeft(api);
   });
 
-  it('an image of another architecture (exec format error): reported within seconds with the container\'s reason and message and a hint, cleaned up; exit 1', async () => {
+  it("an image of another architecture (exec format error): reported within seconds with the container's reason and message and a hint, cleaned up; exit 1", async () => {
     const started = Date.now();
-    const r = await startCli(['node/arm-1', '--image', `arm64=${AMD64_ONLY}`, '--kubeconfig', api.kubeconfigPath, '--timeout', '2m']).done();
+    const r = await startCli([
+      'node/arm-1',
+      '--image',
+      `arm64=${AMD64_ONLY}`,
+      '--kubeconfig',
+      api.kubeconfigPath,
+      '--timeout',
+      '2m',
+    ]).done();
     const took = Date.now() - started;
     expect(r.code, r.stderr).toBe(1);
     expect(errorLines(r.stderr)).toEqual([
-      expect.stringMatching(/^trace-exec: error: the debug container of trace-exec-\w+\/trace-exec-arm-1-\w+ did not start: Error \(exit code 255\): exec \/usr\/bin\/sleep: exec format error$/),
+      expect.stringMatching(
+        /^trace-exec: error: the debug container of trace-exec-\w+\/trace-exec-arm-1-\w+ did not start: Error \(exit code 255\): exec \/usr\/bin\/sleep: exec format error$/,
+      ),
       `  hint: the image ${AMD64_ONLY} is not built for linux/arm64, the node's architecture: pass --image arm64=IMAGE with an image for linux/arm64 (README "The debug pod image")`,
     ]);
     expect(took, r.stderr).toBeLessThan(20_000); // not --timeout's 2 minutes
@@ -128,13 +149,24 @@ describe.skipIf(k.skip)(`mixed architectures in one run${k.reason ? ` (${k.reaso
   });
 
   it('one image for every node that fails on one of them: that node reported, the other traces on', async () => {
-    const cli = startCli(['--node-selector', 'pool=mixed', '--image', AMD64_ONLY, '--image', `amd64=${DEFAULT_AMD64}`, '--kubeconfig', api.kubeconfigPath, '-o', 'json']);
+    const cli = startCli([
+      '--node-selector',
+      'pool=mixed',
+      '--image',
+      AMD64_ONLY,
+      '--image',
+      `amd64=${DEFAULT_AMD64}`,
+      '--kubeconfig',
+      api.kubeconfigPath,
+      '-o',
+      'json',
+    ]);
     await cli.waitForStderr(/tracing execs on amd-1/, 90_000);
     await cli.waitForStderr(/arm-1: the debug container of \S+ did not start: .*exec format error.*going on with the other nodes/, 30_000);
     cli.proc.kill('SIGINT');
     const r = await cli.done();
     expect(r.code, r.stderr).toBe(1);
-    console.log('STDERR2\n'+r.stderr);
+    console.log('STDERR2\n' + r.stderr);
     expect(r.stderr).toMatch(/hint: the image registry\.example\.com\/amd64-only\/bpftrace:1 is not built for linux\/arm64/);
     await expectNothingLeft(api);
   });

@@ -64,24 +64,71 @@ describe('rejected before anything is created', () => {
     ['a duration that is not one', ['node/worker-1', '--duration', 'abc'], /--duration "abc" is not a duration/],
     ['a negative duration', ['node/worker-1', '--duration=-5s'], /--duration "-5s" is not a duration/],
     ['a zero duration', ['node/worker-1', '-d', '0'], /--duration "0" must be longer than zero/],
-    ['an unknown output format', ['node/worker-1', '-o', 'xml'], /-o\/--output "xml" is not a format: use one of table, wide, json, summary/],
+    [
+      'an unknown output format',
+      ['node/worker-1', '-o', 'xml'],
+      /-o\/--output "xml" is not a format: use one of table, wide, json, summary/,
+    ],
     ['--max-events 0', ['node/worker-1', '--max-events', '0'], /--max-events "0" is not a count: give a whole number of at least 1/],
     ['--max-events -5', ['node/worker-1', '--max-events=-5'], /--max-events "-5" is not a count/],
-    ['--max-events beyond what it counts to', ['node/worker-1', '--max-events', '99999999999999999999999'], /^trace-exec: error: --max-events "99999999999999999999999" is too large: give at most 9007199254740991, or leave the flag out for no limit$/m],
-    ['kind and name apart, as kubectl get writes them', ['node', 'worker-1'], /^trace-exec: error: "node worker-1" is not a target: write node\/worker-1 \(KIND\/NAME, with a slash\)$/m],
+    [
+      '--max-events beyond what it counts to',
+      ['node/worker-1', '--max-events', '99999999999999999999999'],
+      /^trace-exec: error: --max-events "99999999999999999999999" is too large: give at most 9007199254740991, or leave the flag out for no limit$/m,
+    ],
+    [
+      'kind and name apart, as kubectl get writes them',
+      ['node', 'worker-1'],
+      /^trace-exec: error: "node worker-1" is not a target: write node\/worker-1 \(KIND\/NAME, with a slash\)$/m,
+    ],
     ['an unknown flag', ['node/worker-1', '--nmespace', 'x'], /unknown flag --nmespace; did you mean --namespace\?/],
-    ['a namespace that is not a DNS-1123 label', ['node/worker-1', '-n', 'a;rm -rf /'], /-n\/--namespace "a;rm -rf \/" is not a valid namespace name/],
+    [
+      'a namespace that is not a DNS-1123 label',
+      ['node/worker-1', '-n', 'a;rm -rf /'],
+      /-n\/--namespace "a;rm -rf \/" is not a valid namespace name/,
+    ],
     ['a namespace with $()', ['node/worker-1', '-n', '$(touch /tmp/x)'], /is not a valid namespace name/],
-    ['a context that is not in the kubeconfig', ['node/worker-1', '--context', 'nope'], /--context "nope" is not in the kubeconfig[\s\S]*known contexts: standin/],
+    [
+      'a context that is not in the kubeconfig',
+      ['node/worker-1', '--context', 'nope'],
+      /--context "nope" is not in the kubeconfig[\s\S]*known contexts: standin/,
+    ],
     ['--debug-namespace that does not exist', ['node/worker-1', '--debug-namespace', 'nope'], /--debug-namespace "nope" does not exist/],
     ['a bad --request-timeout', ['node/worker-1', '--request-timeout', 'soon'], /--request-timeout "soon" is not a duration/],
-    ['--summary-to in a directory that does not exist', ['node/worker-1', '--summary-to', join(dir, 'missing/s.txt')], /--summary-to \/.*\/missing\/s\.txt: the directory \/.*\/missing does not exist; create it or choose another path/],
+    [
+      '--summary-to in a directory that does not exist',
+      ['node/worker-1', '--summary-to', join(dir, 'missing/s.txt')],
+      /--summary-to \/.*\/missing\/s\.txt: the directory \/.*\/missing does not exist; create it or choose another path/,
+    ],
     ['--summary-to a directory', ['node/worker-1', '--summary-to', dir], /--summary-to \/.*: \/.* is a directory/],
-    ['--summary-to a directory: asks for a file in it, not to create it', ['node/worker-1', '--summary-to', dir], new RegExp(`^trace-exec: error: --summary-to ${dir}: ${dir} is a directory; give the path of a file, e.g. ${dir}/summary.txt$`, 'm')],
-    ['--timeline-to a directory: asks for a file in it', ['node/worker-1', '--timeline-to', dir], new RegExp(`^trace-exec: error: --timeline-to ${dir}: ${dir} is a directory; give the path of a file, e.g. ${dir}/timeline.json$`, 'm')],
-    ['--timeline-to in a directory that does not exist', ['node/worker-1', '--timeline-to', join(dir, 'missing/t.json')], /--timeline-to \/.*\/missing\/t\.json: the directory \/.*\/missing does not exist; create it or choose another path/],
-    ['an unknown --summary-format', ['node/worker-1', '--summary-to', join(dir, 's.md'), '--summary-format', 'html'], /--summary-format "html" is not a format: use text or markdown/],
-    ['--summary-format without --summary-to', ['node/worker-1', '--summary-format', 'markdown'], /--summary-format says what --summary-to writes: add --summary-to FILE/],
+    [
+      '--summary-to a directory: asks for a file in it, not to create it',
+      ['node/worker-1', '--summary-to', dir],
+      new RegExp(`^trace-exec: error: --summary-to ${dir}: ${dir} is a directory; give the path of a file, e.g. ${dir}/summary.txt$`, 'm'),
+    ],
+    [
+      '--timeline-to a directory: asks for a file in it',
+      ['node/worker-1', '--timeline-to', dir],
+      new RegExp(
+        `^trace-exec: error: --timeline-to ${dir}: ${dir} is a directory; give the path of a file, e.g. ${dir}/timeline.json$`,
+        'm',
+      ),
+    ],
+    [
+      '--timeline-to in a directory that does not exist',
+      ['node/worker-1', '--timeline-to', join(dir, 'missing/t.json')],
+      /--timeline-to \/.*\/missing\/t\.json: the directory \/.*\/missing does not exist; create it or choose another path/,
+    ],
+    [
+      'an unknown --summary-format',
+      ['node/worker-1', '--summary-to', join(dir, 's.md'), '--summary-format', 'html'],
+      /--summary-format "html" is not a format: use text or markdown/,
+    ],
+    [
+      '--summary-format without --summary-to',
+      ['node/worker-1', '--summary-format', 'markdown'],
+      /--summary-format says what --summary-to writes: add --summary-to FILE/,
+    ],
   ])('%s', async (_what, args, message) => {
     const r = await runBad(args as string[]);
     expect(r.code).toBe(1);
@@ -94,7 +141,11 @@ describe('rejected before anything is created', () => {
   it.each([
     ['a malformed kubeconfig', () => malformed, /cannot load the kubeconfig \(--kubeconfig .*malformed.yaml\)/],
     ['an unreadable kubeconfig', () => join(dir, 'missing.yaml'), /cannot load the kubeconfig \(--kubeconfig .*missing.yaml\): ENOENT/],
-    ['an unreachable API server', () => unreachable, /cannot reach the API server http:\/\/127.0.0.1:\d+ while reading node worker-1 \(ECONNREFUSED\)/],
+    [
+      'an unreachable API server',
+      () => unreachable,
+      /cannot reach the API server http:\/\/127.0.0.1:\d+ while reading node worker-1 \(ECONNREFUSED\)/,
+    ],
   ])('%s', async (_what, kubeconfig, message) => {
     const r = await runBad(['node/worker-1'], kubeconfig());
     expect(r.code).toBe(1);
@@ -144,7 +195,10 @@ describe('a namespace that does not exist', () => {
 
   it.each<[string, string]>([
     ['paymnets', 'namespace "paymnets" does not exist (yet); did you mean -n payments? Its execs will show if it appears during the trace'],
-    ['payment', 'namespace "payment" does not exist (yet); did you mean -n payments or -n payments-gw? Its execs will show if it appears during the trace'],
+    [
+      'payment',
+      'namespace "payment" does not exist (yet); did you mean -n payments or -n payments-gw? Its execs will show if it appears during the trace',
+    ],
     ['monitoring', 'namespace "monitoring" does not exist (yet): its execs will show if it appears during the trace'],
   ])('-n %s: the warning offers the near names that exist', async (ns, warning) => {
     const cli = startCli(['node/worker-1', '-n', ns, '--kubeconfig', api.kubeconfigPath, '-d', '30s']);
@@ -158,14 +212,29 @@ describe('a namespace that does not exist', () => {
 
 /** Two values for each flag that takes one; the flag table in src/cli/parse.test.ts checks them in-process. */
 const TWICE: Record<string, [string, string]> = {
-  namespace: ['a', 'b'], output: ['json', 'wide'], duration: ['1s', '2s'], 'max-events': ['5', '7'],
-  context: ['standin', 'standin'], 'request-timeout': ['5s', '10s'], 'reconnect-timeout': ['10s', '20s'], image: ['img:a', 'img:b'],
-  'debug-namespace': ['dbg-a', 'dbg-b'], timeout: ['1m', '2m'], 'node-selector': ['a=b', 'c=d'], selector: ['a=b', 'c=d'],
-  container: ['web', 'sidecar'], comm: ['^ls$', '^cat$'], 'summary-to': ['/tmp/trace-exec-x.txt', '/tmp/trace-exec-y.txt'],
-  'summary-format': ['markdown', 'text'], 'timeline-to': ['/tmp/trace-exec-x.json', '/tmp/trace-exec-y.json'],
+  namespace: ['a', 'b'],
+  output: ['json', 'wide'],
+  duration: ['1s', '2s'],
+  'max-events': ['5', '7'],
+  context: ['standin', 'standin'],
+  'request-timeout': ['5s', '10s'],
+  'reconnect-timeout': ['10s', '20s'],
+  image: ['img:a', 'img:b'],
+  'debug-namespace': ['dbg-a', 'dbg-b'],
+  timeout: ['1m', '2m'],
+  'node-selector': ['a=b', 'c=d'],
+  selector: ['a=b', 'c=d'],
+  container: ['web', 'sidecar'],
+  comm: ['^ls$', '^cat$'],
+  'summary-to': ['/tmp/trace-exec-x.txt', '/tmp/trace-exec-y.txt'],
+  'summary-format': ['markdown', 'text'],
+  'timeline-to': ['/tmp/trace-exec-x.json', '/tmp/trace-exec-y.json'],
   // Files that do not exist, and --fail-on / --allow without --baseline: refused, naming the flag.
-  baseline: ['/tmp/trace-exec-no-x.jsonl', '/tmp/trace-exec-no-y.jsonl'], 'fail-on': ['drift', 'session'], allow: ['/tmp/trace-exec-no-x.txt', '/tmp/trace-exec-no-y.txt'],
-  'kube-api-qps': ['5', '20'], 'kube-api-burst': ['10', '40'],
+  baseline: ['/tmp/trace-exec-no-x.jsonl', '/tmp/trace-exec-no-y.jsonl'],
+  'fail-on': ['drift', 'session'],
+  allow: ['/tmp/trace-exec-no-x.txt', '/tmp/trace-exec-no-y.txt'],
+  'kube-api-qps': ['5', '20'],
+  'kube-api-burst': ['10', '40'],
 };
 /** What a user might see that is not one of our lines. */
 const NOT_OURS = /TypeError|is not a function|Received an instance|NaN|^\s+at /m;
@@ -186,7 +255,9 @@ describe('every flag of --help, as a kubectl user types it', () => {
   });
 
   it('--help lists the flags (sanity of the reading above)', () => {
-    expect(flags.map((f) => f.long)).toEqual(expect.arrayContaining(['namespace', 'output', 'max-events', 'kubeconfig', 'local', 'verbose', 'help', 'version']));
+    expect(flags.map((f) => f.long)).toEqual(
+      expect.arrayContaining(['namespace', 'output', 'max-events', 'kubeconfig', 'local', 'verbose', 'help', 'version']),
+    );
   });
 
   it('given twice: one line that names the flag, or the run goes on to the node lookup', async () => {
@@ -237,7 +308,8 @@ describe('every flag of --help, as a kubectl user types it', () => {
   it('cleanup --help lists every cleanup flag, --all included', async () => {
     const r = await startCli(['cleanup', '--help']).done();
     expect(r.code).toBe(0);
-    for (const f of ['--namespace', '--all-namespaces', '--dry-run', '--all ', '--kubeconfig', '--context', '--verbose']) expect(r.stdout).toContain(f);
+    for (const f of ['--namespace', '--all-namespaces', '--dry-run', '--all ', '--kubeconfig', '--context', '--verbose'])
+      expect(r.stdout).toContain(f);
     expect(r.stdout).toMatch(/Usage:\n.*cleanup \[-A \| -n NS\] \[--dry-run\] \[--all\]/);
   });
 });

@@ -113,13 +113,18 @@ describe.skipIf(k.skip)(`baseline diffs of real recordings${k.reason ? ` (${k.re
     expect(new Set(jsonLines(oldLines.join('\n')).map((r) => r.pod))).toEqual(new Set(['web-7d9c5b4f8-x2kqp']));
     expect(new Set(recs.map((r) => r.pod))).toEqual(new Set(['web-5c8d9f7b4-vwz9q']));
     // Without the folding these would be two new failures of "true".
-    expect(recs.filter((r) => r.pathSearch === true).map((r) => r.filename)).toEqual([`/nonexistent-${tag}-a/true`, `/nonexistent-${tag}-b/true`]);
+    expect(recs.filter((r) => r.pathSearch === true).map((r) => r.filename)).toEqual([
+      `/nonexistent-${tag}-a/true`,
+      `/nonexistent-${tag}-b/true`,
+    ]);
     expect(recs.find((r) => r.filename === MINER())).toMatchObject({ upperLayer: true, retval: 0 });
   });
 
   it('the live trace with --baseline --fail-on: exit 3, the diff on stderr after the trace, stdout the exec stream only', () => {
     expect(live.code, live.stderr).toBe(3);
-    expect(live.stderr).toMatch(/Baseline diff: 3 findings \(1 drift, 1 new-exec, 1 new-failure\) in this trace \(\d+ execs\) against the baseline /);
+    expect(live.stderr).toMatch(
+      /Baseline diff: 3 findings \(1 drift, 1 new-exec, 1 new-failure\) in this trace \(\d+ execs\) against the baseline /,
+    );
     expect(live.stderr).toContain('trace-exec: error: --fail-on: found new-exec, new-failure, drift against the baseline; exiting with 3');
     for (const l of live.stdout.split('\n').filter((x) => x !== '')) expect(JSON.parse(l)).toHaveProperty('type', 'exec');
     // The diff is said before the totals line, which stays the last line.
@@ -129,15 +134,30 @@ describe.skipIf(k.skip)(`baseline diffs of real recordings${k.reason ? ` (${k.re
   it('--summary-to --summary-format markdown: the summary, then the diff, in one step summary', () => {
     const md = readFileSync(summaryFile, 'utf8');
     expect(md.indexOf('## trace-exec summary')).toBe(0);
-    expect(md).toContain('\n\n## trace-exec baseline diff\n\nBaseline diff: 3 findings \\(1 drift, 1 new-exec, 1 new-failure\\) in this trace');
+    expect(md).toContain(
+      '\n\n## trace-exec baseline diff\n\nBaseline diff: 3 findings \\(1 drift, 1 new-exec, 1 new-failure\\) in this trace',
+    );
     expect(gfmTables(md).problems).toEqual([]);
   });
 
   it('report NEW --baseline OLD: the same three findings, each once, with its example', async () => {
     const r = await report([newFile, '--baseline', oldFile, '-o', 'json', '--fail-on', ALL]);
     expect(r.code, r.stderr).toBe(3);
-    expect(findings(r.stdout)).toEqual([`drift deploy/web web ${MINER()}`, 'new-exec deploy/web web /usr/bin/id', `new-failure deploy/web web /nonexistent-${tag}/tool`]);
-    expect(jsonLines(r.stdout)[2]).toMatchObject({ type: 'finding', namespace: 'shop', entry: null, count: 1, args: [`/nonexistent-${tag}/tool`, `${tag}-failure`], pod: 'web-5c8d9f7b4-vwz9q', error: 'ENOENT', node: 'worker-1' });
+    expect(findings(r.stdout)).toEqual([
+      `drift deploy/web web ${MINER()}`,
+      'new-exec deploy/web web /usr/bin/id',
+      `new-failure deploy/web web /nonexistent-${tag}/tool`,
+    ]);
+    expect(jsonLines(r.stdout)[2]).toMatchObject({
+      type: 'finding',
+      namespace: 'shop',
+      entry: null,
+      count: 1,
+      args: [`/nonexistent-${tag}/tool`, `${tag}-failure`],
+      pod: 'web-5c8d9f7b4-vwz9q',
+      error: 'ENOENT',
+      node: 'worker-1',
+    });
   });
 
   it.each([
@@ -152,7 +172,9 @@ describe.skipIf(k.skip)(`baseline diffs of real recordings${k.reason ? ` (${k.re
     expect(failing.code, failing.stderr).toBe(3);
     expect(findings(failing.stdout)).toEqual([`${kind} deploy/web web ${want}`]);
     expect((await report([f, '--baseline', oldFile, '-o', 'json'])).code).toBe(0);
-    const otherKinds = ALL.split(',').filter((x) => x !== kind).join(',');
+    const otherKinds = ALL.split(',')
+      .filter((x) => x !== kind)
+      .join(',');
     expect((await report([f, '--baseline', oldFile, '--fail-on', otherKinds])).code).toBe(0);
   });
 
@@ -160,15 +182,29 @@ describe.skipIf(k.skip)(`baseline diffs of real recordings${k.reason ? ` (${k.re
     const withEntry = (lines: string[], entry: (r: Record<string, unknown>) => string) =>
       lines.map((l) => {
         const r = JSON.parse(l) as Record<string, unknown>;
-        return JSON.stringify({ ...r, workload: 'deploy/web', entry: entry(r), exe: r.retval === 0 ? r.filename : null, sessionLeaderPid: r.pid });
+        return JSON.stringify({
+          ...r,
+          workload: 'deploy/web',
+          entry: entry(r),
+          exe: r.retval === 0 ? r.filename : null,
+          sessionLeaderPid: r.pid,
+        });
       });
-    const old = file('old-entry.jsonl', withEntry(oldLines, () => 'init'));
+    const old = file(
+      'old-entry.jsonl',
+      withEntry(oldLines, () => 'init'),
+    );
     // `kubectl exec deploy/web -- /usr/bin/true`: a known executable, entered another way.
     const known = ours(newLines, ['newexec', 'failure', 'drift']);
-    const f = file('only-session.jsonl', withEntry(known, (r) => ((r.args as string[]).includes(`${tag}-new-true`) ? 'exec' : 'init')));
+    const f = file(
+      'only-session.jsonl',
+      withEntry(known, (r) => ((r.args as string[]).includes(`${tag}-new-true`) ? 'exec' : 'init')),
+    );
     const r = await report([f, '--baseline', old, '-o', 'json', '--fail-on', 'session']);
     expect(r.code, r.stderr).toBe(3);
-    expect(jsonLines(r.stdout)).toMatchObject([{ kind: 'session', workload: 'deploy/web', entry: 'exec', executable: '/usr/bin/true', count: 1, sessions: 1 }]);
+    expect(jsonLines(r.stdout)).toMatchObject([
+      { kind: 'session', workload: 'deploy/web', entry: 'exec', executable: '/usr/bin/true', count: 1, sessions: 1 },
+    ]);
     expect((await report([f, '--baseline', old])).code).toBe(0);
   });
 
@@ -176,9 +212,14 @@ describe.skipIf(k.skip)(`baseline diffs of real recordings${k.reason ? ` (${k.re
     const f = file('same.jsonl', ours(newLines, ['newexec', 'failure', 'drift']));
     const r = await report([f, '--baseline', oldFile, '--fail-on', ALL]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^Baseline diff: nothing new in .*same\.jsonl \(\d+ execs\) against the baseline .*old\.jsonl \(\d+ execs\)\.$/);
+    expect(r.stdout).toMatch(
+      /^Baseline diff: nothing new in .*same\.jsonl \(\d+ execs\) against the baseline .*old\.jsonl \(\d+ execs\)\.$/,
+    );
     // A newer recording (with workload) against the older one (without): still nothing new.
-    const newer = file('same-newer.jsonl', ours(newLines, ['newexec', 'failure', 'drift']).map((l) => JSON.stringify({ ...JSON.parse(l), workload: 'deploy/web' })));
+    const newer = file(
+      'same-newer.jsonl',
+      ours(newLines, ['newexec', 'failure', 'drift']).map((l) => JSON.stringify({ ...JSON.parse(l), workload: 'deploy/web' })),
+    );
     expect((await report([newer, '--baseline', oldFile, '--fail-on', ALL])).code).toBe(0);
   });
 

@@ -36,7 +36,9 @@ describe.skipIf(k.skip)(`the README's CI recipe${k.reason ? ` (${k.reason})` : '
     if (k.reason) throw new Error(`end-to-end tests must run under CI but cannot: ${k.reason}`);
     if (!kubectlPath()) {
       // A fresh Debian machine: its kubectl (kubernetes-client) runs plugins like any other.
-      execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client'], { stdio: 'inherit' });
+      execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client'], {
+        stdio: 'inherit',
+      });
     }
     api = await startApiServer({ podStartDelayMs: 100 });
     api.addNode('worker-1');
@@ -74,35 +76,39 @@ describe.skipIf(k.skip)(`the README's CI recipe${k.reason ? ` (${k.reason})` : '
 
   it.each<[string, string]>([
     ['the shell recipe', 'sh'],
-    ['the workflow\'s first step', 'bash'],
-  ])('%s fails within seconds, showing why, when the trace ends before it traces (node "worker-9" not found)', async (what, shell) => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    let script: string;
-    if (shell === 'sh') {
-      // The e2e line must not run: it leaves a file behind if it does.
-      script = block(readme, 'ci-recipe').replace('make e2e', 'touch e2e-ran');
-    } else {
-      // GitHub runs a `run: |` step with `bash -e`.
-      const ci = readFileSync(join(root, 'docs', 'ci.md'), 'utf8');
-      const step = /- name: Start recording execs on the node\n {8}run: \|\n((?: {10}.*\n)+)/.exec(ci);
-      expect(step, 'docs/ci.md has the workflow\'s first step').not.toBeNull();
-      script = `set -e\n${step![1]!.replace(/^ {10}/gm, '')}`;
-    }
-    const { dir, bin } = workdir();
-    const r = await runStep(shell, script, dir, bin, { NODE: 'worker-9', GITHUB_STEP_SUMMARY: join(dir, 'step-summary.md') });
-    expect(r.exitCode, `${what}: ${r.stdout}\n${r.stderr}`).not.toBe(0);
-    expect(r.seconds, `${what} took ${r.seconds} s`).toBeLessThan(20);
-    expect(r.stdout).toContain('node "worker-9" not found');
-    expect(existsSync(join(dir, 'e2e-ran'))).toBe(false);
-    await expectNothingLeft(api);
-  }, 200_000);
+    ["the workflow's first step", 'bash'],
+  ])(
+    '%s fails within seconds, showing why, when the trace ends before it traces (node "worker-9" not found)',
+    async (what, shell) => {
+      const readme = readFileSync(join(root, 'README.md'), 'utf8');
+      let script: string;
+      if (shell === 'sh') {
+        // The e2e line must not run: it leaves a file behind if it does.
+        script = block(readme, 'ci-recipe').replace('make e2e', 'touch e2e-ran');
+      } else {
+        // GitHub runs a `run: |` step with `bash -e`.
+        const ci = readFileSync(join(root, 'docs', 'ci.md'), 'utf8');
+        const step = /- name: Start recording execs on the node\n {8}run: \|\n((?: {10}.*\n)+)/.exec(ci);
+        expect(step, "docs/ci.md has the workflow's first step").not.toBeNull();
+        script = `set -e\n${step![1]!.replace(/^ {10}/gm, '')}`;
+      }
+      const { dir, bin } = workdir();
+      const r = await runStep(shell, script, dir, bin, { NODE: 'worker-9', GITHUB_STEP_SUMMARY: join(dir, 'step-summary.md') });
+      expect(r.exitCode, `${what}: ${r.stdout}\n${r.stderr}`).not.toBe(0);
+      expect(r.seconds, `${what} took ${r.seconds} s`).toBeLessThan(20);
+      expect(r.stdout).toContain('node "worker-9" not found');
+      expect(existsSync(join(dir, 'e2e-ran'))).toBe(false);
+      await expectNothingLeft(api);
+    },
+    200_000,
+  );
 
   it('the kind variant (--local --kubeconfig) records namespaces, and the suggested jq line lists what ran in my-app', async () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const kind = block(readme, 'ci-recipe-kind').trim();
     const recipe = block(readme, 'ci-recipe');
     const first = /^kubectl trace-exec node\/.*&$/m.exec(recipe);
-    expect(first, 'the recipe\'s first command').not.toBeNull();
+    expect(first, "the recipe's first command").not.toBeNull();
     const tag = `kind-${hex32().slice(0, 8)}`;
     const cg = app.containers[0]!.cgroup.dirs;
     const e2e = `sh -c 'for d in "$@"; do echo $$ > "$d/cgroup.procs"; done; exec /bin/echo ${tag}' sh ${cg.join(' ')}`;
@@ -113,10 +119,22 @@ describe.skipIf(k.skip)(`the README's CI recipe${k.reason ? ` (${k.reason})` : '
     const home = join(dir, 'home');
     execFileSync('mkdir', ['-p', join(home, '.kube')]);
     copyFileSync(api.kubeconfigPath, join(home, '.kube', 'config'));
-    const r = await runStep('sh', script, dir, bin, { HOME: home, KUBECONFIG: '/nonexistent/kubeconfig', GITHUB_STEP_SUMMARY: join(dir, 'step-summary.md') });
+    const r = await runStep('sh', script, dir, bin, {
+      HOME: home,
+      KUBECONFIG: '/nonexistent/kubeconfig',
+      GITHUB_STEP_SUMMARY: join(dir, 'step-summary.md'),
+    });
     expect(r.exitCode, `${r.stdout}\n${r.stderr}\n${readFileSync(join(dir, 'trace-exec.log'), 'utf8')}`).toBe(0);
-    const events = readFileSync(join(dir, 'execs.jsonl'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(events.find((e) => (e.args as string[])[1] === tag)).toMatchObject({ namespace: 'my-app', pod: 'app-0', container: 'app', node: 'kind-worker' });
+    const events = readFileSync(join(dir, 'execs.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.find((e) => (e.args as string[])[1] === tag)).toMatchObject({
+      namespace: 'my-app',
+      pod: 'app-0',
+      container: 'app',
+      node: 'kind-worker',
+    });
     const jq = await execa('sh', ['-c', block(readme, 'ci-recipe-jq')], { cwd: dir, reject: false });
     expect(jq.exitCode, jq.stderr).toBe(0);
     expect(jq.stdout.split('\n')).toContain(`/bin/echo ${tag}`);
@@ -144,12 +162,20 @@ describe.skipIf(k.skip)(`the README's CI recipe${k.reason ? ` (${k.reason})` : '
       cwd: dir,
       reject: false,
       // As a GitHub Actions step: the summary goes to the step's summary file.
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, KUBECONFIG: api.kubeconfigPath, NODE: 'worker-1', GITHUB_STEP_SUMMARY: join(dir, 'step-summary.md') },
+      env: {
+        ...process.env,
+        PATH: `${bin}:${process.env.PATH}`,
+        KUBECONFIG: api.kubeconfigPath,
+        NODE: 'worker-1',
+        GITHUB_STEP_SUMMARY: join(dir, 'step-summary.md'),
+      },
       timeout: 180_000,
     });
     expect(r.exitCode, `${r.stdout}\n${r.stderr}\n${readFileSync(join(dir, 'trace-exec.log'), 'utf8')}`).toBe(0);
 
-    const lines = readFileSync(join(dir, 'execs.jsonl'), 'utf8').split('\n').filter((l) => l !== '');
+    const lines = readFileSync(join(dir, 'execs.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>); // every line is JSON
     const hit = events.find((e) => (e.args as string[])[1] === tag);
     expect(hit, JSON.stringify(hit)).toMatchObject({ namespace: 'e2e', pod: 'web-0', container: 'web' });
@@ -159,7 +185,19 @@ describe.skipIf(k.skip)(`the README's CI recipe${k.reason ? ` (${k.reason})` : '
     expect(problems, md).toEqual([]);
     expect(md).toMatch(/^### Namespace e2e\n\n\| pod \| container \| execs \|/m);
     const e2eTable = tables.find((t) => md.split('\n')[t.line - 3] === '### Namespace e2e');
-    expect(e2eTable?.rows.find((row) => row[0] === 'web-0'), md).toEqual(['web-0', 'web', expect.stringMatching(/^\d+$/), expect.any(String), '0', expect.any(String), expect.any(String), expect.stringContaining('`echo`')]);
+    expect(
+      e2eTable?.rows.find((row) => row[0] === 'web-0'),
+      md,
+    ).toEqual([
+      'web-0',
+      'web',
+      expect.stringMatching(/^\d+$/),
+      expect.any(String),
+      '0',
+      expect.any(String),
+      expect.any(String),
+      expect.stringContaining('`echo`'),
+    ]);
     expect(md).toMatch(/Traced on `worker-1` until SIGTERM: \d+ execs traced/);
     expect(existsSync(join(dir, 'execs-summary.md'))).toBe(false); // not the fallback file
     expect(r.stdout).toMatch(/\| web-0 \| web \|/); // the recipe prints the summary

@@ -45,18 +45,58 @@ beforeAll(async () => {
   api.addNode('control-plane');
   api.addNamespace('shop');
   const pod = (namespace: string, name: string, containers: string[], init: string[] = []) =>
-    api.addPod({ metadata: { namespace, name }, spec: { nodeName: 'worker-1', containers: containers.map((c) => ({ name: c, image: 'i' })), initContainers: init.map((c) => ({ name: c, image: 'i' })) } });
+    api.addPod({
+      metadata: { namespace, name },
+      spec: {
+        nodeName: 'worker-1',
+        containers: containers.map((c) => ({ name: c, image: 'i' })),
+        initContainers: init.map((c) => ({ name: c, image: 'i' })),
+      },
+    });
   pod('default', 'api-0', ['api']);
   pod('shop', 'web-0', ['web', 'log-shipper'], ['istio-proxy']);
   pod('shop', 'web-1', ['web', 'log-shipper']);
   pod('shop', 'db-0', ['db']);
-  const template = (containers: string[]) => ({ metadata: { labels: { app: 'x' } }, spec: { containers: containers.map((c) => ({ name: c, image: 'i' })) } });
-  api.addWorkload({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { namespace: 'shop', name: 'web' }, spec: { selector: { matchLabels: { app: 'x' } }, template: template(['web', 'log-shipper']) } });
-  api.addWorkload({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { namespace: 'shop', name: 'worker' }, spec: { selector: { matchLabels: { app: 'y' } }, template: template(['worker']) } });
-  api.addWorkload({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { namespace: 'shop', name: 'db' }, spec: { selector: { matchLabels: { app: 'z' } }, template: template(['db']) } });
-  api.addWorkload({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { namespace: 'shop', name: 'agent' }, spec: { selector: { matchLabels: { app: 'a' } }, template: template(['agent']) } });
-  api.addWorkload({ apiVersion: 'batch/v1', kind: 'Job', metadata: { namespace: 'shop', name: 'migrate' }, spec: { template: template(['migrate']) } });
-  api.addWorkload({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { namespace: 'shop', name: 'web-5d4f' }, spec: { selector: { matchLabels: { app: 'x' } }, template: template(['web']) } });
+  const template = (containers: string[]) => ({
+    metadata: { labels: { app: 'x' } },
+    spec: { containers: containers.map((c) => ({ name: c, image: 'i' })) },
+  });
+  api.addWorkload({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { namespace: 'shop', name: 'web' },
+    spec: { selector: { matchLabels: { app: 'x' } }, template: template(['web', 'log-shipper']) },
+  });
+  api.addWorkload({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { namespace: 'shop', name: 'worker' },
+    spec: { selector: { matchLabels: { app: 'y' } }, template: template(['worker']) },
+  });
+  api.addWorkload({
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { namespace: 'shop', name: 'db' },
+    spec: { selector: { matchLabels: { app: 'z' } }, template: template(['db']) },
+  });
+  api.addWorkload({
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { namespace: 'shop', name: 'agent' },
+    spec: { selector: { matchLabels: { app: 'a' } }, template: template(['agent']) },
+  });
+  api.addWorkload({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { namespace: 'shop', name: 'migrate' },
+    spec: { template: template(['migrate']) },
+  });
+  api.addWorkload({
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { namespace: 'shop', name: 'web-5d4f' },
+    spec: { selector: { matchLabels: { app: 'x' } }, template: template(['web']) },
+  });
   path = tempDir('trace-exec-completion-path-');
   home = tempDir('trace-exec-completion-home-');
   symlinkSync(join(BIN, 'trace-exec'), join(path, 'kubectl-trace_exec'));
@@ -68,12 +108,13 @@ afterAll(async () => {
 });
 
 /** What the plugin's completion hook answers for the words typed after `kubectl trace-exec`. */
-const hook = (words: string[]) => run(join(path, 'kubectl_complete-trace_exec'), ['--kubeconfig', api.kubeconfigPath, ...words], { env: env() });
+const hook = (words: string[]) =>
+  run(join(path, 'kubectl_complete-trace_exec'), ['--kubeconfig', api.kubeconfigPath, ...words], { env: env() });
 
-describe('kubectl_complete-trace_exec: cobra\'s __complete answers with the cluster\'s names', () => {
+describe("kubectl_complete-trace_exec: cobra's __complete answers with the cluster's names", () => {
   it.each<[string, string[], string]>([
     ['node/: the nodes', ['node/'], 'node/control-plane\nnode/worker-1\nnode/worker-2\n:4\n'],
-    ['pod/: the pods of the context\'s namespace', ['pod/'], 'pod/api-0\n:4\n'],
+    ["pod/: the pods of the context's namespace", ['pod/'], 'pod/api-0\n:4\n'],
     ['pod/ after -n: the pods of that namespace', ['-n', 'shop', 'pod/w'], 'pod/web-0\npod/web-1\n:4\n'],
     ['pod/ not the one already given', ['-n', 'shop', 'pod/web-0', 'pod/'], 'pod/db-0\npod/web-1\n:4\n'],
     ['deploy/', ['-n', 'shop', 'deploy/'], 'deploy/web\ndeploy/worker\n:4\n'],
@@ -82,12 +123,16 @@ describe('kubectl_complete-trace_exec: cobra\'s __complete answers with the clus
     ['job/', ['-n', 'shop', 'job/'], 'job/migrate\n:4\n'],
     ['rs/', ['-n', 'shop', 'rs/'], 'rs/web-5d4f\n:4\n'],
     ['a first letter: the kinds, no space after the slash', ['d'], 'deploy/\tthe pods of a deployment\nds/\tthe pods of a daemonset\n:6\n'],
-    ['-c: the containers of the pod target, init containers too', ['-n', 'shop', 'pod/web-0', '-c', ''], 'web\nlog-shipper\nistio-proxy\n:4\n'],
+    [
+      '-c: the containers of the pod target, init containers too',
+      ['-n', 'shop', 'pod/web-0', '-c', ''],
+      'web\nlog-shipper\nistio-proxy\n:4\n',
+    ],
     ['-c a comma list', ['-n', 'shop', 'pod/web-0', '-c', 'web,l'], 'web,log-shipper\n:4\n'],
-    ['-c: a deployment\'s pod template', ['-n', 'shop', 'deploy/web', '-c', ''], 'web\nlog-shipper\n:4\n'],
+    ["-c: a deployment's pod template", ['-n', 'shop', 'deploy/web', '-c', ''], 'web\nlog-shipper\n:4\n'],
     ['-c with a node target: nothing to offer', ['node/worker-1', '-c', ''], ':4\n'],
     ['-n: namespaces', ['-n', 's'], 'shop\n:4\n'],
-    ['--context: the kubeconfig\'s contexts', ['--context', ''], 'standin\n:4\n'],
+    ["--context: the kubeconfig's contexts", ['--context', ''], 'standin\n:4\n'],
   ])('%s', async (_what, words, expected) => {
     const r = await hook(words);
     expect(r.code, r.stderr).toBe(0);
@@ -117,7 +162,9 @@ describe('kubectl_complete-trace_exec: cobra\'s __complete answers with the clus
       expect(took).toBeGreaterThanOrEqual(5_000);
       expect(took).toBeLessThan(9_000);
       // --request-timeout typed on the line is honoured instead.
-      const quick = await run(join(path, 'kubectl_complete-trace_exec'), ['--kubeconfig', kc, '--request-timeout', '1s', 'node/'], { env: env() });
+      const quick = await run(join(path, 'kubectl_complete-trace_exec'), ['--kubeconfig', kc, '--request-timeout', '1s', 'node/'], {
+        env: env(),
+      });
       expect(quick).toMatchObject({ code: 0, stdout: ':1\n' });
       expect(quick.stderr).toMatch(/--request-timeout \(1s\)/);
     } finally {
@@ -128,12 +175,14 @@ describe('kubectl_complete-trace_exec: cobra\'s __complete answers with the clus
 });
 
 describe.skipIf(kube.skip)(`through a real kubectl${kube.reason ? ` (${kube.reason})` : ''}`, () => {
-  const kubectl = (words: string[]) => run(kube.path!, ['__complete', 'trace-exec', '--kubeconfig', api.kubeconfigPath, ...words], { env: env() });
+  const kubectl = (words: string[]) =>
+    run(kube.path!, ['__complete', 'trace-exec', '--kubeconfig', api.kubeconfigPath, ...words], { env: env() });
 
   beforeAll(async () => {
     if (kube.reason) throw new Error(`must run under CI but cannot: ${kube.reason}`);
     const minor = await kubectlMinor(kube.path!);
-    if (minor === null || minor < 26) throw new Error(`kubectl 1.${minor} has no plugin completion (1.26+): set TRACE_EXEC_TEST_KUBECTL to a newer one`);
+    if (minor === null || minor < 26)
+      throw new Error(`kubectl 1.${minor} has no plugin completion (1.26+): set TRACE_EXEC_TEST_KUBECTL to a newer one`);
   });
 
   it.each<[string[], string]>([
@@ -152,7 +201,8 @@ describe.skipIf(kube.skip)(`through a real kubectl${kube.reason ? ` (${kube.reas
 });
 
 describe('the completion scripts, in real shells', () => {
-  const script = async (sh: string): Promise<string> => (await run(join(path, 'kubectl-trace_exec'), ['completion', sh], { env: env() })).stdout;
+  const script = async (sh: string): Promise<string> =>
+    (await run(join(path, 'kubectl-trace_exec'), ['completion', sh], { env: env() })).stdout;
   const kc = () => `--kubeconfig ${api.kubeconfigPath}`;
 
   it('bash', async () => {
@@ -160,7 +210,12 @@ describe('the completion scripts, in real shells', () => {
     const complete = async (line: string): Promise<string[]> => {
       const r = await run(
         'bash',
-        ['-c', `${s}\nCOMP_LINE="$1"; COMP_POINT=\${#COMP_LINE}; read -ra COMP_WORDS <<<"$1"; COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 )); _trace_exec_complete; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', line],
+        [
+          '-c',
+          `${s}\nCOMP_LINE="$1"; COMP_POINT=\${#COMP_LINE}; read -ra COMP_WORDS <<<"$1"; COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 )); _trace_exec_complete; printf '%s\\n' "\${COMPREPLY[@]}"`,
+          'bash',
+          line,
+        ],
         { env: env() },
       );
       expect(r.code, r.stderr).toBe(0);
@@ -180,7 +235,13 @@ describe('the completion scripts, in real shells', () => {
     const complete = async (...words: string[]): Promise<string[]> => {
       const r = await run(
         zsh!,
-        ['-f', '-c', `compdef() { :; }\n_describe() { local -a c; c=("\${(@P)4}"); print -rl -- "\${c[@]}" "\${@[5,-1]}"; }\n_files() { :; }\n${s}\nwords=("$@"); CURRENT=$#; _trace_exec_complete`, 'zsh', ...words],
+        [
+          '-f',
+          '-c',
+          `compdef() { :; }\n_describe() { local -a c; c=("\${(@P)4}"); print -rl -- "\${c[@]}" "\${@[5,-1]}"; }\n_files() { :; }\n${s}\nwords=("$@"); CURRENT=$#; _trace_exec_complete`,
+          'zsh',
+          ...words,
+        ],
         { env: env() },
       );
       expect(r.stderr).toBe('');
@@ -190,7 +251,11 @@ describe('the completion scripts, in real shells', () => {
     expect(await complete('kubectl-trace_exec', ...k, '-n', 'shop', 'pod/w')).toEqual(['pod/web-0', 'pod/web-1']);
     expect(await complete('kubectl-trace_exec', ...k, '-n', 'shop', 'deploy/web', '-c', '')).toEqual(['web', 'log-shipper']);
     // Only kind stems: no space after the slash (-S '').
-    expect(await complete('kubectl-trace_exec', ...k, 'd')).toEqual(['deploy/:the pods of a deployment', 'ds/:the pods of a daemonset', '-S']);
+    expect(await complete('kubectl-trace_exec', ...k, 'd')).toEqual([
+      'deploy/:the pods of a deployment',
+      'ds/:the pods of a daemonset',
+      '-S',
+    ]);
   });
 
   const fish = shell('fish');
@@ -200,7 +265,10 @@ describe('the completion scripts, in real shells', () => {
     const complete = async (line: string): Promise<string[]> => {
       const r = await run(fish!, ['--no-config', '-c', `${s}\ncomplete -C "$argv[1]"`, line], { env: env() });
       expect(r.code, r.stderr).toBe(0);
-      return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t')[0]!);
+      return r.stdout
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => l.split('\t')[0]!);
     };
     expect(await complete(`kubectl-trace_exec ${kc()} -n shop pod/w`)).toEqual(['pod/web-0', 'pod/web-1']);
     expect(await complete(`kubectl-trace_exec ${kc()} -n shop sts/`)).toEqual(['sts/db']);

@@ -34,7 +34,6 @@ async function waitFor<T>(what: string, get: () => T | undefined | null | false,
 const debugPod = (): Pod => api.listPods().find((p) => p.metadata?.labels?.['app.kubernetes.io/name'] === 'trace-exec')!;
 const phaseOf = (p: Pod) => api.getPod(p.metadata.namespace!, p.metadata.name!)?.status?.phase;
 
-
 describe.skipIf(k.skip)(`the dead-man switch${k.reason ? ` (${k.reason})` : ''}`, () => {
   let load: { stop(): Promise<void> };
   let pod: Pod | undefined;
@@ -81,7 +80,10 @@ describe.skipIf(k.skip)(`the dead-man switch${k.reason ? ` (${k.reason})` : ''}`
     await waitFor('the pod completed', () => phaseOf(pod!) === 'Succeeded', (LEASE_S + 2 + 4) * 1000);
     const completedAfter = Date.now() - t0;
     expect(completedAfter).toBeGreaterThanOrEqual((LEASE_S - 2) * 1000);
-    expect(api.getPod(pod.metadata.namespace!, pod.metadata.name!)?.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(api.getPod(pod.metadata.namespace!, pod.metadata.name!)?.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 0,
+      reason: 'Completed',
+    });
     expect(api.execProcesses()).toEqual([]);
     await cleanupFindsIt(pod);
   }, 90_000);
@@ -122,11 +124,12 @@ describe.skipIf(k.skip)(`the dead-man switch${k.reason ? ` (${k.reason})` : ''}`
     const tracers = below.filter((p) => p.comm === 'bpftrace').map((p) => p.pid);
     expect(tracers).toHaveLength(1);
     // The tracer command's pid file, in a temporary directory the killed CLI cannot remove.
-    const argv = below.map((p) => readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0')).find((a) => a[0] === 'sh' && a[3] === 'trace-exec')!;
+    const argv = below
+      .map((p) => readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0'))
+      .find((a) => a[0] === 'sh' && a[3] === 'trace-exec')!;
     cli.proc.kill('SIGKILL');
     await cli.done();
     await waitFor('bpftrace stopped', () => tracers.every((p) => !running(p)), 5000);
     rmSync(dirname(argv[4]!), { recursive: true, force: true });
   }, 60_000);
 });
-

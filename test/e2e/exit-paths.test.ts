@@ -100,9 +100,18 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
   it('the stdout reader goes away (| head -5): exit 0', async () => {
     // The shell pipeline a user types, for real.
     const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const sh = spawn('sh', ['-c', `"${process.execPath}" "${CLI}" node/worker-1 --kubeconfig "${api.kubeconfigPath}" -o json 2>"$1"; echo "exit=$?" >>"$1"`, 'sh', join(tmp, 'head.err')], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const sh = spawn(
+        'sh',
+        [
+          '-c',
+          `"${process.execPath}" "${CLI}" node/worker-1 --kubeconfig "${api.kubeconfigPath}" -o json 2>"$1"; echo "exit=$?" >>"$1"`,
+          'sh',
+          join(tmp, 'head.err'),
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       let out = '';
       let lines = 0;
       sh.stdout!.on('data', (c: Buffer) => {
@@ -126,9 +135,13 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
     const exitFile = join(tmp, `exit-${hex32()}`);
     const started = Date.now();
     const shown = await new Promise<string>((resolve) => {
-      const sh = spawn('sh', ['-c', `{ "${process.execPath}" "${CLI}" ${cliArgs}; echo "exit=$?" >"$1"; } ${redirects} | head -${lines}`, 'sh', exitFile], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const sh = spawn(
+        'sh',
+        ['-c', `{ "${process.execPath}" "${CLI}" ${cliArgs}; echo "exit=$?" >"$1"; } ${redirects} | head -${lines}`, 'sh', exitFile],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       let out = '';
       sh.stdout!.on('data', (c: Buffer) => (out += c.toString()));
       sh.on('close', () => resolve(out));
@@ -186,7 +199,9 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
     try {
       const r = await startCli([...args(), '-d', '30s']).done();
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/bpftrace on worker-1 exited with code 1 before the trace was stopped:\nstdin:12:3-40: ERROR: Unknown struct\/union: 'struct kernfs_node'/);
+      expect(r.stderr).toMatch(
+        /bpftrace on worker-1 exited with code 1 before the trace was stopped:\nstdin:12:3-40: ERROR: Unknown struct\/union: 'struct kernfs_node'/,
+      );
     } finally {
       process.env.PATH = path;
     }
@@ -200,7 +215,9 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
     const r = await cli.done();
     api.failNext(0);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/could not remove what trace-exec created; remove it with:\n {2}kubectl delete pod -n trace-exec-\w+ trace-exec-worker-1-\w+\n {2}kubectl delete namespace trace-exec-\w+/);
+    expect(r.stderr).toMatch(
+      /could not remove what trace-exec created; remove it with:\n {2}kubectl delete pod -n trace-exec-\w+ trace-exec-worker-1-\w+\n {2}kubectl delete namespace trace-exec-\w+/,
+    );
     // bpftrace itself was stopped before the deletions were tried.
     for (let i = 0; i < 50 && bpftraceProcesses().length > 0; i++) await sleep(100);
     expect(bpftraceProcesses()).toEqual([]);
@@ -233,7 +250,10 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
       p.spec!.activeDeadlineSeconds = 1;
     });
     for (let i = 0; i < 50 && api.getPod(pod.metadata!.namespace!, pod.metadata!.name!)?.status?.phase !== 'Failed'; i++) await sleep(100);
-    expect(api.getPod(pod.metadata!.namespace!, pod.metadata!.name!)?.status).toMatchObject({ phase: 'Failed', reason: 'DeadlineExceeded' });
+    expect(api.getPod(pod.metadata!.namespace!, pod.metadata!.name!)?.status).toMatchObject({
+      phase: 'Failed',
+      reason: 'DeadlineExceeded',
+    });
     for (let i = 0; i < 50 && bpftraceProcesses().length > 0; i++) await sleep(100);
     expect(bpftraceProcesses()).toEqual([]);
     // The leftovers of a killed client are what `cleanup` is for.
@@ -272,7 +292,11 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
   });
 
   it.each<[string, string, string]>([
-    ['an image with only sh, uname, cat and grep', 'registry.example.com/few-tools:1', '`sleep`, `touch`, `rm`, `env`, `head`, `mount`, `bpftrace`'],
+    [
+      'an image with only sh, uname, cat and grep',
+      'registry.example.com/few-tools:1',
+      '`sleep`, `touch`, `rm`, `env`, `head`, `mount`, `bpftrace`',
+    ],
     ['an image without sh (the runtime says so)', 'registry.example.com/no-shell:1', '`sh`'],
   ])('%s: one line naming every missing command and the image contract, exit 1', async (_what, image, missing) => {
     const r = await startCli([...args(), '--image', image, '-d', '30s']).done();
@@ -292,14 +316,25 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
     api.updatePod(pod.metadata.namespace!, pod.metadata.name!, (p) => {
       p.status = {
         phase: 'Pending',
-        containerStatuses: [{ name: 'trace-exec', image: 'i', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }],
+        containerStatuses: [
+          {
+            name: 'trace-exec',
+            image: 'i',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: { waiting: { reason: 'ContainerCreating' } },
+          },
+        ],
       };
     });
     const r = await cli.done();
     expect(r.code).toBe(1);
     expect(r.stderr, r.stderr).toMatch(/warning: node worker-down is NotReady/);
     expect(r.stderr).not.toMatch(/giving up/);
-    expect(r.stderr).toMatch(/was not Running after --timeout 8s \(last: pulling image .*; node worker-down is NotReady \(KubeletNotReady: /);
+    expect(r.stderr).toMatch(
+      /was not Running after --timeout 8s \(last: pulling image .*; node worker-down is NotReady \(KubeletNotReady: /,
+    );
   });
 
   it('node/NAME NotReady and never taken up: gives up after a quarter of --timeout, naming the condition, exit 1', async () => {
@@ -307,7 +342,9 @@ describe.skipIf(k.skip)(`every exit path cleans up${k.reason ? ` (${k.reason})` 
     const r = await startCli(['node/worker-down', '--kubeconfig', api.kubeconfigPath, '--timeout', '24s']).done();
     const took = Date.now() - started;
     expect(r.code).toBe(1);
-    expect(r.stderr, r.stderr).toMatch(/warning: node worker-down is NotReady \(KubeletNotReady: .*\): its debug pod may not start \(given up after 6s /);
+    expect(r.stderr, r.stderr).toMatch(
+      /warning: node worker-down is NotReady \(KubeletNotReady: .*\): its debug pod may not start \(given up after 6s /,
+    );
     expect(r.stderr).toMatch(
       /error: node worker-down is NotReady \(KubeletNotReady: container runtime network not ready: .*cni plugin not initialized\), and its kubelet has not taken up the debug pod trace-exec-\w+\/\S+ in [6-9]s: giving up on it before --timeout 24s/,
     );

@@ -49,7 +49,9 @@ describe('KUBECONFIG lists', () => {
   });
 
   it('--context picks a context of a later file', async () => {
-    const r = await startCli(['cleanup', '--dry-run', '--context', 'elsewhere'], { KUBECONFIG: [api.kubeconfigPath, other].join(delimiter) }).done();
+    const r = await startCli(['cleanup', '--dry-run', '--context', 'elsewhere'], {
+      KUBECONFIG: [api.kubeconfigPath, other].join(delimiter),
+    }).done();
     // elsewhere's cluster and user are the first file's (the first to name them wins): the stand-in,
     // with its token (the later file's token would get a 401).
     expect(r.code, r.stderr).toBe(0);
@@ -73,12 +75,20 @@ describe('no kubeconfig at all (KUBECONFIG unset, an empty HOME, not in a pod)',
     `  hint: pass --kubeconfig FILE or set KUBECONFIG=FILE to your cluster's kubeconfig (or copy it to ${home}/.kube/config); \`report\` and --local need no cluster`,
   ];
 
-  it.each([[['node/worker-1']], [['node/worker-1', '-v']], [['--all-nodes']], [['cleanup']], [['cleanup', '-A', '--dry-run']]])('%j: says where it looked and how to fix it; exit 1', async (args) => {
-    const r = await startCli(args, bare).done();
-    expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('trace-exec: debug:'))).toEqual(noKubeconfig);
-    expect(r.stdout).toBe('');
-  });
+  it.each([[['node/worker-1']], [['node/worker-1', '-v']], [['--all-nodes']], [['cleanup']], [['cleanup', '-A', '--dry-run']]])(
+    '%j: says where it looked and how to fix it; exit 1',
+    async (args) => {
+      const r = await startCli(args, bare).done();
+      expect(r.code).toBe(1);
+      expect(
+        r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !l.startsWith('trace-exec: debug:')),
+      ).toEqual(noKubeconfig);
+      expect(r.stdout).toBe('');
+    },
+  );
 
   it('report needs none', async () => {
     const file = join(home, 'execs.jsonl');

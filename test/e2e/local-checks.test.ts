@@ -28,7 +28,8 @@ async function reachableByNobody(): Promise<{ node: string; cli: string; cwd: st
   chmodSync(dir, 0o755);
   for (let d = dir; d !== dirname(d); d = dirname(d)) {
     const st = statSync(d);
-    if ((st.mode & 0o001) === 0 && st.uid !== NOBODY) throw new Error(`${d} cannot be entered by uid ${NOBODY}: point TMPDIR at a directory it can reach`);
+    if ((st.mode & 0o001) === 0 && st.uid !== NOBODY)
+      throw new Error(`${d} cannot be entered by uid ${NOBODY}: point TMPDIR at a directory it can reach`);
   }
   const cli = join(dir, 'trace-exec.cjs');
   await bundle(ROOT, cli, 'test');
@@ -52,15 +53,21 @@ describe('--local checks before it prints anything', () => {
     const asRoot = process.getuid?.() === 0;
     const { node, cli, cwd } = asRoot ? await reachableByNobody() : { node: process.execPath, cli: CLI, cwd: process.cwd() };
     const argv = [node, cli, '--local', '-d', '2s'];
-    const r = await execa(asRoot ? 'setpriv' : argv[0]!, asRoot ? ['--reuid=65534', '--regid=65534', '--clear-groups', ...argv] : argv.slice(1), {
-      reject: false,
-      stdin: 'ignore',
-      cwd,
-      env: { FORCE_COLOR: '0' },
-    });
+    const r = await execa(
+      asRoot ? 'setpriv' : argv[0]!,
+      asRoot ? ['--reuid=65534', '--regid=65534', '--clear-groups', ...argv] : argv.slice(1),
+      {
+        reject: false,
+        stdin: 'ignore',
+        cwd,
+        env: { FORCE_COLOR: '0' },
+      },
+    );
     expect(r.exitCode, r.stderr).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^trace-exec: error: --local needs root \(bpftrace loads BPF programs\): run it with sudo, e\.g\. sudo kubectl-trace_exec --local$/);
+    expect(r.stderr).toMatch(
+      /^trace-exec: error: --local needs root \(bpftrace loads BPF programs\): run it with sudo, e\.g\. sudo kubectl-trace_exec --local$/,
+    );
   });
 
   it('without bpftrace on PATH', async () => {
@@ -75,7 +82,9 @@ describe('--local checks before it prints anything', () => {
     }
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^trace-exec: error: --local needs bpftrace, and it is not on PATH: install it \(Debian\/Ubuntu: apt-get install bpftrace; in a checkout: npm run setup-host\)\n$/);
+    expect(r.stderr).toMatch(
+      /^trace-exec: error: --local needs bpftrace, and it is not on PATH: install it \(Debian\/Ubuntu: apt-get install bpftrace; in a checkout: npm run setup-host\)\n$/,
+    );
   });
 
   it('bpftrace that fails to trace: its error, and no table header before it', async () => {
@@ -83,7 +92,10 @@ describe('--local checks before it prints anything', () => {
     // A bpftrace that answers --version as the real one and refuses to trace.
     const bin = join(tempDir('trace-exec-badbpftrace-'), 'bin');
     mkdirSync(bin);
-    writeFileSync(join(bin, 'bpftrace'), '#!/bin/sh\n[ "$1" = --version ] && exec /usr/bin/bpftrace "$@"\necho "ERROR: could not attach probe (a test stand-in)" >&2\nexit 1\n');
+    writeFileSync(
+      join(bin, 'bpftrace'),
+      '#!/bin/sh\n[ "$1" = --version ] && exec /usr/bin/bpftrace "$@"\necho "ERROR: could not attach probe (a test stand-in)" >&2\nexit 1\n',
+    );
     chmodSync(join(bin, 'bpftrace'), 0o755);
     const r = await startCli(['--local', '-d', '5s'], { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` }).done();
     expect(r.code, r.stderr).toBe(1);

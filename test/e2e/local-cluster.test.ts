@@ -56,7 +56,9 @@ describe.skipIf(k.skip)(`--local with a nested cluster's kubeconfig${k.reason ? 
       { node: 'kind-worker', namespace: 'shop', pod: 'web-0', container: 'web', containerId: web.containers[0]!.id, attribution: 'pod' },
     ]);
     expect(by(`${tag}-proxy`)).toMatchObject([{ node: 'kind-worker', namespace: 'shop', pod: 'web-0', container: 'proxy' }]);
-    expect(by(`${tag}-dns`)).toMatchObject([{ node: 'kind-control-plane', namespace: 'kube-system', pod: 'coredns-1', container: 'coredns' }]);
+    expect(by(`${tag}-dns`)).toMatchObject([
+      { node: 'kind-control-plane', namespace: 'kube-system', pod: 'coredns-1', container: 'coredns' },
+    ]);
     // The path the attribution came from is the host's, below the node container's scope.
     expect(by(`${tag}-web`)[0]!.cgroup).toContain(`docker-${nodeContainerId('kind-worker')}.scope/kubelet.slice/`);
     // Nothing was created on the cluster: only reads (the pod list and watch).
@@ -64,7 +66,7 @@ describe.skipIf(k.skip)(`--local with a nested cluster's kubeconfig${k.reason ? 
     expect(api.requests.some((q) => q.method === 'GET' && q.path === '/api/v1/pods')).toBe(true);
   });
 
-  it('-n filters by the nested pods\' namespaces; host processes and other pods are left out', async () => {
+  it("-n filters by the nested pods' namespaces; host processes and other pods are left out", async () => {
     const tag = `ln-${hex32().slice(0, 8)}`;
     const events = await traceWhile(['-n', 'shop'], async () => {
       await runIn(web, 'web', ['/bin/echo', `${tag}-web`]);

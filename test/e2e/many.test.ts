@@ -55,10 +55,14 @@ describe.skipIf(k.skip)(`many nodes, pod targets, filters${k.reason ? ` (${k.rea
 
   it('traces several nodes in one run, each exec once, with the node its pod runs on', async () => {
     const tag = `m-${hex32().slice(0, 8)}`;
-    const r = await traceWhile(['node/worker-1', 'node/worker-2', '-n', 'apps'], async () => {
-      await runIn(a1, 'web', ['/bin/echo', `${tag}-a`]);
-      await runIn(b2, 'web', ['/bin/echo', `${tag}-b`]);
-    }, /tracing execs on worker-\d \(2\/2\)/);
+    const r = await traceWhile(
+      ['node/worker-1', 'node/worker-2', '-n', 'apps'],
+      async () => {
+        await runIn(a1, 'web', ['/bin/echo', `${tag}-a`]);
+        await runIn(b2, 'web', ['/bin/echo', `${tag}-b`]);
+      },
+      /tracing execs on worker-\d \(2\/2\)/,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(marker(r.events, `${tag}-a`)).toMatchObject([{ node: 'worker-1', pod: 'web-a', container: 'web' }]);
     expect(marker(r.events, `${tag}-b`)).toMatchObject([{ node: 'worker-2', pod: 'web-b', container: 'web' }]);
@@ -90,18 +94,30 @@ describe.skipIf(k.skip)(`many nodes, pod targets, filters${k.reason ? ` (${k.rea
     const before = api.requests.length;
     const r = await startCli(['--node-selector', 'role=infra', '--kubeconfig', api.kubeconfigPath]).done();
     expect(r.code).toBe(1);
-    expect(r.stderr, r.stderr).toMatch(/no node of --node-selector role=infra is Ready: worker-3 NotReady \(KubeletNotReady: .*\)\n.*pass --include-not-ready to try them anyway/);
+    expect(r.stderr, r.stderr).toMatch(
+      /no node of --node-selector role=infra is Ready: worker-3 NotReady \(KubeletNotReady: .*\)\n.*pass --include-not-ready to try them anyway/,
+    );
     expect(api.requests.slice(before).filter((q) => q.method === 'POST')).toEqual([]);
   });
 
   it('--include-not-ready tries the NotReady node, and gives up on it long before --timeout', async () => {
     const started = Date.now();
-    const r = await startCli(['--node-selector', 'role=infra', '--include-not-ready', '--kubeconfig', api.kubeconfigPath, '--timeout', '20s']).done();
+    const r = await startCli([
+      '--node-selector',
+      'role=infra',
+      '--include-not-ready',
+      '--kubeconfig',
+      api.kubeconfigPath,
+      '--timeout',
+      '20s',
+    ]).done();
     const took = Date.now() - started;
     expect(r.code).toBe(1);
     expect(r.stderr, r.stderr).not.toMatch(/skipping node/);
     expect(r.stderr).toMatch(/warning: node worker-3 is NotReady \(KubeletNotReady: /);
-    expect(r.stderr).toMatch(/node worker-3 is NotReady \(KubeletNotReady: container runtime network not ready: .*\), and its kubelet has not taken up the debug pod \S+ in [5-9]s: giving up on it before --timeout 20s/);
+    expect(r.stderr).toMatch(
+      /node worker-3 is NotReady \(KubeletNotReady: container runtime network not ready: .*\), and its kubelet has not taken up the debug pod \S+ in [5-9]s: giving up on it before --timeout 20s/,
+    );
     expect(took).toBeLessThan(15_000);
     await expectNothingLeft(api);
   });
@@ -114,7 +130,9 @@ describe.skipIf(k.skip)(`many nodes, pod targets, filters${k.reason ? ` (${k.rea
     });
     expect(r.code).toBe(1);
     // worker-3 is NotReady and nothing takes its pod up: given up on after a quarter of --timeout.
-    expect(r.stderr).toMatch(/error: node worker-3 is NotReady \(KubeletNotReady: .*\), and its kubelet has not taken up .*giving up on it before --timeout 2s.*going on with the other nodes/);
+    expect(r.stderr).toMatch(
+      /error: node worker-3 is NotReady \(KubeletNotReady: .*\), and its kubelet has not taken up .*giving up on it before --timeout 2s.*going on with the other nodes/,
+    );
     expect(r.stderr).toMatch(/1 of 2 nodes could not be traced to the end/);
     expect(marker(r.events, `${tag}-a`)).toMatchObject([{ node: 'worker-1', pod: 'web-a' }]);
   });
@@ -126,7 +144,10 @@ describe.skipIf(k.skip)(`many nodes, pod targets, filters${k.reason ? ` (${k.rea
       await runIn(db, 'db', ['/bin/echo', `${tag}-other-pod`]);
       // The container restarts: a new id, a new cgroup, the same pod.
       const id = hex64();
-      const cg = new TestCgroup(`kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${a1.uid.replaceAll('-', '_')}.slice/crio-${id}.scope`, ['v1', 'v2']);
+      const cg = new TestCgroup(
+        `kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${a1.uid.replaceAll('-', '_')}.slice/crio-${id}.scope`,
+        ['v1', 'v2'],
+      );
       extraCgroups.push(cg);
       api.updatePod('apps', 'web-a', (p) => {
         const s = p.status!.containerStatuses!.find((c) => c.name === 'web')!;
@@ -273,7 +294,9 @@ describe.skipIf(k.skip)(`host services, runtime helpers, --all-nodes${k.reason ?
     const events = jsonLines(r.stdout).filter((e) => e.node === 'worker-1');
     const byMarker = (m: string) => events.filter((e) => (e.args as string[])[1] === m);
     expect(byMarker(`${tag}-service`)).toMatchObject([{ attribution: 'host', unit, namespace: null, pod: null }]);
-    expect(byMarker(`${tag}-conmon`)).toMatchObject([{ attribution: 'pod', namespace: 'apps', pod: 'api-0', container: null, helper: 'conmon' }]);
+    expect(byMarker(`${tag}-conmon`)).toMatchObject([
+      { attribution: 'pod', namespace: 'apps', pod: 'api-0', container: null, helper: 'conmon' },
+    ]);
     await expectNothingLeft(api);
   });
 });

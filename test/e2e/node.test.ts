@@ -79,13 +79,29 @@ describe.skipIf(k.skip)(`node/NAME end to end against the API stand-in${k.reason
     ['cgroupfs driver, containerd, v1 only', 'cgfs', 'shop', 'cart-0', 'cart', () => cgfs.containers[1]!.id],
     ['an init container', 'init', 'shop', 'cart-0', 'migrate', () => cgfs.containers[0]!.id],
     ['containerd on cgroup v2 with crun /container', 'v2', 'shop', 'web-5c8d', 'web', () => v2.containers[0]!.id],
-    ['a static pod under a kubelet cgroup-root prefix (mirror pod)', 'static', 'kube-system', 'etcd-worker-1', 'etcd', () => stat.containers[0]!.id],
+    [
+      'a static pod under a kubelet cgroup-root prefix (mirror pod)',
+      'static',
+      'kube-system',
+      'etcd-worker-1',
+      'etcd',
+      () => stat.containers[0]!.id,
+    ],
     ['a pod created during the trace', 'late', 'payments', 'job-created-mid-trace', 'job', () => late.containers[0]!.id],
     ['a pod deleted during the trace', 'doomed', 'payments', 'pod-deleted-mid-trace', 'main', () => doomed.containers[0]!.id],
   ])('%s', (_name, t, namespace, pod, container, id) => {
     const hits = byTag(t);
     expect(hits, stderr).toHaveLength(1);
-    expect(hits[0]).toMatchObject({ node: 'worker-1', namespace, pod, container, containerId: id(), attribution: 'pod', retval: 0, comm: 'echo' });
+    expect(hits[0]).toMatchObject({
+      node: 'worker-1',
+      namespace,
+      pod,
+      container,
+      containerId: id(),
+      attribution: 'pod',
+      retval: 0,
+      comm: 'echo',
+    });
   });
 
   it('keeps argv exact: spaces, empty arguments, UTF-8', () => {

@@ -75,7 +75,11 @@ describe.skipIf(k.skip)(`output modes and -n${k.reason ? ` (${k.reason})` : ''}`
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^TIME\s+NAMESPACE\s+POD\s+CONTAINER\s+PID\s+PPID\s+COMM\s+RET\s+ARGS$/);
     const row = lines.find((l) => l.includes(`${tag}-pay`))!;
-    expect(row).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\s+payments\\s+api-0\\s+api\\s+\\d+\\s+\\d+\\s+echo\\s+0\\s+/bin/echo ${tag}-pay 'with space'$`));
+    expect(row).toMatch(
+      new RegExp(
+        `^\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\s+payments\\s+api-0\\s+api\\s+\\d+\\s+\\d+\\s+echo\\s+0\\s+/bin/echo ${tag}-pay 'with space'$`,
+      ),
+    );
     expect(lines.slice(1).every((l) => /^\d\d:\d\d:\d\d\.\d{3} /.test(l))).toBe(true);
     expect(r.stderr).toMatch(/creating debug pod/);
   });
@@ -84,7 +88,9 @@ describe.skipIf(k.skip)(`output modes and -n${k.reason ? ` (${k.reason})` : ''}`
     const tag = `w-${hex32().slice(0, 8)}`;
     const r = await traceWhile(['-n', 'shop', '-o', 'wide'], tag);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^TIME\s+NAMESPACE\s+POD\s+CONTAINER\s+PID\s+PPID\s+COMM\s+CWD\s+EXE\s+NODE\s+UID\s+RET\s+CONTAINER-ID\s+DRIFT\s+ARGS$/);
+    expect(lines[0]).toMatch(
+      /^TIME\s+NAMESPACE\s+POD\s+CONTAINER\s+PID\s+PPID\s+COMM\s+CWD\s+EXE\s+NODE\s+UID\s+RET\s+CONTAINER-ID\s+DRIFT\s+ARGS$/,
+    );
     const failed = lines.find((l) => l.includes(`nonexistent-${tag}`))!;
     // A failed exec ran no file: DRIFT is not known (-).
     expect(failed).toMatch(new RegExp(`\\sworker-1\\s+0\\s+ENOENT\\s+${shop.containers[0]!.id.slice(0, 13)}\\s+-\\s`));
@@ -101,4 +107,3 @@ describe.skipIf(k.skip)(`output modes and -n${k.reason ? ` (${k.reason})` : ''}`
     expect(out).toMatch(/payments\s*[│|]?\s*api-0/);
   });
 });
-

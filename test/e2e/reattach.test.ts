@@ -48,7 +48,14 @@ function watchTracers(api: ApiServer): { stop(): number } {
   let max = 0;
   const timer = setInterval(() => {
     const pids = bpftracePids(api);
-    if (pids.length > 1 && process.env.DEBUG_TRACERS) for (const p of pids) console.log(Date.now(), p, readFileSync(`/proc/${p}/stat`, 'utf8').slice(0, 80), readFileSync(`/proc/${p}/cmdline`, 'utf8').slice(0, 100));
+    if (pids.length > 1 && process.env.DEBUG_TRACERS)
+      for (const p of pids)
+        console.log(
+          Date.now(),
+          p,
+          readFileSync(`/proc/${p}/stat`, 'utf8').slice(0, 80),
+          readFileSync(`/proc/${p}/cmdline`, 'utf8').slice(0, 100),
+        );
     max = Math.max(max, pids.length);
   }, 50);
   return {
@@ -124,7 +131,7 @@ describe.skipIf(k.skip)(`re-attaching after a lost exec stream${k.reason ? ` (${
       if (api.dropExecStreams() > 0) drops++;
     }
     // The last re-attachment may take longer than 3 s on a loaded machine: stop once it took over.
-    await cli.waitForStderr(/(re-attached[^]*){4}/, 30_000);
+    await cli.waitForStderr(/(re-attached[\s\S]*){4}/, 30_000);
     await sleep(1000);
     const ran = await gen.stop();
     await sleep(500);
@@ -176,7 +183,10 @@ describe.skipIf(k.skip)(`re-attaching after a lost exec stream${k.reason ? ` (${
     const [g] = totals.gaps as Gap[];
     // The gap covers the time the port was closed.
     expect(Date.parse(g!.to!) - Date.parse(g!.from), r.stderr).toBeGreaterThanOrEqual(2500);
-    expect(jsonLines(r.stdout).find((e) => (e.args as string[])[1] === `late-${tag}`), r.stderr).toMatchObject({ pod: 'after-restart', container: 'c' });
+    expect(
+      jsonLines(r.stdout).find((e) => (e.args as string[])[1] === `late-${tag}`),
+      r.stderr,
+    ).toMatchObject({ pod: 'after-restart', container: 'c' });
     checkDelivery(r.stdout, tag, ran, totals.gaps);
   }, 120_000);
 
@@ -186,7 +196,9 @@ describe.skipIf(k.skip)(`re-attaching after a lost exec stream${k.reason ? ` (${
     await api.restart(7000);
     const r = await cli.done();
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/worker-1: the exec stream was lost at \S+ UTC and could not be re-established within --reconnect-timeout 3\.0 s \(last: /);
+    expect(r.stderr).toMatch(
+      /worker-1: the exec stream was lost at \S+ UTC and could not be re-established within --reconnect-timeout 3\.0 s \(last: /,
+    );
     // (The run ended by itself: no totals line; the tracer stopped with its stream, see deadman.test.ts.)
     for (let i = 0; i < 50 && bpftracePids(api).length > 0; i++) await sleep(100);
     expect(bpftracePids(api)).toEqual([]);
@@ -208,6 +220,8 @@ describe.skipIf(k.skip)(`re-attaching after a lost exec stream${k.reason ? ` (${
     api.dropExecStreams();
     const r = await cli.done();
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/bpftrace on worker-1 the exec stream closed without a status \(WebSocket code 1006\) before the trace was stopped/);
+    expect(r.stderr).toMatch(
+      /bpftrace on worker-1 the exec stream closed without a status \(WebSocket code 1006\) before the trace was stopped/,
+    );
   }, 60_000);
 });

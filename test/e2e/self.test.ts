@@ -25,7 +25,10 @@ describe.skipIf(k.skip)(`trace-exec's own execs${k.reason ? ` (${k.reason})` : '
     api = await startApiServer({
       podStartDelayMs: 100,
       containerCgroup: (uid, id) => {
-        const cg = new TestCgroup(`kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${uid.replaceAll('-', '_')}.slice/cri-containerd-${id}.scope`, ['v1', 'v2']);
+        const cg = new TestCgroup(
+          `kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${uid.replaceAll('-', '_')}.slice/cri-containerd-${id}.scope`,
+          ['v1', 'v2'],
+        );
         debugCgroups.push(cg);
         return cg.dirs;
       },

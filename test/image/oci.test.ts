@@ -7,7 +7,11 @@ import { CONTAINERD_NAME, image, layout, MEDIA, nameAnnotations, platform, REF_N
 import { epochFromEnv, tagFor, withTag } from '../../.ci/image/image.ts';
 import { DEFAULT_EPOCH } from '../../.ci/image/packages.ts';
 
-const layer = (n: string): Layer => ({ diffId: `sha256:${n.repeat(64)}`, blob: { mediaType: MEDIA.layer, digest: `sha256:${n.repeat(64)}`, size: 1 }, file: `/x/${n}` });
+const layer = (n: string): Layer => ({
+  diffId: `sha256:${n.repeat(64)}`,
+  blob: { mediaType: MEDIA.layer, digest: `sha256:${n.repeat(64)}`, size: 1 },
+  file: `/x/${n}`,
+});
 
 describe('nameAnnotations', () => {
   it.each([
@@ -39,22 +43,38 @@ describe('layout', () => {
     expect(JSON.parse(top.bytes.toString())).toEqual({
       schemaVersion: 2,
       mediaType: MEDIA.index,
-      manifests: [{ ...amd.manifest.descriptor, platform: { architecture: 'amd64', os: 'linux' }, annotations: { [CONTAINERD_NAME]: 'r/x:t', [REF_NAME]: 't' } }],
+      manifests: [
+        {
+          ...amd.manifest.descriptor,
+          platform: { architecture: 'amd64', os: 'linux' },
+          annotations: { [CONTAINERD_NAME]: 'r/x:t', [REF_NAME]: 't' },
+        },
+      ],
     });
   });
 
   it('two images: index.json names an image index that lists both platforms in order', () => {
     const { top, index } = layout([amd, arm], 'r/x:t');
-    expect(JSON.parse(index!.bytes.toString()).manifests.map((m: { digest: string; platform: unknown }) => [m.digest, m.platform])).toEqual([
-      [amd.manifest.descriptor.digest, { architecture: 'amd64', os: 'linux' }],
-      [arm.manifest.descriptor.digest, { architecture: 'arm64', os: 'linux', variant: 'v8' }],
+    expect(JSON.parse(index!.bytes.toString()).manifests.map((m: { digest: string; platform: unknown }) => [m.digest, m.platform])).toEqual(
+      [
+        [amd.manifest.descriptor.digest, { architecture: 'amd64', os: 'linux' }],
+        [arm.manifest.descriptor.digest, { architecture: 'arm64', os: 'linux', variant: 'v8' }],
+      ],
+    );
+    expect(JSON.parse(top.bytes.toString()).manifests).toEqual([
+      { ...index!.descriptor, annotations: { [CONTAINERD_NAME]: 'r/x:t', [REF_NAME]: 't' } },
     ]);
-    expect(JSON.parse(top.bytes.toString()).manifests).toEqual([{ ...index!.descriptor, annotations: { [CONTAINERD_NAME]: 'r/x:t', [REF_NAME]: 't' } }]);
   });
 
   it('the config carries the layer, the architecture and the epoch as its time; the same inputs give the same digests', () => {
     const config = JSON.parse(arm.config.bytes.toString());
-    expect(config).toMatchObject({ created: '2026-11-01T00:00:00Z', architecture: 'arm64', variant: 'v8', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer('b').diffId] } });
+    expect(config).toMatchObject({
+      created: '2026-11-01T00:00:00Z',
+      architecture: 'arm64',
+      variant: 'v8',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [layer('b').diffId] },
+    });
     expect(image('arm64', layer('b'), DEFAULT_EPOCH, 'd', 'c').manifest.descriptor).toEqual(arm.manifest.descriptor);
     expect(image('arm64', layer('b'), DEFAULT_EPOCH + 1, 'd', 'c').manifest.descriptor.digest).not.toBe(arm.manifest.descriptor.digest);
   });
@@ -77,7 +97,9 @@ describe('withTag', () => {
   ])('%s → %s', (name, want) => expect(withTag(name, 'T')).toBe(want));
 
   it('refuses a digest', () => {
-    expect(() => withTag('r/x@sha256:00', 'T')).toThrow('--name r/x@sha256:00: give REPOSITORY or REPOSITORY:TAG, not a digest (the digest is the build\'s)');
+    expect(() => withTag('r/x@sha256:00', 'T')).toThrow(
+      "--name r/x@sha256:00: give REPOSITORY or REPOSITORY:TAG, not a digest (the digest is the build's)",
+    );
   });
 });
 
@@ -89,6 +111,8 @@ describe('epochFromEnv', () => {
   ])('%j → %i', (env, want) => expect(epochFromEnv(env)).toBe(want));
 
   it.each(['yesterday', '-1', '1.5'])('SOURCE_DATE_EPOCH=%s is refused, naming the variable', (v) => {
-    expect(() => epochFromEnv({ SOURCE_DATE_EPOCH: v })).toThrow(`SOURCE_DATE_EPOCH=${v}: give whole seconds since 1970 (date +%s), or unset it for the default ${DEFAULT_EPOCH}`);
+    expect(() => epochFromEnv({ SOURCE_DATE_EPOCH: v })).toThrow(
+      `SOURCE_DATE_EPOCH=${v}: give whole seconds since 1970 (date +%s), or unset it for the default ${DEFAULT_EPOCH}`,
+    );
   });
 });

@@ -34,7 +34,9 @@ describe.skipIf(process.getuid?.() !== 0 && process.env.CI !== 'true')('removeTr
     mkdirSync(proc, { recursive: true });
     execFileSync('mount', ['-t', 'tmpfs', 'none', proc]);
     try {
-      expect(() => removeTree(dir)).toThrow(`not removing ${dir}: ${proc} is mounted there (left by an interrupted mmdebstrap): umount -R ${proc}, then run again`);
+      expect(() => removeTree(dir)).toThrow(
+        `not removing ${dir}: ${proc} is mounted there (left by an interrupted mmdebstrap): umount -R ${proc}, then run again`,
+      );
       expect(existsSync(proc)).toBe(true);
     } finally {
       execFileSync('umount', [proc]);

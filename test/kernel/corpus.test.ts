@@ -18,7 +18,8 @@ const k = kernelDescribe();
 
 /** The ids the corpus uses: container ids, static pod hashes / ECS task ids, pod uids (either separator). */
 // `pod` before a uid ends in a hex digit, so it is allowed explicitly before an id.
-const ID = /(?<=pod|^|[^0-9a-f])([0-9a-f]{64}|[0-9a-f]{32}|[0-9a-f]{8}([-_])[0-9a-f]{4}\2[0-9a-f]{4}\2[0-9a-f]{4}\2[0-9a-f]{12})(?![0-9a-f])/g;
+const ID =
+  /(?<=pod|^|[^0-9a-f])([0-9a-f]{64}|[0-9a-f]{32}|[0-9a-f]{8}([-_])[0-9a-f]{4}\2[0-9a-f]{4}\2[0-9a-f]{4}\2[0-9a-f]{12})(?![0-9a-f])/g;
 /** The tracer walks this many path components up from the leaf (LEVELS in src/node/render.ts). */
 const LEVELS = 8;
 
@@ -67,7 +68,8 @@ function pickSamples(marker: string): Sample[] {
     const v1 = rename(paths.v1);
     if (v2 === '' || v1 === '') return;
     if ([v2, v1].some((p) => p.split('/').length > LEVELS)) return;
-    if (existsSync(join(roots.v2, parent)) || existsSync(join(roots.v1, parent))) throw new Error(`${parent} exists already: marker not unique`);
+    if (existsSync(join(roots.v2, parent)) || existsSync(join(roots.v1, parent)))
+      throw new Error(`${parent} exists already: marker not unique`);
     const expect = JSON.parse(rename(JSON.stringify(entry.expect))) as CorpusEntry['expect'];
     picked.set(entry.form, { entry, index, v2: `${parent}/${v2}`, v1: `${parent}/${v1}`, expect, tag: `${marker}-${picked.size}` });
   });
@@ -108,25 +110,31 @@ describe.skipIf(k.skip)(`the corpus on the real kernel through --local${k.reason
     expect(samples.map((s) => s.entry.form).sort()).toEqual([...new Set(entries.map((e) => e.form))].sort());
   });
 
-  it.each(samples.map((s) => [`${s.entry.form} (#${s.index}: ${s.v2 === s.v1 ? s.v2 : `v2 ${s.v2}, v1 ${s.v1}`})`, s] as const))('%s', (_name, s) => {
-    const hits = events.filter((e) => (e.args as string[])[1] === s.tag);
-    expect(hits, `exactly one event for ${s.tag}`).toHaveLength(1);
-    const e = hits[0]!;
-    expect([s.v2, s.v1].some((p) => String(e.cgroup).endsWith(p)), `cgroup ${String(e.cgroup)}`).toBe(true);
-    const x = s.expect;
-    if (isPod(x)) {
-      expect(e.attribution).toBe('unattributed'); // --local has no API: pod names are unknown, ids are not
-      expect({ podUid: e.podUid, containerId: e.containerId, helper: e.helper }).toEqual({
-        podUid: x.podUid,
-        containerId: x.containerId,
-        helper: x.helper,
-      });
-    } else {
-      expect(e.attribution).toBe('host');
-      expect(e.podUid).toBeNull();
-      expect(e.containerId).toBeNull();
-      if ('unreadable' in x) expect(e.unit).toBeNull();
-      else if (x.unit !== undefined) expect(e.unit).toBe(x.unit);
-    }
-  });
+  it.each(samples.map((s) => [`${s.entry.form} (#${s.index}: ${s.v2 === s.v1 ? s.v2 : `v2 ${s.v2}, v1 ${s.v1}`})`, s] as const))(
+    '%s',
+    (_name, s) => {
+      const hits = events.filter((e) => (e.args as string[])[1] === s.tag);
+      expect(hits, `exactly one event for ${s.tag}`).toHaveLength(1);
+      const e = hits[0]!;
+      expect(
+        [s.v2, s.v1].some((p) => String(e.cgroup).endsWith(p)),
+        `cgroup ${String(e.cgroup)}`,
+      ).toBe(true);
+      const x = s.expect;
+      if (isPod(x)) {
+        expect(e.attribution).toBe('unattributed'); // --local has no API: pod names are unknown, ids are not
+        expect({ podUid: e.podUid, containerId: e.containerId, helper: e.helper }).toEqual({
+          podUid: x.podUid,
+          containerId: x.containerId,
+          helper: x.helper,
+        });
+      } else {
+        expect(e.attribution).toBe('host');
+        expect(e.podUid).toBeNull();
+        expect(e.containerId).toBeNull();
+        if ('unreadable' in x) expect(e.unit).toBeNull();
+        else if (x.unit !== undefined) expect(e.unit).toBe(x.unit);
+      }
+    },
+  );
 });

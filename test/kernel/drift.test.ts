@@ -46,7 +46,10 @@ describe.skipIf(k.skip)(`drift (upperLayer, --drift) on real overlayfs mounts${k
     // Two traces at once: every exec, and --drift.
     clis.push(startCli(['--local', '-o', 'json', '-d', '60s']), startCli(['--local', '-o', 'json', '--drift', '-d', '60s']));
     await Promise.all(clis.map((c) => c.waitForStderr(/tracing execs on/, 45_000)));
-    const cg = new TestCgroup(`kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uuid().replaceAll('-', '_')}.slice/cri-containerd-${hex64()}.scope`, ['v1', 'v2']);
+    const cg = new TestCgroup(
+      `kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uuid().replaceAll('-', '_')}.slice/cri-containerd-${hex64()}.scope`,
+      ['v1', 'v2'],
+    );
     cgroups.push(cg);
     for (const file of Object.values(EXECS)) expect(await execIn(cg, [join(mnt, file), tag(file)])).toBe(0);
     await execIn(cg, ['/bin/true', tag('host-file')]); // not on overlayfs

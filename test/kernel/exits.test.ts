@@ -14,7 +14,8 @@ import { join } from 'node:path';
 const k = kernelDescribe();
 
 /** A thread that is not the leader ends the process with exit(7) while the leader sleeps. */
-const THREADED_EXIT = 'import os, sys, threading, time\ndef f():\n  time.sleep(0.1)\n  os._exit(7)\nthreading.Thread(target=f).start()\ntime.sleep(5)';
+const THREADED_EXIT =
+  'import os, sys, threading, time\ndef f():\n  time.sleep(0.1)\n  os._exit(7)\nthreading.Thread(target=f).start()\ntime.sleep(5)';
 
 describe.skipIf(k.skip)(`--exits on the real kernel${k.reason ? ` (${k.reason})` : ''}`, () => {
   let cli: CliRun;
@@ -40,7 +41,10 @@ describe.skipIf(k.skip)(`--exits on the real kernel${k.reason ? ` (${k.reason})`
     if (k.reason) throw new Error(`real-kernel tests must run under CI but cannot: ${k.reason}`);
     cli = startCli(['--local', '--exits', '-o', 'json', '-d', '60s', '--timeline-to', timelineFile]);
     await cli.waitForStderr(/tracing execs on/, 45_000);
-    const cg = new TestCgroup(`kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid.replaceAll('-', '_')}.slice/cri-containerd-${id}.scope`, ['v1', 'v2']);
+    const cg = new TestCgroup(
+      `kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid.replaceAll('-', '_')}.slice/cri-containerd-${id}.scope`,
+      ['v1', 'v2'],
+    );
     cgroups.push(cg);
     await Promise.all(RUNS.map(([, argv]) => execIn(cg, argv)));
     await new Promise((r) => setTimeout(r, 1500));
@@ -80,7 +84,20 @@ describe.skipIf(k.skip)(`--exits on the real kernel${k.reason ? ` (${k.reason})`
     const { exec, exits } = find(what);
     expect(exits, JSON.stringify(exits)).toHaveLength(1);
     const x = exits[0]!;
-    expect(Object.keys(x)).toEqual(['type', 'time', 'node', 'namespace', 'pod', 'container', 'containerId', 'pid', 'comm', 'exitCode', 'signal', 'durationMs']);
+    expect(Object.keys(x)).toEqual([
+      'type',
+      'time',
+      'node',
+      'namespace',
+      'pod',
+      'container',
+      'containerId',
+      'pid',
+      'comm',
+      'exitCode',
+      'signal',
+      'durationMs',
+    ]);
     expect(x).toMatchObject({ exitCode, signal, comm: exec.comm, node: exec.node, containerId: id, namespace: null, pod: null });
     expect(x.durationMs as number).toBeGreaterThanOrEqual(min);
     expect(x.durationMs as number).toBeLessThan(max);
@@ -89,7 +106,7 @@ describe.skipIf(k.skip)(`--exits on the real kernel${k.reason ? ` (${k.reason})`
     expect(Math.abs(gap - (x.durationMs as number))).toBeLessThan(5);
   });
 
-  it('a process that exec\'d again ends once, timed from its last exec', () => {
+  it("a process that exec'd again ends once, timed from its last exec", () => {
     const { exec, exits } = find('again');
     const last = lines.filter((l) => l.type === 'exec' && l.pid === exec.pid && (l.args as string[]).at(-1) === 'again');
     expect(last).toHaveLength(1);
@@ -99,12 +116,19 @@ describe.skipIf(k.skip)(`--exits on the real kernel${k.reason ? ` (${k.reason})`
     expect(Date.parse(String(exits[0]!.time)) - Date.parse(String(last[0]!.time))).toBeGreaterThanOrEqual(180);
   });
 
-  it('--timeline-to: a span ends at its process\'s end, with the exit code or signal', () => {
-    const file = JSON.parse(readFileSync(timelineFile, 'utf8')) as { traceEvents: { ph: string; ts?: number; dur?: number; args: Record<string, unknown> }[] };
+  it("--timeline-to: a span ends at its process's end, with the exit code or signal", () => {
+    const file = JSON.parse(readFileSync(timelineFile, 'utf8')) as {
+      traceEvents: { ph: string; ts?: number; dur?: number; args: Record<string, unknown> }[];
+    };
     expect(traceEventProblems(file)).toEqual([]);
-    for (const [what, exitCode, signal] of [['three', 3, null], ['kill', null, 'SIGKILL']] as const) {
+    for (const [what, exitCode, signal] of [
+      ['three', 3, null],
+      ['kill', null, 'SIGKILL'],
+    ] as const) {
       const { exec, exits } = find(what);
-      const span = file.traceEvents.findLast((e) => e.ph === 'X' && e.args.pid === exec.pid && (e.args.argv as string[]).at(-1) === tag(what));
+      const span = file.traceEvents.findLast(
+        (e) => e.ph === 'X' && e.args.pid === exec.pid && (e.args.argv as string[]).at(-1) === tag(what),
+      );
       expect(span, what).toMatchObject({ args: { ended: 'exit', exitCode, signal } });
       expect(Math.abs((span!.ts! + span!.dur!) / 1000 - Date.parse(String(exits[0]!.time)))).toBeLessThan(2);
     }

@@ -95,7 +95,12 @@ describe.skipIf(k.skip)(`--local on the real kernel${k.reason ? ` (${k.reason})`
   let cli: CliRun;
   const cgroups: TestCgroup[] = [];
   const marker = `te-${hex32().slice(0, 12)}`;
-  const planned: { c: Case; uid: string; id: string; tag: string }[] = CASES.map((c, i) => ({ c, uid: c.uid(), id: hex64(), tag: `${marker}-${i}` }));
+  const planned: { c: Case; uid: string; id: string; tag: string }[] = CASES.map((c, i) => ({
+    c,
+    uid: c.uid(),
+    id: hex64(),
+    tag: `${marker}-${i}`,
+  }));
   const longArgs = Array.from({ length: 40 }, (_, i) => (i === 3 ? 'x'.repeat(300) : `arg${i}`));
   let events: Record<string, unknown>[] = [];
 
@@ -165,7 +170,13 @@ describe.skipIf(k.skip)(`--local on the real kernel${k.reason ? ` (${k.reason})`
     const python = events.find((x) => (x.args as string[])[2] === THREAD_EXEC);
     const e = events.find((x) => (x.args as string[])[1] === `${marker}-thread`);
     expect(python, 'the python exec').toBeDefined();
-    expect(e, 'the thread\'s exec').toMatchObject({ filename: '/bin/echo', args: ['/bin/echo', `${marker}-thread`], retval: 0, comm: 'echo', pid: python!.pid });
+    expect(e, "the thread's exec").toMatchObject({
+      filename: '/bin/echo',
+      args: ['/bin/echo', `${marker}-thread`],
+      retval: 0,
+      comm: 'echo',
+      pid: python!.pid,
+    });
   });
 
   it('reports failed execs with their error', () => {

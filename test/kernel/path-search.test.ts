@@ -24,7 +24,12 @@ describe.skipIf(k.skip)(`PATH searches on the real kernel${k.reason ? ` (${k.rea
   const uid = uuid();
   const id = hex64();
   const podCell = `pod-uid:${uid.slice(0, 8)}`;
-  const files = { jsonl: join(dir, 'execs.jsonl'), md: join(dir, 'summary.md'), timeline: join(dir, 'timeline.json'), text: join(dir, 'summary.txt') };
+  const files = {
+    jsonl: join(dir, 'execs.jsonl'),
+    md: join(dir, 'summary.md'),
+    timeline: join(dir, 'timeline.json'),
+    text: join(dir, 'summary.txt'),
+  };
   let recording: Record<string, unknown>[] = [];
   let table = '';
   let failedTable = '';
@@ -33,12 +38,27 @@ describe.skipIf(k.skip)(`PATH searches on the real kernel${k.reason ? ` (${k.rea
   beforeAll(async () => {
     if (k.reason) throw new Error(`real-kernel tests must run under CI but cannot: ${k.reason}`);
     mkdirSync(repeated);
-    const json = startCli(['--local', '-o', 'json', '-d', '60s', '--summary-to', files.md, '--summary-format', 'markdown', '--timeline-to', files.timeline]);
+    const json = startCli([
+      '--local',
+      '-o',
+      'json',
+      '-d',
+      '60s',
+      '--summary-to',
+      files.md,
+      '--summary-format',
+      'markdown',
+      '--timeline-to',
+      files.timeline,
+    ]);
     const tab = startCli(['--local', '-o', 'table', '-d', '60s', '--summary-to', files.text]);
     const failed = startCli(['--local', '-o', 'table', '--failed', '-d', '60s']);
     clis.push(json, tab, failed);
     await Promise.all(clis.map((c) => c.waitForStderr(/tracing execs on/, 60_000)));
-    const cg = new TestCgroup(`kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid.replaceAll('-', '_')}.slice/cri-containerd-${id}.scope`, ['v1', 'v2']);
+    const cg = new TestCgroup(
+      `kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid.replaceAll('-', '_')}.slice/cri-containerd-${id}.scope`,
+      ['v1', 'v2'],
+    );
     cgroups.push(cg);
     const PATH = `PATH=/nonexistent:${repeated}:${repeated}:/usr/bin`;
     await execIn(cg, ['/usr/bin/env', PATH, 'sleep', '0']); // found: 3 misses, then /usr/bin/sleep
@@ -96,12 +116,18 @@ describe.skipIf(k.skip)(`PATH searches on the real kernel${k.reason ? ` (${k.rea
 
   /** EXECS and FAILED of the pod's row in a text summary (cli-table3, compact). */
   const textCounts = (text: string): number[] => {
-    const cells = rowsOf(text)[0]?.split('│').map((c) => c.trim()) ?? [];
+    const cells =
+      rowsOf(text)[0]
+        ?.split('│')
+        .map((c) => c.trim()) ?? [];
     return [Number(cells[4]), Number(cells[6])];
   };
   /** execs and failed of the pod's row in a Markdown summary. */
   const mdCounts = (md: string): number[] => {
-    const cells = rowsOf(md).find((l) => l.startsWith('| pod-uid'))?.split(' | ') ?? [];
+    const cells =
+      rowsOf(md)
+        .find((l) => l.startsWith('| pod-uid'))
+        ?.split(' | ') ?? [];
     return [Number(cells[2]), Number(cells[4])];
   };
 
@@ -113,7 +139,9 @@ describe.skipIf(k.skip)(`PATH searches on the real kernel${k.reason ? ` (${k.rea
   });
 
   it('the timeline: a span per exec that ran, an instant per search that found nothing', () => {
-    const file = JSON.parse(readFileSync(files.timeline, 'utf8')) as { traceEvents: { ph: string; name: string; pid: number; args?: Record<string, unknown> }[] };
+    const file = JSON.parse(readFileSync(files.timeline, 'utf8')) as {
+      traceEvents: { ph: string; name: string; pid: number; args?: Record<string, unknown> }[];
+    };
     // The pod's track group (the shells execIn starts exec'd in the test's own cgroup first).
     const group = file.traceEvents.find((e) => e.name === 'process_name' && String(e.args?.name).includes(podCell))?.pid;
     const ours = file.traceEvents.filter((e) => e.ph !== 'M' && e.pid === group);

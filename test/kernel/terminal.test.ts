@@ -26,7 +26,10 @@ function ensureTmux(): void {
   try {
     execFileSync('tmux', ['-V'], { stdio: 'ignore' });
   } catch {
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'tmux'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'tmux'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   }
 }
 
@@ -118,36 +121,43 @@ describe.skipIf(k.skip)(`the live table in a real terminal${k.reason ? ` (${k.re
     [80, 'wide'],
     [120, 'wide'],
     [140, 'wide'],
-  ])('%d columns, -o %s', async (width, output) => {
-    const mark = `te${hex32().slice(0, 6)}`;
-    const { rows, joined } = await traceIn(width, output, mark);
-    const what = rows.join('\n');
-    expect(joined, `no line wrapped at ${width} columns:\n${what}`).toEqual(rows);
-    for (const r of rows) expect(displayWidth(r), r).toBeLessThanOrEqual(width);
-    expect(rows[0], 'the header, whole words, laid out for this width').toBe(new LiveTable({ wide: output === 'wide', width }).header());
-    // What the next command needs; a NODE column would say the same on every row of this one-node trace.
-    expect(rows[0]!.split(/ +/)).toContain('PID');
-    expect(rows[0]!.split(/ +/)).not.toContain('NODE');
+  ])(
+    '%d columns, -o %s',
+    async (width, output) => {
+      const mark = `te${hex32().slice(0, 6)}`;
+      const { rows, joined } = await traceIn(width, output, mark);
+      const what = rows.join('\n');
+      expect(joined, `no line wrapped at ${width} columns:\n${what}`).toEqual(rows);
+      for (const r of rows) expect(displayWidth(r), r).toBeLessThanOrEqual(width);
+      expect(rows[0], 'the header, whole words, laid out for this width').toBe(new LiveTable({ wide: output === 'wide', width }).header());
+      // What the next command needs; a NODE column would say the same on every row of this one-node trace.
+      expect(rows[0]!.split(/ +/)).toContain('PID');
+      expect(rows[0]!.split(/ +/)).not.toContain('NODE');
 
-    // A PATH search: one row, the attempt that ran.
-    // RET's cell starts where its header does (the rows here are ASCII).
-    const ret = (r: string): string => r.slice(rows[0]!.indexOf(' RET ') + 1).split(' ')[0]!;
-    const search = rows.filter((r) => r.endsWith(`  printf ${mark}-p`));
-    expect(search, what).toHaveLength(1);
-    expect(ret(search[0]!)).toBe('0');
-    expect(rows.filter((r) => / ENOENT /.test(r) && r.includes(`printf ${mark}`)), what).toEqual([]);
+      // A PATH search: one row, the attempt that ran.
+      // RET's cell starts where its header does (the rows here are ASCII).
+      const ret = (r: string): string => r.slice(rows[0]!.indexOf(' RET ') + 1).split(' ')[0]!;
+      const search = rows.filter((r) => r.endsWith(`  printf ${mark}-p`));
+      expect(search, what).toHaveLength(1);
+      expect(ret(search[0]!)).toBe('0');
+      expect(
+        rows.filter((r) => / ENOENT /.test(r) && r.includes(`printf ${mark}`)),
+        what,
+      ).toEqual([]);
 
-    // A failed exec says why.
-    const failed = rows.filter((r) => r.endsWith(`  /nx/${mark}`));
-    expect(failed, what).toHaveLength(1);
-    expect(ret(failed[0]!)).toBe('ENOENT');
+      // A failed exec says why.
+      const failed = rows.filter((r) => r.endsWith(`  /nx/${mark}`));
+      expect(failed, what).toHaveLength(1);
+      expect(ret(failed[0]!)).toBe('ENOENT');
 
-    // The long unit name and the long argv: cut to fit, the name in the middle (both ends kept).
-    const long = rows.find((r) => r.includes(`  /bin/echo ${mark.slice(0, 6)}`));
-    expect(long, what).toBeDefined();
-    expect(long).toMatch(/ trace-\S*…\S*ice /);
-    expect(long!.endsWith('…')).toBe(true);
-  }, 90_000);
+      // The long unit name and the long argv: cut to fit, the name in the middle (both ends kept).
+      const long = rows.find((r) => r.includes(`  /bin/echo ${mark.slice(0, 6)}`));
+      expect(long, what).toBeDefined();
+      expect(long).toMatch(/ trace-\S*…\S*ice /);
+      expect(long!.endsWith('…')).toBe(true);
+    },
+    90_000,
+  );
 
   it('80 columns, -o summary: every row on one line; the long unit name cut in the middle', async () => {
     const mark = `te${hex32().slice(0, 6)}`;
@@ -156,13 +166,23 @@ describe.skipIf(k.skip)(`the live table in a real terminal${k.reason ? ` (${k.re
     expect(joined, `no line wrapped at 80 columns:\n${what}`).toEqual(rows);
     for (const r of rows) expect(displayWidth(r), r).toBeLessThanOrEqual(80);
     expect(cellsOf(rows)[0]).toEqual(['NAMESPACE', 'POD', 'CONTAINER', 'EXECS', 'FAILED', 'TOP']);
-    expect(rows.find((r) => r.includes(' trace-')), what).toMatch(/│ <host> +│ trace-\S*…\S*ice │ - +│ +1 │ +0 │ echo×1 +│$/);
+    expect(
+      rows.find((r) => r.includes(' trace-')),
+      what,
+    ).toMatch(/│ <host> +│ trace-\S*…\S*ice │ - +│ +1 │ +0 │ echo×1 +│$/);
   }, 90_000);
 });
 
 /** Cells of the boxed table rows among `rows` (the summary's), trimmed. */
 function cellsOf(rows: readonly string[]): string[][] {
-  return rows.filter((l) => l.startsWith('│')).map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
+  return rows
+    .filter((l) => l.startsWith('│'))
+    .map((l) =>
+      l
+        .split('│')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
 }
 
 /** A tmux of `width` columns running the built CLI with `args`, stderr to a file. */
@@ -180,13 +200,23 @@ async function terminal(servers: Tmux[], dir: string, width: number, mark: strin
 /** Once the CLI has ended: the rows tmux shows before the end mark, as they are and with wrapped lines joined. */
 async function shownWhenDone(t: Tmux, err: string): Promise<{ rows: string[]; joined: string[] }> {
   for (let i = 0; !t.capture(false).some((r) => r.includes('__DONE__')); i++) {
-    if (i > 300) throw new Error(`the CLI did not end:\n${t.capture(false).join('\n')}\n${existsSync(err) ? readFileSync(err, 'utf8') : ''}`);
+    if (i > 300)
+      throw new Error(`the CLI did not end:\n${t.capture(false).join('\n')}\n${existsSync(err) ? readFileSync(err, 'utf8') : ''}`);
     await sleep(50);
   }
   const rows = t.capture(false);
   const joined = t.capture(true);
   await t.kill();
-  return { rows: rows.slice(0, rows.findIndex((r) => r.includes('__DONE__'))), joined: joined.slice(0, joined.findIndex((r) => r.includes('__DONE__'))) };
+  return {
+    rows: rows.slice(
+      0,
+      rows.findIndex((r) => r.includes('__DONE__')),
+    ),
+    joined: joined.slice(
+      0,
+      joined.findIndex((r) => r.includes('__DONE__')),
+    ),
+  };
 }
 
 describe('report -o summary in a real terminal', () => {
@@ -205,7 +235,10 @@ describe('report -o summary in a real terminal', () => {
     const lines = [
       ...['curl', 'curl', 'sh', 'date'].map((comm, i) => podEvent({ comm, timeMs: T0 + i, retval: comm === 'date' ? -2 : 0 }, api)),
       ...['nginx', 'grep', 'sh', 'wget'].map((comm) => podEvent({ comm, timeMs: T0 + 60_000 }, shop)),
-      podEvent({ comm: 'miner', upperLayer: true, filename: '/var/lib/monitoring/a-long-dropped-file-name' }, { namespace: 'monitoring', pod: 'node-exporter-abcde', container: 'node-exporter' }),
+      podEvent(
+        { comm: 'miner', upperLayer: true, filename: '/var/lib/monitoring/a-long-dropped-file-name' },
+        { namespace: 'monitoring', pod: 'node-exporter-abcde', container: 'node-exporter' },
+      ),
       hostEvent({ comm: 'iptables' }, 'kubelet.service'),
     ].map(formatJsonLine);
     writeFileSync(recording, lines.join('\n') + '\n');
@@ -216,20 +249,24 @@ describe('report -o summary in a real terminal', () => {
     removeTempDirs();
   });
 
-  it.each([80, 120, 200])('%d columns: every line fits, names cut in the middle only when needed', async (width) => {
-    const mark = `tr${hex32().slice(0, 6)}`;
-    const { t, err } = await terminal(servers, dir, width, mark, `report '${recording}' -o summary`);
-    const { rows, joined } = await shownWhenDone(t, err);
-    const what = rows.join('\n');
-    expect(readFileSync(err, 'utf8')).toMatch(/10 execs/);
-    expect(joined, `no line wrapped at ${width} columns:\n${what}`).toEqual(rows);
-    for (const r of rows) expect(displayWidth(r), r).toBeLessThanOrEqual(width);
-    const table = cellsOf(rows);
-    expect(table[0]!.slice(0, 3)).toEqual(['NAMESPACE', 'POD', 'CONTAINER']);
-    expect(table[0]).toEqual(expect.arrayContaining(['EXECS', 'FAILED', 'TOP']));
-    // Every group is a row, its EXECS whole (the fourth column at every width).
-    expect(table.slice(1, 5).map((r) => r[3])).toEqual(['4', '4', '1', '1']);
-    if (width === 200) expect(what).toContain('│ checkout-frontend-5f8d9c7b6-qwert │');
-    if (width === 80) expect(what).toMatch(/│ checko\S*…\S*qwert │/);
-  }, 30_000);
+  it.each([80, 120, 200])(
+    '%d columns: every line fits, names cut in the middle only when needed',
+    async (width) => {
+      const mark = `tr${hex32().slice(0, 6)}`;
+      const { t, err } = await terminal(servers, dir, width, mark, `report '${recording}' -o summary`);
+      const { rows, joined } = await shownWhenDone(t, err);
+      const what = rows.join('\n');
+      expect(readFileSync(err, 'utf8')).toMatch(/10 execs/);
+      expect(joined, `no line wrapped at ${width} columns:\n${what}`).toEqual(rows);
+      for (const r of rows) expect(displayWidth(r), r).toBeLessThanOrEqual(width);
+      const table = cellsOf(rows);
+      expect(table[0]!.slice(0, 3)).toEqual(['NAMESPACE', 'POD', 'CONTAINER']);
+      expect(table[0]).toEqual(expect.arrayContaining(['EXECS', 'FAILED', 'TOP']));
+      // Every group is a row, its EXECS whole (the fourth column at every width).
+      expect(table.slice(1, 5).map((r) => r[3])).toEqual(['4', '4', '1', '1']);
+      if (width === 200) expect(what).toContain('│ checkout-frontend-5f8d9c7b6-qwert │');
+      if (width === 80) expect(what).toMatch(/│ checko\S*…\S*qwert │/);
+    },
+    30_000,
+  );
 });

@@ -37,7 +37,10 @@ describe.skipIf(k.skip)(`--timeline-to on the real kernel${k.reason ? ` (${k.rea
     const file = join(tempDir('trace-exec-timeline-'), 'timeline.json');
     const tag = `tl-${hex32().slice(0, 12)}`;
     const uid = uuid();
-    const cg = new TestCgroup(`kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${uid.replaceAll('-', '_')}.slice/cri-containerd-${hex64()}.scope`, ['v2']);
+    const cg = new TestCgroup(
+      `kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${uid.replaceAll('-', '_')}.slice/cri-containerd-${hex64()}.scope`,
+      ['v2'],
+    );
     cgroups.push(cg);
 
     const started = Date.now();
@@ -57,9 +60,15 @@ describe.skipIf(k.skip)(`--timeline-to on the real kernel${k.reason ? ` (${k.rea
 
     // The echo: a complete event in the pod's group (no API with --local: named by its uid), µs times of this run.
     const echo = events.filter((e) => e.ph === 'X' && (e.args.argv as string[])[1] === tag);
-    expect(echo, `one span for the echo; events naming ${tag}: ${JSON.stringify(events.filter((e) => JSON.stringify(e).includes(tag)))}\n${r.stderr}`).toHaveLength(1);
+    expect(
+      echo,
+      `one span for the echo; events naming ${tag}: ${JSON.stringify(events.filter((e) => JSON.stringify(e).includes(tag)))}\n${r.stderr}`,
+    ).toHaveLength(1);
     const span = echo[0]!;
-    expect(span).toMatchObject({ name: 'echo', args: { filename: '/bin/echo', retval: 0, error: null, upperLayer: null, ended: 'end of trace' } });
+    expect(span).toMatchObject({
+      name: 'echo',
+      args: { filename: '/bin/echo', retval: 0, error: null, upperLayer: null, ended: 'end of trace' },
+    });
     expect(groupName.get(span.pid)).toBe(`<unknown>/pod-uid:${uid.slice(0, 8)}`);
     expect(span.ts! / 1000).toBeGreaterThanOrEqual(started - 1000);
     expect(span.ts! / 1000).toBeLessThanOrEqual(Date.now());

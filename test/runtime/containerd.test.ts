@@ -20,7 +20,11 @@ describe('OCI archives', () => {
   afterAll(removeTempDirs);
   it('are the same bytes for the same inputs', () => {
     const dir = tempDir('trace-exec-oci-');
-    const spec = { name: 'trace-exec.test/x:1', files: { '/bin/busybox': { file: BUSYBOX }, '/bin/sh': { symlink: 'busybox' } }, cmd: ['/bin/sh'] };
+    const spec = {
+      name: 'trace-exec.test/x:1',
+      files: { '/bin/busybox': { file: BUSYBOX }, '/bin/sh': { symlink: 'busybox' } },
+      cmd: ['/bin/sh'],
+    };
     const a = writeOciArchive(spec, join(dir, 'a.tar'));
     const b = writeOciArchive(spec, join(dir, 'b.tar'));
     expect(a).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -76,7 +80,7 @@ describe.skipIf(r.skip)(`the shared containerd${r.reason ? ` (${r.reason})` : ''
     expect(existsSync(shimSocket(rt.instance.address, sandbox))).toBe(true);
   });
 
-  it('removes the containers, the shim and its socket, and the containers\' cgroups with the sandbox', async () => {
+  it("removes the containers, the shim and its socket, and the containers' cgroups with the sandbox", async () => {
     await rt.cri.stopPodSandbox(sandbox);
     await rt.cri.removePodSandbox(sandbox);
     expect(await rt.cri.listContainers(sandbox)).toEqual([]);

@@ -110,13 +110,21 @@ export async function startContainerd(dir: string): Promise<ContainerdInstance> 
 /** Imports OCI archives into the instance's k8s.io namespace, where the CRI plugin sees them. */
 export function importImages(instance: ContainerdInstance, archives: string[]): void {
   for (const a of archives) {
-    execFileSync('ctr', ['--address', instance.address, '-n', NAMESPACE, 'images', 'import', '--no-unpack', a], { stdio: 'pipe', timeout: 300_000 });
+    execFileSync('ctr', ['--address', instance.address, '-n', NAMESPACE, 'images', 'import', '--no-unpack', a], {
+      stdio: 'pipe',
+      timeout: 300_000,
+    });
   }
 }
 
 /** The shim socket containerd 1.6 uses for a sandbox (runtime/v2/shim SocketAddress). */
 export function shimSocket(address: string, sandboxId: string): string {
-  return join(SHIM_SOCKETS, createHash('sha256').update(join(address, NAMESPACE, sandboxId)).digest('hex'));
+  return join(
+    SHIM_SOCKETS,
+    createHash('sha256')
+      .update(join(address, NAMESPACE, sandboxId))
+      .digest('hex'),
+  );
 }
 
 /** The shims of this instance: `containerd-shim-runc-v2 … -address <ours>`. */

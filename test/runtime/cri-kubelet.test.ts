@@ -18,7 +18,8 @@ import { WORKLOAD_IMAGE } from './test-images.js';
 const r = runtimeDescribe();
 const NODE = 'cri-node';
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
-const idOf = (p: Pod, c: string): string => (p.status?.containerStatuses?.find((s) => s.name === c)?.containerID ?? '').replace('containerd://', '');
+const idOf = (p: Pod, c: string): string =>
+  (p.status?.containerStatuses?.find((s) => s.name === c)?.containerID ?? '').replace('containerd://', '');
 
 /** The state letter and wait channel of a host pid, or null when it is gone. */
 function procState(pid: number): { state: string; wchan: string } | null {
@@ -47,12 +48,20 @@ describe.skipIf(r.skip)(`the CRI kubelet on containerd${r.reason ? ` (${r.reason
     await api?.close();
   });
 
-  it('reports the runtime\'s version as the node\'s', () => {
-    expect(api.listNodes().find((n) => n.metadata.name === NODE)?.status?.nodeInfo?.containerRuntimeVersion).toMatch(/^containerd:\/\/1\.6\./);
+  it("reports the runtime's version as the node's", () => {
+    expect(api.listNodes().find((n) => n.metadata.name === NODE)?.status?.nodeInfo?.containerRuntimeVersion).toMatch(
+      /^containerd:\/\/1\.6\./,
+    );
   });
 
-  it('runs a restartPolicy Never pod to its end: the runtime\'s exit code, Failed, containerd:// id', async () => {
-    await createPod(api, { namespace: ns, name: 'ends', node: NODE, restartPolicy: 'Never', containers: [{ name: 'main', image: WORKLOAD_IMAGE, command: ['sh', '-c', 'echo bye; exit 3'] }] });
+  it("runs a restartPolicy Never pod to its end: the runtime's exit code, Failed, containerd:// id", async () => {
+    await createPod(api, {
+      namespace: ns,
+      name: 'ends',
+      node: NODE,
+      restartPolicy: 'Never',
+      containers: [{ name: 'main', image: WORKLOAD_IMAGE, command: ['sh', '-c', 'echo bye; exit 3'] }],
+    });
     const pod = await waitForPod(api, ns, 'ends', (p) => p.status?.phase === 'Failed');
     const st = pod.status!.containerStatuses![0]!;
     expect(st.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
@@ -61,23 +70,40 @@ describe.skipIf(r.skip)(`the CRI kubelet on containerd${r.reason ? ` (${r.reason
     expect(st.imageID).toMatch(/^sha256:/);
   });
 
-  it('reports the runtime\'s own error for a container that cannot start', async () => {
-    await createPod(api, { namespace: ns, name: 'nostart', node: NODE, restartPolicy: 'Never', containers: [{ name: 'main', image: WORKLOAD_IMAGE, command: ['/no/such/binary'] }] });
+  it("reports the runtime's own error for a container that cannot start", async () => {
+    await createPod(api, {
+      namespace: ns,
+      name: 'nostart',
+      node: NODE,
+      restartPolicy: 'Never',
+      containers: [{ name: 'main', image: WORKLOAD_IMAGE, command: ['/no/such/binary'] }],
+    });
     const pod = await waitForPod(api, ns, 'nostart', (p) => p.status?.phase === 'Failed');
     expect(pod.status!.containerStatuses![0]!.state?.terminated).toMatchObject({ exitCode: 128, reason: 'StartError' });
     expect(pod.status!.containerStatuses![0]!.state?.terminated?.message).toMatch(/no such file or directory/);
   });
 
-  it('puts the log\'s tail in the status of a failed FallbackToLogsOnError container, as the kubelet does', async () => {
+  it("puts the log's tail in the status of a failed FallbackToLogsOnError container, as the kubelet does", async () => {
     await createPod(api, {
       namespace: ns,
       name: 'logs',
       node: NODE,
       restartPolicy: 'Never',
-      containers: [{ name: 'main', image: WORKLOAD_IMAGE, command: ['sh', '-c', 'echo first; echo "exec /x: exec format error" >&2; exit 2'], terminationMessagePolicy: 'FallbackToLogsOnError' }],
+      containers: [
+        {
+          name: 'main',
+          image: WORKLOAD_IMAGE,
+          command: ['sh', '-c', 'echo first; echo "exec /x: exec format error" >&2; exit 2'],
+          terminationMessagePolicy: 'FallbackToLogsOnError',
+        },
+      ],
     });
     const pod = await waitForPod(api, ns, 'logs', (p) => p.status?.phase === 'Failed');
-    expect(pod.status!.containerStatuses![0]!.state?.terminated).toMatchObject({ exitCode: 2, reason: 'Error', message: 'first\nexec /x: exec format error' });
+    expect(pod.status!.containerStatuses![0]!.state?.terminated).toMatchObject({
+      exitCode: 2,
+      reason: 'Error',
+      message: 'first\nexec /x: exec format error',
+    });
   });
 
   it('keeps a pod whose hostPath of type Directory is missing in ContainerCreating, saying why', async () => {
@@ -90,15 +116,26 @@ describe.skipIf(r.skip)(`the CRI kubelet on containerd${r.reason ? ` (${r.reason
     });
     const pod = await waitForPod(api, ns, 'nodir', (p) => !!p.status?.containerStatuses?.[0]?.state?.waiting?.message);
     expect(pod.status!.phase).toBe('Pending');
-    expect(pod.status!.containerStatuses![0]!.state?.waiting).toEqual({ reason: 'ContainerCreating', message: `MountVolume.SetUp failed for volume "v" : hostPath type check failed: ${hostDir}-absent is not a directory` });
+    expect(pod.status!.containerStatuses![0]!.state?.waiting).toEqual({
+      reason: 'ContainerCreating',
+      message: `MountVolume.SetUp failed for volume "v" : hostPath type check failed: ${hostDir}-absent is not a directory`,
+    });
     expect(existsSync(`${hostDir}-absent`)).toBe(false);
   });
 
   it('runs a Burstable pod below /kubepods/burstable', async () => {
-    await createPod(api, { namespace: ns, name: 'burst', node: NODE, containers: [{ name: 'main', image: WORKLOAD_IMAGE, command: ['sleep', '60'], resources: { requests: { cpu: '10m', memory: '64Mi' } } }] });
+    await createPod(api, {
+      namespace: ns,
+      name: 'burst',
+      node: NODE,
+      containers: [
+        { name: 'main', image: WORKLOAD_IMAGE, command: ['sleep', '60'], resources: { requests: { cpu: '10m', memory: '64Mi' } } },
+      ],
+    });
     const pod = await waitForPod(api, ns, 'burst', running);
     expect(pod.status?.qosClass).toBe('Burstable');
-    for (const h of cgroupHierarchies()) expect(existsSync(join(h, `kubepods/burstable/pod${pod.metadata.uid}`, idOf(pod, 'main'))), h).toBe(true);
+    for (const h of cgroupHierarchies())
+      expect(existsSync(join(h, `kubepods/burstable/pod${pod.metadata.uid}`, idOf(pod, 'main'))), h).toBe(true);
   });
 
   it('runs a hostPID pod with hostPath mounts (a missing one made, read-only honoured), and execs through the runtime', async () => {
@@ -133,7 +170,11 @@ describe.skipIf(r.skip)(`the CRI kubelet on containerd${r.reason ? ` (${r.reason
 
     const hello = await execIn(api, ns, 'runs', 'main', ['sh', '-c', 'echo "$GREETING"; cat /proc/1/comm; touch /made/x 2>&1; exit 7']);
     expect(hello.stdout).toBe(`grüße\n${readFileSync('/proc/1/comm', 'utf8')}touch: /made/x: Read-only file system\n`);
-    expect(hello.status).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '7' }] } });
+    expect(hello.status).toMatchObject({
+      status: 'Failure',
+      reason: 'NonZeroExitCode',
+      details: { causes: [{ reason: 'ExitCode', message: '7' }] },
+    });
     const ok = await execIn(api, ns, 'runs', 'main', ['true']);
     expect(ok.status).toMatchObject({ status: 'Success' });
     const missing = await execIn(api, ns, 'runs', 'main', ['no-such-command']);
@@ -141,7 +182,14 @@ describe.skipIf(r.skip)(`the CRI kubelet on containerd${r.reason ? ` (${r.reason
   });
 
   it('speaks v5 to a client that asks, relaying v4 from the runtime (which refuses v5)', async () => {
-    const url = await rt.cri.exec({ containerId: idOf(api.getPod(ns, 'runs')!, 'main'), cmd: ['true'], tty: false, stdin: false, stdout: true, stderr: true });
+    const url = await rt.cri.exec({
+      containerId: idOf(api.getPod(ns, 'runs')!, 'main'),
+      cmd: ['true'],
+      tty: false,
+      stdin: false,
+      stdout: true,
+      stderr: true,
+    });
     const refused = await new Promise<number>((resolve, reject) => {
       const direct = new WebSocket(url, ['v5.channel.k8s.io']);
       direct.once('unexpected-response', (req, res) => {
@@ -157,12 +205,19 @@ describe.skipIf(r.skip)(`the CRI kubelet on containerd${r.reason ? ` (${r.reason
     expect(res).toMatchObject({ stdout: 'five\n', status: { status: 'Success' } });
   });
 
-  it('when the client goes away, the runtime closes the process\'s stdin at once, sends no signal, and stops reading its output', async () => {
+  it("when the client goes away, the runtime closes the process's stdin at once, sends no signal, and stops reading its output", async () => {
     // A reader: its stdin ends (cat exits), then the shell writes a file and ends normally.
     const reader = await openExec(api, ns, 'runs', 'main', ['sh', '-c', 'echo $$; cat; echo eof > /tmp/reader-saw-eof'], { stdin: true });
     const readerPid = await firstLine(reader);
     // A writer that ignores its stdin and never stops writing; SIGTERM/SIGHUP/SIGPIPE would end it.
-    const writer = await openExec(api, ns, 'runs', 'main', ['sh', '-c', 'echo $$; while :; do echo 0123456789abcdef0123456789abcdef; done'], { stdin: true });
+    const writer = await openExec(
+      api,
+      ns,
+      'runs',
+      'main',
+      ['sh', '-c', 'echo $$; while :; do echo 0123456789abcdef0123456789abcdef; done'],
+      { stdin: true },
+    );
     const writerPid = await firstLine(writer);
     // Both wait on their stdin while the client is there (the shells hold stdout: see stdin.test.ts).
     await sleep(500);

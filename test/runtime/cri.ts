@@ -133,8 +133,15 @@ export class CriClient {
     return (await this.call<{ status: CriContainerStatus }>('ContainerStatus', { containerId: id })).status;
   }
 
-  async listContainers(podSandboxId?: string): Promise<{ id: string; podSandboxId: string; state: ContainerState; metadata: { name: string } }[]> {
-    return (await this.call<{ containers: { id: string; podSandboxId: string; state: ContainerState; metadata: { name: string } }[] }>('ListContainers', { filter: podSandboxId ? { podSandboxId } : {} })).containers;
+  async listContainers(
+    podSandboxId?: string,
+  ): Promise<{ id: string; podSandboxId: string; state: ContainerState; metadata: { name: string } }[]> {
+    return (
+      await this.call<{ containers: { id: string; podSandboxId: string; state: ContainerState; metadata: { name: string } }[] }>(
+        'ListContainers',
+        { filter: podSandboxId ? { podSandboxId } : {} },
+      )
+    ).containers;
   }
 
   /** A URL on the runtime's streaming server for this exec (WebSocket, v4.channel.k8s.io). */
@@ -144,7 +151,11 @@ export class CriClient {
 
   /** Runs a command in a container to its end, as the kubelet runs exec probes and hooks (CRI ExecSync). */
   async execSync(containerId: string, cmd: string[], timeoutS: number): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    const r = await this.call<{ exitCode: number; stdout: Buffer; stderr: Buffer }>('ExecSync', { containerId, cmd, timeout: String(timeoutS) }, (timeoutS + 10) * 1000);
+    const r = await this.call<{ exitCode: number; stdout: Buffer; stderr: Buffer }>(
+      'ExecSync',
+      { containerId, cmd, timeout: String(timeoutS) },
+      (timeoutS + 10) * 1000,
+    );
     return { exitCode: r.exitCode, stdout: Buffer.from(r.stdout ?? []).toString(), stderr: Buffer.from(r.stderr ?? []).toString() };
   }
 

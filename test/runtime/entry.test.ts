@@ -58,7 +58,22 @@ describe.skipIf(skip)(`entry on a real node: init, probe, exec session (containe
     });
     await waitForPod(api, ns, 'web', running);
 
-    const cli = startCli([`node/${NODE}`, '--kubeconfig', api.kubeconfigPath, '--image', image, '-n', ns, '--exits', '-o', 'json', '-d', '120s', '--summary-to', join(dir, 'summary.txt')]);
+    const cli = startCli([
+      `node/${NODE}`,
+      '--kubeconfig',
+      api.kubeconfigPath,
+      '--image',
+      image,
+      '-n',
+      ns,
+      '--exits',
+      '-o',
+      'json',
+      '-d',
+      '120s',
+      '--summary-to',
+      join(dir, 'summary.txt'),
+    ]);
     await cli.waitForStderr(new RegExp(`tracing execs on ${NODE}`), 90_000);
     // kubectl exec -it web -c app -- sh, and three commands typed into it.
     const ws = await openExec(api, ns, 'web', 'app', ['sh'], { stdin: true, tty: true });
@@ -122,7 +137,12 @@ describe.skipIf(skip)(`entry on a real node: init, probe, exec session (containe
     expect(at, summary).toBeGreaterThan(0);
     const block = summary.slice(at).split('\n').slice(0, 5);
     expect(block[0]).toMatch(/ended \d\d:\d\d:\d\d, exit 0$/);
-    expect(block.slice(1).map((l) => l.replace(/^ {4}\d\d:\d\d:\d\d {2}/, ''))).toEqual(['sh', `/bin/ls /etc/${tag}-none`, `/bin/echo ${tag}-typed`, '/bin/pwd']);
+    expect(block.slice(1).map((l) => l.replace(/^ {4}\d\d:\d\d:\d\d {2}/, ''))).toEqual([
+      'sh',
+      `/bin/ls /etc/${tag}-none`,
+      `/bin/echo ${tag}-typed`,
+      '/bin/pwd',
+    ]);
     // Probes are not sessions.
     expect(summary).not.toMatch(new RegExp(`cat /etc/${tag}-probe`));
   });

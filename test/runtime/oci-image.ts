@@ -52,8 +52,21 @@ function layerTar(files: ImageSpec['files'], work: string): Buffer {
     }
   }
   const out = join(work, 'layer.tar');
-  execFileSync('tar', ['--create', '--file', out, '--directory', root, '--sort=name', '--format=posix', '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
-    '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '.']);
+  execFileSync('tar', [
+    '--create',
+    '--file',
+    out,
+    '--directory',
+    root,
+    '--sort=name',
+    '--format=posix',
+    '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
+    '--owner=0',
+    '--group=0',
+    '--numeric-owner',
+    '--mtime=@0',
+    '.',
+  ]);
   return readFileSync(out);
 }
 
@@ -106,8 +119,23 @@ export function writeOciArchive(spec: ImageSpec, out: string): string {
     writeFileSync(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
     writeFileSync(join(layout, 'index.json'), JSON.stringify(index));
     const tmp = `${out}.partial`;
-    execFileSync('tar', ['--create', '--file', tmp, '--directory', layout, '--sort=name', '--format=posix', '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
-      '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', 'oci-layout', 'index.json', 'blobs']);
+    execFileSync('tar', [
+      '--create',
+      '--file',
+      tmp,
+      '--directory',
+      layout,
+      '--sort=name',
+      '--format=posix',
+      '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
+      '--owner=0',
+      '--group=0',
+      '--numeric-owner',
+      '--mtime=@0',
+      'oci-layout',
+      'index.json',
+      'blobs',
+    ]);
     renameSync(tmp, out);
     return manifest.digest;
   } finally {

@@ -50,17 +50,25 @@ export async function deletePod(api: ApiServer, namespace: string, name: string)
 }
 
 /** Waits until the pod satisfies `ok`; the error shows its last status. */
-export async function waitForPod(api: ApiServer, namespace: string, name: string, ok: (p: Pod) => boolean, timeoutMs = 30_000): Promise<Pod> {
+export async function waitForPod(
+  api: ApiServer,
+  namespace: string,
+  name: string,
+  ok: (p: Pod) => boolean,
+  timeoutMs = 30_000,
+): Promise<Pod> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const pod = api.getPod(namespace, name);
     if (pod && ok(pod)) return pod;
-    if (Date.now() > until) throw new Error(`pod ${namespace}/${name} not as expected within ${timeoutMs} ms: ${JSON.stringify(pod?.status)}`);
+    if (Date.now() > until)
+      throw new Error(`pod ${namespace}/${name} not as expected within ${timeoutMs} ms: ${JSON.stringify(pod?.status)}`);
     await sleep(100);
   }
 }
 
-export const running = (p: Pod): boolean => p.status?.phase === 'Running' && (p.status.containerStatuses ?? []).every((s) => !!s.state?.running);
+export const running = (p: Pod): boolean =>
+  p.status?.phase === 'Running' && (p.status.containerStatuses ?? []).every((s) => !!s.state?.running);
 
 export interface ExecResult {
   stdout: string;
@@ -70,9 +78,22 @@ export interface ExecResult {
 }
 
 /** An exec WebSocket to the stand-in (`protocol` as offered), open. */
-export async function openExec(api: ApiServer, namespace: string, pod: string, container: string, command: string[], opts: { stdin?: boolean; protocol?: string; tty?: boolean } = {}): Promise<WebSocket> {
+export async function openExec(
+  api: ApiServer,
+  namespace: string,
+  pod: string,
+  container: string,
+  command: string[],
+  opts: { stdin?: boolean; protocol?: string; tty?: boolean } = {},
+): Promise<WebSocket> {
   // With a terminal there is no separate stderr (kubectl exec -t asks so).
-  const q = new URLSearchParams({ container, stdout: 'true', stderr: String(!opts.tty), stdin: String(opts.stdin ?? false), ...(opts.tty ? { tty: 'true' } : {}) });
+  const q = new URLSearchParams({
+    container,
+    stdout: 'true',
+    stderr: String(!opts.tty),
+    stdin: String(opts.stdin ?? false),
+    ...(opts.tty ? { tty: 'true' } : {}),
+  });
   for (const c of command) q.append('command', c);
   const url = `${api.url.replace('http', 'ws')}/api/v1/namespaces/${namespace}/pods/${pod}/exec?${q}`;
   const ws = new WebSocket(url, [opts.protocol ?? 'v4.channel.k8s.io'], { headers: { authorization: `Bearer ${api.token}` } });

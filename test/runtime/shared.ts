@@ -37,7 +37,6 @@ export interface Runtime {
   ensureImage(archive: string): void;
 }
 
-
 /** Why the real-runtime tests cannot run here; null when they can. Installs containerd and runc if missing. */
 export function runtimeUnavailable(): string | null {
   if (process.getuid?.() !== 0) return 'not root';
@@ -129,4 +128,3 @@ export async function sharedRuntime(): Promise<Runtime> {
   };
   return mine;
 }
-

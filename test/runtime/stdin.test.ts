@@ -31,7 +31,12 @@ describe.skipIf(r.skip)(`an exec's stdin on containerd${r.reason ? ` (${r.reason
     rt = await sharedRuntime();
     api = await startApiServer();
     api.addNode(NODE, { runtime: rt });
-    await createPod(api, { namespace: ns, name: 'p', node: NODE, containers: [{ name: 'c', image: WORKLOAD_IMAGE, command: ['sleep', '600'] }] });
+    await createPod(api, {
+      namespace: ns,
+      name: 'p',
+      node: NODE,
+      containers: [{ name: 'c', image: WORKLOAD_IMAGE, command: ['sleep', '600'] }],
+    });
     const pod = await waitForPod(api, ns, 'p', running);
     id = pod.status!.containerStatuses![0]!.containerID!.replace('containerd://', '');
   });
@@ -63,8 +68,11 @@ describe.skipIf(r.skip)(`an exec's stdin on containerd${r.reason ? ` (${r.reason
     if (bytes === '0') expect(ms).toBeLessThan(LATE_MS);
   });
 
-  it('trace-exec\'s staging command reads every byte of a program that arrives late, through pods/exec', async () => {
-    const ws = await openExec(api, ns, 'p', 'c', stageArgv('/tmp/program.bt', payload.length), { stdin: true, protocol: 'v5.channel.k8s.io' });
+  it("trace-exec's staging command reads every byte of a program that arrives late, through pods/exec", async () => {
+    const ws = await openExec(api, ns, 'p', 'c', stageArgv('/tmp/program.bt', payload.length), {
+      stdin: true,
+      protocol: 'v5.channel.k8s.io',
+    });
     const res = collect(ws);
     setTimeout(() => {
       ws.send(Buffer.concat([Buffer.from([0]), payload]));

@@ -15,8 +15,14 @@ export const BUSYBOX = '/bin/busybox';
 /** busybox and a symlink per applet in /bin, /tmp: what both test images hold. */
 function busyboxFiles(): Record<string, ImageEntry> {
   if (!existsSync(BUSYBOX)) throw new Error(`${BUSYBOX} is missing: apt-get install busybox-static`);
-  const files: Record<string, ImageEntry> = { '/bin/busybox': { file: BUSYBOX, mode: 0o755 }, '/tmp': { dir: true }, '/etc': { dir: true } };
-  const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => /^[\w.-]+$/.test(a) && a !== 'busybox');
+  const files: Record<string, ImageEntry> = {
+    '/bin/busybox': { file: BUSYBOX, mode: 0o755 },
+    '/tmp': { dir: true },
+    '/etc': { dir: true },
+  };
+  const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((a) => /^[\w.-]+$/.test(a) && a !== 'busybox');
   for (const a of applets) files[`/bin/${a}`] = { symlink: 'busybox' };
   return files;
 }

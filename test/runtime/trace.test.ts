@@ -21,7 +21,8 @@ const skip = r.skip || (reason !== null && process.env.CI !== 'true');
 const NODE = 'cri-node';
 const LEASE_S = 6;
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
-const idOf = (p: Pod, c: string): string => (p.status?.containerStatuses?.find((s) => s.name === c)?.containerID ?? '').replace('containerd://', '');
+const idOf = (p: Pod, c: string): string =>
+  (p.status?.containerStatuses?.find((s) => s.name === c)?.containerID ?? '').replace('containerd://', '');
 const totalsOf = (stderr: string) => JSON.parse(stderr.split('\n').find((l) => l.startsWith('{"kind":"trace-exec.totals"')) ?? 'null');
 
 /** Host pids whose cgroup (any hierarchy) is the container's. */
@@ -49,7 +50,11 @@ function proc(pid: number, file: string): string | null {
 
 const isBpftrace = (pid: number): boolean => proc(pid, 'comm')?.trim() === 'bpftrace';
 
-async function waitFor<T>(what: string, get: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs: number): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  get: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs: number,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await get();
@@ -86,7 +91,7 @@ describe.skipIf(skip)(`trace-exec on a real node (containerd through the CRI)${r
     await api?.close();
   });
 
-  it('node/NAME -n NS: every marker exec of that namespace with its pod, container and the runtime\'s container id; none of the other', async () => {
+  it("node/NAME -n NS: every marker exec of that namespace with its pod, container and the runtime's container id; none of the other", async () => {
     const tag = `rt-${hex32().slice(0, 8)}`;
     // The debug pod mounts /lib/modules, which this machine lacks: made for the pod, removed with it.
     const noModules = !existsSync('/lib/modules');
@@ -122,8 +127,24 @@ describe.skipIf(skip)(`trace-exec on a real node (containerd through the CRI)${r
     const web = api.getPod(shop, 'web')!;
     const hits = (t: string) => events.filter((e) => (e.args as string[])[1] === `${tag}-${t}`);
     expect(hits('app'), res.stderr).toHaveLength(1);
-    expect(hits('app')[0]).toMatchObject({ node: NODE, namespace: shop, pod: 'web', container: 'app', containerId: idOf(web, 'app'), podUid: web.metadata.uid, attribution: 'pod', retval: 0, comm: 'echo' });
-    expect(hits('side')[0]).toMatchObject({ namespace: shop, pod: 'web', container: 'side', containerId: idOf(web, 'side'), attribution: 'pod' });
+    expect(hits('app')[0]).toMatchObject({
+      node: NODE,
+      namespace: shop,
+      pod: 'web',
+      container: 'app',
+      containerId: idOf(web, 'app'),
+      podUid: web.metadata.uid,
+      attribution: 'pod',
+      retval: 0,
+      comm: 'echo',
+    });
+    expect(hits('side')[0]).toMatchObject({
+      namespace: shop,
+      pod: 'web',
+      container: 'side',
+      containerId: idOf(web, 'side'),
+      attribution: 'pod',
+    });
     expect(hits('pay')).toEqual([]);
     expect(events.filter((e) => e.namespace === pay)).toEqual([]);
     // The pod and its sandbox are gone when the run is over.
@@ -132,13 +153,20 @@ describe.skipIf(skip)(`trace-exec on a real node (containerd through the CRI)${r
     if (noModules) expect(existsSync('/lib/modules')).toBe(false);
   }, 150_000);
 
-  it('--exits and --drift in a workload container: a file written at run time is upperLayer, the image\'s is not', async () => {
+  it("--exits and --drift in a workload container: a file written at run time is upperLayer, the image's is not", async () => {
     const tag = `dr-${hex32().slice(0, 8)}`;
-    const clis = [startCli(args('-n', shop, '--exits', '-o', 'json', '-d', '90s')), startCli(args('-n', shop, '--exits', '--drift', '-o', 'json', '-d', '90s'))];
+    const clis = [
+      startCli(args('-n', shop, '--exits', '-o', 'json', '-d', '90s')),
+      startCli(args('-n', shop, '--exits', '--drift', '-o', 'json', '-d', '90s')),
+    ];
     await Promise.all(clis.map((c) => c.waitForStderr(new RegExp(`tracing execs on ${NODE}`), 90_000)));
     await execIn(api, shop, 'web', 'app', ['/bin/echo', `${tag}-image`]);
     // busybox copied into the container's writable layer, run under an applet's name.
-    await execIn(api, shop, 'web', 'app', ['sh', '-c', `mkdir -p /tmp/${tag} && cp /bin/busybox /tmp/${tag}/echo && exec /tmp/${tag}/echo ${tag}-written`]);
+    await execIn(api, shop, 'web', 'app', [
+      'sh',
+      '-c',
+      `mkdir -p /tmp/${tag} && cp /bin/busybox /tmp/${tag}/echo && exec /tmp/${tag}/echo ${tag}-written`,
+    ]);
     await sleep(1500);
     const runs = [];
     for (const c of clis) {
@@ -149,7 +177,8 @@ describe.skipIf(skip)(`trace-exec on a real node (containerd through the CRI)${r
     const [all, drift] = runs.map((x) => jsonLines(x.stdout));
     const web = api.getPod(shop, 'web')!;
     const where = { node: NODE, namespace: shop, pod: 'web', container: 'app', containerId: idOf(web, 'app'), attribution: 'pod' };
-    const execOf = (lines: Record<string, unknown>[], t: string) => lines.filter((l) => l.type === 'exec' && l.retval === 0 && (l.args as string[]).at(-1) === `${tag}-${t}`);
+    const execOf = (lines: Record<string, unknown>[], t: string) =>
+      lines.filter((l) => l.type === 'exec' && l.retval === 0 && (l.args as string[]).at(-1) === `${tag}-${t}`);
     const image = execOf(all!, 'image');
     const written = execOf(all!, 'written');
     expect(image, runs[0]!.stderr).toHaveLength(1);
@@ -163,8 +192,13 @@ describe.skipIf(skip)(`trace-exec on a real node (containerd through the CRI)${r
       expect(exits[0]).toMatchObject({ ...place, exitCode: 0, signal: null });
     }
     // --drift: only the written one, its exec and its exit.
-    const mine = drift!.filter((l) => JSON.stringify(l.args ?? []).includes(tag) || (l.type === 'exit' && drift!.some((e) => e.type === 'exec' && e.pid === l.pid)));
-    expect(mine.filter((l) => l.type === 'exec').map((l) => (l.args as string[]).at(-1)), runs[1]!.stderr).toEqual([`${tag}-written`]);
+    const mine = drift!.filter(
+      (l) => JSON.stringify(l.args ?? []).includes(tag) || (l.type === 'exit' && drift!.some((e) => e.type === 'exec' && e.pid === l.pid)),
+    );
+    expect(
+      mine.filter((l) => l.type === 'exec').map((l) => (l.args as string[]).at(-1)),
+      runs[1]!.stderr,
+    ).toEqual([`${tag}-written`]);
     expect(mine.filter((l) => l.type === 'exit' && l.pid === written[0]!.pid)).toHaveLength(1);
   }, 150_000);
 
@@ -189,13 +223,16 @@ describe.skipIf(skip)(`trace-exec on a real node (containerd through the CRI)${r
     expect(totals.gaps[0].to).not.toBeNull();
     const events = jsonLines(res.stdout);
     for (const t of ['before', 'after']) {
-      expect(events.filter((e) => (e.args as string[])[1] === `${tag}-${t}`), `${t}\n${res.stderr}`).toMatchObject([{ namespace: shop, pod: 'web', container: 'app' }]);
+      expect(
+        events.filter((e) => (e.args as string[])[1] === `${tag}-${t}`),
+        `${t}\n${res.stderr}`,
+      ).toMatchObject([{ namespace: shop, pod: 'web', container: 'app' }]);
     }
     // One tracer at a time: the one of the lost stream ended when the runtime closed its stdin.
     await waitFor('the debug pod deleted', () => !debugPod(), 10_000);
   }, 150_000);
 
-  it('the client SIGKILLed: the debug container\'s processes end within the lease, the sandbox goes on cleanup', async () => {
+  it("the client SIGKILLed: the debug container's processes end within the lease, the sandbox goes on cleanup", async () => {
     const cli = startCli(args('-o', 'json'), { TRACE_EXEC_LEASE_S: String(LEASE_S) });
     await cli.waitForStderr(new RegExp(`tracing execs on ${NODE}`), 90_000);
     const pod = debugPod()!;
@@ -209,7 +246,14 @@ describe.skipIf(skip)(`trace-exec on a real node (containerd through the CRI)${r
     await waitFor('every process of the debug container ended', () => containerPids(id).length === 0, (LEASE_S + 2 + 4) * 1000);
     const ended = Date.now() - t0;
     expect(ended).toBeLessThan((LEASE_S + 2 + 4) * 1000);
-    const done = await waitFor('the pod completed', () => (api.getPod(pod.metadata.namespace!, pod.metadata.name!)?.status?.phase === 'Succeeded' ? api.getPod(pod.metadata.namespace!, pod.metadata.name!) : undefined), 5000);
+    const done = await waitFor(
+      'the pod completed',
+      () =>
+        api.getPod(pod.metadata.namespace!, pod.metadata.name!)?.status?.phase === 'Succeeded'
+          ? api.getPod(pod.metadata.namespace!, pod.metadata.name!)
+          : undefined,
+      5000,
+    );
     expect(done!.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
     expect((await rt.cri.containerStatus(id)).state).toBe('CONTAINER_EXITED');
     // `cleanup` deletes the completed pod; the kubelet removes its sandbox.
@@ -217,6 +261,8 @@ describe.skipIf(skip)(`trace-exec on a real node (containerd through the CRI)${r
     expect(clean.code, clean.stderr + clean.stdout).toBe(0);
     expect(clean.stdout).toContain(`deleted pod/${pod.metadata.name} -n ${pod.metadata.namespace} (Succeeded)`);
     await waitFor('its sandbox removed', async () => !(await sandboxOf(pod.metadata.uid!)), 15_000);
-    process.stdout.write(`measured: the debug container's processes ended ${ended} ms after the client was SIGKILLed (lease ${LEASE_S} s)\n`);
+    process.stdout.write(
+      `measured: the debug container's processes ended ${ended} ms after the client was SIGKILLed (lease ${LEASE_S} s)\n`,
+    );
   }, 120_000);
 });

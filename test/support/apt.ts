@@ -15,7 +15,12 @@ export const canApt = (): boolean => process.getuid?.() === 0 && existsSync('/us
  */
 export function aptInstall(packages: readonly string[], who: string): void {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = (): void => void execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'ignore', env, timeout: 600_000 });
+  const install = (): void =>
+    void execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
+      stdio: 'ignore',
+      env,
+      timeout: 600_000,
+    });
   try {
     try {
       install();

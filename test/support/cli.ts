@@ -36,7 +36,8 @@ export function startCli(args: string[], env: Record<string, string | undefined>
         const started = Date.now();
         const check = (): void => {
           if (re.test(err)) return resolve();
-          if (proc.exitCode !== null && proc.exitCode !== undefined) return reject(new Error(`CLI exited (${proc.exitCode}) before stderr matched ${re}:\n${err}`));
+          if (proc.exitCode !== null && proc.exitCode !== undefined)
+            return reject(new Error(`CLI exited (${proc.exitCode}) before stderr matched ${re}:\n${err}`));
           if (Date.now() - started > timeoutMs) return reject(new Error(`stderr did not match ${re} within ${timeoutMs} ms:\n${err}`));
           setTimeout(check, 25);
         };

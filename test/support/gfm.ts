@@ -48,14 +48,17 @@ export function gfmTables(markdown: string): { tables: GfmTable[]; problems: str
     const header = gfmCells(lines[i]!);
     const delimiter = gfmCells(lines[i + 1]!);
     const at = `table at line ${i + 1}`;
-    if (header.length !== delimiter.length) problems.push(`${at}: header has ${header.length} cells, delimiter row ${delimiter.length}: not a table`);
+    if (header.length !== delimiter.length)
+      problems.push(`${at}: header has ${header.length} cells, delimiter row ${delimiter.length}: not a table`);
     const before = i === 0 ? '' : lines[i - 1]!;
-    if (before.trim() !== '' && !/^#{1,6} /.test(before)) problems.push(`${at}: no blank line before it: it would read as part of the paragraph "${before}"`);
+    if (before.trim() !== '' && !/^#{1,6} /.test(before))
+      problems.push(`${at}: no blank line before it: it would read as part of the paragraph "${before}"`);
     const rows: string[][] = [];
     let j = i + 2;
     for (; j < lines.length && lines[j]!.trim() !== '' && lines[j]!.includes('|'); j++) {
       const cells = gfmCells(lines[j]!);
-      if (cells.length !== header.length) problems.push(`${at}, row at line ${j + 1}: ${cells.length} cells, the header has ${header.length}`);
+      if (cells.length !== header.length)
+        problems.push(`${at}, row at line ${j + 1}: ${cells.length} cells, the header has ${header.length}`);
       rows.push(cells);
     }
     if (j < lines.length && lines[j]!.trim() !== '') problems.push(`${at}: line ${j + 1} follows it without a blank line`);

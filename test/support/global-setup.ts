@@ -13,10 +13,14 @@ import { RUN_PREFIX, stopRunRuntime, sweepDeadRuns } from '../runtime/teardown.j
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const root = fileURLToPath(new URL('../..', import.meta.url));
-  execFileSync(process.execPath, [fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.json'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   const swept = await sweepDeadRuns();
   if (swept.length > 0) process.stderr.write(`global setup: left by an earlier run and not removable:\n  ${swept.join('\n  ')}\n`);
   const runtimeDir = mkdtempSync(join(tmpdir(), RUN_PREFIX));

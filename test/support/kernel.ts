@@ -30,7 +30,9 @@ export function kernelDescribe(): { skip: boolean; reason: string | null } {
 
 /** Where this machine mounts the hierarchies the tests place processes in. */
 export function cgroupRoots(): { v1: string; v2: string } {
-  const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' '));
+  const mounts = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' '));
   const v2 = mounts.find((m) => m[2] === 'cgroup2')?.[1];
   const v1 = mounts.find((m) => m[2] === 'cgroup' && (m[3] ?? '').split(',').includes('memory'))?.[1];
   if (!v1 || !v2) throw new Error(`these tests need a hybrid host (v1 memory + cgroup2); mounts: v1=${v1} v2=${v2}`);
@@ -52,7 +54,10 @@ export class TestCgroup {
   private readonly made: string[] = [];
   readonly dirs: string[];
 
-  constructor(readonly path: string, hierarchies: ('v1' | 'v2')[]) {
+  constructor(
+    readonly path: string,
+    hierarchies: ('v1' | 'v2')[],
+  ) {
     const roots = cgroupRoots();
     this.dirs = hierarchies.map((h) => join(roots[h], path));
     for (const dir of this.dirs) {

@@ -22,7 +22,10 @@ export function running(pid: number): boolean {
  * live on).
  */
 export function bpftraceProcesses(api: ApiServer): number[] {
-  return api.execProcesses().filter((p) => p.command.includes('bpftrace') && groupAlive(p.pid)).map((p) => p.pid);
+  return api
+    .execProcesses()
+    .filter((p) => p.command.includes('bpftrace') && groupAlive(p.pid))
+    .map((p) => p.pid);
 }
 
 /** The bpftrace processes themselves (comm "bpftrace") in the groups of the kubelet's exec commands. */
@@ -34,8 +37,14 @@ export function bpftracePids(api: ApiServer): number[] {
 }
 
 export async function expectNothingLeft(api: ApiServer): Promise<void> {
-  expect(api.listPods().filter((p) => p.metadata?.labels?.['app.kubernetes.io/name'] === 'trace-exec'), 'debug pods left').toEqual([]);
-  expect(api.listNamespaces().filter((n) => n.metadata?.name?.startsWith('trace-exec-')), 'namespaces left').toEqual([]);
+  expect(
+    api.listPods().filter((p) => p.metadata?.labels?.['app.kubernetes.io/name'] === 'trace-exec'),
+    'debug pods left',
+  ).toEqual([]);
+  expect(
+    api.listNamespaces().filter((n) => n.metadata?.name?.startsWith('trace-exec-')),
+    'namespaces left',
+  ).toEqual([]);
   for (let i = 0; i < 50 && api.execProcesses().length > 0; i++) await sleep(100);
   expect(api.execProcesses(), 'exec processes left').toEqual([]);
 }

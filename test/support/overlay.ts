@@ -29,7 +29,10 @@ function addTrue(dir: string, name: string, executable = true): string {
  * (true: executable, false: mode 0644), put there before the mount: overlayfs does not expect its
  * layers to change under it.
  */
-export function mountOverlay(layers: { lower?: Record<string, boolean>; upper?: Record<string, boolean> }, prefix = 'trace-exec-overlay-'): Overlay {
+export function mountOverlay(
+  layers: { lower?: Record<string, boolean>; upper?: Record<string, boolean> },
+  prefix = 'trace-exec-overlay-',
+): Overlay {
   const dir = tempDir(prefix);
   const [lower, upper, work, merged] = ['lower', 'upper', 'work', 'merged'].map((d) => join(dir, d)) as [string, string, string, string];
   for (const d of [lower, upper, work, merged]) mkdirSync(d);

@@ -16,7 +16,13 @@ export function parseStat(stat: string): ProcEntry | null {
   const close = stat.lastIndexOf(')');
   if (open < 0 || close < open) return null;
   const rest = stat.slice(close + 2).split(' ');
-  return { pid: Number(stat.slice(0, open)), comm: stat.slice(open + 2, close), state: rest[0] ?? '', ppid: Number(rest[1]), pgrp: Number(rest[2]) };
+  return {
+    pid: Number(stat.slice(0, open)),
+    comm: stat.slice(open + 2, close),
+    state: rest[0] ?? '',
+    ppid: Number(rest[1]),
+    pgrp: Number(rest[2]),
+  };
 }
 
 /** Every process now (zombies included: their state says so). Processes that end while it reads are left out. */

@@ -11,11 +11,20 @@ const UID = '5f0c2a8e-6c1d-4f4e-9a53-0a1b2c3d4e5f';
 const CID = 'f1ee7'.padEnd(64, '0');
 
 /** A printf record spaced as bpftrace 0.17 prints it (`{"type": "printf", "data": "…"}`). */
-const printf = (text: string): string => JSON.stringify({ type: 'printf', data: `${text}\n` }).replace(/":"/g, '": "').replace(/","/g, '", "');
+const printf = (text: string): string =>
+  JSON.stringify({ type: 'printf', data: `${text}\n` })
+    .replace(/":"/g, '": "')
+    .replace(/","/g, '", "');
 
 /** bpftrace 0.17's stream for one exec in the pod's container, as the node-side program prints it. */
 function recording(): string {
-  const cgroup = ['', 'kubepods.slice', 'kubepods-burstable.slice', `kubepods-burstable-pod${UID.replaceAll('-', '_')}.slice`, `crio-${CID}.scope`];
+  const cgroup = [
+    '',
+    'kubepods.slice',
+    'kubepods-burstable.slice',
+    `kubepods-burstable-pod${UID.replaceAll('-', '_')}.slice`,
+    `crio-${CID}.scope`,
+  ];
   return [
     '{"type": "attached_probes", "data": {"probes": 4}}',
     printf('B 5000000000'),
@@ -27,7 +36,11 @@ function recording(): string {
 }
 
 /** Adds `count` simulated nodes named `${prefix}-000`… to the stand-in; each sends eventsPerSec execs once it traces. */
-export function addSimulatedNodes(api: ApiServer, count: number, opts: { prefix?: string; eventsPerSec?: number; labels?: Record<string, string> } = {}): { names: string[]; nodes: SimulatedNode[] } {
+export function addSimulatedNodes(
+  api: ApiServer,
+  count: number,
+  opts: { prefix?: string; eventsPerSec?: number; labels?: Record<string, string> } = {},
+): { names: string[]; nodes: SimulatedNode[] } {
   const replay = TraceReplay.fromRecording(recording(), { cgroupIncludes: CID });
   const names: string[] = [];
   const nodes: SimulatedNode[] = [];

@@ -26,7 +26,8 @@ export function traceEventProblems(file: unknown): string[] {
     if (typeof e !== 'object' || e === null) return void problems.push(`${at}: not an object`);
     if (typeof e.name !== 'string' || e.name === '') problems.push(`${at}: name must be a non-empty string`);
     if (!isInt(e.pid)) problems.push(`${at}: pid must be an integer`);
-    if (e.args !== undefined && (typeof e.args !== 'object' || e.args === null || Array.isArray(e.args))) problems.push(`${at}: args must be an object`);
+    if (e.args !== undefined && (typeof e.args !== 'object' || e.args === null || Array.isArray(e.args)))
+      problems.push(`${at}: args must be an object`);
     switch (e.ph) {
       case 'M': {
         const name = (e.args as { name?: unknown } | undefined)?.name;
@@ -50,7 +51,8 @@ export function traceEventProblems(file: unknown): string[] {
         if (!isInt(e.ts)) problems.push(`${at}: ts must be whole microseconds`);
         else if (e.ts < EPOCH_US_MIN || e.ts > EPOCH_US_MAX) problems.push(`${at}: ts ${e.ts} is not epoch microseconds`);
         if (e.ph === 'X' && (!isInt(e.dur) || e.dur < 0)) problems.push(`${at}: a complete event needs dur ≥ 0 in whole microseconds`);
-        if (e.ph === 'i' && e.s !== undefined && !['t', 'p', 'g'].includes(e.s as string)) problems.push(`${at}: instant scope s must be t, p or g`);
+        if (e.ph === 'i' && e.s !== undefined && !['t', 'p', 'g'].includes(e.s as string))
+          problems.push(`${at}: instant scope s must be t, p or g`);
         if (isInt(e.pid) && isInt(e.tid)) used.push({ i, pid: e.pid, tid: e.tid });
         break;
       }

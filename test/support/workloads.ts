@@ -96,7 +96,8 @@ export function makeWorkload(
         name,
         uid,
         labels,
-        annotations: layout === 'static-kind-prefix' ? { 'kubernetes.io/config.mirror': cgroupUid, 'kubernetes.io/config.source': 'file' } : {},
+        annotations:
+          layout === 'static-kind-prefix' ? { 'kubernetes.io/config.mirror': cgroupUid, 'kubernetes.io/config.source': 'file' } : {},
       },
       spec: {
         nodeName: node,
