@@ -20,7 +20,7 @@ import { hex32, kernelDescribe } from '../support/kernel.js';
 import { expectNothingLeft } from '../support/leftovers.js';
 import { mountOverlay, type Overlay } from '../support/overlay.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
-import { addToApi, makeWorkload, removeCgroups, runIn, type Workload } from '../support/workloads.js';
+import { makeWorkload, removeCgroups, runIn, type Workload } from '../support/workloads.js';
 
 const k = kernelDescribe();
 const ALL = 'new-exec,new-failure,drift,session';
@@ -38,6 +38,23 @@ describe.skipIf(k.skip)(`baseline diffs of real recordings${k.reason ? ` (${k.re
   let oldLines: string[] = [];
   let newLines: string[] = [];
   let live = { code: null as number | null, stdout: '', stderr: '' };
+
+  /** The pod as a Deployment's: owned by its ReplicaSet, which Deployment "web" owns (how workload is read). */
+  const addDeploymentPod = (pod: Workload, replicaSet: string): void => {
+    const rs = api.addWorkload({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        namespace: 'shop',
+        name: replicaSet,
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'uid-deploy-web', controller: true }],
+      },
+      spec: { selector: {}, template: {} },
+    });
+    const rec = pod.record() as { metadata: Record<string, unknown> };
+    const owner = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: replicaSet, uid: rs.metadata!.uid!, controller: true };
+    api.addPod({ ...rec, metadata: { ...rec.metadata, ownerReferences: [owner] } });
+  };
 
   /** Lines of ours (by the tag in argv), optionally without those of some marks. */
   const ours = (lines: string[], without: string[] = []): string[] =>
@@ -59,7 +76,7 @@ describe.skipIf(k.skip)(`baseline diffs of real recordings${k.reason ? ` (${k.re
     api = await startApiServer({ podStartDelayMs: 200 });
     api.addNode('worker-1');
     api.addNamespace('shop');
-    addToApi(api, oldPod);
+    addDeploymentPod(oldPod, 'web-7d9c5b4f8');
 
     const known = async (pod: Workload, run: string) => {
       await runIn(pod, 'web', [join(overlay!.merged, 'nginx'), `${tag}-${run}-image`]);
@@ -75,7 +92,7 @@ describe.skipIf(k.skip)(`baseline diffs of real recordings${k.reason ? ` (${k.re
 
     // The next rollout: another pod of the Deployment; the old one is gone.
     api.deletePodRecord('shop', oldPod.name);
-    addToApi(api, newPod);
+    addDeploymentPod(newPod, 'web-5c8d9f7b4');
     live = await trace(['--baseline', oldFile, '--fail-on', ALL, '--summary-to', summaryFile, '--summary-format', 'markdown'], async () => {
       await known(newPod, 'new');
       // env finds true by a PATH search: two failed attempts (ENOENT), folded, then /usr/bin/true.
