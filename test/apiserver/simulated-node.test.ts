@@ -16,16 +16,11 @@ import { bpftraceCommand, renderProgram } from '../../src/node/render.js';
 import { leaseTiming } from '../../src/node/lease.js';
 import { startApiServer, type ApiServer } from './index.js';
 import { SimulatedNode, type SimulatedNodeOptions } from './simulated-node.js';
-import { REPLAY_CLOCK_NS, TraceReplay } from './trace-replay.js';
+import { printfRecord as printf, REPLAY_CLOCK_NS, TraceReplay } from './trace-replay.js';
 
 const UID = '1b4e28ba-2fa1-11d2-883f-0016d3cca427';
 const CID = 'c0ffee'.padEnd(64, '0');
 const PROBE = NODES['bpftrace-0.17-hybrid-6.18'];
-
-const printf = (text: string): string =>
-  JSON.stringify({ type: 'printf', data: `${text}\n` })
-    .replace(/":"/g, '": "')
-    .replace(/","/g, '", "');
 
 /**
  * A bpftrace 0.17 recording: two execs in the pod's container (one with its exit record first, one

@@ -16,6 +16,12 @@ import { parseRecord, type TraceRecord } from '../../src/events/records.js';
  * The B clock of every replay. Fixed at 16 digits (2e15 ns, a node up for 23 days) so that the keys
  * written after it keep their width for the next 80 days of replay, and stay exact as Numbers.
  */
+/** A printf record spaced as bpftrace 0.17 prints it (`{"type": "printf", "data": "…"}`): test recordings are written so. */
+export const printfRecord = (text: string): string =>
+  JSON.stringify({ type: 'printf', data: `${text}\n` })
+    .replace(/":"/g, '": "')
+    .replace(/","/g, '", "');
+
 export const REPLAY_CLOCK_NS = 2_000_000_000_000_000;
 const KEY_DIGITS = 16;
 

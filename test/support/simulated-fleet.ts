@@ -6,15 +6,10 @@
  */
 import { NODES } from '../../src/node/fixtures.test-helpers.js';
 import { SimulatedNode, TraceReplay, type ApiServer } from '../apiserver/index.js';
+import { printfRecord as printf } from '../apiserver/trace-replay.js';
 
 const UID = '5f0c2a8e-6c1d-4f4e-9a53-0a1b2c3d4e5f';
 const CID = 'f1ee7'.padEnd(64, '0');
-
-/** A printf record spaced as bpftrace 0.17 prints it (`{"type": "printf", "data": "…"}`). */
-const printf = (text: string): string =>
-  JSON.stringify({ type: 'printf', data: `${text}\n` })
-    .replace(/":"/g, '": "')
-    .replace(/","/g, '", "');
 
 /** bpftrace 0.17's stream for one exec in the pod's container, as the node-side program prints it. */
 function recording(): string {
