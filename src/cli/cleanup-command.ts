@@ -1,10 +1,9 @@
 /** `trace-exec cleanup`: flags → cleanup() → exit code. stdout lists what was (or would be) removed. */
 import type { Log } from '../log.js';
-import { UsageError } from './options.js';
 import { parseCleanup } from './parse.js';
 import { cleanup } from '../cleanup.js';
 import { NAME } from './command-name.js';
-import { reportFailure } from './failure.js';
+import { reportFailure, usageFailure } from './failure.js';
 import { helpWidth, type Terminal } from './terminal.js';
 
 export async function cleanupCommand(argv: string[], log: Log, terminal: Terminal): Promise<number> {
@@ -25,11 +24,7 @@ export async function cleanupCommand(argv: string[], log: Log, terminal: Termina
       wrap: helpWidth(),
     });
   } catch (e) {
-    if (e instanceof UsageError) {
-      log.error(e.message);
-      return 1;
-    }
-    throw e;
+    return usageFailure(e, log);
   }
   if (parsed.kind === 'shown') return 0;
   const raw = parsed.flags as {

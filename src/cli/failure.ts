@@ -4,7 +4,15 @@
  */
 import type { Log } from '../log.js';
 import { UserError } from '../errors.js';
+import { UsageError } from './usage-error.js';
 import { VERSION } from '../version.js';
+
+/** A bad command line (UsageError): one line naming the flag, exit code 1; anything else is not ours to answer here. */
+export function usageFailure(e: unknown, log: Log): number {
+  if (!(e instanceof UsageError)) throw e;
+  log.error(e.message);
+  return 1;
+}
 
 export function reportFailure(e: unknown, log: Log, write: (t: string) => void, verbose: boolean): number {
   if (e instanceof UserError) {

@@ -1,13 +1,12 @@
 /** `trace-exec report FILE…`: flags → frozen ReportOptions → report() → exit code. */
 import type { Log } from '../log.js';
 import { stderrLog } from '../log.js';
-import { UsageError } from './options.js';
 import { parseReport } from './parse.js';
 import { buildReportOptions, refuseSelector, type RawReportArgs } from './report-options.js';
 import { unwritableMessage } from './output-paths.js';
 import { report } from '../report.js';
 import { NAME } from './command-name.js';
-import { exampleFileName, reportFailure } from './failure.js';
+import { exampleFileName, reportFailure, usageFailure } from './failure.js';
 import { helpWidth, quietData, terminalWidth, type Terminal } from './terminal.js';
 import { exitForFindings } from './findings-exit.js';
 
@@ -49,11 +48,7 @@ export async function reportCommand(argv: string[], log: Log, terminal: Terminal
     if (parsed.kind === 'shown') return 0;
     opts = buildReportOptions({ ...parsed.flags, targets: parsed.targets } as unknown as RawReportArgs);
   } catch (e) {
-    if (e instanceof UsageError) {
-      log.error(e.message);
-      return 1;
-    }
-    throw e;
+    return usageFailure(e, log);
   }
   const unwritable = opts.timelineTo ? unwritableMessage('--timeline-to', opts.timelineTo, exampleFileName('timeline-to', null)) : null;
   if (unwritable) {

@@ -4,7 +4,7 @@
  * 1 on any error (as kubectl), including objects left behind on the cluster.
  */
 import type { Log } from '../log.js';
-import { buildOptions, UsageError, type RawArgs } from './options.js';
+import { buildOptions, type RawArgs } from './options.js';
 import { defaultsText } from '../node/images.js';
 import { parseMain } from './parse.js';
 import { camelKey, MAIN_FLAGS } from './flags.js';
@@ -16,7 +16,7 @@ import { stopText } from '../trace/stop.js';
 import { gitCommit, VERSION } from '../version.js';
 import type { Totals } from '../run.js';
 import { NAME } from './command-name.js';
-import { exampleFileName, reportFailure } from './failure.js';
+import { exampleFileName, reportFailure, usageFailure } from './failure.js';
 import { helpWidth, terminalConfirm, terminalWidth, type Terminal } from './terminal.js';
 import { exitForFindings } from './findings-exit.js';
 
@@ -60,11 +60,7 @@ export async function traceCommand(argv: string[], log: Log, terminal: Terminal)
       wrap: helpWidth(),
     });
   } catch (e) {
-    if (e instanceof UsageError) {
-      log.error(e.message);
-      return 1;
-    }
-    throw e;
+    return usageFailure(e, log);
   }
   if (parsed.kind === 'shown') return 0;
   const raw = { ...parsed.flags, targets: parsed.targets } as unknown as RawArgs;
@@ -73,11 +69,7 @@ export async function traceCommand(argv: string[], log: Log, terminal: Terminal)
   try {
     opts = buildOptions(raw);
   } catch (e) {
-    if (e instanceof UsageError) {
-      log.error(e.message);
-      return 1;
-    }
-    throw e;
+    return usageFailure(e, log);
   }
   verbose = opts.verbose;
   // Files written at the end are checked now, before anything is created or traced.
