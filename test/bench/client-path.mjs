@@ -204,7 +204,9 @@ function clientPath(stage, write) {
       for (const a of joiner.retry(Date.now(), true)) show(a);
       printer.end();
       r.waiting = { assembler: decoder.assembler?.waiting ?? null, joiner: joiner.waiting };
-      r.cgroupPaths = decoder.assembler?.paths ? decoder.assembler.paths[1].size + decoder.assembler.paths[2].size : null;
+      // The assembler's cgroup path table (src/events/cgroup-paths.ts; private, read here for the count only).
+      const cg = decoder.assembler?.cgroups?.paths;
+      r.cgroupPaths = cg ? cg[1].size + cg[2].size : null;
       return r;
     },
   };
