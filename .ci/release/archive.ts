@@ -14,9 +14,10 @@ export const PLUGIN_BIN = 'kubectl-trace_exec';
 export const OC_BIN = 'oc-trace_exec';
 export const COMPLETE_BIN = 'kubectl_complete-trace_exec';
 
-/** A launcher script from .ci/release/launch-*.sh with its name and version filled in. */
-export function writeLauncher(file: string, template: string, name: string, version: string): void {
-  writeFileSync(file, readFileSync(template, 'utf8').replaceAll('@NAME@', name).replaceAll('@VERSION@', version), { mode: 0o755 });
+/** A launcher script from .ci/release/launch-*.sh with its name, version and V8 flags (node-flags.ts) filled in. */
+export function writeLauncher(file: string, template: string, name: string, version: string, nodeFlags: readonly string[]): void {
+  const text = readFileSync(template, 'utf8').replaceAll('@NAME@', name).replaceAll('@VERSION@', version).replaceAll('@NODE_FLAGS@', nodeFlags.join(' '));
+  writeFileSync(file, text, { mode: 0o755 });
   chmodSync(file, 0o755);
 }
 

@@ -22,6 +22,7 @@ import { injectSea, nodeBinary, projectNodeVersion, seaBlob, type NodeArch } fro
 import { COMPLETE_BIN, OC_BIN, PLUGIN_BIN, sha256, stage, tarGz, writeLauncher } from './archive.ts';
 import { DARWIN_NODE, darwinNodeBinary, darwinSea } from './darwin.ts';
 import { buildWindows } from './windows.ts';
+import { launcherNodeFlags } from './node-flags.ts';
 import { krewManifest, readTemplate, releaseBaseUrl, type PlatformEntry } from './manifest.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
   for (const f of readdirSync(out)) if (/^trace-exec_.*\.(tar\.gz|zip)$/.test(f) || f === 'plugin.yaml' || f === 'SHA256SUMS') rmSync(join(out, f));
   say(`trace-exec ${version} (commit ${commit}) for ${targets.join(', ')} into ${out}`);
 
+  const nodeFlags = launcherNodeFlags(ROOT);
   const b = await bundle(ROOT, join(out, 'dist/trace-exec.cjs'), commit);
   say(`bundle ${b.file}: ${mb(b.file)}, inlined ${b.inlined.join(', ')}`);
 
@@ -84,13 +86,13 @@ async function main(): Promise<void> {
     }
     nodeVersion = projectNodeVersion(ROOT);
     const host = nodeBinary(process.arch, nodeVersion, cache);
-    blob = seaBlob(host.node, b.file, work);
+    blob = seaBlob(host.node, b.file, work, nodeFlags);
     say(`node ${nodeVersion} (npm: node-linux-${process.arch}), preparation blob ${mb(blob)}`);
   }
 
   for (const target of targets) {
     if (target === 'windows-amd64') {
-      const w = await buildWindows(b.file, license, version, out, work, cache, epoch);
+      const w = await buildWindows(b.file, license, version, out, work, cache, epoch, nodeFlags);
       platforms.push(w.entry);
       say(`${w.entry.archive}: ${mb(join(out, w.entry.archive))} (executable ${mb(w.exe)}, node ${w.nodeVersion}), sha256 ${w.entry.sha256}`);
       continue;
@@ -106,25 +108,25 @@ async function main(): Promise<void> {
         [node.license, 'LICENSE.node', 0o644],
       ]);
       injectSea(node.node, blob!, join(dir, PLUGIN_BIN));
-      for (const name of [OC_BIN, COMPLETE_BIN]) writeLauncher(join(dir, name), join(HERE, 'launch-sea.sh'), name, version);
+      for (const name of [OC_BIN, COMPLETE_BIN]) writeLauncher(join(dir, name), join(HERE, 'launch-sea.sh'), name, version, nodeFlags);
     } else if (DARWIN_NODE[arch]) {
       const d = DARWIN_NODE[arch];
       const node = darwinNodeBinary(d, cache);
       // The blob from the Linux build of the same Node version as the macOS binary it goes into.
-      const darwinBlob = seaBlob(nodeBinary(process.arch as NodeArch, d.version, cache).node, b.file, join(work, `blob-${d.version}`));
+      const darwinBlob = seaBlob(nodeBinary(process.arch as NodeArch, d.version, cache).node, b.file, join(work, `blob-${d.version}`), nodeFlags);
       stage(dir, [
         [license, 'LICENSE', 0o644],
         [node.license, 'LICENSE.node', 0o644],
       ]);
       const pages = darwinSea(node.node, darwinBlob, join(dir, PLUGIN_BIN));
       say(`${target}: node ${d.version} (npm: ${d.pkg}), signature removed, blob injected, signed ad hoc (${pages} pages, verified)`);
-      for (const name of [OC_BIN, COMPLETE_BIN]) writeLauncher(join(dir, name), join(HERE, 'launch-sea.sh'), name, version);
+      for (const name of [OC_BIN, COMPLETE_BIN]) writeLauncher(join(dir, name), join(HERE, 'launch-sea.sh'), name, version, nodeFlags);
     } else {
       stage(dir, [
         [license, 'LICENSE', 0o644],
         [b.file, 'trace-exec.cjs', 0o644],
       ]);
-      for (const name of [PLUGIN_BIN, OC_BIN, COMPLETE_BIN]) writeLauncher(join(dir, name), join(HERE, 'launch-node.sh'), name, version);
+      for (const name of [PLUGIN_BIN, OC_BIN, COMPLETE_BIN]) writeLauncher(join(dir, name), join(HERE, 'launch-node.sh'), name, version, nodeFlags);
     }
     await tarGz(dir, join(out, archive), epoch);
     const sum = await sha256(join(out, archive));

@@ -13,7 +13,7 @@ for n in "${TRACE_EXEC_NODE:-}" "$(command -v node 2>/dev/null)"; do
   v=$("$n" --version 2>/dev/null) || continue
   found="$v at $n"
   if "$n" -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=19)?0:1)' 2>/dev/null; then
-    TRACE_EXEC_INVOKED_AS=@NAME@ exec "$n" "$dir/trace-exec.cjs" "$@"
+    TRACE_EXEC_INVOKED_AS=@NAME@ exec "$n" @NODE_FLAGS@ "$dir/trace-exec.cjs" "$@"
   fi
 done
 {

@@ -66,8 +66,10 @@ export function nodeBinary(arch: NodeArch, version: string, cacheDir: string): N
 /**
  * The preparation blob, written by a Node of the same version as the binaries it goes into. Without
  * code cache and snapshot it is the same for every platform, so one blob serves x64 and arm64.
+ * execArgv: the V8 flags the executable starts with, those of bin/trace-exec (node-flags.ts); the
+ * SEA config's execArgv needs Node >= 24.6 or 22.20, and every Node pinned here is newer.
  */
-export function seaBlob(hostNode: string, mainScript: string, workDir: string): string {
+export function seaBlob(hostNode: string, mainScript: string, workDir: string, execArgv: readonly string[]): string {
   mkdirSync(workDir, { recursive: true });
   const blob = join(workDir, 'sea-prep.blob');
   const config = join(workDir, 'sea-config.json');
@@ -75,7 +77,11 @@ export function seaBlob(hostNode: string, mainScript: string, workDir: string): 
     config,
     // main relative to the directory node runs in: the blob records the name, and the same sources
     // must give the same executable wherever they are built.
-    JSON.stringify({ main: basename(mainScript), output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }, null, 2),
+    JSON.stringify(
+      { main: basename(mainScript), output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, execArgv },
+      null,
+      2,
+    ),
   );
   try {
     execFileSync(hostNode, ['--experimental-sea-config', config], { stdio: 'pipe', cwd: dirname(mainScript) });

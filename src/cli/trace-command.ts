@@ -72,6 +72,9 @@ export async function traceCommand(argv: string[], log: Log, terminal: Terminal)
     return usageFailure(e, log);
   }
   verbose = opts.verbose;
+  // The launcher's and the standalone executables' V8 flags (bin/trace-exec NODE_FLAGS) bound the
+  // memory a busy stream takes: say whether this process got them.
+  log.debug(`Node ${process.version}, started with ${process.execArgv.join(' ') || 'no flags'}`);
   // Files written at the end are checked now, before anything is created or traced.
   for (const f of MAIN_FLAGS.filter((x) => x.name.endsWith('-to'))) {
     const file = (raw as unknown as Record<string, unknown>)[camelKey(f.name)];

@@ -20,6 +20,7 @@ import { verifySignature } from '../../.ci/release/macho-verify.ts';
 import { DARWIN_NODE } from '../../.ci/release/darwin.ts';
 import { injectSea, nodeBinary } from '../../.ci/release/sea.ts';
 import { writeLauncher } from '../../.ci/release/archive.ts';
+import { launcherNodeFlags } from '../../.ci/release/node-flags.ts';
 import { BASE_URL, buildRelease, extract, kubectlDescribe, kubectlMinor, ROOT, run, toolsWithoutNode, type Release } from './support.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -131,6 +132,12 @@ describe('the Linux executable', () => {
     expect(env.stdout).toBe(r.stdout);
   });
 
+  it("starts Node with bin/trace-exec's V8 flags (the SEA config's execArgv)", async () => {
+    const r = await run(join(linux, 'kubectl-trace_exec'), ['node/worker-1', '-v', '--kubeconfig', join(linux, 'missing')], { env: noNode() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^trace-exec: debug: Node v[\\d.]+, started with ${launcherNodeFlags(ROOT).join(' ')}$`, 'm'));
+  });
+
   it('oc-trace_exec is oc trace-exec', async () => {
     const r = await run(join(linux, 'oc-trace_exec'), ['--help'], { env: noNode() });
     expect(r.code, r.stderr).toBe(0);
@@ -211,7 +218,7 @@ describe('the macOS launcher (POSIX sh, run here)', () => {
   beforeAll(() => {
     darwinLauncher = tempDir('trace-exec-launcher-');
     copyFileSync(join(rel.out, 'dist/trace-exec.cjs'), join(darwinLauncher, 'trace-exec.cjs'));
-    for (const name of ['kubectl-trace_exec', 'oc-trace_exec', 'kubectl_complete-trace_exec']) writeLauncher(join(darwinLauncher, name), join(ROOT, '.ci/release/launch-node.sh'), name, VERSION);
+    for (const name of ['kubectl-trace_exec', 'oc-trace_exec', 'kubectl_complete-trace_exec']) writeLauncher(join(darwinLauncher, name), join(ROOT, '.ci/release/launch-node.sh'), name, VERSION, launcherNodeFlags(ROOT));
   });
   /** A PATH with the tools and a `node` that is process.execPath (Node 24) or a stand-in. */
   const pathWith = (node: string | null): string => {
@@ -229,6 +236,8 @@ describe('the macOS launcher (POSIX sh, run here)', () => {
     expect(oc.stdout).toMatch(/oc trace-exec node\/NAME/);
     const complete = await run(join(darwinLauncher, 'kubectl_complete-trace_exec'), ['-o', 'w'], { env });
     expect(complete.stdout).toBe('wide\tlive table with node, uid, return value, container id\n:4\n');
+    const debug = await run(join(darwinLauncher, 'kubectl-trace_exec'), ['node/worker-1', '-v', '--kubeconfig', join(darwinLauncher, 'missing')], { env });
+    expect(debug.stderr, "bin/trace-exec's V8 flags").toMatch(new RegExp(`^trace-exec: debug: Node v[\\d.]+, started with ${launcherNodeFlags(ROOT).join(' ')}$`, 'm'));
   });
 
   it('says what to install when node is missing or too old, exit 127', async () => {
