@@ -69,6 +69,14 @@ function buildTemplate(raw, pod, filename) {
     if (f[0] === 'E' && (ids[2].has(f[6]) || ids[1].has(f[7]))) inStorm.add(key(f[1], f[5]));
     if (f[0] === 'E' && f.slice(E_FILENAME).join(' ') === filename) isFile.add(key(f[1], f[5]));
   }
+  // The cwd and exe paths the kept execs' X records name: their D records are printed once per path,
+  // so they go in the header, else every replayed exec waits holdMs for them and comes out incomplete.
+  const pathIds = new Set();
+  for (const { line, obj } of parsed) {
+    if (obj.type !== 'printf' || !obj.data.startsWith('X ')) continue;
+    const rec = parseRecord(line);
+    if (rec?.kind === 'execReturn' && inStorm.has(rec.key) && isFile.has(rec.key)) for (const id of [rec.cwdId, rec.exeId]) pathIds.add(id);
+  }
   const ordinal = new Map();
   const header = [];
   const body = [];
@@ -81,6 +89,7 @@ function buildTemplate(raw, pod, filename) {
     const f = text.split(' ');
     if (f[0] === 'B') header.push(line);
     if (f[0] === 'P' && ids[f[1]]?.has(f[2])) header.push(line);
+    if (f[0] === 'D' && pathIds.has(f[1])) header.push(line);
     const at = MONO_FIELD[f[0]];
     if (at === undefined) continue;
     const k = key(f[1], f[at]);
@@ -204,6 +213,8 @@ function clientPath(stage, write) {
       for (const a of joiner.retry(Date.now(), true)) show(a);
       printer.end();
       r.waiting = { assembler: decoder.assembler?.waiting ?? null, joiner: joiner.waiting };
+      // Execs that waited holdMs for a record that never came: a replay whose header lacks one.
+      r.incomplete = decoder.stats.incomplete;
       // The assembler's cgroup path table (src/events/cgroup-paths.ts; private, read here for the count only).
       const cg = decoder.assembler?.cgroups?.paths;
       r.cgroupPaths = cg ? cg[1].size + cg[2].size : null;
