@@ -14,7 +14,8 @@
  *     writes (reads per exec on its stdout pipe);
  *  5. the client ceiling without the kernel: the recording replayed through dist/ in a fresh process,
  *     stage by stage (test/bench/client-path.mjs);
- *  6. memory: 10k / 100k / 1M replayed execs, one fresh process each;
+ *  6. memory: 10k / 100k / 1M replayed execs, one fresh process each, with the CLI's V8 flags
+ *     (bin/trace-exec NODE_FLAGS), and the largest once more with V8's defaults (test/bench/memory.ts);
  *  7. opt-in, BENCH_SOAK_MIN=10: the soak, one long trace with the exec stream dropped every minute
  *     (test/bench/soak.ts); `npm run bench -- -t soak` runs it alone.
  *  8. fan-in: the recording replayed by BENCH_FANIN_NODES simulated nodes (default 100) into one CLI
@@ -22,7 +23,7 @@
  *  9. fleet: start and Ctrl-C of BENCH_FLEET_NODES simulated nodes (default 500) under the API request
  *     budget, with and without a server-side limit (test/bench/fleet.ts). No kernel needed.
  *
- * BENCH_ONLY=fanin runs only 4 (for the recording) and 7; BENCH_ONLY=fleet only 9; BENCH_ONLY=storm only 1, 4 and 4b, BENCH_ROUNDS
+ * BENCH_ONLY=fanin runs only 4 (for the recording) and 8; BENCH_ONLY=memory only 4 and 6; BENCH_ONLY=fleet only 9; BENCH_ONLY=storm only 1, 4 and 4b, BENCH_ROUNDS
  * times (default 3), with BENCH_BASE_TEMPLATE=FILE each round also with the program FILE renders. No timing is asserted; the run asserts that
  * it completed. Prints a table, writes bench-results/bench-<timestamp>.json. BENCH_KEEP=1 keeps the
  * temp dir (outputs, recording).
@@ -44,10 +45,10 @@ import { recordStorm } from './record-storm.js';
 import { prepareStorm, startIn, type RunningStorm, type Storm, type StormRun } from './storm.js';
 import { soak } from './soak.js';
 import { fleetReport, runFleet, type FleetResult } from './fleet.js';
+import { CLI_NODE_FLAGS, clientProcess, memoryReport, runMemory, type ClientPathConfig } from './memory.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIST = join(ROOT, 'dist');
-const CHILD = fileURLToPath(new URL('./client-path.mjs', import.meta.url));
 const NODE = 'worker-1';
 const NAMESPACE = 'bench';
 const POD = 'storm-0';
@@ -55,7 +56,7 @@ const CONTAINER = 'storm';
 const FILENAME = '/bin/true';
 const BPF_STATS = '/proc/sys/kernel/bpf_stats_enabled';
 
-/** '' runs every phase; 'fanin' only what the fan-in needs (the recording) and the fan-in. */
+/** '' runs every phase; 'fanin' / 'memory' only what that phase needs (the recording) and the phase. */
 const ONLY = process.env.BENCH_ONLY ?? '';
 
 function positiveInts(name: string, fallback: string): number[] {
@@ -290,7 +291,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       const prof = process.env.BENCH_CPU_PROF
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=cli-${label}.cpuprofile`]
         : [];
-      const cli = spawn(process.execPath, [...prof, CLI, ...args, '-o', 'json', '-d', '15m'], {
+      const cli = spawn(process.execPath, [...CLI_NODE_FLAGS, ...prof, CLI, ...args, '-o', 'json', '-d', '15m'], {
         stdio: ['ignore', outFd, 'pipe'],
         env: { ...process.env, FORCE_COLOR: '0' },
       });
@@ -489,8 +490,8 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       return minimalRun;
     };
 
-    if (ONLY !== '' && ONLY !== 'fanin' && ONLY !== 'storm')
-      throw new Error(`BENCH_ONLY must be unset, "fanin", "storm" or "fleet", got ${ONLY}`);
+    if (ONLY !== '' && ONLY !== 'fanin' && ONLY !== 'memory' && ONLY !== 'storm')
+      throw new Error(`BENCH_ONLY must be unset, "fanin", "memory", "storm" or "fleet", got ${ONLY}`);
     if (ONLY === 'storm') {
       // ---- 1, 4 and 4b alone: the kernel/bpftrace side of a change to the program, BENCH_ROUNDS
       // times; with BENCH_BASE_TEMPLATE (a bpf/trace-exec.bt.tmpl from before the change) each round
@@ -548,6 +549,52 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       for (const row of rows) expect(row.execs).toBeGreaterThan(0);
       return;
     }
+    /** The client-path.mjs runs (ceiling, memory) of a recording bpftrace made of the storm. */
+    const clientConfig = (recording: string, rendered: { strlen: number; levels: number; argsMax: number }): ClientPathConfig => ({
+      recording,
+      dist: DIST,
+      tmpDir: tmp,
+      strlen: rendered.strlen,
+      levels: rendered.levels,
+      argsMax: rendered.argsMax,
+      node: NODE,
+      namespaces: [NAMESPACE],
+      filename: FILENAME,
+      pod: { uid: workload.uid, namespace: NAMESPACE, name: POD, containerId, containerName: CONTAINER },
+    });
+    const memorySizes = positiveInts('BENCH_MEMORY_SIZES', '10000,100000,1000000');
+
+    if (ONLY === 'memory') {
+      // ---- 4 (for the recording) and 6 alone -------------------------------------------------------
+      const rec = await recordStorm({
+        dist: DIST,
+        tmp,
+        bpfStatsBefore,
+        runStorm: () => runStorm('bpftrace alone'),
+        onCleanup: (what, fn) => cleanups.push({ what, fn }),
+      });
+      const cfg = clientConfig(rec.recording, rec.rendered);
+      const recorded = clientProcess(cfg, 'template', 0) as { perCopy: number };
+      if (!(recorded.perCopy > 0)) throw new Error('the recording holds no exec of the storm');
+      const memory = runMemory(cfg, memorySizes);
+      const resultFile = writeResults({
+        when: new Date().toISOString(),
+        only: ONLY,
+        machine: { ...machine, loadavgAtEnd: loadavg() },
+        recordedStormExecs: recorded.perCopy,
+        memory,
+      } as { when: string });
+      const report = memoryReport(memory);
+      console.log(
+        `\n${formatTable(report.rows, report.details, [`BENCH_ONLY=memory: phases 1-3, 5, 7-9 skipped`, `results: ${resultFile}`])}\n`,
+      );
+      for (const m of [...memory.runs, memory.v8Defaults]) {
+        expect(m.storm).toBe(m.events);
+        expect(m.incomplete, 'execs held for a record the replay lacks').toBe(0);
+      }
+      return;
+    }
+
     const [faninNodes] = positiveInts('BENCH_FANIN_NODES', '100');
     const [faninStepS] = positiveInts('BENCH_FANIN_STEP_S', '10');
     const fanin = (recording: string, probeOutput: string) =>
@@ -638,35 +685,9 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
     const minimalRun = await runMinimal(rendered);
     const minimal = { ms: minimalRun.stormMs };
 
-    // ---- 5/6. the client without the kernel, in fresh processes --------------------------------
-    const templateFile = join(tmp, 'template.json');
-    const child = (mode: 'template' | 'ceiling' | 'memory', events: number): Record<string, unknown> => {
-      const cfgFile = join(tmp, `client-${mode}-${events}.json`);
-      writeFileSync(
-        cfgFile,
-        JSON.stringify({
-          mode,
-          events,
-          recording,
-          template: templateFile,
-          dist: DIST,
-          strlen: rendered.strlen,
-          levels: rendered.levels,
-          argsMax: rendered.argsMax,
-          node: NODE,
-          namespaces: [NAMESPACE],
-          filename: FILENAME,
-          tmpDir: tmp,
-          pod: { uid: workload.uid, namespace: NAMESPACE, name: POD, containerId, containerName: CONTAINER },
-        }),
-      );
-      const stdout = execFileSync(process.execPath, ['--expose-gc', CHILD, cfgFile], {
-        encoding: 'utf8',
-        timeout: 300_000,
-        maxBuffer: 16 << 20,
-      });
-      return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
-    };
+    // ---- 5/6. the client without the kernel, in fresh processes (test/bench/memory.ts) ----------
+    const cfg = clientConfig(recording, rendered);
+    const child = (mode: 'template' | 'ceiling', events: number) => clientProcess(cfg, mode, events);
     interface Stage {
       stage: string;
       events: number;
@@ -678,19 +699,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
     if (!(recorded.perCopy > 0)) throw new Error('the recording holds no exec of the storm');
     const ceilingEvents = Number(process.env.BENCH_CEILING_EVENTS ?? 60_000);
     const ceiling = child('ceiling', ceilingEvents) as { stages: Stage[]; perCopy: number };
-    const memorySizes = (process.env.BENCH_MEMORY_SIZES ?? '10000,100000,1000000').split(',').map(Number);
-    interface Mem {
-      events: number;
-      storm: number;
-      rssBeforeFeedMB: number;
-      rssMB: number;
-      heapUsedMB: number;
-      heapUsedAfterGcMB: number;
-      heapTotalMB: number;
-      vmHwmMB: number;
-      cpuUsPerEvent: number;
-    }
-    const memory = memorySizes.map((n) => child('memory', n)) as unknown as Mem[];
+    const memory = runMemory(cfg, memorySizes);
 
     // ---- 7. fan-in: many simulated nodes into one client ----------------------------------------
     const faninResult = await fanin(recording, probeOutput);
@@ -730,8 +739,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
     const faninRows = faninReport(faninResult);
 
     const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
-    const memRow = (m: Mem) => f(m.rssMB, 1);
-    const sizes = memorySizes.map((n) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n))).join(' / ');
+    const memoryRows = memoryReport(memory);
     const rows: [string, string, string][] = [
       ['delivered/generated', `${f(fullPath.deliveredRatio, 5)} (${fullPath.delivered}/${fullPath.generated})`, '1.000'],
       ['lost events', String(fullPath.totals?.lost ?? 'n/a'), '0'],
@@ -745,7 +753,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       ],
       ['client peak RSS (MB)', f(fullPath.cliPeakRssMB, 1), ''],
       ['client ceiling, recorded stream (ev/s)', f(printer.eventsPerSec, 0), '≥ 200000'],
-      [`RSS at ${sizes} events (MB)`, memory.map(memRow).join(' / '), 'flat, ≤ 150'],
+      ...memoryRows.rows,
       ['pod Running → bpftrace attached (s)', f(fullPath.startup.probingToTracingS), ''],
       ...faninRows.rows,
     ];
@@ -794,9 +802,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
         'startup: spawn→probing / →tracing (s)',
         `${f(fullPath.startup.probingNodeS)} / ${f(fullPath.startup.tracingS)}  (--local ${f(local.startup.probingToTracingS)}, bpftrace alone ${f(bpftraceAlone.startupS)})`,
       ],
-      [`RSS before feed, ${sizes} (MB)`, memory.map((m) => f(m.rssBeforeFeedMB, 1)).join(' / ')],
-      [`V8 heap total after, ${sizes}`, memory.map((m) => f(m.heapTotalMB, 1)).join(' / ')],
-      [`heap live after GC, ${sizes}`, memory.map((m) => f(m.heapUsedAfterGcMB, 1)).join(' / ')],
+      ...memoryRows.details,
       ...faninRows.details,
     ];
     const table = formatTable(rows, details, [
@@ -821,7 +827,10 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       expect(r.delivered).toBeGreaterThan(0);
     }
     expect(printer.storm).toBe(ceilingEvents);
-    for (const m of memory) expect(m.storm).toBe(m.events);
+    for (const m of [...memory.runs, memory.v8Defaults]) {
+      expect(m.storm).toBe(m.events);
+      expect(m.incomplete, 'execs held for a record the replay lacks').toBe(0);
+    }
     for (const st of faninResult.steps) {
       expect(st.exit.code, st.stderr.join('\n')).toBe(0);
       expect(st.totals, st.stderr.join('\n')).not.toBeNull();

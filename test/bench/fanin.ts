@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { SimulatedNode, startApiServer, TraceReplay, type PodInput } from '../apiserver/index.js';
 import { interrupt, sleep, waitExit, type Exit } from './children.js';
 import { summariseProfile, type CpuProfile, type ProfileSummary } from './cpuprofile.js';
+import { CLI_NODE_FLAGS } from './memory.js';
 import { cpuMicros, machineCpu, pidsNamed, statusKb } from './procstat.js';
 
 export interface FaninConfig {
@@ -303,6 +304,7 @@ async function runStep(cfg: FaninConfig, replay: TraceReplay, rate: number): Pro
     const fd = openSync(out, 'w');
     const t0 = performance.now();
     const args = [
+      ...CLI_NODE_FLAGS, // as bin/trace-exec starts it
       ...(cfg.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
       cfg.cli,
       '--all-nodes',
