@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineBatch } from './line-batch.js';
+import { BATCH_CHARS, LineBatch } from './line-batch.js';
 
 /** A batch whose scheduled flushes run when the test says (the end of a chunk). */
 function harness(maxChars?: number) {
@@ -39,6 +39,17 @@ describe('LineBatch', () => {
         .map((l) => `${l}\n`)
         .join(''),
     );
+  });
+
+  it('by default writes before its text reaches V8 large-object size (128 KiB), within one chunk', () => {
+    const { batch, writes, endOfChunk } = harness();
+    const line = 'x'.repeat(899); // a JSON exec line's usual size
+    for (let i = 0; i < 1000; i++) batch.push(line); // one big chunk: 900 kB
+    expect(writes.length).toBeGreaterThan(1);
+    for (const w of writes) expect(w.length).toBeLessThan(128 << 10);
+    endOfChunk();
+    expect(writes.join('')).toBe(`${line}\n`.repeat(1000));
+    expect(BATCH_CHARS).toBeLessThanOrEqual(64 << 10);
   });
 
   it('writes at once when the pending text reaches maxChars, and keeps the order', () => {
