@@ -596,7 +596,13 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
     }
 
     const [faninNodes] = positiveInts('BENCH_FANIN_NODES', '100');
-    const [faninStepS] = positiveInts('BENCH_FANIN_STEP_S', '10');
+    const [faninStepS] = positiveInts('BENCH_FANIN_STEP_S', '20');
+    const faninWarmupS = Number(process.env.BENCH_FANIN_WARMUP_S ?? 3);
+    const faninWarmupStepS = Number(process.env.BENCH_FANIN_WARMUP_STEP_S ?? 5);
+    if (!(faninWarmupS >= 0 && faninWarmupS < faninStepS!) || !(faninWarmupStepS >= 0))
+      throw new Error(
+        `BENCH_FANIN_WARMUP_S must be ≥ 0 and below BENCH_FANIN_STEP_S, BENCH_FANIN_WARMUP_STEP_S ≥ 0 (got ${faninWarmupS}, ${faninWarmupStepS})`,
+      );
     const fanin = (recording: string, probeOutput: string) =>
       runFanin({
         cli: CLI,
@@ -608,6 +614,8 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
         nodes: faninNodes!,
         rates: positiveInts('BENCH_FANIN_RATES', '25000,50000,100000,150000'),
         stepS: faninStepS!,
+        warmupS: faninWarmupS,
+        warmupStepS: faninWarmupStepS,
         keep: process.env.BENCH_KEEP === '1',
         profile: process.env.BENCH_FANIN_PROFILE === '1',
       });

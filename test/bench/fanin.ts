@@ -9,7 +9,10 @@
  * caught up within 2 s of the replay's end, RSS flat over the step — and what it cost: the CLI's CPU
  * per event, its RSS, the stand-in's CPU (it runs in this process, on the same 2 cores), and how long
  * the debug pods took to start. Every node holds its replay until all of them trace (the startup is
- * timed on its own), and the window measured runs from then to the first stop.
+ * timed on its own), and the window measured runs from warmupS after then to the first stop: the
+ * CLI's first seconds (code still being compiled, the heap sizing itself) are not its steady state.
+ * Before the sweep, an unreported warm-up step at the first rate warms this process (the stand-in)
+ * and the machine's caches, so that the first measured step is not the one that pays for them.
  * The sweep stops at the first rate the client does not sustain: higher ones only fail harder.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -39,6 +42,10 @@ export interface FaninConfig {
   /** Merged execs per second, one step each, in this order. */
   rates: number[];
   stepS: number;
+  /** The window starts this long after the replay does. */
+  warmupS: number;
+  /** The unreported warm-up step's length, s; 0: none. */
+  warmupStepS: number;
   keep: boolean;
   /** Profile the CLI (--cpu-prof) and this process (the stand-in, through the inspector): where the time went. */
   profile: boolean;
@@ -129,6 +136,9 @@ export interface FaninStep {
 export interface FaninResult {
   nodes: number;
   stepS: number;
+  warmupS: number;
+  /** The warm-up step (not in the verdict), or null. */
+  warmup: FaninStep | null;
   rates: number[];
   replay: { execsPerCopy: number; bytesPerExec: number };
   /** The highest rate sustained, null if none was. */
@@ -255,14 +265,14 @@ function rssGrowth(window: Sample[]): number | null {
   return (Math.max(...rss.slice(half)) - Math.max(...rss.slice(0, half))) / 1024;
 }
 
-async function runStep(cfg: FaninConfig, replay: TraceReplay, rate: number): Promise<FaninStep> {
+async function runStep(cfg: FaninConfig, replay: TraceReplay, rate: number, stepS: number, label: string): Promise<FaninStep> {
   const perNodeRate = rate / cfg.nodes;
   const loadavgAtStart = loadavg();
   const otherBpftraceAtStart = pidsNamed('bpftrace').length;
   const api = await startApiServer({ podStartDelayMs: POD_START_MS });
   const nodes: { name: string; pod: string; sim: SimulatedNode }[] = [];
-  const out = join(cfg.tmp, `fanin-${rate}.jsonl`);
-  const profDir = join(cfg.tmp, `fanin-${rate}-profile`);
+  const out = join(cfg.tmp, `fanin-${label}.jsonl`);
+  const profDir = join(cfg.tmp, `fanin-${label}-profile`);
   let cli: ChildProcess | null = null;
   // Every node replays from the moment all of them trace: the first nodes' streams would otherwise
   // load the client while it still starts the others, and the rate measured would be no one rate.
@@ -314,7 +324,7 @@ async function runStep(cfg: FaninConfig, replay: TraceReplay, rate: number): Pro
       '-o',
       'json',
       '-d',
-      `${cfg.stepS}s`,
+      `${stepS}s`,
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
     cli = child;
@@ -336,7 +346,7 @@ async function runStep(cfg: FaninConfig, replay: TraceReplay, rate: number): Pro
     const samples: Sample[] = [];
     const self0 = process.cpuUsage();
     let samplerMs = 0;
-    const deadline = t0 + (STARTUP_LIMIT_S + 120 + cfg.stepS) * 1000;
+    const deadline = t0 + (STARTUP_LIMIT_S + 120 + stepS) * 1000;
     let timedOut = false;
     let tGo = NaN;
     while (!done) {
@@ -409,7 +419,7 @@ async function runStep(cfg: FaninConfig, replay: TraceReplay, rate: number): Pro
     const ends = runs.map((r) => r.endedAt).filter((x): x is number => x !== null);
     const tStop = stops.length ? Math.min(...stops) : endT;
     const tEnd = ends.length ? Math.max(...ends) : endT;
-    const a = samples.find((s) => s.t >= tGo && !Number.isNaN(tAll));
+    const a = samples.find((s) => s.t >= tGo + cfg.warmupS * 1000 && !Number.isNaN(tAll));
     const b = [...samples].reverse().find((s) => s.t <= tStop);
     const ok = a !== undefined && b !== undefined && b.t > a.t;
     const ws = ok ? (b.t - a.t) / 1000 : NaN;
@@ -513,9 +523,14 @@ export async function runFanin(cfg: FaninConfig): Promise<FaninResult> {
   const maxPerNode = Math.max(...cfg.rates) / cfg.nodes;
   if (replay.execs / maxPerNode < 0.01)
     throw new Error(`the recording holds too few execs (${replay.execs}) for ${maxPerNode} execs/s per node`);
+  const warmup = cfg.warmupStepS > 0 ? await runStep(cfg, replay, cfg.rates[0]!, cfg.warmupStepS, 'warmup') : null;
+  if (warmup)
+    console.log(
+      `bench fan-in: warm-up step, ${cfg.warmupStepS} s at ${cfg.rates[0]} ev/s (not in the verdict): ${warmup.window.deliveredRate.toFixed(0)} ev/s`,
+    );
   const steps: FaninStep[] = [];
   for (const rate of cfg.rates) {
-    const step = await runStep(cfg, replay, rate);
+    const step = await runStep(cfg, replay, rate, cfg.stepS, String(rate));
     steps.push(step);
     console.log(
       `bench fan-in: ${rate} ev/s from ${cfg.nodes} nodes: ${step.sustained ? 'sustained' : `NOT sustained (${step.why.join('; ')})`}; ` +
@@ -527,6 +542,8 @@ export async function runFanin(cfg: FaninConfig): Promise<FaninResult> {
   return {
     nodes: cfg.nodes,
     stepS: cfg.stepS,
+    warmupS: cfg.warmupS,
+    warmup,
     rates: cfg.rates,
     replay: { execsPerCopy: replay.execs, bytesPerExec: replay.bytesPerExec },
     sustainedRate: sustained.length ? Math.max(...sustained) : null,
@@ -543,7 +560,7 @@ export function faninReport(r: FaninResult): { rows: [string, string, string][];
     [
       `fan-in: merged ev/s sustained, ${r.nodes} nodes`,
       r.sustainedRate === null ? `none (tried ${r.steps.map((s) => s.rate).join(', ')})` : String(r.sustainedRate),
-      '≥ 100000',
+      '≥ 200000',
     ],
     ['fan-in: client CPU per event (µs)', best ? `${f(best.window.cliCpuUsPerEvent)}${at}` : 'n/a', ''],
     [
@@ -563,7 +580,8 @@ export function faninReport(r: FaninResult): { rows: [string, string, string][];
     ['fan-in replay', `${r.replay.execsPerCopy} distinct execs per copy, ${f(r.replay.bytesPerExec, 0)} B per exec`],
   ];
   const lines = [
-    `fan-in: ${r.nodes} simulated nodes → one CLI (--all-nodes -o json), ${r.stepS} s per step, window = all nodes replaying → first stop:`,
+    `fan-in: ${r.nodes} simulated nodes → one CLI (--all-nodes -o json), ${r.stepS} s per step, window = ${r.warmupS} s after all nodes replay → first stop` +
+      `${r.warmup ? `; a warm-up step at ${r.warmup.rate} first (not in the verdict)` : ''}:`,
     `  ${'rate'.padStart(7)} ${'offered'.padStart(8)} ${'out/s'.padStart(8)} ${'lost'.padStart(6)} ${'dup'.padStart(4)} ${'miss'.padStart(6)} ${'lag'.padStart(5)} ${'catch'.padStart(5)} ${'µs/ev'.padStart(6)} ${'RSS MB'.padStart(13)} ${'stand-in'.padStart(8)} ${'busy'.padStart(4)} ${'start'.padStart(6)}  verdict`,
     ...r.steps.map(
       (s) =>

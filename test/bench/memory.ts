@@ -30,8 +30,9 @@ export interface ClientPathConfig {
 
 export type ClientMode = 'template' | 'ceiling' | 'memory';
 
-/** The V8 flags the CLI runs with. */
-export const CLI_NODE_FLAGS: readonly string[] = launcherNodeFlags(ROOT);
+/** The V8 flags the CLI runs with; BENCH_NODE_FLAGS (space-separated, may be empty) tries others. */
+export const CLI_NODE_FLAGS: readonly string[] =
+  process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(' ').filter((f) => f !== '') : launcherNodeFlags(ROOT);
 
 /** Runs client-path.mjs once in a fresh process (with `flags`, default the CLI's); its result line. */
 export function clientProcess(
@@ -96,7 +97,10 @@ export function memoryReport(m: MemoryResult): { rows: [string, string, string][
       ],
     ],
     details: [
-      ['memory: V8 flags (bin/trace-exec)', m.flags.join(' ') || '(none)'],
+      [
+        'memory: V8 flags (bin/trace-exec)',
+        `${m.flags.join(' ') || '(none)'}${process.env.BENCH_NODE_FLAGS !== undefined ? ' (BENCH_NODE_FLAGS)' : ''}`,
+      ],
       [`RSS before feed, ${sizes} (MB)`, m.runs.map((r) => f(r.rssBeforeFeedMB)).join(' / ')],
       [`peak RSS (VmHWM), ${sizes} (MB)`, m.runs.map((r) => f(r.vmHwmMB)).join(' / ')],
       [`V8 heap total after, ${sizes}`, m.runs.map((r) => f(r.heapTotalMB)).join(' / ')],
