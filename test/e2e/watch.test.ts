@@ -101,7 +101,9 @@ describe.skipIf(k.skip)(`a quiet pod watch${k.reason ? ` (${k.reason})` : ''}`, 
     api.addNamespace('apps');
   });
 
-  it('runs 40 s without a warning (past client-node\'s 30 s idle abort, the watch reopened), and a pod created at 30 s is attributed', { timeout: 120_000 }, async () => {
+  it("runs 40 s without a warning (past client-node's 30 s idle abort, the watch reopened), and a pod created at 30 s is attributed", {
+    timeout: 120_000,
+  }, async () => {
     const tag = `q-${hex32().slice(0, 8)}`;
     const cli = startCli(['node/worker-1', '--kubeconfig', api.kubeconfigPath, '-o', 'json', '-n', 'apps', '-d', '40s']);
     await cli.waitForStderr(/tracing execs on worker-1/, 60_000);
