@@ -20,6 +20,12 @@ export const BATCH_MS = 100;
 export const BATCH_NAP_MS = 10;
 
 /**
+ * Counting mode (src/trace/node-counts.ts): the batcher writes its counts at most this many seconds
+ * apart, and at least 1 s apart (perl's time() has whole seconds).
+ */
+export const COUNT_EVERY_S = 2;
+
+/**
  * A node-side script as sent: full-line comments and blank lines left out (they would only lengthen
  * the exec's argv, and show in `ps` on the node). Read on first use, not at import: completion and
  * --help load this module too.
@@ -48,6 +54,11 @@ export interface TracerCommand {
   bpftrace: readonly string[];
   /** Batch the output on the node (the node has perl); false streams every record as written. */
   batch: boolean;
+  /**
+   * Count execs on the node instead of sending each (needs batch; bpf/batcher.pl's counting mode):
+   * the program's ARGS_MAX, and the client's pid whose children are sent whole (--local; 0: none).
+   */
+  counts?: { argsMax: number; selfPid: number } | null;
 }
 
 export interface TracerFiles {
@@ -60,5 +71,18 @@ export interface TracerFiles {
 /** The argv to run on the node; limitS: no heartbeat on stdin for this long stops bpftrace. */
 export function tracerArgv(cmd: TracerCommand, files: TracerFiles, limitS: number): string[] {
   const { tracer, batcher } = nodeScripts();
-  return ['sh', '-c', tracer, 'trace-exec', files.pid, files.lease ?? '', String(limitS), cmd.batch ? batcher : '', ...cmd.bpftrace];
+  // The batcher's settings go in its environment: the scripts' positional arguments stay as they are.
+  const counts = cmd.batch && cmd.counts ? ['env', `TRACE_EXEC_COUNTS=${COUNT_EVERY_S} ${cmd.counts.argsMax} ${cmd.counts.selfPid}`] : [];
+  return [
+    ...counts,
+    'sh',
+    '-c',
+    tracer,
+    'trace-exec',
+    files.pid,
+    files.lease ?? '',
+    String(limitS),
+    cmd.batch ? batcher : '',
+    ...cmd.bpftrace,
+  ];
 }
