@@ -3,13 +3,14 @@
  * count records (parsed with src/events/counts.ts, the other side of the contract) and what it left
  * whole out.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../test/support/tmp.js';
 import { COUNT_HEAD, parseCount, type CountRecord } from '../events/counts.js';
-import { COUNT_EVERY_S } from './tracer-command.js';
+import { COUNT_EVERY_S, tracerStdin } from './tracer-command.js';
 
 const BATCHER = fileURLToPath(new URL('../../bpf/batcher.pl', import.meta.url));
 const dir = tempDir('trace-exec-batcher-counts-');
@@ -62,12 +63,24 @@ function split(text: string): Pick<Out, 'counts' | 'rest'> {
   return { counts, rest };
 }
 
-/** Runs the batcher in counting mode over `input`, written at once; resolves at its exit. */
-async function run(input: string, counting = `${COUNT_EVERY_S} ${ARGS_MAX} ${SELF}`): Promise<Out> {
+/** The counter on fd 5, as the client sends it first on the exec's stdin (tracerStdin). */
+const COUNTER = tracerStdin({ bpftrace: [], batch: true, counts: { argsMax: ARGS_MAX, selfPid: SELF } });
+
+/** Starts the batcher with TRACE_EXEC_COUNTS=counting and the counter on fd 5. */
+function start(counting: string) {
   const child = spawn('perl', [BATCHER, join(dir, 'none.pid'), '', '0'], {
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe', 'ignore', 'ignore', 'pipe'],
     env: { ...process.env, TRACE_EXEC_COUNTS: counting },
   });
+  const fd5 = (child.stdio as unknown as Writable[])[5]!;
+  fd5.on('error', () => {}); // not counting: the batcher never reads it
+  fd5.end(COUNTER);
+  return child as unknown as ChildProcessWithoutNullStreams;
+}
+
+/** Runs the batcher in counting mode over `input`, written at once; resolves at its exit. */
+async function run(input: string, counting = `${COUNT_EVERY_S} ${ARGS_MAX} ${SELF}`): Promise<Out> {
+  const child = start(counting);
   let text = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (text += c.toString()));
@@ -203,10 +216,7 @@ describe('bpf/batcher.pl counting mode', () => {
   });
 
   it(`writes counts every ${COUNT_EVERY_S} s at most while running, each only since the last (deltas)`, async () => {
-    const child = spawn('perl', [BATCHER, join(dir, 'none.pid'), '', '0'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, TRACE_EXEC_COUNTS: `${COUNT_EVERY_S} ${ARGS_MAX} 0` },
-    });
+    const child = start(`${COUNT_EVERY_S} ${ARGS_MAX} 0`);
     let text = '';
     child.stdout.on('data', (c: Buffer) => (text += c.toString()));
     child.stdin.write([...HEAD, ...exec({ tid: 50, ns: 5000, file: '/bin/a', args: ['a'], comm: 'a' })].join(''));

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BATCH_BYTES, BATCH_MS, tracerArgv } from './tracer-command.js';
+import { BATCH_BYTES, BATCH_MS, tracerArgv, tracerStdin } from './tracer-command.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'trace-exec-tracer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,6 +47,8 @@ async function runTracer(script: string, batch: boolean, opts: RunOpts = {}) {
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: opts.interruptAfterMs !== undefined });
   child.stdin.on('error', () => {});
   const beatMs = opts.heartbeatMs === undefined ? 200 : opts.heartbeatMs;
+  // As the runners do: the counter first (counting mode; else nothing), then the heartbeats.
+  child.stdin.write(tracerStdin({ bpftrace: [], batch, counts: opts.counts ?? null }));
   const beat = beatMs === null ? null : setInterval(() => child.stdin.write('\n'), beatMs);
   if (opts.closeStdinAfterMs !== undefined) {
     setTimeout(() => {

@@ -37,14 +37,18 @@ function script(text: string): string {
     .join('\n');
 }
 
-let scripts: { tracer: string; batcher: string } | undefined;
+let scripts: { tracer: string; batcher: string; counter: string } | undefined;
 
-/** The tracer shell script (bpf/tracer.sh) and the batcher (bpf/batcher.pl), as sent to the node. */
-export function nodeScripts(): { tracer: string; batcher: string } {
+/**
+ * The tracer shell script (bpf/tracer.sh), the batcher (bpf/batcher.pl) and the batcher's counting
+ * mode (bpf/counter.pl, sent on stdin: tracerStdin), as sent to the node.
+ */
+export function nodeScripts(): { tracer: string; batcher: string; counter: string } {
   // Literal readFileSync(new URL(…)) calls: .ci/release/bundle.ts inlines them into the release bundle.
   scripts ??= {
     tracer: script(readFileSync(new URL('../../bpf/tracer.sh', import.meta.url), 'utf8')),
     batcher: script(readFileSync(new URL('../../bpf/batcher.pl', import.meta.url), 'utf8')),
+    counter: script(readFileSync(new URL('../../bpf/counter.pl', import.meta.url), 'utf8')),
   };
   return scripts;
 }
@@ -71,7 +75,8 @@ export interface TracerFiles {
 /** The argv to run on the node; limitS: no heartbeat on stdin for this long stops bpftrace. */
 export function tracerArgv(cmd: TracerCommand, files: TracerFiles, limitS: number): string[] {
   const { tracer, batcher } = nodeScripts();
-  // The batcher's settings go in its environment: the scripts' positional arguments stay as they are.
+  // The counting mode's settings go in the batcher's environment (the scripts' positional arguments
+  // stay as they are), its code on stdin (tracerStdin).
   const counts = cmd.batch && cmd.counts ? ['env', `TRACE_EXEC_COUNTS=${COUNT_EVERY_S} ${cmd.counts.argsMax} ${cmd.counts.selfPid}`] : [];
   return [
     ...counts,
@@ -85,4 +90,16 @@ export function tracerArgv(cmd: TracerCommand, files: TracerFiles, limitS: numbe
     cmd.batch ? batcher : '',
     ...cmd.bpftrace,
   ];
+}
+
+/**
+ * What the runner writes on the tracer command's stdin before the first heartbeat: in counting mode
+ * the counter (bpf/counter.pl: its length in bytes, a newline, its text), which the batcher reads
+ * first; else nothing. The counter travels there because argv goes in the exec request's URL, which
+ * API servers and proxies limit to a few kilobytes.
+ */
+export function tracerStdin(cmd: TracerCommand): string {
+  if (!cmd.batch || !cmd.counts) return '';
+  const { counter } = nodeScripts();
+  return `${Buffer.byteLength(counter)}\n${counter}`;
 }

@@ -10,7 +10,8 @@ import { CountingDecoder } from '../events/counts-decoder.js';
 import { TraceDecoder } from '../events/decoder.js';
 import { Joiner } from '../join/join.js';
 import { createPrinter, type OutputFormat } from '../output/index.js';
-import { COUNT_EVERY_S } from '../node/tracer-command.js';
+import { COUNT_EVERY_S, tracerStdin } from '../node/tracer-command.js';
+import type { Writable } from 'node:stream';
 import { perExecNeededBy } from './node-counts.js';
 import { EventSink } from './sink.js';
 import type { Filters } from '../join/filter.js';
@@ -149,12 +150,13 @@ function summarize(stream: string, counting: boolean): string {
 
 function batch(input: string): Promise<string> {
   const child = spawn('perl', [BATCHER, '/nonexistent/pid', '', '0'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit', 'ignore', 'ignore', 'pipe'],
     env: { ...process.env, TRACE_EXEC_COUNTS: `${COUNT_EVERY_S} 32 0` },
   });
+  (child.stdio as unknown as Writable[])[5]!.end(tracerStdin({ bpftrace: [], batch: true, counts: { argsMax: 32, selfPid: 0 } }));
   let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stdin.end(input);
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stdin!.end(input);
   return new Promise((r) => child.once('close', () => r(out)));
 }
 

@@ -62,16 +62,15 @@ export async function runSummaryMode(opts: SummaryModeOptions): Promise<SummaryM
   const modes: ModeResult[] = [];
   for (const mode of ['per-exec', 'counts'] as const) {
     const pidFile = join(opts.tmp, `summary-mode-${mode}.pid.1`);
-    const argv = tracer.tracerArgv(
-      {
-        bpftrace: render.bpftraceCommand(rendered, programFile),
-        batch: true,
-        counts: mode === 'counts' ? { argsMax: rendered.argsMax, selfPid: 0 } : null,
-      },
-      { pid: pidFile, lease: null },
-      0,
-    );
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const cmd = {
+      bpftrace: render.bpftraceCommand(rendered, programFile),
+      batch: true,
+      counts: mode === 'counts' ? { argsMax: rendered.argsMax, selfPid: 0 } : null,
+    };
+    const argv = tracer.tracerArgv(cmd, { pid: pidFile, lease: null }, 0);
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    // As the runners do: the counter first (counting mode), then stdin stays open (no heartbeat limit).
+    child.stdin.write(tracer.tracerStdin(cmd));
     opts.onCleanup(`summary-mode tracer (${mode})`, () => interrupt(child, 10_000));
     let out = '';
     let err = '';
@@ -103,6 +102,7 @@ export async function runSummaryMode(opts: SummaryModeOptions): Promise<SummaryM
     const cpu1 = nodeCpu(child.pid!, bt);
     process.kill(bt, 'SIGINT');
     await waitExit(child, 20_000);
+    child.stdin.destroy();
     let execs = 0;
     let stormExecs = 0;
     let lost = 0;

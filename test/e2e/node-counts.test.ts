@@ -55,13 +55,16 @@ describe.skipIf(k.skip)(`counting on the node${k.reason ? ` (${k.reason})` : ''}
     removeTempDirs();
   });
 
-  /** Execs of every kind the summary counts: plain, with many arguments, failed, PATH searches, shells. */
+  /** Execs of every kind the summary counts: plain, failed, PATH searches that found their program or not. */
   async function workload(tag: string): Promise<void> {
     for (let i = 0; i < 20; i++) await runIn(pay, 'api', ['/bin/true', tag, String(i % 3)]);
     for (let i = 0; i < 5; i++) await runIn(shop, 'cart', [`/nonexistent-${tag}`]);
-    // dash looks `ls` and `cat` up in PATH by trying each directory: failed attempts, then the exec.
-    for (let i = 0; i < 5; i++)
-      await runIn(shop, 'cart', ['/bin/sh', '-c', `ls / >/dev/null; cat /dev/null; nope-${tag} 2>/dev/null; true`]);
+    // env looks its command up in PATH with execvp, which tries each directory: failed attempts, then
+    // the exec (ls), or only failed attempts (nope).
+    for (let i = 0; i < 5; i++) {
+      await runIn(shop, 'cart', ['/usr/bin/env', 'ls', '/']);
+      await runIn(shop, 'cart', ['/usr/bin/env', `nope-${tag}`]);
+    }
     await runIn(shop, 'side', ['/bin/echo', tag, 'grüße ✓', 'with space']);
   }
 
@@ -96,7 +99,8 @@ describe.skipIf(k.skip)(`counting on the node${k.reason ? ` (${k.reason})` : ''}
     expect(counted).toEqual(rows(r.perExec, ['api-0', 'cart-0']));
     // NAMESPACE POD CONTAINER EXECS COMMANDS FAILED TOP: the folded PATH searches count once.
     expect(counted).toContainEqual(['payments', 'api-0', 'api', '20', '1', '0', 'true×20']);
-    expect(counted.find((c) => c[2] === 'cart')?.slice(0, 6)).toEqual(['shop', 'cart-0', 'cart', '30', '4', '10']);
+    // cart: /nonexistent ×5 (failed, by sh), env ×10, ls ×5, nope ×5 (failed, by env: each search once).
+    expect(counted).toContainEqual(['shop', 'cart-0', 'cart', '25', '3', '10', 'env×15 ls×5 sh×5']);
     expect(counted).toContainEqual(['shop', 'cart-0', 'side', '1', '1', '0', 'echo×1']);
     await expectNothingLeft(api);
   }, 180_000);
