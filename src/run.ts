@@ -21,6 +21,7 @@ import { openLocal } from './trace/local-source.js';
 import { loadBaseline, type BaselineDiff, type DiffResult } from './report/diff.js';
 import { renderFindingsMarkdown, renderFindingsText } from './report/findings-output.js';
 import { nodesInFlight, startNodes } from './node-start.js';
+import { perExecNeededBy } from './trace/node-counts.js';
 
 export interface Io {
   /** Writes one line of data to stdout. */
@@ -119,7 +120,11 @@ export async function run(opts: RunOptions, io: Io): Promise<RunResult> {
     });
     sink = events;
     let attached = 0;
+    // -o summary and nothing that needs single execs: the nodes count (src/trace/node-counts.ts).
+    const perExec = perExecNeededBy(opts);
+    if (perExec && opts.output === 'summary') log.debug(`${perExec} needs every exec: the nodes send each one rather than counts`);
     const hooks = {
+      counts: perExec === null ? { selfPid: source.selfPid ?? 0 } : null,
       log,
       ancestry: opts.ancestry,
       exits: opts.exits,

@@ -22,7 +22,10 @@
  *  9. fleet: start and Ctrl-C of BENCH_FLEET_NODES simulated nodes (default 500) under the API request
  *     budget, with and without a server-side limit (test/bench/fleet.ts). No kernel needed.
  *
- * BENCH_ONLY=fanin runs only 4 (for the recording) and 7; BENCH_ONLY=fleet only 9; BENCH_ONLY=storm only 1, 4 and 4b, BENCH_ROUNDS
+ * 10. summary mode: bytes over the exec stream per exec when the node counts (-o summary) against per
+ *     exec, the node-side command run for real over the storm (test/bench/summary-mode.ts).
+ *
+ * BENCH_ONLY=fanin runs only 4 (for the recording) and 7; BENCH_ONLY=fleet only 9; BENCH_ONLY=summary only 10; BENCH_ONLY=storm only 1, 4 and 4b, BENCH_ROUNDS
  * times (default 3), with BENCH_BASE_TEMPLATE=FILE each round also with the program FILE renders. No timing is asserted; the run asserts that
  * it completed. Prints a table, writes bench-results/bench-<timestamp>.json. BENCH_KEEP=1 keeps the
  * temp dir (outputs, recording).
@@ -35,7 +38,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../apiserver/index.js';
 import { CLI } from '../support/cli.js';
-import { traceUnavailable } from '../support/kernel.js';
+import { cgroupRoots, traceUnavailable } from '../support/kernel.js';
 import { addToApi, makeWorkload, removeCgroups, type Workload } from '../support/workloads.js';
 import { interrupt, sleep, waitExit, waitFor } from './children.js';
 import { cpuMicros, descendantsNamed, machineCpu, pidsNamed, statusKb, ticksPerSecond } from './procstat.js';
@@ -44,6 +47,7 @@ import { recordStorm } from './record-storm.js';
 import { prepareStorm, startIn, type RunningStorm, type Storm, type StormRun } from './storm.js';
 import { soak } from './soak.js';
 import { fleetReport, runFleet, type FleetResult } from './fleet.js';
+import { runSummaryMode, summaryModeReport } from './summary-mode.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -489,8 +493,31 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       return minimalRun;
     };
 
-    if (ONLY !== '' && ONLY !== 'fanin' && ONLY !== 'storm')
-      throw new Error(`BENCH_ONLY must be unset, "fanin", "storm" or "fleet", got ${ONLY}`);
+    if (ONLY !== '' && ONLY !== 'fanin' && ONLY !== 'storm' && ONLY !== 'summary')
+      throw new Error(`BENCH_ONLY must be unset, "fanin", "storm", "summary" or "fleet", got ${ONLY}`);
+    const summaryMode = () =>
+      runSummaryMode({
+        dist: DIST,
+        tmp,
+        stormCgroupV2: cg.dirs.find((d) => d.startsWith(`${cgroupRoots().v2}/`))!,
+        n: N,
+        runStorm: (label) => runStorm(label),
+        onCleanup: (what, fn) => cleanups.push({ what, fn }),
+      });
+    if (ONLY === 'summary') {
+      // ---- 10 alone: bytes over the exec stream per exec, counting on the node vs per exec ----------
+      const summary = await summaryMode();
+      const resultFile = writeResults({
+        when: new Date().toISOString(),
+        only: ONLY,
+        machine: { ...machine, loadavgAtEnd: loadavg() },
+        summaryMode: summary,
+      } as { when: string });
+      const report = summaryModeReport(summary);
+      console.log(`\n${formatTable(report.rows, report.details, ['BENCH_ONLY=summary: phases 1-9 skipped', `results: ${resultFile}`])}\n`);
+      for (const m of summary.modes) expect(m.execs).toBeGreaterThan(0);
+      return;
+    }
     if (ONLY === 'storm') {
       // ---- 1, 4 and 4b alone: the kernel/bpftrace side of a change to the program, BENCH_ROUNDS
       // times; with BENCH_BASE_TEMPLATE (a bpf/trace-exec.bt.tmpl from before the change) each round
@@ -695,6 +722,10 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
     // ---- 7. fan-in: many simulated nodes into one client ----------------------------------------
     const faninResult = await fanin(recording, probeOutput);
 
+    // ---- 10. summary mode: counting on the node vs per exec --------------------------------------
+    const summaryResult = await summaryMode();
+    const summaryRows = summaryModeReport(summaryResult);
+
     // ---- report ----------------------------------------------------------------------------------
     const bestUntraced = Math.min(...untraced.map((s) => s.ms));
     const bestTraced = Math.min(...fullPath.storms.map((s) => s.ms));
@@ -725,6 +756,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       ceiling,
       memory,
       fanin: faninResult,
+      summaryMode: summaryResult,
     };
     const resultFile = writeResults(results);
     const faninRows = faninReport(faninResult);
@@ -748,6 +780,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       [`RSS at ${sizes} events (MB)`, memory.map(memRow).join(' / '), 'flat, ≤ 150'],
       ['pod Running → bpftrace attached (s)', f(fullPath.startup.probingToTracingS), ''],
       ...faninRows.rows,
+      ...summaryRows.rows,
     ];
     const details: [string, string][] = [
       [
@@ -798,6 +831,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       [`V8 heap total after, ${sizes}`, memory.map((m) => f(m.heapTotalMB, 1)).join(' / ')],
       [`heap live after GC, ${sizes}`, memory.map((m) => f(m.heapUsedAfterGcMB, 1)).join(' / ')],
       ...faninRows.details,
+      ...summaryRows.details,
     ];
     const table = formatTable(rows, details, [
       `client stages, recorded stream replayed in-process (${ceilingEvents} execs, cumulative, best of 3 by CPU):`,
