@@ -4,14 +4,7 @@
  * quiet watches), and re-listed on 410 Gone. Pods go into a PodIndex as plain PodRecords.
  */
 import { CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import {
-  containerIdFromStatus,
-  type ContainerRecord,
-  type KubeletExecs,
-  type OwnerRef,
-  type PodIndex,
-  type PodRecord,
-} from '../join/pod-index.js';
+import { containerIdFromStatus, type ContainerRecord, type KubeletExecs, type OwnerRef, type PodRecord } from '../join/pod-index.js';
 import { workloadOf } from '../join/workload.js';
 import type { Log } from '../log.js';
 import { messageChain } from './errors.js';
@@ -101,6 +94,18 @@ export interface PodWatchTuning {
   newWatch(kc: KubeConfig): Watch;
 }
 
+/**
+ * Where a watch keeps the pods it follows: one node's PodIndex, or the cluster-wide watch's
+ * dispatch into every node's (src/kube/fleet-pods.ts). PodIndex's own methods, by name.
+ */
+export interface PodStore {
+  upsert(pod: PodRecord): void;
+  remove(uid: string, nowMs: number): void;
+  replaceAll(pods: PodRecord[], nowMs: number): void;
+  expire(nowMs: number): void;
+  setWorkload(uid: string, workload: string): void;
+}
+
 const defaultTuning: PodWatchTuning = {
   timeoutSeconds: () => WATCH_TIMEOUT_SECONDS.min + Math.floor(Math.random() * (WATCH_TIMEOUT_SECONDS.max - WATCH_TIMEOUT_SECONDS.min + 1)),
   newWatch: (kc) => new Watch(kc),
@@ -133,7 +138,7 @@ export class PodWatch {
     private readonly kc: KubeConfig,
     /** The node whose pods to follow; null for every pod of the cluster (--local with a cluster). */
     private readonly node: string | null,
-    private readonly index: PodIndex,
+    private readonly index: PodStore,
     private readonly log: Log,
     private readonly tuning: PodWatchTuning = defaultTuning,
     /** Resolves ReplicaSet and Job owners to their Deployment or CronJob (cached per owner uid). */
