@@ -220,6 +220,32 @@ describe('FleetPods', () => {
     expect(watches(api)).toHaveLength(1);
   });
 
+  it('reads the owners (ReplicaSets) of the pods on the nodes it follows only', async () => {
+    const { api, seen } = await setup(['worker-1']);
+    const rs = (name: string) =>
+      api.addWorkload({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { namespace: 'default', name }, spec: { selector: {} } });
+    const owned = (name: string, node: string, owner: string) =>
+      api.addPod({
+        metadata: {
+          namespace: 'default',
+          name,
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: owner, uid: rs(owner).metadata.uid!, controller: true }],
+        },
+        spec: { nodeName: node, containers: [] },
+      }).metadata.uid!;
+    const mine = owned('web-a-1', 'worker-1', 'web-a');
+    owned('web-b-1', 'worker-2', 'web-b');
+    await seen['worker-1']!.view.start();
+    await until('the watch', () => watches(api).length === 1);
+    owned('web-c-1', 'worker-3', 'web-c'); // after the list, through the watch
+    const later = owned('web-d-1', 'worker-1', 'web-d');
+    await until('web-d-1', () => seen['worker-1']!.view.index.pod(later) !== undefined);
+    await sleep(300);
+    expect(seen['worker-1']!.view.index.pod(mine)?.workload).toBe('rs/web-a');
+    const reads = api.requests.filter((q) => q.path.includes('/replicasets/')).map((q) => q.path.split('/').at(-1));
+    expect(reads.sort()).toEqual(['web-a', 'web-d']);
+  });
+
   it('a failed first list fails the nodes that asked, and the next node to ask lists again', async () => {
     const { api, seen } = await setup(['worker-1', 'worker-2']);
     api.failNext(1, 403, (method, path) => method === 'GET' && path === '/api/v1/pods');

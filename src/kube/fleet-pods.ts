@@ -169,6 +169,10 @@ export class FleetPods implements PodStore {
     return node ? this.shares.get(node) : undefined;
   }
 
+  keeps(nodeName: string | undefined): boolean {
+    return nodeName !== undefined && this.shares.has(nodeName);
+  }
+
   upsert(pod: PodRecord): void {
     const before = this.nodeOf.get(pod.uid);
     // nodeName cannot change, but a stale uid → node entry must not send the pod to two indexes.

@@ -104,6 +104,8 @@ export interface PodStore {
   replaceAll(pods: PodRecord[], nowMs: number): void;
   expire(nowMs: number): void;
   setWorkload(uid: string, workload: string): void;
+  /** Whether pods on this node are kept at all (else neither indexed nor their owners read); absent: all are. */
+  keeps?(nodeName: string | undefined): boolean;
 }
 
 const defaultTuning: PodWatchTuning = {
@@ -192,10 +194,11 @@ export class PodWatch {
     const core = this.kc.makeApiClient(CoreV1Api);
     const list = await core.listPodForAllNamespaces(this.node === null ? {} : { fieldSelector: `spec.nodeName=${this.node}` });
     this.resourceVersion = list.metadata?.resourceVersion ?? '';
+    const kept = this.index.keeps ? list.items.filter((p) => this.index.keeps!(p.spec?.nodeName)) : list.items;
     // The owners first, so that the first execs already carry their workload.
-    await this.owners.resolveAll(list.items.map((p) => ({ namespace: p.metadata?.namespace ?? '', owner: controllerOf(p) })));
+    await this.owners.resolveAll(kept.map((p) => ({ namespace: p.metadata?.namespace ?? '', owner: controllerOf(p) })));
     this.index.replaceAll(
-      list.items.map((p) => podRecord(p, this.owners)).filter((p): p is PodRecord => p !== null),
+      kept.map((p) => podRecord(p, this.owners)).filter((p): p is PodRecord => p !== null),
       Date.now(),
     );
     for (const l of this.listListeners) l(list.items);
@@ -245,6 +248,8 @@ export class PodWatch {
           if (rv) this.resourceVersion = rv;
           if (type === 'BOOKMARK') return;
           for (const l of this.podListeners) l(type, obj);
+          // A pod this store does not keep: no record, no owner read (a DELETED one goes on: it may have been kept).
+          if (type !== 'DELETED' && this.index.keeps && !this.index.keeps(obj.spec?.nodeName)) return;
           const rec = podRecord(obj, this.owners);
           if (!rec) return;
           if (type === 'DELETED') this.index.remove(rec.uid, Date.now());
