@@ -61,4 +61,17 @@ describe('a fleet of nodes shares one pod watch', () => {
       else expect(e, `${e.node}: the pod is not on this node`).toMatchObject({ pod: null, attribution: 'unattributed' });
     }
   });
+
+  it('a few named nodes keep a pod list and watch each, by spec.nodeName', async () => {
+    const before = api.requests.length;
+    const cli = startCli(['node/sim-001', 'node/sim-002', '--kubeconfig', api.kubeconfigPath, '-o', 'json', '-v']);
+    await cli.waitForStderr(/\(2\/2\)/, 60_000);
+    cli.proc.kill('SIGINT');
+    const r = await cli.done();
+    expect(r.code, r.stderr).toBe(0);
+    await expectNothingLeft(api);
+    const lists = api.requests.slice(before).filter((q) => q.path === '/api/v1/pods' && q.query.watch === undefined);
+    expect(lists.map((q) => q.query.fieldSelector).sort()).toEqual(['spec.nodeName=sim-001', 'spec.nodeName=sim-002']);
+    expect(r.stderr).not.toMatch(/one pod list and watch of the cluster/);
+  });
 });
