@@ -23,6 +23,12 @@
 # flushes and closes the pipe: what it still wrote goes out and the batcher exits. SIGKILL 10 s
 # later if not. The heartbeat costs one select bit and nothing per record.
 #
+# Counting mode (-o summary, issue 25): with TRACE_EXEC_COUNTS set to "<every> <args_max> <self_pid>"
+# in its environment, the first thing on fd 5 is bpf/counter.pl (its length in bytes, a newline, its
+# text), which it runs; the loop below then hands it bpftrace's lines (take) and calls it every
+# <every> seconds and at the end (period). The counter travels on stdin rather than in argv: an
+# exec request carries its argv in the URL, which API servers and proxies limit to a few kilobytes.
+#
 # Full-line comments are stripped before it is sent to the node (so no line of code may start
 # with #; scripts.test.ts checks the sent form too).
 $SIG{INT} = 'IGNORE';
@@ -36,9 +42,22 @@ sub flush { my $o = 0; while ($o < length $buf) { my $w = syswrite(STDOUT, $buf,
 sub tracer { my ($p, $f); open($f, '<', $pidf) and $p = <$f>; $p = '' unless defined $p; chomp $p; $p =~ /^\d+$/ ? $p : 0 }
 # Stage 0: watching the heartbeat; 1: SIGINT sent; 2: SIGKILL sent.
 sub release { my ($why) = @_; if ($stage == 0) { print STDERR "trace-exec: $why: stopping bpftrace\n"; vec($in, 5, 1) = 0; undef $hb; my $p = tracer(); kill('INT', $p) if $p; ($stage, $due) = (1, time + 10) } elsif ($stage == 1) { my $p = tracer(); kill('KILL', $p) if $p; $stage = 2 } }
+my ($every, $argsmax, $self) = split / /, ($ENV{TRACE_EXEC_COUNTS} // '');
+$every = 0 unless defined $every && $every =~ /^\d+$/ && $argsmax =~ /^\d+$/;
+# $cf lives as long as the batcher: its end would close fd 5, where the heartbeats come.
+my ($inb, $tick, $cf) = ('', time + $every);
+if ($every) {
+  my ($n, $c, $code) = ('', '', '');
+  open($cf, '<&=', 5) or die "trace-exec batcher: no counter on fd 5: $!\n";
+  while (sysread($cf, $c, 1) && $c ne "\n") { $n .= $c }
+  while ($n =~ /^\d+$/ && length $code < $n) { sysread($cf, $code, $n - length $code, length $code) or last }
+  eval $code;
+  die "trace-exec batcher: counter: $@" if $@ || length $code != $n;
+}
 for (;;) {
   my $tmo = length $buf ? $left : undef;
   if ($stage < 2 && $due) { my $d = $due - time; $d = 0 if $d < 0; $tmo = $d if !defined $tmo || $d < $tmo }
+  if ($every) { my $d = $tick - time; $d = 0 if $d < 0; $tmo = $d if !defined $tmo || $d < $tmo }
   my ($n, $t) = select(my $r = $in, undef, undef, $tmo);
   $left -= $tmo - $t if length $buf && defined $tmo;
   if ($hb && $n > 0 && vec($r, 5, 1)) {
@@ -48,7 +67,15 @@ for (;;) {
   }
   # time() counts whole seconds: +1 above makes the limit a floor, not a ceiling.
   release("no heartbeat from the client for ${limit}s") if $stage < 2 && $due && time >= $due;
-  if ($n > 0 && vec($r, fileno(STDIN), 1)) {
+  if ($every && $n > 0 && vec($r, fileno(STDIN), 1)) {
+    my $had = length $buf;
+    my $got = sysread(STDIN, $inb, $max, length $inb);
+    if (!$got) { next if !defined $got && $!{EINTR}; take(); period(1); pass($inb); flush(); exit(defined $got ? 0 : 1) }
+    take();
+    $left = $wait if !$had && length $buf;
+    # As below: let records gather, so that a read takes many (counting costs per read, too).
+    select(undef, undef, undef, $nap);
+  } elsif ($n > 0 && vec($r, fileno(STDIN), 1)) {
     my $had = length $buf;
     my $got = sysread(STDIN, $buf, $max - $had, $had);
     if (!$got) { next if !defined $got && $!{EINTR}; flush(); exit(defined $got ? 0 : 1) }
@@ -57,5 +84,6 @@ for (;;) {
     # records instead of one (bpftrace writes each record on its own).
     if (length $buf < $max && $left > 0) { my $z = $left < $nap ? $left : $nap; select(undef, undef, undef, $z); $left -= $z }
   }
+  if ($every && time >= $tick) { my $had = length $buf; period(0); $left = 0 if !$had && length $buf }
   flush() if length $buf >= $max || $left <= 0;
 }

@@ -2,9 +2,9 @@
  * Starting many nodes: which ones at a time. The API request budget (src/kube/request-budget.ts)
  * paces the requests; this only keeps enough nodes in flight to use it, and few enough that each
  * one's requests are not queued behind every other node's — so the first nodes trace within a
- * second or two instead of all of them at the end. One node's start costs about six requests (pod
- * create, list and watch of its pods, three execs), so QPS nodes in flight keep a budget of QPS
- * requests a second busy even when a pod takes seconds to start.
+ * second or two instead of all of them at the end. One node's start costs about four requests (pod
+ * create, three execs; six with a pod list and watch of its own, src/kube/fleet-pods.ts), so QPS
+ * nodes in flight keep a budget of QPS requests a second busy even when a pod takes seconds to start.
  */
 import type { Budget } from './kube/token-bucket.js';
 

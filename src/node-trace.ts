@@ -30,6 +30,8 @@ export interface NodeTraceHooks {
   ancestry: boolean;
   /** --exits: also report how each process exec'd while tracing ended (events with `exit` set). */
   exits: boolean;
+  /** The node may count execs rather than send each (src/trace/node-counts.ts); selfPid as in prepareNode. */
+  counts?: { selfPid: number } | null;
   /** Said once, when bpftrace is attached on this node. */
   started(node: string): void;
   /** How long to try to re-attach after a lost stream, per loss; 0: a loss ends the node. */
@@ -78,7 +80,7 @@ export class NodeTrace {
     const prepared = await prepareNode(
       node,
       runner,
-      { ancestry: this.hooks.ancestry, exits: this.hooks.exits, image: this.parts.image ?? null },
+      { ancestry: this.hooks.ancestry, exits: this.hooks.exits, image: this.parts.image ?? null, counts: this.hooks.counts ?? null },
       log,
     );
     this.prepared = prepared;

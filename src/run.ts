@@ -18,10 +18,10 @@ import { EventSink, type Counts } from './trace/sink.js';
 import { Stop, stopText, type StopReason } from './trace/stop.js';
 import type { TraceSource } from './trace/source.js';
 import { openLocal } from './trace/local-source.js';
-import { openClusterSource } from './trace/cluster-source.js';
 import { loadBaseline, type BaselineDiff, type DiffResult } from './report/diff.js';
 import { renderFindingsMarkdown, renderFindingsText } from './report/findings-output.js';
 import { nodesInFlight, startNodes } from './node-start.js';
+import { perExecNeededBy } from './trace/node-counts.js';
 
 export interface Io {
   /** Writes one line of data to stdout. */
@@ -86,6 +86,9 @@ export async function run(opts: RunOptions, io: Io): Promise<RunResult> {
     if (opts.scope.kind === 'local') {
       source = await openLocal({ cluster: opts.scope.cluster, kubeconfig: opts.kubeconfig, context: opts.context }, log);
     } else {
+      // Loaded here, not at the top: the client library alone takes ~0.6 s to load, which --help,
+      // --version, a bad command line, --local and report need not pay.
+      const { openClusterSource } = await import('./trace/cluster-source.js');
       source = await openClusterSource({ ...opts, scope: opts.scope }, log, io.interrupted);
       for (const refusal of source.refused) {
         failures.push(refusal);
@@ -117,7 +120,11 @@ export async function run(opts: RunOptions, io: Io): Promise<RunResult> {
     });
     sink = events;
     let attached = 0;
+    // -o summary and nothing that needs single execs: the nodes count (src/trace/node-counts.ts).
+    const perExec = perExecNeededBy(opts);
+    if (perExec && opts.output === 'summary') log.debug(`${perExec} needs every exec: the nodes send each one rather than counts`);
     const hooks = {
+      counts: perExec === null ? { selfPid: source.selfPid ?? 0 } : null,
       log,
       ancestry: opts.ancestry,
       exits: opts.exits,

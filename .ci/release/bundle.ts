@@ -10,12 +10,12 @@ import { dirname, join, relative, resolve } from 'node:path';
 /**
  * `readFileSync(new URL('REL', import.meta.url), 'utf8')` in a source file becomes the file's text.
  * src/node/render.ts reads bpf/trace-exec.bt.tmpl that way, src/node/tracer-command.ts the node-side
- * scripts (bpf/tracer.sh, bpf/batcher.pl); the bundle has no bpf/ beside it.
+ * scripts (bpf/tracer.sh, bpf/batcher.pl, bpf/counter.pl); the bundle has no bpf/ beside it.
  */
 const READ_ASSET = /readFileSync\(\s*new URL\(\s*(['"])([^'"]+)\1\s*,\s*import\.meta\.url\s*\)\s*,\s*(['"])utf-?8\3\s*\)/g;
 
 /** Assets that must end up inside the bundle: the build fails if one was not inlined. */
-const REQUIRED_ASSETS: readonly string[] = ['bpf/trace-exec.bt.tmpl', 'bpf/tracer.sh', 'bpf/batcher.pl'];
+const REQUIRED_ASSETS: readonly string[] = ['bpf/trace-exec.bt.tmpl', 'bpf/tracer.sh', 'bpf/batcher.pl', 'bpf/counter.pl'];
 
 function inlineAssets(root: string, inlined: Set<string>): Plugin {
   return {

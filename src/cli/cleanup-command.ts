@@ -1,7 +1,6 @@
 /** `trace-exec cleanup`: flags → cleanup() → exit code. stdout lists what was (or would be) removed. */
 import type { Log } from '../log.js';
 import { parseCleanup } from './parse.js';
-import { cleanup } from '../cleanup.js';
 import { NAME } from './command-name.js';
 import { reportFailure, usageFailure } from './failure.js';
 import { helpWidth, type Terminal } from './terminal.js';
@@ -37,6 +36,8 @@ export async function cleanupCommand(argv: string[], log: Log, terminal: Termina
     verbose?: boolean;
   };
   try {
+    // The client library (~0.6 s to load) only once the command line is good (--help needs none).
+    const { cleanup } = await import('../cleanup.js');
     await cleanup(
       {
         kubeconfig: raw.kubeconfig ?? null,

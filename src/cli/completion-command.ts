@@ -4,22 +4,32 @@
  */
 import type { Log } from '../log.js';
 import { complete, completionScript, formatCompletion, SHELLS, type Shell } from './completion.js';
-import { contextNames, listContainerNames, listNamespaceNames, listNodeNames, listObjectNames } from '../kube/names.js';
 import { NAME } from './command-name.js';
 
 /** A TAB must not hang on an unreachable cluster: the lookup's limit without --request-timeout. */
 const COMPLETION_TIMEOUT_MS = 5000;
 
 export async function completeCommand(args: string[], descriptions: boolean): Promise<number> {
+  // Every TAB starts a process: the client library (~0.6 s to load) only when a word needs the API
+  // or the kubeconfig.
+  const kube = (): Promise<typeof import('../kube/names.js')> => import('../kube/names.js');
   const timeout = (ms: number | null): number => ms ?? COMPLETION_TIMEOUT_MS;
   const result = await complete(args.length > 0 ? args : [''], {
-    nodes: (c) => listNodeNames({ kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs) }),
-    namespaces: (c) => listNamespaceNames({ kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs) }),
-    contexts: (kubeconfig) => contextNames(kubeconfig),
-    objects: (c, namespace, resource) =>
-      listObjectNames({ kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs), namespace }, resource),
-    containers: (c, namespace, targets) =>
-      listContainerNames({ kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs), namespace }, targets),
+    nodes: async (c) =>
+      (await kube()).listNodeNames({ kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs) }),
+    namespaces: async (c) =>
+      (await kube()).listNamespaceNames({ kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs) }),
+    contexts: async (kubeconfig) => (await kube()).contextNames(kubeconfig),
+    objects: async (c, namespace, resource) =>
+      (await kube()).listObjectNames(
+        { kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs), namespace },
+        resource,
+      ),
+    containers: async (c, namespace, targets) =>
+      (await kube()).listContainerNames(
+        { kubeconfig: c.kubeconfig, context: c.context, timeoutMs: timeout(c.requestTimeoutMs), namespace },
+        targets,
+      ),
   });
   process.stdout.write(formatCompletion(result, descriptions));
   if (result.error) process.stderr.write(`trace-exec: completion: ${result.error}\n`);

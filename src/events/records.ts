@@ -87,7 +87,7 @@ const UINT = /^\d+$/;
  * bpftrace 0.17 escapes bytes >= 0x80 in JSON strings as \uffffffXX (a sign-extended char). Map them
  * back to the byte so the string can be decoded as the UTF-8 it was.
  */
-function parseJson(line: string): unknown {
+export function parseJson(line: string): unknown {
   if (!line.includes('\\uffffff')) return JSON.parse(line);
   // Only a backslash that starts an escape counts: one preceded by an even number of backslashes.
   const mapped = line.replace(/(?<!\\)((?:\\\\)*)\\uffffff([0-9a-fA-F]{2})/g, '$1\\u00$2');

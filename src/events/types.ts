@@ -32,6 +32,28 @@ export interface ExecEvent extends ExecContext {
    * exec's (pid, comm, argv, cgroups…) with timeMs the time of the end.
    */
   exit?: ProcessEnd;
+  /**
+   * With node counts (-o summary, src/trace/node-counts.ts): this event stands for `count.execs`
+   * execs of one cgroup and command that the node counted rather than sent; its comm and cgroups are
+   * theirs, timeMs the first one's, args the commonest argv, and every other field unknown.
+   */
+  count?: NodeCount;
+}
+
+/** What the node counted for one cgroup and command since its previous count (src/events/counts.ts). */
+export interface NodeCount {
+  /** Execs counted (the folded attempts of a PATH search not among them). */
+  execs: number;
+  /** Of those, the failed ones, and by errno (positive: 2 = ENOENT). */
+  failed: number;
+  errnos: ReadonlyMap<number, number>;
+  /** Failed attempts of a PATH search that went on (src/output/path-search.ts folds them too). */
+  searches: number;
+  /** The first and last exec's wall time, milliseconds since the epoch. */
+  firstMs: number;
+  lastMs: number;
+  /** How many execs ran the commonest argv (the event's args). */
+  argvExecs: number;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import { StderrTail, type NodeRunner, type TracerEnd, type TracerHandle, type TracerSink } from '../node/runner.js';
-import { tracerArgv, type TracerCommand } from '../node/tracer-command.js';
+import { tracerArgv, tracerStdin, type TracerCommand } from '../node/tracer-command.js';
 import type { LeaseTiming } from '../node/lease.js';
 import { describeApiError } from './errors.js';
 import { retryDelayMs } from './retry-after.js';
@@ -111,7 +111,7 @@ export class ExecRunner implements NodeRunner {
       (c) => tail.push(c),
       heartbeat,
     );
-    heartbeat.write('\n');
+    heartbeat.write(`${tracerStdin(tracer)}\n`);
     const beat = setInterval(() => heartbeat.write('\n'), this.lease.heartbeatMs);
     const done = h.done.then((x): TracerEnd => {
       clearInterval(beat);

@@ -4,14 +4,7 @@
  * quiet watches), and re-listed on 410 Gone. Pods go into a PodIndex as plain PodRecords.
  */
 import { CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import {
-  containerIdFromStatus,
-  type ContainerRecord,
-  type KubeletExecs,
-  type OwnerRef,
-  type PodIndex,
-  type PodRecord,
-} from '../join/pod-index.js';
+import { containerIdFromStatus, type ContainerRecord, type KubeletExecs, type OwnerRef, type PodRecord } from '../join/pod-index.js';
 import { workloadOf } from '../join/workload.js';
 import type { Log } from '../log.js';
 import { messageChain } from './errors.js';
@@ -101,6 +94,20 @@ export interface PodWatchTuning {
   newWatch(kc: KubeConfig): Watch;
 }
 
+/**
+ * Where a watch keeps the pods it follows: one node's PodIndex, or the cluster-wide watch's
+ * dispatch into every node's (src/kube/fleet-pods.ts). PodIndex's own methods, by name.
+ */
+export interface PodStore {
+  upsert(pod: PodRecord): void;
+  remove(uid: string, nowMs: number): void;
+  replaceAll(pods: PodRecord[], nowMs: number): void;
+  expire(nowMs: number): void;
+  setWorkload(uid: string, workload: string): void;
+  /** Whether pods on this node are kept at all (else neither indexed nor their owners read); absent: all are. */
+  keeps?(nodeName: string | undefined): boolean;
+}
+
 const defaultTuning: PodWatchTuning = {
   timeoutSeconds: () => WATCH_TIMEOUT_SECONDS.min + Math.floor(Math.random() * (WATCH_TIMEOUT_SECONDS.max - WATCH_TIMEOUT_SECONDS.min + 1)),
   newWatch: (kc) => new Watch(kc),
@@ -133,7 +140,7 @@ export class PodWatch {
     private readonly kc: KubeConfig,
     /** The node whose pods to follow; null for every pod of the cluster (--local with a cluster). */
     private readonly node: string | null,
-    private readonly index: PodIndex,
+    private readonly index: PodStore,
     private readonly log: Log,
     private readonly tuning: PodWatchTuning = defaultTuning,
     /** Resolves ReplicaSet and Job owners to their Deployment or CronJob (cached per owner uid). */
@@ -187,10 +194,11 @@ export class PodWatch {
     const core = this.kc.makeApiClient(CoreV1Api);
     const list = await core.listPodForAllNamespaces(this.node === null ? {} : { fieldSelector: `spec.nodeName=${this.node}` });
     this.resourceVersion = list.metadata?.resourceVersion ?? '';
+    const kept = this.index.keeps ? list.items.filter((p) => this.index.keeps!(p.spec?.nodeName)) : list.items;
     // The owners first, so that the first execs already carry their workload.
-    await this.owners.resolveAll(list.items.map((p) => ({ namespace: p.metadata?.namespace ?? '', owner: controllerOf(p) })));
+    await this.owners.resolveAll(kept.map((p) => ({ namespace: p.metadata?.namespace ?? '', owner: controllerOf(p) })));
     this.index.replaceAll(
-      list.items.map((p) => podRecord(p, this.owners)).filter((p): p is PodRecord => p !== null),
+      kept.map((p) => podRecord(p, this.owners)).filter((p): p is PodRecord => p !== null),
       Date.now(),
     );
     for (const l of this.listListeners) l(list.items);
@@ -240,6 +248,8 @@ export class PodWatch {
           if (rv) this.resourceVersion = rv;
           if (type === 'BOOKMARK') return;
           for (const l of this.podListeners) l(type, obj);
+          // A pod this store does not keep: no record, no owner read (a DELETED one goes on: it may have been kept).
+          if (type !== 'DELETED' && this.index.keeps && !this.index.keeps(obj.spec?.nodeName)) return;
           const rec = podRecord(obj, this.owners);
           if (!rec) return;
           if (type === 'DELETED') this.index.remove(rec.uid, Date.now());

@@ -4,11 +4,11 @@
  * deletions and printing the exact commands for whatever it could not remove.
  */
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { Log } from '../log.js';
 import { Interrupted, UserError } from '../errors.js';
 import { nearNames } from '../near-names.js';
-import { PodIndex } from '../join/pod-index.js';
+import type { PodIndex } from '../join/pod-index.js';
 import type { NodeRunner } from '../node/runner.js';
 import { contextNamespace, loadKubeConfig } from './config.js';
 import { checkAccess, checkNode, requiredPermissions } from './access.js';
@@ -18,7 +18,8 @@ import { leaseFromEnv } from '../node/lease.js';
 import { notReadyGraceMs, waitForRunning } from './wait.js';
 import { notReady } from './node-ready.js';
 import { ExecRunner } from './exec-runner.js';
-import { PodWatch } from './pod-watch.js';
+import { FleetPods, ownPodWatch, sharesOneWatch, type NodePods } from './fleet-pods.js';
+import { OwnerResolver } from './owners.js';
 import { resolveScope, type ScopeOptions } from './targets.js';
 import type { PodScope } from '../join/filter.js';
 import { nodeArchitecture } from '../node/arch.js';
@@ -148,17 +149,23 @@ export async function openCluster(opts: SessionOptions, log: Log, interrupted: P
   const runId = randomBytes(3).toString('hex');
   const lease = leaseFromEnv();
   const created: Created = { namespace: null, pods: [] };
-  const watchers: PodWatch[] = [];
-  // After Ctrl-C no pod watch opens again: on 500 nodes their re-opens (each ends every 15-25 s) would
-  // queue in the API request budget before the stops and deletions. The indexes keep what they hold
-  // for the execs the tracers still flush.
-  void interrupted.then(() => {
+  // One owner cache for every node: a Deployment's ReplicaSet is read once for the run, not once per node.
+  const owners = new OwnerResolver(kc, log);
+  // Many nodes share one cluster-wide pod watch (src/kube/fleet-pods.ts); a few keep their own.
+  const fleet = sharesOneWatch(opts.scope.kind, nodes.length) ? new FleetPods(kc, nodes, log, undefined, owners) : null;
+  if (fleet) log.debug(`one pod list and watch of the cluster serves the ${nodes.length} nodes`);
+  const watchers: NodePods[] = [];
+  const stopWatches = (): void => {
     for (const w of watchers) w.stop();
-  });
+    fleet?.stop();
+  };
+  // After Ctrl-C no pod watch opens again: their re-opens would queue in the API request budget
+  // before the stops and deletions. The indexes keep what they hold for the execs the tracers still flush.
+  void interrupted.then(stopWatches);
   let cleaned: Promise<boolean> | null = null;
   const cleanup = (): Promise<boolean> => {
     cleaned ??= (async () => {
-      for (const w of watchers) w.stop();
+      stopWatches();
       const ok = await removeCreated(core, created, log);
       const r = budget.stats;
       log.debug(
@@ -198,30 +205,27 @@ export async function openCluster(opts: SessionOptions, log: Log, interrupted: P
       lease,
     });
     log.progress(`creating debug pod ${debugNamespace}/${body.metadata!.name} on ${node} (${arch}, image ${image})`);
-    const pod = await withTimeout(core.createNamespacedPod({ namespace: debugNamespace, body }), t, 'creating the debug pod').catch(
-      (e: unknown) => {
-        throw createPodError(e, debugNamespace, server);
-      },
-    );
-    const ref = { namespace: debugNamespace, name: pod.metadata!.name! };
-    created.pods.push(ref);
-    abortIfInterrupted();
-
     // The node's pod watch, which the trace needs anyway, also brings the debug pod's changes: the
-    // wait for Running reads nothing more (src/kube/pod-updates.ts).
-    const index = new PodIndex();
-    const watch = new PodWatch(kc, node, index, log);
+    // wait for Running reads nothing more (src/kube/pod-updates.ts). Set up before the pod is
+    // created: a shared watch that already runs may bring the pod before the create answers.
+    const ref = { namespace: debugNamespace, name: body.metadata!.name! };
+    const watch = fleet ? fleet.node(node) : ownPodWatch(kc, node, log, owners);
     watchers.push(watch);
     const updates = new PodUpdates();
     const isOwn = (p: V1Pod): boolean => p.metadata?.namespace === ref.namespace && p.metadata?.name === ref.name;
-    updates.push(pod);
+    /** A state from the watch came first: the create's answer is older. */
+    let watched = false;
     watch.onList((pods) => {
       const own = pods.find(isOwn);
-      if (own) updates.push(own);
+      if (own) {
+        watched = true;
+        updates.push(own);
+      }
     });
     const failureListeners: ((m: string) => void)[] = [];
     watch.onPod((type, p: V1Pod) => {
       if (!isOwn(p)) return;
+      watched = true;
       if (type !== 'DELETED') updates.push(p);
       const why =
         type === 'DELETED'
@@ -231,10 +235,26 @@ export async function openCluster(opts: SessionOptions, log: Log, interrupted: P
             : null;
       if (why) for (const l of failureListeners) l(why);
     });
-    await watch.start().catch((e: unknown) => {
-      throw describeApiError(e, `listing the pods of node ${node}`, server);
-    });
-    abortIfInterrupted();
+    // The shared list (the first node's) goes out while this pod is created; a node's own list after.
+    const shared = fleet ? watch.start() : null;
+    shared?.catch(() => {}); // awaited below, once the pod exists
+    try {
+      const pod = await withTimeout(core.createNamespacedPod({ namespace: debugNamespace, body }), t, 'creating the debug pod').catch(
+        (e: unknown) => {
+          throw createPodError(e, debugNamespace, server);
+        },
+      );
+      created.pods.push(ref);
+      if (!watched) updates.push(pod);
+      abortIfInterrupted();
+      await (shared ?? watch.start()).catch((e: unknown) => {
+        throw describeApiError(e, fleet ? 'listing the pods of the cluster' : `listing the pods of node ${node}`, server);
+      });
+      abortIfInterrupted();
+    } catch (e) {
+      watch.stop();
+      throw e;
+    }
     const nodeObj = nodeObjects.get(node);
     try {
       await waitForRunning(core, ref, {
@@ -256,7 +276,7 @@ export async function openCluster(opts: SessionOptions, log: Log, interrupted: P
       node,
       image,
       runner: new ExecRunner(kc, { ...ref, container: CONTAINER }, debugPodFiles(ref.name), server, lease),
-      index,
+      index: watch.index,
       onPodsChanged: (cb) => watch.onChange(cb),
       onFailure: (cb) => failureListeners.push(cb),
       podGone: () => podGone(core, ref, t, lease.limitS),

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { StderrTail, type NodeRunner, type TracerEnd, type TracerHandle, type TracerSink } from './runner.js';
-import { tracerArgv, type TracerCommand } from './tracer-command.js';
+import { tracerArgv, tracerStdin, type TracerCommand } from './tracer-command.js';
 import { leaseFromEnv, type LeaseTiming } from './lease.js';
 
 export class LocalRunner implements NodeRunner {
@@ -38,7 +38,7 @@ export class LocalRunner implements NodeRunner {
     // stdin carries the heartbeat (src/node/lease.ts): if this process dies, the pipe's end stops bpftrace.
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdin.on('error', () => {}); // EPIPE once the tracer is gone
-    child.stdin.write('\n');
+    child.stdin.write(`${tracerStdin(tracer)}\n`);
     const beat = setInterval(() => child.stdin.write('\n'), this.lease.heartbeatMs);
     child.stdout.on('data', (c: Buffer) => sink.stdout(c));
     child.stderr.on('data', (c: Buffer) => tail.push(c));

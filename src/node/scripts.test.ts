@@ -17,6 +17,7 @@ import { BATCH_BYTES, BATCH_MS, BATCH_NAP_MS, nodeScripts } from './tracer-comma
 
 const TRACER = fileURLToPath(new URL('../../bpf/tracer.sh', import.meta.url));
 const BATCHER = fileURLToPath(new URL('../../bpf/batcher.pl', import.meta.url));
+const COUNTER = fileURLToPath(new URL('../../bpf/counter.pl', import.meta.url));
 const dir = tempDir('trace-exec-scripts-');
 afterAll(removeTempDirs);
 
@@ -31,8 +32,10 @@ describe('syntax', () => {
   const sent = nodeScripts();
   const sentTracer = join(dir, 'tracer-sent.sh');
   const sentBatcher = join(dir, 'batcher-sent.pl');
+  const sentCounter = join(dir, 'counter-sent.pl');
   writeFileSync(sentTracer, sent.tracer);
   writeFileSync(sentBatcher, sent.batcher);
+  writeFileSync(sentCounter, sent.counter);
 
   it.each([TRACER, sentTracer])('sh -n %s', (file) => {
     expect(spawnSync('sh', ['-n', file], { encoding: 'utf8' }).stderr).toBe('');
@@ -50,7 +53,7 @@ describe('syntax', () => {
     expect(r.status).toBe(0);
   });
 
-  it.each([BATCHER, sentBatcher])('perl -c %s', (file) => {
+  it.each([BATCHER, sentBatcher, COUNTER, sentCounter])('perl -c %s', (file) => {
     const r = spawnSync('perl', ['-c', file], { encoding: 'utf8' });
     expect(r.stderr).toBe(`${file} syntax OK\n`);
     expect(r.status).toBe(0);
@@ -60,6 +63,7 @@ describe('syntax', () => {
     for (const [file, text] of [
       [TRACER, sent.tracer],
       [BATCHER, sent.batcher],
+      [COUNTER, sent.counter],
     ] as const) {
       const code = readFileSync(file, 'utf8')
         .split('\n')

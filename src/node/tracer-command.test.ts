@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BATCH_BYTES, BATCH_MS, tracerArgv } from './tracer-command.js';
+import { BATCH_BYTES, BATCH_MS, tracerArgv, tracerStdin } from './tracer-command.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'trace-exec-tracer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,18 +29,26 @@ interface RunOpts {
   lease?: string | null;
   /** This attachment's pid file (default: a fresh BASE.1). */
   pidFile?: string;
+  /** Counting mode (-o summary). */
+  counts?: { argsMax: number; selfPid: number };
 }
 
 /** Runs `sh -c script` as "bpftrace" through the tracer command; collects stdout chunk by chunk. */
 async function runTracer(script: string, batch: boolean, opts: RunOpts = {}) {
   const pidFile = opts.pidFile ?? join(dir, `pid-${Math.random().toString(36).slice(2)}.1`);
   const files = { pid: pidFile, lease: opts.lease ?? null };
-  const argv = tracerArgv({ bpftrace: opts.perl ? ['perl', '-e', script] : ['sh', '-c', script], batch }, files, opts.limitS ?? 10);
+  const argv = tracerArgv(
+    { bpftrace: opts.perl ? ['perl', '-e', script] : ['sh', '-c', script], batch, counts: opts.counts ?? null },
+    files,
+    opts.limitS ?? 10,
+  );
   const t0 = performance.now();
   // In its own process group when the test interrupts it, as a terminal would.
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: opts.interruptAfterMs !== undefined });
   child.stdin.on('error', () => {});
   const beatMs = opts.heartbeatMs === undefined ? 200 : opts.heartbeatMs;
+  // As the runners do: the counter first (counting mode; else nothing), then the heartbeats.
+  child.stdin.write(tracerStdin({ bpftrace: [], batch, counts: opts.counts ?? null }));
   const beat = beatMs === null ? null : setInterval(() => child.stdin.write('\n'), beatMs);
   if (opts.closeStdinAfterMs !== undefined) {
     setTimeout(() => {
@@ -75,6 +83,20 @@ async function runTracer(script: string, batch: boolean, opts: RunOpts = {}) {
 const UNTIL_SIGINT = `$| = 1; $SIG{INT} = sub { print "last\\n"; exit 0 }; print "begin\\n"; sleep 1 while 1`;
 
 describe('tracer command', () => {
+  it("counting mode: the batcher counts, in its environment only (the scripts' arguments as without)", async () => {
+    const rec = (t: string) => `{"type": "printf", "data": "${t}\\n"}`;
+    const lines = [rec('B 1'), rec('E 5 5 1 0 100 7 0 1 /bin/true'), rec('A 5 100 0 true'), rec('X 5 0 100 0 0 0 0 0 0 0 true')];
+    const script = `printf '%s\\n' ${lines.map((l) => `'${l}'`).join(' ')}`;
+    const counted = await runTracer(script, true, { counts: { argsMax: 32, selfPid: 0 } });
+    expect(counted.stderr).toBe('');
+    expect(counted.text).toBe(
+      `${lines[0]}\n{"type": "counts", "data": {"cg2": "7", "cg1": "0", "comm": "true", "execs": 1, "failed": 0, "searches": 0, "first": "100", "last": "100", "errnos": {}, "argv": ["true"], "argvExecs": 1}}\n`,
+    );
+    expect((await runTracer(script, true)).text).toBe(`${lines.join('\n')}\n`);
+    // Without perl there is no batcher to count: every record goes out.
+    expect((await runTracer(script, false, { counts: { argsMax: 32, selfPid: 0 } })).text).toBe(`${lines.join('\n')}\n`);
+  });
+
   it.each([true, false])('passes every byte on and keeps bpftrace exit code (batch=%s)', async (batch) => {
     const r = await runTracer('printf "a 1\\n"; printf "b\\302\\240 2\\n"; exit 3', batch);
     expect(r.text).toBe('a 1\nb\u00a0 2\n');

@@ -20,6 +20,12 @@ export const BATCH_MS = 100;
 export const BATCH_NAP_MS = 10;
 
 /**
+ * Counting mode (src/trace/node-counts.ts): the batcher writes its counts at most this many seconds
+ * apart, and at least 1 s apart (perl's time() has whole seconds).
+ */
+export const COUNT_EVERY_S = 2;
+
+/**
  * A node-side script as sent: full-line comments and blank lines left out (they would only lengthen
  * the exec's argv, and show in `ps` on the node). Read on first use, not at import: completion and
  * --help load this module too.
@@ -31,14 +37,18 @@ function script(text: string): string {
     .join('\n');
 }
 
-let scripts: { tracer: string; batcher: string } | undefined;
+let scripts: { tracer: string; batcher: string; counter: string } | undefined;
 
-/** The tracer shell script (bpf/tracer.sh) and the batcher (bpf/batcher.pl), as sent to the node. */
-export function nodeScripts(): { tracer: string; batcher: string } {
+/**
+ * The tracer shell script (bpf/tracer.sh), the batcher (bpf/batcher.pl) and the batcher's counting
+ * mode (bpf/counter.pl, sent on stdin: tracerStdin), as sent to the node.
+ */
+export function nodeScripts(): { tracer: string; batcher: string; counter: string } {
   // Literal readFileSync(new URL(…)) calls: .ci/release/bundle.ts inlines them into the release bundle.
   scripts ??= {
     tracer: script(readFileSync(new URL('../../bpf/tracer.sh', import.meta.url), 'utf8')),
     batcher: script(readFileSync(new URL('../../bpf/batcher.pl', import.meta.url), 'utf8')),
+    counter: script(readFileSync(new URL('../../bpf/counter.pl', import.meta.url), 'utf8')),
   };
   return scripts;
 }
@@ -48,6 +58,11 @@ export interface TracerCommand {
   bpftrace: readonly string[];
   /** Batch the output on the node (the node has perl); false streams every record as written. */
   batch: boolean;
+  /**
+   * Count execs on the node instead of sending each (needs batch; bpf/batcher.pl's counting mode):
+   * the program's ARGS_MAX, and the client's pid whose children are sent whole (--local; 0: none).
+   */
+  counts?: { argsMax: number; selfPid: number } | null;
 }
 
 export interface TracerFiles {
@@ -60,5 +75,31 @@ export interface TracerFiles {
 /** The argv to run on the node; limitS: no heartbeat on stdin for this long stops bpftrace. */
 export function tracerArgv(cmd: TracerCommand, files: TracerFiles, limitS: number): string[] {
   const { tracer, batcher } = nodeScripts();
-  return ['sh', '-c', tracer, 'trace-exec', files.pid, files.lease ?? '', String(limitS), cmd.batch ? batcher : '', ...cmd.bpftrace];
+  // The counting mode's settings go in the batcher's environment (the scripts' positional arguments
+  // stay as they are), its code on stdin (tracerStdin).
+  const counts = cmd.batch && cmd.counts ? ['env', `TRACE_EXEC_COUNTS=${COUNT_EVERY_S} ${cmd.counts.argsMax} ${cmd.counts.selfPid}`] : [];
+  return [
+    ...counts,
+    'sh',
+    '-c',
+    tracer,
+    'trace-exec',
+    files.pid,
+    files.lease ?? '',
+    String(limitS),
+    cmd.batch ? batcher : '',
+    ...cmd.bpftrace,
+  ];
+}
+
+/**
+ * What the runner writes on the tracer command's stdin before the first heartbeat: in counting mode
+ * the counter (bpf/counter.pl: its length in bytes, a newline, its text), which the batcher reads
+ * first; else nothing. The counter travels there because argv goes in the exec request's URL, which
+ * API servers and proxies limit to a few kilobytes.
+ */
+export function tracerStdin(cmd: TracerCommand): string {
+  if (!cmd.batch || !cmd.counts) return '';
+  const { counter } = nodeScripts();
+  return `${Buffer.byteLength(counter)}\n${counter}`;
 }

@@ -153,12 +153,17 @@ export class Summary {
     if (e.event.exit) return this.exit(endedProcessOf(e));
     // A PATH search counts once: as the exec that ran, or as its last failure (path-search.ts).
     if (folded(e)) return;
-    this.sessions.add(e);
+    // What a node counted (src/trace/node-counts.ts): its execs, weighted as one event each.
+    const counted = e.event.count;
+    if (counted?.execs === 0) return;
+    if (!counted) this.sessions.add(e);
     const namespace = namespaceCell(e);
     const pod = podCell(e);
     const container = containerCell(e);
     const key = `${namespace}\u0000${pod}\u0000${container}`;
-    const t = e.event.timeMs;
+    const first = counted?.firstMs ?? e.event.timeMs;
+    const last = counted?.lastMs ?? e.event.timeMs;
+    const n = counted?.execs ?? 1;
     let g = this.groups.get(key);
     if (g === undefined) {
       g = {
@@ -167,8 +172,8 @@ export class Summary {
         container,
         execs: 0,
         failed: 0,
-        firstMs: t,
-        lastMs: t,
+        firstMs: first,
+        lastMs: last,
         comms: new Map(),
         otherComms: 0,
         drift: 0,
@@ -176,15 +181,16 @@ export class Summary {
       };
       this.groups.set(key, g);
     }
-    g.execs++;
-    if (e.event.retval !== null && e.event.retval < 0) g.failed++;
+    g.execs += n;
+    if (counted) g.failed += counted.failed;
+    else if (e.event.retval !== null && e.event.retval < 0) g.failed++;
     // Events can arrive slightly out of order (per-CPU buffers): take the extremes, not first/last seen.
-    if (t < g.firstMs) g.firstMs = t;
-    if (t > g.lastMs) g.lastMs = t;
-    const n = g.comms.get(e.event.comm);
-    if (n !== undefined) g.comms.set(e.event.comm, n + 1);
-    else if (g.comms.size < MAX_COMMS_PER_GROUP) g.comms.set(e.event.comm, 1);
-    else g.otherComms++;
+    if (first < g.firstMs) g.firstMs = first;
+    if (last > g.lastMs) g.lastMs = last;
+    const c = g.comms.get(e.event.comm);
+    if (c !== undefined) g.comms.set(e.event.comm, c + n);
+    else if (g.comms.size < MAX_COMMS_PER_GROUP) g.comms.set(e.event.comm, n);
+    else g.otherComms += n;
     if (e.event.upperLayer === true) {
       g.drift++;
       const f = g.driftFiles.get(e.event.filename);

@@ -5,6 +5,7 @@
  */
 import type { Log } from '../log.js';
 import { TraceDecoder } from '../events/decoder.js';
+import { CountingDecoder } from '../events/counts-decoder.js';
 import type { ExecEvent } from '../events/types.js';
 import { Joiner } from '../join/join.js';
 import type { PodIndex } from '../join/pod-index.js';
@@ -96,7 +97,9 @@ export class NodePipeline {
   /** A decoder for one attachment's stream; `started` when its bpftrace reports its probes attached. */
   decoder(started: () => void): StreamDecoder {
     const { node, log, sink, ancestry } = this.parts;
-    const decoder = new TraceDecoder(this.parts.prepared.decoding, {
+    // Counting mode: count records come as events too (ExecEvent.count), the rest as per exec.
+    const Decoder = this.parts.prepared.counts ? CountingDecoder : TraceDecoder;
+    const decoder = new Decoder(this.parts.prepared.decoding, {
       event: (e) => this.inOrder(() => this.exec(e)),
       process: (rec) => this.inOrder(() => ancestry?.process(rec, Date.now())),
       notice: (n) => {

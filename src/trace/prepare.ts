@@ -8,7 +8,7 @@ import { UserError } from '../errors.js';
 import { commandNotFound, MissingToolsError, missingToolsMessage, PROBE_COMMAND, parseProbe, ProbeError } from '../node/probe.js';
 import { bpftraceCommand, EXEC_KEYS, RenderError, renderProgram, type RenderedProgram } from '../node/render.js';
 import type { NodeRunner } from '../node/runner.js';
-import type { TracerCommand } from '../node/tracer-command.js';
+import { COUNT_EVERY_S, type TracerCommand } from '../node/tracer-command.js';
 import type { AssemblerOptions } from '../events/assemble.js';
 
 export interface PreparedNode {
@@ -20,6 +20,8 @@ export interface PreparedNode {
   decoding: AssemblerOptions;
   /** --ancestry: the cgroup v1 controller whose paths the /proc snapshot reads. */
   v1Controller: string | null;
+  /** The node counts execs rather than sending each (src/trace/node-counts.ts): decode with CountingDecoder. */
+  counts: boolean;
 }
 
 export interface PrepareOptions {
@@ -27,6 +29,11 @@ export interface PrepareOptions {
   exits: boolean;
   /** The debug image the node's commands run in (named when a command is missing); null with --local. */
   image: string | null;
+  /**
+   * Let the node count execs (src/trace/node-counts.ts), when it has perl; selfPid: the client's pid,
+   * whose children's execs are sent whole (--local), else 0.
+   */
+  counts?: { selfPid: number } | null;
 }
 
 /** Probes the node and renders its program. Rejects with a UserError that names the node when it cannot. */
@@ -55,10 +62,14 @@ export async function prepareNode(node: string, runner: NodeRunner, opts: Prepar
     );
   }
   const batch = facts.perl;
+  if (opts.counts && !batch) log.warn(`${node}: without perl the node cannot count execs for -o summary: it sends every exec instead`);
+  const counts = opts.counts && batch ? { argsMax: rendered.argsMax, selfPid: opts.counts.selfPid } : null;
+  if (counts) log.debug(`${node}: the node counts execs and sends a count per cgroup and command every ${COUNT_EVERY_S} s at most`);
   return {
     program: rendered.program,
-    tracer: (programFile) => ({ bpftrace: bpftraceCommand(rendered, programFile), batch }),
+    tracer: (programFile) => ({ bpftrace: bpftraceCommand(rendered, programFile), batch, counts }),
     decoding: { strlen: rendered.strlen, levels: rendered.levels, argsMax: rendered.argsMax, exits: opts.exits, maxExecd: EXEC_KEYS },
     v1Controller: rendered.v1Controller,
+    counts: counts !== null,
   };
 }

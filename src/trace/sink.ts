@@ -60,7 +60,27 @@ export class EventSink implements NodeSink {
   constructor(private readonly parts: SinkParts) {}
 
   event(a: AttributedEvent): void {
+    // A node's count (src/trace/node-counts.ts) is no attempt of a PATH search: the node folded those.
+    if (a.event.count) return this.counted(a, a.event.count.execs + a.event.count.searches);
     this.marker.push(a);
+  }
+
+  /**
+   * A node's count of n execs, as n execs would be counted and shown. Counting runs only where
+   * nothing needs single execs (no --max-events, --baseline, --timeline-to): the summaries take it.
+   */
+  private counted(a: AttributedEvent, n: number): void {
+    const { counts, parts } = this;
+    counts.events += n;
+    if (a.unattributed) counts.unattributed += n;
+    if (isSelf(a, parts.selfPid)) {
+      counts.self += n;
+      if (!parts.includeSelf) return;
+    }
+    if (!parts.keep(a)) return;
+    counts.shown += n;
+    parts.printer.event(a);
+    parts.digest?.add(a);
   }
 
   /** Passes on the failed execs still waiting for their next attempt (path-search.ts); idempotent. */

@@ -273,10 +273,13 @@ if (config.mode === 'ceiling') {
   const noop = () => {};
   // One exec's cgroup paths, as the assembler hands them to the join (for the decodeCgroups stage).
   let sample = null;
-  new TraceDecoder(
+  // end(): the assembler holds an exec until its last record can no longer come.
+  const sampler = new TraceDecoder(
     { strlen: config.strlen, levels: config.levels, argsMax: config.argsMax },
     { event: (e) => (sample ??= e), notice: () => {} },
-  ).push(Buffer.concat([...stream(template, 10)]));
+  );
+  sampler.push(Buffer.concat([...stream(template, 10)]));
+  sampler.end();
   // The same stream cut at every line, as bpftrace writes it (one write per record) when the reader
   // keeps up: each chunk costs a callback, a string concatenation and a split.
   const lineEvents = Math.min(n, 50_000);

@@ -23,7 +23,10 @@
  *  9. fleet: start and Ctrl-C of BENCH_FLEET_NODES simulated nodes (default 500) under the API request
  *     budget, with and without a server-side limit (test/bench/fleet.ts). No kernel needed.
  *
- * BENCH_ONLY=fanin runs only 4 (for the recording) and 8; BENCH_ONLY=memory only 4 and 6; BENCH_ONLY=fleet only 9; BENCH_ONLY=storm only 1, 4 and 4b, BENCH_ROUNDS
+ * 10. summary mode: bytes over the exec stream per exec when the node counts (-o summary) against per
+ *     exec, the node-side command run for real over the storm (test/bench/summary-mode.ts).
+ *
+ * BENCH_ONLY=fanin runs only 4 (for the recording) and 8; BENCH_ONLY=memory only 4 and 6; BENCH_ONLY=fleet only 9; BENCH_ONLY=summary only 10; BENCH_ONLY=storm only 1, 4 and 4b, BENCH_ROUNDS
  * times (default 3), with BENCH_BASE_TEMPLATE=FILE each round also with the program FILE renders. No timing is asserted; the run asserts that
  * it completed. Prints a table, writes bench-results/bench-<timestamp>.json. BENCH_KEEP=1 keeps the
  * temp dir (outputs, recording).
@@ -36,7 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../apiserver/index.js';
 import { CLI } from '../support/cli.js';
-import { traceUnavailable } from '../support/kernel.js';
+import { cgroupRoots, traceUnavailable } from '../support/kernel.js';
 import { addToApi, makeWorkload, removeCgroups, type Workload } from '../support/workloads.js';
 import { interrupt, sleep, waitExit, waitFor } from './children.js';
 import { cpuMicros, descendantsNamed, machineCpu, pidsNamed, statusKb, ticksPerSecond } from './procstat.js';
@@ -46,6 +49,7 @@ import { prepareStorm, startIn, type RunningStorm, type Storm, type StormRun } f
 import { soak } from './soak.js';
 import { fleetReport, runFleet, type FleetResult } from './fleet.js';
 import { CLI_NODE_FLAGS, clientProcess, memoryReport, runMemory, type ClientPathConfig } from './memory.js';
+import { runSummaryMode, summaryModeReport } from './summary-mode.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -490,8 +494,31 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       return minimalRun;
     };
 
-    if (ONLY !== '' && ONLY !== 'fanin' && ONLY !== 'memory' && ONLY !== 'storm')
-      throw new Error(`BENCH_ONLY must be unset, "fanin", "memory", "storm" or "fleet", got ${ONLY}`);
+    if (ONLY !== '' && ONLY !== 'fanin' && ONLY !== 'memory' && ONLY !== 'storm' && ONLY !== 'summary')
+      throw new Error(`BENCH_ONLY must be unset, "fanin", "memory", "storm", "summary" or "fleet", got ${ONLY}`);
+    const summaryMode = () =>
+      runSummaryMode({
+        dist: DIST,
+        tmp,
+        stormCgroupV2: cg.dirs.find((d) => d.startsWith(`${cgroupRoots().v2}/`))!,
+        n: N,
+        runStorm: (label) => runStorm(label),
+        onCleanup: (what, fn) => cleanups.push({ what, fn }),
+      });
+    if (ONLY === 'summary') {
+      // ---- 10 alone: bytes over the exec stream per exec, counting on the node vs per exec ----------
+      const summary = await summaryMode();
+      const resultFile = writeResults({
+        when: new Date().toISOString(),
+        only: ONLY,
+        machine: { ...machine, loadavgAtEnd: loadavg() },
+        summaryMode: summary,
+      } as { when: string });
+      const report = summaryModeReport(summary);
+      console.log(`\n${formatTable(report.rows, report.details, ['BENCH_ONLY=summary: phases 1-9 skipped', `results: ${resultFile}`])}\n`);
+      for (const m of summary.modes) expect(m.execs).toBeGreaterThan(0);
+      return;
+    }
     if (ONLY === 'storm') {
       // ---- 1, 4 and 4b alone: the kernel/bpftrace side of a change to the program, BENCH_ROUNDS
       // times; with BENCH_BASE_TEMPLATE (a bpf/trace-exec.bt.tmpl from before the change) each round
@@ -586,7 +613,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       } as { when: string });
       const report = memoryReport(memory);
       console.log(
-        `\n${formatTable(report.rows, report.details, [`BENCH_ONLY=memory: phases 1-3, 5, 7-9 skipped`, `results: ${resultFile}`])}\n`,
+        `\n${formatTable(report.rows, report.details, [`BENCH_ONLY=memory: phases 1-3, 5, 7-10 skipped`, `results: ${resultFile}`])}\n`,
       );
       for (const m of [...memory.runs, memory.v8Defaults]) {
         expect(m.storm).toBe(m.events);
@@ -712,6 +739,10 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
     // ---- 7. fan-in: many simulated nodes into one client ----------------------------------------
     const faninResult = await fanin(recording, probeOutput);
 
+    // ---- 10. summary mode: counting on the node vs per exec --------------------------------------
+    const summaryResult = await summaryMode();
+    const summaryRows = summaryModeReport(summaryResult);
+
     // ---- report ----------------------------------------------------------------------------------
     const bestUntraced = Math.min(...untraced.map((s) => s.ms));
     const bestTraced = Math.min(...fullPath.storms.map((s) => s.ms));
@@ -742,6 +773,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       ceiling,
       memory,
       fanin: faninResult,
+      summaryMode: summaryResult,
     };
     const resultFile = writeResults(results);
     const faninRows = faninReport(faninResult);
@@ -764,6 +796,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       ...memoryRows.rows,
       ['pod Running → bpftrace attached (s)', f(fullPath.startup.probingToTracingS), ''],
       ...faninRows.rows,
+      ...summaryRows.rows,
     ];
     const details: [string, string][] = [
       [
@@ -812,6 +845,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       ],
       ...memoryRows.details,
       ...faninRows.details,
+      ...summaryRows.details,
     ];
     const table = formatTable(rows, details, [
       `client stages, recorded stream replayed in-process (${ceilingEvents} execs, cumulative, best of 3 by CPU):`,

@@ -155,6 +155,48 @@ describe.skipIf(k.skip)(`re-attaching after a lost exec stream${k.reason ? ` (${
     expect(d.delivered).toBeGreaterThan(d.ran - d.inGaps - 1);
   }, 120_000);
 
+  it('-o summary (the node counts): streams dropped twice, no exec counted twice, none outside the gaps missing', async () => {
+    const tag = `rc-${hex32().slice(0, 8)}`;
+    const cli = start(['node/worker-1', '--kubeconfig', api.kubeconfigPath, '-o', 'summary', '-n', 'apps', '-v']);
+    await cli.waitForStderr(/tracing execs on worker-1/, 60_000);
+    const gen = numberedExecs(w, tag);
+    for (let i = 0; i < 2; i++) {
+      await cli.waitForStderr(new RegExp(`(re-attached[^]*){${i}}`), 30_000);
+      // Longer than a counting period (2 s): counts came before each drop, and more after it.
+      await sleep(4500);
+      api.dropExecStreams();
+    }
+    await cli.waitForStderr(/(re-attached[\s\S]*){2}/, 30_000);
+    await sleep(3000);
+    const ran = await gen.stop();
+    await sleep(500);
+    cli.proc.kill('SIGINT');
+    const r = await cli.done();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/worker-1: the node counts execs/);
+    // The summary has no totals record: the gaps as the re-attachments said them (UTC clock times of today).
+    const day = new Date().toISOString().slice(0, 10);
+    const gaps: Gap[] = [...r.stderr.matchAll(/re-attached; execs from (\S+) to (\S+) UTC/g)].map((m) => ({
+      node: 'worker-1',
+      from: `${day}T${m[1]}Z`,
+      to: `${day}T${m[2]}Z`,
+    }));
+    expect(gaps).toHaveLength(2);
+    const row = r.stdout.split('\n').find((l) => l.includes('numbered'));
+    const execs = Number(row?.split('│')[4]);
+    // As checkDelivery's windows: a gap starts when data last came (a count), with 1 s either side.
+    const windows = gaps.map((g) => [Date.parse(g.from) - 1000, Date.parse(g.to!) + 1000] as const);
+    const outside = ran.filter((x) => !windows.some(([a, b]) => x.endMs >= a && x.startMs <= b)).length;
+    // Execs well inside a gap (1 s from either end) ran while no attachment's data reached the client.
+    const inside = ran.filter((x) =>
+      gaps.some((g) => x.startMs >= Date.parse(g.from) + 1000 && x.endMs <= Date.parse(g.to!) - 1000),
+    ).length;
+    expect(inside).toBeGreaterThan(20);
+    expect(execs, `${r.stdout}\n${JSON.stringify(gaps)}`).toBeLessThanOrEqual(ran.length - inside);
+    expect(execs, `${r.stdout}\n${JSON.stringify(gaps)}`).toBeGreaterThanOrEqual(outside);
+    expect(outside).toBeGreaterThan(50);
+  }, 120_000);
+
   it('the API server restarts mid-trace (3 s down): re-attached, the pod watch resumes, exit 0', async () => {
     const tag = `rs-${hex32().slice(0, 8)}`;
     const cli = start(args());

@@ -56,7 +56,7 @@ describe('npm run release', () => {
   it('builds in reasonable time, and says what it did', () => {
     expect(rel.log).toMatch(/bundle .*trace-exec\.cjs: [\d.]+ MB, inlined bpf\/trace-exec\.bt\.tmpl/);
     // The node-side scripts travel inside the executable too (src/node/tracer-command.ts reads them).
-    expect(rel.log).toMatch(/inlined bpf\/trace-exec\.bt\.tmpl, bpf\/tracer\.sh, bpf\/batcher\.pl \(/);
+    expect(rel.log).toMatch(/inlined bpf\/trace-exec\.bt\.tmpl, bpf\/tracer\.sh, bpf\/batcher\.pl, bpf\/counter\.pl \(/);
     expect(rel.log).toMatch(/done/);
     expect(rel.ms).toBeLessThan(120_000);
   });
@@ -156,6 +156,16 @@ describe('the Linux executable', () => {
     const r = await run(join(linux, 'kubectl-trace_exec'), ['--local', '-o', 'json', '-d', '2s'], { env: noNode({ PATH: `${tools}:/usr/sbin:/usr/bin:/sbin:/bin` }) });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^\{"kind":"trace-exec\.totals","reason":"duration"/m);
+  });
+
+  it.skipIf(k.skip)(`counts on the node for -o summary with the counter inside${k.reason ? ` (${k.reason})` : ''}`, async () => {
+    if (k.reason) throw new Error(`must run under CI but cannot: ${k.reason}`);
+    const r = await run(join(linux, 'kubectl-trace_exec'), ['--local', '-o', 'summary', '-d', '2s', '-v'], {
+      env: noNode({ PATH: `${tools}:/usr/sbin:/usr/bin:/sbin:/bin` }),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/the node counts execs and sends a count per cgroup and command/);
+    expect(r.stdout).toMatch(/NAMESPACE +│? *POD/);
   });
 });
 

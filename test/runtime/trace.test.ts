@@ -11,7 +11,7 @@ import { startApiServer, type ApiServer, type Pod } from '../apiserver/index.js'
 import { jsonLines, startCli } from '../support/cli.js';
 import { hex32, traceUnavailable } from '../support/kernel.js';
 import { debugImageUnavailable, importDebugImage } from './debug-image.js';
-import { createPod, execIn, running, waitForPod } from './pods.js';
+import { createPod, deletePod, execIn, running, waitForPod } from './pods.js';
 import { runtimeDescribe, sharedRuntime, type Runtime } from './shared.js';
 import { WORKLOAD_IMAGE } from './test-images.js';
 
@@ -230,6 +230,49 @@ describe.skipIf(skip)(`trace-exec on a real node (containerd through the CRI)${r
     }
     // One tracer at a time: the one of the lost stream ended when the runtime closed its stdin.
     await waitFor('the debug pod deleted', () => !debugPod(), 10_000);
+  }, 150_000);
+
+  it('-o summary: the debug container counts the execs of a workload container on the node and sends counts; a session exec comes whole', async () => {
+    const tag = `ct-${hex32().slice(0, 8)}`;
+    const cli = startCli(args('-n', shop, '-o', 'summary', '-v', '-d', '90s'));
+    await cli.waitForStderr(new RegExp(`tracing execs on ${NODE}`), 90_000);
+    // A container whose own init tree execs (what the node counts), ~10 a second.
+    const loop = `while :; do /bin/echo ${tag} >/dev/null; /bin/sleep 0.2; done`;
+    await createPod(api, {
+      namespace: shop,
+      name: 'counter',
+      node: NODE,
+      containers: [{ name: 'c', image: WORKLOAD_IMAGE, command: ['sh', '-c', loop] }],
+    });
+    await waitForPod(api, shop, 'counter', running);
+    await sleep(4000);
+    await execIn(api, shop, 'web', 'app', ['/bin/echo', `${tag}-session`]);
+    await sleep(2500); // past a count period (1-2 s)
+    cli.proc.kill('SIGINT');
+    const res = await cli.done();
+    await deletePod(api, shop, 'counter');
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(new RegExp(`${NODE}: the node counts execs`));
+    const cells = (pod: string): string[] | undefined =>
+      res.stdout
+        .split('\n')
+        .filter((l) => l.includes(` ${pod} `))
+        .map((l) =>
+          l
+            .split('│')
+            .map((c) => c.trim())
+            .filter((_c, i, all) => i > 0 && i < all.length - 1),
+        )[0];
+    // NAMESPACE POD CONTAINER EXECS COMMANDS FAILED FIRST LAST TOP
+    const counter = cells('counter');
+    expect(counter, res.stdout).toBeDefined();
+    expect(counter!.slice(0, 3)).toEqual([shop, 'counter', 'c']);
+    expect(Number(counter![3])).toBeGreaterThanOrEqual(10);
+    expect(counter![5]).toBe('0');
+    expect(counter![8]).toMatch(/echo×\d+/);
+    expect(counter![8]).toMatch(/sleep×\d+/);
+    // The session exec (entered from outside the container's init tree) is sent whole and shown.
+    expect(cells('web'), res.stdout).toEqual(expect.arrayContaining([shop, 'web', 'app', '1']));
   }, 150_000);
 
   it("the client SIGKILLed: the debug container's processes end within the lease, the sandbox goes on cleanup", async () => {

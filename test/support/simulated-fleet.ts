@@ -11,6 +11,9 @@ import { printfRecord as printf } from '../apiserver/trace-replay.js';
 const UID = '5f0c2a8e-6c1d-4f4e-9a53-0a1b2c3d4e5f';
 const CID = 'f1ee7'.padEnd(64, '0');
 
+/** The pod uid and CRI-O container id whose cgroup every simulated node's exec runs in (a pod with them attributes it). */
+export const SIMULATED_EXEC = { podUid: UID, containerId: CID } as const;
+
 /** bpftrace 0.17's stream for one exec in the pod's container, as the node-side program prints it. */
 function recording(): string {
   const cgroup = [
