@@ -5,7 +5,7 @@
  *
  *   node [--expose-gc] test/bench/client-path.mjs CONFIG.json
  *
- * CONFIG: { mode: 'template' | 'ceiling' | 'memory', events, recording, template, dist, strlen, levels,
+ * CONFIG: { mode: 'template' | 'ceiling' | 'replay' | 'output' | 'memory', events, out, recording, template, dist, strlen, levels,
  *           node, namespaces, filename, pod: { uid, namespace, name, containerId, containerName }, tmpDir }
  * Prints one JSON line with the results on stdout.
  *
@@ -14,6 +14,8 @@
  *          (lines → records → execs → join → JSON printer), plus: one line per chunk, the printer
  *          writing each line with writeSync to a file (what the CLI does when stdout is a file), one
  *          write per input chunk, and decodeCgroups alone.
+ * replay:  the full path only, config.reps times (default 5), for a CPU profile.
+ * output:  writes the printed lines of n replayed execs to config.out (to compare two builds' dist/).
  * memory:  generates the stream lazily into two reused 64 kB buffers (the input takes no memory),
  *          feeds it through the full path and reports RSS and heap afterwards.
  */
@@ -69,6 +71,14 @@ function buildTemplate(raw, pod, filename) {
     if (f[0] === 'E' && (ids[2].has(f[6]) || ids[1].has(f[7]))) inStorm.add(key(f[1], f[5]));
     if (f[0] === 'E' && f.slice(E_FILENAME).join(' ') === filename) isFile.add(key(f[1], f[5]));
   }
+  // The cwd and exe paths (D records) the storm's X records name: without them its execs wait for
+  // them until holdMs and come out incomplete.
+  const pathIds = new Set();
+  for (const { obj } of parsed) {
+    if (obj.type !== 'printf' || !obj.data.startsWith('X ')) continue;
+    const f = obj.data.replace(/\n$/, '').split(' ');
+    if (inStorm.has(key(f[1], f[3])) && isFile.has(key(f[1], f[3]))) for (const id of [f[9], f[10]]) if (id !== '0') pathIds.add(id);
+  }
   const ordinal = new Map();
   const header = [];
   const body = [];
@@ -81,6 +91,7 @@ function buildTemplate(raw, pod, filename) {
     const f = text.split(' ');
     if (f[0] === 'B') header.push(line);
     if (f[0] === 'P' && ids[f[1]]?.has(f[2])) header.push(line);
+    if (f[0] === 'D' && pathIds.has(f[1])) header.push(line);
     const at = MONO_FIELD[f[0]];
     if (at === undefined) continue;
     const k = key(f[1], f[at]);
@@ -185,6 +196,8 @@ function clientPath(stage, write) {
         if (n.kind === 'malformed') r.malformed++;
       },
     },
+    // Output to compare: the clock record's wall time (every exec's time follows from it) fixed.
+    config.mode === 'output' ? () => 1_700_000_000_000 : Date.now,
   );
   let lastTick = Date.now();
   return {
@@ -256,7 +269,32 @@ const beforeFeed = process.memoryUsage();
 const n = config.events;
 const result = { mode: config.mode, events: n, perCopy: template.perCopy, node: process.version };
 
-if (config.mode === 'ceiling') {
+if (config.mode === 'replay') {
+  // The full stage only, config.reps times: for a CPU profile (node --cpu-prof client-path.mjs CONFIG).
+  const chunks = [...stream(template, n)];
+  result.stages = [];
+  for (let i = 0; i < (config.reps ?? 5); i++) {
+    result.stages.push(
+      measure(
+        'full (replay)',
+        n,
+        () => {
+          const p = clientPath('print', () => {});
+          for (const c of chunks) p.push(c);
+          return p.end();
+        },
+        1,
+      ),
+    );
+  }
+} else if (config.mode === 'output') {
+  // The printed lines of the replayed stream, to compare two builds byte for byte (config.out).
+  const lines = [];
+  const p = clientPath('print', (line) => lines.push(line));
+  for (const c of stream(template, n)) p.push(c);
+  Object.assign(result, p.end());
+  writeFileSync(config.out, lines.length ? `${lines.join('\n')}\n` : '');
+} else if (config.mode === 'ceiling') {
   const chunks = [...stream(template, n)];
   result.bytes = chunks.reduce((s, c) => s + c.length, 0);
   const noop = () => {};
