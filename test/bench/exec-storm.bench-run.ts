@@ -31,14 +31,14 @@ import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../apiserver/index.js';
 import { CLI } from '../support/cli.js';
 import { traceUnavailable } from '../support/kernel.js';
 import { addToApi, makeWorkload, removeCgroups, type Workload } from '../support/workloads.js';
 import { interrupt, sleep, waitExit, waitFor } from './children.js';
-import { cpuMicros, descendantsNamed, machineCpu, pidsNamed, statusKb, ticksPerSecond } from './procstat.js';
+import { cpuMicros, descendantsNamed, machineCpu, pidsNamed, statusKb, threadCpuMicros, ticksPerSecond } from './procstat.js';
 import { faninReport, runFanin } from './fanin.js';
 import { recordStorm } from './record-storm.js';
 import { prepareStorm, startIn, type RunningStorm, type Storm, type StormRun } from './storm.js';
@@ -333,6 +333,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       const counter = new OutputCounter(outFile, opts.isStorm);
       const before = {
         cli: cpuMicros(cli.pid!)!,
+        cliThreads: threadCpuMicros(cli.pid!),
         bpftrace: cpuMicros(btPid)!,
         batcher: batcherPid !== null ? cpuMicros(batcherPid) : null,
         self: process.cpuUsage(),
@@ -347,6 +348,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       }
       const after = {
         cli: cpuMicros(cli.pid!)!,
+        cliThreads: threadCpuMicros(cli.pid!),
         bpftrace: cpuMicros(btPid),
         batcher: batcherPid !== null ? cpuMicros(batcherPid) : null,
         self: process.cpuUsage(before.self),
@@ -409,6 +411,13 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
         cliCpuUs,
         cliCpuUsPerEvent: cliCpuUs / Math.max(1, stormEvents.length),
         cliCpuUsPerDecodedEvent: decoded ? cliCpuUs / decoded : null,
+        // The CLI's CPU by thread (main thread "node", V8's GC and compiler helpers…), µs per storm event.
+        cliThreadCpuUsPerEvent: Object.fromEntries(
+          Object.entries(after.cliThreads).map(([name, us]) => [
+            name,
+            (us - (before.cliThreads[name] ?? 0)) / Math.max(1, stormEvents.length),
+          ]),
+        ),
         cliRssAtStartMB: before.cliRssKb !== null ? before.cliRssKb / 1024 : null,
         cliRssAtEndMB: after.cliRssKb !== null ? after.cliRssKb / 1024 : null,
         cliPeakRssMB: after.cliHwmKb !== null ? after.cliHwmKb / 1024 : null,
@@ -669,32 +678,18 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
 
     if (ONLY === 'client' || ONLY === 'ceiling') {
       // ---- the client's cost alone: (client) the full path BENCH_ROUNDS times, then 4 for the
-      // recording (or BENCH_RECORDING=FILE, a recording kept with BENCH_KEEP=1) and 5, the ceiling.
+      // recording and 5, the ceiling.
       await runStorm('warm-up', Math.min(500, N));
       const rounds = ONLY === 'client' ? positiveInts('BENCH_ROUNDS', '3')[0]! : 0;
       const full = [];
       for (let r = 1; r <= rounds; r++) full.push(await fullPathRun(`node-${r}`));
-      let recording = process.env.BENCH_RECORDING;
-      let rendered: { strlen: number; levels: number; argsMax: number };
-      if (recording) {
-        const { parseProbe, PROBE_COMMAND } = (await import(
-          pathToFileURL(join(DIST, 'node/probe.js')).href
-        )) as typeof import('../../src/node/probe.js');
-        const { renderProgram } = (await import(
-          pathToFileURL(join(DIST, 'node/render.js')).href
-        )) as typeof import('../../src/node/render.js');
-        rendered = renderProgram(parseProbe(execFileSync(PROBE_COMMAND[0]!, PROBE_COMMAND.slice(1), { encoding: 'utf8' })));
-      } else {
-        const rec = await recordStorm({
-          dist: DIST,
-          tmp,
-          bpfStatsBefore,
-          runStorm: () => runStorm('bpftrace alone'),
-          onCleanup: (what, fn) => cleanups.push({ what, fn }),
-        });
-        recording = rec.recording;
-        rendered = rec.rendered;
-      }
+      const { recording, rendered } = await recordStorm({
+        dist: DIST,
+        tmp,
+        bpfStatsBefore,
+        runStorm: () => runStorm('bpftrace alone'),
+        onCleanup: (what, fn) => cleanups.push({ what, fn }),
+      });
       const recorded = clientChild('template', 0, recording, rendered) as { perCopy: number };
       if (!(recorded.perCopy > 0)) throw new Error('the recording holds no exec of the storm');
       const ceilingEvents = Number(process.env.BENCH_CEILING_EVENTS ?? 60_000);
@@ -712,6 +707,14 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
         [`${r.label}: delivered/generated`, `${f(r.deliveredRatio, 5)} (${r.delivered}/${r.generated})`, '1.000'],
         [`${r.label}: lost events`, String(r.totals?.lost ?? 'n/a'), '0'],
         [`${r.label}: client CPU per event (µs)`, `${f(r.cliCpuUsPerEvent, 1)} (per decoded ${f(r.cliCpuUsPerDecodedEvent, 1)})`, '≤ 8'],
+        [
+          `${r.label}: … by thread (µs)`,
+          Object.entries(r.cliThreadCpuUsPerEvent)
+            .filter(([, us]) => us >= 0.05)
+            .map(([name, us]) => `${name} ${f(us, 1)}`)
+            .join(', '),
+          '',
+        ],
         [`${r.label}: exec → stdout p50/max (ms)`, r.latency ? `${f(r.latency.p50Ms, 0)} / ${f(r.latency.maxMs, 0)}` : 'n/a', '≤ 300'],
       ]);
       const printer = ceiling.stages.find((s) => s.stage === '+ json printer')!;
