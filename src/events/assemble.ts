@@ -10,7 +10,7 @@
  * second reading of an exec's strings (reread.ts), process ends for --exits (process-ends.ts).
  */
 import type { ExecEvent } from './types.js';
-import type { HotFields, TraceRecord } from './records.js';
+import { isKey, keyOf, type HotFields, type TraceRecord } from './records.js';
 import { CgroupPaths } from './cgroup-paths.js';
 import { TracerClock } from './clock.js';
 import { Held } from './held.js';
@@ -123,6 +123,11 @@ export class ExecAssembler {
   private readonly earlyRereads: Held<string, Reread>;
   /** Where push() collects what a record completed; null: straight to `emit`. */
   private out: ExecEvent[] | null = null;
+  /**
+   * The exec that entered last, while it waits: its arguments and return nearly always come next,
+   * found without making their key and looking it up.
+   */
+  private last: Pending | null = null;
 
   /**
    * @param emit receives the execs that the field methods (enter, arg, ret) complete, in order; push()
@@ -235,12 +240,15 @@ export class ExecAssembler {
 
   /** An execArg record's fields (A). */
   arg(f: HotFields): void {
-    this.argument(f.key, f.n, f.text);
+    const last = this.last;
+    const p = last !== null && isKey(f, last.key) ? last : this.pending.get(keyOf(f));
+    if (p) this.argumentOf(p, f.n, f.text);
   }
 
   /** An execReturn record's fields (X), received at nowMs. */
   ret(f: HotFields, nowMs: number): void {
-    const p = this.returnOf(f.key, nowMs);
+    const last = this.last;
+    const p = last !== null && isKey(f, last.key) ? this.returned(last) : this.returnOf(keyOf(f), nowMs);
     p.retval = f.retval;
     p.upper = f.upper;
     p.memfd = f.memfd;
@@ -286,23 +294,30 @@ export class ExecAssembler {
     p.argsSeen = 0;
     p.again = this.earlyRereads.take(key) ?? null;
     this.pending.set(key, p);
+    this.last = p;
   }
 
   private argument(key: string, index: number, arg: string): void {
     const p = this.pending.get(key);
-    if (!p || index >= p.args.length || p.args[index] !== undefined) return;
+    if (p) this.argumentOf(p, index, arg);
+  }
+
+  private argumentOf(p: Pending, index: number, arg: string): void {
+    if (index >= p.args.length || p.args[index] !== undefined) return;
     p.args[index] = arg;
     p.argsSeen++;
     this.completeIfDone(p);
   }
 
+  private returned(p: Pending): Pending {
+    p.returned = true;
+    return p;
+  }
+
   /** The Pending a return record fills: its exec's, or one held for an entry still to come. */
   private returnOf(key: string, nowMs: number): Pending {
     const p = this.pending.get(key);
-    if (p) {
-      p.returned = true;
-      return p;
-    }
+    if (p) return this.returned(p);
     const early = new Pending(key, nowMs);
     early.returned = true;
     // A later return for the same key replaces the one held (as a record held under it would).
@@ -371,9 +386,14 @@ export class ExecAssembler {
 
   private event(p: Pending): ExecEvent {
     this.pending.delete(p.key);
+    if (p === this.last) this.last = null;
     this.counts.events++;
     const cut = this.cut;
-    const { filename, args } = execStrings(p.filename, p.args, p.again, this.argsMax);
+    // Every argument came and none is to be read again: argv is the array they came into.
+    const { filename, args } =
+      p.again === null && p.argsSeen === p.args.length
+        ? { filename: p.filename, args: p.args as string[] }
+        : execStrings(p.filename, p.args, p.again, this.argsMax);
     let argsTruncated = p.argc > this.argsMax || p.argsSeen < p.args.length || mayBeCut(filename, cut);
     for (let i = 0; !argsTruncated && i < args.length; i++) argsTruncated = mayBeCut(args[i]!, cut);
     const ret = p.returned;

@@ -246,8 +246,14 @@ function parsePrintf(text: string, line: string): TraceRecord {
  * in each reader's comment; the others keep what the last record left.
  */
 export class HotFields {
-  /** "<tid>:<enter mono ns>" as printed: the exec's key in every one of its records. */
+  /** E: "<tid>:<enter mono ns>" as printed, the exec's key in every one of its records (keyOf() for A, X). */
   key = '';
+  /** The text the record was read from, and where its tid and enter clock are in it. */
+  src = '';
+  tidAt = 0;
+  tidEnd = 0;
+  monoAt = 0;
+  monoEnd = 0;
   tid = 0;
   pid = 0;
   ppid = 0;
@@ -271,6 +277,21 @@ export class HotFields {
   leader = 0;
   cwdId = '';
   exeId = '';
+}
+
+/** The key of the record last read into f: "<tid>:<enter mono ns>" as printed. */
+export function keyOf(f: HotFields): string {
+  return `${f.src.slice(f.tidAt, f.tidEnd)}:${f.src.slice(f.monoAt, f.monoEnd)}`;
+}
+
+/** keyOf(f) === key, without making the string. */
+export function isKey(f: HotFields, key: string): boolean {
+  const t = f.tidEnd - f.tidAt;
+  if (key.length !== t + 1 + f.monoEnd - f.monoAt || key.charCodeAt(t) !== 58 /* : */) return false;
+  const s = f.src;
+  for (let i = 0; i < t; i++) if (key.charCodeAt(i) !== s.charCodeAt(f.tidAt + i)) return false;
+  for (let i = f.monoAt, j = t + 1; i < f.monoEnd; i++, j++) if (key.charCodeAt(j) !== s.charCodeAt(i)) return false;
+  return true;
 }
 
 /** The integer field s[from, to) (digits, maybe a leading '-'): exact as Number(s.slice(from, to)). */
@@ -309,14 +330,23 @@ const minusAfter = (s: string, i: number, to: number): boolean => END[i]! + 1 < 
 /** The string field after the last integer field: the rest of the text ('' when the integers end it). */
 const rest = (s: string, last: number, to: number): string => (END[last]! === to ? '' : s.slice(END[last]! + 1, to));
 
+function at(f: HotFields, s: string, tidAt: number, tidEnd: number, monoAt: number, monoEnd: number): void {
+  f.src = s;
+  f.tidAt = tidAt;
+  f.tidEnd = tidEnd;
+  f.monoAt = monoAt;
+  f.monoEnd = monoEnd;
+}
+
 /**
  * E <tid> <pid> <ppid> <uid> <mono_ns> <cg2> <cg1> <argc> <filename>, the printf text s[from, to)
- * without its newline. Sets key, tid, pid, ppid, uid, mono, cg2, cg1, n (argc), text (filename).
+ * without its newline. Sets key (and its place), tid, pid, ppid, uid, mono, cg2, cg1, n (argc), text (filename).
  */
 export function readE(s: string, from: number, to: number, f: HotFields): boolean {
   if (!ends(s, from, to, 8)) return false;
   const mono = s.slice(END[3]! + 1, END[4]);
   f.key = `${s.slice(from + 2, END[0])}:${mono}`;
+  at(f, s, from + 2, END[0]!, END[3]! + 1, END[4]!);
   f.tid = num(s, from + 2, END[0]!);
   f.pid = num(s, END[0]! + 1, END[1]!);
   f.ppid = num(s, END[1]! + 1, END[2]!);
@@ -332,11 +362,11 @@ export function readE(s: string, from: number, to: number, f: HotFields): boolea
 /**
  * A <tid> <enter_mono_ns> <index> <arg>, and the two records of the same shape: R (an argument read
  * again) and F <tid> <enter_mono_ns> <argc> <filename>. The clock and the number are never negative.
- * Sets key, tid, n, text.
+ * Sets the key's place (keyOf), tid, n, text.
  */
 export function readA(s: string, from: number, to: number, f: HotFields): boolean {
   if (!ends(s, from, to, 3) || minusAfter(s, 0, to) || minusAfter(s, 1, to)) return false;
-  f.key = `${s.slice(from + 2, END[0])}:${s.slice(END[0]! + 1, END[1])}`;
+  at(f, s, from + 2, END[0]!, END[0]! + 1, END[1]!);
   f.tid = num(s, from + 2, END[0]!);
   f.n = num(s, END[1]! + 1, END[2]!);
   f.text = rest(s, 2, to);
@@ -346,7 +376,7 @@ export function readA(s: string, from: number, to: number, f: HotFields): boolea
 /**
  * X <tid> <retval> <enter_mono_ns> <props> <tty> <loginuid + 1> <sessionid + 1> <leader> <cwd> <exe> <comm>.
  * props: bits 0-1 the layer (upper), bit 2 memfd, bit 3 deleted, bits 4-5 the init tree. Only
- * retval may be negative (and comm may not start with '-'). Sets key, tid, retval, upper, memfd,
+ * retval may be negative (and comm may not start with '-'). Sets the key's place (keyOf), tid, retval, upper, memfd,
  * deleted, tree, tty, loginUid, sessionId, leader, cwdId, exeId, text (comm).
  */
 export function readX(s: string, from: number, to: number, f: HotFields): boolean {
@@ -358,7 +388,7 @@ export function readX(s: string, from: number, to: number, f: HotFields): boolea
   if (upper === 3 || tree === 3 || props > 63) return false;
   const loginUid = num(s, END[4]! + 1, END[5]!);
   const sessionId = num(s, END[5]! + 1, END[6]!);
-  f.key = `${s.slice(from + 2, END[0])}:${s.slice(END[1]! + 1, END[2])}`;
+  at(f, s, from + 2, END[0]!, END[1]! + 1, END[2]!);
   f.tid = num(s, from + 2, END[0]!);
   f.retval = num(s, END[0]! + 1, END[1]!);
   f.upper = upper as 0 | 1 | 2;
@@ -400,8 +430,9 @@ function parseE(text: string): TraceRecord | null {
 function parseA(text: string, kind: 'execArg' | 'rereadFilename' | 'rereadArg' = 'execArg'): TraceRecord | null {
   const f = scratch;
   if (!readA(text, 0, text.length, f)) return null;
-  if (kind === 'rereadFilename') return { kind, key: f.key, tid: f.tid, argc: f.n, filename: f.text };
-  return { kind, key: f.key, tid: f.tid, index: f.n, arg: f.text };
+  const key = keyOf(f);
+  if (kind === 'rereadFilename') return { kind, key, tid: f.tid, argc: f.n, filename: f.text };
+  return { kind, key, tid: f.tid, index: f.n, arg: f.text };
 }
 
 function parseX(text: string): TraceRecord | null {
@@ -409,7 +440,7 @@ function parseX(text: string): TraceRecord | null {
   if (!readX(text, 0, text.length, f)) return null;
   return {
     kind: 'execReturn',
-    key: f.key,
+    key: keyOf(f),
     tid: f.tid,
     retval: f.retval,
     upper: f.upper,

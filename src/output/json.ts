@@ -304,6 +304,96 @@ function placementOf(e: AttributedEvent): Placement {
   return made;
 }
 
+/*
+ * The last exec line's runs of context fields and of command fields, as text, reused while the next
+ * exec's are the same: the execs of one session, of a loop, of a storm share them, and a few
+ * comparisons cost less than quoting and joining twenty fields again.
+ */
+let cLoginUid: number | null = null;
+let cSessionId: number | null = null;
+let cTty: string | null = null;
+let cEntry: AttributedEvent['entry'] = null;
+let cLeader: number | null = null;
+let cCwd: string | null = null;
+let cCwdTruncated = false;
+let cExe: string | null = null;
+let cMemfd: boolean | null = null;
+let cDeleted: boolean | null = null;
+let cText = '';
+
+/** `"loginUid":…,"exeDeleted":…,` */
+function contextFields(e: AttributedEvent): string {
+  const ev = e.event;
+  if (
+    cText === '' ||
+    ev.loginUid !== cLoginUid ||
+    ev.sessionId !== cSessionId ||
+    ev.tty !== cTty ||
+    e.entry !== cEntry ||
+    ev.sessionLeaderPid !== cLeader ||
+    ev.cwd !== cCwd ||
+    ev.cwdTruncated !== cCwdTruncated ||
+    ev.exe !== cExe ||
+    ev.exeFromMemfd !== cMemfd ||
+    ev.exeDeleted !== cDeleted
+  ) {
+    cLoginUid = ev.loginUid;
+    cSessionId = ev.sessionId;
+    cTty = ev.tty;
+    cEntry = e.entry;
+    cLeader = ev.sessionLeaderPid;
+    cCwd = ev.cwd;
+    cCwdTruncated = ev.cwdTruncated;
+    cExe = ev.exe;
+    cMemfd = ev.exeFromMemfd;
+    cDeleted = ev.exeDeleted;
+    cText =
+      `"loginUid":${ev.loginUid},"sessionId":${ev.sessionId},"tty":${orNull(ev.tty)},` +
+      `"entry":${e.entry === null ? 'null' : `"${e.entry}"`},"sessionLeaderPid":${ev.sessionLeaderPid},"cwd":${orNull(ev.cwd)},"cwdTruncated":${ev.cwdTruncated},` +
+      `"exe":${orNull(ev.exe)},"exeFromMemfd":${ev.exeFromMemfd},"exeDeleted":${ev.exeDeleted},`;
+  }
+  return cText;
+}
+
+let mComm = '';
+let mFilename = '';
+let mArgs: readonly string[] = [];
+let mTruncated = false;
+let mRetval: number | null = null;
+let mText = '';
+
+/** `"comm":…,"error":…,` */
+function commandFields(ev: AttributedEvent['event']): string {
+  if (
+    mText !== '' &&
+    ev.comm === mComm &&
+    ev.filename === mFilename &&
+    ev.argsTruncated === mTruncated &&
+    ev.retval === mRetval &&
+    sameArgs(ev.args, mArgs)
+  ) {
+    return mText;
+  }
+  let args = '';
+  for (let i = 0; i < ev.args.length; i++) args += (i === 0 ? '' : ',') + str(ev.args[i]!);
+  mComm = ev.comm;
+  mFilename = ev.filename;
+  // A copy: the memo must not see a later change to the event's own array.
+  mArgs = ev.args.slice();
+  mTruncated = ev.argsTruncated;
+  mRetval = ev.retval;
+  mText =
+    `"comm":${str(ev.comm)},"filename":${str(ev.filename)},"args":[${args}],"argsTruncated":${ev.argsTruncated},` +
+    `"retval":${ev.retval === null ? 'null' : ev.retval},"error":${orNull(errnoName(ev.retval))},`;
+  return mText;
+}
+
+function sameArgs(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * The record as one line of JSON, without a trailing newline. Non-ASCII text is kept as is.
  * Byte for byte JSON.stringify(toJsonRecord(e)) with hazards escaped (json.test.ts checks it), built
@@ -319,15 +409,11 @@ export function formatJsonLine(e: AttributedEvent): string {
       `"exitCode":${end.exitCode === null ? 'null' : end.exitCode},"signal":${orNull(signalName(end.signal))},"durationMs":${JSON.stringify(end.durationMs)}}`
     );
   }
-  let args = '';
-  for (let i = 0; i < ev.args.length; i++) args += (i === 0 ? '' : ',') + str(ev.args[i]!);
   return (
     `{"type":"exec","time":"${isoTime(ev.timeMs)}",${p.head},${p.podFacts},"pid":${ev.pid},"ppid":${ev.ppid},"uid":${ev.uid},` +
-    `"loginUid":${ev.loginUid},"sessionId":${ev.sessionId},"tty":${orNull(ev.tty)},` +
-    `"entry":${e.entry === null ? 'null' : `"${e.entry}"`},"sessionLeaderPid":${ev.sessionLeaderPid},"cwd":${orNull(ev.cwd)},"cwdTruncated":${ev.cwdTruncated},` +
-    `"exe":${orNull(ev.exe)},"exeFromMemfd":${ev.exeFromMemfd},"exeDeleted":${ev.exeDeleted},` +
-    `"comm":${str(ev.comm)},"filename":${str(ev.filename)},"args":[${args}],"argsTruncated":${ev.argsTruncated},` +
-    `"retval":${ev.retval === null ? 'null' : ev.retval},"error":${orNull(errnoName(ev.retval))},${e.pathSearch ? '"pathSearch":true,' : ''}"upperLayer":${ev.upperLayer},${p.tail}` +
+    contextFields(e) +
+    commandFields(ev) +
+    `${e.pathSearch ? '"pathSearch":true,' : ''}"upperLayer":${ev.upperLayer},${p.tail}` +
     // The ancestry chain (--ancestry) is rare enough for the general form.
     (e.ancestry ? `,"ancestry":${escapeHazards(JSON.stringify(e.ancestry))}` : '') +
     '}'
