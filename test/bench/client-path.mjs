@@ -5,7 +5,7 @@
  *
  *   node [--expose-gc] test/bench/client-path.mjs CONFIG.json
  *
- * CONFIG: { mode: 'template' | 'ceiling' | 'replay' | 'output' | 'memory', events, out, recording, template, dist, strlen, levels,
+ * CONFIG: { mode: 'template' | 'ceiling' | 'paced' | 'replay' | 'output' | 'memory', rate, seconds, events, out, recording, template, dist, strlen, levels,
  *           node, namespaces, filename, pod: { uid, namespace, name, containerId, containerName }, tmpDir }
  * Prints one JSON line with the results on stdout.
  *
@@ -14,6 +14,8 @@
  *          (lines → records → execs → join → JSON printer), plus: one line per chunk, the printer
  *          writing each line with writeSync to a file (what the CLI does when stdout is a file), one
  *          write per input chunk, and decodeCgroups alone.
+ * paced:   the full path at config.rate execs/s (frames every 100 ms) for config.seconds, lines
+ *          batched and written to a file as the CLI does: CPU of every thread per event, GC by kind.
  * replay:  the full path only, config.reps times (default 5), for a CPU profile.
  * output:  writes the printed lines of n replayed execs to config.out (to compare two builds' dist/).
  * memory:  generates the stream lazily into two reused 64 kB buffers (the input takes no memory),
@@ -269,7 +271,81 @@ const beforeFeed = process.memoryUsage();
 const n = config.events;
 const result = { mode: config.mode, events: n, perCopy: template.perCopy, node: process.version };
 
-if (config.mode === 'replay') {
+if (config.mode === 'paced') {
+  // The client at a storm's pace: the stream in frames every 100 ms (as the node's batcher sends
+  // them) at config.rate execs/s for config.seconds, lines batched per frame and written to a file
+  // as the CLI writes stdout to a file. CPU of the whole process (every thread), GC by kind.
+  const { LineBatch } = await dist('output/line-batch.js');
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  const rate = config.rate ?? 2000;
+  const seconds = config.seconds ?? 10;
+  const frameMs = config.frameMs ?? 100;
+  const perFrame = Math.max(1, Math.round((rate * frameMs) / 1000));
+  const gc = {};
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const k = e.detail?.kind ?? e.kind;
+      gc[k] = gc[k] ?? { count: 0, ms: 0 };
+      gc[k].count++;
+      gc[k].ms += e.duration;
+    }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  // config.sink: 'file' (default), 'join' (lines joined per frame, not written) or 'none'.
+  const sink = config.sink ?? 'file';
+  const file = join(config.tmpDir, 'paced-out.jsonl');
+  const fd = openSync(file, 'w');
+  const batch = new LineBatch({ write: sink === 'file' ? (text) => writeSync(fd, text) : () => {} });
+  const noop = () => {};
+  // Frames: the stream cut after every perFrame execs' lines (3 records an exec in the storm).
+  const lines = [];
+  for (const c of stream(template, rate * (seconds + (config.warmS ?? 2)) + 2000))
+    lines.push(
+      ...c
+        .toString('latin1')
+        .split('\n')
+        .filter((l) => l !== ''),
+    );
+  const head = template.header.length;
+  const frames = [Buffer.from(lines.slice(0, head).join('\n') + '\n')];
+  for (let at = head; at < lines.length; at += perFrame * 3) frames.push(Buffer.from(lines.slice(at, at + perFrame * 3).join('\n') + '\n'));
+  const p = clientPath('print', sink === 'none' ? noop : (line) => batch.push(line));
+  p.push(frames[0]);
+  // Warm-up: 2 s at the same pace, not measured.
+  const warm = Math.ceil(((config.warmS ?? 2) * 1000) / frameMs);
+  let i = 1;
+  const tick = () => new Promise((r) => setTimeout(r, frameMs));
+  for (; i <= warm; i++) {
+    p.push(frames[i]);
+    await tick();
+  }
+  const c0 = process.cpuUsage();
+  const m0 = process.threadCpuUsage?.() ?? null;
+  const t0 = performance.now();
+  for (const k of Object.keys(gc)) delete gc[k];
+  const measured = Math.ceil((seconds * 1000) / frameMs);
+  for (let n = 0; n < measured; n++, i++) {
+    p.push(frames[i]);
+    await tick();
+  }
+  const cpu = process.cpuUsage(c0);
+  const main = m0 ? process.threadCpuUsage(m0) : null;
+  const wallMs = performance.now() - t0;
+  batch.flush();
+  Object.assign(result, p.end(), {
+    rate,
+    measuredEvents: measured * perFrame,
+    wallMs,
+    userUsPerEvent: cpu.user / (measured * perFrame),
+    systemUsPerEvent: cpu.system / (measured * perFrame),
+    cpuUsPerEvent: (cpu.user + cpu.system) / (measured * perFrame),
+    mainThreadUsPerEvent: main ? (main.user + main.system) / (measured * perFrame) : null,
+    gc,
+  });
+  obs.disconnect();
+  closeSync(fd);
+  rmSync(file, { force: true });
+} else if (config.mode === 'replay') {
   // The full stage only, config.reps times: for a CPU profile (node --cpu-prof client-path.mjs CONFIG).
   const chunks = [...stream(template, n)];
   result.stages = [];
@@ -334,7 +410,7 @@ if (config.mode === 'replay') {
     }),
   );
   stages.push(
-    measure('+ records', n, () => {
+    measure('+ records as objects (parseRecord, not the decoder)', n, () => {
       const s = new LineSplitter();
       let records = 0;
       for (const c of chunks) for (const l of s.push(c)) if (parseRecord(l)) records++;

@@ -501,7 +501,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
     // ---- 5/6. the client without the kernel, in fresh processes (test/bench/client-path.mjs) ----------
     const templateFile = join(tmp, 'template.json');
     const clientChild = (
-      mode: 'template' | 'ceiling' | 'memory',
+      mode: 'template' | 'ceiling' | 'paced' | 'memory',
       events: number,
       recording: string,
       rendered: { strlen: number; levels: number; argsMax: number },
@@ -694,6 +694,14 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       if (!(recorded.perCopy > 0)) throw new Error('the recording holds no exec of the storm');
       const ceilingEvents = Number(process.env.BENCH_CEILING_EVENTS ?? 60_000);
       const ceiling = clientChild('ceiling', ceilingEvents, recording, rendered) as { stages: Stage[] };
+      // The same client at the storm's pace (2000 execs/s in frames every 100 ms, 2 s to warm up, 10 s
+      // measured, lines written to a file): what the full path pays beyond the ceiling, without the kernel.
+      const paced = clientChild('paced', 0, recording, rendered) as {
+        cpuUsPerEvent: number;
+        mainThreadUsPerEvent: number;
+        userUsPerEvent: number;
+        systemUsPerEvent: number;
+      };
       const resultFile = writeResults({
         when: new Date().toISOString(),
         only: ONLY,
@@ -701,6 +709,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
         fullPath: full.map(({ stderr: _stderr, ...r }) => r),
         recording,
         ceiling,
+        paced,
       } as { when: string });
       const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
       const rows: [string, string, string][] = full.flatMap((r) => [
@@ -719,6 +728,11 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       ]);
       const printer = ceiling.stages.find((s) => s.stage === '+ json printer')!;
       rows.push(['client ceiling, recorded stream (ev/s)', f(printer.eventsPerSec, 0), '≥ 250000']);
+      rows.push([
+        'paced 2000 ev/s, no kernel: CPU/event (µs)',
+        `${f(paced.cpuUsPerEvent)} (main thread ${f(paced.mainThreadUsPerEvent)}, system ${f(paced.systemUsPerEvent)})`,
+        '',
+      ]);
       console.log(
         `\n${formatTable(
           rows,
