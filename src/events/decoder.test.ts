@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { makeCorpus } from '../trace/corpus.test-helpers.js';
+import { ExecAssembler } from './assemble.js';
 import { TraceDecoder } from './decoder.js';
+import { parseRecord } from './records.js';
 import { UNKNOWN_CONTEXT, type ExecEvent, type StreamNotice } from './types.js';
 
 const POD_UID = '3f8e5a1c_2b7d_4c9e_8f10_6a5b4c3d2e1f';
@@ -215,5 +218,95 @@ describe('TraceDecoder', () => {
     decoder.tick();
     expect(events).toMatchObject([{ filename: '/bin/sleep', retval: null }]);
     expect(decoder.stats.incomplete).toBe(1);
+  });
+});
+
+/**
+ * The decoder reads the records of an exec in place (no record objects); every line must still mean
+ * exactly what parseRecord() makes of it, fed to the assembler as a record object.
+ */
+describe('TraceDecoder reads records as parseRecord + ExecAssembler.push do', () => {
+  /** The reference: one line at a time, a record object each. */
+  function byRecords(lines: string[]): { events: ExecEvent[]; stats: unknown } {
+    const a = new ExecAssembler({ strlen: 200, levels: 8, holdMs: 1000 });
+    const events: ExecEvent[] = [];
+    for (const line of lines) {
+      const rec = parseRecord(line.endsWith('\r') ? line.slice(0, -1) : line);
+      if (rec) events.push(...a.push(rec, WALL));
+    }
+    events.push(...a.expire(WALL, true));
+    return { events, stats: a.stats };
+  }
+
+  it.each([
+    ['the recorded stream', RECORDED],
+    ['a large varied stream (the corpus)', makeCorpus(7, 3000).bytes.toString()],
+  ])('%s', (_name, text) => {
+    const lines = text.split('\n');
+    lines.pop();
+    const reference = byRecords(lines);
+    const decoded = decode([text]);
+    expect(decoded.events.length).toBeGreaterThan(3);
+    expect(decoded.events).toEqual(reference.events);
+    expect(decoded.decoder.stats).toEqual(reference.stats);
+  });
+
+  const printf = (text: string) => `{"type": "printf", "data": "${text}\\n"}`;
+  it.each([
+    // Well-formed, and what the in-place readers must turn down exactly as parseRecord does.
+    'E 1 1 0 0 5 0 0 1 /bin/true',
+    'E 1 1 0 0 5 0 0 0',
+    'E -1 1 0 0 5 0 0 0 /bin/true',
+    'E 1 1 0 0 -5 0 0 0 /bin/true',
+    'E 1 1 0 0 0005 0 0 0 /bin/true',
+    'E 12345678901234567890 1 0 0 5 0 0 0 /bin/true',
+    'E 1 2 3 4 5 6 7',
+    'E 1 2 3 4 5 6 7 x /bin/sh',
+    'E 1 2 3 4 5 6 7 8 ',
+    'E1 1 0 0 5 0 0 0 x',
+    'A 1 5 0 true',
+    'A 1 5 0 ',
+    'A 1 5 0',
+    'A 1 5 -1 x',
+    'A 1 -5 0 x',
+    'A -1 5 0 x',
+    'A 1 5 x',
+    'X 1 0 5 0 0 0 0 0 0 0 true',
+    'X 1 0 5 0 0 0 0 0 0 0 -true',
+    'X 1 0 5 0 0 0 0 0 0 0',
+    'X 1 0 5 0 0 0 0 0 0 0 ',
+    'X 1 -2 5 0 0 0 0 0 0 0 true',
+    'X 1 0 5 3 0 0 0 0 0 0 sh',
+    'X 1 0 5 48 0 0 0 0 0 0 sh',
+    'X 1 0 5 64 0 0 0 0 0 0 sh',
+    'X 1 0 5 0 -1 0 0 0 0 0 sh',
+    'X 1 0 5 0 0 0 0 0 0 -7 sh',
+    'X 1 0 5 0 0 0 0 0 0',
+    'X 1 oops 5 sh',
+    'X 1 0 5 45 142606339 1001 5 4100 18000000000000000001 7 kworker/0:1 x',
+  ])('%j', (text) => {
+    // Each line with the other records of its exec around it, so that a well-formed one completes.
+    const lines = [
+      printf('B 1'),
+      text.startsWith('E') ? printf(text) : printf('E 1 1 0 0 5 0 0 1 /bin/true'),
+      text.startsWith('A') ? printf(text) : printf('A 1 5 0 true'),
+      text.startsWith('X') ? printf(text) : printf('X 1 0 5 0 0 0 0 0 0 0 true'),
+      printf('X 1 0 5 0 0 0 0 0 0 0 again'),
+    ];
+    const whole = `${lines.join('\r\n')}\r\n`;
+    expect(decode([whole]).events).toEqual(byRecords(whole.split('\n').slice(0, -1)).events);
+    expect(decode([whole]).notices).toEqual(
+      whole
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => parseRecord(l.slice(0, -1)))
+        .flatMap((r): StreamNotice[] =>
+          r?.kind === 'clock'
+            ? [{ kind: 'started', monoNs: r.monoNs }]
+            : r?.kind === 'malformed'
+              ? [{ kind: 'malformed', line: r.line, reason: r.reason }]
+              : [],
+        ),
+    );
   });
 });

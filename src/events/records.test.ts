@@ -322,6 +322,13 @@ describe('parseRecord', () => {
   });
 });
 
+describe('numbers are read as Number() reads their digits', () => {
+  it.each(['0', '007', '-0', '-12', '999999999999999', '9007199254740993', '12345678901234567890', '-98765432109876543210'])('%s', (n) => {
+    const rec = parseRecord(printf(`X ${n} ${n} 5 0 0 0 0 ${n.replace('-', '')} 0 0 sh\n`));
+    expect(rec).toMatchObject({ kind: 'execReturn', tid: Number(n), retval: Number(n), leader: Number(n.replace('-', '')) });
+  });
+});
+
 describe('the fast path for plain printf records', () => {
   // The same record written with other JSON spacing takes the JSON.parse path: both must agree.
   it.each([

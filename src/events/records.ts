@@ -102,6 +102,20 @@ export function parseJson(line: string): unknown {
 const PRINTF_HEAD = '{"type": "printf", "data": "';
 const PRINTF_TAIL = '\\n"}';
 
+/**
+ * Where the text of a plain printf record starts in the line s[from, to), or -1. Plain: a printf
+ * whose text needs no JSON unescaping (no backslash but its final \n, no quote), the common record;
+ * its text (without the \n) is s[start, to - 4). The decoder reads such lines in place.
+ */
+export function plainPrintfAt(s: string, from: number, to: number): number {
+  if (to - from < PRINTF_HEAD.length + PRINTF_TAIL.length || !s.startsWith(PRINTF_HEAD, from)) return -1;
+  const end = to - PRINTF_TAIL.length;
+  if (!s.startsWith(PRINTF_TAIL, end)) return -1;
+  const start = from + PRINTF_HEAD.length;
+  // The tail's own backslash and quote end both searches.
+  return s.indexOf('\\', start) < end || s.indexOf('"', start) < end ? -1 : start;
+}
+
 export function parseRecord(line: string): TraceRecord | null {
   // Fast path for the common record: a printf whose text needs no JSON unescaping (no backslash
   // but the final \n, no quote). It skips JSON.parse, about a third of the parsing cost per exec.
@@ -226,90 +240,219 @@ function parsePrintf(text: string, line: string): TraceRecord {
 }
 
 /**
- * Where the n integer fields after the tag end, or null. Each is followed by a space and the next
- * field; the last may end the text (then the string field after it is empty).
+ * The fields of one hot record (E, A, X, and F, R of the same shape as A), read in place from the
+ * text they are in: the decoder reads every exec's records into one reused HotFields and hands it to
+ * the assembler, which copies what it keeps (no object per record). Which fields a record sets is
+ * in each reader's comment; the others keep what the last record left.
  */
-function ends(text: string, n: number): number[] | null {
-  const out: number[] = [];
-  let at = 2;
-  for (let i = 0; i < n; i++) {
-    const end = intEnd(text, at, text.length);
-    if (end < 0 || (end === text.length && i < n - 1)) return null;
-    out.push(end);
-    at = end + 1;
-  }
-  return out;
+export class HotFields {
+  /** E: "<tid>:<enter mono ns>" as printed, the exec's key in every one of its records (keyOf() for A, X). */
+  key = '';
+  /** The text the record was read from, and where its tid and enter clock are in it. */
+  src = '';
+  tidAt = 0;
+  tidEnd = 0;
+  monoAt = 0;
+  monoEnd = 0;
+  tid = 0;
+  pid = 0;
+  ppid = 0;
+  uid = 0;
+  /** The enter clock as printed (decimal digits, BigInt-able). */
+  mono = '';
+  cg2 = '';
+  cg1 = '';
+  /** E and F: argc; A and R: the argument's index. */
+  n = 0;
+  /** E and F: the filename; A and R: the argument; X: comm. */
+  text = '';
+  retval = 0;
+  upper: 0 | 1 | 2 = 0;
+  memfd = false;
+  deleted = false;
+  tree: 0 | 1 | 2 = 0;
+  tty = 0;
+  loginUid: number | null = null;
+  sessionId: number | null = null;
+  leader = 0;
+  cwdId = '';
+  exeId = '';
 }
 
-/** E <tid> <pid> <ppid> <uid> <mono_ns> <cg2> <cg1> <argc> <filename> */
-function parseE(text: string): TraceRecord | null {
-  const e = ends(text, 8);
-  if (!e) return null;
-  const num = (i: number) => Number(text.slice(i === 0 ? 2 : e[i - 1]! + 1, e[i]));
-  const tidText = text.slice(2, e[0]);
-  const monoText = text.slice(e[3]! + 1, e[4]);
-  return {
-    kind: 'execEnter',
-    key: `${tidText}:${monoText}`,
-    tid: Number(tidText),
-    pid: num(1),
-    ppid: num(2),
-    uid: num(3),
-    monoNs: BigInt(monoText),
-    cg2: text.slice(e[4]! + 1, e[5]),
-    cg1: text.slice(e[5]! + 1, e[6]),
-    argc: num(7),
-    filename: text.slice(e[7]! + 1),
-  };
+/** The key of the record last read into f: "<tid>:<enter mono ns>" as printed. */
+export function keyOf(f: HotFields): string {
+  return `${f.src.slice(f.tidAt, f.tidEnd)}:${f.src.slice(f.monoAt, f.monoEnd)}`;
+}
+
+/** keyOf(f) === key, without making the string. */
+export function isKey(f: HotFields, key: string): boolean {
+  const t = f.tidEnd - f.tidAt;
+  if (key.length !== t + 1 + f.monoEnd - f.monoAt || key.charCodeAt(t) !== 58 /* : */) return false;
+  const s = f.src;
+  for (let i = 0; i < t; i++) if (key.charCodeAt(i) !== s.charCodeAt(f.tidAt + i)) return false;
+  for (let i = f.monoAt, j = t + 1; i < f.monoEnd; i++, j++) if (key.charCodeAt(j) !== s.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The integer field s[from, to) (digits, maybe a leading '-'): exact as Number(s.slice(from, to)). */
+function num(s: string, from: number, to: number): number {
+  // Up to 15 digits the sum is exact; longer ones round as Number() rounds.
+  if (to - from > 15) return Number(s.slice(from, to));
+  let i = from;
+  const negative = s.charCodeAt(i) === 45;
+  if (negative) i++;
+  let v = 0;
+  for (; i < to; i++) v = v * 10 + (s.charCodeAt(i) - 48);
+  return negative ? -v : v;
+}
+
+/**
+ * Where the integer fields of a record end: END[i] for field i, read from `from` (the tag) + 2 up
+ * to `to`. Each is followed by a space and the next field; the last may end the text (then the
+ * string field after it is empty). Shared, like HotFields: the readers are not re-entered.
+ */
+const END: number[] = new Array(10).fill(0);
+
+function ends(s: string, from: number, to: number, n: number): boolean {
+  let at = from + 2;
+  for (let i = 0; i < n; i++) {
+    const end = intEnd(s, at, to);
+    if (end < 0 || (end === to && i < n - 1)) return false;
+    END[i] = end;
+    at = end + 1;
+  }
+  return true;
+}
+
+/** The field after integer field i starts with '-' (s[to] is never '-': it ends the text or the string). */
+const minusAfter = (s: string, i: number, to: number): boolean => END[i]! + 1 < to && s.charCodeAt(END[i]! + 1) === 45;
+
+/** The string field after the last integer field: the rest of the text ('' when the integers end it). */
+const rest = (s: string, last: number, to: number): string => (END[last]! === to ? '' : s.slice(END[last]! + 1, to));
+
+function at(f: HotFields, s: string, tidAt: number, tidEnd: number, monoAt: number, monoEnd: number): void {
+  f.src = s;
+  f.tidAt = tidAt;
+  f.tidEnd = tidEnd;
+  f.monoAt = monoAt;
+  f.monoEnd = monoEnd;
+}
+
+/**
+ * E <tid> <pid> <ppid> <uid> <mono_ns> <cg2> <cg1> <argc> <filename>, the printf text s[from, to)
+ * without its newline. Sets key (and its place), tid, pid, ppid, uid, mono, cg2, cg1, n (argc), text (filename).
+ */
+export function readE(s: string, from: number, to: number, f: HotFields): boolean {
+  if (!ends(s, from, to, 8)) return false;
+  const mono = s.slice(END[3]! + 1, END[4]);
+  f.key = `${s.slice(from + 2, END[0])}:${mono}`;
+  at(f, s, from + 2, END[0]!, END[3]! + 1, END[4]!);
+  f.tid = num(s, from + 2, END[0]!);
+  f.pid = num(s, END[0]! + 1, END[1]!);
+  f.ppid = num(s, END[1]! + 1, END[2]!);
+  f.uid = num(s, END[2]! + 1, END[3]!);
+  f.mono = mono;
+  f.cg2 = s.slice(END[4]! + 1, END[5]);
+  f.cg1 = s.slice(END[5]! + 1, END[6]);
+  f.n = num(s, END[6]! + 1, END[7]!);
+  f.text = rest(s, 7, to);
+  return true;
 }
 
 /**
  * A <tid> <enter_mono_ns> <index> <arg>, and the two records of the same shape: R (an argument read
  * again) and F <tid> <enter_mono_ns> <argc> <filename>. The clock and the number are never negative.
+ * Sets the key's place (keyOf), tid, n, text.
  */
-function parseA(text: string, kind: 'execArg' | 'rereadFilename' | 'rereadArg' = 'execArg'): TraceRecord | null {
-  const e = ends(text, 3);
-  if (!e || text.charCodeAt(e[0]! + 1) === 45 || text.charCodeAt(e[1]! + 1) === 45) return null;
-  const key = `${text.slice(2, e[0])}:${text.slice(e[0]! + 1, e[1])}`;
-  const tid = Number(text.slice(2, e[0]));
-  const n = Number(text.slice(e[1]! + 1, e[2]));
-  const rest = text.slice(e[2]! + 1);
-  if (kind === 'rereadFilename') return { kind, key, tid, argc: n, filename: rest };
-  return { kind, key, tid, index: n, arg: rest };
+export function readA(s: string, from: number, to: number, f: HotFields): boolean {
+  if (!ends(s, from, to, 3) || minusAfter(s, 0, to) || minusAfter(s, 1, to)) return false;
+  at(f, s, from + 2, END[0]!, END[0]! + 1, END[1]!);
+  f.tid = num(s, from + 2, END[0]!);
+  f.n = num(s, END[1]! + 1, END[2]!);
+  f.text = rest(s, 2, to);
+  return true;
 }
 
 /**
  * X <tid> <retval> <enter_mono_ns> <props> <tty> <loginuid + 1> <sessionid + 1> <leader> <cwd> <exe> <comm>.
  * props: bits 0-1 the layer (upper), bit 2 memfd, bit 3 deleted, bits 4-5 the init tree. Only
- * retval may be negative.
+ * retval may be negative (and comm may not start with '-'). Sets the key's place (keyOf), tid, retval, upper, memfd,
+ * deleted, tree, tty, loginUid, sessionId, leader, cwdId, exeId, text (comm).
  */
-function parseX(text: string): TraceRecord | null {
-  const e = ends(text, 10);
-  if (!e) return null;
-  for (let i = 1; i < 10; i++) if (text.charCodeAt(e[i]! + 1) === 45) return null;
-  const num = (i: number) => Number(text.slice(e[i - 1]! + 1, e[i]));
-  const props = num(3);
+export function readX(s: string, from: number, to: number, f: HotFields): boolean {
+  if (!ends(s, from, to, 10)) return false;
+  for (let i = 1; i < 10; i++) if (minusAfter(s, i, to)) return false;
+  const props = num(s, END[2]! + 1, END[3]!);
   const upper = props & 3;
   const tree = (props >> 4) & 3;
-  if (upper === 3 || tree === 3 || props > 63) return null;
-  const loginUid = num(5);
-  const sessionId = num(6);
+  if (upper === 3 || tree === 3 || props > 63) return false;
+  const loginUid = num(s, END[4]! + 1, END[5]!);
+  const sessionId = num(s, END[5]! + 1, END[6]!);
+  at(f, s, from + 2, END[0]!, END[1]! + 1, END[2]!);
+  f.tid = num(s, from + 2, END[0]!);
+  f.retval = num(s, END[0]! + 1, END[1]!);
+  f.upper = upper as 0 | 1 | 2;
+  f.memfd = (props & 4) !== 0;
+  f.deleted = (props & 8) !== 0;
+  f.tree = tree as 0 | 1 | 2;
+  f.tty = num(s, END[3]! + 1, END[4]!);
+  // Printed + 1, so that unset (4294967295) is 0.
+  f.loginUid = loginUid === 0 ? null : loginUid - 1;
+  f.sessionId = sessionId === 0 ? null : sessionId - 1;
+  f.leader = num(s, END[6]! + 1, END[7]!);
+  f.cwdId = s.slice(END[7]! + 1, END[8]);
+  f.exeId = s.slice(END[8]! + 1, END[9]);
+  f.text = rest(s, 9, to);
+  return true;
+}
+
+/** parseRecord's readers write here; the decoder has its own. */
+const scratch = new HotFields();
+
+function parseE(text: string): TraceRecord | null {
+  const f = scratch;
+  if (!readE(text, 0, text.length, f)) return null;
+  return {
+    kind: 'execEnter',
+    key: f.key,
+    tid: f.tid,
+    pid: f.pid,
+    ppid: f.ppid,
+    uid: f.uid,
+    monoNs: BigInt(f.mono),
+    cg2: f.cg2,
+    cg1: f.cg1,
+    argc: f.n,
+    filename: f.text,
+  };
+}
+
+function parseA(text: string, kind: 'execArg' | 'rereadFilename' | 'rereadArg' = 'execArg'): TraceRecord | null {
+  const f = scratch;
+  if (!readA(text, 0, text.length, f)) return null;
+  const key = keyOf(f);
+  if (kind === 'rereadFilename') return { kind, key, tid: f.tid, argc: f.n, filename: f.text };
+  return { kind, key, tid: f.tid, index: f.n, arg: f.text };
+}
+
+function parseX(text: string): TraceRecord | null {
+  const f = scratch;
+  if (!readX(text, 0, text.length, f)) return null;
   return {
     kind: 'execReturn',
-    key: `${text.slice(2, e[0])}:${text.slice(e[1]! + 1, e[2])}`,
-    tid: Number(text.slice(2, e[0])),
-    retval: num(1),
-    upper: upper as 0 | 1 | 2,
-    memfd: (props & 4) !== 0,
-    deleted: (props & 8) !== 0,
-    tree: tree as 0 | 1 | 2,
-    tty: num(4),
-    // Printed + 1, so that unset (4294967295) is 0.
-    loginUid: loginUid === 0 ? null : loginUid - 1,
-    sessionId: sessionId === 0 ? null : sessionId - 1,
-    leader: num(7),
-    cwdId: text.slice(e[7]! + 1, e[8]),
-    exeId: text.slice(e[8]! + 1, e[9]),
-    comm: text.slice(e[9]! + 1),
+    key: keyOf(f),
+    tid: f.tid,
+    retval: f.retval,
+    upper: f.upper,
+    memfd: f.memfd,
+    deleted: f.deleted,
+    tree: f.tree,
+    tty: f.tty,
+    loginUid: f.loginUid,
+    sessionId: f.sessionId,
+    leader: f.leader,
+    cwdId: f.cwdId,
+    exeId: f.exeId,
+    comm: f.text,
   };
 }

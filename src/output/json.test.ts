@@ -397,6 +397,38 @@ describe('formatJsonLine is JSON.stringify(toJsonRecord(e)), byte for byte', () 
     expect(formatJsonLine(e)).toBe(reference(e));
   });
 
+  it.each([
+    0,
+    1,
+    999,
+    1000,
+    1001,
+    1.5,
+    999.999,
+    -1,
+    -1.5,
+    -999,
+    -1000,
+    -1001,
+    1_700_000_000_000,
+    1_700_000_000_000.75,
+    1_700_000_000_999.99,
+    1_700_000_001_000,
+    1_700_000_001_007,
+    1_700_000_001_070,
+    253_402_300_799_999,
+    253_402_300_800_000,
+    -62_167_219_200_001,
+    8.64e15 - 1000,
+  ])('time %s ms, after the same second and after another', (timeMs) => {
+    // The time text is reused within a second: each time right after another in the same second and in the one before.
+    for (const before of [timeMs, timeMs - 1, timeMs - 1000, timeMs + 1]) {
+      const e = podEvent({ timeMs });
+      formatJsonLine(podEvent({ timeMs: before }));
+      expect(formatJsonLine(e)).toBe(reference(e));
+    }
+  });
+
   it('an identity seen before with other names is serialized with the new ones', () => {
     const first = podEvent();
     const later = { ...first, container: 'sidecar', containerId: 'f'.repeat(64) };

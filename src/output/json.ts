@@ -207,8 +207,45 @@ const escapeHazards = (json: string): string =>
 
 /** A string value as JSON, hazards escaped: JSON.stringify, then \u forms for what it left raw. */
 function str(s: string): string {
+  // Most strings need neither (~6 a line): quoted as they are, without JSON.stringify and the test.
+  if (plain(s)) return `"${s}"`;
   const json = JSON.stringify(s);
   return HAS_HAZARD.test(json) ? escapeHazards(json) : json;
+}
+
+/**
+ * Nothing in s that JSON.stringify escapes (quote, backslash, controls below U+0020, surrogates,
+ * which it escapes when lone) nor a hazard (U+007F–U+009F, U+2028, U+2029).
+ */
+function plain(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x7f) {
+      if (c < 0x20 || c === 0x22 || c === 0x5c) return false;
+    } else if (c <= 0x9f || (c >= 0xd800 && c <= 0xdfff) || c === 0x2028 || c === 0x2029) return false;
+  }
+  return true;
+}
+
+/**
+ * new Date(ms).toISOString(), from the last second's text while the second stays the same (execs
+ * come many a second): `2026-11-26T11:41:16.` + milliseconds + `Z`.
+ */
+let isoSecond = Number.NaN;
+let isoPrefix = '';
+function isoTime(timeMs: number): string {
+  // As Date does: the time value is the integer part.
+  const ms = Math.trunc(timeMs);
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    const iso = new Date(ms).toISOString();
+    // Years 0–9999 only (toISOString writes ±YYYYYY beyond): others are never cached.
+    if (iso.length !== 24) return iso;
+    isoSecond = second;
+    isoPrefix = iso.slice(0, 20);
+  }
+  const m = ms - second * 1000;
+  return isoPrefix + (m < 10 ? `00${m}Z` : m < 100 ? `0${m}Z` : `${m}Z`);
 }
 
 const orNull = (s: string | null): string => (s === null ? 'null' : str(s));
@@ -267,6 +304,96 @@ function placementOf(e: AttributedEvent): Placement {
   return made;
 }
 
+/*
+ * The last exec line's runs of context fields and of command fields, as text, reused while the next
+ * exec's are the same: the execs of one session, of a loop, of a storm share them, and a few
+ * comparisons cost less than quoting and joining twenty fields again.
+ */
+let cLoginUid: number | null = null;
+let cSessionId: number | null = null;
+let cTty: string | null = null;
+let cEntry: AttributedEvent['entry'] = null;
+let cLeader: number | null = null;
+let cCwd: string | null = null;
+let cCwdTruncated = false;
+let cExe: string | null = null;
+let cMemfd: boolean | null = null;
+let cDeleted: boolean | null = null;
+let cText = '';
+
+/** `"loginUid":…,"exeDeleted":…,` */
+function contextFields(e: AttributedEvent): string {
+  const ev = e.event;
+  if (
+    cText === '' ||
+    ev.loginUid !== cLoginUid ||
+    ev.sessionId !== cSessionId ||
+    ev.tty !== cTty ||
+    e.entry !== cEntry ||
+    ev.sessionLeaderPid !== cLeader ||
+    ev.cwd !== cCwd ||
+    ev.cwdTruncated !== cCwdTruncated ||
+    ev.exe !== cExe ||
+    ev.exeFromMemfd !== cMemfd ||
+    ev.exeDeleted !== cDeleted
+  ) {
+    cLoginUid = ev.loginUid;
+    cSessionId = ev.sessionId;
+    cTty = ev.tty;
+    cEntry = e.entry;
+    cLeader = ev.sessionLeaderPid;
+    cCwd = ev.cwd;
+    cCwdTruncated = ev.cwdTruncated;
+    cExe = ev.exe;
+    cMemfd = ev.exeFromMemfd;
+    cDeleted = ev.exeDeleted;
+    cText =
+      `"loginUid":${ev.loginUid},"sessionId":${ev.sessionId},"tty":${orNull(ev.tty)},` +
+      `"entry":${e.entry === null ? 'null' : `"${e.entry}"`},"sessionLeaderPid":${ev.sessionLeaderPid},"cwd":${orNull(ev.cwd)},"cwdTruncated":${ev.cwdTruncated},` +
+      `"exe":${orNull(ev.exe)},"exeFromMemfd":${ev.exeFromMemfd},"exeDeleted":${ev.exeDeleted},`;
+  }
+  return cText;
+}
+
+let mComm = '';
+let mFilename = '';
+let mArgs: readonly string[] = [];
+let mTruncated = false;
+let mRetval: number | null = null;
+let mText = '';
+
+/** `"comm":…,"error":…,` */
+function commandFields(ev: AttributedEvent['event']): string {
+  if (
+    mText !== '' &&
+    ev.comm === mComm &&
+    ev.filename === mFilename &&
+    ev.argsTruncated === mTruncated &&
+    ev.retval === mRetval &&
+    sameArgs(ev.args, mArgs)
+  ) {
+    return mText;
+  }
+  let args = '';
+  for (let i = 0; i < ev.args.length; i++) args += (i === 0 ? '' : ',') + str(ev.args[i]!);
+  mComm = ev.comm;
+  mFilename = ev.filename;
+  // A copy: the memo must not see a later change to the event's own array.
+  mArgs = ev.args.slice();
+  mTruncated = ev.argsTruncated;
+  mRetval = ev.retval;
+  mText =
+    `"comm":${str(ev.comm)},"filename":${str(ev.filename)},"args":[${args}],"argsTruncated":${ev.argsTruncated},` +
+    `"retval":${ev.retval === null ? 'null' : ev.retval},"error":${orNull(errnoName(ev.retval))},`;
+  return mText;
+}
+
+function sameArgs(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * The record as one line of JSON, without a trailing newline. Non-ASCII text is kept as is.
  * Byte for byte JSON.stringify(toJsonRecord(e)) with hazards escaped (json.test.ts checks it), built
@@ -278,19 +405,15 @@ export function formatJsonLine(e: AttributedEvent): string {
   if (ev.exit) {
     const end = ev.exit;
     return (
-      `{"type":"exit","time":"${new Date(ev.timeMs).toISOString()}",${p.head},"pid":${ev.pid},"comm":${str(ev.comm)},` +
+      `{"type":"exit","time":"${isoTime(ev.timeMs)}",${p.head},"pid":${ev.pid},"comm":${str(ev.comm)},` +
       `"exitCode":${end.exitCode === null ? 'null' : end.exitCode},"signal":${orNull(signalName(end.signal))},"durationMs":${JSON.stringify(end.durationMs)}}`
     );
   }
-  let args = '';
-  for (let i = 0; i < ev.args.length; i++) args += (i === 0 ? '' : ',') + str(ev.args[i]!);
   return (
-    `{"type":"exec","time":"${new Date(ev.timeMs).toISOString()}",${p.head},${p.podFacts},"pid":${ev.pid},"ppid":${ev.ppid},"uid":${ev.uid},` +
-    `"loginUid":${ev.loginUid},"sessionId":${ev.sessionId},"tty":${orNull(ev.tty)},` +
-    `"entry":${e.entry === null ? 'null' : `"${e.entry}"`},"sessionLeaderPid":${ev.sessionLeaderPid},"cwd":${orNull(ev.cwd)},"cwdTruncated":${ev.cwdTruncated},` +
-    `"exe":${orNull(ev.exe)},"exeFromMemfd":${ev.exeFromMemfd},"exeDeleted":${ev.exeDeleted},` +
-    `"comm":${str(ev.comm)},"filename":${str(ev.filename)},"args":[${args}],"argsTruncated":${ev.argsTruncated},` +
-    `"retval":${ev.retval === null ? 'null' : ev.retval},"error":${orNull(errnoName(ev.retval))},${e.pathSearch ? '"pathSearch":true,' : ''}"upperLayer":${ev.upperLayer},${p.tail}` +
+    `{"type":"exec","time":"${isoTime(ev.timeMs)}",${p.head},${p.podFacts},"pid":${ev.pid},"ppid":${ev.ppid},"uid":${ev.uid},` +
+    contextFields(e) +
+    commandFields(ev) +
+    `${e.pathSearch ? '"pathSearch":true,' : ''}"upperLayer":${ev.upperLayer},${p.tail}` +
     // The ancestry chain (--ancestry) is rare enough for the general form.
     (e.ancestry ? `,"ancestry":${escapeHazards(JSON.stringify(e.ancestry))}` : '') +
     '}'

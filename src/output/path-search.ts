@@ -54,7 +54,9 @@ export const folded = (e: AttributedEvent): boolean => e.pathSearch === true;
 
 export class PathSearchMarker {
   /** The last failed attempt of each pid still waiting for its successor, with its timer's cancel. */
-  private readonly held = new Map<string, { e: AttributedEvent; cancel: () => void }>();
+  private readonly held = new Map<number | string, { e: AttributedEvent; cancel: () => void }>();
+  /** Node name → its number in the held map's keys. */
+  private readonly nodes = new Map<string, number>();
 
   constructor(
     private readonly emit: (e: AttributedEvent) => void,
@@ -63,7 +65,7 @@ export class PathSearchMarker {
   ) {}
 
   push(e: AttributedEvent): void {
-    const key = `${e.node}\0${e.event.pid}`;
+    const key = this.keyOf(e);
     const prev = this.held.get(key);
     // The end of a process (--exits) is no attempt of a search, and ends the one it held: that
     // attempt was its last, passed on before its end.
@@ -97,6 +99,20 @@ export class PathSearchMarker {
       return;
     }
     this.emit(e);
+  }
+
+  /**
+   * One key per node and pid: a number made of both (no string per exec), or for a pid that is no
+   * 32-bit count (never from the kernel) the two joined.
+   */
+  private keyOf(e: AttributedEvent): number | string {
+    const pid = e.event.pid;
+    let node = this.nodes.get(e.node);
+    if (node === undefined) {
+      node = this.nodes.size;
+      this.nodes.set(e.node, node);
+    }
+    return Number.isInteger(pid) && pid >= 0 && pid < 2 ** 32 && node < 2 ** 20 ? node * 2 ** 32 + pid : `${e.node}\0${pid}`;
   }
 
   /** Passes on every held attempt now (end of the run), oldest first. */

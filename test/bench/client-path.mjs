@@ -5,7 +5,7 @@
  *
  *   node [--expose-gc] test/bench/client-path.mjs CONFIG.json
  *
- * CONFIG: { mode: 'template' | 'ceiling' | 'memory', events, recording, template, dist, strlen, levels,
+ * CONFIG: { mode: 'template' | 'ceiling' | 'paced' | 'replay' | 'output' | 'memory', rate, seconds, events, out, recording, template, dist, strlen, levels,
  *           node, namespaces, filename, pod: { uid, namespace, name, containerId, containerName }, tmpDir }
  * Prints one JSON line with the results on stdout.
  *
@@ -14,6 +14,10 @@
  *          (lines → records → execs → join → JSON printer), plus: one line per chunk, the printer
  *          writing each line with writeSync to a file (what the CLI does when stdout is a file), one
  *          write per input chunk, and decodeCgroups alone.
+ * paced:   the full path at config.rate execs/s (frames every 100 ms) for config.seconds, lines
+ *          batched and written to a file as the CLI does: CPU of every thread per event, GC by kind.
+ * replay:  the full path only, config.reps times (default 5), for a CPU profile.
+ * output:  writes the printed lines of n replayed execs to config.out (to compare two builds' dist/).
  * memory:  generates the stream lazily into two reused 64 kB buffers (the input takes no memory),
  *          feeds it through the full path and reports RSS and heap afterwards.
  */
@@ -69,13 +73,13 @@ function buildTemplate(raw, pod, filename) {
     if (f[0] === 'E' && (ids[2].has(f[6]) || ids[1].has(f[7]))) inStorm.add(key(f[1], f[5]));
     if (f[0] === 'E' && f.slice(E_FILENAME).join(' ') === filename) isFile.add(key(f[1], f[5]));
   }
-  // The cwd and exe paths the kept execs' X records name: their D records are printed once per path,
-  // so they go in the header, else every replayed exec waits holdMs for them and comes out incomplete.
+  // The cwd and exe paths (D records) the storm's X records name: without them its execs wait for
+  // them until holdMs and come out incomplete.
   const pathIds = new Set();
-  for (const { line, obj } of parsed) {
+  for (const { obj } of parsed) {
     if (obj.type !== 'printf' || !obj.data.startsWith('X ')) continue;
-    const rec = parseRecord(line);
-    if (rec?.kind === 'execReturn' && inStorm.has(rec.key) && isFile.has(rec.key)) for (const id of [rec.cwdId, rec.exeId]) pathIds.add(id);
+    const f = obj.data.replace(/\n$/, '').split(' ');
+    if (inStorm.has(key(f[1], f[3])) && isFile.has(key(f[1], f[3]))) for (const id of [f[9], f[10]]) if (id !== '0') pathIds.add(id);
   }
   const ordinal = new Map();
   const header = [];
@@ -194,6 +198,8 @@ function clientPath(stage, write) {
         if (n.kind === 'malformed') r.malformed++;
       },
     },
+    // Output to compare: the clock record's wall time (every exec's time follows from it) fixed.
+    config.mode === 'output' ? () => 1_700_000_000_000 : Date.now,
   );
   let lastTick = Date.now();
   return {
@@ -267,7 +273,106 @@ const beforeFeed = process.memoryUsage();
 const n = config.events;
 const result = { mode: config.mode, events: n, perCopy: template.perCopy, node: process.version };
 
-if (config.mode === 'ceiling') {
+if (config.mode === 'paced') {
+  // The client at a storm's pace: the stream in frames every 100 ms (as the node's batcher sends
+  // them) at config.rate execs/s for config.seconds, lines batched per frame and written to a file
+  // as the CLI writes stdout to a file. CPU of the whole process (every thread), GC by kind.
+  const { LineBatch } = await dist('output/line-batch.js');
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  const rate = config.rate ?? 2000;
+  const seconds = config.seconds ?? 10;
+  const frameMs = config.frameMs ?? 100;
+  const perFrame = Math.max(1, Math.round((rate * frameMs) / 1000));
+  const gc = {};
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const k = e.detail?.kind ?? e.kind;
+      gc[k] = gc[k] ?? { count: 0, ms: 0 };
+      gc[k].count++;
+      gc[k].ms += e.duration;
+    }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  // config.sink: 'file' (default), 'join' (lines joined per frame, not written) or 'none'.
+  const sink = config.sink ?? 'file';
+  const file = join(config.tmpDir, 'paced-out.jsonl');
+  const fd = openSync(file, 'w');
+  const batch = new LineBatch({ write: sink === 'file' ? (text) => writeSync(fd, text) : () => {} });
+  const noop = () => {};
+  // Frames: the stream cut after every perFrame execs' lines (3 records an exec in the storm).
+  const lines = [];
+  for (const c of stream(template, rate * (seconds + (config.warmS ?? 2)) + 2000))
+    lines.push(
+      ...c
+        .toString('latin1')
+        .split('\n')
+        .filter((l) => l !== ''),
+    );
+  const head = template.header.length;
+  const frames = [Buffer.from(lines.slice(0, head).join('\n') + '\n')];
+  for (let at = head; at < lines.length; at += perFrame * 3) frames.push(Buffer.from(lines.slice(at, at + perFrame * 3).join('\n') + '\n'));
+  const p = clientPath('print', sink === 'none' ? noop : (line) => batch.push(line));
+  p.push(frames[0]);
+  // Warm-up: 2 s at the same pace, not measured.
+  const warm = Math.ceil(((config.warmS ?? 2) * 1000) / frameMs);
+  let i = 1;
+  const tick = () => new Promise((r) => setTimeout(r, frameMs));
+  for (; i <= warm; i++) {
+    p.push(frames[i]);
+    await tick();
+  }
+  const c0 = process.cpuUsage();
+  const m0 = process.threadCpuUsage?.() ?? null;
+  const t0 = performance.now();
+  for (const k of Object.keys(gc)) delete gc[k];
+  const measured = Math.ceil((seconds * 1000) / frameMs);
+  for (let n = 0; n < measured; n++, i++) {
+    p.push(frames[i]);
+    await tick();
+  }
+  const cpu = process.cpuUsage(c0);
+  const main = m0 ? process.threadCpuUsage(m0) : null;
+  const wallMs = performance.now() - t0;
+  batch.flush();
+  Object.assign(result, p.end(), {
+    rate,
+    measuredEvents: measured * perFrame,
+    wallMs,
+    userUsPerEvent: cpu.user / (measured * perFrame),
+    systemUsPerEvent: cpu.system / (measured * perFrame),
+    cpuUsPerEvent: (cpu.user + cpu.system) / (measured * perFrame),
+    mainThreadUsPerEvent: main ? (main.user + main.system) / (measured * perFrame) : null,
+    gc,
+  });
+  obs.disconnect();
+  closeSync(fd);
+  rmSync(file, { force: true });
+} else if (config.mode === 'replay') {
+  // The full stage only, config.reps times: for a CPU profile (node --cpu-prof client-path.mjs CONFIG).
+  const chunks = [...stream(template, n)];
+  result.stages = [];
+  for (let i = 0; i < (config.reps ?? 5); i++) {
+    result.stages.push(
+      measure(
+        'full (replay)',
+        n,
+        () => {
+          const p = clientPath('print', () => {});
+          for (const c of chunks) p.push(c);
+          return p.end();
+        },
+        1,
+      ),
+    );
+  }
+} else if (config.mode === 'output') {
+  // The printed lines of the replayed stream, to compare two builds byte for byte (config.out).
+  const lines = [];
+  const p = clientPath('print', (line) => lines.push(line));
+  for (const c of stream(template, n)) p.push(c);
+  Object.assign(result, p.end());
+  writeFileSync(config.out, lines.length ? `${lines.join('\n')}\n` : '');
+} else if (config.mode === 'ceiling') {
   const chunks = [...stream(template, n)];
   result.bytes = chunks.reduce((s, c) => s + c.length, 0);
   const noop = () => {};
@@ -310,7 +415,7 @@ if (config.mode === 'ceiling') {
     }),
   );
   stages.push(
-    measure('+ records', n, () => {
+    measure('+ records as objects (parseRecord, not the decoder)', n, () => {
       const s = new LineSplitter();
       let records = 0;
       for (const c of chunks) for (const l of s.push(c)) if (parseRecord(l)) records++;

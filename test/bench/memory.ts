@@ -28,7 +28,7 @@ export interface ClientPathConfig {
   pod: { uid: string; namespace: string; name: string; containerId: string; containerName: string };
 }
 
-export type ClientMode = 'template' | 'ceiling' | 'memory';
+export type ClientMode = 'template' | 'ceiling' | 'paced' | 'memory';
 
 /** The V8 flags the CLI runs with; BENCH_NODE_FLAGS (space-separated, may be empty) tries others. */
 export const CLI_NODE_FLAGS: readonly string[] =

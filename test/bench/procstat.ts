@@ -17,10 +17,10 @@ export function ticksPerSecond(): number {
 }
 
 /** utime + stime of pid in microseconds, or null when the process is gone. */
-export function cpuMicros(pid: number): number | null {
+export function cpuMicros(pid: number, file = `/proc/${pid}/stat`): number | null {
   let stat: string;
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    stat = readFileSync(file, 'utf8');
   } catch {
     return null;
   }
@@ -30,6 +30,31 @@ export function cpuMicros(pid: number): number | null {
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
   return ((utime + stime) * 1e6) / ticksPerSecond();
+}
+
+/**
+ * CPU µs of each thread of pid by thread name (/proc/<pid>/task/*: Node's main thread is "node",
+ * V8's GC and compiler helpers "V8 DefaultWorke", libuv's pool "libuv-worker"…), summed per name;
+ * empty when the process is gone. The process's CPU is their sum.
+ */
+export function threadCpuMicros(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const us = cpuMicros(Number(tid), `/proc/${pid}/task/${tid}/stat`);
+      if (us !== null) out[name] = (out[name] ?? 0) + us;
+    } catch {
+      /* the thread ended */
+    }
+  }
+  return out;
 }
 
 /** A field of /proc/<pid>/status in kB (VmHWM, VmRSS…), or null. */
