@@ -14,7 +14,6 @@ import type { Target, WorkloadKind } from '../kube/targets.js';
 import type { RunOptions, Scope } from '../trace/options.js';
 import { parseTarget, refuseSpacedTargets, TARGET_KINDS } from './target.js';
 import { UsageError } from './usage-error.js';
-import type { BaselineOptions } from '../report/diff.js';
 import { buildBaselineOptions, type RawBaselineArgs } from './baseline-options.js';
 
 export { parseTarget, TARGET_KINDS, UsageError };
