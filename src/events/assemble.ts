@@ -148,6 +148,16 @@ export class ExecAssembler {
     this.earlyRereads = new Held(this.holdMs);
   }
 
+  /** A clock reading of this stream (as printed by the tracer) as wall time; `fallback` before the clock record. */
+  wallMs(monoNs: bigint, fallback: number): number {
+    return this.clock.wallMs(monoNs, fallback);
+  }
+
+  /** The path of a cgroup id of hierarchy `hier`, as its P records named it; null until they did. */
+  cgroupPath(hier: 1 | 2, id: string): string | null {
+    return this.cgroups.path(hier, id);
+  }
+
   get stats(): AssemblerStats {
     return { ...this.counts, unknownEnds: this.ends.unknown };
   }

@@ -21,12 +21,12 @@ export interface DecoderSink {
 
 export class TraceDecoder {
   private readonly lines = new LineSplitter();
-  private readonly assembler: ExecAssembler;
+  protected readonly assembler: ExecAssembler;
   private readonly fields = new HotFields();
 
   constructor(
     opts: AssemblerOptions,
-    private readonly sink: DecoderSink,
+    protected readonly sink: DecoderSink,
     private readonly now: () => number = Date.now,
   ) {
     this.assembler = new ExecAssembler(opts, (e) => sink.event(e));
@@ -61,7 +61,7 @@ export class TraceDecoder {
   }
 
   /** The line s[from, to), without its newline. */
-  private line(s: string, from: number, to: number, nowMs: number): void {
+  protected line(s: string, from: number, to: number, nowMs: number): void {
     const start = plainPrintfAt(s, from, to);
     if (start >= 0 && s.charCodeAt(start + 1) === 32) {
       const end = to - 4;
