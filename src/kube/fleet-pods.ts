@@ -114,14 +114,7 @@ export class FleetPods implements PodStore {
       if (share) for (const l of share.podListeners) l(type, pod);
     });
     this.watch.onList((pods) => {
-      const byNode = new Map<string, V1Pod[]>();
-      for (const p of pods) {
-        const n = p.spec?.nodeName;
-        if (!n || !this.shares.has(n)) continue;
-        const list = byNode.get(n);
-        if (list) list.push(p);
-        else byNode.set(n, [p]);
-      }
+      const byNode = this.byNode(pods, (p) => p.spec?.nodeName);
       for (const share of this.shares.values()) {
         const mine = byNode.get(share.node) ?? [];
         for (const l of share.listListeners) l(mine);
@@ -165,6 +158,19 @@ export class FleetPods implements PodStore {
     if (this.shares.size === 0) this.watch.stop();
   }
 
+  /** `items` of the followed nodes, by node (the others' left out). */
+  private byNode<T>(items: readonly T[], nodeOf: (item: T) => string | null | undefined): Map<string, T[]> {
+    const out = new Map<string, T[]>();
+    for (const item of items) {
+      const n = nodeOf(item);
+      if (!n || !this.shares.has(n)) continue;
+      const list = out.get(n);
+      if (list) list.push(item);
+      else out.set(n, [item]);
+    }
+    return out;
+  }
+
   private shareOf(node: string | null | undefined): NodeShare | undefined {
     return node ? this.shares.get(node) : undefined;
   }
@@ -193,15 +199,9 @@ export class FleetPods implements PodStore {
   }
 
   replaceAll(pods: PodRecord[], nowMs: number): void {
-    const byNode = new Map<string, PodRecord[]>();
+    const byNode = this.byNode(pods, (p) => p.nodeName);
     this.nodeOf.clear();
-    for (const p of pods) {
-      if (!p.nodeName || !this.shares.has(p.nodeName)) continue;
-      const list = byNode.get(p.nodeName);
-      if (list) list.push(p);
-      else byNode.set(p.nodeName, [p]);
-      this.nodeOf.set(p.uid, p.nodeName);
-    }
+    for (const [node, mine] of byNode) for (const p of mine) this.nodeOf.set(p.uid, node);
     for (const share of this.shares.values()) {
       share.index.replaceAll(byNode.get(share.node) ?? [], nowMs);
       this.dirty.add(share);
