@@ -61,15 +61,21 @@ export class EventSink implements NodeSink {
 
   event(a: AttributedEvent): void {
     // A node's count (src/trace/node-counts.ts) is no attempt of a PATH search: the node folded those.
-    if (a.event.count) return this.counted(a, a.event.count.execs + a.event.count.searches);
+    if (a.event.count) return this.show(a, a.event.count.execs + a.event.count.searches);
     this.marker.push(a);
   }
 
+  /** Passes on the failed execs still waiting for their next attempt (path-search.ts); idempotent. */
+  flush(): void {
+    this.marker.flush();
+  }
+
   /**
-   * A node's count of n execs, as n execs would be counted and shown. Counting runs only where
-   * nothing needs single execs (no --max-events, --baseline, --timeline-to): the summaries take it.
+   * An exec, or a node's count of n execs shown as n execs would be. Counting runs only where nothing
+   * needs single execs (no --max-events, --baseline, --timeline-to): for a count those are unset.
    */
-  private counted(a: AttributedEvent, n: number): void {
+  private show(a: AttributedEvent, n = 1): void {
+    if (a.event.exit) return this.end(a, a.event.exit);
     const { counts, parts } = this;
     counts.events += n;
     if (a.unattributed) counts.unattributed += n;
@@ -78,28 +84,8 @@ export class EventSink implements NodeSink {
       if (!parts.includeSelf) return;
     }
     if (!parts.keep(a)) return;
-    counts.shown += n;
-    parts.printer.event(a);
-    parts.digest?.add(a);
-  }
-
-  /** Passes on the failed execs still waiting for their next attempt (path-search.ts); idempotent. */
-  flush(): void {
-    this.marker.flush();
-  }
-
-  private show(a: AttributedEvent): void {
-    if (a.event.exit) return this.end(a, a.event.exit);
-    const { counts, parts } = this;
-    counts.events++;
-    if (a.unattributed) counts.unattributed++;
-    if (isSelf(a, parts.selfPid)) {
-      counts.self++;
-      if (!parts.includeSelf) return;
-    }
-    if (!parts.keep(a)) return;
     if (parts.maxEvents !== null && counts.shown >= parts.maxEvents) return;
-    counts.shown++;
+    counts.shown += n;
     parts.printer.event(a);
     parts.digest?.add(a);
     parts.diff?.add(a);
