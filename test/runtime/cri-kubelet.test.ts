@@ -93,7 +93,9 @@ describe.skipIf(r.skip)(`the CRI kubelet on containerd${r.reason ? ` (${r.reason
         {
           name: 'main',
           image: WORKLOAD_IMAGE,
-          command: ['sh', '-c', 'echo first; echo "exec /x: exec format error" >&2; exit 2'],
+          // Both lines on one stream: containerd copies stdout and stderr to the log each on its own,
+          // so lines of the two may land in either order (seen once in a CI run).
+          command: ['sh', '-c', 'echo first >&2; echo "exec /x: exec format error" >&2; exit 2'],
           terminationMessagePolicy: 'FallbackToLogsOnError',
         },
       ],
