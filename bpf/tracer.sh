@@ -34,7 +34,11 @@ for f in "$base".*.sh; do
   old=$(cat "$base.$k" 2>/dev/null)
   if [ -n "$old" ] && [ "$(cat "/proc/$old/comm" 2>/dev/null)" = bpftrace ]; then
     kill -INT "$old" 2>/dev/null; i=0
-    while [ $i -lt 25 ] && kill -0 "$old" 2>/dev/null; do sleep 0.2; i=$((i + 1)); done
+    while [ $i -lt 25 ] && kill -0 "$old" 2>/dev/null; do
+      sleep 0.2; i=$((i + 1))
+      # bpftrace 0.17 misses a SIGINT that comes while it reads events: again every second.
+      [ $((i % 5)) -eq 0 ] && kill -INT "$old" 2>/dev/null
+    done
     kill -KILL "$old" 2>/dev/null
   fi
   rm -f "$base.$k" "$f"

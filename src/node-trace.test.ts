@@ -6,7 +6,7 @@
  * no bpftrace, no cluster.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { NodeTrace, type NodeTraceHooks } from './node-trace.js';
+import { NodeTrace, STOP_SETTLE_MS, type NodeTraceHooks } from './node-trace.js';
 import type { NodeRunner, TracerEnd, TracerHandle, TracerSink } from './node/runner.js';
 import type { TracerCommand } from './node/tracer-command.js';
 import { PROBE_COMMAND } from './node/probe.js';
@@ -87,8 +87,8 @@ class FakeRunner implements NodeRunner {
 }
 
 const printf = (text: string): string => `{"type": "printf", "data": "${text}\\n"}\n`;
-/** bpftrace attached (the program's BEGIN record). */
-const BEGIN = printf('B 1000000000');
+/** bpftrace's BEGIN record, then both S records: tracing. */
+const BEGIN = printf('B 1000000000') + printf('S 1 1000000100') + printf('S 2 1000000200');
 /** One whole exec of pid `pid` on the host: enter, its argument, its successful return. */
 function exec(pid: number): string {
   const mono = 1_000_000_000 + pid * 1000;
@@ -327,5 +327,46 @@ describe('NodeTrace: re-attaching after a lost stream (fake node runner)', () =>
     await r.trace.stop();
     expect(second.stopped).toBe(true);
     expect(await r.trace.ended).toBeNull();
+  });
+});
+
+describe('NodeTrace: the first and the last moment of a trace (fake node runner)', () => {
+  it('says "tracing" once both S records came, not at BEGIN (bpftrace runs it before it attaches its probes)', async () => {
+    const r = setup();
+    await r.trace.start();
+    const first = await r.runner.tracer(0);
+    first.write(printf('B 1000000000') + printf('S 1 1000000100'));
+    await settle();
+    expect(r.started).toBe(0);
+    first.write(printf('S 2 1000000200'));
+    await until(() => r.started === 1);
+  });
+
+  it(`a stop lets the tracer go on for ${STOP_SETTLE_MS} ms before it is told to stop: what comes meanwhile is shown`, async () => {
+    const r = setup();
+    await r.trace.start();
+    const first = await r.runner.tracer(0);
+    first.write(BEGIN + exec(601));
+    await until(() => r.events.length === 1);
+    const t0 = Date.now();
+    const stopped = r.trace.stop();
+    await settle(STOP_SETTLE_MS / 4);
+    expect(first.stopped).toBe(false);
+    first.write(exec(602));
+    await stopped;
+    expect(first.stopped).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(STOP_SETTLE_MS - 5);
+    expect(pids(r)).toEqual([601, 602]);
+  });
+
+  it('a stop before the tracer attached does not wait', async () => {
+    const r = setup();
+    await r.trace.start();
+    const first = await r.runner.tracer(0);
+    first.write(printf('B 1000000000'));
+    const stopped = r.trace.stop();
+    await settle(STOP_SETTLE_MS / 4);
+    expect(first.stopped).toBe(true);
+    await stopped;
   });
 });

@@ -7,6 +7,8 @@ const WALL = 1_700_000_000_000;
 /** What the batcher sends in counting mode: the clock, cgroup names, counts, one exec left whole. */
 const SENT = String.raw`{"type": "attached_probes", "data": {"probes": 5}}
 {"type": "printf", "data": "B 1000000000\n"}
+{"type": "printf", "data": "S 1 1000000010\n"}
+{"type": "printf", "data": "S 2 1000000020\n"}
 {"type": "printf", "data": "P 2 7421 0 web.scope\n"}
 {"type": "printf", "data": "P 2 7421 1 \n"}
 {"type": "counts", "data": {"cg2": "7421", "cg1": "0", "comm": "ls", "execs": 3, "failed": 1, "searches": 2, "first": "1001500000", "last": "1003000000", "errnos": {"2": 1}, "argv": ["ls", "-l"], "argvExecs": 2}}
@@ -51,6 +53,6 @@ describe('CountingDecoder', () => {
       { kind: 'malformed', line: '{"type": "counts", "data": {"cg2": "x"}}', reason: 'bad cgroup ids' },
     ]);
     expect(malformed).toBe(1);
-    expect(notices[0]).toEqual({ kind: 'started', monoNs: 1_000_000_000n });
+    expect(notices[0]).toEqual({ kind: 'started', monoNs: 1_000_000_020n });
   });
 });

@@ -17,6 +17,8 @@ const POD_SLICE = `kubepods-burstable-pod${POD_UID}.slice`;
  */
 const RECORDED = String.raw`{"type": "attached_probes", "data": {"probes": 45}}
 {"type": "printf", "data": "B 1000000000\n"}
+{"type": "printf", "data": "S 1 1000000020\n"}
+{"type": "printf", "data": "S 2 1000000040\n"}
 {"type": "printf", "data": "E 4299 4299 4100 0 1001500000 7421 0 3 /usr/bin/ls\n"}
 {"type": "printf", "data": "P 2 7421 0 ${SCOPE}\n"}
 {"type": "printf", "data": "P 2 7421 1 ${POD_SLICE}\n"}
@@ -163,9 +165,21 @@ describe('TraceDecoder', () => {
     ]);
   });
 
+  it.each<[string, string[], bigint | null]>([
+    ['B alone: BEGIN ran, the probes are not attached yet', ['B 1'], null],
+    ['one end only', ['B 1', 'S 1 2'], null],
+    ['both ends', ['B 1', 'S 1 2', 'S 2 3'], 3n],
+    ['both ends, the last one first (bpftrace 0.13 attaches in reverse)', ['B 1', 'S 2 2', 'S 1 3'], 3n],
+    ['an end twice: said once', ['B 1', 'S 1 2', 'S 2 3', 'S 1 4', 'S 2 5'], 3n],
+    ['a bad S record is no end', ['B 1', 'S 1 2', 'S 3 3', 'S 2 x', 'S 4'], null],
+  ])('tracing starts when both S records came: %s', (_what, texts, at) => {
+    const d = decode([texts.map((t) => `{"type": "printf", "data": "${t}\\n"}\n`).join('')]);
+    expect(d.notices.filter((n) => n.kind === 'started')).toEqual(at === null ? [] : [{ kind: 'started', monoNs: at }]);
+  });
+
   it('reports started, lost and malformed as notices, in stream order', () => {
     expect(whole.notices).toEqual<StreamNotice[]>([
-      { kind: 'started', monoNs: 1_000_000_000n },
+      { kind: 'started', monoNs: 1_000_000_040n },
       { kind: 'lost', count: 12 },
       { kind: 'malformed', line: 'this is not json', reason: 'not JSON' },
     ]);
@@ -288,6 +302,8 @@ describe('TraceDecoder reads records as parseRecord + ExecAssembler.push do', ()
     // Each line with the other records of its exec around it, so that a well-formed one completes.
     const lines = [
       printf('B 1'),
+      printf('S 1 2'),
+      printf('S 2 3'),
       text.startsWith('E') ? printf(text) : printf('E 1 1 0 0 5 0 0 1 /bin/true'),
       text.startsWith('A') ? printf(text) : printf('A 1 5 0 true'),
       text.startsWith('X') ? printf(text) : printf('X 1 0 5 0 0 0 0 0 0 0 true'),
@@ -301,7 +317,7 @@ describe('TraceDecoder reads records as parseRecord + ExecAssembler.push do', ()
         .slice(0, -1)
         .map((l) => parseRecord(l.slice(0, -1)))
         .flatMap((r): StreamNotice[] =>
-          r?.kind === 'clock'
+          r?.kind === 'tracing' && r.end === 2
             ? [{ kind: 'started', monoNs: r.monoNs }]
             : r?.kind === 'malformed'
               ? [{ kind: 'malformed', line: r.line, reason: r.reason }]

@@ -1,6 +1,6 @@
 /**
  * The whole read path for one node's bpftrace output: chunks → lines → records → ExecEvents, with
- * the stream's notices (tracer started, events lost, malformed lines) reported as they happen.
+ * the stream's notices (tracing, events lost, malformed lines) reported as they happen.
  * This is the one entry point that turns a node's bytes into its events (push, tick, end).
  *
  * The records of an exec (E, A, X: nearly every line) are read in place from the chunk's text into
@@ -23,6 +23,9 @@ export class TraceDecoder {
   private readonly lines = new LineSplitter();
   protected readonly assembler: ExecAssembler;
   private readonly fields = new HotFields();
+  /** The S records' ends seen (bits 1 and 2), and whether "started" was said. */
+  private ends = 0;
+  private started = false;
 
   constructor(
     opts: AssemblerOptions,
@@ -83,8 +86,14 @@ export class TraceDecoder {
 
   private record(rec: TraceRecord | null, nowMs: number): void {
     if (!rec) return;
-    if (rec.kind === 'clock') this.sink.notice({ kind: 'started', monoNs: rec.monoNs });
-    else if (rec.kind === 'lost') this.sink.notice({ kind: 'lost', count: rec.count });
+    if (rec.kind === 'tracing') {
+      // Both ends of the program attached: every probe between them is (bpf/trace-exec.bt.tmpl, S).
+      this.ends |= rec.end;
+      if (this.ends === 3 && !this.started) {
+        this.started = true;
+        this.sink.notice({ kind: 'started', monoNs: rec.monoNs });
+      }
+    } else if (rec.kind === 'lost') this.sink.notice({ kind: 'lost', count: rec.count });
     else if (rec.kind === 'malformed') this.sink.notice({ kind: 'malformed', line: rec.line, reason: rec.reason });
     else if (rec.kind === 'fork' || rec.kind === 'gone') this.sink.process?.(rec);
     for (const e of this.assembler.push(rec, nowMs)) this.sink.event(e);

@@ -19,6 +19,8 @@ type Sample = number | bigint | string;
 const CONTRACT: Record<string, { args: Sample[]; record: TraceRecord }> = {
   B: { args: [5_000_000_001n], record: { kind: 'clock', monoNs: 5_000_000_001n } },
   K: { args: [5_000_000_002n], record: { kind: 'other', type: 'keepalive' } },
+  // Both probes print it, with their end (1 or 2) as the first argument.
+  S: { args: [2, 5_000_000_004n], record: { kind: 'tracing', end: 2, monoNs: 5_000_000_004n } },
   'P 1': {
     args: [4_294_967_301n, 3, 'kubepods burstable.slice'],
     record: { kind: 'cgroupName', hier: 1, cgroupId: '4294967301', level: 3, name: 'kubepods burstable.slice' },

@@ -10,8 +10,16 @@
  * *gone* (Q: --ancestry forgets it), the tracer *ends* (src/node/runner.ts TracerEnd).
  */
 export type TraceRecord =
-  /** B: the tracer started; its kernel monotonic clock then, to turn later clocks into wall time. */
+  /**
+   * B: bpftrace ran BEGIN; its kernel monotonic clock then, to turn later clocks into wall time.
+   * Not yet tracing: bpftrace attaches the probes after BEGIN (the S records say when it has).
+   */
   | { kind: 'clock'; monoNs: bigint }
+  /**
+   * S: the probe written first (end 1) or last (end 2) fired for the first time. With both ends,
+   * every probe between them is attached: the node is tracing from then on.
+   */
+  | { kind: 'tracing'; end: 1 | 2; monoNs: bigint }
   /** P: one name of a cgroup's path (level 0 the leaf), printed once per cgroup seen. */
   | { kind: 'cgroupName'; hier: 1 | 2; cgroupId: string; level: number; name: string }
   /** E: an exec entered (sys_enter_execve). */
@@ -75,6 +83,7 @@ export type TraceRecord =
    */
   | { kind: 'processEnd'; pid: number; execMonoNs: bigint; monoNs: bigint; status: number }
   | { kind: 'lost'; count: number }
+  /** bpftrace's attached_probes line: printed before it attaches them (S says when it has). */
   | { kind: 'attached'; probes: number }
   /** Output bpftrace prints that carries no exec (K keepalives, maps at exit, time stamps…). */
   | { kind: 'other'; type: string }
@@ -223,6 +232,11 @@ function parsePrintf(text: string, line: string): TraceRecord {
     case 'B ': {
       const v = text.slice(2);
       return UINT.test(v) ? { kind: 'clock', monoNs: BigInt(v) } : bad('B record without a clock');
+    }
+    case 'S ': {
+      const f = text.slice(2).split(' ');
+      if (f.length !== 2 || (f[0] !== '1' && f[0] !== '2') || !UINT.test(f[1]!)) return bad('bad S record');
+      return { kind: 'tracing', end: f[0] === '1' ? 1 : 2, monoNs: BigInt(f[1]!) };
     }
     case 'D ': {
       const f = fields(text.slice(2), 2);

@@ -121,4 +121,5 @@ export interface ProcessEnd {
 export type StreamNotice =
   | { kind: 'lost'; count: number }
   | { kind: 'malformed'; line: string; reason: string }
+  /** Tracing: every probe is attached (both S records came); monoNs is the later's clock. */
   | { kind: 'started'; monoNs: bigint };

@@ -6,7 +6,7 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import { StderrTail, type NodeRunner, type TracerEnd, type TracerHandle, type TracerSink } from '../node/runner.js';
-import { tracerArgv, tracerStdin, type TracerCommand } from '../node/tracer-command.js';
+import { STOP_SCRIPT, tracerArgv, tracerStdin, type TracerCommand } from '../node/tracer-command.js';
 import type { LeaseTiming } from '../node/lease.js';
 import { describeApiError } from './errors.js';
 import { retryDelayMs } from './retry-after.js';
@@ -126,8 +126,8 @@ export class ExecRunner implements NodeRunner {
         if (stopped) return stopped;
         stopped = (async () => {
           if (!settled) {
-            // SIGINT lets bpftrace detach its probes and flush; the status then ends the stream.
-            await this.run(['sh', '-c', 'kill -INT "$(cat "$1")" 2>/dev/null; true', 'trace-exec', pidFile]).catch(() => {});
+            // SIGINT (repeated while it runs on) lets bpftrace detach its probes and flush; the status then ends the stream.
+            await this.run(['sh', '-c', STOP_SCRIPT, 'trace-exec', pidFile]).catch(() => {});
             const timer = setTimeout(() => h.close(), 5000);
             await done;
             clearTimeout(timer);

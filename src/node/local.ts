@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { StderrTail, type NodeRunner, type TracerEnd, type TracerHandle, type TracerSink } from './runner.js';
-import { tracerArgv, tracerStdin, type TracerCommand } from './tracer-command.js';
+import { STOP_AGAIN_MS, tracerArgv, tracerStdin, type TracerCommand } from './tracer-command.js';
 import { leaseFromEnv, type LeaseTiming } from './lease.js';
 
 export class LocalRunner implements NodeRunner {
@@ -33,10 +33,11 @@ export class LocalRunner implements NodeRunner {
     const dir = mkdtempSync(join(tmpdir(), 'trace-exec-'));
     const pidFile = join(dir, 'bpftrace.pid.1');
     const argv = tracerArgv(tracer, { pid: pidFile, lease: null }, this.lease.limitS);
-    // Everything stays in our process group: a Ctrl-C in the terminal reaches bpftrace too, which
-    // detaches its probes on SIGINT (the shell and the batcher ignore it and drain what is left).
+    // In a process group of its own: a Ctrl-C in the terminal reaches only this process, which stops
+    // bpftrace the way every run does (src/node-trace.ts: a moment to read what its buffers hold,
+    // then SIGINT) — bpftrace interrupted at once can leave the last execs unread.
     // stdin carries the heartbeat (src/node/lease.ts): if this process dies, the pipe's end stops bpftrace.
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     child.stdin.on('error', () => {}); // EPIPE once the tracer is gone
     child.stdin.write(`${tracerStdin(tracer)}\n`);
     const beat = setInterval(() => child.stdin.write('\n'), this.lease.heartbeatMs);
@@ -64,12 +65,15 @@ export class LocalRunner implements NodeRunner {
       done,
       stop: async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
+        // Again while it runs on: bpftrace 0.17 can miss one (STOP_SCRIPT in ./tracer-command.ts says why).
         signalTracer('SIGINT');
+        const again = setInterval(() => signalTracer('SIGINT'), STOP_AGAIN_MS);
         const timer = setTimeout(() => {
           signalTracer('SIGKILL');
           child.kill('SIGKILL');
         }, 5000);
         await done;
+        clearInterval(again);
         clearTimeout(timer);
       },
     };

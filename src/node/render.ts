@@ -30,6 +30,11 @@ export const PERF_RB_PAGES = 1024;
 export const EXEC_KEYS = 65536;
 /** Seconds between keepalive records on a quiet node. */
 export const KEEPALIVE_S = 20;
+/**
+ * The period of the two probes whose first firings say every probe is attached (the S record): at
+ * most this long after attaching, "tracing" is said; after that each costs a map lookup per period.
+ */
+export const READY_MS = 20;
 
 export interface RenderedProgram {
   program: string;
@@ -126,6 +131,7 @@ export function renderProgram(facts: NodeFacts, options: RenderOptions = {}, tmp
     V2: v2,
     ARGS_MAX,
     KEEPALIVE_S,
+    READY_MS,
     ANCESTRY: options.ancestry ?? false,
     EXITS: exits,
     PROCESS_EXIT: (options.ancestry ?? false) || exits,

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { aptInstall, canApt } from '../../test/support/apt.js';
 import { removeTempDirs, tempDir } from '../../test/support/tmp.js';
-import { BATCH_BYTES, BATCH_MS, BATCH_NAP_MS, nodeScripts } from './tracer-command.js';
+import { BATCH_BYTES, BATCH_MS, BATCH_NAP_MS, STOP_SCRIPT, nodeScripts } from './tracer-command.js';
 
 const TRACER = fileURLToPath(new URL('../../bpf/tracer.sh', import.meta.url));
 const BATCHER = fileURLToPath(new URL('../../bpf/batcher.pl', import.meta.url));
@@ -195,5 +195,77 @@ describe('bpf/tracer.sh', () => {
     );
     // Its intent file goes with it (the pid file stays for stop(), which removes it).
     expect(existsSync(`${pidFile}.sh`)).toBe(false);
+  });
+});
+
+describe('STOP_SCRIPT (how a stop reaches bpftrace on a node)', () => {
+  /**
+   * A "bpftrace" (its comm, as the script checks) that lets `ignore` SIGINTs go by, as bpftrace 0.17
+   * does with one that comes while it reads events, and exits on the next; it counts them in `log`.
+   */
+  function stubborn(ignore: number): { pidFile: string; log: string; exited: Promise<void> } {
+    const bin = join(dir, `stop-${ignore}`);
+    mkdirSync(bin, { recursive: true });
+    const exe = join(bin, 'bpftrace');
+    const log = join(bin, 'sigints');
+    writeFileSync(
+      exe,
+      `#!/usr/bin/perl\nmy $n = 0;\n$SIG{INT} = sub { $n++; open(my $f, '>', '${log}'); print $f $n; close $f; exit 0 if $n > ${ignore} };\nselect(undef, undef, undef, 0.05) for 1 .. 400;\nexit 3;\n`,
+      { mode: 0o755 },
+    );
+    const child = spawn(exe, [], { stdio: 'ignore' });
+    const pidFile = join(bin, 'bpftrace.pid.1');
+    writeFileSync(pidFile, `${child.pid}\n`);
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    return { pidFile, log, exited: new Promise((r) => child.once('exit', () => r())) };
+  }
+
+  it('shellcheck', () => {
+    const bin = shellcheck();
+    if (!bin) {
+      if (process.env.CI === 'true') expect.fail('shellcheck is missing and could not be installed (apt-get install shellcheck)');
+      return;
+    }
+    const file = join(dir, 'stop.sh');
+    writeFileSync(file, STOP_SCRIPT);
+    const r = spawnSync(bin, ['--shell=sh', '--format=gcc', file], { encoding: 'utf8' });
+    expect(r.stdout).toBe('');
+  });
+
+  it.each([
+    [0, 1],
+    [1, 2],
+    [3, 4],
+  ])('a bpftrace that lets %i SIGINT go by gets %i and is gone when the script returns', async (ignore, got) => {
+    const b = stubborn(ignore);
+    await new Promise((r) => setTimeout(r, 200)); // its handler is set
+    const t0 = Date.now();
+    // Not spawnSync: this process reaps the stub (as bpftrace's shell does on a node) only while its loop runs.
+    const script = spawn('sh', ['-c', STOP_SCRIPT, 'trace-exec', b.pidFile], { stdio: 'ignore' });
+    expect(await new Promise((r) => script.once('exit', r))).toBe(0);
+    await b.exited;
+    expect(readFileSync(b.log, 'utf8')).toBe(String(got));
+    // One second between SIGINTs: the script returned within that of the last.
+    expect(Date.now() - t0).toBeLessThan(ignore * 1000 + 1500);
+  });
+
+  it('an exited bpftrace its parent has not reaped yet (a zombie) is gone', async () => {
+    const b = stubborn(0);
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    // spawnSync: this process cannot reap the stub while the script runs.
+    expect(spawnSync('sh', ['-c', STOP_SCRIPT, 'trace-exec', b.pidFile], { timeout: 15_000 }).status).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    await b.exited;
+  });
+
+  it('a pid file that is gone, or names no bpftrace: returns at once', () => {
+    const none = spawnSync('sh', ['-c', STOP_SCRIPT, 'trace-exec', join(dir, 'no-such.pid.1')]);
+    expect(none.status).toBe(0);
+    const other = join(dir, 'other.pid.1');
+    writeFileSync(other, `${process.pid}\n`); // a node process: not bpftrace, never signalled
+    expect(spawnSync('sh', ['-c', STOP_SCRIPT, 'trace-exec', other]).status).toBe(0);
   });
 });

@@ -93,6 +93,30 @@ export function tracerArgv(cmd: TracerCommand, files: TracerFiles, limitS: numbe
 }
 
 /**
+ * Stops the bpftrace whose pid is in the file $1, on the node: SIGINT, again every second while it
+ * still runs (at most 5 times), and returns once it is gone or after 6 s. bpftrace 0.17 notices
+ * SIGINT only when it comes while bpftrace waits for events: one that comes while it reads them is
+ * lost and it traces on (newer versions check). Every second, not at once: a SIGINT during its
+ * final read of the buffers cuts that read short. An exited bpftrace its parent has not reaped yet
+ * (state Z) is gone.
+ */
+export const STOP_SCRIPT = [
+  'p=$(cat "$1" 2>/dev/null); i=0',
+  'running() {',
+  '  [ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = bpftrace ] || return 1',
+  '  v=; while read -r k v _; do [ "$k" = State: ] && break; done 2>/dev/null <"/proc/$p/status"',
+  '  [ "$v" != Z ]',
+  '}',
+  'while [ $i -lt 30 ] && running; do',
+  '  [ $((i % 5)) -eq 0 ] && [ $i -lt 25 ] && kill -INT "$p" 2>/dev/null',
+  '  sleep 0.2; i=$((i + 1))',
+  'done; true',
+].join('\n');
+
+/** How often a runner on this machine repeats SIGINT while bpftrace runs on (as STOP_SCRIPT). */
+export const STOP_AGAIN_MS = 1000;
+
+/**
  * What the runner writes on the tracer command's stdin before the first heartbeat: in counting mode
  * the counter (bpf/counter.pl: its length in bytes, a newline, its text), which the batcher reads
  * first; else nothing. The counter travels there because argv goes in the exec request's URL, which

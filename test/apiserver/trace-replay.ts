@@ -64,7 +64,7 @@ function numberAt(line: string, token: string): number[] {
 }
 
 export class TraceReplay {
-  /** What a tracer sends before its first exec: attached_probes, B, and the P and D records of the kept cgroups and paths. */
+  /** What a tracer sends before its first exec: attached_probes, B, both S, and the P and D records of the kept cgroups and paths. */
   readonly header: string;
   /** How many distinct execs one copy of the recording holds. */
   readonly execs: number;
@@ -191,6 +191,10 @@ export class TraceReplay {
     const header = [
       ...(attached ? [attached] : []),
       begin.line.replace(begin.mono, String(REPLAY_CLOCK_NS)),
+      // Both S records: the replayed tracer is tracing from its first byte (a recording's own S
+      // records, if it has them, are left out with the other lines that carry no exec).
+      `{"type": "printf", "data": "S 1 ${REPLAY_CLOCK_NS}\\n"}`,
+      `{"type": "printf", "data": "S 2 ${REPLAY_CLOCK_NS}\\n"}`,
       ...[...cgroupLines].filter(([id]) => cgroupsKept.has(id)).flatMap(([, lines]) => lines),
       ...[...pathLines].filter(([id]) => pathsKept.has(id)).flatMap(([, lines]) => lines),
     ];

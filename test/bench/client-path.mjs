@@ -91,7 +91,7 @@ function buildTemplate(raw, pod, filename) {
     if (obj.type !== 'printf') continue;
     const text = obj.data.replace(/\n$/, '');
     const f = text.split(' ');
-    if (f[0] === 'B') header.push(line);
+    if (f[0] === 'B' || f[0] === 'S') header.push(line);
     if (f[0] === 'P' && ids[f[1]]?.has(f[2])) header.push(line);
     if (f[0] === 'D' && pathIds.has(f[1])) header.push(line);
     const at = MONO_FIELD[f[0]];

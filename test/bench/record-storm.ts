@@ -69,7 +69,8 @@ export async function recordStorm(opts: RecordStormOptions) {
     writeSync(recFd, c);
     if (Number.isNaN(pipe.started)) {
       pipe.text += c.toString();
-      if (pipe.text.includes('"B ')) pipe.started = performance.now() - tBt;
+      // Both S records: every probe is attached (bpf/trace-exec.bt.tmpl).
+      if (pipe.text.includes('"S 1 ') && pipe.text.includes('"S 2 ')) pipe.started = performance.now() - tBt;
     }
   });
   await waitFor(

@@ -10,7 +10,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { interrupt, sleep, waitExit, waitFor } from './children.js';
+import { interrupt, waitExit, waitFor } from './children.js';
 import { cpuMicros } from './procstat.js';
 import type { StormRun } from './storm.js';
 
@@ -83,13 +83,13 @@ export async function runSummaryMode(opts: SummaryModeOptions): Promise<SummaryM
     });
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     await waitFor(
-      () => out.includes('"B ') || child.exitCode !== null,
+      // Both S records: every probe is attached (bpf/trace-exec.bt.tmpl).
+      () => (out.includes('"S 1 ') && out.includes('"S 2 ')) || child.exitCode !== null,
       120_000,
       () => `bpftrace did not start: ${err}`,
       20,
     );
     if (child.exitCode !== null) throw new Error(`the tracer exited (${child.exitCode}): ${err}`);
-    await sleep(1000); // attached_probes comes before the probes are attached on 0.17
     const bt = Number(readFileSync(pidFile, 'utf8'));
     const cpu0 = nodeCpu(child.pid!, bt);
     const storm = await opts.runStorm(`tracer command (${mode})`);

@@ -26,6 +26,8 @@ function recording(): string {
   return [
     '{"type": "attached_probes", "data": {"probes": 4}}',
     printf('B 5000000000'),
+    printf('S 1 5000000100'),
+    printf('S 2 5000000200'),
     ...cgroup.reverse().map((name, level) => printf(`P 2 11 ${level} ${name}`)),
     printf('E 101 101 100 0 5000001000 11 0 1 /bin/true'),
     printf('A 101 5000001000 0 true'),
