@@ -84,8 +84,8 @@ export class NodePipeline {
   private readonly joiner: Joiner;
   /**
    * --ancestry: records decoded while the first /proc snapshot is read wait for it, in order, so that
-   * the first execs' chains include the processes that started before the trace. (bpftrace ≤ 0.23
-   * reports its probes just before attaching them: a fork in that instant is in neither.)
+   * the first execs' chains include the processes that started before the trace. /proc is read once
+   * every probe is attached (the S records), so a fork is in the snapshot or in the trace.
    */
   private held: (() => void)[] | null = null;
   private malformedShown = 0;

@@ -87,8 +87,23 @@ describe('TraceReplay', () => {
       .trimEnd()
       .split('\n')
       .map((l) => parseRecord(l));
-    expect(header.map((r) => r?.kind)).toEqual(['attached', 'clock', 'cgroupName', 'cgroupName', 'cgroupName', 'cgroupName', 'cgroupName']);
+    expect(header.map((r) => r?.kind)).toEqual([
+      'attached',
+      'clock',
+      'tracing',
+      'tracing',
+      'cgroupName',
+      'cgroupName',
+      'cgroupName',
+      'cgroupName',
+      'cgroupName',
+    ]);
     expect(header[1]).toEqual({ kind: 'clock', monoNs: BigInt(REPLAY_CLOCK_NS) });
+    // Both ends: the replayed tracer traces from its first byte.
+    expect(header.slice(2, 4)).toEqual([
+      { kind: 'tracing', end: 1, monoNs: BigInt(REPLAY_CLOCK_NS) },
+      { kind: 'tracing', end: 2, monoNs: BigInt(REPLAY_CLOCK_NS) },
+    ]);
     expect(TraceReplay.fromRecording(recording()).execs).toBe(3);
   });
 

@@ -9,7 +9,7 @@
  *  - the node probe (a script that prints `== bpftrace`): the probe output given, captured from a
  *    real machine;
  *  - a tracer (any other argv that mentions bpftrace): the replay, until it is stopped;
- *  - a stop (`kill` in the argv): the pod's tracers flush and end with Success, then the stop does;
+ *  - a stop (STOP_SCRIPT, or `kill` in the argv): the pod's tracers flush and end with Success, then the stop does;
  *    a tracer whose stdin or connection closes ends so too (its client is gone);
  *  - anything else (staging the program, rm): stdin read to its end (or to the byte count that is its
  *    last argument, as `head -c N` does), then Success with no output.
@@ -19,6 +19,7 @@
  * its perf buffers are full, and says so with a lost_events record once it can send again.
  */
 import { REPLAY_CLOCK_NS, type TraceReplay } from './trace-replay.js';
+import { STOP_SCRIPT } from '../../src/node/tracer-command.js';
 
 /** The exec server's side of a simulated exec. */
 export interface SimulatedExecIo {
@@ -223,6 +224,12 @@ export class SimulatedNode implements NodeSimulation {
     const text = req.command.join(' ');
     if (text.includes('== bpftrace')) {
       io.stdout(Buffer.from(this.opts.probeOutput));
+      io.exit(0);
+      return {};
+    }
+    // Before the tracer's test: the stop script names bpftrace too (the process it looks for).
+    if (req.command.includes(STOP_SCRIPT)) {
+      for (const t of [...(this.tracers.get(req.podUid) ?? [])]) this.stop(req.podUid, t);
       io.exit(0);
       return {};
     }
