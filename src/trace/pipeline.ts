@@ -83,15 +83,17 @@ export interface PipelineParts {
 export class NodePipeline {
   private readonly joiner: Joiner;
   /**
-   * --ancestry: records decoded while the first /proc snapshot is read wait for it, in order, so that
-   * the first execs' chains include the processes that started before the trace. /proc is read once
-   * every probe is attached (the S records), so a fork is in the snapshot or in the trace.
+   * --ancestry: records decoded before the first /proc snapshot was read wait for it, in order, so
+   * that the first execs' chains include the processes that started before the trace. /proc is read
+   * once every probe is attached (the S records), so a fork is in the snapshot or in the trace; the
+   * execs bpftrace saw while it attached (after BEGIN, before S) wait too.
    */
-  private held: (() => void)[] | null = null;
+  private held: (() => void)[] | null;
   private malformedShown = 0;
 
   constructor(private readonly parts: PipelineParts) {
     this.joiner = new Joiner(parts.index, { node: parts.node, nodeFromPod: parts.nodeFromPod });
+    this.held = parts.ancestry ? [] : null;
   }
 
   /** A decoder for one attachment's stream; `started` when its bpftrace reports its probes attached. */
@@ -137,7 +139,6 @@ export class NodePipeline {
   firstStarted(then: () => void): void {
     const { ancestry } = this.parts;
     if (!ancestry) return then();
-    this.held = [];
     void ancestry
       .seed((e) => this.joiner.join(e))
       .finally(() => {
