@@ -235,6 +235,16 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       }
       return { label, ms, perExecUs: (ms * 1000) / n, busyCpus, cpuPerExecUs };
     };
+    /** Phase 4's recording: bpftrace alone traces a storm into a file (`template`: another program's). */
+    const record = (label = 'bpftrace alone', template?: string) =>
+      recordStorm({
+        dist: DIST,
+        tmp,
+        bpfStatsBefore,
+        template,
+        runStorm: () => runStorm(label),
+        onCleanup: (what, fn) => cleanups.push({ what, fn }),
+      });
 
     /**
      * Runs the built CLI with stdout to a file while the storm runs `storms` times; reports what came
@@ -570,14 +580,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       for (let r = 0; r < rounds; r++) {
         const untracedRun = await runStorm('untraced');
         for (const [label, template] of r % 2 === 0 ? programs : [...programs].reverse()) {
-          const rec = await recordStorm({
-            dist: DIST,
-            tmp,
-            bpfStatsBefore,
-            template,
-            runStorm: () => runStorm(`bpftrace alone (${label})`),
-            onCleanup: (what, fn) => cleanups.push({ what, fn }),
-          });
+          const rec = await record(`bpftrace alone (${label})`, template);
           const mini = await runMinimal(rec.rendered);
           const a = rec.bpftraceAlone;
           rows.push({
@@ -629,13 +632,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
 
     if (ONLY === 'memory') {
       // ---- 4 (for the recording) and 6 alone -------------------------------------------------------
-      const rec = await recordStorm({
-        dist: DIST,
-        tmp,
-        bpfStatsBefore,
-        runStorm: () => runStorm('bpftrace alone'),
-        onCleanup: (what, fn) => cleanups.push({ what, fn }),
-      });
+      const rec = await record();
       const cfg = clientConfig(rec.recording, rec.rendered);
       const recorded = clientProcess(cfg, 'template', 0) as { perCopy: number };
       if (!(recorded.perCopy > 0)) throw new Error('the recording holds no exec of the storm');
@@ -685,13 +682,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
 
     if (ONLY === 'fanin') {
       // ---- 4 (for the recording) and 7 alone ----------------------------------------------------
-      const rec = await recordStorm({
-        dist: DIST,
-        tmp,
-        bpfStatsBefore,
-        runStorm: () => runStorm('bpftrace alone'),
-        onCleanup: (what, fn) => cleanups.push({ what, fn }),
-      });
+      const rec = await record();
       const faninResult = await fanin(rec.recording, rec.probeOutput);
       const resultFile = writeResults({
         when: new Date().toISOString(),
@@ -746,13 +737,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
       const rounds = ONLY === 'client' ? positiveInts('BENCH_ROUNDS', '3')[0]! : 0;
       const full = [];
       for (let r = 1; r <= rounds; r++) full.push(await fullPathRun(`node-${r}`));
-      const { recording, rendered } = await recordStorm({
-        dist: DIST,
-        tmp,
-        bpfStatsBefore,
-        runStorm: () => runStorm('bpftrace alone'),
-        onCleanup: (what, fn) => cleanups.push({ what, fn }),
-      });
+      const { recording, rendered } = await record();
       const recorded = clientChild('template', 0, recording, rendered) as { perCopy: number };
       if (!(recorded.perCopy > 0)) throw new Error('the recording holds no exec of the storm');
       const ceilingEvents = Number(process.env.BENCH_CEILING_EVENTS ?? 60_000);
@@ -827,13 +812,7 @@ describe.skipIf(ONLY === 'fleet')('benchmark: exec storm through trace-exec', ()
     const local = await tracedRun('local', ['--local'], 1, { isStorm: isLocalStorm });
 
     // ---- 4. bpftrace alone, recording the storm (its stdout read through a pipe, like the kubelet) --
-    const { recording, probeOutput, rendered, program, alone, bpftraceAlone } = await recordStorm({
-      dist: DIST,
-      tmp,
-      bpfStatsBefore,
-      runStorm: () => runStorm('bpftrace alone'),
-      onCleanup: (what, fn) => cleanups.push({ what, fn }),
-    });
+    const { recording, probeOutput, rendered, program, alone, bpftraceAlone } = await record();
 
     const minimalRun = await runMinimal(rendered);
     const minimal = { ms: minimalRun.stormMs };
