@@ -23,9 +23,8 @@ export class TraceDecoder {
   private readonly lines = new LineSplitter();
   protected readonly assembler: ExecAssembler;
   private readonly fields = new HotFields();
-  /** The S records' ends seen (bits 1 and 2), and whether "started" was said. */
+  /** The S records' ends seen (bits 1 and 2): both, and "started" was said. */
   private ends = 0;
-  private started = false;
 
   constructor(
     opts: AssemblerOptions,
@@ -88,11 +87,9 @@ export class TraceDecoder {
     if (!rec) return;
     if (rec.kind === 'tracing') {
       // Both ends of the program attached: every probe between them is (bpf/trace-exec.bt.tmpl, S).
+      const had = this.ends;
       this.ends |= rec.end;
-      if (this.ends === 3 && !this.started) {
-        this.started = true;
-        this.sink.notice({ kind: 'started', monoNs: rec.monoNs });
-      }
+      if (had !== 3 && this.ends === 3) this.sink.notice({ kind: 'started', monoNs: rec.monoNs });
     } else if (rec.kind === 'lost') this.sink.notice({ kind: 'lost', count: rec.count });
     else if (rec.kind === 'malformed') this.sink.notice({ kind: 'malformed', line: rec.line, reason: rec.reason });
     else if (rec.kind === 'fork' || rec.kind === 'gone') this.sink.process?.(rec);
