@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { StderrTail, type NodeRunner, type TracerEnd, type TracerHandle, type TracerSink } from './runner.js';
-import { STOP_AGAIN_MS, tracerArgv, tracerStdin, type TracerCommand } from './tracer-command.js';
+import { STOP_SCRIPT, tracerArgv, tracerStdin, type TracerCommand } from './tracer-command.js';
 import { leaseFromEnv, type LeaseTiming } from './lease.js';
 
 export class LocalRunner implements NodeRunner {
@@ -65,15 +65,13 @@ export class LocalRunner implements NodeRunner {
       done,
       stop: async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
-        // Again while it runs on: bpftrace 0.17 can miss one (STOP_SCRIPT in ./tracer-command.ts says why).
-        signalTracer('SIGINT');
-        const again = setInterval(() => signalTracer('SIGINT'), STOP_AGAIN_MS);
         const timer = setTimeout(() => {
           signalTracer('SIGKILL');
           child.kill('SIGKILL');
         }, 5000);
+        // The node's own stop: SIGINT, again while bpftrace runs on (STOP_SCRIPT says why).
+        await this.run(['sh', '-c', STOP_SCRIPT, 'trace-exec', pidFile]).catch(() => {});
         await done;
-        clearInterval(again);
         clearTimeout(timer);
       },
     };

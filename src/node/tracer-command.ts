@@ -113,9 +113,6 @@ export const STOP_SCRIPT = [
   'done; true',
 ].join('\n');
 
-/** How often a runner on this machine repeats SIGINT while bpftrace runs on (as STOP_SCRIPT). */
-export const STOP_AGAIN_MS = 1000;
-
 /**
  * What the runner writes on the tracer command's stdin before the first heartbeat: in counting mode
  * the counter (bpf/counter.pl: its length in bytes, a newline, its text), which the batcher reads
