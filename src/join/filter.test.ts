@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isSelf, makeFilter } from './filter.js';
-import type { Filters } from './filter.js';
-import { hostEvent, podEvent } from '../output/fixtures.test-helpers.js';
+import { isSelf, makeFilter, type Filters } from './filter.js';
+import { NO_FILTERS, hostEvent, podEvent } from '../output/fixtures.test-helpers.js';
 import type { AttributedEvent } from './types.js';
 
-const NONE: Filters = {
-  selector: null,
-  container: null,
-  comm: null,
-  failed: false,
-  host: false,
-  drift: false,
-  sessions: false,
-  noProbes: false,
-};
 const web = podEvent({ comm: 'ls', upperLayer: true }, { namespace: 'shop', container: 'web' });
 const side = { ...podEvent({ comm: 'cat', retval: -2 }, { namespace: 'pay', container: 'sidecar' }), labels: { app: 'x', tier: 'db' } };
 const host = hostEvent({ comm: 'bash' });
@@ -41,7 +30,7 @@ describe('makeFilter', () => {
     ['--drift -n', ['pay'], { drift: true }, []],
     ['filters together: all must hold', ['shop', 'pay'], { comm: [/^ls$/, /^cat$/], failed: true }, ['side']],
   ])('%s', (_what, namespaces, f, kept) => {
-    const keep = makeFilter(namespaces, { ...NONE, ...f }, null);
+    const keep = makeFilter(namespaces, { ...NO_FILTERS, ...f }, null);
     expect(ALL.filter(([, e]) => keep(e)).map(([n]) => n)).toEqual(kept);
   });
 });
@@ -60,7 +49,7 @@ describe('makeFilter: --sessions and --no-probes (issue 23)', () => {
     ['--no-probes: everything but probes and hooks', { noProbes: true }, ['init', 'exec', 'unknown', 'host']],
     ['both', { sessions: true, noProbes: true }, ['exec']],
   ])('%s', (_what, f, kept) => {
-    const keep = makeFilter(null, { ...NONE, ...f }, null);
+    const keep = makeFilter(null, { ...NO_FILTERS, ...f }, null);
     expect(BY_ENTRY.filter(([, e]) => keep(e)).map(([n]) => n)).toEqual(kept);
   });
 });
@@ -83,7 +72,7 @@ describe("makeFilter with --exits: a process's end is filtered as its exec", () 
     ['--comm', null, { comm: [/^bash$/] }, ['host exit 0']],
     ['--host', null, { host: true }, ['host exit 0']],
   ])('%s', (_what, namespaces, f, kept) => {
-    const keep = makeFilter(namespaces, { ...NONE, ...f }, null);
+    const keep = makeFilter(namespaces, { ...NO_FILTERS, ...f }, null);
     expect(ENDS.filter(([, e]) => keep(e)).map(([n]) => n)).toEqual(kept);
   });
 });

@@ -2,12 +2,25 @@
  * Test data for src/output/*.test.ts: AttributedEvent factories. Not a test file itself (vitest only
  * picks *.test.ts); imports types only, so it is inert when tsc compiles it along with src/.
  */
+import type { Filters } from '../join/filter.js';
 import type { AttributedEvent } from '../join/types.js';
 import { UNKNOWN_CONTEXT, type ExecEvent } from '../events/types.js';
 
 export const POD_UID = 'da0fc44d-097e-4b6f-9acb-ccef37f65eab';
 export const CONTAINER_ID = '0123456789abcdef'.repeat(4);
 /** 2026-11-26T11:41:16.123Z */
+/** Filters as given by no flag: every exec kept. */
+export const NO_FILTERS: Filters = {
+  selector: null,
+  container: null,
+  comm: null,
+  failed: false,
+  host: false,
+  drift: false,
+  sessions: false,
+  noProbes: false,
+};
+
 export const T0 = Date.UTC(2026, 10, 26, 11, 41, 16, 123);
 
 export type EventOverrides = { [K in keyof ExecEvent]?: ExecEvent[K] };

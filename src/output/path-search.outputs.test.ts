@@ -4,26 +4,15 @@
  * every attempt and marks the folded ones.
  */
 import { describe, expect, it } from 'vitest';
-import type { Filters } from '../join/filter.js';
 import { makeFilter } from '../join/filter.js';
 import type { AttributedEvent } from '../join/types.js';
-import { podEvent, T0 } from './fixtures.test-helpers.js';
+import { NO_FILTERS, podEvent, T0 } from './fixtures.test-helpers.js';
 import { createPrinter, type OutputFormat } from './index.js';
 import { MarkdownSummary } from './markdown.js';
 import { PathSearchMarker } from './path-search.js';
 import { Summary } from './summary.js';
 import { Timeline } from './timeline.js';
 
-const NO_FILTERS: Filters = {
-  selector: null,
-  container: null,
-  comm: null,
-  failed: false,
-  host: false,
-  drift: false,
-  sessions: false,
-  noProbes: false,
-};
 const ex = (pid: number, filename: string, retval: number, args: string[], dt = 0): AttributedEvent =>
   podEvent({ pid, tid: pid, filename, retval, args, comm: retval === 0 ? args[0]! : 'env', timeMs: T0 + dt });
 

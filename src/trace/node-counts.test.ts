@@ -14,20 +14,9 @@ import { COUNT_EVERY_S, tracerStdin } from '../node/tracer-command.js';
 import type { Writable } from 'node:stream';
 import { perExecNeededBy } from './node-counts.js';
 import { EventSink } from './sink.js';
-import type { Filters } from '../join/filter.js';
+import { NO_FILTERS } from '../output/fixtures.test-helpers.js';
 
 const BATCHER = fileURLToPath(new URL('../../bpf/batcher.pl', import.meta.url));
-
-const NO_FILTERS: Filters = {
-  selector: null,
-  container: null,
-  comm: null,
-  failed: false,
-  host: false,
-  drift: false,
-  sessions: false,
-  noProbes: false,
-};
 
 describe('perExecNeededBy', () => {
   const base = {
